@@ -1,0 +1,137 @@
+"""The one place that maps errors to HTTP: RFC 9457 problem details for every failure."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from colo.errors import (
+    AuthenticationFailed,
+    ColoError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unavailable,
+    UpstreamRejected,
+    ValidationFailed,
+)
+from colo.logging import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://colo.dev/problems/"
+log = get_logger(__name__)
+
+# domain error → (status, type slug, title)
+DOMAIN_PROBLEMS: dict[type[ColoError], tuple[int, str, str]] = {
+    ValidationFailed: (422, "validation", "The request is invalid"),
+    NotFound: (404, "not-found", "Not found"),
+    Conflict: (409, "conflict", "The request conflicts with the current state"),
+    AuthenticationFailed: (401, "unauthenticated", "Authentication required"),
+    PermissionDenied: (403, "forbidden", "Not allowed"),
+    RateLimited: (429, "rate-limited", "Too many requests"),
+    Unavailable: (503, "unavailable", "A dependency is unavailable"),
+    UpstreamRejected: (409, "netbox-rejected", "NetBox refused the change"),
+}
+
+HTTP_TITLES = {
+    400: ("bad-request", "The request is malformed"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: ("too-large", "The request body is too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("rate-limited", "Too many requests"),
+    503: ("unavailable", "A dependency is unavailable"),
+}
+
+_FIELD_IN_MESSAGE = re.compile(r"at `\$\.?([^`]*)`")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
+def problem(
+    request: Request[Any, Any, Any], *, status: int, slug: str, title: str, detail: str,
+    headers: dict[str, str] | None = None, **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail,
+        "instance": request.url.path,
+    }
+    if request_id := request.scope.get("state", {}).get("request_id"):
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    request.scope.setdefault("state", {})["problem_type"] = slug
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "invalid"))
+        field = item.get("key") or ""
+        if not field and (m := _UNKNOWN_FIELD.search(message)):
+            field = m.group(1)
+        if not field and (m := _FIELD_IN_MESSAGE.search(message)):
+            field = m.group(1) or "body"
+        errors.append({"field": str(field or item.get("source") or "body"), "message": message,
+                       "source": str(item.get("source") or "body")})
+    return errors
+
+
+def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    errors = _field_errors(exc)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(exc.detail)
+    return problem(request, status=400, slug="invalid-request", title="The request is invalid",
+                   detail=detail, errors=errors, field=errors[0]["field"] if errors else None)
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    slug, title = HTTP_TITLES.get(status, ("http-error", "Request failed"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem(request, status=status, slug=slug, title=title, detail=detail,
+                   headers=dict(exc.headers or {}) or None)
+
+
+def handle_domain(request: Request[Any, Any, Any], exc: ColoError) -> Response[dict[str, Any]]:
+    status, slug, title = next(
+        (v for cls, v in DOMAIN_PROBLEMS.items() if isinstance(exc, cls)),
+        (400, "bad-request", "The request cannot be processed"),
+    )
+    headers: dict[str, str] = {}
+    extra = dict(exc.extra)
+    if isinstance(exc, Unavailable | RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, RateLimited) and exc.limit:
+        headers["RateLimit-Limit"] = str(exc.limit)
+        headers["RateLimit-Remaining"] = "0"
+        headers["RateLimit-Reset"] = str(exc.retry_after)
+    if isinstance(exc, AuthenticationFailed):
+        headers["WWW-Authenticate"] = 'Bearer realm="colo"'
+    if isinstance(exc, NotFound):
+        extra = {}  # the same body for "missing" and "someone else's"
+    return problem(request, status=status, slug=slug, title=title, detail=exc.detail,
+                   headers=headers or None, **extra)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error", path=request.url.path, error_type=type(exc).__name__)
+    return problem(request, status=HTTP_500_INTERNAL_SERVER_ERROR, slug="internal",
+                   title="Internal error", detail="An unexpected error occurred; it has been logged.")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    ColoError: handle_domain,
+    Exception: handle_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]

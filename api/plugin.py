@@ -1,0 +1,93 @@
+"""ColoPlugin assembles the app: services, lifespan, middleware, errors, OpenAPI, routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins import InitPluginProtocol
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+import colo
+from api.controllers import CONTROLLERS
+from api.errors import EXCEPTION_HANDLERS
+from api.request_id import request_id_middleware
+from api.services import AppServices
+from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+from colo.logging import configure_logging, get_logger
+from colo.secretstore import load_keys
+from colo.settings import Settings
+from dcim.netbox import gateway_from_settings
+
+MAX_BODY_BYTES = 1024 * 1024
+log = get_logger(__name__)
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+    opt = {"public": True}  # noqa: RUF012
+
+
+class ColoPlugin(InitPluginProtocol):
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def build_services(self) -> AppServices:
+        engine = engine_from_url(self.settings.database_url)
+        return AppServices(
+            settings=self.settings, keys=load_keys(self.settings), engine=engine,
+            netbox=gateway_from_settings(self.settings),
+        )
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        settings = self.settings
+        configure_logging(log_format=settings.log_format, level=settings.log_level)
+        services = self.build_services()
+        prometheus = PrometheusConfig(app_name="colo", prefix="colo", group_path=True)
+
+        @asynccontextmanager
+        async def lifespan(app: Litestar) -> AsyncIterator[None]:
+            bind_tables(services.engine)
+            await start_engine(services.engine)
+            app.state.services = services
+            log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",
+                     netbox=services.netbox.url or "not configured")
+            try:
+                yield
+            finally:
+                for name, component in reversed(list(services.components.items())):
+                    stop = getattr(component, "stop", None)
+                    if stop is not None:
+                        await stop()
+                    log.info("stopped component", component=name)
+                await stop_engine(services.engine)
+
+        app_config.state["services"] = services
+        app_config.lifespan.append(lifespan)
+        app_config.route_handlers.extend([*CONTROLLERS, MetricsController])
+        app_config.dependencies["services"] = Provide(lambda: services, sync_to_thread=False)
+        app_config.exception_handlers.update(EXCEPTION_HANDLERS)
+        app_config.middleware[:0] = [request_id_middleware, prometheus.middleware]
+        app_config.request_max_body_size = MAX_BODY_BYTES
+        app_config.openapi_config = OpenAPIConfig(
+            title="Colo API", version=colo.__version__,
+            description="Colocation and tenant management: rack space, power, cross-connects, "
+            "site access and the tamper-evident access log. NetBox is the source of truth for the plant.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(security_schemes={
+                "apiKey": SecurityScheme(
+                    type="http", scheme="bearer", bearer_format="colo_<key id>_<secret>",
+                    description="A Colo API key: `Authorization: Bearer colo_…`",
+                ),
+            }),
+            security=[{"apiKey": []}],
+        )
+        return app_config

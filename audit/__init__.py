@@ -1,0 +1,1 @@
+"""The tamper-evident access log: entries, Merkle tree, signed checkpoints, proofs."""

@@ -1,0 +1,3 @@
+"""Database tables of audit."""
+
+TABLES: list[type] = []

@@ -1,0 +1,121 @@
+"""The `colo` command. Core commands live here; each domain adds its own through `register()`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from colo.settings import Settings, SettingsError, load_settings
+
+DOMAIN_CLIS = ("tenants.cli", "audit.cli", "dcim.cli")
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(RuntimeError):
+    """A command failed in a way the user can fix; printed as one line, exit status 2."""
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CommandError(f"configuration error: {exc}") from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = settings_or_exit()
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
+                log_level=settings.log_level.lower(), access_log=False, proxy_headers=False)
+    return 0
+
+
+def cmd_db_migrate(_args: argparse.Namespace) -> int:
+    from colo.migrate import migrate_sync
+
+    settings = settings_or_exit()
+    applied = migrate_sync(settings)
+    print(f"migrations applied for: {', '.join(applied)}" if applied else "database is up to date")
+    return 0
+
+
+def cmd_netbox(args: argparse.Namespace) -> int:
+    from colo.devnetbox import launcher
+
+    action = args.netbox_action
+    if action == "up":
+        launcher.up(port=args.port)
+    elif action == "down":
+        launcher.down()
+    elif action == "reset":
+        launcher.reset()
+    elif action == "status":
+        return 0 if launcher.status() else 1
+    return 0
+
+
+def cmd_config_table(_args: argparse.Namespace) -> int:
+    from colo.settings import configuration_table
+
+    print(configuration_table())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="colo", description="Colo: colocation and tenant management.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=cmd_serve)
+
+    db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_action", required=True)
+    db.add_parser("migrate", help="apply pending migrations (idempotent)").set_defaults(handler=cmd_db_migrate)
+
+    netbox = sub.add_parser("netbox", help="the NetBox Colo talks to")
+    netbox_sub = netbox.add_subparsers(dest="netbox_action", required=True)
+    up = netbox_sub.add_parser("up", help="install, configure, migrate and serve a local NetBox")
+    up.add_argument("--port", type=int, default=None)
+    for name, text in (("down", "stop the local NetBox"), ("status", "is the local NetBox answering?"),
+                       ("reset", "restore NetBox's clean migrated state (admin and token kept)")):
+        netbox_sub.add_parser(name, help=text)
+    netbox.set_defaults(handler=cmd_netbox)
+
+    config = sub.add_parser("config", help="configuration").add_subparsers(dest="config_action", required=True)
+    config.add_parser("table", help="print every setting as a Markdown table").set_defaults(handler=cmd_config_table)
+
+    for module_name in DOMAIN_CLIS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(sub, netbox_sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("PICCOLO_CONF", "colo.piccolo_conf")
+    args = build_parser().parse_args(argv)
+    from colo.devnetbox.prereqs import LauncherError
+
+    try:
+        return int(args.handler(args) or 0)
+    except (CommandError, LauncherError) as exc:
+        print(f"colo: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

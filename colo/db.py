@@ -1,0 +1,64 @@
+"""Database engines from a URL, and binding every Colo table to the engine the app was given."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/colo.sqlite3"
+
+
+def database_url_from_env() -> str:
+    return os.environ.get("COLO_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def sqlite_path(url: str) -> Path:
+    """`sqlite:///./var/x.sqlite3` → ./var/x.sqlite3; `sqlite:////abs/x` → /abs/x."""
+    return Path(url.removeprefix("sqlite://").removeprefix("/") if url.startswith("sqlite:///./")
+                else url.removeprefix("sqlite://"))
+
+
+def engine_from_url(url: str) -> Engine:
+    scheme = urlparse(url).scheme
+    if scheme in ("postgresql", "postgres"):
+        return PostgresEngine(config={"dsn": url}, log_queries=False)
+    if scheme == "sqlite":
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers proceed while the sequencer writes; busy_timeout waits out short locks.
+        return SQLiteEngine(path=str(path), timeout=30)
+    raise ValueError(f"unsupported database URL scheme {scheme!r}")
+
+
+def all_tables() -> list[type]:
+    from piccolo.apps.migrations.tables import Migration
+
+    from colo.piccolo_conf import APP_REGISTRY
+
+    tables: list[type] = [Migration]
+    for app in APP_REGISTRY.app_configs.values():
+        tables.extend(app.table_classes)
+    return tables
+
+
+def bind_tables(engine: Engine) -> None:
+    """Point every table at `engine`, so one process can serve (or test) any database."""
+    for table in all_tables():
+        table._meta.db = engine
+
+
+async def start_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=10)
+    elif isinstance(engine, SQLiteEngine):
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

@@ -1,0 +1,100 @@
+"""Where the dev NetBox lives on this machine, and the state file Colo and the tests read."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+NETBOX_VERSION = "4.7.3"
+
+
+@dataclass(frozen=True, slots=True)
+class NetBoxPaths:
+    """Every path the launcher uses, derived from one cache directory keyed by version."""
+
+    cache: Path
+
+    @classmethod
+    def from_env(cls) -> NetBoxPaths:
+        base = os.environ.get("COLO_NETBOX_CACHE") or str(
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "colo"
+        )
+        return cls(cache=Path(base) / f"netbox-{NETBOX_VERSION}")
+
+    @property
+    def venv(self) -> Path:
+        return self.cache / "venv"
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / "bin"
+
+    @property
+    def installed_marker(self) -> Path:
+        return self.venv / f".colo-installed-{NETBOX_VERSION}"
+
+    @property
+    def root(self) -> Path:
+        return self.cache / "root"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "conf" / "configuration.py"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.cache / "secrets.json"
+
+    @property
+    def migrated_dump(self) -> Path:
+        return self.cache / "migrated.dump"
+
+    @property
+    def static_marker(self) -> Path:
+        return self.root / ".colo-static-collected"
+
+    @property
+    def gunicorn_conf(self) -> Path:
+        return self.cache / "gunicorn.conf.py"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.cache / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.cache / "log"
+
+    @property
+    def state_file(self) -> Path:
+        override = os.environ.get("COLO_NETBOX_STATE_FILE")
+        return Path(override) if override else self.cache / "state.json"
+
+
+@dataclass(slots=True)
+class NetBoxState:
+    """What a running dev NetBox publishes: where it answers and the API token to use."""
+
+    url: str
+    token: str
+    version: str
+    server_pid: int
+    worker_pid: int
+    port: int
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+
+    @classmethod
+    def read(cls, path: Path) -> NetBoxState | None:
+        try:
+            data = json.loads(path.read_text())
+            return cls(**data)
+        except (FileNotFoundError, json.JSONDecodeError, TypeError):
+            return None

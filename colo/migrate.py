@@ -1,0 +1,62 @@
+"""`colo db migrate`: create the PostgreSQL database if needed, then apply every app's migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from urllib.parse import urlparse, urlunparse
+
+from colo.settings import Settings
+
+
+async def ensure_postgres_database(url: str) -> bool:
+    """Create the database named in `url` when it does not exist; True when it was created."""
+    import asyncpg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin_url = urlunparse(parsed._replace(path="/postgres"))
+    conn = await asyncpg.connect(admin_url, timeout=10)
+    try:
+        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return False
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    finally:
+        await conn.close()
+
+
+def _use_database(url: str) -> None:
+    """Point Piccolo's own machinery (its migration table) at `url` for this process."""
+    os.environ["COLO_DATABASE_URL"] = url
+    os.environ["PICCOLO_CONF"] = "colo.piccolo_conf"
+    import colo.piccolo_conf as conf
+
+    from colo.db import bind_tables, engine_from_url
+
+    conf.DB = engine_from_url(url)
+    bind_tables(conf.DB)
+
+
+async def migrate(url: str) -> list[str]:
+    """Apply pending migrations of every app; returns the app names that had work. Idempotent."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    if url.startswith(("postgresql:", "postgres:")):
+        await ensure_postgres_database(url)
+    _use_database(url)
+    from colo.piccolo_conf import APP_REGISTRY
+
+    applied = []
+    # Apps in registry order: tenants before audit before dcim, as their dependencies run.
+    for app_name in APP_REGISTRY.app_configs:
+        result = await run_forwards(app_name=app_name)
+        if not result.success:
+            raise RuntimeError(f"migrations of {app_name} failed: {result.message}")
+        if result.message and "No migrations" not in result.message:
+            applied.append(app_name)
+    return applied
+
+
+def migrate_sync(settings: Settings) -> list[str]:
+    return asyncio.run(migrate(settings.database_url))

@@ -1,0 +1,222 @@
+"""Settings from the environment (and an optional .env), validated once at start-up.
+
+Nothing is read at import: `load_settings()` is called by the CLI and the app factory.
+Each variable is declared once in VARIABLES, which also produces the README's table.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+
+class SettingsError(ValueError):
+    """One setting is wrong; the message names the variable and what it expects."""
+
+
+def _url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError("an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _database_url(value: str) -> str:
+    scheme = urlparse(value).scheme
+    if scheme in ("postgresql", "postgres") and urlparse(value).path.strip("/"):
+        return value
+    if scheme == "sqlite" and value.removeprefix("sqlite://").strip("/"):
+        return value
+    raise ValueError("postgresql://user@host:port/dbname or sqlite:///path/to/file.sqlite3")
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in options:
+            raise ValueError("one of " + ", ".join(options))
+        return value
+
+    return parse
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number <= 0:
+        raise ValueError("a positive number")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value) if value.strip().isdigit() else -1
+    if number <= 0:
+        raise ValueError("a positive whole number")
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value) if value.strip().isdigit() else -1
+    if not 1 <= number <= 65535:
+        raise ValueError("a TCP port from 1 to 65535")
+    return number
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("true or false")
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    return tuple(str(ipaddress.ip_network(part.strip(), strict=False)) for part in value.split(",") if part.strip())
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a non-empty value")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+    attr: str
+    parse: Callable[[str], Any]
+    default: Any
+    meaning: str
+    secret: bool = False
+
+
+VARIABLES: tuple[Var, ...] = (
+    Var("COLO_ENV", "env", _choice("dev", "test", "production"), "dev",
+        "`dev`, `test` or `production`; production refuses generated dev secrets"),
+    Var("COLO_DATABASE_URL", "database_url", _database_url, "sqlite:///./var/colo.sqlite3",
+        "`postgresql://…` (production, tests) or `sqlite:///path` (embedded default)"),
+    Var("COLO_HOST", "host", _text, "127.0.0.1", "address the API listens on"),
+    Var("COLO_PORT", "port", _port, 8000, "port the API listens on"),
+    Var("COLO_LOG_FORMAT", "log_format", _choice("console", "json"), "",
+        "`console` or `json`; default `json` in production, `console` otherwise"),
+    Var("COLO_LOG_LEVEL", "log_level", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO",
+        "minimum level logged"),
+    Var("COLO_NETBOX_URL", "netbox_url", _url, "",
+        "NetBox base URL; default: the address `colo netbox up` published"),
+    Var("COLO_NETBOX_TOKEN", "netbox_token", _text, "",
+        "NetBox API token (`nbt_…`); default: the token `colo netbox up` published", secret=True),
+    Var("COLO_NETBOX_STATE_FILE", "netbox_state_file", Path, "",
+        "where `colo netbox up` publishes URL and token; default `~/.cache/colo/netbox-4.7.3/state.json`"),
+    Var("COLO_NETBOX_CONNECT_TIMEOUT", "netbox_connect_timeout", _positive_float, 3.0,
+        "seconds to wait for a TCP connection to NetBox"),
+    Var("COLO_NETBOX_READ_TIMEOUT", "netbox_read_timeout", _positive_float, 20.0,
+        "seconds to wait for NetBox to answer a request"),
+    Var("COLO_SECRETS_DIR", "secrets_dir", Path, "./var/secrets",
+        "where a dev/test install generates its keys (mode 0600) when none are configured"),
+    Var("COLO_API_KEY_PEPPERS", "api_key_peppers", _text, "",
+        "API key HMAC peppers as `id:secret,id:secret`; the highest id signs new keys", secret=True),
+    Var("COLO_MASTER_KEY", "master_key", _text, "",
+        "base64 32-byte master key; per-tenant keys for personal data are derived by HKDF", secret=True),
+    Var("COLO_AUDIT_SIGNING_KEY", "audit_signing_key", _text, "",
+        "Ed25519 private key(s) for checkpoints and LOAs, base64 seeds `id:seed,…`; newest last",
+        secret=True),
+    Var("COLO_AUDIT_ORIGIN", "audit_origin", _text, "colo.example/access-log",
+        "origin line of signed checkpoints (names this log)"),
+    Var("COLO_AUDIT_RETENTION_DAYS", "audit_retention_days", _positive_int, 400,
+        "access-log retention; at least 365 (PCI DSS 10.5.1)"),
+    Var("COLO_AUDIT_ENABLED", "audit_enabled", _bool, True,
+        "record API requests in the access log (off only for benchmarks)"),
+    Var("COLO_WEBHOOK_SECRET", "webhook_secret", _text, "",
+        "HMAC secret NetBox signs its webhooks with", secret=True),
+    Var("COLO_REDIS_URL", "redis_url", _text, "",
+        "`redis://…` for rate limits shared across processes; empty = in-process limits"),
+    Var("COLO_TRUSTED_PROXIES", "trusted_proxies", _networks, (),
+        "networks whose X-Forwarded-For is believed, comma-separated CIDRs"),
+    Var("COLO_FACILITY_NAME", "facility_name", _text, "Colo Regional DC 1",
+        "facility name printed on LOAs"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str = "dev"
+    database_url: str = "sqlite:///./var/colo.sqlite3"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_format: str = "console"
+    log_level: str = "INFO"
+    netbox_url: str = ""
+    netbox_token: str = field(default="", repr=False)
+    netbox_state_file: Path | str = ""
+    netbox_connect_timeout: float = 3.0
+    netbox_read_timeout: float = 20.0
+    secrets_dir: Path = Path("./var/secrets")
+    api_key_peppers: str = field(default="", repr=False)
+    master_key: str = field(default="", repr=False)
+    audit_signing_key: str = field(default="", repr=False)
+    audit_origin: str = "colo.example/access-log"
+    audit_retention_days: int = 400
+    audit_enabled: bool = True
+    webhook_secret: str = field(default="", repr=False)
+    redis_url: str = ""
+    trusted_proxies: tuple[str, ...] = ()
+    facility_name: str = "Colo Regional DC 1"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql:", "postgres:"))
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: str | Path | None = ".env") -> Settings:
+    """Read and validate every variable; raise SettingsError naming the first bad one."""
+    values = dict(environ if environ is not None else os.environ)
+    if dotenv and environ is None and Path(dotenv).is_file():
+        from dotenv import dotenv_values
+
+        for key, value in dotenv_values(dotenv).items():
+            if value is not None:
+                values.setdefault(key, value)
+    parsed: dict[str, Any] = {}
+    for var in VARIABLES:
+        raw = values.get(var.name)
+        if raw is None or raw == "":
+            parsed[var.attr] = var.default
+            continue
+        try:
+            parsed[var.attr] = var.parse(raw)
+        except (ValueError, TypeError) as exc:
+            shown = "(hidden)" if var.secret else repr(raw)
+            raise SettingsError(f"{var.name}={shown} is invalid: expected {exc}") from None
+    if not parsed["log_format"]:
+        parsed["log_format"] = "json" if parsed["env"] == "production" else "console"
+    if parsed["audit_retention_days"] < 365:
+        raise SettingsError(
+            f"COLO_AUDIT_RETENTION_DAYS={parsed['audit_retention_days']} is invalid: "
+            "expected at least 365 (PCI DSS 10.5.1 keeps access logs 12 months)"
+        )
+    if parsed["env"] == "production":
+        for var in VARIABLES:
+            if var.secret and var.name != "COLO_NETBOX_TOKEN" and not parsed[var.attr]:
+                raise SettingsError(f"{var.name} is missing: production needs it set explicitly")
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in parsed.items() if k in known})
+
+
+def configuration_table() -> str:
+    """The README's configuration table, generated from VARIABLES so it cannot drift."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for var in VARIABLES:
+        default = var.default if var.default not in ("", ()) else "—"
+        rows.append(f"| `{var.name}` | `{default}` | {var.meaning} |")
+    return "\n".join(rows)

@@ -1,0 +1,1 @@
+"""The plant: NetBox gateway and the colocation rules (space, power, cross-connects, LOAs)."""

@@ -1,0 +1,3 @@
+"""Database tables of dcim."""
+
+TABLES: list[type] = []

@@ -1,0 +1,1 @@
+"""Tenants: lifecycle, people, roles, API keys, site-visit requests."""

@@ -1,0 +1,17 @@
+"""Piccolo app for tenants: its tables and the absolute path of its migrations folder."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from tenants.tables import TABLES
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "tenants"
+
+APP_CONFIG = AppConfig(
+    app_name="tenants",
+    migrations_folder_path=str(MIGRATIONS),
+    table_classes=list(TABLES),
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,3 @@
+"""Database tables of tenants."""
+
+TABLES: list[type] = []
