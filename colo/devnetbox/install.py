@@ -99,7 +99,7 @@ TIME_ZONE = "UTC"
 '''
     paths.config_file.write_text(config)
     paths.config_file.chmod(0o600)
-    paths.gunicorn_conf.write_text(
+    paths.gunicorn_conf_for(port).write_text(
         f'''bind = "127.0.0.1:{port}"
 workers = 2
 threads = 1

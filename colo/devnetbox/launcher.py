@@ -51,9 +51,9 @@ def up(*, say: Say = print, port: int | None = None) -> NetBoxState:
         paths.static_marker.write_text(NETBOX_VERSION)
     token = install.load_secrets(paths)["token"]
     url = f"http://127.0.0.1:{port}"
-    server_pid = process.start_server(paths)
+    server_pid = process.start_server(paths, port)
     worker_pid = process.start_worker(paths)
-    status = process.wait_ready(paths, url, token, server_pid)
+    status = process.wait_ready(paths, url, token, server_pid, port)
     state = NetBoxState(
         url=url, token=token, version=str(status.get("netbox-version", NETBOX_VERSION)),
         server_pid=server_pid, worker_pid=worker_pid, port=port,

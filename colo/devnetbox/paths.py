@@ -55,9 +55,8 @@ class NetBoxPaths:
     def static_marker(self) -> Path:
         return self.root / ".colo-static-collected"
 
-    @property
-    def gunicorn_conf(self) -> Path:
-        return self.cache / "gunicorn.conf.py"
+    def gunicorn_conf_for(self, port: int) -> Path:
+        return self.cache / f"gunicorn-{port}.conf.py"
 
     @property
     def run_dir(self) -> Path:

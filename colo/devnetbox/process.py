@@ -43,11 +43,11 @@ def _spawn(paths: NetBoxPaths, args: list[str], log_name: str) -> int:
     return proc.pid
 
 
-def start_server(paths: NetBoxPaths) -> int:
+def start_server(paths: NetBoxPaths, port: int) -> int:
     return _spawn(
         paths,
-        [str(paths.bin / "gunicorn"), "-c", str(paths.gunicorn_conf), "netbox.wsgi"],
-        "gunicorn.log",
+        [str(paths.bin / "gunicorn"), "-c", str(paths.gunicorn_conf_for(port)), "netbox.wsgi"],
+        f"gunicorn-{port}.log",
     )
 
 
@@ -87,19 +87,21 @@ def api_status(url: str, token: str, *, timeout: float = 5.0) -> dict | None:
         return None
 
 
-def wait_ready(paths: NetBoxPaths, url: str, token: str, server_pid: int, *, timeout: float = 120) -> dict:
+def wait_ready(
+    paths: NetBoxPaths, url: str, token: str, server_pid: int, port: int, *, timeout: float = 120
+) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = api_status(url, token, timeout=3)
         if status is not None:
             return status
         if not pid_alive(server_pid):
-            log_tail = _tail(paths.log_dir / "gunicorn.log")
+            log_tail = _tail(paths.log_dir / f"gunicorn-{port}.log")
             raise LauncherError(f"NetBox's server exited during start-up; last log lines:\n{log_tail}")
         time.sleep(0.5)
     raise LauncherError(
         f"NetBox did not answer {url}/api/status/ within {timeout:.0f}s; "
-        f"see {paths.log_dir / 'gunicorn.log'}"
+        f"see {paths.log_dir / f'gunicorn-{port}.log'}"
     )
 
 

@@ -1,0 +1,61 @@
+"""The app serves liveness, readiness, metrics, OpenAPI and problem details."""
+
+from __future__ import annotations
+
+from litestar.testing import AsyncTestClient
+
+
+async def test_healthz_answers_and_returns_a_request_id(client: AsyncTestClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert len(response.headers["x-request-id"]) == 32
+
+
+async def test_sent_request_id_is_honoured(client: AsyncTestClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "ticket-4711.a"})
+    assert response.headers["x-request-id"] == "ticket-4711.a"
+
+
+async def test_insane_request_id_is_replaced(client: AsyncTestClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "a b\tc" * 50})
+    assert response.headers["x-request-id"] != "a b\tc" * 50
+    assert len(response.headers["x-request-id"]) == 32
+
+
+async def test_readyz_reports_database_and_real_netbox(client: AsyncTestClient) -> None:
+    response = await client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ready"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["netbox"]["ok"] is True
+    assert body["checks"]["netbox"]["detail"].startswith("NetBox 4.7")
+    assert body["checks"]["netbox"]["latency_ms"] > 0
+
+
+async def test_unknown_route_is_a_problem_document(client: AsyncTestClient) -> None:
+    response = await client.get("/v1/does-not-exist", headers={"X-Request-ID": "req-1"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 404
+    assert body["type"].endswith("/not-found")
+    assert body["instance"] == "/v1/does-not-exist"
+    assert body["request_id"] == "req-1"
+
+
+async def test_metrics_are_prometheus_text(client: AsyncTestClient) -> None:
+    await client.get("/healthz")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert "colo_requests_total" in response.text
+
+
+async def test_openapi_document_and_ui(client: AsyncTestClient) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    assert document["openapi"].startswith("3.1")
+    assert "/readyz" in document["paths"]
+    ui = await client.get("/schema")
+    assert ui.status_code == 200
+    assert "<html" in ui.text.lower()
