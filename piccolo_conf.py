@@ -1,4 +1,4 @@
-"""Entry point for Piccolo's own CLI (`piccolo migrations new tenants --auto`) run from the repo root."""
+"""Entry point for Piccolo's own CLI (`piccolo migrations new <app> --auto`), run from the repo root."""
 
 from colo.piccolo_conf import APP_REGISTRY, DB
 

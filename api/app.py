@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from api.plugin import ColoPlugin
+from api.plugin import ColoPlugin, wrap_outermost
 from colo.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    return Litestar(plugins=[ColoPlugin(settings or load_settings())])
+    return wrap_outermost(Litestar(plugins=[ColoPlugin(settings or load_settings())]))

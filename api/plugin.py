@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ASGIApp
 
 import colo
 from api.controllers import CONTROLLERS
@@ -26,13 +27,25 @@ from colo.settings import Settings
 from dcim.netbox import gateway_from_settings
 
 MAX_BODY_BYTES = 1024 * 1024
+
+# Wrapped around the whole ASGI app (outermost first), so they also see requests no route
+# matches (404, 405) and errors raised before routing — route middleware would miss those.
+OUTER_MIDDLEWARE: list[Callable[[ASGIApp], ASGIApp]] = [request_id_middleware]
+
+
+def wrap_outermost(app: Litestar) -> Litestar:
+    handler = app.asgi_handler
+    for middleware in reversed(OUTER_MIDDLEWARE):
+        handler = middleware(handler)
+    app.asgi_handler = handler
+    return app
 log = get_logger(__name__)
 
 
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
-    opt = {"public": True}  # noqa: RUF012
+    opt = {"public": True}
 
 
 class ColoPlugin(InitPluginProtocol):
@@ -74,7 +87,7 @@ class ColoPlugin(InitPluginProtocol):
         app_config.route_handlers.extend([*CONTROLLERS, MetricsController])
         app_config.dependencies["services"] = Provide(lambda: services, sync_to_thread=False)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
-        app_config.middleware[:0] = [request_id_middleware, prometheus.middleware]
+        app_config.middleware.insert(0, prometheus.middleware)
         app_config.request_max_body_size = MAX_BODY_BYTES
         app_config.openapi_config = OpenAPIConfig(
             title="Colo API", version=colo.__version__,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 from piccolo.engine.base import Engine
 
 from colo.secretstore import Keys
@@ -21,3 +23,8 @@ class AppServices:
     # Long-lived domain components (sequencer, rate limiter, read-model refresher) register here
     # by name at start-up, and stop in reverse order.
     components: dict[str, Any] = field(default_factory=dict)
+
+
+# Handlers declare `services: Services`. Injected by name and not validated: it is our own object,
+# and validating a large dataclass on every request would cost time for nothing.
+Services = NamedDependency[SkipValidation[AppServices]]

@@ -31,7 +31,6 @@ def _use_database(url: str) -> None:
     os.environ["COLO_DATABASE_URL"] = url
     os.environ["PICCOLO_CONF"] = "colo.piccolo_conf"
     import colo.piccolo_conf as conf
-
     from colo.db import bind_tables, engine_from_url
 
     conf.DB = engine_from_url(url)

@@ -24,7 +24,7 @@ token = Token(user=user, version=2, write_enabled=True, description="colo")
 token.full_clean()
 token.save()
 print("COLO_TOKEN=" + f"nbt_{{token.key}}.{{token.token}}")
-"""
+"""  # noqa: S105 - a template; the password is formatted in at run time
 
 
 def database_exists(name: str) -> bool:

@@ -89,8 +89,10 @@ DATABASES = {{
     }}
 }}
 REDIS = {{
-    "tasks": {{"HOST": {redis_host()!r}, "PORT": {redis_port()}, "PASSWORD": "", "DATABASE": {REDIS_TASKS_DB}, "SSL": False}},
-    "caching": {{"HOST": {redis_host()!r}, "PORT": {redis_port()}, "PASSWORD": "", "DATABASE": {REDIS_CACHE_DB}, "SSL": False}},
+    "tasks": {{"HOST": {redis_host()!r}, "PORT": {redis_port()}, "PASSWORD": "",
+               "DATABASE": {REDIS_TASKS_DB}, "SSL": False}},
+    "caching": {{"HOST": {redis_host()!r}, "PORT": {redis_port()}, "PASSWORD": "",
+                 "DATABASE": {REDIS_CACHE_DB}, "SSL": False}},
 }}
 STATIC_ROOT = {str(paths.root / "static")!r}
 MEDIA_ROOT = {str(paths.root / "media")!r}

@@ -100,7 +100,6 @@ def status(*, say: Say = print) -> bool:
 
 def reset(*, say: Say = print) -> None:
     """Put NetBox's data back to the clean migrated state (admin + token kept), in about a second."""
-    paths = NetBoxPaths.from_env()
     check_postgres()
     if not database.database_exists(install.NETBOX_TEMPLATE_DB):
         raise LauncherError("there is no clean template yet: run `colo netbox up` first")

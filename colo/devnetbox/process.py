@@ -34,7 +34,7 @@ def pid_alive(pid: int) -> bool:
 
 def _spawn(paths: NetBoxPaths, args: list[str], log_name: str) -> int:
     paths.log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(paths.log_dir / log_name, "ab")  # noqa: SIM115 - handed to the child
+    log = open(paths.log_dir / log_name, "ab")
     proc = subprocess.Popen(
         args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         env=netbox_env(paths), cwd=str(paths.cache), start_new_session=True,
@@ -76,7 +76,9 @@ def stop_process_group(pid: int, *, grace: float = 10.0) -> None:
 
 def api_status(url: str, token: str, *, timeout: float = 5.0) -> dict | None:
     """NetBox's /api/status/ as a dict, or None when it does not answer 200."""
-    req = urllib.request.Request(
+    if not url.startswith(("http://", "https://")):
+        return None
+    req = urllib.request.Request(  # noqa: S310 - scheme checked above
         f"{url}/api/status/",
         headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
     )
