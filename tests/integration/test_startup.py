@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -94,7 +95,7 @@ def test_sqlite_migrations_apply_twice_without_change_and_the_app_serves(
     assert ready.json()["checks"]["database"]["ok"] is True
 
 
-async def test_postgres_migrations_apply_twice_and_the_app_serves(
+def test_postgres_migrations_apply_twice_and_the_app_serves(
     tmp_path: Path, netbox_state: NetBoxState, serve
 ) -> None:
     name = f"colo_start_{uuid.uuid4().hex[:8]}"
@@ -107,7 +108,7 @@ async def test_postgres_migrations_apply_twice_and_the_app_serves(
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"]["netbox"]["ok"] is True
     finally:
-        await drop_database(name)
+        asyncio.run(drop_database(name))
 
 
 @pytest.mark.parametrize(
@@ -124,7 +125,7 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path: Path, va
     assert "invalid" in lines[0]
 
 
-def test_readyz_is_503_naming_netbox_when_the_launcher_stops_it(tmp_path: Path, netbox_state: NetBoxState, serve) -> None:
+def test_readyz_is_503_naming_netbox_when_the_launcher_stops_it(tmp_path: Path, serve) -> None:
     """A second NetBox instance (same install, own port and state file) is started and stopped
     by the real launcher, so the shared one keeps serving other tests."""
     port = _free_port()

@@ -1,0 +1,83 @@
+"""The NetBox gateway against the real NetBox, and against real transport failures."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from colo.devnetbox.paths import NetBoxState
+from colo.errors import Unavailable, UpstreamRejected
+from dcim.netbox import NetBoxGateway
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens here once the socket closes
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A real TCP server that accepts connections and never answers (a hung NetBox)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(timeout=2)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+async def test_status_of_the_real_netbox(gateway: NetBoxGateway) -> None:
+    status = await gateway.status()
+    assert status["netbox-version"].startswith("4.7")
+    assert await gateway.ping() > 0
+
+
+async def test_unreachable_netbox_is_unavailable_with_retry_after() -> None:
+    gateway = NetBoxGateway(url=f"http://127.0.0.1:{_closed_port()}", token="nbt_x.y", connect_timeout=1)
+    with pytest.raises(Unavailable) as caught:
+        await gateway.status()
+    assert caught.value.component == "netbox"
+    assert caught.value.retry_after > 0
+
+
+async def test_a_hung_netbox_times_out_instead_of_hanging(silent_server: int) -> None:
+    gateway = NetBoxGateway(url=f"http://127.0.0.1:{silent_server}", token="nbt_x.y",
+                            connect_timeout=1, read_timeout=1)
+    started = time.monotonic()
+    with pytest.raises(Unavailable, match="ReadTimeout"):
+        await gateway.status()
+    assert time.monotonic() - started < 10
+
+
+async def test_a_bad_token_is_unavailable_not_a_crash(netbox_state: NetBoxState) -> None:
+    gateway = NetBoxGateway(url=netbox_state.url, token="nbt_AAAAAAAAAAAA." + "B" * 40)
+    with pytest.raises(Unavailable, match="403"):
+        await gateway.status()
+
+
+async def test_a_refused_write_is_upstream_rejected_naming_the_field(gateway: NetBoxGateway) -> None:
+    with pytest.raises(UpstreamRejected) as caught:
+        await gateway.call(lambda api: api.dcim.racks.create(name="colo-test-no-site"), what="create rack")
+    assert "site" in caught.value.detail
+    assert caught.value.extra["netbox_status"] == 400
