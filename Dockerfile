@@ -1,0 +1,20 @@
+# Colo API image. Migrations live beside the packages, so the tree is installed in place.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 COLO_ENV=production COLO_LOG_FORMAT=json
+WORKDIR /app
+RUN useradd --system --home /app colo
+COPY pyproject.toml constraints.txt README.md ./
+COPY colo ./colo
+COPY dcim ./dcim
+COPY tenants ./tenants
+COPY audit ./audit
+COPY api ./api
+COPY migrations ./migrations
+COPY piccolo_conf.py ./
+RUN pip install --no-cache-dir -c constraints.txt -e . && chown -R colo /app
+USER colo
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --retries=5 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz').status == 200 else 1)"
+CMD ["sh", "-c", "colo db migrate && colo serve --host 0.0.0.0 --port 8000"]

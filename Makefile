@@ -1,0 +1,52 @@
+# Two commands matter: `make run` (a running Colo with a real NetBox and a demo datacenter)
+# and `make test` (the whole suite against real PostgreSQL and the real NetBox).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+# NetBox 4.7 and Colo both need Python 3.12; the pyenv shim may not run, so prefer the real binary.
+PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
+VENV := .venv
+COLO := $(VENV)/bin/colo
+STAMP := $(VENV)/.installed
+
+.PHONY: help run test venv netbox lint bench bench-quick clean
+
+help:
+	@echo "make run    - NetBox up, database migrated, demo seeded, API on http://127.0.0.1:8000 (docs at /schema)"
+	@echo "make test   - lint and the whole test suite against real PostgreSQL and a real NetBox"
+	@echo "make bench  - benchmarks (make bench-quick: under two minutes)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it (pyenv install 3.12) or set PYTHON=/path/to/python3.12"; exit 2; }
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12)' || { echo "$(PYTHON) is not a working Python 3.12"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+netbox: venv
+	$(COLO) netbox up
+
+run: netbox
+	$(COLO) db migrate
+	$(COLO) demo seed
+	$(COLO) netbox sync
+	$(COLO) keys bootstrap
+	$(COLO) serve
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+test: netbox lint
+	$(VENV)/bin/pytest
+
+bench: netbox
+	$(VENV)/bin/python -m bench
+
+bench-quick: netbox
+	$(VENV)/bin/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
