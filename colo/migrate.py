@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
 from urllib.parse import urlparse, urlunparse
 
@@ -37,6 +39,15 @@ def _use_database(url: str) -> None:
     bind_tables(conf.DB)
 
 
+def _apps_with_migrations() -> list[str]:
+    """App names in registry order (core before tenants before audit before dcim), skipping an
+    app with no migrations yet: git keeps no empty folders."""
+    from colo.piccolo_conf import APP_REGISTRY
+
+    return [name for name, config in APP_REGISTRY.app_configs.items()
+            if os.path.isdir(config.migrations_folder_path)]
+
+
 async def migrate(url: str) -> list[str]:
     """Apply pending migrations of every app; returns the app names that had work. Idempotent."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -44,16 +55,13 @@ async def migrate(url: str) -> list[str]:
     if url.startswith(("postgresql:", "postgres:")):
         await ensure_postgres_database(url)
     _use_database(url)
-    from colo.piccolo_conf import APP_REGISTRY
-
     applied = []
-    # Apps in registry order: tenants before audit before dcim, as their dependencies run.
-    for app_name, app_config in APP_REGISTRY.app_configs.items():
-        if not os.path.isdir(app_config.migrations_folder_path):
-            continue  # an app with no migrations yet (git keeps no empty folders)
-        result = await run_forwards(app_name=app_name)
+    for app_name in _apps_with_migrations():
+        chatter = io.StringIO()  # Piccolo narrates each step; keep the CLI's output to one line
+        with contextlib.redirect_stdout(chatter):
+            result = await run_forwards(app_name=app_name)
         if not result.success:
-            raise RuntimeError(f"migrations of {app_name} failed: {result.message}")
+            raise RuntimeError(f"migrations of {app_name} failed: {result.message}\n{chatter.getvalue()}")
         if result.message and "No migrations" not in result.message:
             applied.append(app_name)
     return applied
