@@ -1,0 +1,434 @@
+"""NetBox writes (and the live reads they depend on) for order fulfilment.
+
+Every object Colo creates carries the `colo` tag and the order id in the `colo_order_id`
+custom field, so a retried fulfilment finds what an earlier attempt created instead of
+making a twin. Results are returned as plain dataclasses: no pynetbox record leaves here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import pynetbox
+
+from colo.errors import NotFound, UpstreamRejected
+from colo.logging import get_logger
+from dcim.netbox.gateway import NetBoxGateway
+
+log = get_logger(__name__)
+
+COLO_TAG = "colo"
+ORDER_FIELD = "colo_order_id"
+ORDER_FIELD_TYPES = ["dcim.cable", "dcim.powerfeed", "dcim.rackreservation"]
+# A location is a meet-me room when its slug says so; the demo seed and real sites use these.
+MMR_SLUG_MARKERS = ("mmr", "meet-me")
+
+
+@dataclass(frozen=True, slots=True)
+class RackLive:
+    id: int
+    name: str
+    site_id: int
+    u_height: int
+    starting_unit: int
+    occupied: frozenset[int]
+    reserved: dict[int, int]  # unit → reservation id
+
+    @property
+    def units(self) -> range:
+        return range(self.starting_unit, self.starting_unit + self.u_height)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLive:
+    id: int
+    name: str
+    panel_id: int
+    rack_id: int | None
+    feed_type: str  # primary | redundant
+    phase: str
+    voltage: int
+    amperage: int
+    max_utilization: int
+    status: str
+    tenant_id: int | None
+    colo_order_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PortLive:
+    id: int
+    name: str
+    device_id: int
+    device_name: str
+    tenant_id: int | None  # the owning device's tenant
+    site_id: int | None
+    location_id: int | None
+    cable_id: int | None
+    rear_port_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    id: int
+    rack_id: int
+    units: tuple[int, ...]
+    tenant_id: int | None
+    colo_order_id: str | None
+    tagged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CableLive:
+    id: int
+    label: str
+    tenant_id: int | None
+    ends: tuple[tuple[str, int], ...]  # (object type, id) of every termination, both sides
+    colo_order_id: str | None
+    tagged: bool
+
+
+@dataclass(slots=True)
+class PlantSnapshot:
+    """What reconciliation compares against Colo's orders."""
+
+    reservations: list[Reservation] = field(default_factory=list)
+    feeds: list[FeedLive] = field(default_factory=list)
+    cables: list[CableLive] = field(default_factory=list)
+
+
+def _id(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    return getattr(value, "id", None) or (value.get("id") if isinstance(value, dict) else None)
+
+
+def _choice(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("value", ""))
+    return str(getattr(value, "value", value) or "")
+
+
+def _order_id(record: dict[str, Any]) -> str | None:
+    return (record.get("custom_fields") or {}).get(ORDER_FIELD) or None
+
+
+def _tagged(record: dict[str, Any]) -> bool:
+    return any(t.get("slug") == COLO_TAG for t in record.get("tags") or [])
+
+
+def _reservation(raw: dict[str, Any]) -> Reservation:
+    return Reservation(
+        id=raw["id"], rack_id=_id(raw["rack"]) or 0, units=tuple(sorted(raw.get("units") or [])),
+        tenant_id=_id(raw.get("tenant")), colo_order_id=_order_id(raw), tagged=_tagged(raw),
+    )
+
+
+def _feed(raw: dict[str, Any]) -> FeedLive:
+    return FeedLive(
+        id=raw["id"], name=raw["name"], panel_id=_id(raw["power_panel"]) or 0, rack_id=_id(raw.get("rack")),
+        feed_type=_choice(raw.get("type")), phase=_choice(raw.get("phase")),
+        voltage=int(raw.get("voltage") or 0), amperage=int(raw.get("amperage") or 0),
+        max_utilization=int(raw.get("max_utilization") or 0), status=_choice(raw.get("status")),
+        tenant_id=_id(raw.get("tenant")), colo_order_id=_order_id(raw),
+    )
+
+
+def _cable(raw: dict[str, Any]) -> CableLive:
+    ends = tuple(
+        (t["object_type"], int(t["object_id"]))
+        for side in ("a_terminations", "b_terminations") for t in raw.get(side) or []
+    )
+    return CableLive(
+        id=raw["id"], label=raw.get("label") or "", tenant_id=_id(raw.get("tenant")), ends=ends,
+        colo_order_id=_order_id(raw), tagged=_tagged(raw),
+    )
+
+
+def _port(raw: dict[str, Any], device: dict[str, Any]) -> PortLive:
+    rear = (raw.get("rear_ports") or [{}])[0].get("rear_port")
+    return PortLive(
+        id=raw["id"], name=raw["name"], device_id=device["id"], device_name=device.get("name") or "",
+        tenant_id=_id(device.get("tenant")), site_id=_id(device.get("site")),
+        location_id=_id(device.get("location")), cable_id=_id(raw.get("cable")), rear_port_id=rear,
+    )
+
+
+class Provisioner:
+    """Find-or-create / find-and-delete of the NetBox objects behind orders."""
+
+    def __init__(self, gateway: NetBoxGateway) -> None:
+        self.gateway = gateway
+        self._schema_ready = False
+        self._user_id: int | None = None
+
+    # ---- schema and identity -------------------------------------------------------------
+
+    async def ensure_schema(self) -> None:
+        """The `colo` tag and the `colo_order_id` custom field exist (created once, race-safe)."""
+        if self._schema_ready:
+            return
+
+        def ensure(api: Any) -> None:
+            if api.extras.tags.get(slug=COLO_TAG) is None:
+                try:
+                    api.extras.tags.create(name=COLO_TAG, slug=COLO_TAG,
+                                           description="Created and managed by Colo")
+                except pynetbox.RequestError:
+                    if api.extras.tags.get(slug=COLO_TAG) is None:  # lost a race: fine if it exists now
+                        raise
+            existing = api.extras.custom_fields.get(name=ORDER_FIELD)
+            if existing is None:
+                try:
+                    api.extras.custom_fields.create(
+                        name=ORDER_FIELD, label="Colo order", type="text", object_types=ORDER_FIELD_TYPES,
+                        description="The Colo order this object was created for", filter_logic="exact",
+                    )
+                except pynetbox.RequestError:
+                    if api.extras.custom_fields.get(name=ORDER_FIELD) is None:
+                        raise
+            elif set(ORDER_FIELD_TYPES) - set(existing.object_types or []):
+                existing.object_types = sorted(set(existing.object_types) | set(ORDER_FIELD_TYPES))
+                existing.save()
+
+        await self.gateway.call(ensure, what="ensure colo tag and order field")
+        self._schema_ready = True
+
+    async def token_user_id(self) -> int:
+        """The NetBox user behind Colo's token: rack reservations must name a user."""
+        if self._user_id is None:
+            def whoami(api: Any) -> int:
+                response = api.http_session.get(
+                    f"{api.base_url}/authentication-check/",
+                    headers={"Authorization": f"Bearer {api.token}", "Accept": "application/json"},
+                )
+                if response.status_code != 200:
+                    raise pynetbox.RequestError(response)
+                return int(response.json()["id"])
+
+            self._user_id = await self.gateway.call(whoami, what="identify the token's user")
+        return self._user_id
+
+    # ---- racks and reservations ----------------------------------------------------------
+
+    async def rack(self, rack_id: int) -> RackLive:
+        """The live rack: which units are occupied by devices and which are reserved."""
+
+        def read(api: Any) -> RackLive:
+            rack = api.dcim.racks.get(rack_id)
+            if rack is None:
+                raise NotFound("rack", rack_id)
+            occupied: set[int] = set()
+            for face in ("front", "rear"):
+                for unit in rack.elevation.list(face=face):
+                    if unit.occupied:
+                        occupied.add(int(float(unit.id)))  # half units (42.5) belong to unit 42
+            reserved: dict[int, int] = {}
+            for res in api.dcim.rack_reservations.filter(rack_id=rack_id):
+                for unit in res.units:
+                    reserved[int(unit)] = res.id
+            return RackLive(
+                id=rack.id, name=rack.name, site_id=_id(rack.site) or 0, u_height=int(rack.u_height),
+                starting_unit=int(getattr(rack, "starting_unit", 1) or 1),
+                occupied=frozenset(occupied), reserved=reserved,
+            )
+
+        return await self.gateway.call(read, what=f"read rack {rack_id}")
+
+    async def find_reservation(self, order_id: UUID) -> Reservation | None:
+        found = await self.gateway.call(
+            lambda api: [dict(r) for r in api.dcim.rack_reservations.filter(**{f"cf_{ORDER_FIELD}": str(order_id)})],
+            what="find reservation",
+        )
+        return _reservation(found[0]) if found else None
+
+    async def create_reservation(
+        self, *, order_id: UUID, rack_id: int, units: Iterable[int], netbox_tenant_id: int, description: str,
+    ) -> Reservation:
+        """The order's reservation: found when a previous attempt made it, created otherwise."""
+        await self.ensure_schema()
+        if (existing := await self.find_reservation(order_id)) is not None:
+            return existing
+        user_id = await self.token_user_id()
+        payload = {
+            "rack": rack_id, "units": sorted(units), "user": user_id, "tenant": netbox_tenant_id,
+            "status": "active", "description": description[:200], "tags": [{"slug": COLO_TAG}],
+            "custom_fields": {ORDER_FIELD: str(order_id)},
+        }
+        raw = await self.gateway.call(lambda api: dict(api.dcim.rack_reservations.create(payload)),
+                                      what="create rack reservation")
+        log.info("netbox reservation created", order_id=str(order_id), reservation_id=raw["id"])
+        return _reservation(raw)
+
+    async def delete_reservation(self, order_id: UUID) -> bool:
+        return await self._delete_tagged("rack_reservations", order_id)
+
+    # ---- power ---------------------------------------------------------------------------
+
+    async def rack_feeds(self, rack_id: int) -> list[FeedLive]:
+        raws = await self.gateway.call(
+            lambda api: [dict(f) for f in api.dcim.power_feeds.filter(rack_id=rack_id)], what="read rack feeds",
+        )
+        return [_feed(r) for r in raws]
+
+    async def find_feeds(self, order_id: UUID) -> list[FeedLive]:
+        raws = await self.gateway.call(
+            lambda api: [dict(f) for f in api.dcim.power_feeds.filter(**{f"cf_{ORDER_FIELD}": str(order_id)})],
+            what="find feeds",
+        )
+        return [_feed(r) for r in raws]
+
+    async def create_feed(
+        self, *, order_id: UUID, name: str, panel_id: int, rack_id: int, feed_type: str, phase: str,
+        voltage: int, amperage: int, max_utilization: int, netbox_tenant_id: int, description: str,
+    ) -> FeedLive:
+        """One tenant circuit, found by order id and name when an earlier attempt created it."""
+        await self.ensure_schema()
+        for feed in await self.find_feeds(order_id):
+            if feed.name == name:
+                return feed
+        payload = {
+            "power_panel": panel_id, "rack": rack_id, "name": name, "status": "active", "type": feed_type,
+            "supply": "ac", "phase": phase, "voltage": voltage, "amperage": amperage,
+            "max_utilization": max_utilization, "tenant": netbox_tenant_id, "description": description[:200],
+            "tags": [{"slug": COLO_TAG}], "custom_fields": {ORDER_FIELD: str(order_id)},
+        }
+        raw = await self.gateway.call(lambda api: dict(api.dcim.power_feeds.create(payload)), what="create power feed")
+        log.info("netbox feed created", order_id=str(order_id), feed_id=raw["id"])
+        return _feed(raw)
+
+    async def delete_feeds(self, order_id: UUID) -> bool:
+        return await self._delete_tagged("power_feeds", order_id)
+
+    # ---- ports and cables ----------------------------------------------------------------
+
+    async def front_port(self, port_id: int) -> PortLive:
+        def read(api: Any) -> PortLive:
+            port = api.dcim.front_ports.get(port_id)
+            if port is None:
+                raise NotFound("port", port_id)
+            device = dict(api.dcim.devices.get(_id(port.device)))
+            return _port(dict(port), device)
+
+        return await self.gateway.call(read, what=f"read port {port_id}")
+
+    async def free_mmr_ports(self, *, site_id: int | None, count: int) -> list[PortLive]:
+        """`count` uncabled meet-me-room front ports whose rear port is uncabled too."""
+
+        def read(api: Any) -> list[PortLive]:
+            filters = {"site_id": site_id} if site_id else {}
+            rooms = [loc.id for loc in api.dcim.locations.filter(**filters)
+                     if any(marker in (loc.slug or "") for marker in MMR_SLUG_MARKERS)]
+            if not rooms:
+                return []
+            free_rear = {p.id for p in api.dcim.rear_ports.filter(location_id=rooms, cabled=False)}
+            chosen: list[PortLive] = []
+            devices: dict[int, dict[str, Any]] = {}
+            for port in api.dcim.front_ports.filter(location_id=rooms, cabled=False, ordering="id"):
+                raw = dict(port)
+                rear = (raw.get("rear_ports") or [{}])[0].get("rear_port")
+                if rear not in free_rear:
+                    continue
+                device_id = _id(raw["device"]) or 0
+                if device_id not in devices:
+                    devices[device_id] = dict(api.dcim.devices.get(device_id))
+                chosen.append(_port(raw, devices[device_id]))
+                if len(chosen) == count:
+                    break
+            return chosen
+
+        return await self.gateway.call(read, what="find free meet-me-room ports")
+
+    async def find_cables(self, order_id: UUID) -> list[CableLive]:
+        raws = await self.gateway.call(
+            lambda api: [dict(c) for c in api.dcim.cables.filter(**{f"cf_{ORDER_FIELD}": str(order_id)})],
+            what="find cables",
+        )
+        return [_cable(r) for r in raws]
+
+    async def create_cable(
+        self, *, order_id: UUID, label: str, a: tuple[str, int], b: tuple[str, int], cable_type: str,
+        netbox_tenant_id: int, description: str,
+    ) -> CableLive:
+        """One cable of a cross-connect, found by order id and label when it already exists."""
+        await self.ensure_schema()
+        for cable in await self.find_cables(order_id):
+            if cable.label == label:
+                return cable
+        payload = {
+            "a_terminations": [{"object_type": a[0], "object_id": a[1]}],
+            "b_terminations": [{"object_type": b[0], "object_id": b[1]}],
+            "status": "connected", "type": cable_type, "label": label[:100], "tenant": netbox_tenant_id,
+            "description": description[:200], "tags": [{"slug": COLO_TAG}],
+            "custom_fields": {ORDER_FIELD: str(order_id)},
+        }
+        raw = await self.gateway.call(lambda api: dict(api.dcim.cables.create(payload)), what="create cable")
+        log.info("netbox cable created", order_id=str(order_id), cable_id=raw["id"], label=label)
+        return _cable(raw)
+
+    async def delete_cables(self, order_id: UUID) -> bool:
+        return await self._delete_tagged("cables", order_id)
+
+    # ---- shared --------------------------------------------------------------------------
+
+    async def _delete_tagged(self, endpoint: str, order_id: UUID) -> bool:
+        """Delete every object of `endpoint` carrying this order id; True when any existed.
+
+        Idempotent: a retry after a crash finds nothing left and reports False.
+        """
+
+        def delete(api: Any) -> bool:
+            records = list(getattr(api.dcim, endpoint).filter(**{f"cf_{ORDER_FIELD}": str(order_id)}))
+            for record in records:
+                try:
+                    record.delete()
+                except pynetbox.RequestError as exc:
+                    if exc.req.status_code != 404:  # already gone is what we wanted
+                        raise
+            return bool(records)
+
+        return await self.gateway.call(delete, what=f"delete {endpoint}")
+
+    async def snapshot(self, *, site_id: int | None = None) -> PlantSnapshot:
+        """Every reservation, feed and cable (tagged or not): reconciliation's view of the plant."""
+        filters = {"site_id": site_id} if site_id else {}
+
+        def read(api: Any) -> PlantSnapshot:
+            return PlantSnapshot(
+                reservations=[_reservation(dict(r)) for r in api.dcim.rack_reservations.filter(**filters)],
+                feeds=[_feed(dict(f)) for f in api.dcim.power_feeds.filter(**filters)],
+                cables=[_cable(dict(c)) for c in api.dcim.cables.filter(**filters)],
+            )
+
+        return await self.gateway.call(read, what="read plant snapshot")
+
+    async def tenant_by_slug(self, slug: str, *, name: str, create: bool) -> int | None:
+        """A NetBox tenant id by slug; created when asked and missing (orders need one)."""
+
+        def find_or_create(api: Any) -> int | None:
+            found = api.tenancy.tenants.get(slug=slug)
+            if found is not None:
+                return int(found.id)
+            if not create:
+                return None
+            try:
+                return int(api.tenancy.tenants.create(name=name[:100], slug=slug, tags=[{"slug": COLO_TAG}]).id)
+            except pynetbox.RequestError:
+                again = api.tenancy.tenants.get(slug=slug)
+                if again is None:
+                    raise
+                return int(again.id)
+
+        if create:
+            await self.ensure_schema()
+        return await self.gateway.call(find_or_create, what="find NetBox tenant")
+
+
+def is_overlap_refusal(exc: UpstreamRejected) -> bool:
+    """NetBox's own double-booking guard: 'units have already been reserved'."""
+    return "already been reserved" in exc.detail

@@ -1,0 +1,116 @@
+"""Order schemas: what the API accepts (bounded, unknown fields refused) and what it returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta
+
+NetBoxId = Annotated[int, Meta(ge=1, le=2**31 - 1, description="a NetBox object id")]
+Reason = Annotated[str, Meta(max_length=1000)]
+IdempotencyKey = Annotated[str, Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+MEDIA_CABLE_TYPES = {"smf": "smf", "mmf": "mmf", "copper": "cat6"}
+
+
+class SpaceSpec(msgspec.Struct, forbid_unknown_fields=True, tag_field="kind", tag="space"):
+    """N contiguous units in one rack; `position` is the lowest unit, or the lowest free block."""
+
+    rack_id: NetBoxId
+    units: Annotated[int, Meta(ge=1, le=60)]
+    position: Annotated[int, Meta(ge=1, le=100)] | None = None
+
+
+class PowerSpec(msgspec.Struct, forbid_unknown_fields=True, tag_field="kind", tag="power"):
+    """A power circuit to a rack: load in kW, A+B redundant or single, and the circuit's size."""
+
+    rack_id: NetBoxId
+    kw: Annotated[float, Meta(gt=0, le=200)]
+    redundancy: Literal["a+b", "single"] = "a+b"
+    phase: Literal["single-phase", "three-phase"] = "single-phase"
+    voltage: Annotated[int, Meta(ge=100, le=480)] = 230
+    amperage: Annotated[int, Meta(ge=1, le=400)] = 16
+
+
+class CrossConnectSpec(msgspec.Struct, forbid_unknown_fields=True, tag_field="kind", tag="cross_connect"):
+    """From one of the tenant's ports (A) to another tenant's or a carrier's port (Z)."""
+
+    a_port_id: NetBoxId
+    z_port_id: NetBoxId
+    media: Literal["smf", "mmf", "copper"]
+    speed: Literal["100M", "1G", "10G"]
+    z_side: Literal["tenant", "carrier"] = "tenant"
+
+
+OrderSpec = SpaceSpec | PowerSpec | CrossConnectSpec
+
+
+class OrderCreate(msgspec.Struct, forbid_unknown_fields=True):
+    spec: OrderSpec
+    # Staff order on a tenant's behalf and must name it; tenants never do.
+    tenant_id: UUID | None = None
+    note: Annotated[str, Meta(max_length=1000)] = ""
+
+
+class TransitionRequest(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason = ""
+
+
+class OrderRead(msgspec.Struct):
+    id: UUID
+    tenant_id: UUID
+    kind: str
+    state: str
+    frozen: bool
+    spec: dict[str, Any]
+    loa_status: str
+    netbox: dict[str, Any]
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    allowed_actions: list[str]
+
+
+class OrderEventRead(msgspec.Struct):
+    at: datetime
+    actor: str
+    actor_role: str
+    action: str
+    from_state: str
+    to_state: str
+    reason: str
+
+
+class OrderPage(msgspec.Struct):
+    items: list[OrderRead]
+    count: int
+    limit: int
+    offset: int
+
+
+class LoaGrant(msgspec.Struct, forbid_unknown_fields=True):
+    valid_days: Annotated[int, Meta(ge=1, le=365)] = 90
+
+
+class LoaRefusal(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+class LoaRead(msgspec.Struct):
+    id: UUID
+    order_id: UUID
+    status: str
+    a_tenant_id: UUID
+    z_tenant_id: UUID | None
+    issued_at: datetime | None
+    expires_at: datetime | None
+    decided_by: str
+    reason: str
+    # The signed LOA-CFA (present once granted): exactly what `colo loa verify` checks.
+    signed: dict[str, Any] | None = None
