@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -77,3 +78,15 @@ def app(settings: Settings) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
         yield test_client
+
+
+@pytest_asyncio.fixture(scope="session")
+async def seeded(gateway: NetBoxGateway) -> Any:
+    """The demo datacenter in NetBox (`colo demo seed`, idempotent): returns its DemoPlant
+    (site slug, rack names, devices, reservations, cables) for tests to refer to."""
+    from dcim.netbox.demo_plan import build_plant
+    from dcim.netbox.seed import seed_demo
+
+    plant = build_plant()
+    await seed_demo(gateway, plant=plant)
+    return plant
