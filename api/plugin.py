@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -18,6 +18,7 @@ from litestar.types import ASGIApp
 import colo
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
+from api.guards import install_access_control
 from api.request_id import request_id_middleware
 from api.services import AppServices
 from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
@@ -86,6 +87,7 @@ class ColoPlugin(InitPluginProtocol):
         app_config.lifespan.append(lifespan)
         app_config.route_handlers.extend([*CONTROLLERS, MetricsController])
         app_config.dependencies["services"] = Provide(lambda: services, sync_to_thread=False)
+        install_access_control(app_config, services)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.middleware.insert(0, prometheus.middleware)
         app_config.request_max_body_size = MAX_BODY_BYTES
@@ -94,6 +96,8 @@ class ColoPlugin(InitPluginProtocol):
             description="Colocation and tenant management: rack space, power, cross-connects, "
             "site access and the tamper-evident access log. NetBox is the source of truth for the plant.",
             path="/schema",
+            # The API description is public; the guard lets the docs router through.
+            openapi_router=Router("/schema", route_handlers=[], include_in_schema=False, opt={"public": True}),
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(security_schemes={
                 "apiKey": SecurityScheme(

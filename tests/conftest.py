@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from litestar.testing import AsyncTestClient
 from api.app import create_app
 from colo.devnetbox import launcher
 from colo.devnetbox.paths import NetBoxPaths, NetBoxState
+from colo.identity import Principal, Role
 from colo.migrate import migrate
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
@@ -78,6 +80,95 @@ def app(settings: Settings) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
         yield test_client
+
+
+# ---------------------------------------------------------------------------------------------
+# auth fixtures: tenants and API keys for every domain's tests
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def run_in_app(client: AsyncTestClient) -> Callable[..., Awaitable[Any]]:
+    """`await run_in_app(coroutine_function, *args, **kwargs)`: run database code on the app's
+    event loop. The test client serves the app from its own thread and loop, and the connection
+    pool belongs to that loop, so direct Piccolo queries from a test must go through here."""
+    import functools
+
+    import anyio
+
+    async def run(fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(client.blocking_portal.call, functools.partial(fn, *args, **kwargs))
+        return await anyio.to_thread.run_sync(call)
+
+    return run
+
+
+@dataclass(frozen=True)
+class IssuedTestKey:
+    """A real API key: `plaintext` to send, `principal` as the app will see it, ready `headers`."""
+
+    plaintext: str
+    principal: Principal
+    headers: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def make_tenant(
+    run_in_app: Callable[..., Awaitable[Any]], gateway: NetBoxGateway,
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """`tenant = await make_tenant(legal_name=None)`: an active tenant, created through the tenant
+    service with its real NetBox tenant (slug `colo-<id hex>`). Returns the tenant row as a dict
+    (`id`, `legal_name`, `status`, `netbox_tenant_id`, …). Each call makes a new, uniquely named one."""
+    from dcim.netbox.tenancy import ensure_netbox_tenant
+    from tenants.lifecycle import provision_tenant
+
+    async def link(tenant_id: uuid.UUID, legal_name: str) -> int:
+        return await ensure_netbox_tenant(gateway, colo_tenant_id=tenant_id, legal_name=legal_name)
+
+    async def factory(legal_name: str | None = None) -> dict[str, Any]:
+        tenant_id = uuid.uuid4()
+        return await run_in_app(
+            provision_tenant, tenant_id=tenant_id,
+            legal_name=legal_name or f"Test Tenant {tenant_id.hex[:8]} GmbH",
+            registration_number=f"HRB{tenant_id.int % 10**8:08d}", country="DE", link_netbox=link,
+        )
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def make_key(run_in_app: Callable[..., Awaitable[Any]], app: Litestar) -> Callable[..., Awaitable[IssuedTestKey]]:
+    """`key = await make_key(Role.OPS)` or `await make_key(Role.TENANT_ADMIN, tenant_id=t["id"])`:
+    a real key stored through the key service. Send `key.headers`; compare with `key.principal`.
+    Optional keyword arguments: name, person_id, expires_at, allowed_networks."""
+    from tenants.keys import KeyRing, issue_key
+
+    ring = KeyRing.of(app.state.services.keys.api_key_peppers)
+
+    async def factory(role: Role, tenant_id: uuid.UUID | None = None, **options: Any) -> IssuedTestKey:
+        issued = await run_in_app(issue_key, ring=ring, name=options.pop("name", f"test {role.value}"),
+                                  role=role, tenant_id=tenant_id, created_by="tests", **options)
+        principal = Principal(key_id=str(issued.key["id"]), role=role, name=issued.key["name"],
+                              tenant_id=tenant_id, person_id=issued.key["person_id"])
+        return IssuedTestKey(plaintext=issued.plaintext, principal=principal,
+                             headers={"Authorization": f"Bearer {issued.plaintext}"})
+
+    return factory
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ops_key(make_key: Callable[..., Awaitable[IssuedTestKey]]) -> IssuedTestKey:
+    """One ops key for the whole session (use make_key for anything you revoke or change)."""
+    return await make_key(Role.OPS, name="session ops")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def tenant_admin(
+    make_tenant: Callable[..., Awaitable[dict[str, Any]]], make_key: Callable[..., Awaitable[IssuedTestKey]],
+) -> IssuedTestKey:
+    """A tenant admin key of a session-wide tenant (`tenant_admin.principal.tenant_id`)."""
+    tenant = await make_tenant()
+    return await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name="session tenant admin")
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -1,0 +1,83 @@
+"""API keys and the caller's identity. Tenant admins manage their tenant's keys; ops staff keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody, Parameter
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from api.services import Services
+from tenants import keys
+from tenants.keys import KeyRing
+from tenants.schemas_keys import KeyCreate, KeyIssued, KeyRead, KeyRevoke, KeyRotate, WhoAmI
+
+Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
+
+
+def _ring(services: Services) -> KeyRing:
+    return KeyRing.of(services.keys.api_key_peppers)
+
+
+class WhoAmIController(Controller):
+    path = "/v1/auth"
+    tags = ["keys"]
+
+    @get("/whoami", operation_id="whoami", summary="The identity behind the presented API key",
+         responses=problems(401, 403))
+    async def whoami(self, principal: CurrentPrincipal) -> WhoAmI:
+        return WhoAmI.of(principal)
+
+
+class KeyController(Controller):
+    path = "/v1/keys"
+    tags = ["keys"]
+
+    @get("/", operation_id="list_keys", summary="List API keys (own tenant's, or all for ops)",
+         responses=problems(400, 401, 403))
+    async def list_keys(
+        self, principal: CurrentPrincipal, limit: Limit = 100, offset: Offset = 0,
+        include_revoked: bool = False,
+    ) -> list[KeyRead]:
+        rows = await keys.list_keys(principal=principal, limit=limit, offset=offset,
+                                    include_revoked=include_revoked)
+        return [KeyRead.of(r) for r in rows]
+
+    @post("/", operation_id="create_key", summary="Create an API key; the key is shown once",
+          responses=problems(400, 401, 403, 422))
+    async def create_key(self, principal: CurrentPrincipal, services: Services, data: JSONBody[KeyCreate]) -> KeyIssued:
+        issued = await keys.create_key(
+            principal=principal, ring=_ring(services), name=data.name, role=data.role,
+            person_id=data.person_id, expires_at=data.expires_at, allowed_networks=data.allowed_networks,
+        )
+        return KeyIssued(api_key=issued.plaintext, key=KeyRead.of(issued.key))
+
+    @get("/{key_id:uuid}", operation_id="get_key", summary="One API key (never its secret)",
+         responses=problems(401, 403, 404))
+    async def get_key(self, principal: CurrentPrincipal, key_id: FromPath[UUID]) -> KeyRead:
+        return KeyRead.of(await keys.get_key(principal=principal, key_id=key_id))
+
+    @post("/{key_id:uuid}/revoke", operation_id="revoke_key", status_code=200,
+          summary="Revoke an API key: it fails from the next request on",
+          responses=problems(400, 401, 403, 404))
+    async def revoke_key(
+        self, principal: CurrentPrincipal, key_id: FromPath[UUID], data: JSONBody[KeyRevoke | None] = None,
+    ) -> KeyRead:
+        reason = data.reason if data is not None else ""
+        return KeyRead.of(await keys.revoke_key(principal=principal, key_id=key_id, reason=reason))
+
+    @post("/{key_id:uuid}/rotate", operation_id="rotate_key", status_code=201,
+          summary="Issue a successor key; the old one keeps working for the overlap window",
+          responses=problems(400, 401, 403, 404, 422))
+    async def rotate_key(
+        self, principal: CurrentPrincipal, services: Services, key_id: FromPath[UUID],
+        data: JSONBody[KeyRotate | None] = None,
+    ) -> KeyIssued:
+        overlap = timedelta(seconds=(data or KeyRotate()).overlap_seconds)
+        issued = await keys.rotate_key(principal=principal, ring=_ring(services), key_id=key_id, overlap=overlap)
+        return KeyIssued(api_key=issued.plaintext, key=KeyRead.of(issued.key))

@@ -1,0 +1,85 @@
+"""The one guard every route passes: authenticate (unless public), then check the policy table.
+
+Policies come from each domain's `policy.py` (see tenants/policy.py for the format), merged
+once at start-up. A route whose operation id is neither public nor in the table is refused
+for everyone (deny by default) — and tests/security/test_policy_coverage.py fails on it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.config.app import AppConfig
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.handlers.base import BaseRouteHandler
+
+from api.auth import authenticate_connection, provide_principal
+from api.services import AppServices
+from colo.errors import PermissionDenied
+from colo.identity import Role
+from tenants.keys import KeyRing
+from tenants.policy import is_allowed, merge_policies
+from tenants.ratelimit import RateLimiter
+
+POLICY_MODULES = ("tenants.policy", "audit.policy", "dcim.policy")
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    roles: dict[str, frozenset[Role]]
+    public: frozenset[str]
+
+    def is_public(self, handler: BaseRouteHandler) -> bool:
+        return (operation_id_of(handler) in self.public or bool(handler.opt.get("public"))
+                or is_automatic_options(handler))
+
+
+def load_access_policy(module_names: tuple[str, ...] = POLICY_MODULES) -> AccessPolicy:
+    tables = []
+    for name in module_names:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # that domain has no routes yet
+        tables.append((name, getattr(module, "POLICY", {}), frozenset(getattr(module, "PUBLIC", ()))))
+    roles, public = merge_policies(tables)
+    return AccessPolicy(roles=roles, public=public)
+
+
+def operation_id_of(handler: BaseRouteHandler) -> str | None:
+    operation_id = getattr(handler, "operation_id", None)
+    return operation_id if isinstance(operation_id, str) else None
+
+
+def is_automatic_options(handler: BaseRouteHandler) -> bool:
+    """Litestar's generated OPTIONS handlers only answer with the Allow header."""
+    return getattr(handler, "http_methods", None) == {"OPTIONS"} and operation_id_of(handler) is None
+
+
+def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[str, ...]) -> Guard:
+    async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        if policy.is_public(handler):
+            return
+        principal = await authenticate_connection(connection, ring=ring, trusted_proxies=trusted_proxies)
+        operation_id = operation_id_of(handler)
+        if operation_id is None or not is_allowed(policy.roles, operation_id, principal.role):
+            connection.scope["state"]["authz_denied"] = operation_id or "unlisted"  # type: ignore[typeddict-item]
+            raise PermissionDenied(f"role {principal.role.value} may not call {operation_id or 'this route'}")
+
+    return authorize
+
+
+def install_access_control(app_config: AppConfig, services: AppServices) -> None:
+    """Wire authentication, the policy guard, the `principal` dependency and the rate limiter."""
+    ring = KeyRing.of(services.keys.api_key_peppers)
+    guard = make_guard(policy=load_access_policy(), ring=ring, trusted_proxies=services.settings.trusted_proxies)
+    app_config.guards.append(guard)
+    app_config.dependencies["principal"] = Provide(provide_principal, sync_to_thread=False)
+    services.components.setdefault("rate_limiter", RateLimiter(redis_url=services.settings.redis_url))

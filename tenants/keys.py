@@ -1,0 +1,259 @@
+"""API keys: issue, authenticate, list, revoke, rotate. Only HMAC digests are stored.
+
+Authentication costs one indexed primary-key query (joined with the tenant's status, so a
+suspended tenant's keys fail at once) plus one HMAC; `last_used_*` is written at most once a
+minute per key, so steady traffic adds no writes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from colo.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
+from colo.identity import STAFF_ROLES, TENANT_ROLES, Principal, Role
+from colo.logging import get_logger
+from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
+from tenants.scope import tenant_filter
+from tenants.tables import ApiKey, Person, Tenant
+
+log = get_logger(__name__)
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+MAX_ROTATION_OVERLAP = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRing:
+    """The peppers keys are digested with; the current one digests new keys."""
+
+    peppers: dict[int, bytes]
+    current_id: int
+
+    @classmethod
+    def of(cls, peppers: dict[int, bytes]) -> KeyRing:
+        return cls(peppers=peppers, current_id=max(peppers))
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A freshly issued key: `plaintext` exists only here and is shown exactly once."""
+
+    plaintext: str
+    key: dict[str, Any]
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    if isinstance(row.get("allowed_networks"), str):
+        row["allowed_networks"] = json.loads(row["allowed_networks"])
+    return row
+
+
+def normalise_networks(networks: list[str], *, field: str = "allowed_networks") -> list[str]:
+    result = []
+    for text in networks:
+        try:
+            result.append(str(ipaddress.ip_network(text.strip(), strict=False)))
+        except ValueError:
+            raise ValidationFailed(field, f"{text!r} is not a CIDR network") from None
+    return result
+
+
+def check_role_tenant(role: Role, tenant_id: UUID | None) -> None:
+    if role in TENANT_ROLES and tenant_id is None:
+        raise ValidationFailed("role", f"{role.value} keys belong to a tenant")
+    if role in STAFF_ROLES and tenant_id is not None:
+        raise ValidationFailed("role", f"{role.value} is a staff role and has no tenant")
+
+
+async def issue_key(
+    *, ring: KeyRing, name: str, role: Role, tenant_id: UUID | None = None,
+    person_id: UUID | None = None, expires_at: datetime | None = None,
+    allowed_networks: list[str] | None = None, created_by: str = "", rotated_from: UUID | None = None,
+) -> IssuedKey:
+    """Create a key row and return its plaintext (never stored, never logged)."""
+    check_role_tenant(role, tenant_id)
+    now = datetime.now(UTC)
+    if expires_at is not None and expires_at <= now:
+        raise ValidationFailed("expires_at", "must be in the future")
+    key_id = uuid4()
+    secret = random_secret()
+    row = ApiKey(
+        id=key_id, name=name, role=role.value, tenant=tenant_id, person_id=person_id,
+        digest=key_digest(ring.peppers[ring.current_id], key_id, secret), pepper_id=ring.current_id,
+        allowed_networks=json.dumps(normalise_networks(allowed_networks or [])),
+        expires_at=expires_at, created_by=created_by, rotated_from=rotated_from, created_at=now,
+    )
+    await row.save()
+    log.info("api key issued", key_id=str(key_id), role=role.value,
+             tenant_id=str(tenant_id) if tenant_id else None, by=created_by)
+    return IssuedKey(plaintext=format_key(key_id, secret), key=await _get_row(key_id))
+
+
+async def _get_row(key_id: UUID) -> dict[str, Any]:
+    row = await ApiKey.select().where(ApiKey.id == key_id).first()
+    if row is None:
+        raise NotFound("API key")
+    return _row(row)
+
+
+def _fail(reason: str, detail: str = "The API key is missing, unknown or malformed") -> AuthenticationFailed:
+    return AuthenticationFailed(detail, reason=reason)
+
+
+async def authenticate(
+    *, token: str, ring: KeyRing, address: str | None, now: datetime | None = None,
+) -> Principal:
+    """Resolve a presented key to a Principal or raise AuthenticationFailed(reason=…)."""
+    try:
+        parsed = parse_key(token)
+    except MalformedKey:
+        raise _fail("malformed_key") from None
+    row = await (
+        ApiKey.select(
+            ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.tenant, ApiKey.person_id, ApiKey.digest,
+            ApiKey.pepper_id, ApiKey.allowed_networks, ApiKey.expires_at, ApiKey.revoked_at,
+            ApiKey.last_used_at, ApiKey.tenant.status.as_alias("tenant_status"),
+        ).where(ApiKey.id == parsed.key_id).first()
+    )
+    pepper = ring.peppers.get(row["pepper_id"]) if row else None
+    if row is None or pepper is None or not digest_matches(pepper, parsed.key_id, parsed.secret, row["digest"]):
+        if row is not None and pepper is None:
+            log.warning("api key digested with a retired pepper", key_id=str(parsed.key_id))
+        raise _fail("unknown_key")
+    now = now or datetime.now(UTC)
+    # Past this point the caller holds the real secret, so precise reasons leak nothing.
+    if row["revoked_at"] is not None:
+        raise _fail("revoked", "The API key was revoked")
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        raise _fail("expired", "The API key has expired")
+    networks = json.loads(row["allowed_networks"] or "[]")
+    if networks and not _address_allowed(address, networks):
+        raise _fail("network_not_allowed", "The API key may not be used from this address")
+    if row["tenant"] is not None and row["tenant_status"] != "active":
+        raise _fail(f"tenant_{row['tenant_status']}", "The tenant of this API key is not active")
+    if row["last_used_at"] is None or now - row["last_used_at"] >= LAST_USED_RESOLUTION:
+        await _touch(parsed.key_id, now, address)
+    return Principal(
+        key_id=str(row["id"]), role=Role(row["role"]), name=row["name"],
+        tenant_id=row["tenant"], person_id=row["person_id"],
+    )
+
+
+def _address_allowed(address: str | None, networks: list[str]) -> bool:
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net) for net in networks)
+
+
+async def _touch(key_id: UUID, now: datetime, address: str | None) -> None:
+    # Conditional update: concurrent requests within the same minute write at most once.
+    await ApiKey.update(
+        {ApiKey.last_used_at: now, ApiKey.last_used_address: (address or "")[:45]}
+    ).where(
+        (ApiKey.id == key_id)
+        & (ApiKey.last_used_at.is_null() | (ApiKey.last_used_at < now - LAST_USED_RESOLUTION))
+    )
+
+
+def _scope_where(principal: Principal) -> Any:
+    """Tenant admins see their tenant's keys; ops see every key (to revoke in an incident)."""
+    return tenant_filter(principal, ApiKey.tenant)
+
+
+async def list_keys(*, principal: Principal, limit: int = 100, offset: int = 0,
+                    include_revoked: bool = False) -> list[dict[str, Any]]:
+    query = ApiKey.select().order_by(ApiKey.created_at, ascending=False).limit(limit).offset(offset)
+    if (where := _scope_where(principal)) is not None:
+        query = query.where(where)
+    if not include_revoked:
+        query = query.where(ApiKey.revoked_at.is_null())
+    return [_row(r) for r in await query]
+
+
+async def get_key(*, principal: Principal, key_id: UUID) -> dict[str, Any]:
+    query = ApiKey.select().where(ApiKey.id == key_id)
+    if (where := _scope_where(principal)) is not None:
+        query = query.where(where)
+    row = await query.first()
+    if row is None:
+        raise NotFound("API key", key_id)
+    return _row(row)
+
+
+async def create_key(
+    *, principal: Principal, ring: KeyRing, name: str, role: Role, person_id: UUID | None = None,
+    expires_at: datetime | None = None, allowed_networks: list[str] | None = None,
+) -> IssuedKey:
+    """Tenant admins create keys for their own tenant; ops create staff keys only."""
+    if principal.is_tenant:
+        if role not in TENANT_ROLES:
+            raise ValidationFailed("role", "tenant keys may only have a tenant role")
+        tenant_id = principal.tenant_id
+    else:
+        if role not in STAFF_ROLES:
+            raise ValidationFailed("role", "ops create staff keys; tenant keys are created by the tenant admin")
+        tenant_id = None
+    if person_id is not None:
+        query = Person.exists().where(Person.id == person_id)
+        if tenant_id is None or not await query.where(Person.tenant == tenant_id):
+            raise ValidationFailed("person_id", "no such person in this tenant")
+    return await issue_key(
+        ring=ring, name=name, role=role, tenant_id=tenant_id, person_id=person_id,
+        expires_at=expires_at, allowed_networks=allowed_networks, created_by=principal.key_id,
+    )
+
+
+async def revoke_key(*, principal: Principal, key_id: UUID, reason: str = "") -> dict[str, Any]:
+    row = await get_key(principal=principal, key_id=key_id)
+    if row["revoked_at"] is None:
+        await ApiKey.update({ApiKey.revoked_at: datetime.now(UTC), ApiKey.revoked_reason: reason[:200]}).where(
+            (ApiKey.id == key_id) & ApiKey.revoked_at.is_null()
+        )
+        log.info("api key revoked", key_id=str(key_id), by=principal.key_id)
+    return await _get_row(key_id)
+
+
+async def rotate_key(
+    *, principal: Principal, ring: KeyRing, key_id: UUID, overlap: timedelta,
+) -> IssuedKey:
+    """Issue a successor with the same attributes; the old key keeps working for `overlap`."""
+    if overlap < timedelta(0) or overlap > MAX_ROTATION_OVERLAP:
+        raise ValidationFailed("overlap_seconds", "between 0 and 30 days")
+    old = await get_key(principal=principal, key_id=key_id)
+    if old["revoked_at"] is not None:
+        raise ValidationFailed("key_id", "a revoked key cannot be rotated")
+    if principal.is_staff and old["tenant"] is not None:
+        # Ops must never hold a tenant's credential: the tenant admin rotates tenant keys.
+        raise PermissionDenied("tenant keys are rotated by their tenant admin")
+    now = datetime.now(UTC)
+    successor = await issue_key(
+        ring=ring, name=old["name"], role=Role(old["role"]), tenant_id=old["tenant"],
+        person_id=old["person_id"], expires_at=old["expires_at"] if old["expires_at"] else None,
+        allowed_networks=old["allowed_networks"], created_by=principal.key_id, rotated_from=key_id,
+    )
+    ends = now + overlap
+    if old["expires_at"] is None or old["expires_at"] > ends:
+        await ApiKey.update({ApiKey.expires_at: ends}).where(ApiKey.id == key_id)
+    if overlap == timedelta(0):
+        await ApiKey.update({ApiKey.revoked_at: now, ApiKey.revoked_reason: "rotated"}).where(ApiKey.id == key_id)
+    return successor
+
+
+async def revoke_tenant_keys(*, tenant_id: UUID, reason: str) -> int:
+    revoked = await ApiKey.update(
+        {ApiKey.revoked_at: datetime.now(UTC), ApiKey.revoked_reason: reason[:200]}
+    ).where((ApiKey.tenant == tenant_id) & ApiKey.revoked_at.is_null()).returning(ApiKey.id)
+    return len(revoked)
+
+
+async def tenant_exists(tenant_id: UUID) -> bool:
+    return bool(await Tenant.exists().where(Tenant.id == tenant_id))

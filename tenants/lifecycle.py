@@ -1,0 +1,145 @@
+"""Tenant lifecycle: provision (pending → active), suspend, reinstate, offboard.
+
+Provisioning records the tenant first, commits, then links the NetBox tenant (outside any
+transaction) and records the outcome — so a NetBox outage leaves a `pending` tenant that a
+repeated approval finishes, never a half-written one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from colo.errors import Conflict, NotFound
+from colo.identity import Principal
+from colo.logging import get_logger
+from colo.pii import ERASED, erase_tenant_key
+from tenants.events import TenantStatusChange, fire_tenant_hooks
+from tenants.keys import revoke_tenant_keys
+from tenants.scope import scoped
+from tenants.tables import Person, Tenant
+
+log = get_logger(__name__)
+
+# Links a Colo tenant to its NetBox tenant and returns the NetBox id (dcim.netbox.tenancy
+# provides it; passed in because tenants/ does not import dcim/).
+NetBoxLinker = Callable[[UUID, str], Awaitable[int]]
+
+TENANT_STATUSES = ("pending", "active", "suspended", "offboarded")
+
+
+async def provision_tenant(
+    *, tenant_id: UUID, legal_name: str, registration_number: str, country: str,
+    link_netbox: NetBoxLinker,
+) -> dict[str, Any]:
+    """Create (or finish creating) an active tenant with its NetBox tenant. Idempotent."""
+    now = datetime.now(UTC)
+    await Tenant.insert(Tenant(
+        id=tenant_id, legal_name=legal_name, registration_number=registration_number,
+        country=country, status="pending", created_at=now, updated_at=now,
+    )).on_conflict(action="DO NOTHING")
+    row = await _get(tenant_id)
+    if row["status"] != "pending" and row["netbox_tenant_id"] is not None:
+        return row  # already provisioned: approving twice changes nothing
+    netbox_id = await link_netbox(tenant_id, row["legal_name"])  # no transaction open here
+    await Tenant.update({
+        Tenant.netbox_tenant_id: netbox_id, Tenant.updated_at: datetime.now(UTC),
+        Tenant.status: "active",
+    }).where((Tenant.id == tenant_id) & (Tenant.status == "pending"))
+    await Tenant.update({Tenant.netbox_tenant_id: netbox_id}).where(
+        (Tenant.id == tenant_id) & Tenant.netbox_tenant_id.is_null()
+    )
+    log.info("tenant provisioned", tenant_id=str(tenant_id), netbox_tenant_id=netbox_id)
+    return await _get(tenant_id)
+
+
+async def _get(tenant_id: UUID) -> dict[str, Any]:
+    row = await Tenant.select().where(Tenant.id == tenant_id).first()
+    if row is None:
+        raise NotFound("tenant", tenant_id)
+    return row
+
+
+async def list_tenants(
+    *, principal: Principal, status: str | None = None, limit: int = 100, offset: int = 0,
+) -> list[dict[str, Any]]:
+    query = Tenant.select().order_by(Tenant.created_at).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(Tenant.status == status)
+    return await scoped(query, principal=principal, column=Tenant.id)
+
+
+async def get_tenant(*, principal: Principal, tenant_id: UUID) -> dict[str, Any]:
+    row = await scoped(Tenant.select().where(Tenant.id == tenant_id), principal=principal,
+                       column=Tenant.id).first()
+    if row is None:
+        raise NotFound("tenant", tenant_id)
+    return row
+
+
+async def _transition(
+    *, principal: Principal, tenant_id: UUID, allowed_from: tuple[str, ...], to: str, reason: str,
+) -> tuple[dict[str, Any], str]:
+    """Move the tenant to `to` if its status is one of `allowed_from`; return (row, previous)."""
+    row = await get_tenant(principal=principal, tenant_id=tenant_id)
+    previous = row["status"]
+    if previous == to:
+        return row, previous
+    if previous not in allowed_from:
+        raise Conflict(f"a {previous} tenant cannot become {to}", status=previous)
+    changed = await Tenant.update({
+        Tenant.status: to, Tenant.status_reason: reason, Tenant.updated_at: datetime.now(UTC),
+    }).where((Tenant.id == tenant_id) & (Tenant.status == previous)).returning(Tenant.id)
+    if not changed:
+        raise Conflict("the tenant changed status concurrently; retry", status=previous)
+    log.info("tenant status changed", tenant_id=str(tenant_id), previous=previous, current=to,
+             by=principal.key_id)
+    return await _get(tenant_id), previous
+
+
+async def suspend_tenant(*, principal: Principal, tenant_id: UUID, reason: str) -> dict[str, Any]:
+    """Suspend: every key of the tenant fails from the next request on (auth checks the status)."""
+    row, previous = await _transition(principal=principal, tenant_id=tenant_id,
+                                      allowed_from=("active",), to="suspended", reason=reason)
+    if previous != "suspended":
+        await fire_tenant_hooks(TenantStatusChange(tenant_id, previous, "suspended", reason, principal.key_id))
+    return row
+
+
+async def reinstate_tenant(*, principal: Principal, tenant_id: UUID, reason: str) -> dict[str, Any]:
+    row, previous = await _transition(principal=principal, tenant_id=tenant_id,
+                                      allowed_from=("suspended",), to="active", reason=reason)
+    if previous != "active":
+        await fire_tenant_hooks(TenantStatusChange(tenant_id, previous, "active", reason, principal.key_id))
+    return row
+
+
+async def offboard_tenant(*, principal: Principal, tenant_id: UUID, reason: str) -> dict[str, Any]:
+    """Offboard: revoke every key, let other domains wind down, then crypto-erase personal data.
+
+    Repeating an offboarding re-runs the hooks and the erasure (both idempotent), so a hook
+    that failed the first time can be retried.
+    """
+    row, previous = await _transition(principal=principal, tenant_id=tenant_id,
+                                      allowed_from=("active", "suspended", "pending"),
+                                      to="offboarded", reason=reason)
+    revoked = await revoke_tenant_keys(tenant_id=tenant_id, reason="tenant offboarded")
+    failed = await fire_tenant_hooks(
+        TenantStatusChange(tenant_id, previous, "offboarded", reason, principal.key_id)
+    )
+    await erase_people(tenant_id=tenant_id)
+    erased = await erase_tenant_key(tenant_id=tenant_id)
+    log.info("tenant offboarded", tenant_id=str(tenant_id), keys_revoked=revoked,
+             data_key_erased=erased, failed_hooks=failed)
+    return row
+
+
+async def erase_people(*, tenant_id: UUID) -> None:
+    """Blank the plaintext personal fields; the encrypted ones die with the tenant's data key."""
+    await Person.update({
+        Person.name: ERASED, Person.email: ERASED, Person.phone_masked: ERASED,
+        Person.id_number_masked: ERASED, Person.site_access: False,
+        Person.updated_at: datetime.now(UTC),
+    }).where(Person.tenant == tenant_id)

@@ -1,0 +1,85 @@
+"""The API key format, checksum and digest (pure logic)."""
+
+from __future__ import annotations
+
+import re
+from uuid import uuid4
+
+import pytest
+
+from api.auth import client_address, presented_key
+from tenants.keyformat import (
+    SCANNER_PATTERN,
+    MalformedKey,
+    digest_matches,
+    format_key,
+    key_digest,
+    parse_key,
+    random_secret,
+)
+from tenants.keys import _address_allowed
+
+
+def test_round_trip_and_scanner_pattern() -> None:
+    key_id, secret = uuid4(), random_secret()
+    text = format_key(key_id, secret)
+    assert text.startswith("colo_" + key_id.hex + "_")
+    assert re.fullmatch(SCANNER_PATTERN, text)
+    parsed = parse_key(text)
+    assert parsed.key_id == key_id and parsed.secret == secret
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda t: t[:-1] + ("0" if t[-1] != "0" else "1"),       # checksum digit changed
+    lambda t: t[:40] + ("x" if t[40] != "x" else "y") + t[41:],  # secret changed, checksum kept
+    lambda t: t.replace("colo_", "cola_"),
+    lambda t: t + "A",
+    lambda t: "",
+])
+def test_malformed_or_tampered_keys_are_refused(mangle) -> None:
+    text = format_key(uuid4(), random_secret())
+    with pytest.raises(MalformedKey):
+        parse_key(mangle(text))
+
+
+def test_digest_binds_pepper_key_id_and_secret() -> None:
+    key_id, secret = uuid4(), random_secret()
+    stored = key_digest(b"pepper-one-0123456789", key_id, secret)
+    assert digest_matches(b"pepper-one-0123456789", key_id, secret, stored)
+    assert not digest_matches(b"pepper-two-0123456789", key_id, secret, stored)
+    assert not digest_matches(b"pepper-one-0123456789", uuid4(), secret, stored)
+    assert not digest_matches(b"pepper-one-0123456789", key_id, random_secret(), stored)
+
+
+def test_secrets_are_unique_and_high_entropy() -> None:
+    secrets = {random_secret() for _ in range(1000)}
+    assert len(secrets) == 1000
+    assert all(len(s) == 32 for s in secrets)
+
+
+def test_presented_key_sources() -> None:
+    assert presented_key({"authorization": "Bearer colo_x"}) == "colo_x"
+    assert presented_key({"authorization": "bearer  colo_y "}) == "colo_y"
+    assert presented_key({"authorization": "Basic abc"}) == ""
+    assert presented_key({"x-api-key": "colo_z"}) == "colo_z"
+    assert presented_key({}) is None
+
+
+def test_address_allowed() -> None:
+    assert _address_allowed("10.1.2.3", ["10.0.0.0/8"])
+    assert not _address_allowed("11.1.2.3", ["10.0.0.0/8"])
+    assert _address_allowed("2001:db8::1", ["2001:db8::/32"])
+    assert not _address_allowed("testclient", ["10.0.0.0/8"])
+    assert not _address_allowed(None, ["10.0.0.0/8"])
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
+    def scope(peer: str, forwarded: str) -> dict:
+        return {"client": (peer, 1234), "headers": [(b"x-forwarded-for", forwarded.encode())]}
+
+    trusted = ("10.0.0.0/8",)
+    assert client_address(scope("10.0.0.5", "203.0.113.9"), trusted) == "203.0.113.9"
+    # a spoofed left-most entry is ignored: the right-most untrusted hop is the client
+    assert client_address(scope("10.0.0.5", "1.1.1.1, 203.0.113.9, 10.0.0.7"), trusted) == "203.0.113.9"
+    assert client_address(scope("198.51.100.2", "203.0.113.9"), trusted) == "198.51.100.2"
+    assert client_address(scope("10.0.0.5", "203.0.113.9"), ()) == "10.0.0.5"
