@@ -1,0 +1,111 @@
+"""The canonical bytes of one access-log entry: what the Merkle leaf hashes and exports carry.
+
+Encoding (version 1): a JSON object, UTF-8, keys sorted by code point, no insignificant
+whitespace, every key always present (null when unknown):
+
+    {"action","actor":{"key_id","person_id"},"detail","index","kind","objects":{name: value},
+     "outcome","pii","request_id","role","source","status","tenant_id","time","user_agent","v"}
+
+`time` is RFC 3339 UTC with microseconds (`2026-11-22T03:20:00.123456Z`); `index` is the
+entry's position in the log, so a row moved to another position no longer matches its own
+bytes. `pii` is ciphertext under the tenant's data key (colo.pii) or null: the leaf hashes
+the ciphertext, so crypto-erasing a tenant leaves every leaf hash intact. One JSONL export line
+is exactly these bytes, so a verifier hashes export lines without re-encoding anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+VERSION = 1
+KINDS = ("api", "physical")
+OUTCOMES = (
+    "allowed", "unauthenticated", "denied", "not_found", "invalid", "error", "refused", "recorded",
+)
+MAX_TEXT = 256
+MAX_OBJECTS = 8
+
+_encoder = msgspec.json.Encoder(order="sorted")
+_decoder = msgspec.json.Decoder()
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDraft:
+    """An entry before the sequencer gives it an index. Strings are bounded on construction."""
+
+    time_us: int
+    kind: str
+    action: str
+    outcome: str
+    status: int | None = None
+    request_id: str | None = None
+    actor_key_id: str | None = None
+    actor_person_id: str | None = None
+    tenant_id: str | None = None
+    role: str | None = None
+    objects: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+    user_agent: str | None = None
+    detail: str | None = None
+    pii: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}")
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {OUTCOMES}")
+
+
+def clip(value: object, limit: int = MAX_TEXT) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= limit else text[:limit]
+
+
+def format_time(time_us: int) -> str:
+    moment = datetime.fromtimestamp(time_us / 1_000_000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{time_us % 1_000_000:06d}Z"
+
+
+def parse_time(text: str) -> int:
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def objects_column(objects: dict[str, str]) -> str:
+    """`|a|b|`: lets search match one object id with LIKE on both engines."""
+    return "|" + "|".join(v.replace("|", "") for v in objects.values()) + "|" if objects else ""
+
+
+def encode_entry(index: int, draft: EntryDraft) -> bytes:
+    document: dict[str, Any] = {
+        "v": VERSION,
+        "index": index,
+        "time": format_time(draft.time_us),
+        "kind": draft.kind,
+        "request_id": draft.request_id,
+        "actor": {"key_id": draft.actor_key_id, "person_id": draft.actor_person_id},
+        "tenant_id": draft.tenant_id,
+        "role": draft.role,
+        "action": draft.action,
+        "objects": {clip(k, 64): clip(v) for k, v in list(draft.objects.items())[:MAX_OBJECTS]},
+        "outcome": draft.outcome,
+        "status": draft.status,
+        "source": draft.source,
+        "user_agent": clip(draft.user_agent),
+        "detail": clip(draft.detail, 512),
+        "pii": draft.pii,
+    }
+    return _encoder.encode(document)
+
+
+def decode_entry(data: bytes | str) -> dict[str, Any]:
+    document = _decoder.decode(data)
+    if not isinstance(document, dict) or document.get("v") != VERSION:
+        raise ValueError("not a version-1 access-log entry")
+    return document
