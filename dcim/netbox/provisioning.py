@@ -23,8 +23,12 @@ log = get_logger(__name__)
 COLO_TAG = "colo"
 ORDER_FIELD = "colo_order_id"
 ORDER_FIELD_TYPES = ["dcim.cable", "dcim.powerfeed", "dcim.rackreservation"]
-# A location is a meet-me room when its slug says so; the demo seed and real sites use these.
+# A location is a meet-me room when tagged so (the demo seed does) or when its slug says so.
+MMR_TAG = "meet-me-room"
 MMR_SLUG_MARKERS = ("mmr", "meet-me")
+COPPER_PORT_TYPES = frozenset({"8p8c", "8p6c", "8p4c", "8p2c", "6p6c", "6p4c", "6p2c", "4p4c", "4p2c",
+                               "gg45", "tera-4p", "tera-2p", "tera-1p", "110-punch", "bnc", "f", "n",
+                               "mrj21", "splice"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,7 @@ class PortLive:
     location_id: int | None
     cable_id: int | None
     rear_port_id: int | None
+    copper: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +155,23 @@ def _cable(raw: dict[str, Any]) -> CableLive:
     )
 
 
+def _is_mmr(location: dict[str, Any]) -> bool:
+    slug = location.get("slug") or ""
+    tags = {t.get("slug") for t in location.get("tags") or []}
+    return MMR_TAG in tags or any(marker in slug for marker in MMR_SLUG_MARKERS)
+
+
+def _is_copper(port: dict[str, Any]) -> bool:
+    return _choice(port.get("type")) in COPPER_PORT_TYPES
+
+
 def _port(raw: dict[str, Any], device: dict[str, Any]) -> PortLive:
     rear = (raw.get("rear_ports") or [{}])[0].get("rear_port")
     return PortLive(
         id=raw["id"], name=raw["name"], device_id=device["id"], device_name=device.get("name") or "",
         tenant_id=_id(device.get("tenant")), site_id=_id(device.get("site")),
         location_id=_id(device.get("location")), cable_id=_id(raw.get("cable")), rear_port_id=rear,
+        copper=_is_copper(raw),
     )
 
 
@@ -240,11 +256,18 @@ class Provisioner:
 
         return await self.gateway.call(read, what=f"read rack {rack_id}")
 
-    async def find_reservation(self, order_id: UUID) -> Reservation | None:
+    async def _find(self, endpoint: str, order_id: UUID) -> list[dict[str, Any]]:
+        """Objects carrying this order id. NetBox silently ignores a filter on an unknown custom
+        field (answering with everything), so the field must exist and every hit is re-checked."""
+        await self.ensure_schema()
         found = await self.gateway.call(
-            lambda api: [dict(r) for r in api.dcim.rack_reservations.filter(**{f"cf_{ORDER_FIELD}": str(order_id)})],
-            what="find reservation",
+            lambda api: [dict(r) for r in getattr(api.dcim, endpoint).filter(**{f"cf_{ORDER_FIELD}": str(order_id)})],
+            what=f"find {endpoint} of order",
         )
+        return [raw for raw in found if _order_id(raw) == str(order_id)]
+
+    async def find_reservation(self, order_id: UUID) -> Reservation | None:
+        found = await self._find("rack_reservations", order_id)
         return _reservation(found[0]) if found else None
 
     async def create_reservation(
@@ -277,11 +300,7 @@ class Provisioner:
         return [_feed(r) for r in raws]
 
     async def find_feeds(self, order_id: UUID) -> list[FeedLive]:
-        raws = await self.gateway.call(
-            lambda api: [dict(f) for f in api.dcim.power_feeds.filter(**{f"cf_{ORDER_FIELD}": str(order_id)})],
-            what="find feeds",
-        )
-        return [_feed(r) for r in raws]
+        return [_feed(r) for r in await self._find("power_feeds", order_id)]
 
     async def create_feed(
         self, *, order_id: UUID, name: str, panel_id: int, rack_id: int, feed_type: str, phase: str,
@@ -317,39 +336,63 @@ class Provisioner:
 
         return await self.gateway.call(read, what=f"read port {port_id}")
 
-    async def free_mmr_ports(self, *, site_id: int | None, count: int) -> list[PortLive]:
-        """`count` uncabled meet-me-room front ports whose rear port is uncabled too."""
+    async def meet_me_rooms(self, site_id: int | None) -> set[int]:
+        """Location ids of the site's meet-me rooms (tagged `meet-me-room`, or so named)."""
 
-        def read(api: Any) -> list[PortLive]:
+        def read(api: Any) -> set[int]:
             filters = {"site_id": site_id} if site_id else {}
-            rooms = [loc.id for loc in api.dcim.locations.filter(**filters)
-                     if any(marker in (loc.slug or "") for marker in MMR_SLUG_MARKERS)]
-            if not rooms:
-                return []
-            free_rear = {p.id for p in api.dcim.rear_ports.filter(location_id=rooms, cabled=False)}
-            chosen: list[PortLive] = []
-            devices: dict[int, dict[str, Any]] = {}
-            for port in api.dcim.front_ports.filter(location_id=rooms, cabled=False, ordering="id"):
-                raw = dict(port)
-                rear = (raw.get("rear_ports") or [{}])[0].get("rear_port")
-                if rear not in free_rear:
-                    continue
-                device_id = _id(raw["device"]) or 0
-                if device_id not in devices:
-                    devices[device_id] = dict(api.dcim.devices.get(device_id))
-                chosen.append(_port(raw, devices[device_id]))
-                if len(chosen) == count:
-                    break
-            return chosen
+            return {loc.id for loc in api.dcim.locations.filter(**filters) if _is_mmr(dict(loc))}
 
-        return await self.gateway.call(read, what="find free meet-me-room ports")
+        return await self.gateway.call(read, what="find meet-me rooms")
+
+    async def free_mmr_paths(
+        self, *, site_id: int | None, location_id: int | None, copper: bool, count: int,
+    ) -> list[tuple[PortLive, PortLive]]:
+        """Free (hall front port, meet-me-room front port) pairs joined by a trunk.
+
+        The meet-me room's facility panels (no tenant) reach each hall over rear-port trunks;
+        a pair is usable when both front ports are uncabled and the hall side sits in
+        `location_id`, where the tenant's own port is.
+        """
+
+        def read(api: Any) -> list[tuple[PortLive, PortLive]]:
+            filters = {"site_id": site_id} if site_id else {}
+            rooms = [loc.id for loc in api.dcim.locations.filter(**filters) if _is_mmr(dict(loc))]
+            if not rooms or location_id is None:
+                return []
+            mmr_devices = {d.id: dict(d) for d in api.dcim.devices.filter(location_id=rooms)}
+            hall_devices = {d.id: dict(d) for d in api.dcim.devices.filter(location_id=location_id)}
+            trunk_peer: dict[int, int] = {}  # MMR rear port → hall rear port at its other end
+            for rear in api.dcim.rear_ports.filter(location_id=rooms, cabled=True):
+                peers = [p for p in dict(rear).get("link_peers") or [] if p.get("device", {}).get("id") in hall_devices]
+                if peers:
+                    trunk_peer[rear.id] = peers[0]["id"]
+            hall_fronts: dict[tuple[int, int], dict[str, Any]] = {}
+            for front in api.dcim.front_ports.filter(location_id=location_id, cabled=False):
+                raw = dict(front)
+                for mapping in raw.get("rear_ports") or []:
+                    hall_fronts[(mapping["rear_port"], mapping["rear_port_position"])] = raw
+            pairs: list[tuple[PortLive, PortLive]] = []
+            for front in api.dcim.front_ports.filter(location_id=rooms, cabled=False, ordering="id"):
+                raw = dict(front)
+                device = mmr_devices.get(_id(raw["device"]) or 0)
+                if device is None or device.get("tenant") or _is_copper(raw) != copper:
+                    continue  # carriers' and tenants' own panels are not the facility's to hand out
+                for mapping in raw.get("rear_ports") or []:
+                    far = trunk_peer.get(mapping["rear_port"])
+                    hall = hall_fronts.get((far, mapping["rear_port_position"])) if far else None
+                    if hall is not None:
+                        hall_device = hall_devices[_id(hall["device"]) or 0]
+                        pairs.append((_port(hall, hall_device), _port(raw, device)))
+                        break
+                if len(pairs) == count:
+                    break
+            return pairs
+
+        return await self.gateway.call(read, what="find free meet-me-room paths")
 
     async def find_cables(self, order_id: UUID) -> list[CableLive]:
-        raws = await self.gateway.call(
-            lambda api: [dict(c) for c in api.dcim.cables.filter(**{f"cf_{ORDER_FIELD}": str(order_id)})],
-            what="find cables",
-        )
-        return [_cable(r) for r in raws]
+        return [_cable(r) for r in await self._find("cables", order_id)]
 
     async def create_cable(
         self, *, order_id: UUID, label: str, a: tuple[str, int], b: tuple[str, int], cable_type: str,
@@ -382,8 +425,11 @@ class Provisioner:
         Idempotent: a retry after a crash finds nothing left and reports False.
         """
 
+        await self.ensure_schema()
+
         def delete(api: Any) -> bool:
-            records = list(getattr(api.dcim, endpoint).filter(**{f"cf_{ORDER_FIELD}": str(order_id)}))
+            records = [r for r in getattr(api.dcim, endpoint).filter(**{f"cf_{ORDER_FIELD}": str(order_id)})
+                       if _order_id(dict(r)) == str(order_id)]  # never trust an ignored filter
             for record in records:
                 try:
                     record.delete()

@@ -37,7 +37,8 @@ class Order(Table, tablename="orders_order"):
     netbox = JSON(default="{}")  # ids of the NetBox objects fulfilment created
     attempts = Integer(default=0)
     last_error = Text(default="")
-    next_attempt_at = Timestamptz(null=True, default=None)
+    next_attempt_at = Timestamptz(null=True, default=None)  # retry not before (backoff)
+    lease_until = Timestamptz(null=True, default=None)  # a fulfilment run holds the order until
     created_by = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,252 @@
+"""Fulfilment and decommissioning in NetBox: resumable, idempotent, never inside a transaction.
+
+A run takes a lease on the order (a conditional UPDATE, committed), then calls NetBox, then
+records the outcome. Every NetBox object is found by the order id before it is created, so a
+run that crashed half-way resumes without twins. NetBox being down leaves the order where it
+was, with the error and the next attempt time visible; NetBox refusing (or the live plant no
+longer allowing the order) moves it to `failed`, which ops may retry.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import anyio
+
+from colo.errors import ColoError, Conflict, NotFound, Unavailable, UpstreamRejected
+from colo.logging import get_logger
+from dcim.netbox.provisioning import Provisioner, is_overlap_refusal
+from dcim.orders import store
+from dcim.orders.rules import check_headroom, sellable_w
+from dcim.orders.schemas import MEDIA_CABLE_TYPES
+from dcim.orders.states import OrderAction, OrderState, next_state
+from dcim.orders.supply import panel_for_side, supply_feeds
+from dcim.orders.tables import Loa, Order
+
+log = get_logger(__name__)
+LEASE = timedelta(seconds=120)
+MAX_BACKOFF_SECONDS = 600
+FRONT = "dcim.frontport"
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(15 * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def short(order_id: UUID) -> str:
+    return order_id.hex[:8]
+
+
+async def _take_lease(order_id: UUID, state: OrderState) -> bool:
+    moment = store.now()
+    taken = await Order.update({
+        Order.lease_until: moment + LEASE, Order.attempts: Order.attempts + 1, Order.updated_at: moment,
+    }).where(
+        (Order.id == order_id) & (Order.state == state.value) & (Order.frozen == False)  # noqa: E712
+        & (Order.lease_until.is_null() | (Order.lease_until < moment))
+    ).returning(Order.id)
+    return bool(taken)
+
+
+async def _wait_for_other_run(order_id: UUID) -> dict[str, Any]:
+    """Another run holds the lease: wait for it to finish rather than run twice."""
+    with anyio.move_on_after(LEASE.total_seconds()):
+        while True:
+            row = await store.load(order_id)
+            if row["lease_until"] is None or row["lease_until"] < store.now():
+                return row
+            await anyio.sleep(0.5)
+    return await store.load(order_id)
+
+
+async def fulfil(*, order_id: UUID, provisioner: Provisioner, facility: str = "") -> dict[str, Any]:
+    """Build the order in NetBox. Returns the order row as it stands afterwards."""
+    row = await store.load(order_id)
+    if row["frozen"]:
+        raise Conflict("the order is frozen while its tenant is suspended", state=row["state"])
+    if row["state"] in (OrderState.APPROVED, OrderState.FAILED):
+        row = await store.transition(order_id, OrderAction.START_PROVISIONING, actor=store.SYSTEM,
+                                     reason="fulfilment started" if row["state"] == "approved" else "retry",
+                                     values={Order.last_error: "", Order.next_attempt_at: None})
+    if row["state"] != OrderState.PROVISIONING:
+        next_state(row["state"], OrderAction.START_PROVISIONING)  # the precise Conflict
+    if not await _take_lease(order_id, OrderState.PROVISIONING):
+        return await _wait_for_other_run(order_id)
+    row = await store.load(order_id)
+    try:
+        netbox = await BUILDERS[row["kind"]](row, provisioner)
+    except Unavailable as exc:
+        return await _postpone(row, exc)
+    except (UpstreamRejected, Conflict, NotFound) as exc:
+        reason = _refusal_reason(exc)
+        log.warning("fulfilment failed", order_id=str(order_id), reason=reason)
+        return await store.transition(order_id, OrderAction.FAIL, actor=store.SYSTEM, reason=reason,
+                                      values={Order.last_error: reason, Order.lease_until: None})
+    return await store.transition(
+        order_id, OrderAction.ACTIVATE, actor=store.SYSTEM, reason="built in NetBox",
+        values={Order.netbox: netbox, Order.lease_until: None, Order.last_error: "", Order.next_attempt_at: None},
+    )
+
+
+async def decommission(*, order_id: UUID, provisioner: Provisioner) -> dict[str, Any]:
+    """Remove every NetBox object of the order (whatever exists), then mark it decommissioned."""
+    row = await store.load(order_id)
+    if row["state"] != OrderState.DECOMMISSION_REQUESTED:
+        next_state(row["state"], OrderAction.DECOMMISSION)
+    if not await _take_lease(order_id, OrderState.DECOMMISSION_REQUESTED):
+        return await _wait_for_other_run(order_id)
+    removed: dict[str, bool] = {}
+    try:
+        # Cables first: a cable ends on ports, never the other way round.
+        removed["cables"] = await provisioner.delete_cables(order_id)
+        removed["feeds"] = await provisioner.delete_feeds(order_id)
+        removed["reservation"] = await provisioner.delete_reservation(order_id)
+    except Unavailable as exc:
+        return await _postpone(row, exc)
+    except ColoError as exc:  # a refusal to delete is for ops to look at; keep retrying
+        return await _postpone(row, exc)
+    gone = ", ".join(name for name, existed in removed.items() if existed) or "nothing left"
+    return await store.transition(
+        order_id, OrderAction.DECOMMISSION, actor=store.SYSTEM, reason=f"removed from NetBox: {gone}",
+        values={Order.lease_until: None, Order.last_error: "", Order.next_attempt_at: None},
+    )
+
+
+async def _postpone(row: dict[str, Any], exc: ColoError) -> dict[str, Any]:
+    attempts = row["attempts"]
+    retry_at = store.now() + backoff(attempts)
+    log.warning("netbox unavailable; order waits", order_id=str(row["id"]), state=row["state"],
+                attempts=attempts, retry_at=retry_at.isoformat())
+    await store.record(row["id"], {
+        Order.last_error: f"waiting for NetBox: {exc.detail}"[:1000], Order.next_attempt_at: retry_at,
+        Order.lease_until: None,
+    })
+    return await store.load(row["id"])
+
+
+def _refusal_reason(exc: ColoError) -> str:
+    if isinstance(exc, UpstreamRejected) and is_overlap_refusal(exc):
+        return f"NetBox refused the reservation: the units were reserved by someone else ({exc.detail})"
+    if isinstance(exc, NotFound):
+        return f"a NetBox object this order needs no longer exists ({exc.detail})"
+    return exc.detail[:1000]
+
+
+def _spec(row: dict[str, Any]) -> dict[str, Any]:
+    return store.as_dict(row["spec"])
+
+
+async def _build_space(row: dict[str, Any], provisioner: Provisioner) -> dict[str, Any]:
+    order_id, spec = row["id"], _spec(row)
+    existing = await provisioner.find_reservation(order_id)
+    if existing is None:
+        rack = await provisioner.rack(row["rack_id"])  # live re-check right before the write
+        units = spec["units_assigned"]
+        taken = sorted(u for u in units if u in rack.occupied or u in rack.reserved)
+        if taken:
+            raise Conflict(f"units {taken} of rack {rack.name} are no longer free in NetBox", taken_units=taken)
+        existing = await provisioner.create_reservation(
+            order_id=order_id, rack_id=rack.id, units=units, netbox_tenant_id=row["netbox_tenant_id"],
+            description=f"Colo order {order_id}",
+        )
+    return {"reservation_id": existing.id, "rack_id": existing.rack_id, "units": list(existing.units)}
+
+
+async def _build_power(row: dict[str, Any], provisioner: Provisioner) -> dict[str, Any]:
+    order_id, spec = row["id"], _spec(row)
+    feeds = await provisioner.rack_feeds(row["rack_id"])
+    redundant = spec["redundancy"] == "a+b"
+    check_headroom(requested_w=row["power_w"], sellable=sellable_w(supply_feeds(feeds), redundant=redundant),
+                   committed_w=await store.committed_power_w(row["rack_id"], exclude_order=order_id),
+                   scope=f"rack {row['rack_id']}")
+    sides = [("a", "primary"), ("b", "redundant")] if redundant else [("a", "primary")]
+    built: dict[str, Any] = {"feed_ids": []}
+    for side, feed_type in sides:
+        panel = panel_for_side(feeds, side) or panel_for_side(feeds, "a")
+        if panel is None:
+            raise Conflict(f"rack {row['rack_id']} has no supply feed, so no power panel to connect to")
+        feed = await provisioner.create_feed(
+            order_id=order_id, name=f"colo-{short(order_id)}-{side.upper()}", panel_id=panel,
+            rack_id=row["rack_id"], feed_type=feed_type, phase=spec["phase"], voltage=spec["voltage"],
+            amperage=spec["amperage"], max_utilization=80, netbox_tenant_id=row["netbox_tenant_id"],
+            description=f"Colo order {order_id}: {row['power_w'] / 1000:g} kW",
+        )
+        built["feed_ids"].append(feed.id)
+    return built
+
+
+async def _build_cross_connect(row: dict[str, Any], provisioner: Provisioner) -> dict[str, Any]:
+    order_id, spec = row["id"], _spec(row)
+    await _check_loa(order_id)
+    netbox = store.as_dict(row["netbox"])
+    if not netbox.get("legs"):
+        # Record the chosen meet-me-room ports before cabling: a resumed run reuses them.
+        netbox = {"legs": await _plan_legs(spec, provisioner)}
+        await store.record(order_id, {Order.netbox: netbox})
+    cable_ids = []
+    try:
+        for leg in netbox["legs"]:
+            cable = await provisioner.create_cable(
+                order_id=order_id, label=f"XC-{short(order_id)}-{leg['name']}", a=(FRONT, leg["a"]),
+                b=(FRONT, leg["b"]), cable_type=MEDIA_CABLE_TYPES[spec["media"]],
+                netbox_tenant_id=row["netbox_tenant_id"],
+                description=f"Colo order {order_id}: cross-connect {spec['speed']} {spec['media']}",
+            )
+            cable_ids.append(cable.id)
+    except UpstreamRejected as exc:
+        if "Duplicate termination" in exc.detail:
+            # Someone cabled a port we picked: undo our legs so a retry plans a fresh path.
+            await provisioner.delete_cables(order_id)
+            await store.record(order_id, {Order.netbox: {}})
+        raise
+    return {**netbox, "cable_ids": cable_ids}
+
+
+async def _plan_legs(spec: dict[str, Any], provisioner: Provisioner) -> list[dict[str, Any]]:
+    """A side → (hall panel ⇢ trunk ⇢) meet-me room ⇄ jumper ⇄ meet-me room (⇢ trunk ⇢ hall panel) → Z side.
+
+    A port already in the meet-me room (a carrier's panel) needs no trunk: the jumper lands on it.
+    """
+    a_port = await provisioner.front_port(spec["a_port"]["id"])
+    z_port = await provisioner.front_port(spec["z_port"]["id"])
+    rooms = await provisioner.meet_me_rooms(a_port.site_id)
+    copper = spec["media"] == "copper"
+    legs: list[dict[str, Any]] = []
+    room_end: dict[str, int] = {}
+    used: set[int] = set()
+    for side, port in (("A", a_port), ("Z", z_port)):
+        if port.cable_id is not None:
+            raise Conflict(f"{side}-side port {port.device_name}:{port.name} is already cabled",
+                           cable_id=port.cable_id)
+        if port.location_id in rooms:
+            room_end[side] = port.id
+            continue
+        paths = await provisioner.free_mmr_paths(site_id=port.site_id, location_id=port.location_id,
+                                                 copper=copper, count=3)
+        free = [(hall, mmr) for hall, mmr in paths if hall.id not in used and mmr.id not in used]
+        if not free:
+            raise Conflict(f"no free meet-me-room path from {side}-side port {port.device_name}:{port.name} "
+                           f"({'copper' if copper else 'fibre'})")
+        hall, mmr = free[0]
+        used |= {hall.id, mmr.id}
+        room_end[side] = mmr.id
+        ends = (port.id, hall.id) if side == "A" else (hall.id, port.id)
+        legs.append({"name": side, "a": ends[0], "b": ends[1], "hall_port": hall.id, "mmr_port": mmr.id,
+                     "mmr_port_name": f"{mmr.device_name}:{mmr.name}"})
+    jumper = {"name": "M", "a": room_end["A"], "b": room_end["Z"]}
+    return [leg for leg in legs if leg["name"] == "A"] + [jumper] + [leg for leg in legs if leg["name"] == "Z"]
+
+
+async def _check_loa(order_id: UUID) -> None:
+    loa = await Loa.select().where((Loa.order_id == order_id) & (Loa.status == "loa_granted")).first()
+    if loa is None:
+        raise Conflict("the cross-connect has no granted LOA-CFA")
+    if loa["expires_at"] is not None and loa["expires_at"] <= store.now():
+        await Loa.update({Loa.status: "loa_expired"}).where(Loa.id == loa["id"])
+        await store.record(order_id, {Order.loa_status: "loa_expired"})
+        raise Conflict(f"the LOA-CFA expired at {loa['expires_at'].isoformat()}; the Z side must grant a new one")
+
+
+BUILDERS = {"space": _build_space, "power": _build_power, "cross_connect": _build_cross_connect}

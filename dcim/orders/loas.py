@@ -1,0 +1,127 @@
+"""LOA-CFA workflow: the Z-side owner grants (Colo signs) or refuses; both sides may read it."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from colo.errors import Conflict, NotFound, PermissionDenied
+from colo.identity import Principal, Role
+from colo.secretstore import Keys
+from dcim.orders import store
+from dcim.orders.loa import format_time, sign
+from dcim.orders.schemas import LoaRead
+from dcim.orders.tables import Loa, Order
+from tenants.tables import Tenant
+
+OPEN_ORDER_STATES = ("submitted", "in_review", "action_required")
+
+
+def to_read(row: dict[str, Any]) -> LoaRead:
+    return LoaRead(
+        id=row["id"], order_id=row["order_id"], status=row["status"], a_tenant_id=row["a_tenant_id"],
+        z_tenant_id=row["z_tenant_id"], issued_at=row["issued_at"], expires_at=row["expires_at"],
+        decided_by=row["decided_by"], reason=row["reason"],
+        signed=json.loads(row["document"]) if row["document"] else None,
+    )
+
+
+async def load_for(principal: Principal, loa_id: UUID) -> dict[str, Any]:
+    """Both parties and staff see an LOA; anyone else gets the same NotFound as for a missing one."""
+    query = Loa.select().where(Loa.id == loa_id)
+    if not principal.is_staff:
+        if principal.tenant_id is None:
+            raise PermissionDenied("this key is not bound to a tenant")
+        query = query.where((Loa.a_tenant_id == principal.tenant_id) | (Loa.z_tenant_id == principal.tenant_id))
+    row = await query.first()
+    if row is None:
+        raise NotFound("loa", loa_id)
+    return row
+
+
+async def for_order(principal: Principal, order_id: UUID) -> LoaRead:
+    row = await Loa.select(Loa.id).where(Loa.order_id == order_id).order_by(Loa.created_at, ascending=False).first()
+    if row is None:
+        raise NotFound("loa", order_id)
+    return to_read(await load_for(principal, row["id"]))
+
+
+async def list_for(principal: Principal, *, status: str | None, limit: int, offset: int) -> list[LoaRead]:
+    query = Loa.select()
+    if not principal.is_staff:
+        query = query.where((Loa.a_tenant_id == principal.tenant_id) | (Loa.z_tenant_id == principal.tenant_id))
+    if status:
+        query = query.where(Loa.status == status)
+    rows = await query.order_by(Loa.created_at, ascending=False).limit(limit).offset(offset)
+    return [to_read(r) for r in rows]
+
+
+def _may_decide(principal: Principal, row: dict[str, Any]) -> None:
+    """Only the Z-side owner decides; ops decide for a carrier that has no Colo account."""
+    if row["z_tenant_id"] is None:
+        if principal.role is not Role.OPS:
+            raise PermissionDenied("ops decide LOAs for carriers without a Colo account")
+        return
+    if principal.role is not Role.TENANT_ADMIN or principal.tenant_id != row["z_tenant_id"]:
+        raise PermissionDenied("only the Z-side owner's tenant admin may decide this LOA")
+
+
+async def _open_order(row: dict[str, Any]) -> dict[str, Any]:
+    order = await store.load(row["order_id"])
+    if order["state"] not in OPEN_ORDER_STATES:
+        raise Conflict(f"the cross-connect order is {order['state']}: its LOA can no longer change",
+                       state=order["state"])
+    return order
+
+
+async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Keys, facility: str) -> LoaRead:
+    row = await load_for(principal, loa_id)
+    _may_decide(principal, row)
+    if row["status"] not in ("loa_pending", "loa_expired"):
+        raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
+    order = await _open_order(row)
+    spec = store.as_dict(order["spec"])
+    names = {r["id"]: r["legal_name"] for r in await Tenant.select(Tenant.id, Tenant.legal_name).where(
+        Tenant.id.is_in([i for i in (row["a_tenant_id"], row["z_tenant_id"]) if i]))}
+    issued = store.now().replace(microsecond=0)
+    expires = issued + timedelta(days=valid_days)
+    document = {
+        "loa_id": str(row["id"]), "order_id": str(order["id"]), "facility": facility,
+        "issued_at": format_time(issued), "expires_at": format_time(expires),
+        "a_side": {"party": names.get(row["a_tenant_id"], str(row["a_tenant_id"])),
+                   "tenant_id": str(row["a_tenant_id"]), "port": _port(spec["a_port"])},
+        "z_side": {"party": names.get(row["z_tenant_id"], f"NetBox tenant {row['z_netbox_tenant_id']}"),
+                   "tenant_id": str(row["z_tenant_id"]) if row["z_tenant_id"] else None,
+                   "port": _port(spec["z_port"])},
+        "media": spec["media"], "speed": spec["speed"], "granted_by": principal.name or principal.key_id,
+    }
+    signed = sign(document, keys.current_signing_key)
+    async with Loa._meta.db.transaction():
+        await Loa.update({
+            Loa.status: "loa_granted", Loa.document: json.dumps(signed, sort_keys=True),
+            Loa.signature: signed["signature"], Loa.key_id: signed["key_id"], Loa.issued_at: issued,
+            Loa.expires_at: expires, Loa.decided_by: document["granted_by"][:100], Loa.reason: "",
+        }).where(Loa.id == loa_id)
+        await Order.update({Order.loa_status: "loa_granted", Order.updated_at: store.now()}).where(
+            Order.id == order["id"])
+    return to_read(await load_for(principal, loa_id))
+
+
+async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
+    row = await load_for(principal, loa_id)
+    _may_decide(principal, row)
+    if row["status"] != "loa_pending":
+        raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
+    order = await _open_order(row)
+    async with Loa._meta.db.transaction():
+        await Loa.update({Loa.status: "loa_refused", Loa.reason: reason[:1000],
+                          Loa.decided_by: (principal.name or principal.key_id)[:100]}).where(Loa.id == loa_id)
+        await Order.update({Order.loa_status: "loa_refused", Order.updated_at: store.now()}).where(
+            Order.id == order["id"])
+    return to_read(await load_for(principal, loa_id))
+
+
+def _port(port: dict[str, Any]) -> dict[str, Any]:
+    return {"id": port["id"], "device": port.get("device", ""), "name": port.get("name", "")}

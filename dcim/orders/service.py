@@ -1,0 +1,207 @@
+"""Order service: create (idempotent), read, list and move orders through their lifecycle.
+
+Creating an order re-reads the live NetBox state it depends on first (never the read model
+alone), then records the order in one short transaction that also takes the guard rows:
+unit claims (unique per rack+unit) for space, a per-rack lock and commitment sum for power.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+
+from colo.errors import Conflict, PermissionDenied, ValidationFailed
+from colo.identity import Principal, Role
+from dcim.netbox.provisioning import Provisioner
+from dcim.orders import store
+from dcim.orders.rules import WATTS_PER_KW, check_circuit_size, check_headroom, pick_units, sellable_w
+from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerSpec, SpaceSpec
+from dcim.orders.states import OrderAction, OrderState
+from dcim.orders.supply import supply_feeds
+from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
+from tenants.scope import tenant_for_write
+from tenants.tables import Tenant
+
+KIND_OF = {SpaceSpec: "space", PowerSpec: "power", CrossConnectSpec: "cross_connect"}
+TENANT_ROLES = frozenset({Role.TENANT_ADMIN, Role.TENANT_MEMBER})
+# Which roles may take which action; the system actions (provisioning) are not reachable here.
+ACTION_ROLES: dict[OrderAction, frozenset[Role]] = {
+    OrderAction.REVIEW: frozenset({Role.OPS}),
+    OrderAction.REQUEST_ACTION: frozenset({Role.OPS}),
+    OrderAction.APPROVE: frozenset({Role.OPS}),
+    OrderAction.REJECT: frozenset({Role.OPS}),
+    OrderAction.RESUBMIT: TENANT_ROLES | {Role.OPS},
+    OrderAction.CANCEL: TENANT_ROLES | {Role.OPS},
+    OrderAction.REQUEST_DECOMMISSION: frozenset({Role.TENANT_ADMIN, Role.OPS}),
+}
+AUTO_PICK_ATTEMPTS = 3
+
+
+async def tenant_row(tenant_id: UUID, *, field: str = "tenant_id") -> dict[str, Any]:
+    row = await Tenant.select(Tenant.id, Tenant.legal_name, Tenant.status, Tenant.netbox_tenant_id).where(
+        Tenant.id == tenant_id).first()
+    if row is None:
+        raise ValidationFailed(field, "no such tenant")
+    if row["status"] != "active":
+        raise Conflict(f"tenant is {row['status']}: it cannot order now", tenant_status=row["status"])
+    if row["netbox_tenant_id"] is None:
+        raise Conflict("tenant has no NetBox tenant linked yet; ops must finish onboarding")
+    return row
+
+
+def request_hash(body: OrderCreate) -> str:
+    return hashlib.sha256(msgspec.json.encode(body)).hexdigest()
+
+
+async def create_order(
+    *, principal: Principal, body: OrderCreate, idempotency_key: str | None, provisioner: Provisioner,
+) -> tuple[OrderRead, bool]:
+    """The new order and True, or — for a repeated Idempotency-Key — the first order and False."""
+    tenant_id = tenant_for_write(principal, body.tenant_id)
+    digest = request_hash(body)
+    scope = f"{tenant_id}:{idempotency_key}" if idempotency_key else None
+    if scope and (existing := await _by_idempotency(scope, digest)) is not None:
+        return existing, False
+    tenant = await tenant_row(tenant_id)
+    order_id = uuid4()
+    order = Order(
+        id=order_id, tenant_id=tenant_id, kind=KIND_OF[type(body.spec)], state=OrderState.SUBMITTED.value,
+        idempotency_scope=scope, request_hash=digest, spec=msgspec.to_builtins(body.spec) | {"note": body.note},
+        netbox_tenant_id=tenant["netbox_tenant_id"], created_by=store.Actor.of(principal).name,
+        created_at=store.now(), updated_at=store.now(),
+    )
+    actor, spec = store.Actor.of(principal), body.spec
+    try:
+        if isinstance(spec, SpaceSpec):
+            await _create_space(order, spec, actor, provisioner)
+        elif isinstance(spec, PowerSpec):
+            await _create_power(order, spec, actor, provisioner)
+        else:
+            loa = await _cross_connect_loa(order, spec, tenant, provisioner)
+            async with Order._meta.db.transaction():
+                await _insert(order, actor, [loa])
+        return store.to_read(await store.load(order.id)), True
+    except Exception as exc:
+        if scope and store.is_unique_violation(exc) and "idempotency" in str(exc).lower():
+            # The same key raced itself: the other request stored the order first.
+            again = await _by_idempotency(scope, digest)
+            if again is not None:
+                return again, False
+        raise
+
+
+async def _by_idempotency(scope: str, digest: str) -> OrderRead | None:
+    row = await Order.select().where(Order.idempotency_scope == scope).first()
+    if row is None:
+        return None
+    if row["request_hash"] != digest:
+        raise ValidationFailed("Idempotency-Key", "already used for a different request; use a new key")
+    return store.to_read(row)
+
+
+async def _insert(order: Order, actor: store.Actor, extra_rows: list[Any]) -> None:
+    """The order, its first history row and its guard rows; callers hold a transaction."""
+    await Order.insert(order)
+    await OrderEvent.insert(store.event_row(order_id=order.id, actor=actor, action="submit", from_state="",
+                                            to_state=OrderState.SUBMITTED.value, reason=order.spec.get("note", "")))
+    for row in extra_rows:
+        await type(row).insert(row)
+
+
+async def _create_space(order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner) -> None:
+    rack = await provisioner.rack(spec.rack_id)  # live: devices and reservations right now
+    for _attempt in range(AUTO_PICK_ATTEMPTS):
+        taken = set(rack.occupied) | set(rack.reserved) | await store.claimed_units(rack.id)
+        units = pick_units(all_units=rack.units, unavailable=taken, count=spec.units, position=spec.position)
+        order.rack_id = rack.id
+        order.spec = {**order.spec, "units_assigned": units, "rack_name": rack.name}
+        try:
+            async with Order._meta.db.transaction():
+                await _insert(order, actor, store.claim_rows(order.id, rack.id, units))
+            return
+        except Exception as exc:
+            if not store.is_unique_violation(exc) or "claim_key" not in str(exc):
+                raise
+            if spec.position is not None:  # an explicit position lost the race: say so
+                lost = sorted(set(units) & await store.claimed_units(rack.id))
+                raise Conflict(f"units {lost} of this rack were just claimed by another order",
+                               taken_units=lost, requested_units=units) from None
+    raise Conflict("the rack's free units keep being claimed by other orders; retry")
+
+
+async def _create_power(order: Order, spec: PowerSpec, actor: store.Actor, provisioner: Provisioner) -> None:
+    requested_w = round(spec.kw * WATTS_PER_KW)
+    check_circuit_size(requested_w=requested_w, voltage=spec.voltage, amperage=spec.amperage, phase=spec.phase)
+    feeds = await provisioner.rack_feeds(spec.rack_id)  # live supply, before any lock is taken
+    sellable = sellable_w(supply_feeds(feeds), redundant=spec.redundancy == "a+b")
+    order.rack_id, order.power_w = spec.rack_id, requested_w
+    async with Order._meta.db.transaction():
+        await _lock_rack(spec.rack_id)  # serialises concurrent power orders for this rack
+        committed = await store.committed_power_w(spec.rack_id)
+        check_headroom(requested_w=requested_w, sellable=sellable, committed_w=committed,
+                       scope=f"rack {spec.rack_id}")
+        await _insert(order, actor, [])
+
+
+async def _lock_rack(rack_id: int) -> None:
+    from piccolo.engine.postgres import PostgresEngine
+
+    if isinstance(Order._meta.db, PostgresEngine):
+        await Order.raw("SELECT pg_advisory_xact_lock({})", 0x434F4C4F_0000 + rack_id)
+    # SQLite serialises writers on its own: the transaction's write lock is the guard.
+
+
+async def _cross_connect_loa(
+    order: Order, spec: CrossConnectSpec, tenant: dict[str, Any], provisioner: Provisioner,
+) -> Loa:
+    if spec.a_port_id == spec.z_port_id:
+        raise ValidationFailed("z_port_id", "must differ from a_port_id")
+    a_port = await provisioner.front_port(spec.a_port_id)
+    if a_port.tenant_id != tenant["netbox_tenant_id"]:
+        raise ValidationFailed("a_port_id", "not one of your ports")  # same words for missing
+    z_port = await provisioner.front_port(spec.z_port_id)
+    for name, port in (("a_port_id", a_port), ("z_port_id", z_port)):
+        if port.cable_id is not None:
+            raise Conflict(f"{name}: port {port.name} on {port.device_name} is already cabled",
+                           field=name, cable_id=port.cable_id)
+    if z_port.tenant_id is None:
+        raise ValidationFailed("z_port_id", "the Z-side port belongs to no tenant or carrier")
+    z_tenant = await Tenant.select(Tenant.id).where(Tenant.netbox_tenant_id == z_port.tenant_id).first()
+    order.loa_status = "loa_pending"
+    order.spec = {**order.spec, "a_port": _port_facts(a_port), "z_port": _port_facts(z_port),
+                  "z_netbox_tenant_id": z_port.tenant_id}
+    return Loa(id=uuid4(), order_id=order.id, a_tenant_id=order.tenant_id,
+               z_tenant_id=z_tenant["id"] if z_tenant else None, z_netbox_tenant_id=z_port.tenant_id,
+               status="loa_pending", created_at=store.now())
+
+
+def _port_facts(port: Any) -> dict[str, Any]:
+    return {"id": port.id, "name": port.name, "device_id": port.device_id, "device": port.device_name,
+            "site_id": port.site_id}
+
+
+async def act(
+    *, principal: Principal, order_id: UUID, action: OrderAction, reason: str = "",
+) -> OrderRead:
+    """A person moves an order (review, approve, cancel, …) — only what their role allows."""
+    row = await store.load_for(principal, order_id)
+    if principal.role not in ACTION_ROLES.get(action, frozenset()):
+        raise PermissionDenied(f"role {principal.role} may not {action.value} orders")
+    if action in (OrderAction.REQUEST_ACTION, OrderAction.REJECT) and not reason.strip():
+        raise ValidationFailed("reason", f"required to {action.value.replace('_', ' ')}")
+    if action is OrderAction.APPROVE and row["kind"] == "cross_connect" and row["loa_status"] != "loa_granted":
+        raise Conflict(f"the Z-side owner has not granted the LOA (LOA is {row['loa_status']})",
+                       loa_status=row["loa_status"])
+    values: dict[Any, Any] = {}
+    if action is OrderAction.REQUEST_DECOMMISSION:
+        values = {Order.next_attempt_at: None, Order.last_error: ""}
+    moved = await store.transition(order_id, action, actor=store.Actor.of(principal), reason=reason,
+                                   values=values)
+    return store.to_read(moved)
+
+
+async def release_claims(order_id: UUID) -> None:
+    await UnitClaim.delete().where(UnitClaim.order_id == order_id)
