@@ -76,9 +76,10 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
             continue
         message = str(item.get("message", "invalid"))
         field = item.get("key") or ""
-        if not field and (m := _UNKNOWN_FIELD.search(message)):
+        # Litestar names the whole body "data"; the field inside it is in msgspec's message.
+        if field in ("", "data") and (m := _UNKNOWN_FIELD.search(message)):
             field = m.group(1)
-        if not field and (m := _FIELD_IN_MESSAGE.search(message)):
+        elif field in ("", "data") and (m := _FIELD_IN_MESSAGE.search(message)):
             field = m.group(1) or "body"
         errors.append({"field": str(field or item.get("source") or "body"), "message": message,
                        "source": str(item.get("source") or "body")})
