@@ -17,7 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
-from api.auth import authenticate_connection, provide_principal
+from api.auth import authenticate_connection, client_address, provide_principal
 from api.services import AppServices
 from colo.errors import PermissionDenied
 from colo.identity import Role
@@ -66,6 +66,9 @@ def is_automatic_options(handler: BaseRouteHandler) -> bool:
 def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[str, ...]) -> Guard:
     async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         if policy.is_public(handler):
+            # No credential needed, but the access log still wants the caller's address.
+            state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+            state["client_address"] = client_address(connection.scope, trusted_proxies)
             return
         principal = await authenticate_connection(connection, ring=ring, trusted_proxies=trusted_proxies)
         operation_id = operation_id_of(handler)

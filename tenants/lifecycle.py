@@ -19,7 +19,7 @@ from colo.pii import ERASED, erase_tenant_key
 from tenants.events import TenantStatusChange, fire_tenant_hooks
 from tenants.keys import revoke_tenant_keys
 from tenants.scope import scoped
-from tenants.tables import Person, Tenant
+from tenants.tables import Application, Person, Tenant
 
 log = get_logger(__name__)
 
@@ -88,12 +88,12 @@ async def _transition(
     if previous == to:
         return row, previous
     if previous not in allowed_from:
-        raise Conflict(f"a {previous} tenant cannot become {to}", status=previous)
+        raise Conflict(f"a {previous} tenant cannot become {to}", current_status=previous)
     changed = await Tenant.update({
         Tenant.status: to, Tenant.status_reason: reason, Tenant.updated_at: datetime.now(UTC),
     }).where((Tenant.id == tenant_id) & (Tenant.status == previous)).returning(Tenant.id)
     if not changed:
-        raise Conflict("the tenant changed status concurrently; retry", status=previous)
+        raise Conflict("the tenant changed status concurrently; retry", current_status=previous)
     log.info("tenant status changed", tenant_id=str(tenant_id), previous=previous, current=to,
              by=principal.key_id)
     return await _get(tenant_id), previous
@@ -131,6 +131,8 @@ async def offboard_tenant(*, principal: Principal, tenant_id: UUID, reason: str)
     )
     await erase_people(tenant_id=tenant_id)
     erased = await erase_tenant_key(tenant_id=tenant_id)
+    # The company may apply again later: free its registration number.
+    await Application.update({Application.registration_key: None}).where(Application.tenant_id == tenant_id)
     log.info("tenant offboarded", tenant_id=str(tenant_id), keys_revoked=revoked,
              data_key_erased=erased, failed_hooks=failed)
     return row

@@ -1,6 +1,13 @@
 """Every route handler the app serves; api/plugin.py registers this list."""
 
+from api.controllers.applications import ApplicationController
 from api.controllers.health import HealthController
 from api.controllers.keys import KeyController, WhoAmIController
+from api.controllers.people import PeopleController
+from api.controllers.tenants import TenantController
 
-CONTROLLERS: list[type] = [HealthController, WhoAmIController, KeyController]
+CONTROLLERS: list[type] = [
+    HealthController,
+    WhoAmIController, KeyController, ApplicationController,
+    TenantController, PeopleController,
+]

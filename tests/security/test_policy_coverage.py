@@ -29,6 +29,14 @@ def test_every_route_has_a_policy_entry_or_is_public(app: Litestar) -> None:
     assert missing == [], f"routes without a policy entry (add them to <domain>/policy.py): {missing}"
 
 
+def test_policy_has_no_entries_for_routes_that_do_not_exist(app: Litestar) -> None:
+    operations = {op for _, op, _ in app_operations(app)}
+    policy = load_access_policy()
+    stale = sorted(op for op in [*policy.roles, *policy.public] if op not in operations)
+    assert stale == [], f"policy entries without a route: {stale}"
+
+
+
 def test_every_route_handler_has_an_explicit_operation_id(app: Litestar) -> None:
     unnamed = [path for path, op, public in app_operations(app) if op is None and not public]
     assert unnamed == []

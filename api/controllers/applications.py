@@ -1,0 +1,180 @@
+"""Applications: the public side (apply, follow, answer, collect the first key) and ops review."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, Parameter
+
+from api.auth import CurrentPrincipal, client_address
+from api.controllers.problem_docs import problems
+from api.services import AppServices, Services
+from dcim.netbox.tenancy import ensure_netbox_tenant
+from tenants import applications
+from tenants.keys import KeyRing
+from tenants.lifecycle import NetBoxLinker
+from tenants.ratelimit import RateLimiter
+from tenants.schemas import (
+    ApplicationAnswer,
+    ApplicationCreate,
+    ApplicationRead,
+    ApplicationStatus,
+    ApplicationSubmitted,
+    ApprovalResult,
+    ReviewReason,
+    TenantRead,
+)
+from tenants.schemas_keys import KeyIssued, KeyRead
+
+# Per client address. Applying is rare; following an application is cheap but guards a secret.
+APPLY_LIMIT = (10, 3600)
+TRACK_LIMIT = (60, 60)
+
+TrackingSecret = Annotated[str, Parameter(header="X-Tracking-Secret", min_length=10, max_length=100,
+                                          description="the tracking secret returned when applying")]
+ApplicationStatusFilter = Annotated[
+    str | None, Parameter(pattern=r"^(submitted|action_required|approved|rejected)$", required=False)]
+Limit = Annotated[int, Parameter(ge=1, le=500)]
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
+
+
+def _ring(services: AppServices) -> KeyRing:
+    return KeyRing.of(services.keys.api_key_peppers)
+
+
+def netbox_linker(services: AppServices) -> NetBoxLinker:
+    async def link(tenant_id: UUID, legal_name: str) -> int:
+        return await ensure_netbox_tenant(services.netbox, colo_tenant_id=tenant_id, legal_name=legal_name)
+
+    return link
+
+
+async def _limit(request: Request[Any, Any, Any], services: AppServices, name: str, rule: tuple[int, int]) -> None:
+    limiter: RateLimiter = services.components["rate_limiter"]
+    address = client_address(request.scope, services.settings.trusted_proxies) or "unknown"
+    await limiter.hit(name, address, limit=rule[0], window=rule[1])
+
+
+async def application_read(row: dict[str, Any], services: AppServices) -> ApplicationRead:
+    details = await applications.decrypt_details(row, master_key=services.keys.master_key)
+    return ApplicationRead(
+        id=row["id"], legal_name=row["legal_name"], registration_number=row["registration_number"],
+        country=row["country"], services=json.loads(row["services"]), address=details["address"],
+        billing_contact=details["billing_contact"], technical_contact=details["technical_contact"],
+        status=row["status"], review_reason=row["review_reason"], applicant_answer=row["applicant_answer"],
+        tenant_id=row["tenant_id"], key_collected=row["key_collected_at"] is not None,
+        created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def _status(row: dict[str, Any]) -> ApplicationStatus:
+    return ApplicationStatus(
+        id=row["id"], status=row["status"], reason=row["review_reason"], tenant_id=row["tenant_id"],
+        key_available=row["status"] == "approved" and row["key_collected_at"] is None,
+        updated_at=row["updated_at"],
+    )
+
+
+class ApplicationController(Controller):
+    """The applicant's side is public (no API key yet) and rate-limited per client address;
+    the review side is for ops."""
+
+    path = "/v1/applications"
+    tags = ["applications"]
+
+    @post("/", operation_id="create_application", summary="Apply to become a tenant",
+          description="Returns the application id and a tracking secret, shown only in this response.",
+          responses=problems(400, 409, 422, 429), security=[])
+    async def create_application(
+        self, request: Request[Any, Any, Any], services: Services, data: JSONBody[ApplicationCreate],
+    ) -> ApplicationSubmitted:
+        await _limit(request, services, "apply", APPLY_LIMIT)
+        row, secret = await applications.submit_application(
+            data=data, ring=_ring(services), master_key=services.keys.master_key)
+        return ApplicationSubmitted(id=row["id"], status=row["status"], tracking_secret=secret)
+
+    @get("/{application_id:uuid}/status", operation_id="get_application_status",
+         summary="Follow an application with its tracking secret", responses=problems(400, 404, 429), security=[])
+    async def get_status(
+        self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
+        tracking_secret: TrackingSecret,
+    ) -> ApplicationStatus:
+        await _limit(request, services, "track", TRACK_LIMIT)
+        row = await applications.track(application_id=application_id, secret=tracking_secret, ring=_ring(services))
+        return _status(row)
+
+    @post("/{application_id:uuid}/answer", operation_id="answer_application", status_code=200,
+          summary="Answer ops' request for more information; the application returns to review",
+          responses=problems(400, 404, 409, 422, 429), security=[])
+    async def answer(
+        self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
+        tracking_secret: TrackingSecret, data: JSONBody[ApplicationAnswer],
+    ) -> ApplicationStatus:
+        await _limit(request, services, "track", TRACK_LIMIT)
+        row = await applications.answer_application(
+            application_id=application_id, secret=tracking_secret, ring=_ring(services), answer=data.answer)
+        return _status(row)
+
+    @post("/{application_id:uuid}/key", operation_id="collect_application_key", status_code=201,
+          summary="Collect the first tenant-admin API key of an approved application (once)",
+          responses=problems(400, 404, 409, 429), security=[])
+    async def collect_key(
+        self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
+        tracking_secret: TrackingSecret,
+    ) -> KeyIssued:
+        await _limit(request, services, "track", TRACK_LIMIT)
+        issued = await applications.collect_first_key(
+            application_id=application_id, secret=tracking_secret, ring=_ring(services))
+        return KeyIssued(api_key=issued.plaintext, key=KeyRead.of(issued.key))
+
+    # ---------------------------------------------------------------- ops review
+
+    @get("/", operation_id="list_applications", summary="List applications (ops)",
+         responses=problems(400, 401, 403))
+    async def list_applications(
+        self, principal: CurrentPrincipal, services: Services, status: ApplicationStatusFilter = None,
+        limit: Limit = 100, offset: Offset = 0,
+    ) -> list[ApplicationRead]:
+        rows = await applications.list_applications(status=status, limit=limit, offset=offset)
+        return [await application_read(r, services) for r in rows]
+
+    @get("/{application_id:uuid}", operation_id="get_application", summary="One application (ops)",
+         responses=problems(401, 403, 404))
+    async def get_application(
+        self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+    ) -> ApplicationRead:
+        return await application_read(await applications.get_application(application_id=application_id), services)
+
+    @post("/{application_id:uuid}/approve", operation_id="approve_application", status_code=200,
+          summary="Approve: create the tenant in Colo and NetBox (idempotent)",
+          responses=problems(401, 403, 404, 409, 503))
+    async def approve(
+        self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+    ) -> ApprovalResult:
+        row, tenant = await applications.approve_application(
+            principal=principal, application_id=application_id, link_netbox=netbox_linker(services))
+        return ApprovalResult(application=await application_read(row, services), tenant=TenantRead.of(tenant))
+
+    @post("/{application_id:uuid}/reject", operation_id="reject_application", status_code=200,
+          summary="Reject with a reason", responses=problems(400, 401, 403, 404, 409, 422))
+    async def reject(
+        self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+        data: JSONBody[ReviewReason],
+    ) -> ApplicationRead:
+        row = await applications.reject_application(principal=principal, application_id=application_id,
+                                                    reason=data.reason)
+        return await application_read(row, services)
+
+    @post("/{application_id:uuid}/request-info", operation_id="request_application_info", status_code=200,
+          summary="Ask the applicant for more information (action_required)",
+          responses=problems(400, 401, 403, 404, 409, 422))
+    async def request_info(
+        self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+        data: JSONBody[ReviewReason],
+    ) -> ApplicationRead:
+        row = await applications.request_more_info(principal=principal, application_id=application_id,
+                                                   question=data.reason)
+        return await application_read(row, services)

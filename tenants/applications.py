@@ -1,0 +1,233 @@
+"""Applications: a company applies, ops review, the applicant follows with a tracking secret.
+
+submitted → action_required ⇄ submitted → approved | rejected. The application id becomes the
+tenant id, so the contacts (encrypted under that id's data key from the start) are erased with
+the tenant, and approving twice finds the same tenant. The first tenant-admin key is minted when
+the applicant collects it — exactly once — so no plaintext key ever waits in the database.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+
+from colo.crypto import constant_time_equal, hmac_sha256
+from colo.errors import Conflict, NotFound
+from colo.identity import Principal, Role
+from colo.logging import get_logger
+from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant
+from tenants import validation
+from tenants.keyformat import random_secret
+from tenants.keys import IssuedKey, KeyRing, issue_key
+from tenants.lifecycle import NetBoxLinker, provision_tenant
+from tenants.schemas import ApplicationCreate
+from tenants.tables import Application, Tenant
+
+log = get_logger(__name__)
+TRACKING_PREFIX = "cat_"  # "colo application tracking"
+LIVE = ("submitted", "action_required")
+
+
+def _tracking_digest(pepper: bytes, application_id: UUID, secret: str) -> str:
+    return hmac_sha256(pepper, b"application:" + application_id.bytes + secret.encode()).hex()
+
+
+def _is_unique_violation(exc: Exception) -> bool:
+    return type(exc).__name__ in ("UniqueViolationError", "IntegrityError")
+
+
+async def submit_application(
+    *, data: ApplicationCreate, ring: KeyRing, master_key: bytes,
+) -> tuple[dict[str, Any], str]:
+    """Validate and store an application; return (row, tracking secret shown once)."""
+    country = validation.country(data.country)
+    number = validation.registration_number(data.registration_number, country_code=country)
+    legal_name = validation.plain_text(data.legal_name, field="legal_name")
+    details = {"address": msgspec.to_builtins(data.address)}
+    for role in ("billing_contact", "technical_contact"):
+        contact = getattr(data, role)
+        details[role] = {
+            "name": validation.plain_text(contact.name, field=f"{role}.name"),
+            "email": validation.email(contact.email, field=f"{role}.email"),
+            "phone": validation.phone(contact.phone, field=f"{role}.phone"),
+        }
+    for part in ("street", "postal_code", "city"):
+        validation.plain_text(getattr(data.address, part), field=f"address.{part}")
+    registration_key = f"{country}:{number}"
+    await _refuse_duplicate(country, number, registration_key)
+
+    application_id = uuid4()
+    secret = TRACKING_PREFIX + random_secret()
+    now = datetime.now(UTC)
+    try:
+        async with Application._meta.db.transaction():
+            ciphertext = await encrypt_for_tenant(master_key=master_key, tenant_id=application_id,
+                                                  plaintext=json.dumps(details))
+            await Application.insert(Application(
+                id=application_id, legal_name=legal_name, registration_number=number, country=country,
+                registration_key=registration_key, services=json.dumps(sorted({s.value for s in data.services})),
+                details_ciphertext=ciphertext, status="submitted",
+                tracking_digest=_tracking_digest(ring.peppers[ring.current_id], application_id, secret),
+                tracking_pepper_id=ring.current_id, created_at=now, updated_at=now,
+            ))
+    except Exception as exc:
+        if _is_unique_violation(exc):  # a concurrent submission for the same number won
+            raise _duplicate() from None
+        raise
+    log.info("application submitted", application_id=str(application_id), country=country)
+    return await _get(application_id), secret
+
+
+def _duplicate() -> Conflict:
+    return Conflict("an application or tenant with this registration number already exists",
+                    field="registration_number")
+
+
+async def _refuse_duplicate(country: str, number: str, registration_key: str) -> None:
+    if await Application.exists().where(Application.registration_key == registration_key):
+        raise _duplicate()
+    if await Tenant.exists().where(
+        (Tenant.country == country) & (Tenant.registration_number == number) & (Tenant.status != "offboarded")
+    ):
+        raise _duplicate()
+
+
+async def _get(application_id: UUID) -> dict[str, Any]:
+    row = await Application.select().where(Application.id == application_id).first()
+    if row is None:
+        raise NotFound("application", application_id)
+    return row
+
+
+# ------------------------------------------------------------------ the applicant's side
+
+
+async def track(*, application_id: UUID, secret: str, ring: KeyRing) -> dict[str, Any]:
+    """The application if the tracking secret matches; NotFound otherwise (same for missing)."""
+    row = await Application.select().where(Application.id == application_id).first()
+    pepper = ring.peppers.get(row["tracking_pepper_id"]) if row else None
+    if row is None or pepper is None or not constant_time_equal(
+        _tracking_digest(pepper, application_id, secret).encode(), row["tracking_digest"].encode()
+    ):
+        raise NotFound("application", application_id)
+    return row
+
+
+async def answer_application(*, application_id: UUID, secret: str, ring: KeyRing, answer: str) -> dict[str, Any]:
+    """The applicant answers ops' question; the application goes back to review."""
+    await track(application_id=application_id, secret=secret, ring=ring)
+    text = validation.plain_text(answer, field="answer")
+    changed = await Application.update({
+        Application.applicant_answer: text, Application.status: "submitted",
+        Application.updated_at: datetime.now(UTC),
+    }).where((Application.id == application_id) & (Application.status == "action_required")).returning(
+        Application.id)
+    if not changed:
+        raise Conflict("the application is not waiting for an answer")
+    return await _get(application_id)
+
+
+async def collect_first_key(*, application_id: UUID, secret: str, ring: KeyRing) -> IssuedKey:
+    """Mint the tenant's first tenant-admin key — once. A second collection answers Conflict."""
+    row = await track(application_id=application_id, secret=secret, ring=ring)
+    if row["status"] != "approved" or row["tenant_id"] is None:
+        raise Conflict("the application is not approved (yet)", current_status=row["status"])
+    tenant = await Tenant.select(Tenant.status).where(Tenant.id == row["tenant_id"]).first()
+    if tenant is None or tenant["status"] != "active":
+        raise Conflict("the tenant is not active", current_status=tenant["status"] if tenant else "missing")
+    async with Application._meta.db.transaction():
+        claimed = await Application.update({Application.key_collected_at: datetime.now(UTC)}).where(
+            (Application.id == application_id) & Application.key_collected_at.is_null()
+        ).returning(Application.id)
+        if not claimed:
+            raise Conflict("the first API key of this application was already collected")
+        issued = await issue_key(ring=ring, name="first tenant admin key", role=Role.TENANT_ADMIN,
+                                 tenant_id=row["tenant_id"], created_by=f"application:{application_id}")
+    log.info("first tenant key collected", application_id=str(application_id), key_id=str(issued.key["id"]))
+    return issued
+
+
+# ------------------------------------------------------------------ ops review
+
+
+async def list_applications(*, status: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    query = Application.select().order_by(Application.created_at).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(Application.status == status)
+    return await query
+
+
+async def get_application(*, application_id: UUID) -> dict[str, Any]:
+    return await _get(application_id)
+
+
+async def decrypt_details(row: dict[str, Any], *, master_key: bytes) -> dict[str, Any]:
+    try:
+        text = await decrypt_for_tenant(master_key=master_key, tenant_id=row["id"],
+                                        ciphertext=row["details_ciphertext"])
+    except TenantKeyErased:
+        erased = {"name": ERASED, "email": ERASED, "phone": ERASED}
+        return {"address": {"street": ERASED, "postal_code": ERASED, "city": ERASED, "region": ERASED},
+                "billing_contact": erased, "technical_contact": erased}
+    return json.loads(text)
+
+
+async def _review(application_id: UUID, *, to: str, reason: str, allowed_from: tuple[str, ...],
+                  extra: dict[Any, Any] | None = None) -> dict[str, Any]:
+    row = await _get(application_id)
+    if row["status"] not in allowed_from:
+        raise Conflict(f"a {row['status']} application cannot become {to}", current_status=row["status"])
+    values = {Application.status: to, Application.review_reason: validation.plain_text(reason, field="reason"),
+              Application.updated_at: datetime.now(UTC), **(extra or {})}
+    changed = await Application.update(values).where(
+        (Application.id == application_id) & (Application.status == row["status"])
+    ).returning(Application.id)
+    if not changed:
+        raise Conflict("the application changed concurrently; retry")
+    return await _get(application_id)
+
+
+async def reject_application(*, principal: Principal, application_id: UUID, reason: str) -> dict[str, Any]:
+    # Freeing the registration key lets the company apply again later.
+    row = await _review(application_id, to="rejected", reason=reason, allowed_from=LIVE,
+                        extra={Application.registration_key: None})
+    log.info("application rejected", application_id=str(application_id), by=principal.key_id)
+    return row
+
+
+async def request_more_info(*, principal: Principal, application_id: UUID, question: str) -> dict[str, Any]:
+    row = await _review(application_id, to="action_required", reason=question, allowed_from=("submitted",))
+    log.info("application needs more information", application_id=str(application_id), by=principal.key_id)
+    return row
+
+
+async def approve_application(
+    *, principal: Principal, application_id: UUID, link_netbox: NetBoxLinker,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Approve: record the decision, commit, then provision the tenant (Colo + NetBox).
+
+    Idempotent: approving an approved application finishes a provisioning that NetBox
+    interrupted, or returns the same tenant.
+    """
+    row = await _get(application_id)
+    if row["status"] != "approved":
+        if row["status"] != "submitted":
+            raise Conflict(f"a {row['status']} application cannot be approved", current_status=row["status"])
+        changed = await Application.update({
+            Application.status: "approved", Application.tenant_id: application_id,
+            Application.updated_at: datetime.now(UTC),
+        }).where((Application.id == application_id) & (Application.status == "submitted")).returning(
+            Application.id)
+        if not changed:
+            raise Conflict("the application changed concurrently; retry")
+        log.info("application approved", application_id=str(application_id), by=principal.key_id)
+    tenant = await provision_tenant(
+        tenant_id=application_id, legal_name=row["legal_name"],
+        registration_number=row["registration_number"], country=row["country"], link_netbox=link_netbox,
+    )
+    return await _get(application_id), tenant
+

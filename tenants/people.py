@@ -1,0 +1,127 @@
+"""People of a tenant. Phone and ID document number are encrypted under the tenant's data key
+(colo.pii) and only ever leave this module masked; they are never logged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+
+from colo.errors import Conflict, NotFound, ValidationFailed
+from colo.identity import Principal
+from colo.logging import get_logger
+from colo.pii import encrypt_for_tenant, mask
+from tenants import validation
+from tenants.schemas import PersonCreate, PersonUpdate
+from tenants.scope import scoped, tenant_for_write
+from tenants.tables import ApiKey, Person, Tenant
+
+log = get_logger(__name__)
+
+
+async def _encrypted(master_key: bytes, tenant_id: UUID, value: str | None) -> tuple[str, str]:
+    """(ciphertext, masked) of a secret field; empty strings when the value is absent."""
+    if not value:
+        return "", ""
+    ciphertext = await encrypt_for_tenant(master_key=master_key, tenant_id=tenant_id, plaintext=value)
+    return ciphertext, mask(value)
+
+
+def _check_document(doc_type: str | None, number: str | None) -> None:
+    if (doc_type is None) != (number is None):
+        raise ValidationFailed("id_number" if number is None else "id_document_type",
+                               "ID document type and number go together")
+
+
+async def _require_active_tenant(tenant_id: UUID) -> None:
+    row = await Tenant.select(Tenant.status).where(Tenant.id == tenant_id).first()
+    if row is None or row["status"] not in ("active", "suspended"):
+        raise Conflict("people can only be managed for an active tenant")
+
+
+async def create_person(*, principal: Principal, master_key: bytes, data: PersonCreate) -> dict[str, Any]:
+    tenant_id = tenant_for_write(principal, None)
+    await _require_active_tenant(tenant_id)
+    name = validation.plain_text(data.name, field="name")
+    email = validation.email(data.email)
+    phone = validation.phone(data.phone) if data.phone is not None else None
+    id_number = validation.plain_text(data.id_number, field="id_number") if data.id_number is not None else None
+    doc_type = data.id_document_type.value if data.id_document_type is not None else None
+    _check_document(doc_type, id_number)
+    phone_ct, phone_masked = await _encrypted(master_key, tenant_id, phone)
+    id_ct, id_masked = await _encrypted(master_key, tenant_id, id_number)
+    now = datetime.now(UTC)
+    person_id = uuid4()
+    await Person.insert(Person(
+        id=person_id, tenant=tenant_id, name=name, email=email, phone_ciphertext=phone_ct,
+        phone_masked=phone_masked, site_access=data.site_access, id_document_type=doc_type or "",
+        id_number_ciphertext=id_ct, id_number_masked=id_masked, created_at=now, updated_at=now,
+    ))
+    log.info("person created", person_id=str(person_id), tenant_id=str(tenant_id), by=principal.key_id)
+    return await get_person(principal=principal, person_id=person_id)
+
+
+async def list_people(
+    *, principal: Principal, tenant_id: UUID | None = None, limit: int = 100, offset: int = 0,
+) -> list[dict[str, Any]]:
+    query = Person.select().order_by(Person.created_at).limit(limit).offset(offset)
+    if tenant_id is not None:
+        query = query.where(Person.tenant == tenant_id)
+    return await scoped(query, principal=principal, column=Person.tenant)
+
+
+async def get_person(*, principal: Principal, person_id: UUID) -> dict[str, Any]:
+    row = await scoped(Person.select().where(Person.id == person_id), principal=principal,
+                       column=Person.tenant).first()
+    if row is None:
+        raise NotFound("person", person_id)
+    return row
+
+
+async def update_person(
+    *, principal: Principal, master_key: bytes, person_id: UUID, data: PersonUpdate,
+) -> dict[str, Any]:
+    row = await get_person(principal=principal, person_id=person_id)
+    tenant_id: UUID = row["tenant"]
+    await _require_active_tenant(tenant_id)
+    values: dict[Any, Any] = {}
+    if data.name is not msgspec.UNSET:
+        values[Person.name] = validation.plain_text(data.name, field="name")
+    if data.email is not msgspec.UNSET:
+        values[Person.email] = validation.email(data.email)
+    if data.site_access is not msgspec.UNSET:
+        values[Person.site_access] = data.site_access
+    if data.phone is not msgspec.UNSET:
+        phone = validation.phone(data.phone) if data.phone is not None else None
+        values[Person.phone_ciphertext], values[Person.phone_masked] = await _encrypted(master_key, tenant_id, phone)
+    if data.id_document_type is not msgspec.UNSET or data.id_number is not msgspec.UNSET:
+        doc_type = row["id_document_type"] or None
+        if data.id_document_type is not msgspec.UNSET:
+            doc_type = data.id_document_type.value if data.id_document_type is not None else None
+        has_number = bool(row["id_number_ciphertext"])
+        if data.id_number is not msgspec.UNSET:
+            number = validation.plain_text(data.id_number, field="id_number") if data.id_number else None
+            has_number = number is not None
+            values[Person.id_number_ciphertext], values[Person.id_number_masked] = await _encrypted(
+                master_key, tenant_id, number)
+        _check_document(doc_type, "present" if has_number else None)
+        values[Person.id_document_type] = doc_type or ""
+    if values:
+        values[Person.updated_at] = datetime.now(UTC)
+        await scoped(Person.update(values).where(Person.id == person_id), principal=principal, column=Person.tenant)
+        log.info("person updated", person_id=str(person_id), fields=sorted(c._meta.name for c in values),
+                 by=principal.key_id)
+    return await get_person(principal=principal, person_id=person_id)
+
+
+async def delete_person(*, principal: Principal, person_id: UUID) -> None:
+    """Remove a person; keys bound to them are revoked, since their holder left."""
+    await get_person(principal=principal, person_id=person_id)
+    async with Person._meta.db.transaction():
+        await ApiKey.update({ApiKey.revoked_at: datetime.now(UTC), ApiKey.revoked_reason: "person removed"}).where(
+            (ApiKey.person_id == person_id) & ApiKey.revoked_at.is_null()
+        )
+        await scoped(Person.delete().where(Person.id == person_id), principal=principal, column=Person.tenant)
+    log.info("person deleted", person_id=str(person_id), by=principal.key_id)

@@ -1,0 +1,188 @@
+"""Request and response shapes of applications, tenants and people.
+
+Input structs forbid unknown fields, so a tenant sending `tenant_id`, `status` or `role` where
+they are not part of the request gets 400 naming that field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+
+Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Text100 = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+RegistrationNumber = Annotated[str, msgspec.Meta(min_length=2, max_length=40)]
+CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=2)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=30)]
+IdNumber = Annotated[str, msgspec.Meta(min_length=3, max_length=40)]
+
+
+class ServiceKind(StrEnum):
+    RACK_SPACE = "rack_space"
+    POWER = "power"
+    CROSS_CONNECT = "cross_connect"
+    IP_TRANSIT = "ip_transit"
+    MEET_ME_ROOM = "meet_me_room"
+    REMOTE_HANDS = "remote_hands"
+
+
+class IdDocumentType(StrEnum):
+    PASSPORT = "passport"
+    NATIONAL_ID = "national_id"
+    DRIVING_LICENCE = "driving_licence"
+    OTHER = "other"
+
+
+# ------------------------------------------------------------------ applications
+
+
+class Address(msgspec.Struct, forbid_unknown_fields=True):
+    street: Text200
+    postal_code: Annotated[str, msgspec.Meta(min_length=2, max_length=20)]
+    city: Text100
+    region: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class Contact(msgspec.Struct, forbid_unknown_fields=True):
+    name: Text200
+    email: Email
+    phone: Phone
+
+
+class ApplicationCreate(msgspec.Struct, forbid_unknown_fields=True):
+    legal_name: Text200
+    registration_number: RegistrationNumber
+    country: CountryCode
+    address: Address
+    billing_contact: Contact
+    technical_contact: Contact
+    services: Annotated[list[ServiceKind], msgspec.Meta(min_length=1, max_length=6)]
+
+
+class ApplicationSubmitted(msgspec.Struct):
+    """The tracking secret is shown only here: it is needed to follow the application and to
+    collect the first API key once approved."""
+
+    id: UUID
+    status: str
+    tracking_secret: str
+
+
+class ApplicationStatus(msgspec.Struct):
+    """What the applicant sees with the tracking secret."""
+
+    id: UUID
+    status: str
+    reason: str
+    tenant_id: UUID | None
+    key_available: bool
+    updated_at: datetime
+
+
+class ApplicationAnswer(msgspec.Struct, forbid_unknown_fields=True):
+    answer: Reason
+
+
+class ApplicationRead(msgspec.Struct):
+    """The full application, for ops (contacts decrypted; `[erased]` once crypto-erased)."""
+
+    id: UUID
+    legal_name: str
+    registration_number: str
+    country: str
+    services: list[str]
+    address: dict[str, str]
+    billing_contact: dict[str, str]
+    technical_contact: dict[str, str]
+    status: str
+    review_reason: str
+    applicant_answer: str
+    tenant_id: UUID | None
+    key_collected: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReviewReason(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class ApprovalResult(msgspec.Struct):
+    application: ApplicationRead
+    tenant: TenantRead
+
+
+# ------------------------------------------------------------------ tenants
+
+
+class TenantRead(msgspec.Struct):
+    id: UUID
+    legal_name: str
+    registration_number: str
+    country: str
+    status: str
+    status_reason: str
+    netbox_tenant_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> TenantRead:
+        return cls(**{f: row[f] for f in cls.__struct_fields__})
+
+
+class StatusChange(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+# ------------------------------------------------------------------ people
+
+
+class PersonRead(msgspec.Struct):
+    """Phone and ID number are shown masked only; the plaintext never leaves the service."""
+
+    id: UUID
+    tenant_id: UUID
+    name: str
+    email: str
+    phone: str
+    site_access: bool
+    id_document_type: str
+    id_number: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> PersonRead:
+        return cls(
+            id=row["id"], tenant_id=row["tenant"], name=row["name"], email=row["email"],
+            phone=row["phone_masked"], site_access=row["site_access"],
+            id_document_type=row["id_document_type"], id_number=row["id_number_masked"],
+            created_at=row["created_at"], updated_at=row["updated_at"],
+        )
+
+
+class PersonCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Text200
+    email: Email
+    phone: Phone | None = None
+    site_access: bool = False
+    id_document_type: IdDocumentType | None = None
+    id_number: IdNumber | None = None
+
+
+class PersonUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Partial update: fields left out stay as they are; `null` clears phone / ID document."""
+
+    name: Text200 | msgspec.UnsetType = msgspec.UNSET
+    email: Email | msgspec.UnsetType = msgspec.UNSET
+    phone: Phone | msgspec.UnsetType | None = msgspec.UNSET
+    site_access: bool | msgspec.UnsetType = msgspec.UNSET
+    id_document_type: IdDocumentType | msgspec.UnsetType | None = msgspec.UNSET
+    id_number: IdNumber | msgspec.UnsetType | None = msgspec.UNSET
