@@ -16,11 +16,13 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp
 
 import colo
+from api.access_log import access_log_middleware
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
 from api.request_id import request_id_middleware
 from api.services import AppServices
+from audit.service import open_access_log
 from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
 from colo.logging import configure_logging, get_logger
 from colo.secretstore import load_keys
@@ -31,7 +33,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 # Wrapped around the whole ASGI app (outermost first), so they also see requests no route
 # matches (404, 405) and errors raised before routing — route middleware would miss those.
-OUTER_MIDDLEWARE: list[Callable[[ASGIApp], ASGIApp]] = [request_id_middleware]
+OUTER_MIDDLEWARE: list[Callable[[ASGIApp], ASGIApp]] = [request_id_middleware, access_log_middleware]
 
 
 def wrap_outermost(app: Litestar) -> Litestar:
@@ -70,6 +72,8 @@ class ColoPlugin(InitPluginProtocol):
         async def lifespan(app: Litestar) -> AsyncIterator[None]:
             bind_tables(services.engine)
             await start_engine(services.engine)
+            # First component, so it stops last: the others' shutdown is still logged.
+            services.components["access_log"] = await open_access_log(settings=settings, keys=services.keys)
             app.state.services = services
             log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",
                      netbox=services.netbox.url or "not configured")

@@ -56,7 +56,7 @@ class VerifierKey:
     @classmethod
     def parse(cls, vkey: str) -> VerifierKey:
         try:
-            name, hash_hex, key_b64 = vkey.strip().split("+")
+            name, hash_hex, key_b64 = vkey.strip().split("+", 2)
             raw = b64decode(key_b64)
             key_hash = bytes.fromhex(hash_hex)
         except ValueError:

@@ -1,5 +1,6 @@
 """Every route handler the app serves; api/plugin.py registers this list."""
 
+from api.controllers.access_log import AccessLogController
 from api.controllers.applications import ApplicationController
 from api.controllers.health import HealthController
 from api.controllers.keys import KeyController, WhoAmIController
@@ -10,4 +11,5 @@ CONTROLLERS: list[type] = [
     HealthController,
     WhoAmIController, KeyController, ApplicationController,
     TenantController, PeopleController,
+    AccessLogController,
 ]

@@ -1,0 +1,105 @@
+"""ASGI middleware: one access-log entry for every API request, allowed or refused.
+
+Wrapped around the whole app (api/plugin.py OUTER_MIDDLEWARE, right inside the request id), so
+it also sees requests no route matches, 401/403 from the guard and errors raised anywhere.
+The entry is built after the response: the guard has by then put the caller's Principal (or
+the reason authentication failed) into `scope["state"]`, and the status is known. It is queued
+for the sequencer, never awaited, so logging adds no database round trip to a request
+(audit/sequencer.py explains the crash trade-off). Liveness, readiness and metrics probes are
+not API requests and are not logged.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import client_address
+from audit.encoding import EntryDraft, clip
+from colo.identity import Principal
+from colo.logging import get_logger
+
+UNLOGGED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+log = get_logger(__name__)
+
+
+def outcome_of(status: int) -> str:
+    if status < 400:
+        return "allowed"
+    return {401: "unauthenticated", 403: "denied", 404: "not_found"}.get(
+        status, "error" if status >= 500 else "invalid"
+    )
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), None)
+
+
+def build_entry(scope: Scope, status: int, trusted_proxies: tuple[str, ...]) -> EntryDraft:
+    state: dict[str, Any] = scope.get("state", {})  # type: ignore[assignment]
+    principal: Principal | None = state.get("principal")
+    template = scope.get("path_template") if scope.get("route_handler") is not None else None
+    objects = {str(k): str(v) for k, v in (scope.get("path_params") or {}).items()}
+    if template is None:  # no route matched: keep (a bounded copy of) what was asked for
+        objects = {"path": clip(scope.get("path", ""), 200) or ""}
+    detail = state.get("auth_failure") or state.get("authz_denied")
+    return EntryDraft(
+        time_us=time.time_ns() // 1000,
+        kind="api",
+        action=f"{scope.get('method', '?')} {template or '(no route)'}",
+        outcome=outcome_of(status),
+        status=status,
+        request_id=state.get("request_id"),
+        actor_key_id=principal.key_id if principal else None,
+        actor_person_id=str(principal.person_id) if principal and principal.person_id else None,
+        tenant_id=str(principal.tenant_id) if principal and principal.tenant_id else None,
+        role=principal.role.value if principal else None,
+        objects=objects,
+        source=state.get("client_address") or client_address(scope, trusted_proxies),
+        user_agent=_header(scope, b"user-agent"),
+        detail=str(detail) if detail else None,
+    )
+
+
+async def _unavailable(send: Send) -> None:
+    body = (b'{"type":"https://colo.dev/problems/unavailable","title":"A dependency is unavailable",'
+            b'"status":503,"detail":"The access log cannot record requests right now."}')
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"application/problem+json"), (b"retry-after", b"5"),
+        (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def access_log_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLOGGED_PATHS:
+            await app(scope, receive, send)
+            return
+        services = getattr(scope["app"].state, "services", None)
+        access_log = services.components.get("access_log") if services else None
+        if access_log is None or not access_log.record_requests:
+            await app(scope, receive, send)
+            return
+        if access_log.sequencer.saturated:  # fail closed: no service we cannot account for
+            log.error("access log saturated; refusing request", pending=access_log.sequencer.pending)
+            await _unavailable(send)
+            return
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, capture)
+        finally:
+            try:
+                access_log.record(build_entry(scope, status, services.settings.trusted_proxies))
+            except Exception as exc:  # never turn a served request into an error afterwards
+                log.error("could not queue access-log entry", error=type(exc).__name__)
+
+    return middleware

@@ -1,0 +1,161 @@
+"""The access log for security officers and auditors: search, export, checkpoint, keys, proofs.
+
+Every call here is itself an API request, so the access-log middleware records each read of
+the log like any other request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, MediaType, Response, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Stream
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from api.services import Services
+from audit import proofs
+from audit.encoding import OUTCOMES
+from audit.schemas import ConsistencyProofRead, EntryPage, EntryRead, InclusionProofRead, PublicKey
+from audit.search import EntryFilter, export_entries, get_entry, reveal_pii, search_entries
+from audit.service import AccessLog
+from colo.errors import NotFound
+from colo.identity import Principal, Role
+
+Text = Annotated[str | None, QueryParameter(max_length=256)]
+Moment = FromQuery[datetime | None]
+Tenant = FromQuery[UUID | None]
+ObjectId = Annotated[str | None, QueryParameter(name="object", max_length=256)]
+Outcome = StrEnum("Outcome", {o: o for o in OUTCOMES})  # type: ignore[misc]
+
+
+class Kind(StrEnum):
+    API = "api"
+    PHYSICAL = "physical"
+
+
+class Order(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+def _log(services: Services) -> AccessLog:
+    return services.components["access_log"]
+
+
+def _us(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1_000_000)
+
+
+def _filters(since: datetime | None, until: datetime | None, tenant_id: UUID | None, actor: str | None,
+             action: str | None, outcome: Any, object_id: str | None, kind: Kind | None) -> EntryFilter:
+    return EntryFilter(
+        since_us=_us(since), until_us=_us(until), tenant_id=str(tenant_id) if tenant_id else None,
+        actor_key_id=actor, action=action, outcome=outcome.value if outcome else None,
+        object_id=object_id, kind=kind.value if kind else None,
+    )
+
+
+async def _shown(document: dict[str, Any], principal: Principal, services: Services) -> EntryRead:
+    """Security officers see personal data (site access needs it); auditors see that it exists."""
+    if document.get("pii"):
+        if principal.role is Role.SECURITY:
+            document = await reveal_pii(document, master_key=services.keys.master_key)
+        else:
+            document["pii"] = "[withheld]"
+    return EntryRead.of(document)
+
+
+class AccessLogController(Controller):
+    path = "/v1/access-log"
+    tags = ["access log"]
+
+    @get("/entries", operation_id="search_access_log",
+         summary="Search entries by time, tenant, actor, action, outcome or object (cursor pages)",
+         description="`action` matches exactly, or as a prefix when it ends with `*`. "
+                     "`object` matches any path parameter value. Newest first unless `order=oldest`.",
+         responses=problems(400, 401, 403, 422))
+    async def search(
+        self, principal: CurrentPrincipal, services: Services,
+        since: Moment = None, until: Moment = None, tenant_id: Tenant = None,
+        actor: Text = None, action: Text = None,
+        outcome: FromQuery[Outcome | None] = None,  # type: ignore[valid-type]
+        object_id: ObjectId = None, kind: FromQuery[Kind | None] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, order: FromQuery[Order] = Order.NEWEST,
+    ) -> EntryPage:
+        filters = _filters(since, until, tenant_id, actor, action, outcome, object_id, kind)
+        documents, next_cursor = await search_entries(
+            store=_log(services).store, filters=filters, cursor=cursor, limit=limit,
+            newest_first=order is Order.NEWEST,
+        )
+        return EntryPage(items=[await _shown(d, principal, services) for d in documents], next_cursor=next_cursor)
+
+    @get("/entries/{index:int}", operation_id="get_access_log_entry", summary="One entry by index",
+         responses=problems(401, 403, 404))
+    async def get_one(self, principal: CurrentPrincipal, services: Services, index: FromPath[int]) -> EntryRead:
+        return await _shown(await get_entry(store=_log(services).store, index=index), principal, services)
+
+    @get("/export", operation_id="export_access_log",
+         summary="Stream matching entries as JSONL (exact entry bytes, verifiable) or CSV",
+         description="JSONL lines are the canonical entry bytes: `colo audit verify --export` "
+                     "recomputes the tree from an unfiltered export. CSV omits encrypted personal data.",
+         responses=problems(400, 401, 403))
+    async def export(
+        self, services: Services, fmt: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.JSONL,
+        since: Moment = None, until: Moment = None, tenant_id: Tenant = None,
+        actor: Text = None, action: Text = None,
+        outcome: FromQuery[Outcome | None] = None,  # type: ignore[valid-type]
+        object_id: ObjectId = None, kind: FromQuery[Kind | None] = None,
+    ) -> Stream:
+        filters = _filters(since, until, tenant_id, actor, action, outcome, object_id, kind)
+        media = "application/jsonl" if fmt is ExportFormat.JSONL else "text/csv"
+        return Stream(
+            export_entries(store=_log(services).store, filters=filters, fmt=fmt.value), media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="access-log.{fmt.value}"'},
+        )
+
+    @get("/checkpoint", operation_id="get_access_log_checkpoint", media_type=MediaType.TEXT,
+         summary="The latest signed checkpoint (C2SP signed note)", responses=problems(401, 403, 404))
+    async def checkpoint(self, services: Services) -> Response[str]:
+        latest = await _log(services).store.latest_checkpoint()
+        if latest is None:
+            raise NotFound("checkpoint")
+        return Response(latest.note, media_type="text/plain; charset=utf-8")
+
+    @get("/keys", operation_id="get_access_log_keys",
+         summary="Public keys that sign checkpoints (vkey form); older keys still verify old checkpoints",
+         responses=problems(401, 403))
+    async def keys(self, services: Services) -> list[PublicKey]:
+        access_log = _log(services)
+        return [PublicKey(key_id=key_id, vkey=key.vkey, current=key_id == access_log.signer.key_id)
+                for key_id, key in access_log.keys]
+
+    @get("/proofs/inclusion", operation_id="get_inclusion_proof",
+         summary="Inclusion proof of an entry in a signed tree (latest unless tree_size is given)",
+         responses=problems(400, 401, 403, 404, 422))
+    async def inclusion(
+        self, services: Services, index: Annotated[int, QueryParameter(ge=0)],
+        tree_size: Annotated[int | None, QueryParameter(ge=1)] = None,
+    ) -> InclusionProofRead:
+        proof = await proofs.inclusion_proof(store=_log(services).store, index=index, tree_size=tree_size)
+        return InclusionProofRead.of(proof)
+
+    @get("/proofs/consistency", operation_id="get_consistency_proof",
+         summary="Consistency proof between two signed tree sizes (second defaults to the latest)",
+         responses=problems(400, 401, 403, 404, 422))
+    async def consistency(
+        self, services: Services, first: Annotated[int, QueryParameter(ge=1)],
+        second: Annotated[int | None, QueryParameter(ge=1)] = None,
+    ) -> ConsistencyProofRead:
+        proof = await proofs.consistency_proof(store=_log(services).store, first=first, second=second)
+        return ConsistencyProofRead.of(proof)

@@ -1,0 +1,51 @@
+"""The access log as one component of the running app: store + sequencer + keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audit.encoding import EntryDraft
+from audit.keys import LogSigner, log_signer, verifier_keys
+from audit.note import VerifierKey
+from audit.sequencer import Sequencer
+from audit.store import LogStore, open_store
+from colo.secretstore import Keys
+from colo.settings import Settings
+
+
+@dataclass(slots=True)
+class AccessLog:
+    store: LogStore
+    sequencer: Sequencer
+    signer: LogSigner
+    keys: list[tuple[str, VerifierKey]]
+    origin: str
+    record_requests: bool = True
+
+    @property
+    def verifier_keys(self) -> list[VerifierKey]:
+        return [key for _, key in self.keys]
+
+    def record(self, draft: EntryDraft) -> None:
+        """Queue an entry (request path; committed within the batch delay)."""
+        self.sequencer.submit(draft)
+
+    async def record_durably(self, draft: EntryDraft) -> int:
+        """Append and wait for the commit; returns the entry's index."""
+        return await self.sequencer.append(draft)
+
+    async def stop(self) -> None:
+        await self.sequencer.stop()
+        await self.store.close()
+
+
+async def open_access_log(*, settings: Settings, keys: Keys, **sequencer_options: float) -> AccessLog:
+    store = await open_store(settings.database_url)
+    signer = log_signer(keys, settings.audit_origin)
+    sequencer = Sequencer(store=store, signer=signer, **sequencer_options)  # type: ignore[arg-type]
+    await sequencer.start()
+    return AccessLog(
+        store=store, sequencer=sequencer, signer=signer,
+        keys=verifier_keys(keys, settings.audit_origin), origin=settings.audit_origin,
+        record_requests=settings.audit_enabled,
+    )

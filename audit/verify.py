@@ -1,0 +1,210 @@
+"""Offline verification: recompute the tree from the database or an export, check every
+checkpoint signature, check the log only grew since the checkpoint this verifier last trusted,
+and name the first bad index.
+
+Checks per entry, in index order: the index is the next one (a gap names the missing index);
+the entry's own `index` field equals its position (a moved or inserted row names itself); its
+leaf hash equals the trusted mirror's (history rewritten since the last run) and the stored
+leaf node (a row edited without recomputing the tree). At every signed size the recomputed
+root must equal the signed root. At the end, the log must reach every signed and trusted size
+(a truncated tail or a rolled-back database names the first missing index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from audit.merkle import HASH_SIZE, CompactRange, leaf_hash
+from audit.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
+from audit.store import READ_CHUNK, LogStore
+from audit.trust import TrustedState
+
+
+class _Claimed(msgspec.Struct):
+    index: int
+
+
+_claimed = msgspec.json.Decoder(_Claimed)
+
+# (index, entry bytes or None when pruned, stored leaf hash or None when not at hand)
+Source = AsyncIterator[tuple[int, bytes | None, bytes | None]]
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    entries: int = 0
+    checkpoints: int = 0
+    signed_size: int = 0
+    trusted_before: int = 0
+    trusted_after: int = 0
+    first_bad_index: int | None = None
+    problem: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def fail(self, index: int | None, problem: str) -> VerifyReport:
+        if self.problem is None:
+            self.first_bad_index, self.problem = index, problem
+        return self
+
+    def summary(self) -> str:
+        if self.ok:
+            return (f"OK: {self.entries} entries, {self.checkpoints} checkpoints verified, signed size "
+                    f"{self.signed_size}, trusted size {self.trusted_before} -> {self.trusted_after}")
+        where = f"first bad index {self.first_bad_index}: " if self.first_bad_index is not None else ""
+        return f"FAILED: {where}{self.problem}"
+
+
+async def database_source(store: LogStore) -> Source:
+    """Entries with their stored leaf hashes, chunk by chunk (memory stays flat).
+
+    Entries removed by retention pruning come first, as (index, None, stored leaf hash): their
+    contents are gone, their hashes still have to add up to every signed root.
+    """
+    first = await store.fetch("SELECT min(idx) FROM audit_entry")
+    retained_from = int(first[0][0]) if first and first[0][0] is not None else 0
+    for chunk in range(0, retained_from, READ_CHUNK):
+        end = min(retained_from, chunk + READ_CHUNK)
+        stored = await store.leaf_hashes(chunk, end)
+        for index in range(chunk, end):
+            if index not in stored:
+                return  # neither entry nor leaf hash: reported as a missing entry
+            yield index, None, stored[index]
+    position = retained_from
+    while True:
+        rows = await store.fetch(
+            f"SELECT idx, body FROM audit_entry WHERE idx >= ? ORDER BY idx LIMIT {READ_CHUNK}",  # noqa: S608
+            position,
+        )
+        if not rows:
+            return
+        last = int(rows[-1][0])
+        stored = await store.leaf_hashes(int(rows[0][0]), last + 1)
+        for idx, body in rows:
+            yield int(idx), body.encode(), stored.get(int(idx))
+        position = last + 1
+
+
+async def export_source(path: Path) -> Source:
+    """A JSONL export: each line is one entry's exact bytes; positions count from the first line."""
+    with path.open("rb") as fh:
+        for position, line in enumerate(fh):
+            # Line order is the position; an entry's own `index` claim is checked against it.
+            yield position, line.rstrip(b"\n"), None
+
+
+def check_signatures(
+    notes: Iterable[tuple[int, bytes, str]], keys: list[VerifierKey], origin: str, report: VerifyReport,
+) -> dict[int, bytes]:
+    """Verify every checkpoint note; returns {size: root}. Stops at the first bad one."""
+    roots: dict[int, bytes] = {}
+    for size, root, note in notes:
+        try:
+            checkpoint = verify_checkpoint(note, keys, origin=origin)
+        except NoteError as exc:
+            report.fail(None, f"checkpoint at tree size {size}: {exc}")
+            break
+        if checkpoint.size != size or checkpoint.root != root:
+            report.fail(None, f"checkpoint at tree size {size}: stored size/root differ from its signed note")
+            break
+        roots[size] = root
+        report.checkpoints += 1
+    return roots
+
+
+def _checked_leaf(index: int, body: bytes, stored: bytes | None, report: VerifyReport) -> bytes | None:
+    """The entry's leaf hash, or None after reporting why the entry is bad."""
+    try:
+        claimed = _claimed.decode(body).index
+    except msgspec.DecodeError:
+        report.fail(index, f"entry {index} is not a valid entry encoding")
+        return None
+    if claimed != index:
+        report.fail(index, f"entry at position {index} says it is entry {claimed} (moved or inserted)")
+        return None
+    leaf = leaf_hash(body)
+    if stored is not None and stored != leaf:
+        report.fail(index, f"entry {index} does not match its stored leaf hash (edited in place)")
+        return None
+    return leaf
+
+
+async def verify_entries(
+    source: Source, *, signed: dict[int, bytes], trusted: TrustedState | None, report: VerifyReport,
+) -> list[bytes]:
+    """Stream the entries through the checks; returns the leaf hashes beyond the trusted size."""
+    mirror = trusted.leaves() if trusted else b""
+    trusted_size = trusted.size if trusted else 0
+    check = dict(signed)
+    if trusted and trusted.checkpoint:
+        check.setdefault(trusted.size, trusted.checkpoint.root)
+        if check[trusted.size] != trusted.checkpoint.root:
+            report.fail(None, f"the log's checkpoint at size {trusted.size} differs from the trusted one (fork)")
+    tree = CompactRange()
+    beyond: list[bytes] = []
+    last_good = 0
+    pruned = 0
+    async for index, body, stored in source:
+        expected = tree.size
+        if index != expected:
+            report.fail(expected, f"entry {expected} {'is missing' if index > expected else 'appears twice'}")
+            return beyond
+        leaf = stored if body is None else _checked_leaf(index, body, stored, report)
+        if leaf is None:
+            return beyond
+        pruned += body is None
+        if index < trusted_size and mirror[index * HASH_SIZE:(index + 1) * HASH_SIZE] != leaf:
+            report.fail(index, f"entry {index} differs from the copy trusted at size {trusted_size}")
+            return beyond
+        tree.append(leaf)
+        if index >= trusted_size:
+            beyond.append(leaf)
+        root = check.get(tree.size)
+        if root is not None:
+            if tree.root() != root:
+                report.fail(last_good, f"entries do not produce the root signed at size {tree.size}; "
+                                       f"entries before {last_good} are proven, the change is at or after it")
+                return beyond
+            last_good = tree.size
+    report.entries = tree.size
+    if pruned:
+        report.notes.append(f"entries 0..{pruned - 1} were pruned by retention; checked by leaf hash only")
+    required = max([*check, 0])
+    if tree.size < required:
+        why = "the trusted checkpoint" if trusted_size == required else "a signed checkpoint"
+        report.fail(tree.size, f"entry {tree.size} is missing: the log has {tree.size} entries but "
+                               f"{why} covers {required} (truncated or rolled back)")
+    return beyond
+
+
+async def verify(
+    *, source: Source, notes: list[tuple[int, bytes, str]], keys: list[VerifierKey], origin: str,
+    trusted: TrustedState | None = None,
+) -> VerifyReport:
+    report = VerifyReport(trusted_before=trusted.size if trusted else 0)
+    signed = check_signatures(notes, keys, origin, report)
+    report.signed_size = max([*signed, 0])
+    beyond = await verify_entries(source, signed=signed, trusted=trusted, report=report)
+    if report.ok and trusted is not None and notes and report.signed_size > trusted.size:
+        latest = max(notes)
+        tree = CompactRange(trusted.size, trusted.tree.hashes)
+        take = beyond[: latest[0] - trusted.size]
+        for leaf in take:
+            tree.append(leaf)
+        trusted.advance(latest[2], Checkpoint(origin, latest[0], latest[1]), take, tree)
+    report.trusted_after = trusted.size if trusted else 0
+    return report
+
+
+async def verify_database(
+    *, store: LogStore, keys: list[VerifierKey], origin: str, trusted: TrustedState | None = None,
+) -> VerifyReport:
+    notes = [(c.tree_size, c.root, c.note) for c in await store.checkpoints()]
+    return await verify(source=database_source(store), notes=notes, keys=keys, origin=origin, trusted=trusted)
