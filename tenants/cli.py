@@ -1,0 +1,131 @@
+"""`colo keys …` and `colo tenants …`: what ops need before (and besides) the API.
+
+`colo keys create --role ops --name "first admin"` prints a key exactly once, so a fresh install
+can be used at all. Keys go to stdout alone (easy to pipe into a secret store); everything else
+goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from colo.errors import ColoError
+from colo.identity import STAFF_ROLES, Principal, Role
+
+CLI_PRINCIPAL = Principal(key_id="cli", role=Role.OPS, name="colo command line")
+
+
+def _run[T](fn: Callable[[Any], Awaitable[T]]) -> T:
+    """Run fn(keys) against the configured database with every table bound to it."""
+    from colo.cli import CommandError, settings_or_exit
+    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.logging import configure_logging
+    from colo.secretstore import load_keys
+
+    settings = settings_or_exit()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)  # to stderr: stdout is the key
+    keys = load_keys(settings)
+
+    async def main() -> T:
+        engine = engine_from_url(settings.database_url)
+        bind_tables(engine)
+        await start_engine(engine)
+        try:
+            return await fn(keys)
+        finally:
+            await stop_engine(engine)
+
+    try:
+        return asyncio.run(main())
+    except ColoError as exc:
+        raise CommandError(exc.detail) from None
+    except Exception as exc:
+        if "does not exist" in str(exc) or "no such table" in str(exc):
+            raise CommandError("the database is not migrated: run `colo db migrate` first") from None
+        raise
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from tenants.keys import KeyRing, issue_key
+
+    expires = datetime.now(UTC) + timedelta(days=args.expires_days) if args.expires_days else None
+
+    async def create(keys: Any) -> Any:
+        return await issue_key(
+            ring=KeyRing.of(keys.api_key_peppers), name=args.name, role=Role(args.role),
+            expires_at=expires, allowed_networks=args.network, created_by="cli",
+        )
+
+    issued = _run(create)
+    print(f"created {args.role} key {issued.key['id']} ({args.name}); it is shown only once:", file=sys.stderr)
+    print(issued.plaintext)
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from tenants.keys import list_keys
+
+    rows = _run(lambda _keys: list_keys(principal=CLI_PRINCIPAL, include_revoked=args.all, limit=1000))
+    print(f"{'id':36}  {'role':13}  {'tenant':36}  {'state':8}  name")
+    for row in rows:
+        state = "revoked" if row["revoked_at"] else "expired" if _expired(row) else "active"
+        print(f"{row['id']!s:36}  {row['role']:13}  {(row['tenant'] or '-')!s:36}  {state:8}  {row['name']}")
+    return 0
+
+
+def _expired(row: dict[str, Any]) -> bool:
+    return row["expires_at"] is not None and row["expires_at"] <= datetime.now(UTC)
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from colo.cli import CommandError
+    from tenants.keys import revoke_key
+
+    try:
+        key_id = UUID(args.key_id)
+    except ValueError:
+        raise CommandError(f"{args.key_id!r} is not a key id (a UUID)") from None
+    _run(lambda _keys: revoke_key(principal=CLI_PRINCIPAL, key_id=key_id, reason=args.reason))
+    print(f"revoked key {key_id}", file=sys.stderr)
+    return 0
+
+
+def cmd_tenants_list(args: argparse.Namespace) -> int:
+    from tenants.lifecycle import list_tenants
+
+    rows = _run(lambda _keys: list_tenants(principal=CLI_PRINCIPAL, status=args.status, limit=1000))
+    print(f"{'id':36}  {'status':10}  {'country':7}  {'netbox':6}  legal name")
+    for row in rows:
+        print(f"{row['id']!s:36}  {row['status']:10}  {row['country']:7}  "
+              f"{row['netbox_tenant_id'] or '-'!s:6}  {row['legal_name']}")
+    return 0
+
+
+def register(sub: Any, netbox_sub: Any) -> None:
+    """Called by colo/cli.py: adds `colo keys …` and `colo tenants …`."""
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_action", required=True)
+    create = keys.add_parser("create", help="create a staff API key and print it once")
+    create.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
+    create.add_argument("--name", required=True)
+    create.add_argument("--expires-days", type=int, default=None, help="expire after this many days")
+    create.add_argument("--network", action="append", default=[], metavar="CIDR",
+                        help="allowed source network (repeatable); default: anywhere")
+    create.set_defaults(handler=cmd_keys_create)
+    listing = keys.add_parser("list", help="list API keys (never their secrets)")
+    listing.add_argument("--all", action="store_true", help="include revoked keys")
+    listing.set_defaults(handler=cmd_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke an API key at once")
+    revoke.add_argument("key_id")
+    revoke.add_argument("--reason", default="revoked from the command line")
+    revoke.set_defaults(handler=cmd_keys_revoke)
+
+    tenants = sub.add_parser("tenants", help="tenants").add_subparsers(dest="tenants_action", required=True)
+    tenant_list = tenants.add_parser("list", help="list tenants")
+    tenant_list.add_argument("--status", choices=["pending", "active", "suspended", "offboarded"])
+    tenant_list.set_defaults(handler=cmd_tenants_list)

@@ -1,0 +1,51 @@
+"""`colo keys create` on a fresh install prints a key once, and the running app accepts it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import anyio
+from litestar.testing import AsyncTestClient
+
+from colo.settings import Settings
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    return {**os.environ, "COLO_ENV": "test", "COLO_DATABASE_URL": settings.database_url,
+            "COLO_SECRETS_DIR": str(settings.secrets_dir), "COLO_LOG_LEVEL": "WARNING"}
+
+
+async def colo(settings: Settings, *args: str) -> anyio.abc.Process:
+    # the installed console script, as an operator runs it
+    command = str(Path(sys.executable).parent / "colo")
+    return await anyio.run_process([command, *args], env=cli_env(settings), check=False)
+
+
+async def test_cli_creates_a_staff_key_the_api_accepts_and_can_revoke_it(
+    client: AsyncTestClient, settings: Settings,
+) -> None:
+    created = await colo(settings, "keys", "create", "--role", "ops", "--name", "cli bootstrap")
+    assert created.returncode == 0, created.stderr.decode()
+    key = created.stdout.decode().strip()
+    assert key.startswith("colo_") and "\n" not in key  # stdout carries the key alone
+    assert b"shown only once" in created.stderr
+    headers = {"Authorization": f"Bearer {key}"}
+    me = await client.get("/v1/auth/whoami", headers=headers)
+    assert me.status_code == 200 and me.json()["role"] == "ops" and me.json()["name"] == "cli bootstrap"
+
+    listed = await colo(settings, "keys", "list")
+    assert me.json()["key_id"] in listed.stdout.decode()
+    assert key.split("_")[2] not in listed.stdout.decode()  # never the secret
+
+    revoked = await colo(settings, "keys", "revoke", me.json()["key_id"])
+    assert revoked.returncode == 0, revoked.stderr.decode()
+    assert (await client.get("/v1/auth/whoami", headers=headers)).status_code == 401
+
+
+async def test_cli_refuses_tenant_roles_and_bad_networks(settings: Settings) -> None:
+    tenant_role = await colo(settings, "keys", "create", "--role", "tenant_admin", "--name", "x")
+    assert tenant_role.returncode == 2 and b"invalid choice" in tenant_role.stderr
+    bad_network = await colo(settings, "keys", "create", "--role", "gate", "--name", "x", "--network", "10.0.0.300/8")
+    assert bad_network.returncode == 2 and b"allowed_networks" in bad_network.stderr
