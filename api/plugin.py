@@ -28,6 +28,7 @@ from colo.logging import configure_logging, get_logger
 from colo.secretstore import load_keys
 from colo.settings import Settings
 from dcim.netbox import gateway_from_settings
+from dcim.readmodel.refresher import ReadModelRefresher
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -74,6 +75,9 @@ class ColoPlugin(InitPluginProtocol):
             await start_engine(services.engine)
             # First component, so it stops last: the others' shutdown is still logged.
             services.components["access_log"] = await open_access_log(settings=settings, keys=services.keys)
+            # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
+            services.components["read_model"] = refresher = ReadModelRefresher(services.netbox)
+            await refresher.start()
             app.state.services = services
             log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",
                      netbox=services.netbox.url or "not configured")

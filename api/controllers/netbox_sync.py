@@ -1,0 +1,105 @@
+"""NetBox → Colo: the signed webhook endpoint, and read-model sync status / trigger for ops."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from api.services import Services
+from colo.errors import AuthenticationFailed, ValidationFailed
+from dcim.readmodel import store
+from dcim.readmodel.sync import apply_event, full_sync
+
+SIGNATURE_HEADER = "x-hook-signature"
+
+
+class WebhookAccepted(msgspec.Struct):
+    object_type: str
+    event: str
+    applied_directly: bool
+    racks_to_refresh: list[int]
+    full_sync_queued: bool
+
+
+class SyncStatus(msgspec.Struct):
+    last_full_sync: datetime | None
+    last_event_refresh: datetime | None
+
+
+class SyncRun(msgspec.Struct):
+    objects: int
+    seconds: float
+    objects_per_second: float
+
+
+def signature_ok(secret: bytes, body: bytes, presented: str | None) -> bool:
+    """NetBox's X-Hook-Signature: hex HMAC-SHA512 of the raw body with the webhook's secret."""
+    if not presented or not secret:
+        return False
+    expected = hmac.new(secret, body, hashlib.sha512).hexdigest()
+    return hmac.compare_digest(expected, presented.strip().lower())
+
+
+def _example(value: dict[str, Any], status: int = 200) -> dict[int, ResponseSpec]:
+    return {status: ResponseSpec(None, description="Success", generate_examples=False,
+                                 examples=[Example(summary="example", value=value)])}
+
+
+class NetBoxSyncController(Controller):
+    path = "/v1/netbox"
+    tags = ["netbox"]
+
+    @post("/webhook", operation_id="receive_netbox_webhook", status_code=202,
+          summary="NetBox event (signed with X-Hook-Signature); updates the read model",
+          description="Authenticated by the HMAC-SHA512 signature NetBox computes with the "
+          "webhook secret (COLO_WEBHOOK_SECRET), not by an API key. Answers at once; rack-scoped "
+          "refreshes and full syncs run in the background.",
+          responses={**_example({"object_type": "dcim.rackreservation", "event": "created",
+                                 "applied_directly": False, "racks_to_refresh": [5],
+                                 "full_sync_queued": False}, 202),
+                     **problems(400, 401, 422)})
+    async def receive(self, request: Request[Any, Any, Any], services: Services) -> WebhookAccepted:
+        body = await request.body()
+        if not signature_ok(services.keys.webhook_secret, body, request.headers.get(SIGNATURE_HEADER)):
+            raise AuthenticationFailed("missing or invalid X-Hook-Signature")
+        try:
+            payload = msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            raise ValidationFailed("body", "not valid JSON") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+            raise ValidationFailed("data", "a NetBox webhook body has an object in `data`")
+        plan = await apply_event(payload)
+        refresher = services.components.get("read_model")
+        if refresher is not None:
+            refresher.submit(plan)
+        return WebhookAccepted(
+            object_type=str(payload.get("object_type", "")), event=str(payload.get("event", "")),
+            applied_directly=plan.applied_directly, racks_to_refresh=sorted(plan.rack_ids),
+            full_sync_queued=plan.full_sync,
+        )
+
+    @get("/sync", operation_id="sync_status", summary="When the read model was last synced",
+         responses={**_example({"last_full_sync": "2026-11-22T03:30:00Z",
+                                "last_event_refresh": "2026-11-22T03:31:12Z"}),
+                    **problems(401, 403)})
+    async def status(self, principal: CurrentPrincipal) -> SyncStatus:
+        last = await store.last_sync()
+        return SyncStatus(last_full_sync=last.get("full"), last_event_refresh=last.get("event"))
+
+    @post("/sync", operation_id="trigger_sync", status_code=200,
+          summary="Run a full sync of the read model from NetBox now (ops)",
+          responses={**_example({"objects": 612, "seconds": 1.3, "objects_per_second": 470.8}),
+                     **problems(401, 403, 503)})
+    async def trigger(self, principal: CurrentPrincipal, services: Services) -> SyncRun:
+        result = await full_sync(services.netbox)
+        return SyncRun(objects=result.objects, seconds=round(result.seconds, 3),
+                       objects_per_second=round(result.objects_per_second, 1))

@@ -1,0 +1,114 @@
+"""Racks, power and capacity: reads served from the local read model of NetBox.
+
+Every answer carries `freshness` (when the data was last confirmed against NetBox, and its age).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, get, post
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, Parameter
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from dcim import capacity
+from dcim.readmodel import views
+from dcim.readmodel.schemas import CapacityAnswer, CapacityQuery, RackDetail, RackList, UtilizationReport
+
+AGE = {"synced_at": "2026-11-22T03:30:00Z", "data_age_seconds": 12.4}
+BUDGET = {"nominal_va": 3680, "sellable_va": 2944, "committed_va": 2400, "free_va": 544,
+          "redundant": True, "utilization": 0.8152}
+RACK = {"netbox_id": 5, "name": "DH1-A03", "site_id": 1, "hall": "Data Hall 1", "row": "DH1 Row A",
+        "status": "active", "u_height": 42, "free_units": 22, "max_free_run": 22, "occupied_units": 7,
+        "reserved_units": 20, "power": BUDGET, "freshness": AGE, "my_units": None}
+
+
+def _ok(container: Any, description: str, value: dict[str, Any]) -> dict[int, ResponseSpec]:
+    return {200: ResponseSpec(container, description=description, generate_examples=False,
+                              examples=[Example(summary="example", value=value)])}
+
+
+class RackController(Controller):
+    path = "/v1/racks"
+    tags = ["racks"]
+
+    @get("/", operation_id="list_racks",
+         summary="Racks: all for staff (filterable), only those where it holds space for a tenant",
+         responses={**_ok(RackList, "A page of racks", {"items": [RACK], "total": 1, "limit": 100,
+                                                             "offset": 0, "freshness": AGE}),
+                    **problems(400, 401, 403, 422)})
+    async def list_racks(
+        self, principal: CurrentPrincipal,
+        site_id: Annotated[int | None, Parameter(ge=1, description="NetBox site id")] = None,
+        hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name",
+                                              examples=[Example(value="Data Hall 1")])] = None,
+        row: Annotated[str | None, Parameter(max_length=100, description="row (rack group) name")] = None,
+        status: Annotated[str | None, Parameter(max_length=30, description="NetBox rack status")] = None,
+        min_free_units: Annotated[int | None, Parameter(ge=0, le=100)] = None,
+        tenant_id: Annotated[int | None, Parameter(ge=1, description="staff only: racks this NetBox "
+                                                                     "tenant holds space in")] = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> RackList:
+        return await views.list_racks(principal=principal, site_id=site_id, hall=hall, row=row,
+                                      status=status, min_free_units=min_free_units,
+                                      tenant_id=tenant_id, limit=limit, offset=offset)
+
+    @get("/{rack_id:int}", operation_id="get_rack",
+         summary="One rack: elevation per unit (who holds it: staff only), feeds and power budget",
+         responses={**_ok(RackDetail, "The rack", {
+             "rack": RACK, "freshness": AGE,
+             "units": [{"unit": 42, "state": "free"},
+                       {"unit": 20, "state": "reserved_occupied", "tenant": {"netbox_id": 6,
+                        "name": "Acme Bank"}, "device": "DH1-A03-ACME-04"}],
+             "feeds": [{"netbox_id": 6, "name": "DH1-A03-A", "side": "primary", "status": "active",
+                        "phase": "single-phase", "voltage": 230, "amperage": 16,
+                        "max_utilization": 80, "nominal_va": 3680, "available_va": 2944,
+                        "allocated_w": 1200}]}),
+             **problems(401, 403, 404)})
+    async def get_rack(self, principal: CurrentPrincipal, rack_id: FromPath[int]) -> RackDetail:
+        return await views.rack_detail(principal=principal, rack_id=rack_id)
+
+
+class PowerController(Controller):
+    path = "/v1/power"
+    tags = ["power"]
+
+    @get("/utilization", operation_id="power_utilization",
+         summary="Utilization per rack and tenant: committed vs available vs derated capacity",
+         responses={**_ok(UtilizationReport, "The report", {
+             "racks": [{"netbox_id": 5, "name": "DH1-A03", "hall": "Data Hall 1", "nominal_va": 3680,
+                        "derated_va": 2944, "committed_va": 2400, "available_va": 544,
+                        "tenants": [{"tenant": {"netbox_id": 6, "name": "Acme Bank"},
+                                     "reserved_units": 20, "committed_va": 2400}]}],
+             "totals": BUDGET, "freshness": AGE}),
+             **problems(400, 401, 403)})
+    async def utilization(
+        self, principal: CurrentPrincipal,
+        hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name")] = None,
+    ) -> UtilizationReport:
+        return await views.utilization(principal=principal, hall=hall)
+
+
+class CapacityController(Controller):
+    path = "/v1/capacity"
+    tags = ["capacity"]
+
+    @post("/search", operation_id="search_capacity", status_code=200,
+          summary="Where do N contiguous units with X kW (A/B) and K meet-me-room ports fit?",
+          responses={**_ok(CapacityAnswer, "Ranked placements, tightest fit first", {
+              "placements": [{"rack_id": 9, "rack": "DH1-A07", "hall": "Data Hall 1",
+                              "row": "DH1 Row A", "first_unit": 1, "last_unit": 4, "free_run": 42,
+                              "power_free_va": 2944, "mmr_free_ports": 22, "score": 1.0}],
+              "considered_racks": 38, "search_ms": 3.1, "freshness": AGE}),
+              **problems(400, 401, 403, 422)})
+    async def search(
+        self, principal: CurrentPrincipal,
+        data: Annotated[CapacityQuery, Body(examples=[Example(
+            summary="4U, 2 kW A/B, 2 single-mode ports",
+            value={"units": 4, "kw": 2.0, "redundant": True, "mmr_ports": 2, "media": "smf"})])],
+    ) -> CapacityAnswer:
+        return await capacity.search(query=data)

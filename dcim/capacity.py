@@ -1,0 +1,117 @@
+"""Capacity search: where do N contiguous units with X kW (A/B) and K free meet-me-room ports fit?
+
+Answers come from the read model only. The database narrows racks by indexed summary
+columns (status, longest free run, free power); Python then picks each rack's tightest free
+run and ranks. Ranking prefers a tight fit, so large runs stay whole for large orders:
+
+    score = (free run - N) / N  +  (power free - requested) / power sellable
+
+lower is better; ties go to the rack name. The whole search is a handful of queries.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from colo.errors import ValidationFailed
+from dcim.power import kw_to_va
+from dcim.readmodel.schemas import CapacityAnswer, CapacityQuery, Placement
+from dcim.readmodel.views import freshness
+from dcim.tables import PlantPort, PlantRack
+
+FREE_RUN = re.compile(r"\.+")
+
+# Free cage-side front ports in meet-me rooms, by the hall their trunk leads to and media:
+# front port → its rear port → the rear port at the trunk's other end → that panel's hall.
+MMR_FREE_PORTS_SQL = """
+SELECT zone.location_id AS hall_id, mmr.media AS media, COUNT(*) AS free_ports
+FROM dcim_port f
+JOIN dcim_device mmr ON mmr.netbox_id = f.device_id
+JOIN dcim_location room ON room.netbox_id = mmr.location_id
+JOIN dcim_port r ON r.netbox_id = f.rear_port_id AND r.kind = 'rear'
+JOIN dcim_port zr ON zr.netbox_id = r.peer_port_id AND zr.kind = 'rear'
+JOIN dcim_device zone ON zone.netbox_id = zr.device_id
+WHERE f.kind = 'front' AND f.cable_id IS NULL AND room.is_meet_me_room
+  AND mmr.role = 'patch-panel' AND mmr.tenant_id IS NULL
+GROUP BY zone.location_id, mmr.media
+"""
+
+
+async def mmr_free_ports() -> dict[int, dict[str, int]]:
+    """hall location id → media → free meet-me-room ports serving that hall."""
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in await PlantPort.raw(MMR_FREE_PORTS_SQL):
+        if row["hall_id"] is not None:
+            out[row["hall_id"]][row["media"] or ""] = int(row["free_ports"])
+    return out
+
+
+def best_run(states: str, starting_unit: int, units: int) -> tuple[int, int] | None:
+    """The tightest free run that holds `units`: (first unit, run length), bottom-most on ties."""
+    best: tuple[int, int] | None = None
+    for match in FREE_RUN.finditer(states):
+        length = match.end() - match.start()
+        if length >= units and (best is None or length < best[1]):
+            best = (starting_unit + match.start(), length)
+            if length == units:
+                break
+    return best
+
+
+def rank(racks: list[dict[str, Any]], *, units: int, need_va: int,
+         ports: dict[int, dict[str, int]], need_ports: int, media: str | None,
+         limit: int) -> list[Placement]:
+    """Pure ranking of candidate racks (rows with unit_states and power columns)."""
+    placements = []
+    for rack in racks:
+        run = best_run(rack["unit_states"], rack["starting_unit"], units)
+        if run is None:
+            continue
+        hall_ports = ports.get(rack["location_id"] or -1, {})
+        free_ports = hall_ports.get(media, 0) if media else sum(hall_ports.values())
+        if free_ports < need_ports:
+            continue
+        first, length = run
+        sellable = rack["power_sellable_va"] or 1
+        score = (length - units) / units + (rack["power_free_va"] - need_va) / sellable
+        placements.append(Placement(
+            rack_id=rack["netbox_id"], rack=rack["name"], hall=rack["hall"], row=rack["row"],
+            first_unit=first, last_unit=first + units - 1, free_run=length,
+            power_free_va=rack["power_free_va"], mmr_free_ports=free_ports, score=round(score, 4),
+        ))
+    placements.sort(key=lambda p: (p.score, p.rack))
+    return placements[:limit]
+
+
+async def search(*, query: CapacityQuery) -> CapacityAnswer:
+    """Ranked placements across the site(s) for one request."""
+    started = time.perf_counter()
+    if query.mmr_ports == 0 and query.media is not None:
+        raise ValidationFailed("media", "only meaningful together with mmr_ports > 0")
+    need_va = kw_to_va(query.kw)
+    candidates = PlantRack.select(
+        PlantRack.netbox_id, PlantRack.name, PlantRack.hall, PlantRack.row, PlantRack.location_id,
+        PlantRack.unit_states, PlantRack.starting_unit, PlantRack.power_free_va,
+        PlantRack.power_sellable_va, PlantRack.synced_at,
+    ).where(PlantRack.status == "active", PlantRack.max_free_run >= query.units,
+            PlantRack.power_free_va >= need_va)
+    if query.redundant:
+        candidates = candidates.where(PlantRack.power_redundant == True)  # noqa: E712 - SQL
+    if query.site_id is not None:
+        candidates = candidates.where(PlantRack.site_id == query.site_id)
+    if query.hall is not None:
+        candidates = candidates.where(PlantRack.hall == query.hall)
+    racks = await candidates
+    ports = await mmr_free_ports() if query.mmr_ports else {}
+    placements = rank(racks, units=query.units, need_va=need_va, ports=ports,
+                      need_ports=query.mmr_ports, media=query.media, limit=query.limit)
+    oldest = min((r["synced_at"] for r in racks), default=None)
+    return CapacityAnswer(
+        placements=placements, considered_racks=len(racks),
+        search_ms=round((time.perf_counter() - started) * 1000, 2),
+        freshness=freshness(oldest, now=datetime.now(UTC)),
+    )

@@ -1,0 +1,44 @@
+"""Who may call dcim's operations (format: tenants/policy.py). Orders keep their own table in
+dcim/orders/policy.py; it is merged in here so api/guards.py sees one dcim table."""
+
+from __future__ import annotations
+
+import importlib
+
+from colo.identity import Role
+from tenants.policy import OPS, STAFF, TENANT_ANY
+
+PLANT_READERS = STAFF | TENANT_ANY  # tenants pass the guard; views limit them to their racks
+
+PLANT_POLICY: dict[str, frozenset[Role]] = {
+    "list_racks": PLANT_READERS,
+    "get_rack": PLANT_READERS,
+    "power_utilization": PLANT_READERS,
+    "search_capacity": OPS | TENANT_ANY,
+    "sync_status": STAFF,
+    "trigger_sync": OPS,
+}
+# NetBox calls this without an API key; it is authenticated by the HMAC signature instead.
+PLANT_PUBLIC = frozenset({"receive_netbox_webhook"})
+
+
+def _orders_table(name: str) -> dict[str, frozenset[Role]] | frozenset[str]:
+    """dcim/orders/policy.py's POLICY or PUBLIC, empty while that module does not exist."""
+    try:
+        orders = importlib.import_module("dcim.orders.policy")
+    except ModuleNotFoundError as exc:
+        if exc.name != "dcim.orders.policy":
+            raise
+        return {} if name == "POLICY" else frozenset()
+    return getattr(orders, name, {} if name == "POLICY" else frozenset())
+
+
+def _merged() -> dict[str, frozenset[Role]]:
+    orders = dict(_orders_table("POLICY"))  # type: ignore[arg-type]
+    if clash := set(orders) & set(PLANT_POLICY):
+        raise ValueError(f"operations listed in both dcim policy tables: {sorted(clash)}")
+    return {**PLANT_POLICY, **orders}
+
+
+POLICY: dict[str, frozenset[Role]] = _merged()
+PUBLIC: frozenset[str] = PLANT_PUBLIC | frozenset(_orders_table("PUBLIC"))

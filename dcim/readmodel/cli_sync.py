@@ -1,0 +1,53 @@
+"""`colo netbox sync`: a full sync with a progress bar, optionally registering the webhook."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from colo.settings import Settings
+from dcim.netbox.gateway import NetBoxGateway
+from dcim.netbox.plant import FULL_SYNC
+
+
+async def _sync(settings: Settings, gateway: NetBoxGateway, webhook_url: str, quiet: bool) -> str:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.secretstore import load_keys
+    from dcim.netbox.webhooks import register_webhook
+    from dcim.readmodel.sync import WATCHED_TYPES, full_sync
+
+    engine = engine_from_url(settings.database_url)
+    bind_tables(engine)
+    await start_engine(engine)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[objects]} objects"), TimeElapsedColumn(),
+                      disable=quiet) as progress:
+            task = progress.add_task("reading NetBox", total=len(FULL_SYNC), objects=0)
+            seen = {"objects": 0}
+
+            def on_kind(endpoint: str, count: int) -> None:
+                seen["objects"] += count
+                progress.update(task, advance=1, objects=seen["objects"],
+                                description=f"read {endpoint}")
+
+            result = await full_sync(gateway, on_kind=on_kind)
+            progress.update(task, description="read model written")
+        lines = [f"synced {result.objects} NetBox objects in {result.seconds:.2f} s "
+                 f"({result.objects_per_second:.0f} objects/s)"]
+        if webhook_url:
+            secret = load_keys(settings).webhook_secret.decode()
+            ids = await register_webhook(gateway, colo_base_url=webhook_url, secret=secret,
+                                         object_types=WATCHED_TYPES)
+            lines.append(f"webhook {ids['webhook']} and event rule {ids['event_rule']} point at "
+                         f"{webhook_url}")
+        return "\n".join(lines)
+    finally:
+        await stop_engine(engine)
+
+
+def run_sync(*, settings: Settings, gateway: Any, register_webhook_url: str, quiet: bool) -> int:
+    print(asyncio.run(_sync(settings, gateway, register_webhook_url, quiet)))
+    return 0

@@ -1,0 +1,90 @@
+"""The long-lived component that applies webhook work and reconciles periodically.
+
+Webhooks only enqueue (the endpoint answers at once); this loop batches what arrived within a
+short window into one rack-scoped refresh, runs at most one full sync per window, and does a
+full sync every `reconcile_seconds` to catch anything a lost webhook missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from colo.errors import ColoError
+from colo.logging import get_logger
+from dcim.netbox.gateway import NetBoxGateway
+from dcim.readmodel.sync import EventPlan, full_sync, refresh_racks
+
+log = get_logger(__name__)
+DEFAULT_RECONCILE_SECONDS = 300.0
+DEBOUNCE_SECONDS = 0.5
+
+
+class ReadModelRefresher:
+    def __init__(self, gateway: NetBoxGateway, *, reconcile_seconds: float = DEFAULT_RECONCILE_SECONDS,
+                 debounce_seconds: float = DEBOUNCE_SECONDS) -> None:
+        self.gateway = gateway
+        self.reconcile_seconds = reconcile_seconds
+        self.debounce_seconds = debounce_seconds
+        self._racks: set[int] = set()
+        self._full = False
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+        self._last_full = 0.0
+        self._failures = 0
+
+    def submit(self, plan: EventPlan) -> None:
+        if not plan.rack_ids and not plan.full_sync:
+            return
+        self._racks |= plan.rack_ids
+        self._full = self._full or plan.full_sync
+        self._idle.clear()
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="read-model-refresher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def drained(self, wait_seconds: float = 30.0) -> None:
+        """Wait until everything submitted so far has been applied (tests, shutdown)."""
+        await asyncio.wait_for(self._idle.wait(), wait_seconds)
+
+    async def _run(self) -> None:
+        while True:
+            wait = max(0.0, self._last_full + self.reconcile_seconds - time.monotonic())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            await asyncio.sleep(self.debounce_seconds)  # let a burst of events arrive
+            self._wake.clear()
+            reconcile_due = time.monotonic() >= self._last_full + self.reconcile_seconds
+            racks, full = sorted(self._racks), self._full or reconcile_due
+            self._racks, self._full = set(), False
+            try:
+                if full:
+                    await full_sync(self.gateway)
+                    self._last_full = time.monotonic()
+                elif racks:
+                    await refresh_racks(self.gateway, racks)
+            except ColoError as exc:  # NetBox down: keep serving the last good data, retry later
+                log.warning("read model refresh failed", error=exc.detail, racks=racks[:20], full=full)
+                self._racks |= set(racks)
+                self._full = self._full or full
+                self._failures += 1
+                await asyncio.sleep(min(60.0, 5.0 * self._failures))
+                self._wake.set()
+                continue
+            except Exception:
+                log.exception("read model refresh crashed", racks=racks[:20], full=full)
+            self._failures = 0
+            if not self._racks and not self._full:
+                self._idle.set()

@@ -1,0 +1,141 @@
+"""Schemas of the plant views and capacity search (msgspec). Ids are NetBox ids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+UnitState = Literal["free", "occupied", "reserved", "reserved_occupied"]
+Media = Literal["smf", "mmf", "copper"]
+
+
+class Freshness(msgspec.Struct):
+    """How old the data is: when it was last confirmed against NetBox."""
+
+    synced_at: datetime | None
+    data_age_seconds: float | None
+
+
+class TenantRef(msgspec.Struct):
+    netbox_id: int
+    name: str
+
+
+class PowerBudget(msgspec.Struct):
+    nominal_va: int  # one side's breaker rating
+    sellable_va: int  # one side's derated capacity (what survives losing the other side)
+    committed_va: int
+    free_va: int
+    redundant: bool
+    utilization: float
+
+
+class RackSummary(msgspec.Struct):
+    netbox_id: int
+    name: str
+    site_id: int
+    hall: str
+    row: str
+    status: str
+    u_height: int
+    free_units: int
+    max_free_run: int
+    occupied_units: int
+    reserved_units: int
+    power: PowerBudget
+    freshness: Freshness
+    my_units: list[int] | None = None  # tenant callers: the units they hold here
+
+
+class RackList(msgspec.Struct):
+    items: list[RackSummary]
+    total: int
+    limit: int
+    offset: int
+    freshness: Freshness
+
+
+class UnitView(msgspec.Struct, omit_defaults=True):
+    unit: int
+    state: UnitState
+    mine: bool = False  # tenant callers: reserved for them
+    tenant: TenantRef | None = None  # ops only: who holds it
+    device: str | None = None  # ops only: what occupies it
+
+
+class FeedView(msgspec.Struct):
+    netbox_id: int
+    name: str
+    side: str
+    status: str
+    phase: str
+    voltage: int
+    amperage: int
+    max_utilization: int
+    nominal_va: int
+    available_va: int
+    allocated_w: int
+
+
+class RackDetail(msgspec.Struct):
+    rack: RackSummary
+    units: list[UnitView]  # top unit first, like a printed elevation
+    feeds: list[FeedView]
+    freshness: Freshness
+
+
+class TenantUsage(msgspec.Struct):
+    tenant: TenantRef | None  # None for tenant callers' own row (it is them)
+    reserved_units: int
+    committed_va: int
+
+
+class RackUtilization(msgspec.Struct):
+    netbox_id: int
+    name: str
+    hall: str
+    nominal_va: int
+    derated_va: int  # nominal * max_utilization: what may be sold on one side
+    committed_va: int
+    available_va: int  # derated - committed
+    tenants: list[TenantUsage]
+
+
+class UtilizationReport(msgspec.Struct):
+    racks: list[RackUtilization]
+    totals: PowerBudget
+    freshness: Freshness
+
+
+class CapacityQuery(msgspec.Struct, forbid_unknown_fields=True):
+    units: Annotated[int, msgspec.Meta(ge=1, le=60)]
+    kw: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.0
+    redundant: bool = True
+    mmr_ports: Annotated[int, msgspec.Meta(ge=0, le=96)] = 0
+    media: Media | None = None
+    site_id: int | None = None
+    hall: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
+
+
+class Placement(msgspec.Struct):
+    rack_id: int
+    rack: str
+    hall: str
+    row: str
+    first_unit: int
+    last_unit: int
+    free_run: int  # length of the free run the placement sits in
+    power_free_va: int
+    mmr_free_ports: int
+    score: float  # lower is a tighter fit
+
+
+class CapacityAnswer(msgspec.Struct):
+    placements: list[Placement]
+    considered_racks: int
+    search_ms: float
+    freshness: Freshness

@@ -1,0 +1,143 @@
+"""Keeping the read model fresh: full sync, rack-scoped refreshes, NetBox webhook events.
+
+Order of work is always: read NetBox (no transaction open) → build rows (pure) → one short
+write transaction. A process-wide lock serialises writers so a full sync and an event refresh
+never interleave their delete/insert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from colo.logging import get_logger
+from dcim.netbox.gateway import NetBoxGateway
+from dcim.netbox.plant import FULL_SYNC, fetch_plant, fetch_rack_scope
+from dcim.readmodel import store
+from dcim.readmodel.build import build_rows, cable_row, location_row, panel_row, site_row, tenant_row
+from dcim.tables import PlantLocation, PlantPowerFeed, PlantPowerPort
+
+log = get_logger(__name__)
+_write_lock = asyncio.Lock()
+
+# NetBox object types whose change alters one or more racks' units or power.
+RACK_SCOPED = {"dcim.rack", "dcim.device", "dcim.rackreservation", "dcim.powerfeed", "dcim.powerport"}
+# Simple rows a webhook payload replaces directly.
+DIRECT = {"dcim.site": ("dcim_site", site_row), "dcim.location": ("dcim_location", location_row),
+          "tenancy.tenant": ("dcim_tenant", tenant_row),
+          "dcim.powerpanel": ("dcim_power_panel", panel_row), "dcim.cable": ("dcim_cable", cable_row)}
+# Everything else the read model holds: a change triggers a (debounced) full sync.
+FULL_SYNC_TYPES = {"dcim.frontport", "dcim.rearport", "dcim.devicetype", "dcim.cable"}
+WATCHED_TYPES = sorted(RACK_SCOPED | set(DIRECT) | FULL_SYNC_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    objects: int
+    seconds: float
+
+    @property
+    def objects_per_second(self) -> float:
+        return self.objects / self.seconds if self.seconds else 0.0
+
+
+async def full_sync(gateway: NetBoxGateway, *,
+                    on_kind: Callable[[str, int], None] = lambda _k, _n: None) -> SyncResult:
+    """Read everything the read model holds from NetBox and swap it in."""
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    snapshot = await fetch_plant(gateway, kinds=FULL_SYNC, on_kind=on_kind)
+    rows = build_rows(snapshot, now)
+    async with _write_lock:
+        seconds = time.perf_counter() - started
+        await store.replace_all(rows, seconds=seconds, detail=f"{snapshot.count} NetBox objects")
+    result = SyncResult(objects=snapshot.count, seconds=time.perf_counter() - started)
+    log.info("read model synced", objects=result.objects, seconds=round(result.seconds, 2))
+    return result
+
+
+async def refresh_racks(gateway: NetBoxGateway, rack_ids: list[int]) -> SyncResult:
+    """Re-read a few racks (units, reservations, feeds, plugged-in ports) and replace them."""
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    snapshot = await fetch_rack_scope(gateway, sorted(set(rack_ids)))
+    snapshot.objects["dcim.device_types"] = await _device_types(gateway)
+    names = {r["netbox_id"]: r["name"] for r in await PlantLocation.select(
+        PlantLocation.netbox_id, PlantLocation.name)}
+    rows = build_rows(snapshot, now, location_names=names)
+    async with _write_lock:
+        await store.replace_racks(sorted(set(rack_ids)), rows, seconds=time.perf_counter() - started)
+    return SyncResult(objects=snapshot.count, seconds=time.perf_counter() - started)
+
+
+async def _device_types(gateway: NetBoxGateway) -> list[dict[str, Any]]:
+    from dcim.netbox.plant import list_objects
+
+    return await list_objects(gateway, "dcim.device_types")
+
+
+def _rack_of(value: Any) -> int | None:
+    if isinstance(value, dict):
+        return value.get("id")
+    return value if isinstance(value, int) else None
+
+
+async def racks_touched(object_type: str, data: dict[str, Any], snapshots: dict[str, Any] | None) -> set[int]:
+    """Which racks an event on a rack-scoped object changes (before and after the change)."""
+    racks: set[int] = set()
+    prechange = (snapshots or {}).get("prechange") or {}
+    if object_type == "dcim.rack":
+        racks.add(int(data["id"]))
+    elif object_type in ("dcim.device", "dcim.rackreservation", "dcim.powerfeed"):
+        for value in (data.get("rack"), prechange.get("rack")):
+            if (rack := _rack_of(value)) is not None:
+                racks.add(rack)
+    elif object_type == "dcim.powerport":
+        feeds = {peer["id"] for peer in data.get("link_peers") or []
+                 if data.get("link_peers_type") == "dcim.powerfeed"}
+        feeds |= {r["feed_id"] for r in await PlantPowerPort.select(PlantPowerPort.feed_id).where(
+            PlantPowerPort.netbox_id == data["id"]) if r["feed_id"] is not None}
+        if feeds:
+            rows = await PlantPowerFeed.select(PlantPowerFeed.rack_id).where(
+                PlantPowerFeed.netbox_id.is_in(sorted(feeds)))
+            racks |= {r["rack_id"] for r in rows if r["rack_id"] is not None}
+    return racks
+
+
+@dataclass(frozen=True, slots=True)
+class EventPlan:
+    """What one webhook event asks of the refresher."""
+
+    rack_ids: frozenset[int] = frozenset()
+    full_sync: bool = False
+    applied_directly: bool = False
+
+
+async def apply_event(payload: dict[str, Any]) -> EventPlan:
+    """Apply what a payload carries on its own; return the NetBox re-reads it still needs."""
+    object_type = str(payload.get("object_type") or "")
+    event = str(payload.get("event") or "")
+    data = payload.get("data") or {}
+    if not isinstance(data, dict) or "id" not in data:
+        return EventPlan()
+    if object_type in DIRECT:
+        table, make = DIRECT[object_type]
+        async with _write_lock:
+            if event == "deleted":
+                await store.delete(table, int(data["id"]))
+            else:
+                await store.upsert(table, make(data, datetime.now(UTC)))
+        # A cable also changes the ports at its ends (and maybe a feed's load): re-read those.
+        return EventPlan(applied_directly=True, full_sync=object_type == "dcim.cable")
+    if object_type in RACK_SCOPED:
+        racks = await racks_touched(object_type, data, payload.get("snapshots"))
+        if object_type == "dcim.powerport" and not racks:
+            return EventPlan(full_sync=True)
+        return EventPlan(rack_ids=frozenset(racks))
+    if object_type in FULL_SYNC_TYPES:
+        return EventPlan(full_sync=True)
+    return EventPlan()

@@ -1,0 +1,229 @@
+"""Rack, power and utilization views from the read model, scoped to the caller.
+
+Ops see every rack and who holds what. A tenant sees only racks where its NetBox tenant holds
+a reservation; any other rack answers NotFound, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from colo.errors import NotFound, ValidationFailed
+from colo.identity import Principal
+from dcim.power import RackBudget
+from dcim.readmodel.schemas import (
+    FeedView,
+    Freshness,
+    PowerBudget,
+    RackDetail,
+    RackList,
+    RackSummary,
+    RackUtilization,
+    TenantRef,
+    TenantUsage,
+    UnitView,
+    UtilizationReport,
+)
+from dcim.readmodel.units import BOTH, FREE, OCCUPIED, RESERVED
+from dcim.tables import PlantDevice, PlantPowerFeed, PlantPowerPort, PlantRack, PlantReservation, PlantTenant
+
+STATE_NAMES = {FREE: "free", OCCUPIED: "occupied", RESERVED: "reserved", BOTH: "reserved_occupied"}
+MAX_LIMIT = 500
+
+
+def freshness(synced_at: datetime | None, *, now: datetime | None = None) -> Freshness:
+    if synced_at is None:
+        return Freshness(synced_at=None, data_age_seconds=None)
+    age = ((now or datetime.now(UTC)) - synced_at).total_seconds()
+    return Freshness(synced_at=synced_at, data_age_seconds=round(max(0.0, age), 3))
+
+
+async def caller_netbox_tenant(principal: Principal) -> int | None:
+    """The NetBox tenant a tenant caller maps to (staff: None = everyone).
+
+    A tenant whose NetBox tenant is not linked yet holds nothing: -1 matches no row.
+    """
+    if principal.is_staff:
+        return None
+    from tenants.scope import tenant_filter
+    from tenants.tables import Tenant
+
+    where = tenant_filter(principal, Tenant.id)  # refuses a tenant role without a tenant
+    row = await Tenant.select(Tenant.netbox_tenant_id).where(where).first()
+    return row["netbox_tenant_id"] if row and row["netbox_tenant_id"] is not None else -1
+
+
+async def _tenant_rack_units(netbox_tenant: int) -> dict[int, list[int]]:
+    rows = await PlantReservation.select(PlantReservation.rack_id, PlantReservation.units).where(
+        PlantReservation.tenant_id == netbox_tenant).output(load_json=True)
+    units: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        units[row["rack_id"]].extend(row["units"])
+    return units
+
+
+def _budget(row: dict[str, Any]) -> PowerBudget:
+    budget = RackBudget(row["power_nominal_va"], row["power_sellable_va"], row["power_committed_va"],
+                        row["power_redundant"])
+    return PowerBudget(nominal_va=budget.nominal_va, sellable_va=budget.sellable_va,
+                       committed_va=budget.committed_va, free_va=budget.free_va,
+                       redundant=budget.redundant, utilization=budget.utilization)
+
+
+def _summary(row: dict[str, Any], now: datetime, my_units: list[int] | None) -> RackSummary:
+    return RackSummary(
+        netbox_id=row["netbox_id"], name=row["name"], site_id=row["site_id"], hall=row["hall"],
+        row=row["row"], status=row["status"], u_height=row["u_height"], free_units=row["free_units"],
+        max_free_run=row["max_free_run"], occupied_units=row["occupied_units"],
+        reserved_units=row["reserved_units"], power=_budget(row),
+        freshness=freshness(row["synced_at"], now=now),
+        my_units=sorted(my_units) if my_units is not None else None,
+    )
+
+
+async def list_racks(
+    *, principal: Principal, site_id: int | None = None, hall: str | None = None,
+    row: str | None = None, status: str | None = None, min_free_units: int | None = None,
+    tenant_id: int | None = None, limit: int = 100, offset: int = 0,
+) -> RackList:
+    """Racks the caller may see, filtered; `tenant_id` (ops only) = racks a NetBox tenant holds."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed("limit", f"must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise ValidationFailed("offset", "must not be negative")
+    mine = await caller_netbox_tenant(principal)
+    if mine is not None and tenant_id is not None:
+        raise ValidationFailed("tenant_id", "only staff may filter by tenant")
+    holder = mine if mine is not None else tenant_id
+    held = await _tenant_rack_units(holder) if holder is not None else None
+    query = PlantRack.select().order_by(PlantRack.name)
+    conditions = []
+    if held is not None:
+        conditions.append(PlantRack.netbox_id.is_in(sorted(held) or [-1]))
+    for column, value in ((PlantRack.site_id, site_id), (PlantRack.hall, hall), (PlantRack.row, row),
+                          (PlantRack.status, status)):
+        if value is not None:
+            conditions.append(column == value)
+    if min_free_units is not None:
+        conditions.append(PlantRack.free_units >= min_free_units)
+    for condition in conditions:
+        query = query.where(condition)
+    rows = await query
+    now = datetime.now(UTC)
+    page = rows[offset:offset + limit]
+    items = [_summary(r, now, held.get(r["netbox_id"]) if mine is not None and held else None)
+             for r in page]
+    oldest = min((r["synced_at"] for r in rows), default=None)
+    return RackList(items=items, total=len(rows), limit=limit, offset=offset,
+                    freshness=freshness(oldest, now=now))
+
+
+async def _visible_rack(principal: Principal, rack_id: int) -> tuple[dict[str, Any], int | None, list[int]]:
+    mine = await caller_netbox_tenant(principal)
+    rack = await PlantRack.select().where(PlantRack.netbox_id == rack_id).first()
+    my_units: list[int] = []
+    if rack is not None and mine is not None:
+        my_units = (await _tenant_rack_units(mine)).get(rack_id, [])
+        if not my_units:
+            rack = None  # someone else's rack: the same answer as a missing one
+    if rack is None:
+        raise NotFound("rack", rack_id)
+    return rack, mine, my_units
+
+
+async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
+    rack, mine, my_units = await _visible_rack(principal, rack_id)
+    now = datetime.now(UTC)
+    staff = mine is None
+    holders: dict[int, int | None] = {}
+    for res in await PlantReservation.select(PlantReservation.units, PlantReservation.tenant_id).where(
+            PlantReservation.rack_id == rack_id).output(load_json=True):
+        holders.update({u: res["tenant_id"] for u in res["units"]})
+    names = {t["netbox_id"]: t["name"] for t in await PlantTenant.select(
+        PlantTenant.netbox_id, PlantTenant.name)} if staff else {}
+    occupants: dict[int, str] = {}
+    if staff:
+        for dev in await PlantDevice.select(PlantDevice.name, PlantDevice.position, PlantDevice.u_height).where(
+                PlantDevice.rack_id == rack_id):
+            if dev["position"] is None or dev["u_height"] <= 0:
+                continue
+            for unit in range(int(dev["position"]), int(dev["position"] + dev["u_height"] + 0.5)):
+                occupants.setdefault(unit, dev["name"])
+    mine_set = set(my_units)
+    units = []
+    for i, char in enumerate(rack["unit_states"]):
+        unit = rack["starting_unit"] + i
+        holder = holders.get(unit)
+        units.append(UnitView(
+            unit=unit, state=STATE_NAMES[char],  # type: ignore[arg-type]
+            mine=unit in mine_set,
+            tenant=TenantRef(holder, names.get(holder, "")) if staff and holder is not None else None,
+            device=occupants.get(unit) if staff else None,
+        ))
+    units.reverse()
+    feeds = await PlantPowerFeed.select().where(PlantPowerFeed.rack_id == rack_id).order_by(PlantPowerFeed.name)
+    return RackDetail(
+        rack=_summary(rack, now, my_units if not staff else None), units=units,
+        feeds=[FeedView(netbox_id=f["netbox_id"], name=f["name"], side=f["side"], status=f["status"],
+                        phase=f["phase"], voltage=f["voltage"], amperage=f["amperage"],
+                        max_utilization=f["max_utilization"], nominal_va=f["nominal_va"],
+                        available_va=f["available_va"], allocated_w=f["allocated_w"]) for f in feeds],
+        freshness=freshness(rack["synced_at"], now=now),
+    )
+
+
+async def utilization(*, principal: Principal, hall: str | None = None) -> UtilizationReport:
+    """Per rack: derated capacity vs committed load, and each tenant's share (ops) or the
+    caller's own share (tenants). Only racks the caller may see."""
+    mine = await caller_netbox_tenant(principal)
+    held = await _tenant_rack_units(mine) if mine is not None else None
+    query = PlantRack.select().where(PlantRack.status == "active").order_by(PlantRack.name)
+    if held is not None:
+        query = query.where(PlantRack.netbox_id.is_in(sorted(held) or [-1]))
+    if hall is not None:
+        query = query.where(PlantRack.hall == hall)
+    racks = await query
+    ids = [r["netbox_id"] for r in racks] or [-1]
+    # Committed load by tenant: power ports plugged into a rack's feeds, by their device's tenant.
+    feed_rack = {f["netbox_id"]: f["rack_id"] for f in await PlantPowerFeed.select(
+        PlantPowerFeed.netbox_id, PlantPowerFeed.rack_id).where(PlantPowerFeed.rack_id.is_in(ids))}
+    ports = await PlantPowerPort.select(PlantPowerPort.device_id, PlantPowerPort.feed_id,
+                                        PlantPowerPort.allocated_draw).where(
+        PlantPowerPort.feed_id.is_in(sorted(feed_rack) or [-1]))
+    device_tenant = {d["netbox_id"]: d["tenant_id"] for d in await PlantDevice.select(
+        PlantDevice.netbox_id, PlantDevice.tenant_id).where(
+        PlantDevice.netbox_id.is_in(sorted({p["device_id"] for p in ports}) or [-1]))}
+    committed: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    for port in ports:
+        committed[feed_rack[port["feed_id"]]][device_tenant.get(port["device_id"])] += port["allocated_draw"]
+    reserved: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    for res in await PlantReservation.select(PlantReservation.rack_id, PlantReservation.tenant_id,
+                                             PlantReservation.units).where(
+            PlantReservation.rack_id.is_in(ids)).output(load_json=True):
+        reserved[res["rack_id"]][res["tenant_id"]] += len(res["units"])
+    names = {t["netbox_id"]: t["name"] for t in await PlantTenant.select(PlantTenant.netbox_id, PlantTenant.name)}
+    out = []
+    for rack in racks:
+        rid = rack["netbox_id"]
+        holders = set(committed[rid]) | set(reserved[rid])
+        if mine is not None:
+            holders = {mine}
+        tenants = [TenantUsage(
+            tenant=TenantRef(t, names.get(t, "")) if mine is None and t is not None else None,
+            reserved_units=reserved[rid].get(t, 0), committed_va=committed[rid].get(t, 0),
+        ) for t in sorted(holders, key=lambda x: (x is None, x or 0))]
+        out.append(RackUtilization(
+            netbox_id=rid, name=rack["name"], hall=rack["hall"], nominal_va=rack["power_nominal_va"],
+            derated_va=rack["power_sellable_va"], committed_va=rack["power_committed_va"],
+            available_va=rack["power_free_va"], tenants=tenants,
+        ))
+    total = RackBudget(sum(r.nominal_va for r in out), sum(r.derated_va for r in out),
+                       sum(r.committed_va for r in out), all(x["power_redundant"] for x in racks))
+    now = datetime.now(UTC)
+    return UtilizationReport(
+        racks=out, totals=PowerBudget(total.nominal_va, total.sellable_va, total.committed_va,
+                                      total.free_va, total.redundant, total.utilization),
+        freshness=freshness(min((r["synced_at"] for r in racks), default=None), now=now),
+    )
