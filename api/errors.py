@@ -52,6 +52,8 @@ HTTP_TITLES = {
 
 _FIELD_IN_MESSAGE = re.compile(r"at `\$\.?([^`]*)`")
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
 
 
 def problem(
@@ -77,9 +79,10 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
         message = str(item.get("message", "invalid"))
         field = item.get("key") or ""
         # Litestar names the whole body "data"; the field inside it is in msgspec's message.
-        if field in ("", "data") and (m := _UNKNOWN_FIELD.search(message)):
-            field = m.group(1)
-        elif field in ("", "data") and (m := _FIELD_IN_MESSAGE.search(message)):
+        parent = "" if field in ("", "data") else field
+        if m := (_UNKNOWN_FIELD.search(message) or _MISSING_FIELD.search(message)):
+            field = f"{parent}.{m.group(1)}" if parent else m.group(1)
+        elif not parent and (m := _FIELD_IN_MESSAGE.search(message)):
             field = m.group(1) or "body"
         errors.append({"field": str(field or item.get("source") or "body"), "message": message,
                        "source": str(item.get("source") or "body")})
@@ -88,6 +91,8 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
 
 def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     errors = _field_errors(exc)
+    if not errors and (m := _MISSING_PARAMETER.search(str(exc.detail))):
+        errors = [{"field": m.group(2), "message": "required", "source": m.group(1)}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(exc.detail)
     return problem(request, status=400, slug="invalid-request", title="The request is invalid",
                    detail=detail, errors=errors, field=errors[0]["field"] if errors else None)

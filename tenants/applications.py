@@ -69,7 +69,7 @@ async def submit_application(
                                                   plaintext=json.dumps(details))
             await Application.insert(Application(
                 id=application_id, legal_name=legal_name, registration_number=number, country=country,
-                registration_key=registration_key, services=json.dumps(sorted({s.value for s in data.services})),
+                registration_key=registration_key, services=json.dumps(sorted({s.value for s in data.services_of_interest})),
                 details_ciphertext=ciphertext, status="submitted",
                 tracking_digest=_tracking_digest(ring.peppers[ring.current_id], application_id, secret),
                 tracking_pepper_id=ring.current_id, created_at=now, updated_at=now,

@@ -62,7 +62,7 @@ class ApplicationCreate(msgspec.Struct, forbid_unknown_fields=True):
     address: Address
     billing_contact: Contact
     technical_contact: Contact
-    services: Annotated[list[ServiceKind], msgspec.Meta(min_length=1, max_length=6)]
+    services_of_interest: Annotated[list[ServiceKind], msgspec.Meta(min_length=1, max_length=6)]
 
 
 class ApplicationSubmitted(msgspec.Struct):
@@ -96,7 +96,7 @@ class ApplicationRead(msgspec.Struct):
     legal_name: str
     registration_number: str
     country: str
-    services: list[str]
+    services_of_interest: list[str]
     address: dict[str, str]
     billing_contact: dict[str, str]
     technical_contact: dict[str, str]

@@ -62,7 +62,7 @@ async def application_read(row: dict[str, Any], services: AppServices) -> Applic
     details = await applications.decrypt_details(row, master_key=services.keys.master_key)
     return ApplicationRead(
         id=row["id"], legal_name=row["legal_name"], registration_number=row["registration_number"],
-        country=row["country"], services=json.loads(row["services"]), address=details["address"],
+        country=row["country"], services_of_interest=json.loads(row["services"]), address=details["address"],
         billing_contact=details["billing_contact"], technical_contact=details["technical_contact"],
         status=row["status"], review_reason=row["review_reason"], applicant_answer=row["applicant_answer"],
         tenant_id=row["tenant_id"], key_collected=row["key_collected_at"] is not None,

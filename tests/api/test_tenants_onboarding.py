@@ -36,7 +36,7 @@ def application_body(**overrides: Any) -> dict[str, Any]:
         "address": {"street": "Kongens gate 1", "postal_code": "0153", "city": "Oslo"},
         "billing_contact": {"name": "Kari Nordmann", "email": "billing@nordlys.example", "phone": "+47 22 12 34 56"},
         "technical_contact": {"name": "Ola Nordmann", "email": "noc@nordlys.example", "phone": "+47 22 65 43 21"},
-        "services": ["rack_space", "power", "cross_connect"],
+        "services_of_interest": ["rack_space", "power", "cross_connect"],
     }
     body.update(overrides)
     return body
