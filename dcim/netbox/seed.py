@@ -209,7 +209,7 @@ class Seeder:
                           label=list(cables))
 
     async def _reservations(self, racks: dict[Hashable, int], tenants: dict[Hashable, int]) -> None:
-        user = await self.gw.call(lambda api: _authenticated_user_id(api), what="whoami")
+        user = await self.gw.call(lambda api: authenticated_user_id(api), what="whoami")
         p = self.plant
         rack_ids = [racks[r.rack] for r in p.reservations]
         await self.ensure("rack reservations", "dcim.rack_reservations", {
@@ -221,7 +221,7 @@ class Seeder:
         }, lambda r: (r["rack"]["id"], r["description"]), rack_id=rack_ids)
 
 
-def _authenticated_user_id(api: Any) -> int:
+def authenticated_user_id(api: Any) -> int:
     """The NetBox user behind the token (reservations must name a user)."""
     response = api.http_session.get(
         f"{api.base_url}/authentication-check/",
