@@ -28,6 +28,8 @@ from colo.logging import configure_logging, get_logger
 from colo.secretstore import load_keys
 from colo.settings import Settings
 from dcim.netbox import gateway_from_settings
+from dcim.netbox.provisioning import Provisioner
+from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -78,6 +80,11 @@ class ColoPlugin(InitPluginProtocol):
             # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
             services.components["read_model"] = refresher = ReadModelRefresher(services.netbox)
             await refresher.start()
+            # Orders: tenant status hooks, and the fulfilment worker. Test runs drive fulfilment
+            # explicitly (POST /v1/orders/{id}/fulfil), so they do not race a background worker.
+            services.components["orders"] = orders = OrdersRuntime(
+                Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test")
+            await orders.start()
             app.state.services = services
             log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",
                      netbox=services.netbox.url or "not configured")

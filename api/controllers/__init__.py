@@ -4,7 +4,9 @@ from api.controllers.access_log import AccessLogController
 from api.controllers.applications import ApplicationController
 from api.controllers.health import HealthController
 from api.controllers.keys import KeyController, WhoAmIController
+from api.controllers.loas import LoaController
 from api.controllers.netbox_sync import NetBoxSyncController
+from api.controllers.orders import OrderController
 from api.controllers.people import PeopleController
 from api.controllers.plant import CapacityController, PowerController, RackController
 from api.controllers.tenants import TenantController
@@ -15,4 +17,5 @@ CONTROLLERS: list[type] = [
     TenantController, PeopleController,
     AccessLogController,
     RackController, PowerController, CapacityController, NetBoxSyncController,
+    OrderController, LoaController,
 ]

@@ -1,0 +1,105 @@
+"""LOA-CFA for cross-connects: the Z-side owner grants or refuses; Colo signs; anyone verifies."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, MediaType, get, post
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, Parameter
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from api.services import Services
+from colo.errors import Conflict
+from dcim.orders import loas
+from dcim.orders.loa import public_keys, render_text
+from dcim.orders.schemas import LoaGrant, LoaRead, LoaRefusal
+
+LOA = {
+    "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "order_id": "5f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b",
+    "status": "loa_granted", "a_tenant_id": "0b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e", "z_tenant_id": None,
+    "issued_at": "2026-11-22T03:40:00Z", "expires_at": "2027-02-20T03:40:00Z", "decided_by": "ops on call",
+    "reason": "",
+    "signed": {"format": "colo-loa-cfa/1", "key_id": "k1", "signature": "3q2+7w…(base64 Ed25519)",
+               "document": {"loa_id": "9a8b7c6d-…", "order_id": "5f1e2d3c-…", "facility": "Colo Regional DC 1",
+                            "issued_at": "2026-11-22T03:40:00Z", "expires_at": "2027-02-20T03:40:00Z",
+                            "a_side": {"party": "Acme Bank", "port": {"id": 801, "device": "ACME-PP1", "name": "1"}},
+                            "z_side": {"party": "NordLink Telecom",
+                                       "port": {"id": 902, "device": "MMR-NORDLINK-SMF", "name": "7"}},
+                            "media": "smf", "speed": "10G", "granted_by": "ops on call"}},
+}
+
+
+def _one(description: str) -> dict[int, ResponseSpec]:
+    return {200: ResponseSpec(LoaRead, description=description, generate_examples=False,
+                              examples=[Example(summary="example", value=LOA)])}
+
+
+class LoaController(Controller):
+    path = "/v1"
+    tags = ["loas"]
+
+    @get("/loas", operation_id="list_loas", summary="LOAs where the caller's tenant is A or Z side (all for staff)",
+         responses={200: ResponseSpec(list[LoaRead], description="Newest first", generate_examples=False,
+                                      examples=[Example(value=[LOA])]), **problems(400, 401, 403)})
+    async def list_loas(
+        self, principal: CurrentPrincipal,
+        status: Annotated[str | None, Parameter(pattern="^loa_(pending|granted|refused|expired)$")] = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> list[LoaRead]:
+        return await loas.list_for(principal, status=status, limit=limit, offset=offset)
+
+    @get("/loas/{loa_id:uuid}", operation_id="get_loa", summary="One LOA, with the signed document once granted",
+         responses={**_one("The LOA"), **problems(401, 403, 404)})
+    async def get_loa(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaRead:
+        return loas.to_read(await loas.load_for(principal, loa_id))
+
+    @get("/orders/{order_id:uuid}/loa", operation_id="get_order_loa", summary="The LOA of a cross-connect order",
+         responses={**_one("The LOA"), **problems(401, 403, 404)})
+    async def get_order_loa(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> LoaRead:
+        return await loas.for_order(principal, order_id)
+
+    @get("/loas/{loa_id:uuid}/text", operation_id="get_loa_text", media_type=MediaType.TEXT,
+         summary="Printable LOA-CFA (the signed JSON stays the authority)",
+         responses={200: ResponseSpec(str, description="Plain text", media_type="text/plain",
+                                      generate_examples=False,
+                                      examples=[Example(value="LETTER OF AUTHORIZATION AND CONNECTING FACILITY "
+                                                              "ASSIGNMENT (LOA-CFA)\n…")]),
+                    **problems(401, 403, 404, 409)})
+    async def get_loa_text(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> str:
+        read = loas.to_read(await loas.load_for(principal, loa_id))
+        if read.signed is None:
+            raise Conflict(f"the LOA is {read.status}: there is no signed document to print", loa_status=read.status)
+        return render_text(read.signed)
+
+    @post("/loas/{loa_id:uuid}/grant", operation_id="grant_loa", status_code=200,
+          summary="The Z-side owner grants the LOA-CFA; Colo signs it with the facility key",
+          responses={**_one("Granted and signed"), **problems(400, 401, 403, 404, 409)})
+    async def grant(
+        self, principal: CurrentPrincipal, services: Services, loa_id: FromPath[UUID],
+        data: Annotated[LoaGrant | None, Body(examples=[Example(summary="valid 90 days",
+                                                                value={"valid_days": 90})])] = None,
+    ) -> LoaRead:
+        return await loas.grant(principal=principal, loa_id=loa_id, valid_days=(data or LoaGrant()).valid_days,
+                                keys=services.keys, facility=services.settings.facility_name)
+
+    @post("/loas/{loa_id:uuid}/refuse", operation_id="refuse_loa", status_code=200,
+          summary="The Z-side owner refuses the LOA-CFA (reason required)",
+          responses={**_one("Refused"), **problems(400, 401, 403, 404, 409)})
+    async def refuse(
+        self, principal: CurrentPrincipal, loa_id: FromPath[UUID],
+        data: Annotated[LoaRefusal, Body(examples=[Example(value={"reason": "port reserved for another carrier"})])],
+    ) -> LoaRead:
+        return await loas.refuse(principal=principal, loa_id=loa_id, reason=data.reason)
+
+    @get("/loas/public-keys", operation_id="loa_public_keys",
+         summary="The facility's Ed25519 public keys (key id → base64): verify LOAs offline with them",
+         responses={200: ResponseSpec(dict[str, str], description="key id → raw public key, base64",
+                                      generate_examples=False,
+                                      examples=[Example(value={"k1": "MCowBQYDK2VwAyEA…"})])})
+    async def public_keys(self, services: Services) -> dict[str, Any]:
+        return public_keys(services.keys)

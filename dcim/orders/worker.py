@@ -1,0 +1,143 @@
+"""The fulfilment worker: picks up approved, interrupted and decommissioning orders and retries
+the ones waiting for NetBox, one at a time, so a restart or an outage loses nothing.
+
+Also the orders' reaction to tenant status changes (registered as a tenants/events hook):
+suspension freezes open orders, reinstatement thaws them, offboarding cancels what was never
+built and sends everything built to decommissioning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from uuid import UUID
+
+from colo.errors import ColoError
+from colo.logging import get_logger
+from dcim.netbox.provisioning import Provisioner
+from dcim.orders import store
+from dcim.orders.fulfil import decommission, fulfil
+from dcim.orders.states import FREEZABLE, OrderAction, OrderState
+from dcim.orders.tables import Order, OrderEvent
+from tenants.events import TenantStatusChange, register_tenant_hook, unregister_tenant_hook
+
+log = get_logger(__name__)
+HOOK_NAME = "dcim.orders"
+DUE_STATES = (OrderState.APPROVED.value, OrderState.PROVISIONING.value, OrderState.DECOMMISSION_REQUESTED.value)
+NEVER_BUILT = (OrderState.SUBMITTED, OrderState.IN_REVIEW, OrderState.ACTION_REQUIRED, OrderState.APPROVED)
+BUILT = (OrderState.ACTIVE, OrderState.FAILED)
+
+
+async def due_orders(limit: int) -> list[dict[str, Any]]:
+    moment = store.now()
+    return await Order.select(Order.id, Order.state).where(
+        Order.state.is_in(list(DUE_STATES)) & (Order.frozen == False)  # noqa: E712
+        & (Order.next_attempt_at.is_null() | (Order.next_attempt_at <= moment))
+        & (Order.lease_until.is_null() | (Order.lease_until < moment))
+    ).order_by(Order.updated_at).limit(limit)
+
+
+class FulfilmentWorker:
+    """Runs `run_once` every `interval` seconds until stopped."""
+
+    def __init__(self, provisioner: Provisioner, *, facility: str, interval: float = 5.0, batch: int = 10) -> None:
+        self.provisioner = provisioner
+        self.facility = facility
+        self.interval = interval
+        self.batch = batch
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Work every due order once; returns how many were attempted."""
+        attempted = 0
+        for row in await due_orders(self.batch):
+            attempted += 1
+            try:
+                if row["state"] == OrderState.DECOMMISSION_REQUESTED:
+                    await decommission(order_id=row["id"], provisioner=self.provisioner)
+                else:
+                    await fulfil(order_id=row["id"], provisioner=self.provisioner, facility=self.facility)
+            except ColoError as exc:  # e.g. another actor moved it meanwhile: next round decides
+                log.info("fulfilment skipped an order", order_id=str(row["id"]), reason=exc.detail)
+        return attempted
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # the database may be briefly away; never let the loop die
+                log.exception("fulfilment round failed")
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
+            except TimeoutError:
+                continue
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._loop(), name="colo-fulfilment")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+
+class OrdersRuntime:
+    """The long-lived part of orders in the app: provisioner, optional worker, tenant hook."""
+
+    def __init__(self, provisioner: Provisioner, *, facility: str, run_worker: bool, interval: float = 5.0) -> None:
+        self.provisioner = provisioner
+        self.facility = facility
+        self.worker = FulfilmentWorker(provisioner, facility=facility, interval=interval) if run_worker else None
+
+    async def start(self) -> None:
+        register_tenant_hook(HOOK_NAME, on_tenant_status)
+        if self.worker is not None:
+            await self.worker.start()
+
+    async def stop(self) -> None:
+        unregister_tenant_hook(HOOK_NAME)
+        if self.worker is not None:
+            await self.worker.stop()
+
+
+async def _freeze(tenant_id: UUID, *, frozen: bool, reason: str) -> int:
+    states = [s.value for s in FREEZABLE]
+    rows = await Order.select(Order.id, Order.state).where(
+        (Order.tenant_id == tenant_id) & Order.state.is_in(states) & (Order.frozen == (not frozen)))
+    for row in rows:
+        async with Order._meta.db.transaction():
+            await Order.update({Order.frozen: frozen, Order.updated_at: store.now()}).where(Order.id == row["id"])
+            await OrderEvent.insert(store.event_row(
+                order_id=row["id"], actor=store.SYSTEM, action="freeze" if frozen else "thaw",
+                from_state=row["state"], to_state=row["state"], reason=reason))
+    return len(rows)
+
+
+async def on_tenant_status(change: TenantStatusChange) -> None:
+    """Idempotent: a repeated change finds nothing left to do."""
+    reason = f"tenant {change.current}: {change.reason}".strip(": ")
+    if change.current == "suspended":
+        count = await _freeze(change.tenant_id, frozen=True, reason=reason)
+    elif change.current == "active":
+        count = await _freeze(change.tenant_id, frozen=False, reason=reason)
+    elif change.current == "offboarded":
+        count = await _offboard(change.tenant_id, reason=reason)
+    else:
+        return
+    log.info("orders followed tenant status", tenant_id=str(change.tenant_id), status=change.current, orders=count)
+
+
+async def _offboard(tenant_id: UUID, *, reason: str) -> int:
+    rows = await Order.select(Order.id, Order.state).where(
+        (Order.tenant_id == tenant_id) & Order.state.is_in([s.value for s in (*NEVER_BUILT, *BUILT)]))
+    for row in rows:
+        action = OrderAction.CANCEL if row["state"] in NEVER_BUILT else OrderAction.REQUEST_DECOMMISSION
+        try:
+            await store.transition(row["id"], action, actor=store.SYSTEM, reason=reason,
+                                   values={Order.frozen: False}, allow_frozen=True)
+        except ColoError as exc:  # moved concurrently; a repeated offboarding picks it up
+            log.warning("offboarding skipped an order", order_id=str(row["id"]), reason=exc.detail)
+    return len(rows)
