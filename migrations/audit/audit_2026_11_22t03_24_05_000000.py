@@ -20,9 +20,11 @@ POSTGRES = [
     CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         -- Retention may delete entries older than a year (PCI DSS 10.5.1); nothing younger.
-        IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_entry'
-           AND OLD.time_us < (extract(epoch FROM now())::bigint - {YEAR_SECONDS}) * 1000000 THEN
-            RETURN OLD;
+        -- (Nested IF: PL/pgSQL does not short-circuit, and other tables have no time_us.)
+        IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_entry' THEN
+            IF OLD.time_us < (extract(epoch FROM now())::bigint - {YEAR_SECONDS}) * 1000000 THEN
+                RETURN OLD;
+            END IF;
         END IF;
         RAISE EXCEPTION 'audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME
             USING ERRCODE = 'insufficient_privilege';
