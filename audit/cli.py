@@ -14,9 +14,13 @@ EXIT_ALARM = 3
 
 
 def _settings() -> Any:
+    """Settings, with logs sent to stderr: stdout carries data (notes, keys, reports)."""
     from colo.cli import settings_or_exit
+    from colo.logging import configure_logging
 
-    return settings_or_exit()
+    settings = settings_or_exit()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    return settings
 
 
 def _keys(args: argparse.Namespace, settings: Any) -> list[VerifierKey]:
