@@ -23,6 +23,13 @@ from tenants.tables import ApiKey, Person, Tenant
 
 log = get_logger(__name__)
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+# The hot path of every request, written out: Piccolo's query builder costs ~0.6 ms more per call
+# than the query itself (measured on PostgreSQL). Same SQL on PostgreSQL and SQLite.
+AUTH_QUERY = (
+    "SELECT k.id, k.name, k.role, k.tenant, k.person_id, k.digest, k.pepper_id, k.allowed_networks,"
+    " k.expires_at, k.revoked_at, k.last_used_at, t.status AS tenant_status"
+    " FROM tenants_api_key k LEFT JOIN tenants_tenant t ON t.id = k.tenant WHERE k.id = {}"
+)
 MAX_ROTATION_OVERLAP = timedelta(days=30)
 
 
@@ -113,13 +120,8 @@ async def authenticate(
         parsed = parse_key(token)
     except MalformedKey:
         raise _fail("malformed_key") from None
-    row = await (
-        ApiKey.select(
-            ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.tenant, ApiKey.person_id, ApiKey.digest,
-            ApiKey.pepper_id, ApiKey.allowed_networks, ApiKey.expires_at, ApiKey.revoked_at,
-            ApiKey.last_used_at, ApiKey.tenant.status.as_alias("tenant_status"),
-        ).where(ApiKey.id == parsed.key_id).first()
-    )
+    rows = await ApiKey.raw(AUTH_QUERY, parsed.key_id)
+    row = rows[0] if rows else None
     pepper = ring.peppers.get(row["pepper_id"]) if row else None
     if row is None or pepper is None or not digest_matches(pepper, parsed.key_id, parsed.secret, row["digest"]):
         if row is not None and pepper is None:
@@ -140,8 +142,13 @@ async def authenticate(
         await _touch(parsed.key_id, now, address)
     return Principal(
         key_id=str(row["id"]), role=Role(row["role"]), name=row["name"],
-        tenant_id=row["tenant"], person_id=row["person_id"],
+        tenant_id=_as_uuid(row["tenant"]), person_id=_as_uuid(row["person_id"]),
     )
+
+
+def _as_uuid(value: Any) -> UUID | None:
+    """Raw queries on SQLite may hand back UUID columns as text."""
+    return value if value is None or isinstance(value, UUID) else UUID(str(value))
 
 
 def _address_allowed(address: str | None, networks: list[str]) -> bool:
