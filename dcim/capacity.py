@@ -11,11 +11,14 @@ lower is better; ties go to the rack name. The whole search is a handful of quer
 
 from __future__ import annotations
 
+import heapq
 import re
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
+
+from piccolo.query.functions.aggregate import Min
 
 from colo.errors import ValidationFailed
 from dcim.power import kw_to_va
@@ -65,26 +68,31 @@ def best_run(states: str, starting_unit: int, units: int) -> tuple[int, int] | N
 def rank(racks: list[dict[str, Any]], *, units: int, need_va: int,
          ports: dict[int, dict[str, int]], need_ports: int, media: str | None,
          limit: int) -> list[Placement]:
-    """Pure ranking of candidate racks (rows with unit_states and power columns)."""
-    placements = []
-    for rack in racks:
+    """Pure ranking of candidate racks (rows with unit_states and power columns).
+
+    Scores are computed for every candidate, but Placement objects only for the top `limit`.
+    """
+    free_ports_by_hall = {hall: (by_media.get(media, 0) if media else sum(by_media.values()))
+                          for hall, by_media in ports.items()}
+    scored: list[tuple[float, str, int, int, int, int]] = []
+    for i, rack in enumerate(racks):
+        free_ports = free_ports_by_hall.get(rack["location_id"] or -1, 0)
+        if free_ports < need_ports:
+            continue
         run = best_run(rack["unit_states"], rack["starting_unit"], units)
         if run is None:
             continue
-        hall_ports = ports.get(rack["location_id"] or -1, {})
-        free_ports = hall_ports.get(media, 0) if media else sum(hall_ports.values())
-        if free_ports < need_ports:
-            continue
-        first, length = run
-        sellable = rack["power_sellable_va"] or 1
-        score = (length - units) / units + (rack["power_free_va"] - need_va) / sellable
+        score = (run[1] - units) / units + (rack["power_free_va"] - need_va) / (rack["power_sellable_va"] or 1)
+        scored.append((round(score, 4), rack["name"], i, run[0], run[1], free_ports))
+    placements = []
+    for score, _name, i, first, length, free_ports in heapq.nsmallest(limit, scored):
+        rack = racks[i]
         placements.append(Placement(
             rack_id=rack["netbox_id"], rack=rack["name"], hall=rack["hall"], row=rack["row"],
             first_unit=first, last_unit=first + units - 1, free_run=length,
-            power_free_va=rack["power_free_va"], mmr_free_ports=free_ports, score=round(score, 4),
+            power_free_va=rack["power_free_va"], mmr_free_ports=free_ports, score=score,
         ))
-    placements.sort(key=lambda p: (p.score, p.rack))
-    return placements[:limit]
+    return placements
 
 
 async def search(*, query: CapacityQuery) -> CapacityAnswer:
@@ -96,9 +104,16 @@ async def search(*, query: CapacityQuery) -> CapacityAnswer:
     candidates = PlantRack.select(
         PlantRack.netbox_id, PlantRack.name, PlantRack.hall, PlantRack.row, PlantRack.location_id,
         PlantRack.unit_states, PlantRack.starting_unit, PlantRack.power_free_va,
-        PlantRack.power_sellable_va, PlantRack.synced_at,
+        PlantRack.power_sellable_va,
     ).where(PlantRack.status == "active", PlantRack.max_free_run >= query.units,
             PlantRack.power_free_va >= need_va)
+    ports: dict[int, dict[str, int]] = {}
+    if query.mmr_ports:
+        # Halls without enough meet-me-room ports are dropped in SQL, before any rack is read.
+        ports = await mmr_free_ports()
+        halls = [hall for hall, by_media in ports.items()
+                 if (by_media.get(query.media, 0) if query.media else sum(by_media.values())) >= query.mmr_ports]
+        candidates = candidates.where(PlantRack.location_id.is_in(halls or [-1]))
     if query.redundant:
         candidates = candidates.where(PlantRack.power_redundant == True)  # noqa: E712 - SQL
     if query.site_id is not None:
@@ -106,12 +121,12 @@ async def search(*, query: CapacityQuery) -> CapacityAnswer:
     if query.hall is not None:
         candidates = candidates.where(PlantRack.hall == query.hall)
     racks = await candidates
-    ports = await mmr_free_ports() if query.mmr_ports else {}
     placements = rank(racks, units=query.units, need_va=need_va, ports=ports,
                       need_ports=query.mmr_ports, media=query.media, limit=query.limit)
-    oldest = min((r["synced_at"] for r in racks), default=None)
+    # The answer is as old as the oldest rack row it could have used.
+    oldest = await PlantRack.select(Min(PlantRack.synced_at, alias="oldest")).first()
     return CapacityAnswer(
         placements=placements, considered_racks=len(racks),
         search_ms=round((time.perf_counter() - started) * 1000, 2),
-        freshness=freshness(oldest, now=datetime.now(UTC)),
+        freshness=freshness(oldest["oldest"] if oldest else None, now=datetime.now(UTC)),
     )

@@ -35,7 +35,7 @@ BY_NAME: dict[str, type[Table]] = {t._meta.tablename: t for t in (
 BATCH = 1000
 
 
-async def _insert(table: type[Table], rows: Iterable[dict[str, Any]]) -> None:
+async def insert_rows(table: type[Table], rows: Iterable[dict[str, Any]]) -> None:
     batch: list[Table] = []
     for row in rows:
         batch.append(table(**row))
@@ -51,7 +51,7 @@ async def replace_all(rows: ReadModelRows, *, seconds: float, detail: str = "") 
     async with PlantRack._meta.db.transaction():
         for name, table in BY_NAME.items():
             await table.delete(force=True)
-            await _insert(table, rows.tables.get(name, []))
+            await insert_rows(table, rows.tables.get(name, []))
         await _record("full", objects=rows.count, seconds=seconds, detail=detail)
 
 
@@ -80,7 +80,7 @@ async def replace_racks(rack_ids: list[int], rows: ReadModelRows, *, seconds: fl
             if ids:
                 await table.delete().where(column.is_in(ids))
         for name in ("dcim_rack", "dcim_device", "dcim_reservation", "dcim_power_feed", "dcim_power_port"):
-            await _insert(BY_NAME[name], rows[name])
+            await insert_rows(BY_NAME[name], rows[name])
         await _record("event", objects=rows.count, seconds=seconds, detail=f"racks {rack_ids[:20]}")
 
 
