@@ -19,7 +19,7 @@ from colo.crypto import constant_time_equal, hmac_sha256
 from colo.errors import Conflict, NotFound
 from colo.identity import Principal, Role
 from colo.logging import get_logger
-from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant
+from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, erase_tenant_key
 from tenants import validation
 from tenants.keyformat import random_secret
 from tenants.keys import IssuedKey, KeyRing, issue_key
@@ -60,6 +60,7 @@ async def submit_application(
     registration_key = f"{country}:{number}"
     await _refuse_duplicate(country, number, registration_key)
 
+    services = sorted({s.value for s in data.services_of_interest})
     application_id = uuid4()
     secret = TRACKING_PREFIX + random_secret()
     now = datetime.now(UTC)
@@ -69,7 +70,7 @@ async def submit_application(
                                                   plaintext=json.dumps(details))
             await Application.insert(Application(
                 id=application_id, legal_name=legal_name, registration_number=number, country=country,
-                registration_key=registration_key, services=json.dumps(sorted({s.value for s in data.services_of_interest})),
+                registration_key=registration_key, services=json.dumps(services),
                 details_ciphertext=ciphertext, status="submitted",
                 tracking_digest=_tracking_digest(ring.peppers[ring.current_id], application_id, secret),
                 tracking_pepper_id=ring.current_id, created_at=now, updated_at=now,
@@ -195,6 +196,8 @@ async def reject_application(*, principal: Principal, application_id: UUID, reas
     # Freeing the registration key lets the company apply again later.
     row = await _review(application_id, to="rejected", reason=reason, allowed_from=LIVE,
                         extra={Application.registration_key: None})
+    # No tenant will ever need the contacts: crypto-erase them (the company data stays for the record).
+    await erase_tenant_key(tenant_id=application_id)
     log.info("application rejected", application_id=str(application_id), by=principal.key_id)
     return row
 

@@ -170,6 +170,8 @@ async def test_rejection_frees_the_registration_number(client: AsyncTestClient, 
     rejected = await client.post(f"/v1/applications/{submitted['id']}/reject", headers=ops_key.headers,
                                  json={"reason": "not a legal entity"})
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    assert rejected.json()["technical_contact"]["email"] == "[erased]"  # contacts crypto-erased
+    assert rejected.json()["legal_name"] == body["legal_name"]  # the company record stays
     status = await client.get(f"/v1/applications/{submitted['id']}/status",
                               headers=tracking(submitted["tracking_secret"]))
     assert status.json()["reason"] == "not a legal entity"
