@@ -36,9 +36,10 @@ def load(url: str, *, concurrency: int, requests: int, seconds: float, headers: 
     """Run the load generator as a second process and return its JSON result."""
     cmd = [sys.executable, "-m", "bench.loadgen", url, "--concurrency", str(concurrency),
            "--requests", str(requests), "--seconds", str(seconds)]
-    for name, value in (headers or {}).items():
-        cmd += ["--header", f"{name}: {value}"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120, cwd=ROOT, check=True)
+    env = {**os.environ, "LOADGEN_HEADERS": json.dumps(headers or {})}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120, cwd=ROOT, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed: {done.stderr.strip().splitlines()[-1:]}")
     return json.loads(done.stdout)
 
 

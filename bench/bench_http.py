@@ -1,0 +1,208 @@
+"""Tenant rack read vs NetBox's own rack GET, the cost of auditing, and the framework ceiling.
+
+Set-up (in-process, through the same services the API uses): a fresh PostgreSQL database, the
+demo datacenter seeded and synced, a tenant holding four units in one rack (a real NetBox
+reservation), and a tenant-admin key. Then two `colo serve` processes — access log on and off —
+and the load generator in its own process against each, and against NetBox for the same rack
+with the same concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.harness import ROOT, Measurement, load
+
+NETBOX_VERSION_SEEN = ""
+PG_SERVER = os.environ.get("COLO_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+CONCURRENCY = 8
+
+
+@dataclass(slots=True)
+class Fixture:
+    database_url: str
+    secrets_dir: Path
+    netbox_url: str
+    netbox_token: str
+    rack_id: int
+    tenant_key: str
+    order_id: uuid.UUID
+
+
+async def _prepare(database_url: str, secrets_dir: Path) -> Fixture:
+    from colo.devnetbox.launcher import running_state
+    from colo.devnetbox.paths import NetBoxPaths
+    from colo.identity import Role
+    from colo.migrate import migrate
+    from colo.secretstore import load_keys
+    from colo.settings import Settings
+    from dcim.netbox import NetBoxGateway
+    from dcim.netbox.demo_plan import build_plant
+    from dcim.netbox.provisioning import Provisioner
+    from dcim.netbox.seed import seed_demo
+    from dcim.netbox.tenancy import ensure_netbox_tenant
+    from dcim.readmodel.sync import full_sync, refresh_racks
+    from dcim.tables import PlantRack
+    from tenants.keys import KeyRing, issue_key
+    from tenants.lifecycle import provision_tenant
+
+    state = running_state(NetBoxPaths.from_env())
+    if state is None:
+        raise RuntimeError("NetBox is not running: `colo netbox up` first")
+    global NETBOX_VERSION_SEEN
+    NETBOX_VERSION_SEEN = state.version
+    await migrate(database_url)
+    gateway = NetBoxGateway(url=state.url, token=state.token)
+    plant = build_plant()
+    await seed_demo(gateway, plant=plant)
+    await full_sync(gateway)
+    tenant_id = uuid.uuid4()
+
+    async def link(tid: uuid.UUID, legal_name: str) -> int:
+        return await ensure_netbox_tenant(gateway, colo_tenant_id=tid, legal_name=legal_name)
+
+    tenant = await provision_tenant(tenant_id=tenant_id, legal_name=f"Bench Tenant {tenant_id.hex[:8]} AG",
+                                    registration_number=f"HRB{tenant_id.int % 10**8:08d}", country="DE",
+                                    link_netbox=link)
+    provisioner = Provisioner(gateway)
+    order_id = uuid.uuid4()
+    demo_racks = [rack.name for rack in plant.racks]  # other racks may come and go (tests)
+    rack_ids = [row["netbox_id"] for row in
+                await PlantRack.select(PlantRack.netbox_id).where(PlantRack.name.is_in(demo_racks))]
+    rack_id, units = await _free_units(provisioner, rack_ids)
+    await provisioner.create_reservation(order_id=order_id, rack_id=rack_id, units=units,
+                                         netbox_tenant_id=tenant["netbox_tenant_id"], description="benchmark")
+    await refresh_racks(gateway, [rack_id])
+    settings = Settings(env="test", database_url=database_url, secrets_dir=secrets_dir)
+    ring = KeyRing.of(load_keys(settings).api_key_peppers)
+    issued = await issue_key(ring=ring, name="bench tenant admin", role=Role.TENANT_ADMIN,
+                             tenant_id=tenant_id, created_by="bench")
+    return Fixture(database_url=database_url, secrets_dir=secrets_dir, netbox_url=state.url,
+                   netbox_token=state.token, rack_id=rack_id, tenant_key=issued.plaintext, order_id=order_id)
+
+
+async def _free_units(provisioner, rack_ids: list[int]) -> tuple[int, list[int]]:
+    for rack_id in rack_ids[::-1]:  # the last racks of the demo are the emptiest
+        rack = await provisioner.rack(rack_id)
+        taken = set(rack.occupied) | set(rack.reserved)
+        for start in rack.units:
+            block = list(range(start, start + 4))
+            if block[-1] in rack.units and not taken.intersection(block):
+                return rack_id, block
+    raise RuntimeError("no rack of the demo has four free contiguous units")
+
+
+async def _cleanup(fixture: Fixture) -> None:
+    from dcim.netbox import NetBoxGateway
+    from dcim.netbox.provisioning import Provisioner
+
+    await Provisioner(NetBoxGateway(url=fixture.netbox_url, token=fixture.netbox_token)).delete_reservation(
+        fixture.order_id)
+    import asyncpg
+
+    conn = await asyncpg.connect(f"{PG_SERVER}/postgres")
+    name = fixture.database_url.rsplit("/", 1)[1]
+    await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    await conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def _serve(fixture: Fixture, *, audit: bool):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLO_")}
+    env.update(COLO_ENV="test", COLO_DATABASE_URL=fixture.database_url, COLO_SECRETS_DIR=str(fixture.secrets_dir),
+               COLO_NETBOX_URL=fixture.netbox_url, COLO_NETBOX_TOKEN=fixture.netbox_token,
+               COLO_LOG_LEVEL="WARNING", COLO_AUDIT_ENABLED="true" if audit else "false")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("colo")), "serve", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"colo serve did not start: {proc.stderr.read() if proc.stderr else ''}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _fmt(result: dict) -> str:
+    return f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms"
+
+
+def _measure(fixture: Fixture, *, quick: bool) -> list[Measurement]:
+    colo_n, netbox_n, seconds = (1500, 60, 20.0) if quick else (8000, 300, 60.0)
+    tenant = {"Authorization": f"Bearer {fixture.tenant_key}"}
+    path = f"/v1/racks/{fixture.rack_id}"
+    netbox = load(f"{fixture.netbox_url}/api/dcim/racks/{fixture.rack_id}/", concurrency=CONCURRENCY,
+                  requests=netbox_n, seconds=seconds, headers={"Authorization": f"Bearer {fixture.netbox_token}"})
+    with _serve(fixture, audit=True) as url:
+        body = httpx.get(f"{url}{path}", headers=tenant, timeout=10)
+        body.raise_for_status()
+        age = body.json()["freshness"]["data_age_seconds"]
+        load(f"{url}{path}", concurrency=CONCURRENCY, requests=300, seconds=seconds, headers=tenant)  # warm-up
+        audited = load(f"{url}{path}", concurrency=CONCURRENCY, requests=colo_n, seconds=seconds, headers=tenant)
+        ceiling = load(f"{url}/healthz", concurrency=CONCURRENCY, requests=colo_n, seconds=seconds)
+    with _serve(fixture, audit=False) as url:
+        load(f"{url}{path}", concurrency=CONCURRENCY, requests=300, seconds=seconds, headers=tenant)
+        unaudited = load(f"{url}{path}", concurrency=CONCURRENCY, requests=colo_n, seconds=seconds, headers=tenant)
+    for name, result in (("netbox", netbox), ("colo", audited), ("colo-unaudited", unaudited)):
+        if set(result["statuses"]) != {"200"}:  # JSON object keys are strings
+            raise RuntimeError(f"{name} answered {result['statuses']}, not only 200")
+    vs_netbox = audited["rps"] / netbox["rps"]
+    audit_cost = audited["rps"] / unaudited["rps"]
+    share = audited["rps"] / ceiling["rps"]
+    return [
+        Measurement("Tenant rack read", "throughput", _fmt(audited), f"{vs_netbox:.0f}x NetBox",
+                    f"NetBox GET /api/dcim/racks/{{id}}/: {_fmt(netbox)}", "≥ 50x", vs_netbox >= 50,
+                    note=f"concurrency {CONCURRENCY}, authenticated, audited"),
+        Measurement("Tenant rack read", "p50 latency", f"{audited['p50_ms']:.1f} ms",
+                    f"{netbox['p50_ms'] / audited['p50_ms']:.0f}x faster", f"NetBox p50 {netbox['p50_ms']:.1f} ms"),
+        Measurement("Tenant rack read", "data age", f"{age:.1f} s", "", "", "≤ 60 s", age is not None and age <= 60),
+        Measurement("Cost of auditing", "throughput with log on / off", _fmt(audited), f"{audit_cost:.2f}x",
+                    f"access log off: {_fmt(unaudited)}", "≥ 0.8x", audit_cost >= 0.8),
+        Measurement("Framework ceiling", "rack read / trivial endpoint", _fmt(ceiling), f"{share:.2f}x",
+                    "GET /healthz on the same server", "", None, note="the ceiling is /healthz's figure"),
+    ]
+
+
+def run(*, quick: bool) -> list[Measurement]:
+    with tempfile.TemporaryDirectory(prefix="colo-bench-") as tmp:
+        database_url = f"{PG_SERVER}/colo_bench_{uuid.uuid4().hex[:8]}"
+        fixture = asyncio.run(_prepare(database_url, Path(tmp) / "secrets"))
+        try:
+            return _measure(fixture, quick=quick)
+        finally:
+            asyncio.run(_cleanup(fixture))
+
+
+if __name__ == "__main__":
+    from bench.harness import render
+
+    print(render(run(quick="--quick" in sys.argv), machine="", mode="standalone"))
