@@ -35,7 +35,9 @@ def cmd_netbox_sync(args: argparse.Namespace) -> int:
     from dcim.readmodel.cli_sync import run_sync
 
     settings, gateway = _settings_and_gateway()
-    return run_sync(settings=settings, gateway=gateway, register_webhook_url=args.webhook_url,
+    # NetBox delivers plant changes to this Colo; by default the address `colo serve` listens on.
+    webhook_url = "" if args.no_webhook else (args.webhook_url or f"http://{settings.host}:{settings.port}")
+    return run_sync(settings=settings, gateway=gateway, register_webhook_url=webhook_url,
                     quiet=args.quiet)
 
 
@@ -49,8 +51,10 @@ def register(sub: Any, netbox_sub: Any) -> None:
 
     sync = netbox_sub.add_parser("sync", help="full sync of NetBox into Colo's read model")
     sync.add_argument("--webhook-url", default="",
-                      help="also register NetBox's webhook + event rule pointing at this Colo "
-                      "base URL (e.g. http://127.0.0.1:8000)")
+                      help="Colo base URL NetBox's webhook + event rule should call "
+                      "(default: http://COLO_HOST:COLO_PORT)")
+    sync.add_argument("--no-webhook", action="store_true",
+                      help="only sync; leave NetBox's webhook and event rule alone")
     sync.add_argument("--quiet", action="store_true", help="no progress bar")
     sync.set_defaults(handler=cmd_netbox_sync)
 

@@ -33,9 +33,13 @@ STATE_NAMES = {FREE: "free", OCCUPIED: "occupied", RESERVED: "reserved", BOTH: "
 MAX_LIMIT = 500
 
 
-def freshness(synced_at: datetime | None, *, now: datetime | None = None) -> Freshness:
+def freshness(synced_at: datetime | str | None, *, now: datetime | None = None) -> Freshness:
     if synced_at is None:
         return Freshness(synced_at=None, data_age_seconds=None)
+    if isinstance(synced_at, str):  # SQLite returns aggregates over timestamps as text
+        synced_at = datetime.fromisoformat(synced_at)
+    if synced_at.tzinfo is None:
+        synced_at = synced_at.replace(tzinfo=UTC)
     age = ((now or datetime.now(UTC)) - synced_at).total_seconds()
     return Freshness(synced_at=synced_at, data_age_seconds=round(max(0.0, age), 3))
 
