@@ -87,7 +87,7 @@ class ApplicationController(Controller):
 
     @post("/", operation_id="create_application", summary="Apply to become a tenant",
           description="Returns the application id and a tracking secret, shown only in this response.",
-          responses=problems(400, 409, 422, 429), security=[])
+          responses=problems(400, 409, 422, 429), security=[{}])
     async def create_application(
         self, request: Request[Any, Any, Any], services: Services, data: JSONBody[ApplicationCreate],
     ) -> ApplicationSubmitted:
@@ -97,7 +97,7 @@ class ApplicationController(Controller):
         return ApplicationSubmitted(id=row["id"], status=row["status"], tracking_secret=secret)
 
     @get("/{application_id:uuid}/status", operation_id="get_application_status",
-         summary="Follow an application with its tracking secret", responses=problems(400, 404, 429), security=[])
+         summary="Follow an application with its tracking secret", responses=problems(400, 404, 429), security=[{}])
     async def get_status(
         self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret,
@@ -108,7 +108,7 @@ class ApplicationController(Controller):
 
     @post("/{application_id:uuid}/answer", operation_id="answer_application", status_code=200,
           summary="Answer ops' request for more information; the application returns to review",
-          responses=problems(400, 404, 409, 422, 429), security=[])
+          responses=problems(400, 404, 409, 422, 429), security=[{}])
     async def answer(
         self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret, data: JSONBody[ApplicationAnswer],
@@ -120,7 +120,7 @@ class ApplicationController(Controller):
 
     @post("/{application_id:uuid}/key", operation_id="collect_application_key", status_code=201,
           summary="Collect the first tenant-admin API key of an approved application (once)",
-          responses=problems(400, 404, 409, 429), security=[])
+          responses=problems(400, 404, 409, 429), security=[{}])
     async def collect_key(
         self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret,
