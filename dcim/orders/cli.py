@@ -1,0 +1,125 @@
+"""`colo loa verify FILE` (offline, with the facility's public key) and `colo reconcile`.
+
+Heavy imports happen inside the handlers, so `colo --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _trusted_keys(args: argparse.Namespace) -> dict[str, Any]:
+    """Keys given as `--public-key ID:BASE64`, else the facility's own (this install's key store)."""
+    from colo.cli import CommandError, settings_or_exit
+    from colo.crypto import b64decode, ed25519_public_from_raw
+    from colo.secretstore import load_keys
+    from dcim.orders.loa import public_keys
+
+    pairs = args.public_key or []
+    if not pairs:
+        pairs = [f"{kid}:{raw}" for kid, raw in public_keys(load_keys(settings_or_exit())).items()]
+    trusted = {}
+    for pair in pairs:
+        key_id, sep, raw = pair.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            trusted[key_id] = ed25519_public_from_raw(b64decode(raw))
+        except ValueError:
+            raise CommandError(f"--public-key {pair!r}: expected KEY_ID:BASE64 of a 32-byte Ed25519 key") from None
+    return trusted
+
+
+def cmd_loa_verify(args: argparse.Namespace) -> int:
+    from colo.cli import CommandError
+    from dcim.orders.loa import LoaInvalid, verify
+
+    try:
+        loaded = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {args.file}: {exc}") from None
+    except json.JSONDecodeError:
+        print(f"LOA INVALID: {args.file} is not JSON")
+        return 1
+    # Accept the signed file itself or an API answer that carries it under "signed".
+    signed = loaded.get("signed") if isinstance(loaded, dict) and "signed" in loaded else loaded
+    try:
+        checked = verify(signed, trusted=_trusted_keys(args))
+    except LoaInvalid as exc:
+        print(f"LOA INVALID: {exc.reason}")
+        return 1
+    doc = checked.document
+    print(f"LOA valid: {doc['loa_id']} for order {doc['order_id']} at {doc['facility']}")
+    print(f"  A side: {doc['a_side'].get('party')} port {doc['a_side'].get('port', {}).get('name')}")
+    print(f"  Z side: {doc['z_side'].get('party')} port {doc['z_side'].get('port', {}).get('name')}")
+    print(f"  signed with key {checked.key_id}; expires {doc['expires_at']}")
+    return 0
+
+
+async def _reconcile(site_id: int | None) -> dict[str, Any]:
+    # A command is an assembly point like the app: it may wire the access log (audit) in.
+    from audit.encoding import EntryDraft
+    from audit.service import open_access_log
+    from colo.cli import settings_or_exit
+    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.secretstore import load_keys
+    from dcim.netbox import gateway_from_settings
+    from dcim.netbox.provisioning import Provisioner
+    from dcim.reconcile import as_json, log_fields, reconcile
+
+    settings = settings_or_exit()
+    engine = engine_from_url(settings.database_url)
+    bind_tables(engine)
+    await start_engine(engine)
+    try:
+        report = await reconcile(provisioner=Provisioner(gateway_from_settings(settings)), site_id=site_id)
+        # Findings land in the access log, as when ops run it through the API.
+        access_log = await open_access_log(settings=settings, keys=load_keys(settings))
+        try:
+            for item in report.findings:
+                await access_log.record_durably(EntryDraft(
+                    time_us=time.time_ns() // 1000, kind="api", actor_key_id="cli:colo-reconcile", role="ops",
+                    **log_fields(item)))
+        finally:
+            await access_log.stop()
+        return as_json(report)
+    finally:
+        await stop_engine(engine)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    report = asyncio.run(_reconcile(args.site_id))
+    if args.json:
+        json.dump(report, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        checked = ", ".join(f"{n} {what}" for what, n in report["checked"].items())
+        print(f"checked {checked}")
+        for item in report["findings"]:
+            print(f"{item['id']}  {item['severity']:<6}  {item['kind']:<24}  {item['detail']}")
+        print(f"{len(report['findings'])} finding(s)" + (": " + ", ".join(
+            f"{n} {kind}" for kind, n in sorted(report["by_kind"].items())) if report["findings"] else ""))
+    return 1 if report["findings"] else 0
+
+
+def register(sub: Any) -> None:
+    loa = sub.add_parser("loa", help="LOA-CFA documents")
+    loa_sub = loa.add_subparsers(dest="loa_action", required=True)
+    verify = loa_sub.add_parser("verify", help="verify an LOA-CFA file offline (signature, expiry)")
+    verify.add_argument("file", help="the LOA's JSON (as served by GET /v1/loas/{id})")
+    verify.add_argument("--public-key", action="append", metavar="KEY_ID:BASE64",
+                        help="the facility's public key (GET /v1/loas/public-keys); repeatable. "
+                        "Default: this installation's own signing keys")
+    verify.set_defaults(handler=cmd_loa_verify)
+
+    reconcile = sub.add_parser("reconcile", help="compare NetBox cabling, reservations and feeds with orders "
+                               "(exit 1 when there are findings)")
+    reconcile.add_argument("--site-id", type=int, default=None, help="only this NetBox site")
+    reconcile.add_argument("--json", action="store_true", help="print the report as JSON")
+    reconcile.set_defaults(handler=cmd_reconcile)
