@@ -19,7 +19,7 @@ from colo.identity import STAFF_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
 from tenants.scope import tenant_filter
-from tenants.tables import ApiKey, Person, Tenant
+from tenants.tables import ApiKey, Person
 
 log = get_logger(__name__)
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -261,6 +261,3 @@ async def revoke_tenant_keys(*, tenant_id: UUID, reason: str) -> int:
     ).where((ApiKey.tenant == tenant_id) & ApiKey.revoked_at.is_null()).returning(ApiKey.id)
     return len(revoked)
 
-
-async def tenant_exists(tenant_id: UUID) -> bool:
-    return bool(await Tenant.exists().where(Tenant.id == tenant_id))

@@ -8,7 +8,7 @@ import pytest
 
 from colo.errors import PermissionDenied, ValidationFailed
 from colo.identity import Principal, Role
-from tenants import validation
+from tenants import events, validation
 from tenants.events import TenantStatusChange, fire_tenant_hooks, register_tenant_hook, unregister_tenant_hook
 from tenants.scope import tenant_filter, tenant_for_write
 
@@ -84,7 +84,9 @@ def test_scope_decisions() -> None:
     assert tenant_for_write(ops, other) == other
 
 
-async def test_hooks_run_in_order_and_a_failure_does_not_stop_the_rest() -> None:
+async def test_hooks_run_in_order_and_a_failure_does_not_stop_the_rest(monkeypatch) -> None:
+    # Only this test's hooks: other domains register theirs when an app is built in this session.
+    monkeypatch.setattr(events, "_HOOKS", {})
     seen: list[str] = []
 
     async def first(change: TenantStatusChange) -> None:
