@@ -11,13 +11,12 @@ from api.controllers.people import PeopleController
 from api.controllers.plant import CapacityController, PowerController, RackController
 from api.controllers.reconcile import ReconcileController
 from api.controllers.tenants import TenantController
-from api.controllers.visits import AlertController, GateController, VisitController
 
 CONTROLLERS: list[type] = [
     HealthController,
     WhoAmIController, KeyController, ApplicationController,
     TenantController, PeopleController,
-    AccessLogController, VisitController, GateController, AlertController,
+    AccessLogController,
     RackController, PowerController, CapacityController, NetBoxSyncController,
     OrderController, LoaController, ReconcileController,
 ]
