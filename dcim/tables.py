@@ -7,6 +7,7 @@ the row was last confirmed against NetBox; responses turn it into `data_age_seco
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     Float,
     Integer,
@@ -171,7 +172,17 @@ class PlantSyncState(Table, tablename="dcim_sync_state"):
     detail = Text(default="")
 
 
+
+
+class PlantGeneration(Table, tablename="dcim_generation"):
+    """One row counting read-model writes; every write transaction bumps it. Cached views are
+    valid while it is unchanged (dcim.readmodel.cache), in every process sharing the database."""
+
+    value = BigInt(default=0)
+
+
 TABLES: list[type[Table]] = [
     PlantSite, PlantLocation, PlantTenant, PlantRack, PlantReservation, PlantDevice,
     PlantPowerPanel, PlantPowerFeed, PlantPowerPort, PlantPort, PlantCable, PlantSyncState,
+    PlantGeneration,
 ]

@@ -13,6 +13,7 @@ from typing import Any
 from piccolo.table import Table
 
 from dcim.readmodel.build import ReadModelRows
+from dcim.readmodel.cache import bump_generation
 from dcim.tables import (
     PlantCable,
     PlantDevice,
@@ -53,6 +54,7 @@ async def replace_all(rows: ReadModelRows, *, seconds: float, detail: str = "") 
             await table.delete(force=True)
             await insert_rows(table, rows.tables.get(name, []))
         await _record("full", objects=rows.count, seconds=seconds, detail=detail)
+        await bump_generation()
 
 
 async def replace_racks(rack_ids: list[int], rows: ReadModelRows, *, seconds: float) -> None:
@@ -82,6 +84,7 @@ async def replace_racks(rack_ids: list[int], rows: ReadModelRows, *, seconds: fl
         for name in ("dcim_rack", "dcim_device", "dcim_reservation", "dcim_power_feed", "dcim_power_port"):
             await insert_rows(BY_NAME[name], rows[name])
         await _record("event", objects=rows.count, seconds=seconds, detail=f"racks {rack_ids[:20]}")
+        await bump_generation()
 
 
 async def upsert(table_name: str, row: dict[str, Any]) -> None:
@@ -90,11 +93,14 @@ async def upsert(table_name: str, row: dict[str, Any]) -> None:
     async with table._meta.db.transaction():
         await table.delete().where(table.netbox_id == row["netbox_id"])  # type: ignore[attr-defined]
         await table.insert(table(**row))
+        await bump_generation()
 
 
 async def delete(table_name: str, netbox_id: int) -> None:
     table = BY_NAME[table_name]
-    await table.delete().where(table.netbox_id == netbox_id)  # type: ignore[attr-defined]
+    async with table._meta.db.transaction():
+        await table.delete().where(table.netbox_id == netbox_id)  # type: ignore[attr-defined]
+        await bump_generation()
 
 
 async def _record(kind: str, *, objects: int, seconds: float, detail: str) -> None:

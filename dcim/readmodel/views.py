@@ -13,6 +13,7 @@ from typing import Any
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
 from dcim.power import RackBudget
+from dcim.readmodel.cache import VIEW_CACHE
 from dcim.readmodel.schemas import (
     FeedView,
     Freshness,
@@ -55,17 +56,25 @@ async def caller_netbox_tenant(principal: Principal) -> int | None:
     from tenants.tables import Tenant
 
     where = tenant_filter(principal, Tenant.id)  # refuses a tenant role without a tenant
-    row = await Tenant.select(Tenant.netbox_tenant_id).where(where).first()
-    return row["netbox_tenant_id"] if row and row["netbox_tenant_id"] is not None else -1
+
+    async def load() -> int | None:
+        row = await Tenant.select(Tenant.netbox_tenant_id).where(where).first()
+        return row["netbox_tenant_id"] if row else None
+
+    linked = await VIEW_CACHE.tenant_link(("tenant", principal.tenant_id), load)
+    return linked if linked is not None else -1
 
 
-async def _tenant_rack_units(netbox_tenant: int) -> dict[int, list[int]]:
-    rows = await PlantReservation.select(PlantReservation.rack_id, PlantReservation.units).where(
-        PlantReservation.tenant_id == netbox_tenant).output(load_json=True)
-    units: dict[int, list[int]] = defaultdict(list)
-    for row in rows:
-        units[row["rack_id"]].extend(row["units"])
-    return units
+async def _tenant_rack_units(netbox_tenant: int, generation: int) -> dict[int, list[int]]:
+    async def load() -> dict[int, list[int]]:
+        rows = await PlantReservation.select(PlantReservation.rack_id, PlantReservation.units).where(
+            PlantReservation.tenant_id == netbox_tenant).output(load_json=True)
+        units: dict[int, list[int]] = defaultdict(list)
+        for row in rows:
+            units[row["rack_id"]].extend(row["units"])
+        return dict(units)
+
+    return await VIEW_CACHE.get(("held", netbox_tenant), load, generation=generation)
 
 
 def _budget(row: dict[str, Any]) -> PowerBudget:
@@ -101,7 +110,8 @@ async def list_racks(
     if mine is not None and tenant_id is not None:
         raise ValidationFailed("tenant_id", "only staff may filter by tenant")
     holder = mine if mine is not None else tenant_id
-    held = await _tenant_rack_units(holder) if holder is not None else None
+    generation = await VIEW_CACHE.generation()
+    held = await _tenant_rack_units(holder, generation) if holder is not None else None
     query = PlantRack.select().order_by(PlantRack.name)
     conditions = []
     if held is not None:
@@ -114,7 +124,8 @@ async def list_racks(
         conditions.append(PlantRack.free_units >= min_free_units)
     for condition in conditions:
         query = query.where(condition)
-    rows = await query
+    key = ("racks", holder, site_id, hall, row, status, min_free_units)
+    rows = await VIEW_CACHE.get(key, lambda: query.run(), generation=generation)
     now = datetime.now(UTC)
     page = rows[offset:offset + limit]
     items = [_summary(r, now, held.get(r["netbox_id"]) if mine is not None and held else None)
@@ -124,56 +135,58 @@ async def list_racks(
                     freshness=freshness(oldest, now=now))
 
 
-async def _visible_rack(principal: Principal, rack_id: int) -> tuple[dict[str, Any], int | None, list[int]]:
-    mine = await caller_netbox_tenant(principal)
+async def _rack_bundle(rack_id: int, *, staff: bool) -> dict[str, Any] | None:
+    """The rows a rack view is drawn from; who holds and occupies units only for staff."""
     rack = await PlantRack.select().where(PlantRack.netbox_id == rack_id).first()
-    my_units: list[int] = []
-    if rack is not None and mine is not None:
-        my_units = (await _tenant_rack_units(mine)).get(rack_id, [])
-        if not my_units:
-            rack = None  # someone else's rack: the same answer as a missing one
     if rack is None:
-        raise NotFound("rack", rack_id)
-    return rack, mine, my_units
+        return None
+    feeds = await PlantPowerFeed.select().where(PlantPowerFeed.rack_id == rack_id).order_by(PlantPowerFeed.name)
+    bundle: dict[str, Any] = {"rack": rack, "feeds": feeds, "holders": {}, "occupants": {}}
+    if not staff:
+        return bundle
+    names = {t["netbox_id"]: t["name"] for t in await PlantTenant.select(PlantTenant.netbox_id, PlantTenant.name)}
+    for res in await PlantReservation.select(PlantReservation.units, PlantReservation.tenant_id).where(
+            PlantReservation.rack_id == rack_id).output(load_json=True):
+        if res["tenant_id"] is not None:
+            ref = TenantRef(res["tenant_id"], names.get(res["tenant_id"], ""))
+            bundle["holders"].update({u: ref for u in res["units"]})
+    for dev in await PlantDevice.select(PlantDevice.name, PlantDevice.position, PlantDevice.u_height).where(
+            PlantDevice.rack_id == rack_id):
+        if dev["position"] is None or dev["u_height"] <= 0:
+            continue
+        for unit in range(int(dev["position"]), int(dev["position"] + dev["u_height"] + 0.5)):
+            bundle["occupants"].setdefault(unit, dev["name"])
+    return bundle
 
 
 async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
-    rack, mine, my_units = await _visible_rack(principal, rack_id)
-    now = datetime.now(UTC)
+    mine = await caller_netbox_tenant(principal)
     staff = mine is None
-    holders: dict[int, int | None] = {}
-    for res in await PlantReservation.select(PlantReservation.units, PlantReservation.tenant_id).where(
-            PlantReservation.rack_id == rack_id).output(load_json=True):
-        holders.update({u: res["tenant_id"] for u in res["units"]})
-    names = {t["netbox_id"]: t["name"] for t in await PlantTenant.select(
-        PlantTenant.netbox_id, PlantTenant.name)} if staff else {}
-    occupants: dict[int, str] = {}
-    if staff:
-        for dev in await PlantDevice.select(PlantDevice.name, PlantDevice.position, PlantDevice.u_height).where(
-                PlantDevice.rack_id == rack_id):
-            if dev["position"] is None or dev["u_height"] <= 0:
-                continue
-            for unit in range(int(dev["position"]), int(dev["position"] + dev["u_height"] + 0.5)):
-                occupants.setdefault(unit, dev["name"])
+    generation = await VIEW_CACHE.generation()
+    my_units: list[int] = []
+    if not staff:
+        assert mine is not None
+        my_units = (await _tenant_rack_units(mine, generation)).get(rack_id, [])
+        if not my_units:  # someone else's rack: the same answer as a missing one
+            raise NotFound("rack", rack_id)
+    bundle = await VIEW_CACHE.get(("rack", rack_id, staff), lambda: _rack_bundle(rack_id, staff=staff),
+                                  generation=generation)
+    if bundle is None:
+        raise NotFound("rack", rack_id)
+    rack, holders, occupants = bundle["rack"], bundle["holders"], bundle["occupants"]
+    now = datetime.now(UTC)
     mine_set = set(my_units)
-    units = []
-    for i, char in enumerate(rack["unit_states"]):
-        unit = rack["starting_unit"] + i
-        holder = holders.get(unit)
-        units.append(UnitView(
-            unit=unit, state=STATE_NAMES[char],  # type: ignore[arg-type]
-            mine=unit in mine_set,
-            tenant=TenantRef(holder, names.get(holder, "")) if staff and holder is not None else None,
-            device=occupants.get(unit) if staff else None,
-        ))
+    units = [UnitView(unit=unit, state=STATE_NAMES[char],  # type: ignore[arg-type]
+                      mine=unit in mine_set, tenant=holders.get(unit), device=occupants.get(unit))
+             for unit, char in zip(range(rack["starting_unit"], rack["starting_unit"] + len(rack["unit_states"])),
+                                   rack["unit_states"], strict=True)]
     units.reverse()
-    feeds = await PlantPowerFeed.select().where(PlantPowerFeed.rack_id == rack_id).order_by(PlantPowerFeed.name)
     return RackDetail(
         rack=_summary(rack, now, my_units if not staff else None), units=units,
         feeds=[FeedView(netbox_id=f["netbox_id"], name=f["name"], side=f["side"], status=f["status"],
                         phase=f["phase"], voltage=f["voltage"], amperage=f["amperage"],
                         max_utilization=f["max_utilization"], nominal_va=f["nominal_va"],
-                        available_va=f["available_va"], allocated_w=f["allocated_w"]) for f in feeds],
+                        available_va=f["available_va"], allocated_w=f["allocated_w"]) for f in bundle["feeds"]],
         freshness=freshness(rack["synced_at"], now=now),
     )
 
@@ -182,7 +195,7 @@ async def utilization(*, principal: Principal, hall: str | None = None) -> Utili
     """Per rack: derated capacity vs committed load, and each tenant's share (ops) or the
     caller's own share (tenants). Only racks the caller may see."""
     mine = await caller_netbox_tenant(principal)
-    held = await _tenant_rack_units(mine) if mine is not None else None
+    held = await _tenant_rack_units(mine, await VIEW_CACHE.generation()) if mine is not None else None
     query = PlantRack.select().where(PlantRack.status == "active").order_by(PlantRack.name)
     if held is not None:
         query = query.where(PlantRack.netbox_id.is_in(sorted(held) or [-1]))
