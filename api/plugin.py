@@ -22,6 +22,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
 from api.request_id import request_id_middleware
 from api.services import AppServices
+from api.site_access import install_site_access
 from audit.service import open_access_log
 from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
 from colo.logging import configure_logging, get_logger
@@ -77,6 +78,7 @@ class ColoPlugin(InitPluginProtocol):
             await start_engine(services.engine)
             # First component, so it stops last: the others' shutdown is still logged.
             services.components["access_log"] = await open_access_log(settings=settings, keys=services.keys)
+            await install_site_access(services)
             # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
             services.components["read_model"] = refresher = ReadModelRefresher(services.netbox)
             await refresher.start()

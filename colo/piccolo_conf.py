@@ -11,6 +11,7 @@ from colo.db import database_url_from_env, engine_from_url
 DB = engine_from_url(database_url_from_env())
 
 APP_REGISTRY = AppRegistry(
-    apps=["colo.piccolo_app", "tenants.piccolo_app", "audit.piccolo_app", "dcim.piccolo_app",
+    apps=["colo.piccolo_app", "tenants.piccolo_app", "tenants.visits.piccolo_app", "audit.piccolo_app",
+          "dcim.piccolo_app",
           "dcim.orders.piccolo_app"]
 )

@@ -11,12 +11,13 @@ from api.controllers.people import PeopleController
 from api.controllers.plant import CapacityController, PowerController, RackController
 from api.controllers.reconcile import ReconcileController
 from api.controllers.tenants import TenantController
+from api.controllers.visits import AlertController, GateController, VisitController
 
 CONTROLLERS: list[type] = [
     HealthController,
     WhoAmIController, KeyController, ApplicationController,
     TenantController, PeopleController,
-    AccessLogController,
+    AccessLogController, VisitController, GateController, AlertController,
     RackController, PowerController, CapacityController, NetBoxSyncController,
     OrderController, LoaController, ReconcileController,
 ]

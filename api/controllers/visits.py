@@ -1,0 +1,112 @@
+"""Site visits, the gate and site-access alerts.
+
+Tenants request and cancel visits (their own only: another tenant's visit is 404); security
+approves or denies; the gate (or security) checks people in and out; security reads alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from api.services import Services
+from api.site_access import journal_of, sweep
+from tenants.visits import alerts, gate, service
+from tenants.visits.schemas import AlertRead, Decision, GateResult, GateScan, VisitCreate, VisitRead
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
+VisitStatus = Annotated[str | None, QueryParameter(pattern=r"^(pending|approved|denied|cancelled)$")]
+AlertKind = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,32}$")]
+
+
+class VisitController(Controller):
+    path = "/v1/visits"
+    tags = ["site visits"]
+
+    @post("/", operation_id="request_visit", status_code=201,
+          summary="Request a site visit (≤14 days) for your people or guests",
+          responses=problems(400, 401, 403, 409, 422))
+    async def request(self, principal: CurrentPrincipal, services: Services, data: JSONBody[VisitCreate]) -> VisitRead:
+        return await service.request_visit(principal=principal, master_key=services.keys.master_key, data=data,
+                                           journal=journal_of(services))
+
+    @get("/", operation_id="list_visits", summary="Visits (your tenant's, or all for security and the gate)",
+         responses=problems(400, 401, 403))
+    async def list_visits(
+        self, principal: CurrentPrincipal, services: Services, status: VisitStatus = None, limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> list[VisitRead]:
+        return await service.list_visits(principal=principal, master_key=services.keys.master_key, status=status,
+                                         limit=limit, offset=offset)
+
+    @get("/{visit_id:uuid}", operation_id="get_visit", summary="One visit with its visitors and badges",
+         responses=problems(401, 403, 404))
+    async def get_one(self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID]) -> VisitRead:
+        return await service.get_visit(principal=principal, visit_id=visit_id, master_key=services.keys.master_key)
+
+    @post("/{visit_id:uuid}/cancel", operation_id="cancel_visit", status_code=200,
+          summary="Withdraw a visit nobody has entered yet; its badges expire",
+          responses=problems(401, 403, 404, 409))
+    async def cancel(self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID]) -> VisitRead:
+        return await service.cancel_visit(principal=principal, visit_id=visit_id, master_key=services.keys.master_key,
+                                          journal=journal_of(services))
+
+    @post("/{visit_id:uuid}/approve", operation_id="approve_visit", status_code=200,
+          summary="Approve a pending visit: every visitor gets a badge expiring at the window's end",
+          responses=problems(400, 401, 403, 404, 409))
+    async def approve(
+        self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: JSONBody[Decision],
+    ) -> VisitRead:
+        return await service.decide_visit(principal=principal, visit_id=visit_id, approve=True, reason=data.reason,
+                                          master_key=services.keys.master_key, journal=journal_of(services))
+
+    @post("/{visit_id:uuid}/deny", operation_id="deny_visit", status_code=200,
+          summary="Deny a pending visit, with a reason", responses=problems(400, 401, 403, 404, 409))
+    async def deny(
+        self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: JSONBody[Decision],
+    ) -> VisitRead:
+        return await service.decide_visit(principal=principal, visit_id=visit_id, approve=False, reason=data.reason,
+                                          master_key=services.keys.master_key, journal=journal_of(services))
+
+
+class GateController(Controller):
+    path = "/v1/gate"
+    tags = ["gate"]
+
+    @post("/check-in", operation_id="gate_check_in", status_code=200,
+          summary="Check a visitor in by badge; refused (409, recorded, alerted) outside the window, "
+                  "with an expired badge or without approval",
+          responses=problems(400, 401, 403, 404, 409, 422))
+    async def check_in(self, principal: CurrentPrincipal, services: Services, data: JSONBody[GateScan]) -> GateResult:
+        return await gate.check_in(principal=principal, scan=data, journal=journal_of(services))
+
+    @post("/check-out", operation_id="gate_check_out", status_code=200, summary="Check a visitor out by badge",
+          responses=problems(400, 401, 403, 404, 409, 422))
+    async def check_out(self, principal: CurrentPrincipal, services: Services, data: JSONBody[GateScan]) -> GateResult:
+        return await gate.check_out(principal=principal, scan=data, journal=journal_of(services))
+
+
+class AlertController(Controller):
+    path = "/v1/alerts"
+    tags = ["alerts"]
+
+    @get("/", operation_id="list_alerts",
+         summary="Site-access alerts: refused attempts and bursts, overstays, failed-authentication bursts",
+         responses=problems(400, 401, 403))
+    async def list_alerts(
+        self, services: Services, open_only: FromQuery[bool] = True, kind: AlertKind = None, limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> list[AlertRead]:
+        await sweep(services)  # what is true now, not only as of the monitor's last pass
+        return await alerts.list_alerts(open_only=open_only, kind=kind, limit=limit, offset=offset)
+
+    @post("/{alert_id:uuid}/acknowledge", operation_id="acknowledge_alert", status_code=200,
+          summary="Mark an alert as handled", responses=problems(401, 403, 404))
+    async def acknowledge(self, principal: CurrentPrincipal, alert_id: FromPath[UUID]) -> AlertRead:
+        return await alerts.acknowledge_alert(principal=principal, alert_id=alert_id)

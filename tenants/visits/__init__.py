@@ -1,0 +1,1 @@
+"""Site visits: requests, security decisions, badges, gate check-in/out and site-access alerts."""

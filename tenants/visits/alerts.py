@@ -1,0 +1,109 @@
+"""Site-access alerts for security: refused gate attempts, bursts of them, overstays, and
+bursts of failed API authentications. One alert per incident (`dedup_key`), acknowledged by
+a security officer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+from colo.errors import NotFound
+from colo.identity import Principal
+from tenants.visits.schemas import AlertRead
+from tenants.visits.tables import Alert, GateEvent, Visit, Visitor
+
+KINDS = ("out_of_window", "not_approved", "badge_expired", "unknown_badge", "refused_burst", "overstay",
+         "auth_failure_burst")
+BURST_WINDOW = timedelta(minutes=10)
+VISITOR_BURST = 3  # refused attempts by one visitor within the window
+GATE_BURST = 10  # refused attempts at the gate overall within the window
+
+
+def bucket(moment: datetime, width: timedelta) -> int:
+    return int(moment.timestamp() // width.total_seconds())
+
+
+async def raise_alert(
+    *, kind: str, dedup_key: str, detail: str, tenant_id: UUID | None = None, visit_id: UUID | None = None,
+    visitor_id: UUID | None = None, now: datetime | None = None,
+) -> bool:
+    """Create the alert unless one with the same dedup key exists; True when created."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown alert kind {kind}")
+    inserted = await Alert.insert(Alert(
+        id=uuid4(), kind=kind, tenant_id=tenant_id, visit_id=visit_id, visitor_id=visitor_id,
+        detail=detail[:500], dedup_key=dedup_key[:200], created_at=now or datetime.now(UTC),
+    )).on_conflict(target=Alert.dedup_key, action="DO NOTHING").returning(Alert.id)
+    return bool(inserted)
+
+
+async def alert_on_refusal_bursts(*, visitor_id: UUID | None, now: datetime) -> None:
+    since = now - BURST_WINDOW
+    slot = bucket(now, BURST_WINDOW)
+    if visitor_id is not None:
+        mine = await GateEvent.count().where((GateEvent.kind == "refused") & (GateEvent.at >= since)
+                                             & (GateEvent.visitor_id == visitor_id))
+        if mine >= VISITOR_BURST:
+            await raise_alert(kind="refused_burst", dedup_key=f"burst:{visitor_id}:{slot}", visitor_id=visitor_id,
+                              detail=f"{mine} refused gate attempts by one visitor within 10 minutes", now=now)
+    overall = await GateEvent.count().where((GateEvent.kind == "refused") & (GateEvent.at >= since))
+    if overall >= GATE_BURST:
+        await raise_alert(kind="refused_burst", dedup_key=f"burst:gate:{slot}", now=now,
+                          detail=f"{overall} refused gate attempts within 10 minutes")
+
+
+async def sweep_overstays(*, now: datetime | None = None) -> int:
+    """Alert for everyone still on site after their visit's window ended; returns alerts created."""
+    moment = now or datetime.now(UTC)
+    on_site = await Visitor.select(Visitor.id, Visitor.visit_id, Visitor.tenant_id).where(Visitor.on_site.eq(True))
+    if not on_site:
+        return 0
+    ended = {v["id"]: v for v in await Visit.select(Visit.id, Visit.ends_at).where(
+        Visit.id.is_in([v["visit_id"] for v in on_site]) & (Visit.ends_at < moment))}
+    created = 0
+    for visitor in on_site:
+        visit = ended.get(visitor["visit_id"])
+        if visit is not None:
+            created += await raise_alert(
+                kind="overstay", dedup_key=f"overstay:{visitor['id']}", tenant_id=visitor["tenant_id"],
+                visit_id=visitor["visit_id"], visitor_id=visitor["id"], now=moment,
+                detail=f"still on site; the visit ended {visit['ends_at']:%Y-%m-%d %H:%M} UTC without check-out",
+            )
+    return created
+
+
+async def alert_on_auth_failures(*, bursts: list[tuple[str, int]], window: timedelta, now: datetime) -> int:
+    """One alert per source address and window that failed authentication too often."""
+    created = 0
+    for source, count in bursts:
+        created += await raise_alert(
+            kind="auth_failure_burst", dedup_key=f"auth:{source}:{bucket(now, window)}", now=now,
+            detail=f"{count} failed API authentications from {source} within {int(window.total_seconds() // 60)} min",
+        )
+    return created
+
+
+def _read(row: dict) -> AlertRead:  # type: ignore[type-arg]
+    return AlertRead(id=row["id"], kind=row["kind"], tenant_id=row["tenant_id"], visit_id=row["visit_id"],
+                     visitor_id=row["visitor_id"], detail=row["detail"], created_at=row["created_at"],
+                     acknowledged_at=row["acknowledged_at"], acknowledged_by=row["acknowledged_by"])
+
+
+async def list_alerts(
+    *, open_only: bool = True, kind: str | None = None, limit: int = 100, offset: int = 0,
+) -> list[AlertRead]:
+    query = Alert.select().order_by(Alert.created_at, ascending=False).limit(limit).offset(offset)
+    if open_only:
+        query = query.where(Alert.acknowledged_at.is_null())
+    if kind is not None:
+        query = query.where(Alert.kind == kind)
+    return [_read(row) for row in await query]
+
+
+async def acknowledge_alert(*, principal: Principal, alert_id: UUID) -> AlertRead:
+    await Alert.update({Alert.acknowledged_at: datetime.now(UTC), Alert.acknowledged_by: principal.key_id}).where(
+        (Alert.id == alert_id) & Alert.acknowledged_at.is_null())
+    row = await Alert.select().where(Alert.id == alert_id).first()
+    if row is None:
+        raise NotFound("alert", alert_id)
+    return _read(row)

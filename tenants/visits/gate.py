@@ -1,0 +1,130 @@
+"""The gate: check-in and check-out by badge (or visitor id). A check-in outside the visit's
+window, with an expired badge or for a visit that is not approved is refused — and the
+refusal is recorded (gate event, access-log entry, alert) before the caller hears about it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from colo.errors import Conflict, NotFound, ValidationFailed
+from colo.identity import Principal
+from tenants.visits.alerts import alert_on_refusal_bursts, bucket, raise_alert
+from tenants.visits.journal import Journal, PhysicalEvent
+from tenants.visits.schemas import GateResult, GateScan
+from tenants.visits.tables import GateEvent, Visit, Visitor
+
+
+class GateRefused(Conflict):
+    """The gate said no; `reason` is what the gate shows, `alert_kind` what security sees."""
+
+    def __init__(self, reason: str, *, alert_kind: str | None = None) -> None:
+        super().__init__(f"refused: {reason}", reason=reason)
+        self.reason = reason
+        self.alert_kind = alert_kind
+
+
+async def _find(scan: GateScan) -> dict[str, Any] | None:
+    if (scan.badge is None) == (scan.visitor_id is None):
+        raise ValidationFailed("badge", "give exactly one of badge or visitor_id")
+    where = Visitor.badge_number == scan.badge if scan.badge is not None else Visitor.id == scan.visitor_id
+    return await Visitor.select().where(where).first()
+
+
+def _check_in_refusal(visit: dict[str, Any], visitor: dict[str, Any], now: datetime) -> GateRefused | None:
+    expires = visitor["badge_expires_at"]
+    if visitor["badge_status"] == "expired" or (expires is not None and expires <= now):
+        return GateRefused("the badge has expired", alert_kind="badge_expired")
+    if visit["status"] != "approved" or visitor["badge_status"] != "issued":
+        return GateRefused(f"the visit is {visit['status']}, not approved", alert_kind="not_approved")
+    if now < visit["starts_at"] or now > visit["ends_at"]:
+        return GateRefused("outside the visit's time window", alert_kind="out_of_window")
+    if visitor["on_site"]:
+        return GateRefused("already checked in")
+    return None
+
+
+async def _refuse(
+    refusal: GateRefused, *, principal: Principal, journal: Journal, now: datetime, action: str,
+    visitor: dict[str, Any] | None, visit: dict[str, Any] | None, scan: GateScan,
+) -> GateRefused:
+    visitor_id: UUID | None = visitor["id"] if visitor else None
+    visit_id: UUID | None = visit["id"] if visit else None
+    tenant_id: UUID | None = visitor["tenant_id"] if visitor else None
+    await GateEvent.insert(GateEvent(id=uuid4(), visitor_id=visitor_id, visit_id=visit_id, tenant_id=tenant_id,
+                                     kind="refused", reason=refusal.reason[:200], gate_key_id=principal.key_id,
+                                     at=now))
+    objects = {k: str(v) for k, v in (("visit_id", visit_id), ("visitor_id", visitor_id)) if v is not None}
+    if scan.badge is not None:
+        objects["badge"] = scan.badge
+    await journal(PhysicalEvent(action="gate.refused", outcome="refused", tenant_id=tenant_id, actor=principal,
+                                objects=objects, detail=f"{action}: {refusal.reason}"))
+    if refusal.alert_kind is not None:
+        # One alert per kind, visitor (or badge) and hour: repeated attempts feed the burst alert.
+        subject = visitor_id or scan.badge or scan.visitor_id
+        dedup = f"{refusal.alert_kind}:{subject}:{bucket(now, timedelta(hours=1))}"
+        await raise_alert(kind=refusal.alert_kind, dedup_key=dedup, tenant_id=tenant_id,
+                          visit_id=visit_id, visitor_id=visitor_id, now=now,
+                          detail=f"{action} refused at the gate: {refusal.reason}")
+    await alert_on_refusal_bursts(visitor_id=visitor_id, now=now)
+    return refusal
+
+
+async def check_in(
+    *, principal: Principal, scan: GateScan, journal: Journal, now: datetime | None = None,
+) -> GateResult:
+    moment = now or datetime.now(UTC)
+    visitor = await _find(scan)
+    if visitor is None:
+        await _refuse(GateRefused("unknown badge", alert_kind="unknown_badge"), principal=principal,
+                      journal=journal, now=moment, action="check-in", visitor=None, visit=None, scan=scan)
+        raise NotFound("visitor", scan.badge or scan.visitor_id)
+    visit = await Visit.select().where(Visit.id == visitor["visit_id"]).first()
+    assert visit is not None
+    refusal = _check_in_refusal(visit, visitor, moment)
+    if refusal is None:
+        changed = await Visitor.update({Visitor.on_site: True, Visitor.checked_in_at: moment,
+                                        Visitor.checked_out_at: None}).where(
+            (Visitor.id == visitor["id"]) & Visitor.on_site.eq(False)).returning(Visitor.id)
+        if not changed:  # a second gate checked the same badge in a moment ago
+            refusal = GateRefused("already checked in")
+    if refusal is not None:
+        raise await _refuse(refusal, principal=principal, journal=journal, now=moment, action="check-in",
+                            visitor=visitor, visit=visit, scan=scan)
+    return await _accepted("check_in", principal=principal, journal=journal, now=moment, visitor=visitor, visit=visit)
+
+
+async def check_out(
+    *, principal: Principal, scan: GateScan, journal: Journal, now: datetime | None = None,
+) -> GateResult:
+    moment = now or datetime.now(UTC)
+    visitor = await _find(scan)
+    if visitor is None:
+        raise NotFound("visitor", scan.badge or scan.visitor_id)
+    visit = await Visit.select().where(Visit.id == visitor["visit_id"]).first()
+    assert visit is not None
+    changed = await Visitor.update({Visitor.on_site: False, Visitor.checked_out_at: moment}).where(
+        (Visitor.id == visitor["id"]) & Visitor.on_site.eq(True)).returning(Visitor.id)
+    if not changed:
+        raise await _refuse(GateRefused("not checked in"), principal=principal, journal=journal, now=moment,
+                            action="check-out", visitor=visitor, visit=visit, scan=scan)
+    return await _accepted("check_out", principal=principal, journal=journal, now=moment, visitor=visitor,
+                           visit=visit)
+
+
+async def _accepted(
+    action: str, *, principal: Principal, journal: Journal, now: datetime, visitor: dict[str, Any],
+    visit: dict[str, Any],
+) -> GateResult:
+    await GateEvent.insert(GateEvent(id=uuid4(), visitor_id=visitor["id"], visit_id=visit["id"],
+                                     tenant_id=visitor["tenant_id"], kind=action, gate_key_id=principal.key_id,
+                                     at=now))
+    await journal(PhysicalEvent(
+        action=f"gate.{action}", outcome="recorded", tenant_id=visitor["tenant_id"], actor=principal,
+        objects={"visit_id": str(visit["id"]), "visitor_id": str(visitor["id"]),
+                 **({"badge": visitor["badge_number"]} if visitor["badge_number"] else {})},
+        detail="escort required" if visit["escort_required"] and action == "check_in" else None,
+    ))
+    return GateResult(action=action, visitor_id=visitor["id"], visit_id=visit["id"], at=now,
+                      badge_number=visitor["badge_number"], escort_required=visit["escort_required"])
