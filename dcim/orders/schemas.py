@@ -17,11 +17,16 @@ MEDIA_CABLE_TYPES = {"smf": "smf", "mmf": "mmf", "copper": "cat6"}
 
 
 class SpaceSpec(msgspec.Struct, forbid_unknown_fields=True, tag_field="kind", tag="space"):
-    """N contiguous units in one rack; `position` is the lowest unit, or the lowest free block."""
+    """N contiguous units: in a given rack (at `position`, or its lowest free block), or without
+    `rack_id` in the best rack the capacity search finds matching hall, site and power."""
 
-    rack_id: NetBoxId
     units: Annotated[int, Meta(ge=1, le=60)]
+    rack_id: NetBoxId | None = None
     position: Annotated[int, Meta(ge=1, le=100)] | None = None
+    site_id: NetBoxId | None = None
+    hall: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    kw: Annotated[float, Meta(ge=0, le=200)] = 0.0  # power headroom the rack must still have
+    redundant: bool = True
 
 
 class PowerSpec(msgspec.Struct, forbid_unknown_fields=True, tag_field="kind", tag="power"):

@@ -15,6 +15,7 @@ import msgspec
 
 from colo.errors import Conflict, PermissionDenied, ValidationFailed
 from colo.identity import Principal, Role
+from dcim.capacity import search
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders import store
 from dcim.orders.rules import WATTS_PER_KW, check_circuit_size, check_headroom, pick_units, sellable_w
@@ -22,6 +23,7 @@ from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerS
 from dcim.orders.states import OrderAction, OrderState
 from dcim.orders.supply import supply_feeds
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
+from dcim.readmodel.schemas import CapacityQuery
 from tenants.scope import tenant_for_write
 from tenants.tables import Tenant
 
@@ -112,12 +114,33 @@ async def _insert(order: Order, actor: store.Actor, extra_rows: list[Any]) -> No
 
 
 async def _create_space(order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner) -> None:
-    rack = await provisioner.rack(spec.rack_id)  # live: devices and reservations right now
+    if spec.rack_id is not None:
+        await _create_space_in(spec.rack_id, order, spec, actor, provisioner)
+        return
+    if spec.position is not None:
+        raise ValidationFailed("position", "only meaningful together with rack_id")
+    answer = await search(query=CapacityQuery(units=spec.units, kw=spec.kw, redundant=spec.redundant,
+                                              site_id=spec.site_id, hall=spec.hall, limit=5))
+    # The read model ranks; the live rack decides. A candidate that turns out taken is skipped.
+    for placement in answer.placements:
+        try:
+            await _create_space_in(placement.rack_id, order, spec, actor, provisioner)
+            return
+        except Conflict:
+            continue
+    raise Conflict(f"no rack matching the constraints has {spec.units} contiguous free units",
+                   requested_units=spec.units, candidates_tried=len(answer.placements))
+
+
+async def _create_space_in(
+    rack_id: int, order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner,
+) -> None:
+    rack = await provisioner.rack(rack_id)  # live: devices and reservations right now
     for _attempt in range(AUTO_PICK_ATTEMPTS):
         taken = set(rack.occupied) | set(rack.reserved) | await store.claimed_units(rack.id)
         units = pick_units(all_units=rack.units, unavailable=taken, count=spec.units, position=spec.position)
         order.rack_id = rack.id
-        order.spec = {**order.spec, "units_assigned": units, "rack_name": rack.name}
+        order.spec = {**order.spec, "rack_id": rack.id, "units_assigned": units, "rack_name": rack.name}
         try:
             async with Order._meta.db.transaction():
                 await _insert(order, actor, store.claim_rows(order.id, rack.id, units))

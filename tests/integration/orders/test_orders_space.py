@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
+from litestar import Litestar
 
 from colo.errors import Conflict, ValidationFailed
 from dcim.netbox import NetBoxGateway
@@ -176,3 +177,27 @@ async def test_idempotency_key_returns_the_same_order(
         await run_in_app(create_order, principal=who, body=space(orders_plant.racks["space"], 1, 36),
                          idempotency_key=key, provisioner=provisioner)
     assert caught.value.field == "Idempotency-Key"
+
+
+async def test_space_anywhere_in_a_hall_uses_the_capacity_search_then_the_live_rack(
+    run_in_app: Run, app: Litestar, orders_plant: OrdersPlant, provisioner: Provisioner,
+) -> None:
+    from dcim.readmodel.sync import refresh_racks
+
+    hall_racks = [orders_plant.racks[k] for k in ("space", "single", "kit")]
+    await run_in_app(refresh_racks, app.state.services.netbox, hall_racks)
+    who = tenant_principal(orders_plant.tenants["a"])
+    # The plant's halls are not in the read model's location table (no full sync): search by site.
+    wanted = OrderCreate(spec=SpaceSpec(units=3, site_id=orders_plant.site_id, redundant=False))
+    order, _ = await run_in_app(create_order, principal=who, body=wanted, idempotency_key=None,
+                                provisioner=provisioner)
+    assert order.spec["rack_id"] in hall_racks
+    assert len(order.spec["units_assigned"]) == 3
+    await run_in_app(act, principal=who, order_id=order.id, action=OrderAction.CANCEL)
+    with pytest.raises(Conflict, match="no rack matching"):
+        await run_in_app(create_order, principal=who, idempotency_key=None, provisioner=provisioner,
+                         body=OrderCreate(spec=SpaceSpec(units=3, hall=f"Nowhere {orders_plant.suffix}")))
+    with pytest.raises(ValidationFailed) as caught:
+        await run_in_app(create_order, principal=who, idempotency_key=None, provisioner=provisioner,
+                         body=OrderCreate(spec=SpaceSpec(units=3, position=4)))
+    assert caught.value.field == "position"
