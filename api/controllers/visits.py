@@ -84,12 +84,14 @@ class GateController(Controller):
                   "with an expired badge or without approval",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def check_in(self, principal: CurrentPrincipal, services: Services, data: JSONBody[GateScan]) -> GateResult:
-        return await gate.check_in(principal=principal, scan=data, journal=journal_of(services))
+        return await gate.check_in(principal=principal, scan=data, journal=journal_of(services),
+                                   master_key=services.keys.master_key)
 
     @post("/check-out", operation_id="gate_check_out", status_code=200, summary="Check a visitor out by badge",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def check_out(self, principal: CurrentPrincipal, services: Services, data: JSONBody[GateScan]) -> GateResult:
-        return await gate.check_out(principal=principal, scan=data, journal=journal_of(services))
+        return await gate.check_out(principal=principal, scan=data, journal=journal_of(services),
+                                    master_key=services.keys.master_key)
 
 
 class AlertController(Controller):

@@ -4,12 +4,14 @@ refusal is recorded (gate event, access-log entry, alert) before the caller hear
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
+from colo.pii import TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant
 from tenants.visits.alerts import alert_on_refusal_bursts, bucket, raise_alert
 from tenants.visits.journal import Journal, PhysicalEvent
 from tenants.visits.schemas import GateResult, GateScan
@@ -72,7 +74,7 @@ async def _refuse(
 
 
 async def check_in(
-    *, principal: Principal, scan: GateScan, journal: Journal, now: datetime | None = None,
+    *, principal: Principal, scan: GateScan, journal: Journal, master_key: bytes, now: datetime | None = None,
 ) -> GateResult:
     moment = now or datetime.now(UTC)
     visitor = await _find(scan)
@@ -92,11 +94,12 @@ async def check_in(
     if refusal is not None:
         raise await _refuse(refusal, principal=principal, journal=journal, now=moment, action="check-in",
                             visitor=visitor, visit=visit, scan=scan)
-    return await _accepted("check_in", principal=principal, journal=journal, now=moment, visitor=visitor, visit=visit)
+    return await _accepted("check_in", principal=principal, journal=journal, now=moment, visitor=visitor, visit=visit,
+                           master_key=master_key)
 
 
 async def check_out(
-    *, principal: Principal, scan: GateScan, journal: Journal, now: datetime | None = None,
+    *, principal: Principal, scan: GateScan, journal: Journal, master_key: bytes, now: datetime | None = None,
 ) -> GateResult:
     moment = now or datetime.now(UTC)
     visitor = await _find(scan)
@@ -110,12 +113,31 @@ async def check_out(
         raise await _refuse(GateRefused("not checked in"), principal=principal, journal=journal, now=moment,
                             action="check-out", visitor=visitor, visit=visit, scan=scan)
     return await _accepted("check_out", principal=principal, journal=journal, now=moment, visitor=visitor,
-                           visit=visit)
+                           visit=visit, master_key=master_key)
+
+
+async def visitor_pii(master_key: bytes, visitor: dict[str, Any]) -> str | None:
+    """Who passed the gate, as ciphertext under the tenant's key for the access log: the log is
+    evidence on its own, and erasing the tenant still erases the person from it."""
+    tenant_id = visitor["tenant_id"]
+    try:
+        name = await decrypt_for_tenant(master_key=master_key, tenant_id=tenant_id,
+                                        ciphertext=visitor["name_ciphertext"])
+        id_number = ""
+        if visitor["id_number_ciphertext"]:
+            id_number = await decrypt_for_tenant(master_key=master_key, tenant_id=tenant_id,
+                                                 ciphertext=visitor["id_number_ciphertext"])
+    except TenantKeyErased:
+        return None
+    document = json.dumps({"name": name, "company": visitor["company"],
+                           "id_document_type": visitor["id_document_type"], "id_number": id_number},
+                          sort_keys=True)
+    return await encrypt_for_tenant(master_key=master_key, tenant_id=tenant_id, plaintext=document)
 
 
 async def _accepted(
     action: str, *, principal: Principal, journal: Journal, now: datetime, visitor: dict[str, Any],
-    visit: dict[str, Any],
+    visit: dict[str, Any], master_key: bytes,
 ) -> GateResult:
     await GateEvent.insert(GateEvent(id=uuid4(), visitor_id=visitor["id"], visit_id=visit["id"],
                                      tenant_id=visitor["tenant_id"], kind=action, gate_key_id=principal.key_id,
@@ -125,6 +147,7 @@ async def _accepted(
         objects={"visit_id": str(visit["id"]), "visitor_id": str(visitor["id"]),
                  **({"badge": visitor["badge_number"]} if visitor["badge_number"] else {})},
         detail="escort required" if visit["escort_required"] and action == "check_in" else None,
+        pii=await visitor_pii(master_key, visitor),
     ))
     return GateResult(action=action, visitor_id=visitor["id"], visit_id=visit["id"], at=now,
                       badge_number=visitor["badge_number"], escort_required=visit["escort_required"])

@@ -239,3 +239,36 @@ async def test_suspending_a_tenant_cancels_its_visits_and_expires_its_badges(
     assert refused.status_code == 409
     expired = await physical(client, app, run_in_app, people["security"], action="badge.expired", object=approved["id"])
     assert expired and expired[0]["actor"]["key_id"] is None
+
+
+async def test_gate_events_carry_the_visitor_encrypted_and_erasure_keeps_the_tree_valid(
+    client: AsyncTestClient, app: Litestar, run_in_app: Run, people: dict[str, IssuedTestKey],
+    make_tenant: MakeTenant, make_key: MakeKey,
+) -> None:
+    from audit import merkle
+    from audit.note import verify_checkpoint
+    from colo.pii import erase_tenant_key
+
+    tenant = await make_tenant()
+    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"])
+    visit = await approve(client, people, (await new_visit(client, admin, visitors=[guest("Jane Roe")]))["id"])
+    badge = visit["visitors"][0]["badge_number"]
+    checked_in = await client.post("/v1/gate/check-in", json={"badge": badge}, headers=people["gate"].headers)
+    assert checked_in.status_code == 200
+    [entry] = await physical(client, app, run_in_app, people["security"], action="gate.check_in", object=visit["id"])
+    assert '"name": "Jane Roe"' in entry["pii"] and '"id_number": "L01X00T47"' in entry["pii"]
+    raw = (await client.get("/v1/access-log/export", params={"kind": "physical"},
+                            headers=people["security"].headers)).content
+    assert b"Jane Roe" not in raw and b"L01X00T47" not in raw
+
+    await run_in_app(erase_tenant_key, tenant_id=tenant["id"])
+    [erased] = await physical(client, app, run_in_app, people["security"], action="gate.check_in", object=visit["id"])
+    assert erased["pii"] == "[erased]"
+    gone = (await client.get(f"/v1/visits/{visit['id']}", headers=people["security"].headers)).json()
+    assert gone["visitors"][0]["name"] == "[erased]"
+    services = app.state.services
+    await run_in_app(services.components["access_log"].sequencer.checkpoint_now)
+    note = (await client.get("/v1/access-log/checkpoint", headers=people["security"].headers)).text
+    checkpoint = verify_checkpoint(note, services.components["access_log"].verifier_keys)
+    lines = (await client.get("/v1/access-log/export", headers=people["security"].headers)).content.splitlines()
+    assert merkle.root_of([merkle.leaf_hash(line) for line in lines[: checkpoint.size]]) == checkpoint.root
