@@ -49,8 +49,8 @@ def signature_ok(secret: bytes, body: bytes, presented: str | None) -> bool:
     return hmac.compare_digest(expected, presented.strip().lower())
 
 
-def _example(value: dict[str, Any], status: int = 200) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(None, description="Success", generate_examples=False,
+def _example(container: Any, value: dict[str, Any], status: int = 200) -> dict[int, ResponseSpec]:
+    return {status: ResponseSpec(container, description="Success", generate_examples=False,
                                  examples=[Example(summary="example", value=value)])}
 
 
@@ -63,10 +63,11 @@ class NetBoxSyncController(Controller):
           description="Authenticated by the HMAC-SHA512 signature NetBox computes with the "
           "webhook secret (COLO_WEBHOOK_SECRET), not by an API key. Answers at once; rack-scoped "
           "refreshes and full syncs run in the background.",
-          responses={**_example({"object_type": "dcim.rackreservation", "event": "created",
+          responses={**_example(WebhookAccepted, {"object_type": "dcim.rackreservation", "event": "created",
                                  "applied_directly": False, "racks_to_refresh": [5],
                                  "full_sync_queued": False}, 202),
-                     **problems(400, 401, 422)})
+                     **problems(400, 401, 422)},
+          security=[{}])
     async def receive(self, request: Request[Any, Any, Any], services: Services) -> WebhookAccepted:
         body = await request.body()
         if not signature_ok(services.keys.webhook_secret, body, request.headers.get(SIGNATURE_HEADER)):
@@ -88,7 +89,7 @@ class NetBoxSyncController(Controller):
         )
 
     @get("/sync", operation_id="sync_status", summary="When the read model was last synced",
-         responses={**_example({"last_full_sync": "2026-11-22T03:30:00Z",
+         responses={**_example(SyncStatus, {"last_full_sync": "2026-11-22T03:30:00Z",
                                 "last_event_refresh": "2026-11-22T03:31:12Z"}),
                     **problems(401, 403)})
     async def status(self, principal: CurrentPrincipal) -> SyncStatus:
@@ -97,7 +98,7 @@ class NetBoxSyncController(Controller):
 
     @post("/sync", operation_id="trigger_sync", status_code=200,
           summary="Run a full sync of the read model from NetBox now (ops)",
-          responses={**_example({"objects": 612, "seconds": 1.3, "objects_per_second": 470.8}),
+          responses={**_example(SyncRun, {"objects": 612, "seconds": 1.3, "objects_per_second": 470.8}),
                      **problems(401, 403, 503)})
     async def trigger(self, principal: CurrentPrincipal, services: Services) -> SyncRun:
         result = await full_sync(services.netbox)
