@@ -149,7 +149,11 @@ def _serve(fixture: Fixture, *, audit: bool):
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:  # a NetBox call in a worker thread cannot be interrupted: give it its read timeout
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def _fmt(result: dict) -> str:
