@@ -25,12 +25,18 @@ class AppendResult:
     checkpoint_at_us: int
 
 
+def _fit(value: str | None, limit: int) -> str | None:
+    """Search columns must never make a batch fail: no NUL (PostgreSQL text refuses it), no
+    value longer than its column. The entry bytes keep the full, escaped value."""
+    return None if value is None else value.replace("\x00", "")[:limit]
+
+
 def _entry_row(index: int, draft: EntryDraft, body: bytes) -> tuple[object, ...]:
     return (
-        index, draft.time_us, draft.kind, draft.request_id, draft.actor_key_id,
-        draft.actor_person_id, draft.tenant_id, draft.role, draft.action[:256],
-        objects_column(draft.objects), draft.outcome, draft.status, draft.source,
-        body.decode(),
+        index, draft.time_us, draft.kind, _fit(draft.request_id, 128), _fit(draft.actor_key_id, 256),
+        _fit(draft.actor_person_id, 64), _fit(draft.tenant_id, 64), _fit(draft.role, 32),
+        _fit(draft.action, 256), _fit(objects_column(draft.objects), 4096), draft.outcome, draft.status,
+        _fit(draft.source, 256), body.decode(),
     )
 
 

@@ -27,6 +27,7 @@ from audit.store import LogStore
 from colo.logging import get_logger
 
 log = get_logger(__name__)
+SHUTDOWN_ATTEMPTS = 5  # when stopping with the database gone, give up after this many tries
 
 
 def now_us() -> int:
@@ -120,7 +121,7 @@ class Sequencer:
             self._full.set()
 
     async def _run(self) -> None:
-        backoff = 0.05
+        backoff, failures = 0.05, 0
         while True:
             if not self._pending:
                 if self._stopping:
@@ -141,12 +142,18 @@ class Sequencer:
                 self._pending[:0] = batch
                 self._oldest_at = time.monotonic()
                 self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                failures += 1
                 log.error("access log append failed; retrying", error=type(exc).__name__,
                           pending=len(self._pending))
+                if self._stopping and failures >= SHUTDOWN_ATTEMPTS:
+                    log.error("access log: entries could not be written before shutdown",
+                              lost=len(self._pending))
+                    self._fail_waiters(exc)
+                    return
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 continue
-            backoff = 0.05
+            backoff, failures = 0.05, 0
             self.last_error = None
             for offset, (_draft, future) in enumerate(batch):
                 if future is not None and not future.done():
@@ -191,6 +198,16 @@ class Sequencer:
             except Exception as exc:
                 log.error("checkpoint failed; retrying", error=type(exc).__name__)
                 self._checkpoint_due_at = self.clock() + self.checkpoint_interval_us
+
+    def _fail_waiters(self, exc: Exception) -> None:
+        for _draft, future in self._pending:
+            if future is not None and not future.done():
+                future.set_exception(exc)
+        for _target, barrier in self._barriers:
+            if not barrier.done():
+                barrier.set_exception(exc)
+        self._pending.clear()
+        self._barriers.clear()
 
     def _release_barriers(self) -> None:
         remaining = []

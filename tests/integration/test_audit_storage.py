@@ -133,3 +133,31 @@ async def test_every_entry_is_under_a_signed_checkpoint_within_a_second(store: L
         assert time.monotonic() - submitted_at < 1.0
     finally:
         await sequencer.stop()
+
+
+async def test_hostile_values_cannot_poison_a_batch(store: LogStore) -> None:
+    sequencer = Sequencer(store=store, signer=support.signer(), checkpoint_interval=0)
+    await sequencer.start()
+    hostile = EntryDraft(time_us=now_us(), kind="api", action="GET /v1/x/{id}" + "x" * 500, outcome="invalid",
+                         status=404, request_id="r" * 300, source="9" * 1000, objects={"id": "a\x00b|c" * 200},
+                         user_agent="\x00" * 10, detail="d" * 5000)
+    index = await sequencer.append(hostile)
+    await sequencer.stop()
+    rows = await store.fetch("SELECT source, object_ids, body FROM audit_entry WHERE idx = ?", index)
+    source, object_ids, body = rows[0]
+    assert len(source) == 256 and "\x00" not in object_ids
+    assert "\\u0000" in body  # the entry bytes keep the value, escaped
+    report = await verify_database(store=store, keys=support.keys(), origin=support.ORIGIN)
+    assert report.ok, report.summary()
+
+
+async def test_stopping_without_a_database_gives_up_instead_of_hanging(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    sequencer = Sequencer(store=store, signer=support.signer(), max_delay=0.5)
+    await sequencer.start()
+    waiting = asyncio.create_task(sequencer.append(support.draft(1, "doomed")))
+    await asyncio.sleep(0.05)
+    await store.close()  # the database goes away before the batch is written
+    await asyncio.wait_for(sequencer.stop(), timeout=20)
+    with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises reaches the waiter
+        await waiting
