@@ -107,7 +107,6 @@ class ColoPlugin(InitPluginProtocol):
         install_access_control(app_config, services)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.middleware.insert(0, prometheus.middleware)
-        app_config.request_max_body_size = MAX_BODY_BYTES
         app_config.openapi_config = OpenAPIConfig(
             title="Colo API", version=colo.__version__,
             description="Colocation and tenant management: rack space, power, cross-connects, "
