@@ -17,7 +17,7 @@ from api.controllers.problem_docs import problems
 from api.services import Services
 from colo.errors import AuthenticationFailed, ValidationFailed
 from dcim.readmodel import store
-from dcim.readmodel.sync import apply_event, full_sync
+from dcim.readmodel.sync import full_sync, plan_event
 
 SIGNATURE_HEADER = "x-hook-signature"
 
@@ -25,7 +25,7 @@ SIGNATURE_HEADER = "x-hook-signature"
 class WebhookAccepted(msgspec.Struct):
     object_type: str
     event: str
-    applied_directly: bool
+    objects_to_refresh: int
     racks_to_refresh: list[int]
     full_sync_queued: bool
 
@@ -61,10 +61,11 @@ class NetBoxSyncController(Controller):
     @post("/webhook", operation_id="receive_netbox_webhook", status_code=202,
           summary="NetBox event (signed with X-Hook-Signature); updates the read model",
           description="Authenticated by the HMAC-SHA512 signature NetBox computes with the "
-          "webhook secret (COLO_WEBHOOK_SECRET), not by an API key. Answers at once; rack-scoped "
-          "refreshes and full syncs run in the background.",
+          "webhook secret (COLO_WEBHOOK_SECRET), not by an API key. The body is only a hint of "
+          "what changed: Colo re-reads those objects from NetBox in the background, so a replayed "
+          "or stale body cannot put old data into the read model. Answers at once.",
           responses={**_example(WebhookAccepted, {"object_type": "dcim.rackreservation", "event": "created",
-                                 "applied_directly": False, "racks_to_refresh": [5],
+                                 "objects_to_refresh": 0, "racks_to_refresh": [5],
                                  "full_sync_queued": False}, 202),
                      **problems(400, 401, 422)},
           security=[{}])
@@ -78,13 +79,13 @@ class NetBoxSyncController(Controller):
             raise ValidationFailed("body", "not valid JSON") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
             raise ValidationFailed("data", "a NetBox webhook body has an object in `data`")
-        plan = await apply_event(payload)
+        plan = await plan_event(payload)
         refresher = services.components.get("read_model")
         if refresher is not None:
             refresher.submit(plan)
         return WebhookAccepted(
             object_type=str(payload.get("object_type", "")), event=str(payload.get("event", "")),
-            applied_directly=plan.applied_directly, racks_to_refresh=sorted(plan.rack_ids),
+            objects_to_refresh=len(plan.objects), racks_to_refresh=sorted(plan.rack_ids),
             full_sync_queued=plan.full_sync,
         )
 

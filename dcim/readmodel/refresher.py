@@ -14,7 +14,7 @@ import time
 from colo.errors import ColoError
 from colo.logging import get_logger
 from dcim.netbox.gateway import NetBoxGateway
-from dcim.readmodel.sync import EventPlan, full_sync, refresh_racks
+from dcim.readmodel.sync import EventPlan, full_sync, refresh_objects, refresh_racks
 
 log = get_logger(__name__)
 DEFAULT_RECONCILE_SECONDS = 300.0
@@ -28,6 +28,7 @@ class ReadModelRefresher:
         self.reconcile_seconds = reconcile_seconds
         self.debounce_seconds = debounce_seconds
         self._racks: set[int] = set()
+        self._objects: set[tuple[str, int]] = set()
         self._full = False
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -37,9 +38,10 @@ class ReadModelRefresher:
         self._failures = 0
 
     def submit(self, plan: EventPlan) -> None:
-        if not plan.rack_ids and not plan.full_sync:
+        if not plan.rack_ids and not plan.full_sync and not plan.objects:
             return
         self._racks |= plan.rack_ids
+        self._objects |= plan.objects
         self._full = self._full or plan.full_sync
         self._idle.clear()
         self._wake.set()
@@ -67,17 +69,21 @@ class ReadModelRefresher:
             await asyncio.sleep(self.debounce_seconds)  # let a burst of events arrive
             self._wake.clear()
             reconcile_due = time.monotonic() >= self._last_full + self.reconcile_seconds
-            racks, full = sorted(self._racks), self._full or reconcile_due
-            self._racks, self._full = set(), False
+            racks, objects, full = sorted(self._racks), set(self._objects), self._full or reconcile_due
+            self._racks, self._objects, self._full = set(), set(), False
             try:
-                if full:
+                if full:  # a full sync covers every rack and object queued meanwhile
                     await full_sync(self.gateway)
                     self._last_full = time.monotonic()
-                elif racks:
-                    await refresh_racks(self.gateway, racks)
+                else:
+                    if racks:
+                        await refresh_racks(self.gateway, racks)
+                    if objects:
+                        await refresh_objects(self.gateway, objects)
             except ColoError as exc:  # NetBox down: keep serving the last good data, retry later
                 log.warning("read model refresh failed", error=exc.detail, racks=racks[:20], full=full)
                 self._racks |= set(racks)
+                self._objects |= objects
                 self._full = self._full or full
                 self._failures += 1
                 await asyncio.sleep(min(60.0, 5.0 * self._failures))
@@ -86,5 +92,5 @@ class ReadModelRefresher:
             except Exception:
                 log.exception("read model refresh crashed", racks=racks[:20], full=full)
             self._failures = 0
-            if not self._racks and not self._full:
+            if not self._racks and not self._objects and not self._full:
                 self._idle.set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,14 +23,27 @@ from dcim.readmodel.build import build_rows, cable_row, location_row, panel_row,
 from dcim.tables import PlantLocation, PlantPowerFeed, PlantPowerPort
 
 log = get_logger(__name__)
-_write_lock = asyncio.Lock()
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _write_lock() -> asyncio.Lock:
+    """One writer at a time per event loop (a lock is bound to the loop that first waits on it)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _locks:
+        _locks[loop] = asyncio.Lock()
+    return _locks[loop]
 
 # NetBox object types whose change alters one or more racks' units or power.
 RACK_SCOPED = {"dcim.rack", "dcim.device", "dcim.rackreservation", "dcim.powerfeed", "dcim.powerport"}
-# Simple rows a webhook payload replaces directly.
-DIRECT = {"dcim.site": ("dcim_site", site_row), "dcim.location": ("dcim_location", location_row),
-          "tenancy.tenant": ("dcim_tenant", tenant_row),
-          "dcim.powerpanel": ("dcim_power_panel", panel_row), "dcim.cable": ("dcim_cable", cable_row)}
+# Simple rows an event re-reads by id: object type → (endpoint, table, row builder). The payload
+# is only a hint: even a validly signed but replayed or stale body can only cause a re-read.
+DIRECT: dict[str, tuple[str, str, Callable[[dict[str, Any], datetime], dict[str, Any]]]] = {
+    "dcim.site": ("dcim.sites", "dcim_site", site_row),
+    "dcim.location": ("dcim.locations", "dcim_location", location_row),
+    "tenancy.tenant": ("tenancy.tenants", "dcim_tenant", tenant_row),
+    "dcim.powerpanel": ("dcim.power_panels", "dcim_power_panel", panel_row),
+    "dcim.cable": ("dcim.cables", "dcim_cable", cable_row),
+}
 # Everything else the read model holds: a change triggers a (debounced) full sync.
 FULL_SYNC_TYPES = {"dcim.frontport", "dcim.rearport", "dcim.devicetype", "dcim.cable"}
 WATCHED_TYPES = sorted(RACK_SCOPED | set(DIRECT) | FULL_SYNC_TYPES)
@@ -52,7 +66,7 @@ async def full_sync(gateway: NetBoxGateway, *,
     now = datetime.now(UTC)
     snapshot = await fetch_plant(gateway, kinds=FULL_SYNC, on_kind=on_kind)
     rows = build_rows(snapshot, now)
-    async with _write_lock:
+    async with _write_lock():
         seconds = time.perf_counter() - started
         await store.replace_all(rows, seconds=seconds, detail=f"{snapshot.count} NetBox objects")
     result = SyncResult(objects=snapshot.count, seconds=time.perf_counter() - started)
@@ -69,7 +83,7 @@ async def refresh_racks(gateway: NetBoxGateway, rack_ids: list[int]) -> SyncResu
     names = {r["netbox_id"]: r["name"] for r in await PlantLocation.select(
         PlantLocation.netbox_id, PlantLocation.name)}
     rows = build_rows(snapshot, now, location_names=names)
-    async with _write_lock:
+    async with _write_lock():
         await store.replace_racks(sorted(set(rack_ids)), rows, seconds=time.perf_counter() - started)
     return SyncResult(objects=snapshot.count, seconds=time.perf_counter() - started)
 
@@ -110,29 +124,23 @@ async def racks_touched(object_type: str, data: dict[str, Any], snapshots: dict[
 
 @dataclass(frozen=True, slots=True)
 class EventPlan:
-    """What one webhook event asks of the refresher."""
+    """What one webhook event asks of the refresher: NetBox re-reads, never payload trust."""
 
     rack_ids: frozenset[int] = frozenset()
+    objects: frozenset[tuple[str, int]] = frozenset()  # (object type, NetBox id) to re-read
     full_sync: bool = False
-    applied_directly: bool = False
 
 
-async def apply_event(payload: dict[str, Any]) -> EventPlan:
-    """Apply what a payload carries on its own; return the NetBox re-reads it still needs."""
+async def plan_event(payload: dict[str, Any]) -> EventPlan:
+    """Which re-reads a NetBox event calls for."""
     object_type = str(payload.get("object_type") or "")
-    event = str(payload.get("event") or "")
     data = payload.get("data") or {}
-    if not isinstance(data, dict) or "id" not in data:
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         return EventPlan()
     if object_type in DIRECT:
-        table, make = DIRECT[object_type]
-        async with _write_lock:
-            if event == "deleted":
-                await store.delete(table, int(data["id"]))
-            else:
-                await store.upsert(table, make(data, datetime.now(UTC)))
-        # A cable also changes the ports at its ends (and maybe a feed's load): re-read those.
-        return EventPlan(applied_directly=True, full_sync=object_type == "dcim.cable")
+        # A cable also changes the ports at its ends (and maybe a feed's load): full sync.
+        return EventPlan(objects=frozenset({(object_type, data["id"])}),
+                         full_sync=object_type == "dcim.cable")
     if object_type in RACK_SCOPED:
         racks = await racks_touched(object_type, data, payload.get("snapshots"))
         if object_type == "dcim.powerport" and not racks:
@@ -141,3 +149,24 @@ async def apply_event(payload: dict[str, Any]) -> EventPlan:
     if object_type in FULL_SYNC_TYPES:
         return EventPlan(full_sync=True)
     return EventPlan()
+
+
+async def refresh_objects(gateway: NetBoxGateway, objects: set[tuple[str, int]]) -> int:
+    """Re-read some simple objects by id; replace the ones found, delete the ones gone."""
+    from dcim.netbox.plant import list_objects
+
+    by_type: dict[str, set[int]] = {}
+    for object_type, object_id in objects:
+        by_type.setdefault(object_type, set()).add(object_id)
+    count = 0
+    for object_type, ids in by_type.items():
+        endpoint, table, make = DIRECT[object_type]
+        found = await list_objects(gateway, endpoint, id=sorted(ids))
+        now = datetime.now(UTC)
+        async with _write_lock():
+            for raw in found:
+                await store.upsert(table, make(raw, now))
+            for gone in ids - {raw["id"] for raw in found}:
+                await store.delete(table, gone)
+        count += len(ids)
+    return count

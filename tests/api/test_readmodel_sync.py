@@ -96,3 +96,20 @@ async def test_device_events_refresh_the_rack_they_touch(
     assert (await client.post("/v1/netbox/webhook", content=body, headers=headers)).status_code == 202
     await run_in_app(refresher.drained)
     assert await state_of_unit() == "free"
+
+
+async def test_signed_payloads_are_hints_netbox_stays_the_truth(
+    client: AsyncTestClient, app: Litestar, ops_key: Any, gateway: NetBoxGateway,
+    run_in_app: Callable[..., Awaitable[Any]],
+) -> None:
+    await client.post("/v1/netbox/sync", headers=ops_key.headers)
+    acme = await gateway.call(lambda api: dict(api.tenancy.tenants.get(slug="acme-bank")), what="tenant")
+    forged = {**acme, "name": "Forged Holdings"}  # e.g. an old body replayed with its signature
+    body, headers = _signed(app.state.services.keys.webhook_secret,
+                            {"event": "updated", "object_type": "tenancy.tenant", "data": forged})
+    accepted = await client.post("/v1/netbox/webhook", content=body, headers=headers)
+    assert accepted.status_code == 202 and accepted.json()["objects_to_refresh"] == 1
+    await run_in_app(app.state.services.components["read_model"].drained)
+    report = await client.get("/v1/power/utilization", params={"hall": "Data Hall 1"}, headers=ops_key.headers)
+    names = {t["tenant"]["name"] for r in report.json()["racks"] for t in r["tenants"] if t["tenant"]}
+    assert "Acme Bank" in names and "Forged Holdings" not in names
