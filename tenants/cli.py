@@ -16,8 +16,10 @@ from typing import Any
 from uuid import UUID
 
 from colo.errors import ColoError
-from colo.identity import STAFF_ROLES, Principal, Role
+from colo.identity import TENANT_ROLES, Principal, Role
+from colo.logging import get_logger
 
+log = get_logger(__name__)
 CLI_PRINCIPAL = Principal(key_id="cli", role=Role.OPS, name="colo command line")
 
 
@@ -52,17 +54,38 @@ def _run[T](fn: Callable[[Any], Awaitable[T]]) -> T:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
+    from colo.cli import CommandError
     from tenants.keys import KeyRing, issue_key
+    from tenants.tables import Tenant
 
     expires = datetime.now(UTC) + timedelta(days=args.expires_days) if args.expires_days else None
+    role = Role(args.role)
+    tenant_id = None
+    if role in TENANT_ROLES:
+        # Break-glass for a tenant that lost every admin key; normally tenants mint their own.
+        if not args.tenant:
+            raise CommandError(f"{role.value} keys need --tenant TENANT_ID")
+        try:
+            tenant_id = UUID(args.tenant)
+        except ValueError:
+            raise CommandError(f"{args.tenant!r} is not a tenant id (a UUID)") from None
+    elif args.tenant:
+        raise CommandError(f"{role.value} is a staff role: it takes no --tenant")
 
     async def create(keys: Any) -> Any:
+        if tenant_id is not None:
+            row = await Tenant.select(Tenant.status).where(Tenant.id == tenant_id).first()
+            if row is None or row["status"] != "active":
+                raise CommandError("no active tenant with that id")
         return await issue_key(
-            ring=KeyRing.of(keys.api_key_peppers), name=args.name, role=Role(args.role),
+            ring=KeyRing.of(keys.api_key_peppers), name=args.name, role=role, tenant_id=tenant_id,
             expires_at=expires, allowed_networks=args.network, created_by="cli",
         )
 
     issued = _run(create)
+    if tenant_id is not None:
+        log.warning("tenant key created from the command line", key_id=str(issued.key["id"]),
+                    tenant_id=str(tenant_id), role=role.value)
     print(f"created {args.role} key {issued.key['id']} ({args.name}); it is shown only once:", file=sys.stderr)
     print(issued.plaintext)
     return 0
@@ -110,8 +133,10 @@ def cmd_tenants_list(args: argparse.Namespace) -> int:
 def register(sub: Any, netbox_sub: Any) -> None:
     """Called by colo/cli.py: adds `colo keys …` and `colo tenants …`."""
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_action", required=True)
-    create = keys.add_parser("create", help="create a staff API key and print it once")
-    create.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
+    create = keys.add_parser("create", help="create an API key and print it once (tenant roles: break-glass)")
+    create.add_argument("--role", required=True, choices=sorted(r.value for r in Role))
+    create.add_argument("--tenant", default=None, metavar="TENANT_ID",
+                        help="for tenant roles only: a tenant that lost its admin keys")
     create.add_argument("--name", required=True)
     create.add_argument("--expires-days", type=int, default=None, help="expire after this many days")
     create.add_argument("--network", action="append", default=[], metavar="CIDR",

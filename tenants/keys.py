@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from colo.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
+from colo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import STAFF_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
@@ -221,12 +221,26 @@ async def create_key(
 
 async def revoke_key(*, principal: Principal, key_id: UUID, reason: str = "") -> dict[str, Any]:
     row = await get_key(principal=principal, key_id=key_id)
+    if row["revoked_at"] is None and principal.is_tenant and row["role"] == Role.TENANT_ADMIN.value:
+        await _refuse_revoking_last_admin(row)
     if row["revoked_at"] is None:
         await ApiKey.update({ApiKey.revoked_at: datetime.now(UTC), ApiKey.revoked_reason: reason[:200]}).where(
             (ApiKey.id == key_id) & ApiKey.revoked_at.is_null()
         )
         log.info("api key revoked", key_id=str(key_id), by=principal.key_id)
     return await _get_row(key_id)
+
+
+async def _refuse_revoking_last_admin(row: dict[str, Any]) -> None:
+    """A tenant may not lock itself out: keep at least one working tenant-admin key.
+    (Ops may still revoke it in an incident; `colo keys create --tenant` is the way back in.)"""
+    now = datetime.now(UTC)
+    others = await ApiKey.count().where(
+        (ApiKey.tenant == row["tenant"]) & (ApiKey.role == Role.TENANT_ADMIN.value) & (ApiKey.id != row["id"])
+        & ApiKey.revoked_at.is_null() & (ApiKey.expires_at.is_null() | (ApiKey.expires_at > now))
+    )
+    if others == 0:
+        raise Conflict("this is the tenant's last working tenant-admin key; create another one first")
 
 
 async def rotate_key(

@@ -44,8 +44,24 @@ async def test_cli_creates_a_staff_key_the_api_accepts_and_can_revoke_it(
     assert (await client.get("/v1/auth/whoami", headers=headers)).status_code == 401
 
 
-async def test_cli_refuses_tenant_roles_and_bad_networks(settings: Settings) -> None:
-    tenant_role = await colo(settings, "keys", "create", "--role", "tenant_admin", "--name", "x")
-    assert tenant_role.returncode == 2 and b"invalid choice" in tenant_role.stderr
+async def test_cli_refuses_bad_networks_and_tenant_roles_without_a_tenant(settings: Settings) -> None:
+    no_tenant = await colo(settings, "keys", "create", "--role", "tenant_admin", "--name", "x")
+    assert no_tenant.returncode == 2 and b"--tenant" in no_tenant.stderr
+    staff_with_tenant = await colo(settings, "keys", "create", "--role", "ops", "--name", "x",
+                                   "--tenant", "00000000-0000-0000-0000-000000000001")
+    assert staff_with_tenant.returncode == 2 and b"staff role" in staff_with_tenant.stderr
+    unknown = await colo(settings, "keys", "create", "--role", "tenant_admin", "--name", "x",
+                         "--tenant", "00000000-0000-0000-0000-000000000001")
+    assert unknown.returncode == 2 and b"no active tenant" in unknown.stderr
     bad_network = await colo(settings, "keys", "create", "--role", "gate", "--name", "x", "--network", "10.0.0.300/8")
     assert bad_network.returncode == 2 and b"allowed_networks" in bad_network.stderr
+
+
+async def test_break_glass_tenant_admin_key(client: AsyncTestClient, settings: Settings, make_tenant) -> None:
+    tenant = await make_tenant()
+    created = await colo(settings, "keys", "create", "--role", "tenant_admin", "--name", "recovery",
+                         "--tenant", str(tenant["id"]))
+    assert created.returncode == 0, created.stderr.decode()
+    me = await client.get("/v1/auth/whoami", headers={"Authorization": f"Bearer {created.stdout.decode().strip()}"})
+    assert me.status_code == 200
+    assert me.json()["role"] == "tenant_admin" and me.json()["tenant_id"] == str(tenant["id"])
