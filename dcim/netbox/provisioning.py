@@ -8,7 +8,6 @@ making a twin. Results are returned as plain dataclasses: no pynetbox record lea
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -17,162 +16,31 @@ import pynetbox
 from colo.errors import NotFound, UpstreamRejected
 from colo.logging import get_logger
 from dcim.netbox.gateway import NetBoxGateway
+from dcim.netbox.records import (
+    COLO_TAG,
+    ORDER_FIELD,
+    ORDER_FIELD_TYPES,
+    CableLive,
+    FeedLive,
+    PlantSnapshot,
+    PortLive,
+    RackLive,
+    Reservation,
+    is_copper,
+    is_meet_me_room,
+    netbox_id,
+    order_id_of,
+    parse_cable,
+    parse_feed,
+    parse_port,
+    parse_reservation,
+)
 
+__all__ = [
+    "COLO_TAG", "ORDER_FIELD", "CableLive", "FeedLive", "PlantSnapshot", "PortLive", "Provisioner", "RackLive",
+    "Reservation", "is_overlap_refusal",
+]
 log = get_logger(__name__)
-
-COLO_TAG = "colo"
-ORDER_FIELD = "colo_order_id"
-ORDER_FIELD_TYPES = ["dcim.cable", "dcim.powerfeed", "dcim.rackreservation"]
-# A location is a meet-me room when tagged so (the demo seed does) or when its slug says so.
-MMR_TAG = "meet-me-room"
-MMR_SLUG_MARKERS = ("mmr", "meet-me")
-COPPER_PORT_TYPES = frozenset({"8p8c", "8p6c", "8p4c", "8p2c", "6p6c", "6p4c", "6p2c", "4p4c", "4p2c",
-                               "gg45", "tera-4p", "tera-2p", "tera-1p", "110-punch", "bnc", "f", "n",
-                               "mrj21", "splice"})
-
-
-@dataclass(frozen=True, slots=True)
-class RackLive:
-    id: int
-    name: str
-    site_id: int
-    u_height: int
-    starting_unit: int
-    occupied: frozenset[int]
-    reserved: dict[int, int]  # unit → reservation id
-
-    @property
-    def units(self) -> range:
-        return range(self.starting_unit, self.starting_unit + self.u_height)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedLive:
-    id: int
-    name: str
-    panel_id: int
-    rack_id: int | None
-    feed_type: str  # primary | redundant
-    phase: str
-    voltage: int
-    amperage: int
-    max_utilization: int
-    status: str
-    tenant_id: int | None
-    colo_order_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PortLive:
-    id: int
-    name: str
-    device_id: int
-    device_name: str
-    tenant_id: int | None  # the owning device's tenant
-    site_id: int | None
-    location_id: int | None
-    cable_id: int | None
-    rear_port_id: int | None
-    copper: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    id: int
-    rack_id: int
-    units: tuple[int, ...]
-    tenant_id: int | None
-    colo_order_id: str | None
-    tagged: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CableLive:
-    id: int
-    label: str
-    tenant_id: int | None
-    ends: tuple[tuple[str, int], ...]  # (object type, id) of every termination, both sides
-    colo_order_id: str | None
-    tagged: bool
-
-
-@dataclass(slots=True)
-class PlantSnapshot:
-    """What reconciliation compares against Colo's orders."""
-
-    reservations: list[Reservation] = field(default_factory=list)
-    feeds: list[FeedLive] = field(default_factory=list)
-    cables: list[CableLive] = field(default_factory=list)
-
-
-def _id(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    return getattr(value, "id", None) or (value.get("id") if isinstance(value, dict) else None)
-
-
-def _choice(value: Any) -> str:
-    if isinstance(value, dict):
-        return str(value.get("value", ""))
-    return str(getattr(value, "value", value) or "")
-
-
-def _order_id(record: dict[str, Any]) -> str | None:
-    return (record.get("custom_fields") or {}).get(ORDER_FIELD) or None
-
-
-def _tagged(record: dict[str, Any]) -> bool:
-    return any(t.get("slug") == COLO_TAG for t in record.get("tags") or [])
-
-
-def _reservation(raw: dict[str, Any]) -> Reservation:
-    return Reservation(
-        id=raw["id"], rack_id=_id(raw["rack"]) or 0, units=tuple(sorted(raw.get("units") or [])),
-        tenant_id=_id(raw.get("tenant")), colo_order_id=_order_id(raw), tagged=_tagged(raw),
-    )
-
-
-def _feed(raw: dict[str, Any]) -> FeedLive:
-    return FeedLive(
-        id=raw["id"], name=raw["name"], panel_id=_id(raw["power_panel"]) or 0, rack_id=_id(raw.get("rack")),
-        feed_type=_choice(raw.get("type")), phase=_choice(raw.get("phase")),
-        voltage=int(raw.get("voltage") or 0), amperage=int(raw.get("amperage") or 0),
-        max_utilization=int(raw.get("max_utilization") or 0), status=_choice(raw.get("status")),
-        tenant_id=_id(raw.get("tenant")), colo_order_id=_order_id(raw),
-    )
-
-
-def _cable(raw: dict[str, Any]) -> CableLive:
-    ends = tuple(
-        (t["object_type"], int(t["object_id"]))
-        for side in ("a_terminations", "b_terminations") for t in raw.get(side) or []
-    )
-    return CableLive(
-        id=raw["id"], label=raw.get("label") or "", tenant_id=_id(raw.get("tenant")), ends=ends,
-        colo_order_id=_order_id(raw), tagged=_tagged(raw),
-    )
-
-
-def _is_mmr(location: dict[str, Any]) -> bool:
-    slug = location.get("slug") or ""
-    tags = {t.get("slug") for t in location.get("tags") or []}
-    return MMR_TAG in tags or any(marker in slug for marker in MMR_SLUG_MARKERS)
-
-
-def _is_copper(port: dict[str, Any]) -> bool:
-    return _choice(port.get("type")) in COPPER_PORT_TYPES
-
-
-def _port(raw: dict[str, Any], device: dict[str, Any]) -> PortLive:
-    rear = (raw.get("rear_ports") or [{}])[0].get("rear_port")
-    return PortLive(
-        id=raw["id"], name=raw["name"], device_id=device["id"], device_name=device.get("name") or "",
-        tenant_id=_id(device.get("tenant")), site_id=_id(device.get("site")),
-        location_id=_id(device.get("location")), cable_id=_id(raw.get("cable")), rear_port_id=rear,
-        copper=_is_copper(raw),
-    )
 
 
 class Provisioner:
@@ -249,7 +117,7 @@ class Provisioner:
                 for unit in res.units:
                     reserved[int(unit)] = res.id
             return RackLive(
-                id=rack.id, name=rack.name, site_id=_id(rack.site) or 0, u_height=int(rack.u_height),
+                id=rack.id, name=rack.name, site_id=netbox_id(rack.site) or 0, u_height=int(rack.u_height),
                 starting_unit=int(getattr(rack, "starting_unit", 1) or 1),
                 occupied=frozenset(occupied), reserved=reserved,
             )
@@ -264,11 +132,11 @@ class Provisioner:
             lambda api: [dict(r) for r in getattr(api.dcim, endpoint).filter(**{f"cf_{ORDER_FIELD}": str(order_id)})],
             what=f"find {endpoint} of order",
         )
-        return [raw for raw in found if _order_id(raw) == str(order_id)]
+        return [raw for raw in found if order_id_of(raw) == str(order_id)]
 
     async def find_reservation(self, order_id: UUID) -> Reservation | None:
         found = await self._find("rack_reservations", order_id)
-        return _reservation(found[0]) if found else None
+        return parse_reservation(found[0]) if found else None
 
     async def create_reservation(
         self, *, order_id: UUID, rack_id: int, units: Iterable[int], netbox_tenant_id: int, description: str,
@@ -286,7 +154,7 @@ class Provisioner:
         raw = await self.gateway.call(lambda api: dict(api.dcim.rack_reservations.create(payload)),
                                       what="create rack reservation")
         log.info("netbox reservation created", order_id=str(order_id), reservation_id=raw["id"])
-        return _reservation(raw)
+        return parse_reservation(raw)
 
     async def delete_reservation(self, order_id: UUID) -> bool:
         return await self._delete_tagged("rack_reservations", order_id)
@@ -297,10 +165,10 @@ class Provisioner:
         raws = await self.gateway.call(
             lambda api: [dict(f) for f in api.dcim.power_feeds.filter(rack_id=rack_id)], what="read rack feeds",
         )
-        return [_feed(r) for r in raws]
+        return [parse_feed(r) for r in raws]
 
     async def find_feeds(self, order_id: UUID) -> list[FeedLive]:
-        return [_feed(r) for r in await self._find("power_feeds", order_id)]
+        return [parse_feed(r) for r in await self._find("power_feeds", order_id)]
 
     async def create_feed(
         self, *, order_id: UUID, name: str, panel_id: int, rack_id: int, feed_type: str, phase: str,
@@ -319,7 +187,7 @@ class Provisioner:
         }
         raw = await self.gateway.call(lambda api: dict(api.dcim.power_feeds.create(payload)), what="create power feed")
         log.info("netbox feed created", order_id=str(order_id), feed_id=raw["id"])
-        return _feed(raw)
+        return parse_feed(raw)
 
     async def delete_feeds(self, order_id: UUID) -> bool:
         return await self._delete_tagged("power_feeds", order_id)
@@ -331,8 +199,8 @@ class Provisioner:
             port = api.dcim.front_ports.get(port_id)
             if port is None:
                 raise NotFound("port", port_id)
-            device = dict(api.dcim.devices.get(_id(port.device)))
-            return _port(dict(port), device)
+            device = dict(api.dcim.devices.get(netbox_id(port.device)))
+            return parse_port(dict(port), device)
 
         return await self.gateway.call(read, what=f"read port {port_id}")
 
@@ -341,7 +209,7 @@ class Provisioner:
 
         def read(api: Any) -> set[int]:
             filters = {"site_id": site_id} if site_id else {}
-            return {loc.id for loc in api.dcim.locations.filter(**filters) if _is_mmr(dict(loc))}
+            return {loc.id for loc in api.dcim.locations.filter(**filters) if is_meet_me_room(dict(loc))}
 
         return await self.gateway.call(read, what="find meet-me rooms")
 
@@ -357,7 +225,7 @@ class Provisioner:
 
         def read(api: Any) -> list[tuple[PortLive, PortLive]]:
             filters = {"site_id": site_id} if site_id else {}
-            rooms = [loc.id for loc in api.dcim.locations.filter(**filters) if _is_mmr(dict(loc))]
+            rooms = [loc.id for loc in api.dcim.locations.filter(**filters) if is_meet_me_room(dict(loc))]
             if not rooms or location_id is None:
                 return []
             mmr_devices = {d.id: dict(d) for d in api.dcim.devices.filter(location_id=rooms)}
@@ -375,15 +243,15 @@ class Provisioner:
             pairs: list[tuple[PortLive, PortLive]] = []
             for front in api.dcim.front_ports.filter(location_id=rooms, cabled=False, ordering="id"):
                 raw = dict(front)
-                device = mmr_devices.get(_id(raw["device"]) or 0)
-                if device is None or device.get("tenant") or _is_copper(raw) != copper:
+                device = mmr_devices.get(netbox_id(raw["device"]) or 0)
+                if device is None or device.get("tenant") or is_copper(raw) != copper:
                     continue  # carriers' and tenants' own panels are not the facility's to hand out
                 for mapping in raw.get("rear_ports") or []:
                     far = trunk_peer.get(mapping["rear_port"])
                     hall = hall_fronts.get((far, mapping["rear_port_position"])) if far else None
                     if hall is not None:
-                        hall_device = hall_devices[_id(hall["device"]) or 0]
-                        pairs.append((_port(hall, hall_device), _port(raw, device)))
+                        hall_device = hall_devices[netbox_id(hall["device"]) or 0]
+                        pairs.append((parse_port(hall, hall_device), parse_port(raw, device)))
                         break
                 if len(pairs) == count:
                     break
@@ -392,7 +260,7 @@ class Provisioner:
         return await self.gateway.call(read, what="find free meet-me-room paths")
 
     async def find_cables(self, order_id: UUID) -> list[CableLive]:
-        return [_cable(r) for r in await self._find("cables", order_id)]
+        return [parse_cable(r) for r in await self._find("cables", order_id)]
 
     async def create_cable(
         self, *, order_id: UUID, label: str, a: tuple[str, int], b: tuple[str, int], cable_type: str,
@@ -412,7 +280,7 @@ class Provisioner:
         }
         raw = await self.gateway.call(lambda api: dict(api.dcim.cables.create(payload)), what="create cable")
         log.info("netbox cable created", order_id=str(order_id), cable_id=raw["id"], label=label)
-        return _cable(raw)
+        return parse_cable(raw)
 
     async def delete_cables(self, order_id: UUID) -> bool:
         return await self._delete_tagged("cables", order_id)
@@ -429,7 +297,7 @@ class Provisioner:
 
         def delete(api: Any) -> bool:
             records = [r for r in getattr(api.dcim, endpoint).filter(**{f"cf_{ORDER_FIELD}": str(order_id)})
-                       if _order_id(dict(r)) == str(order_id)]  # never trust an ignored filter
+                       if order_id_of(dict(r)) == str(order_id)]  # never trust an ignored filter
             for record in records:
                 try:
                     record.delete()
@@ -446,9 +314,9 @@ class Provisioner:
 
         def read(api: Any) -> PlantSnapshot:
             return PlantSnapshot(
-                reservations=[_reservation(dict(r)) for r in api.dcim.rack_reservations.filter(**filters)],
-                feeds=[_feed(dict(f)) for f in api.dcim.power_feeds.filter(**filters)],
-                cables=[_cable(dict(c)) for c in api.dcim.cables.filter(**filters)],
+                reservations=[parse_reservation(dict(r)) for r in api.dcim.rack_reservations.filter(**filters)],
+                feeds=[parse_feed(dict(f)) for f in api.dcim.power_feeds.filter(**filters)],
+                cables=[parse_cable(dict(c)) for c in api.dcim.cables.filter(**filters)],
             )
 
         return await self.gateway.call(read, what="read plant snapshot")
