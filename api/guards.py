@@ -25,7 +25,8 @@ from tenants.keys import KeyRing
 from tenants.policy import is_allowed, merge_policies
 from tenants.ratelimit import RateLimiter
 
-POLICY_MODULES = ("tenants.policy", "audit.policy", "dcim.policy")
+# A domain with routes adds its table here; a module that does not exist yet is skipped.
+POLICY_MODULES = ("tenants.policy", "tenants.visits.policy", "audit.policy", "dcim.policy")
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 

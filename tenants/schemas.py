@@ -6,6 +6,7 @@ they are not part of the request gets 400 naming that field.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -87,6 +88,32 @@ class ApplicationStatus(msgspec.Struct):
 
 class ApplicationAnswer(msgspec.Struct, forbid_unknown_fields=True):
     answer: Reason
+
+
+class ApplicationSummary(msgspec.Struct):
+    """An application in a list: no contacts (personal data is read one application at a time)."""
+
+    id: UUID
+    legal_name: str
+    registration_number: str
+    country: str
+    services_of_interest: list[str]
+    status: str
+    review_reason: str
+    tenant_id: UUID | None
+    key_collected: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ApplicationSummary:
+        return cls(
+            id=row["id"], legal_name=row["legal_name"], registration_number=row["registration_number"],
+            country=row["country"], services_of_interest=json.loads(row["services"]), status=row["status"],
+            review_reason=row["review_reason"], tenant_id=row["tenant_id"],
+            key_collected=row["key_collected_at"] is not None, created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
 
 class ApplicationRead(msgspec.Struct):

@@ -23,6 +23,7 @@ from tenants.schemas import (
     ApplicationRead,
     ApplicationStatus,
     ApplicationSubmitted,
+    ApplicationSummary,
     ApprovalResult,
     ReviewReason,
     TenantRead,
@@ -132,14 +133,14 @@ class ApplicationController(Controller):
 
     # ---------------------------------------------------------------- ops review
 
-    @get("/", operation_id="list_applications", summary="List applications (ops)",
+    @get("/", operation_id="list_applications", summary="List applications without their contacts (ops)",
          responses=problems(400, 401, 403))
     async def list_applications(
         self, principal: CurrentPrincipal, services: Services, status: ApplicationStatusFilter = None,
         limit: Limit = 100, offset: Offset = 0,
-    ) -> list[ApplicationRead]:
+    ) -> list[ApplicationSummary]:
         rows = await applications.list_applications(status=status, limit=limit, offset=offset)
-        return [await application_read(r, services) for r in rows]
+        return [ApplicationSummary.of(r) for r in rows]
 
     @get("/{application_id:uuid}", operation_id="get_application", summary="One application (ops)",
          responses=problems(401, 403, 404))

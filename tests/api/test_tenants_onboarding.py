@@ -231,3 +231,15 @@ async def test_application_endpoint_is_rate_limited(client: AsyncTestClient) -> 
     assert int(limited.headers["retry-after"]) > 0
     assert limited.headers["ratelimit-limit"] == str(APPLY_LIMIT[0])
     assert limited.headers["ratelimit-remaining"] == "0"
+
+
+async def test_ops_list_applications_by_status_without_contacts(client: AsyncTestClient, ops_key) -> None:
+    submitted = await apply(client)
+    listed = await client.get("/v1/applications?status=submitted&limit=500", headers=ops_key.headers)
+    assert listed.status_code == 200
+    ours = [a for a in listed.json() if a["id"] == submitted["id"]]
+    assert len(ours) == 1 and ours[0]["status"] == "submitted"
+    assert "billing_contact" not in ours[0] and "address" not in ours[0]
+    assert all(a["status"] == "submitted" for a in listed.json())
+    rejected = await client.get("/v1/applications?status=rejected", headers=ops_key.headers)
+    assert submitted["id"] not in {a["id"] for a in rejected.json()}
