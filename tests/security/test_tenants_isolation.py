@@ -117,3 +117,27 @@ async def test_ops_cannot_mint_or_rotate_tenant_credentials(client: AsyncTestCli
     assert tenant_role.status_code == 422 and tenant_role.json()["field"] == "role"
     rotate = await client.post(f"/v1/keys/{t['key_b']['id']}/rotate", headers=ops_key.headers, json={})
     assert rotate.status_code == 403
+
+
+async def test_scope_helpers_every_domain_uses(two_tenants, run_in_app, ops_key) -> None:
+    from colo.errors import NotFound
+    from tenants.scope import fetch_or_404, scoped, select_one_or_404
+    from tenants.tables import Person
+
+    t = two_tenants
+    person_id = uuid.UUID(t["person_b"]["id"])
+    common = {"object_id": person_id, "resource": "person", "tenant_column": Person.tenant}
+    own = await run_in_app(fetch_or_404, Person, principal=t["admin_b"].principal, **common)
+    assert own.id == person_id
+    staff = await run_in_app(select_one_or_404, Person, principal=ops_key.principal, columns=(Person.name,), **common)
+    assert staff == {"name": "Bea B"}
+    for helper in (fetch_or_404, select_one_or_404):
+        with pytest.raises(NotFound) as theirs:
+            await run_in_app(helper, Person, principal=t["admin_a"].principal, **common)
+        with pytest.raises(NotFound) as missing:
+            await run_in_app(helper, Person, principal=t["admin_a"].principal,
+                             **{**common, "object_id": uuid.uuid4()})
+        assert str(theirs.value) == str(missing.value)
+    count_a = await run_in_app(scoped(Person.count(), principal=t["member_a"].principal, column=Person.tenant).run)
+    count_b = await run_in_app(scoped(Person.count(), principal=t["admin_b"].principal, column=Person.tenant).run)
+    assert count_a == 0 and count_b == 1
