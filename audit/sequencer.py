@@ -70,6 +70,8 @@ class Sequencer:
     async def start(self) -> None:
         if self._task is None:
             self._stopping = False
+            # A process that crashed may have left committed entries unsigned: sign them now.
+            self._checkpoint_due_at = self.clock()
             self._task = asyncio.create_task(self._run(), name="audit-sequencer")
 
     async def stop(self) -> None:

@@ -85,3 +85,51 @@ async def test_two_servers_log_every_request_once_in_one_gapless_tree(tmp_path: 
     finally:
         await store.close()
         await support.drop_database(name)
+
+
+@pytest.mark.timeout(300)
+async def test_a_killed_server_loses_at_most_its_last_batch_and_the_log_stays_valid(tmp_path: Path) -> None:
+    name = f"colo_audit_kill_{support.uuid.uuid4().hex[:8]}"
+    url = f"{support.PG_SERVER}/{name}"
+    support.migrate_in_subprocess(url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLO_")}
+    env.update(COLO_ENV="test", COLO_DATABASE_URL=url, COLO_SECRETS_DIR=str(tmp_path / "secrets"),
+               COLO_LOG_LEVEL="WARNING", COLO_NETBOX_URL="http://127.0.0.1:9", COLO_NETBOX_TOKEN="unused")
+    process, base = await _serve(env)
+    answered: list[str] = []
+
+    async def client_loop(tag: str) -> None:
+        async with httpx.AsyncClient(base_url=base) as client:
+            for number in range(100_000):
+                try:
+                    await client.get("/v1/visits", headers={"X-Request-ID": f"{tag}-{number}"}, timeout=5)
+                except httpx.TransportError:
+                    return
+                answered.append(f"{tag}-{number}")
+
+    clients = [asyncio.create_task(client_loop(f"c{i}")) for i in range(4)]
+    await asyncio.sleep(2.0)
+    process.kill()  # SIGKILL: no shutdown, no flush
+    await process.wait()
+    await asyncio.gather(*clients)
+
+    restarted, _ = await _serve(env)  # signs whatever the killed process committed but left unsigned
+    restarted.terminate()
+    await asyncio.wait_for(restarted.wait(), timeout=60)
+    store = await PostgresStore.open(url)
+    try:
+        rows = await store.fetch("SELECT idx, request_id FROM audit_entry ORDER BY idx")
+        assert [r[0] for r in rows] == list(range(len(rows)))
+        recorded = {r[1] for r in rows}
+        lost = [rid for rid in answered if rid not in recorded]
+        assert len(answered) > 100
+        assert len(lost) <= 256, f"{len(lost)} of {len(answered)} answered requests lost"
+        settings = Settings(env="test", database_url=url, secrets_dir=tmp_path / "secrets")
+        keys = [key for _, key in verifier_keys(load_keys(settings), settings.audit_origin)]
+        report = await verify_database(store=store, keys=keys, origin=settings.audit_origin)
+        assert report.ok, report.summary()
+        assert report.signed_size == len(rows)
+        print(f"answered {len(answered)}, recorded {len(recorded)}, lost {len(lost)}")
+    finally:
+        await store.close()
+        await support.drop_database(name)
