@@ -258,7 +258,7 @@ async def rotate_key(
     now = datetime.now(UTC)
     successor = await issue_key(
         ring=ring, name=old["name"], role=Role(old["role"]), tenant_id=old["tenant"],
-        person_id=old["person_id"], expires_at=old["expires_at"] if old["expires_at"] else None,
+        person_id=old["person_id"], expires_at=old["expires_at"],
         allowed_networks=old["allowed_networks"], created_by=principal.key_id, rotated_from=key_id,
     )
     ends = now + overlap
