@@ -256,16 +256,18 @@ async def rotate_key(
         # Ops must never hold a tenant's credential: the tenant admin rotates tenant keys.
         raise PermissionDenied("tenant keys are rotated by their tenant admin")
     now = datetime.now(UTC)
-    successor = await issue_key(
-        ring=ring, name=old["name"], role=Role(old["role"]), tenant_id=old["tenant"],
-        person_id=old["person_id"], expires_at=old["expires_at"],
-        allowed_networks=old["allowed_networks"], created_by=principal.key_id, rotated_from=key_id,
-    )
-    ends = now + overlap
-    if old["expires_at"] is None or old["expires_at"] > ends:
-        await ApiKey.update({ApiKey.expires_at: ends}).where(ApiKey.id == key_id)
-    if overlap == timedelta(0):
-        await ApiKey.update({ApiKey.revoked_at: now, ApiKey.revoked_reason: "rotated"}).where(ApiKey.id == key_id)
+    async with ApiKey._meta.db.transaction():  # successor and shortened predecessor together, or neither
+        successor = await issue_key(
+            ring=ring, name=old["name"], role=Role(old["role"]), tenant_id=old["tenant"],
+            person_id=old["person_id"], expires_at=old["expires_at"],
+            allowed_networks=old["allowed_networks"], created_by=principal.key_id, rotated_from=key_id,
+        )
+        ends = now + overlap
+        if old["expires_at"] is None or old["expires_at"] > ends:
+            await ApiKey.update({ApiKey.expires_at: ends}).where(ApiKey.id == key_id)
+        if overlap == timedelta(0):
+            await ApiKey.update({ApiKey.revoked_at: now, ApiKey.revoked_reason: "rotated"}).where(
+                ApiKey.id == key_id)
     return successor
 
 
