@@ -211,3 +211,30 @@ async def test_personal_data_is_revealed_to_security_withheld_from_auditors_and_
     checkpoint = verify_checkpoint(note, services.components["access_log"].verifier_keys)
     lines = (await client.get("/v1/access-log/export", headers=auditor_key.headers)).content.splitlines()
     assert merkle.root_of([merkle.leaf_hash(line) for line in lines[: checkpoint.size]]) == checkpoint.root
+
+
+async def test_time_tenant_and_object_filters_select_exactly_the_matching_entries(
+    client: AsyncTestClient, app: Litestar, run_in_app: Run, security_key: IssuedTestKey,
+    make_tenant: Callable[..., Awaitable[dict[str, Any]]], make_key: Callable[..., Awaitable[IssuedTestKey]],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    tenant = await make_tenant()
+    member = await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"])
+    before = datetime.now(UTC) - timedelta(milliseconds=5)
+    probe = uuid.uuid4()
+    for _ in range(3):
+        await client.get(f"/v1/keys/{probe}", headers=member.headers)
+    await settle(app, run_in_app)
+    after = datetime.now(UTC) + timedelta(milliseconds=5)
+
+    by_tenant = await find(client, security_key, tenant_id=str(tenant["id"]))
+    assert len(by_tenant) == 3 and {e["tenant_id"] for e in by_tenant} == {str(tenant["id"])}
+    by_object = await find(client, security_key, object=str(probe))
+    assert [e["objects"] for e in by_object] == [{"key_id": str(probe)}] * 3
+    in_window = await find(client, security_key, tenant_id=str(tenant["id"]), since=before.isoformat(),
+                           until=after.isoformat())
+    assert len(in_window) == 3
+    assert await find(client, security_key, tenant_id=str(tenant["id"]), until=before.isoformat()) == []
+    gate = await make_key(Role.GATE)
+    assert (await client.get("/v1/access-log/entries", headers=gate.headers)).status_code == 403
