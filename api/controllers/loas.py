@@ -54,12 +54,12 @@ class LoaController(Controller):
         return await loas.list_for(principal, status=status, limit=limit, offset=offset)
 
     @get("/loas/{loa_id:uuid}", operation_id="get_loa", summary="One LOA, with the signed document once granted",
-         responses={**_one("The LOA"), **problems(401, 403, 404)})
+         responses={**_one("The LOA"), **problems(400, 401, 403, 404)})
     async def get_loa(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaRead:
         return loas.to_read(await loas.load_for(principal, loa_id))
 
     @get("/orders/{order_id:uuid}/loa", operation_id="get_order_loa", summary="The LOA of a cross-connect order",
-         responses={**_one("The LOA"), **problems(401, 403, 404)})
+         responses={**_one("The LOA"), **problems(400, 401, 403, 404)})
     async def get_order_loa(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> LoaRead:
         return await loas.for_order(principal, order_id)
 
@@ -69,7 +69,7 @@ class LoaController(Controller):
                                       generate_examples=False,
                                       examples=[Example(value="LETTER OF AUTHORIZATION AND CONNECTING FACILITY "
                                                               "ASSIGNMENT (LOA-CFA)\n…")]),
-                    **problems(401, 403, 404, 409)})
+                    **problems(400, 401, 403, 404, 409)})
     async def get_loa_text(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> str:
         read = loas.to_read(await loas.load_for(principal, loa_id))
         if read.signed is None:

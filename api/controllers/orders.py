@@ -96,7 +96,7 @@ class OrderController(Controller):
         return OrderPage(items=[store.to_read(r) for r in rows], count=count, limit=limit, offset=offset)
 
     @get("/{order_id:uuid}", operation_id="get_order", summary="One order",
-         responses={**_one("The order"), **problems(401, 403, 404)})
+         responses={**_one("The order"), **problems(400, 401, 403, 404)})
     async def get_order(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> OrderRead:
         return store.to_read(await store.load_for(principal, order_id))
 
@@ -107,44 +107,45 @@ class OrderController(Controller):
                                                                 "actor_role": "tenant_admin", "action": "submit",
                                                                 "from_state": "", "to_state": "submitted",
                                                                 "reason": ""}])]),
-                    **problems(401, 403, 404)})
+                    **problems(400, 401, 403, 404)})
     async def events(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> list[OrderEventRead]:
         await store.load_for(principal, order_id)
         return await store.events(order_id)
 
     @post("/{order_id:uuid}/review", operation_id="review_order", status_code=200,
-          summary="Ops take the order into review", responses={**_one("Now in review"), **problems(401, 403, 404, 409)})
+          summary="Ops take the order into review",
+          responses={**_one("Now in review"), **problems(400, 401, 403, 404, 409)})
     async def review(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.REVIEW, data)
 
     @post("/{order_id:uuid}/request-action", operation_id="request_order_action", status_code=200,
           summary="Ops need more from the tenant (reason required)",
-          responses={**_one("Now action_required"), **problems(401, 403, 404, 409, 422)})
+          responses={**_one("Now action_required"), **problems(400, 401, 403, 404, 409, 422)})
     async def request_action(self, principal: CurrentPrincipal, order_id: FromPath[UUID],
                              data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.REQUEST_ACTION, data)
 
     @post("/{order_id:uuid}/resubmit", operation_id="resubmit_order", status_code=200,
           summary="The tenant answered; the order goes back to submitted",
-          responses={**_one("Submitted again"), **problems(401, 403, 404, 409)})
+          responses={**_one("Submitted again"), **problems(400, 401, 403, 404, 409)})
     async def resubmit(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.RESUBMIT, data)
 
     @post("/{order_id:uuid}/approve", operation_id="approve_order", status_code=200,
           summary="Ops approve; fulfilment in NetBox follows (cross-connects need a granted LOA first)",
-          responses={**_one("Approved"), **problems(401, 403, 404, 409)})
+          responses={**_one("Approved"), **problems(400, 401, 403, 404, 409)})
     async def approve(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.APPROVE, data)
 
     @post("/{order_id:uuid}/reject", operation_id="reject_order", status_code=200,
           summary="Ops reject (reason required); held units are released",
-          responses={**_one("Rejected"), **problems(401, 403, 404, 409, 422)})
+          responses={**_one("Rejected"), **problems(400, 401, 403, 404, 409, 422)})
     async def reject(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.REJECT, data)
 
     @post("/{order_id:uuid}/cancel", operation_id="cancel_order", status_code=200,
           summary="Cancel an order before anything is built",
-          responses={**_one("Cancelled"), **problems(401, 403, 404, 409)})
+          responses={**_one("Cancelled"), **problems(400, 401, 403, 404, 409)})
     async def cancel(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.CANCEL, data)
 
@@ -152,7 +153,7 @@ class OrderController(Controller):
           summary="Ops: build (or retry building) the order in NetBox now; answers with the outcome",
           description="`active` when built; `provisioning` with `last_error` and `next_attempt_at` while NetBox "
                       "is unavailable (the worker retries); `failed` when NetBox or the live plant refused.",
-          responses={**_one("The order after this fulfilment run"), **problems(401, 403, 404, 409)})
+          responses={**_one("The order after this fulfilment run"), **problems(400, 401, 403, 404, 409)})
     async def fulfil(self, principal: CurrentPrincipal, services: Services, order_id: FromPath[UUID]) -> OrderRead:
         await store.load_for(principal, order_id)
         row = await fulfilment.fulfil(order_id=order_id, provisioner=provisioner_of(services))
@@ -160,14 +161,14 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/request-decommission", operation_id="request_order_decommission", status_code=200,
           summary="Ask for a built service to be removed", responses={**_one("Decommission requested"),
-                                                                      **problems(401, 403, 404, 409)})
+                                                                      **problems(400, 401, 403, 404, 409)})
     async def request_decommission(self, principal: CurrentPrincipal, order_id: FromPath[UUID],
                                    data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.REQUEST_DECOMMISSION, data)
 
     @post("/{order_id:uuid}/decommission", operation_id="decommission_order", status_code=200,
           summary="Ops: remove the order's NetBox objects now and mark it decommissioned",
-          responses={**_one("The order after this run"), **problems(401, 403, 404, 409)})
+          responses={**_one("The order after this run"), **problems(400, 401, 403, 404, 409)})
     async def decommission(self, principal: CurrentPrincipal, services: Services,
                            order_id: FromPath[UUID]) -> OrderRead:
         await store.load_for(principal, order_id)
