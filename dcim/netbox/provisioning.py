@@ -20,6 +20,7 @@ from dcim.netbox.records import (
     COLO_TAG,
     ORDER_FIELD,
     ORDER_FIELD_TYPES,
+    PANEL_CAPACITY_FIELD,
     CableLive,
     FeedLive,
     PlantSnapshot,
@@ -41,6 +42,14 @@ __all__ = [
     "Reservation", "is_overlap_refusal",
 ]
 log = get_logger(__name__)
+CUSTOM_FIELDS: dict[str, dict[str, Any]] = {
+    ORDER_FIELD: {"label": "Colo order", "type": "text", "object_types": ORDER_FIELD_TYPES,
+                  "description": "The Colo order this object was created for", "filter_logic": "exact"},
+    # NetBox has no capacity of its own for a power panel; ops record what the panel may carry.
+    PANEL_CAPACITY_FIELD: {"label": "Colo panel capacity (kW)", "type": "decimal",
+                           "object_types": ["dcim.powerpanel"],
+                           "description": "Load Colo may sell from this panel in total; empty = no panel limit"},
+}
 
 
 class Provisioner:
@@ -54,7 +63,7 @@ class Provisioner:
     # ---- schema and identity -------------------------------------------------------------
 
     async def ensure_schema(self) -> None:
-        """The `colo` tag and the `colo_order_id` custom field exist (created once, race-safe)."""
+        """The `colo` tag and Colo's custom fields exist (created once, race-safe)."""
         if self._schema_ready:
             return
 
@@ -66,19 +75,17 @@ class Provisioner:
                 except pynetbox.RequestError:
                     if api.extras.tags.get(slug=COLO_TAG) is None:  # lost a race: fine if it exists now
                         raise
-            existing = api.extras.custom_fields.get(name=ORDER_FIELD)
-            if existing is None:
-                try:
-                    api.extras.custom_fields.create(
-                        name=ORDER_FIELD, label="Colo order", type="text", object_types=ORDER_FIELD_TYPES,
-                        description="The Colo order this object was created for", filter_logic="exact",
-                    )
-                except pynetbox.RequestError:
-                    if api.extras.custom_fields.get(name=ORDER_FIELD) is None:
-                        raise
-            elif set(ORDER_FIELD_TYPES) - set(existing.object_types or []):
-                existing.object_types = sorted(set(existing.object_types) | set(ORDER_FIELD_TYPES))
-                existing.save()
+            for name, spec in CUSTOM_FIELDS.items():
+                existing = api.extras.custom_fields.get(name=name)
+                if existing is None:
+                    try:
+                        api.extras.custom_fields.create(name=name, **spec)
+                    except pynetbox.RequestError:
+                        if api.extras.custom_fields.get(name=name) is None:
+                            raise
+                elif set(spec["object_types"]) - set(existing.object_types or []):
+                    existing.object_types = sorted(set(existing.object_types) | set(spec["object_types"]))
+                    existing.save()
 
         await self.gateway.call(ensure, what="ensure colo tag and order field")
         self._schema_ready = True
@@ -166,6 +173,19 @@ class Provisioner:
             lambda api: [dict(f) for f in api.dcim.power_feeds.filter(rack_id=rack_id)], what="read rack feeds",
         )
         return [parse_feed(r) for r in raws]
+
+    async def panel_capacity_w(self, panel_id: int) -> int | None:
+        """The panel's sellable capacity in W from its `colo_capacity_kw` field; None when unset."""
+        await self.ensure_schema()
+
+        def read(api: Any) -> int | None:
+            panel = api.dcim.power_panels.get(panel_id)
+            if panel is None:
+                raise NotFound("power panel", panel_id)
+            value = (dict(panel).get("custom_fields") or {}).get(PANEL_CAPACITY_FIELD)
+            return None if value in (None, "") else round(float(value) * 1000)
+
+        return await self.gateway.call(read, what=f"read power panel {panel_id}")
 
     async def find_feeds(self, order_id: UUID) -> list[FeedLive]:
         return [parse_feed(r) for r in await self._find("power_feeds", order_id)]

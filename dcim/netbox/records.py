@@ -12,6 +12,7 @@ from typing import Any
 COLO_TAG = "colo"
 ORDER_FIELD = "colo_order_id"
 ORDER_FIELD_TYPES = ["dcim.cable", "dcim.powerfeed", "dcim.rackreservation"]
+PANEL_CAPACITY_FIELD = "colo_capacity_kw"
 # A location is a meet-me room when tagged so (the demo seed does) or when its slug says so.
 MMR_TAG = "meet-me-room"
 MMR_SLUG_MARKERS = ("mmr", "meet-me")

@@ -19,10 +19,10 @@ from colo.errors import ColoError, Conflict, NotFound, Unavailable, UpstreamReje
 from colo.logging import get_logger
 from dcim.netbox.provisioning import Provisioner, is_overlap_refusal
 from dcim.orders import store
-from dcim.orders.rules import check_headroom, sellable_w
+from dcim.orders.power_checks import check_power, panel_capacities
 from dcim.orders.schemas import MEDIA_CABLE_TYPES
 from dcim.orders.states import OrderAction, OrderState, next_state
-from dcim.orders.supply import panel_for_side, supply_feeds
+from dcim.orders.supply import panel_for_side
 from dcim.orders.tables import Loa, Order
 
 log = get_logger(__name__)
@@ -61,7 +61,7 @@ async def _wait_for_other_run(order_id: UUID) -> dict[str, Any]:
     return await store.load(order_id)
 
 
-async def fulfil(*, order_id: UUID, provisioner: Provisioner, facility: str = "") -> dict[str, Any]:
+async def fulfil(*, order_id: UUID, provisioner: Provisioner) -> dict[str, Any]:
     """Build the order in NetBox. Returns the order row as it stands afterwards."""
     row = await store.load(order_id)
     if row["frozen"]:
@@ -158,9 +158,10 @@ async def _build_power(row: dict[str, Any], provisioner: Provisioner) -> dict[st
     order_id, spec = row["id"], _spec(row)
     feeds = await provisioner.rack_feeds(row["rack_id"])
     redundant = spec["redundancy"] == "a+b"
-    check_headroom(requested_w=row["power_w"], sellable=sellable_w(supply_feeds(feeds), redundant=redundant),
-                   committed_w=await store.committed_power_w(row["rack_id"], exclude_order=order_id),
-                   scope=f"rack {row['rack_id']}")
+    # Checked again against the live plant: supply or panel capacity may have shrunk since ordering.
+    capacities = await panel_capacities(provisioner, spec.get("panel_ids", []))
+    await check_power(rack_id=row["rack_id"], feeds=feeds, capacities=capacities, requested_w=row["power_w"],
+                      redundant=redundant, exclude_order=order_id)
     sides = [("a", "primary"), ("b", "redundant")] if redundant else [("a", "primary")]
     built: dict[str, Any] = {"feed_ids": []}
     for side, feed_type in sides:

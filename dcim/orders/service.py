@@ -12,16 +12,17 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
+from piccolo.engine.postgres import PostgresEngine
 
 from colo.errors import Conflict, PermissionDenied, ValidationFailed
 from colo.identity import Principal, Role
 from dcim.capacity import search
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders import store
-from dcim.orders.rules import WATTS_PER_KW, check_circuit_size, check_headroom, pick_units, sellable_w
+from dcim.orders.power_checks import check_power, feeding_panels, panel_capacities
+from dcim.orders.rules import WATTS_PER_KW, check_circuit_size, pick_units
 from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerSpec, SpaceSpec
 from dcim.orders.states import OrderAction, OrderState
-from dcim.orders.supply import supply_feeds
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
 from dcim.readmodel.schemas import CapacityQuery
 from tenants.scope import tenant_for_write
@@ -40,6 +41,9 @@ ACTION_ROLES: dict[OrderAction, frozenset[Role]] = {
     OrderAction.REQUEST_DECOMMISSION: frozenset({Role.TENANT_ADMIN, Role.OPS}),
 }
 AUTO_PICK_ATTEMPTS = 3
+# Advisory lock key spaces ("COLO" + kind) so rack and panel ids never share a key.
+RACK_LOCK = 0x434F4C4F_0000_0000
+PANEL_LOCK = 0x434F4C4F_0001_0000
 
 
 async def tenant_row(tenant_id: UUID, *, field: str = "tenant_id") -> dict[str, Any]:
@@ -158,22 +162,26 @@ async def _create_space_in(
 async def _create_power(order: Order, spec: PowerSpec, actor: store.Actor, provisioner: Provisioner) -> None:
     requested_w = round(spec.kw * WATTS_PER_KW)
     check_circuit_size(requested_w=requested_w, voltage=spec.voltage, amperage=spec.amperage, phase=spec.phase)
-    feeds = await provisioner.rack_feeds(spec.rack_id)  # live supply, before any lock is taken
-    sellable = sellable_w(supply_feeds(feeds), redundant=spec.redundancy == "a+b")
+    redundant = spec.redundancy == "a+b"
+    # Live supply and panel capacities are read before any lock is taken (no NetBox call inside).
+    feeds = await provisioner.rack_feeds(spec.rack_id)
+    panels = feeding_panels(feeds, redundant=redundant)
+    capacities = await panel_capacities(provisioner, panels)
     order.rack_id, order.power_w = spec.rack_id, requested_w
+    order.spec = {**order.spec, "panel_ids": panels}
     async with Order._meta.db.transaction():
-        await _lock_rack(spec.rack_id)  # serialises concurrent power orders for this rack
-        committed = await store.committed_power_w(spec.rack_id)
-        check_headroom(requested_w=requested_w, sellable=sellable, committed_w=committed,
-                       scope=f"rack {spec.rack_id}")
+        # Serialise concurrent power orders for this rack and its panels (always in this order).
+        await _lock(RACK_LOCK + spec.rack_id)
+        for panel in panels:
+            await _lock(PANEL_LOCK + panel)
+        await check_power(rack_id=spec.rack_id, feeds=feeds, capacities=capacities, requested_w=requested_w,
+                          redundant=redundant)
         await _insert(order, actor, [])
 
 
-async def _lock_rack(rack_id: int) -> None:
-    from piccolo.engine.postgres import PostgresEngine
-
+async def _lock(key: int) -> None:
     if isinstance(Order._meta.db, PostgresEngine):
-        await Order.raw("SELECT pg_advisory_xact_lock({})", 0x434F4C4F_0000 + rack_id)
+        await Order.raw("SELECT pg_advisory_xact_lock({})", key)
     # SQLite serialises writers on its own: the transaction's write lock is the guard.
 
 

@@ -157,6 +157,15 @@ async def committed_power_w(rack_id: int, *, exclude_order: UUID | None = None) 
     return sum(r["power_w"] for r in rows if r["id"] != exclude_order)
 
 
+async def committed_panel_w(panel_id: int, *, exclude_order: UUID | None = None) -> int:
+    """Watts promised by power orders (still holding capacity) fed from this panel."""
+    holding = [s.value for s in OrderState if s not in TERMINAL]
+    rows = await Order.select(Order.id, Order.power_w, Order.spec).where(
+        (Order.kind == "power") & Order.state.is_in(holding))
+    return sum(r["power_w"] for r in rows
+               if r["id"] != exclude_order and panel_id in as_dict(r["spec"]).get("panel_ids", []))
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """asyncpg's UniqueViolationError or SQLite's IntegrityError(UNIQUE constraint failed)."""
     name = type(exc).__name__

@@ -40,9 +40,8 @@ async def due_orders(limit: int) -> list[dict[str, Any]]:
 class FulfilmentWorker:
     """Runs `run_once` every `interval` seconds until stopped."""
 
-    def __init__(self, provisioner: Provisioner, *, facility: str, interval: float = 5.0, batch: int = 10) -> None:
+    def __init__(self, provisioner: Provisioner, *, interval: float = 5.0, batch: int = 10) -> None:
         self.provisioner = provisioner
-        self.facility = facility
         self.interval = interval
         self.batch = batch
         self._task: asyncio.Task[None] | None = None
@@ -57,7 +56,7 @@ class FulfilmentWorker:
                 if row["state"] == OrderState.DECOMMISSION_REQUESTED:
                     await decommission(order_id=row["id"], provisioner=self.provisioner)
                 else:
-                    await fulfil(order_id=row["id"], provisioner=self.provisioner, facility=self.facility)
+                    await fulfil(order_id=row["id"], provisioner=self.provisioner)
             except ColoError as exc:  # e.g. another actor moved it meanwhile: next round decides
                 log.info("fulfilment skipped an order", order_id=str(row["id"]), reason=exc.detail)
         return attempted
@@ -90,7 +89,7 @@ class OrdersRuntime:
     def __init__(self, provisioner: Provisioner, *, facility: str, run_worker: bool, interval: float = 5.0) -> None:
         self.provisioner = provisioner
         self.facility = facility
-        self.worker = FulfilmentWorker(provisioner, facility=facility, interval=interval) if run_worker else None
+        self.worker = FulfilmentWorker(provisioner, interval=interval) if run_worker else None
 
     async def start(self) -> None:
         register_tenant_hook(HOOK_NAME, on_tenant_status)

@@ -53,7 +53,7 @@ async def test_worker_builds_approved_orders_resumes_stale_runs_and_respects_bac
     await run_in_app(store.record, stale.id, {Order.lease_until: store.now() - timedelta(seconds=1)})
     await run_in_app(store.record, waiting.id, {Order.next_attempt_at: store.now() + timedelta(hours=1)})
 
-    worker = FulfilmentWorker(provisioner, facility="Test Facility", batch=50)
+    worker = FulfilmentWorker(provisioner, batch=50)
     await run_in_app(worker.run_once)
     states = {o.id: (await run_in_app(store.load, o.id))["state"] for o in (approved, stale, waiting)}
     assert states == {approved.id: "active", stale.id: "active", waiting.id: "approved"}

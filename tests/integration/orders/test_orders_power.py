@@ -154,3 +154,30 @@ async def test_power_formula_matches_netbox_to_the_watt(
 
     netbox_va = await gateway.call(measure)
     assert feed_available_va(voltage=voltage, amperage=amperage, max_utilization=utilization, phase=phase) == netbox_va
+
+
+async def test_panel_capacity_recorded_in_netbox_limits_every_rack_it_feeds(
+    run_in_app: Run, orders_plant: OrdersPlant, provisioner: Provisioner, gateway: NetBoxGateway,
+) -> None:
+    rack = orders_plant.racks["space"]
+    panel_b = await gateway.call(lambda api: api.dcim.power_feeds.get(orders_plant.feeds["space-B"]).power_panel.id)
+    who = tenant_principal(orders_plant.tenants["a"])
+    await run_in_app(provisioner.ensure_schema)  # creates the colo_capacity_kw field on panels
+    await gateway.call(lambda api: api.dcim.power_panels.get(panel_b).update(
+        {"custom_fields": {"colo_capacity_kw": 1}}))
+    try:
+        first, _ = await run_in_app(create_order, principal=who, body=power(rack, 0.8), idempotency_key=None,
+                                    provisioner=provisioner)
+        with pytest.raises(Conflict) as caught:
+            await run_in_app(create_order, principal=who, body=power(rack, 0.5), idempotency_key=None,
+                             provisioner=provisioner)
+        assert caught.value.extra["scope"] == f"power panel {panel_b}"
+        assert (caught.value.extra["committed_kw"], caught.value.extra["available_kw"]) == (0.8, 0.2)
+        # A single-side order is fed from panel A only: panel B's limit does not apply.
+        single, _ = await run_in_app(create_order, principal=who, body=power(rack, 0.5, "single"),
+                                     idempotency_key=None, provisioner=provisioner)
+        for order in (first, single):
+            await run_in_app(act, principal=who, order_id=order.id, action=OrderAction.CANCEL)
+    finally:
+        await gateway.call(lambda api: api.dcim.power_panels.get(panel_b).update(
+            {"custom_fields": {"colo_capacity_kw": None}}))
