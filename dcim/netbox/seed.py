@@ -7,6 +7,7 @@ sends only reads and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 import pynetbox
 
+from colo.errors import Unavailable
 from dcim.netbox.demo_plan import (
     DEMO_TAG,
     DEVICE_ROLES,
@@ -32,6 +34,8 @@ from dcim.netbox.demo_plan import (
 from dcim.netbox.gateway import NetBoxGateway
 
 PAGE = 1000  # NetBox's MAX_PAGE_SIZE: one request per 1000 objects instead of per 50
+CHUNK = 100  # objects per bulk create
+ATTEMPTS = 3
 Row = dict[str, Any]
 
 
@@ -59,7 +63,23 @@ class Seeder:
 
     async def ensure(self, kind: str, endpoint: str, wanted: dict[Hashable, Row],
                      key_of: Callable[[Row], Hashable], **filters: Any) -> dict[Hashable, int]:
-        """Create the wanted objects that no existing object matches by key; return key → id."""
+        """Create the wanted objects that no existing object matches by key; return key → id.
+
+        A busy NetBox may time out mid-create although it went on to save the objects; the
+        step is then retried from its list, which finds them, so nothing is made twice.
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await self._ensure_once(kind, endpoint, wanted, key_of, filters)
+            except Unavailable:
+                if attempt == ATTEMPTS:
+                    raise
+                self.say(f"{kind}: NetBox did not answer in time, retrying ({attempt}/{ATTEMPTS - 1})")
+                await asyncio.sleep(2.0 * attempt)
+        raise AssertionError("unreachable")
+
+    async def _ensure_once(self, kind: str, endpoint: str, wanted: dict[Hashable, Row],
+                           key_of: Callable[[Row], Hashable], filters: dict[str, Any]) -> dict[Hashable, int]:
         app, name = endpoint.split(".")
 
         def existing(api: Any) -> list[Row]:
@@ -69,15 +89,19 @@ class Seeder:
 
         found = {key_of(row): row["id"] for row in await self.gw.call(existing, what=f"list {kind}")}
         missing = [payload for key, payload in wanted.items() if key not in found]
-        if missing:
-            def create(api: Any) -> list[Row]:
-                made = getattr(getattr(api, app), name).create(missing)
+        # Bulk creates in chunks: one request each, short enough to stay inside the read timeout.
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start:start + CHUNK]
+
+            def create(api: Any, chunk: list[Row] = chunk) -> list[Row]:
+                made = getattr(getattr(api, app), name).create(chunk)
                 return [dict(r) for r in (made if isinstance(made, list) else [made])]
 
             for row in await self.gw.call(create, what=f"create {kind}"):
                 found[key_of(row)] = row["id"]
-        self.report.created[kind] = len(missing)
-        self.report.existing[kind] = len(wanted) - len(missing)
+            self.report.created[kind] = self.report.created.get(kind, 0) + len(chunk)
+        self.report.created.setdefault(kind, 0)
+        self.report.existing[kind] = len(wanted) - self.report.created[kind]
         self.say(f"{kind}: {len(missing)} created, {len(wanted) - len(missing)} already there")
         return {key: found[key] for key in wanted}
 
@@ -266,4 +290,11 @@ async def remove_plant(gateway: NetBoxGateway, plant: DemoPlant) -> None:
                 ep.delete(ids)
             return len(ids)
 
-        await gateway.call(delete, what=f"delete {endpoint}")
+        for attempt in range(1, ATTEMPTS + 1):  # each step re-lists, so a retry is safe
+            try:
+                await gateway.call(delete, what=f"delete {endpoint}")
+                break
+            except Unavailable:
+                if attempt == ATTEMPTS:
+                    raise
+                await asyncio.sleep(2.0 * attempt)

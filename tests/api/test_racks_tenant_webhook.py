@@ -26,6 +26,7 @@ from dcim.netbox.seed import authenticated_user_id
 from dcim.netbox.webhooks import register_webhook, unregister_webhook
 
 pytestmark = pytest.mark.usefixtures("seeded")
+DEMO_SITE_SLUG = "colo-dc1"
 
 
 @contextlib.contextmanager
@@ -65,9 +66,11 @@ async def _delivery(received: list[tuple[bytes, str]], reservation_id: int) -> t
 
 async def _reserve_somewhere(client: AsyncTestClient, ops_key: Any, gateway: NetBoxGateway,
                              netbox_tenant: int) -> dict[str, Any]:
-    """Two free units in hall 2 (found by capacity search), reserved in NetBox for the tenant."""
+    """Two free units in the demo site's hall 2 (found by capacity search), reserved in NetBox
+    for the tenant."""
+    site = await gateway.call(lambda api: api.dcim.sites.get(slug=DEMO_SITE_SLUG).id, what="site")
     search = await client.post("/v1/capacity/search", headers=ops_key.headers, json={
-        "units": 2, "redundant": False, "hall": "Data Hall 2", "limit": 20})
+        "units": 2, "redundant": False, "hall": "Data Hall 2", "site_id": site, "limit": 20})
     assert search.status_code == 200, search.text
     for place in search.json()["placements"]:
         units = [place["last_unit"] - 1, place["last_unit"]]
