@@ -91,6 +91,28 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_bootstrap(_args: argparse.Namespace) -> int:
+    """The first ops key of a fresh install, printed once; a no-op once any active ops key exists."""
+    from tenants.keys import KeyRing, issue_key, list_keys
+
+    async def bootstrap(keys: Any) -> Any:
+        existing = [row for row in await list_keys(principal=CLI_PRINCIPAL, limit=1000)
+                    if row["role"] == Role.OPS.value and not _expired(row)]
+        if existing:
+            return existing[0]
+        return await issue_key(ring=KeyRing.of(keys.api_key_peppers), name="first ops key", role=Role.OPS,
+                               created_by="cli bootstrap")
+
+    result = _run(bootstrap)
+    if isinstance(result, dict):
+        print(f"an active ops key exists already ({result['id']}, {result['name']}); "
+              "make another with `colo keys create --role ops --name NAME`", file=sys.stderr)
+        return 0
+    print(f"first ops key {result.key['id']}; it is shown only once — store it now:", file=sys.stderr)
+    print(result.plaintext)
+    return 0
+
+
 def cmd_keys_list(args: argparse.Namespace) -> int:
     from tenants.keys import list_keys
 
@@ -142,6 +164,8 @@ def register(sub: Any, netbox_sub: Any) -> None:
     create.add_argument("--network", action="append", default=[], metavar="CIDR",
                         help="allowed source network (repeatable); default: anywhere")
     create.set_defaults(handler=cmd_keys_create)
+    keys.add_parser("bootstrap", help="print a first ops key once, unless an active one exists").set_defaults(
+        handler=cmd_keys_bootstrap)
     listing = keys.add_parser("list", help="list API keys (never their secrets)")
     listing.add_argument("--all", action="store_true", help="include revoked keys")
     listing.set_defaults(handler=cmd_keys_list)

@@ -65,3 +65,18 @@ async def test_break_glass_tenant_admin_key(client: AsyncTestClient, settings: S
     me = await client.get("/v1/auth/whoami", headers={"Authorization": f"Bearer {created.stdout.decode().strip()}"})
     assert me.status_code == 200
     assert me.json()["role"] == "tenant_admin" and me.json()["tenant_id"] == str(tenant["id"])
+
+
+async def test_bootstrap_prints_a_first_ops_key_once_on_a_fresh_install(tmp_path: Path) -> None:
+    fresh = Settings(env="test", database_url=f"sqlite:///{tmp_path / 'fresh.sqlite3'}", secrets_dir=tmp_path / "s")
+    assert (await colo(fresh, "db", "migrate")).returncode == 0
+    first = await colo(fresh, "keys", "bootstrap")
+    assert first.returncode == 0, first.stderr.decode()
+    key = first.stdout.decode().strip()
+    assert key.startswith("colo_") and "\n" not in key
+    again = await colo(fresh, "keys", "bootstrap")
+    assert again.returncode == 0
+    assert again.stdout == b""  # nothing to store: no second key was made
+    assert b"an active ops key exists already" in again.stderr
+    listed = (await colo(fresh, "keys", "list")).stdout.decode()
+    assert listed.count("first ops key") == 1
