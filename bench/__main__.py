@@ -15,6 +15,7 @@ BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("bench.bench_audit", "Access-log appends, checkpoint latency, verification, proof sizes"),
     ("bench.bench_capacity", "Capacity search over synthetic racks"),
     ("bench.bench_sync", "Full NetBox sync of the demo site"),
+    ("bench.bench_auth", "Cost of authentication and policy per request"),
 )
 
 
