@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 
 from audit import merkle
+from audit.appender import append_batch
 from audit.encoding import EntryDraft, encode_entry
 from audit.keys import LogSigner
 from audit.note import verifier_key
@@ -135,8 +136,7 @@ async def _engine_rows(label: str, url: str, *, quick: bool, goal_rate: int) -> 
     return [
         Measurement(benchmark="audit", metric=f"verify from the database, {label}, {size:,} entries",
                     value=f"{verify_seconds:.1f} s", note=f"{report.checkpoints} checkpoints; "
-                    + ("ok" if report.ok else report.summary()) + f"; ≈{verify_seconds * 1e6 / size:.0f} s per million",
-                    goal="≤30 s per 1,000,000", met=report.ok and verify_seconds * 1e6 / size <= 30),
+                    + ("ok" if report.ok else report.summary())),
         Measurement(benchmark="audit", metric=f"appends/s, {label} (burst of {burst})", value=f"{throughput:,.0f}/s",
                     goal=f"≥{goal_rate:,}/s", met=throughput >= goal_rate),
         Measurement(benchmark="audit", metric=f"append→signed checkpoint p99, {label} at {steady_rate:,}/s",
@@ -182,6 +182,30 @@ async def _verify_rows(*, quick: bool) -> list[Measurement]:
     )]
 
 
+async def _million_in_database(url: str, count: int) -> list[Measurement]:
+    """Load `count` entries straight through the appender (batches of 10,000, no request path),
+    then verify the whole log from the database."""
+    store = await open_store(url)
+    try:
+        template = _draft(0)
+        began = time.perf_counter()
+        for _ in range(0, count, 10_000):
+            await append_batch(store, [template] * 10_000, signer=_signer(), now_us=now_us(),
+                               checkpoint_interval_us=0)
+        loading = time.perf_counter() - began
+        began = time.perf_counter()
+        report = await verify_database(store=store, keys=[verifier_key(ORIGIN, ed25519_from_seed(SEED))],
+                                       origin=ORIGIN)
+        elapsed = time.perf_counter() - began
+    finally:
+        await store.close()
+    return [Measurement(
+        benchmark="audit", metric=f"full verify of {report.entries:,} entries (PostgreSQL)", value=f"{elapsed:.1f} s",
+        note=("ok" if report.ok else report.summary()) + f"; {report.checkpoints} checkpoints; "
+             f"loading took {loading:.0f} s", goal="≤30 s", met=report.ok and elapsed <= 30,
+    )]
+
+
 def _proof_rows() -> list[Measurement]:
     size = 1_000_000
     inclusion = max(len(merkle.inclusion_ranges(i, size)) for i in range(0, size, 997)) * 32
@@ -202,6 +226,8 @@ async def _run(quick: bool) -> list[Measurement]:
     _migrate(pg_url)
     try:
         rows += await _engine_rows("PostgreSQL", pg_url, quick=quick, goal_rate=3000)
+        if not quick:
+            rows += await _million_in_database(pg_url, 1_000_000)
         store = await open_store(pg_url)
         baseline = await _bare_inserts(store, 5_000)
         await store.close()
