@@ -6,23 +6,44 @@ approves or denies; the gate (or security) checks people in and out; security re
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
+from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import Services
 from api.site_access import journal_of, sweep
+from colo.errors import ValidationFailed
+from colo.identity import Principal
+from dcim.readmodel.views import list_racks
 from tenants.visits import alerts, gate, service
 from tenants.visits.schemas import AlertRead, Decision, GateResult, GateScan, VisitCreate, VisitRead
 
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size")]
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
 VisitStatus = Annotated[str | None, QueryParameter(pattern=r"^(pending|approved|denied|cancelled)$")]
 AlertKind = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,32}$")]
+
+
+async def check_rack_areas(principal: Principal, areas: list[str]) -> None:
+    """`rack:<name>` must be a rack the tenant holds (per the plant read model). Checked here, at
+    the assembly point, because tenants/ may not import dcim/."""
+    wanted = [(i, a.removeprefix("rack:")) for i, a in enumerate(areas) if a.startswith("rack:")]
+    if not wanted:
+        return
+    held: set[str] = set()
+    offset = 0
+    while True:
+        page = await list_racks(principal=principal, limit=500, offset=offset)
+        held.update(rack.name for rack in page.items)
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            break
+    for position, name in wanted:
+        if name not in held:
+            raise ValidationFailed(f"areas[{position}]", f"{name!r} is not a rack your tenant holds")
 
 
 class VisitController(Controller):
@@ -33,17 +54,20 @@ class VisitController(Controller):
           summary="Request a site visit (≤14 days) for your people or guests",
           responses=problems(400, 401, 403, 409, 422))
     async def request(self, principal: CurrentPrincipal, services: Services, data: JSONBody[VisitCreate]) -> VisitRead:
+        await check_rack_areas(principal, data.areas)
         return await service.request_visit(principal=principal, master_key=services.keys.master_key, data=data,
                                            journal=journal_of(services))
 
     @get("/", operation_id="list_visits", summary="Visits (your tenant's, or all for security and the gate)",
          responses=problems(400, 401, 403))
     async def list_visits(
-        self, principal: CurrentPrincipal, services: Services, status: VisitStatus = None, limit: Limit = 100,
-        offset: Offset = 0,
-    ) -> list[VisitRead]:
-        return await service.list_visits(principal=principal, master_key=services.keys.master_key, status=status,
-                                         limit=limit, offset=offset)
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        status: VisitStatus = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+    ) -> Response[list[VisitRead]]:
+        start = start_of(cursor, offset)
+        visits = await service.list_visits(principal=principal, master_key=services.keys.master_key, status=status,
+                                           limit=limit, offset=start)
+        return paged(request, visits, items=visits, limit=limit, start=start)
 
     @get("/{visit_id:uuid}", operation_id="get_visit", summary="One visit with its visitors and badges",
          responses=problems(401, 403, 404))
@@ -102,11 +126,13 @@ class AlertController(Controller):
          summary="Site-access alerts: refused attempts and bursts, overstays, failed-authentication bursts",
          responses=problems(400, 401, 403))
     async def list_alerts(
-        self, services: Services, open_only: FromQuery[bool] = True, kind: AlertKind = None, limit: Limit = 100,
-        offset: Offset = 0,
-    ) -> list[AlertRead]:
+        self, request: Request[Any, Any, Any], services: Services, open_only: FromQuery[bool] = True,
+        kind: AlertKind = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+    ) -> Response[list[AlertRead]]:
+        start = start_of(cursor, offset)
         await sweep(services)  # what is true now, not only as of the monitor's last pass
-        return await alerts.list_alerts(open_only=open_only, kind=kind, limit=limit, offset=offset)
+        found = await alerts.list_alerts(open_only=open_only, kind=kind, limit=limit, offset=start)
+        return paged(request, found, items=found, limit=limit, start=start)
 
     @post("/{alert_id:uuid}/acknowledge", operation_id="acknowledge_alert", status_code=200,
           summary="Mark an alert as handled", responses=problems(401, 403, 404))

@@ -31,7 +31,7 @@ def guest(name: str = "Erika Mustermann") -> dict[str, Any]:
 
 
 def visit_body(**overrides: Any) -> dict[str, Any]:
-    body = {"starts_at": at(minutes=-1), "ends_at": at(hours=8), "areas": ["meet-me-room", "rack:R-0101"],
+    body = {"starts_at": at(minutes=-1), "ends_at": at(hours=8), "areas": ["meet-me-room", "cage:C-7"],
             "visitors": [guest()], "escort_required": True, "purpose": "cross-connect patching"}
     return {**body, **overrides}
 
@@ -125,6 +125,7 @@ async def test_bad_requests_name_the_field_and_store_nothing(
         (visit_body(visitors=[{**guest(), "person_id": str(uuid.uuid4())}]), 422, "visitors[0]"),
         (visit_body(visitors=[guest(), {"person_id": str(uuid.uuid4())}]), 422, "visitors[1].person_id"),
         (visit_body(areas=["the roof"]), 400, "areas[0]"),
+        (visit_body(areas=["meet-me-room", "rack:NOT-MINE-01"]), 422, "areas[1]"),
         (visit_body(visitors=[]), 400, "visitors"),
         ({**visit_body(), "tenant_id": str(uuid.uuid4())}, 400, "tenant_id"),
     ]
