@@ -238,3 +238,19 @@ async def test_time_tenant_and_object_filters_select_exactly_the_matching_entrie
     assert await find(client, security_key, tenant_id=str(tenant["id"]), until=before.isoformat()) == []
     gate = await make_key(Role.GATE)
     assert (await client.get("/v1/access-log/entries", headers=gate.headers)).status_code == 403
+
+
+async def test_when_the_log_cannot_keep_up_requests_are_refused_not_served_unaccounted(
+    client: AsyncTestClient, app: Litestar, security_key: IssuedTestKey,
+) -> None:
+    sequencer = app.state.services.components["access_log"].sequencer
+    limit = sequencer.max_pending
+    sequencer.max_pending = 0  # as if 100 000 entries were waiting for a database that is down
+    try:
+        refused = await client.get("/v1/access-log/keys", headers=security_key.headers)
+    finally:
+        sequencer.max_pending = limit
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "5"
+    assert refused.json()["type"].endswith("/unavailable")
+    assert (await client.get("/v1/access-log/keys", headers=security_key.headers)).status_code == 200
