@@ -17,6 +17,7 @@ from litestar.response import Stream
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
+from api.pagination import MAX_PAGE_SIZE
 from api.services import Services
 from audit import proofs
 from audit.encoding import OUTCOMES
@@ -91,7 +92,7 @@ class AccessLogController(Controller):
         outcome: FromQuery[Outcome | None] = None,  # type: ignore[valid-type]
         object_id: ObjectId = None, kind: FromQuery[Kind | None] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100, order: FromQuery[Order] = Order.NEWEST,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 100, order: FromQuery[Order] = Order.NEWEST,
     ) -> EntryPage:
         filters = _filters(since, until, tenant_id, actor, action, outcome, object_id, kind)
         documents, next_cursor = await search_entries(

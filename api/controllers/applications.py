@@ -6,11 +6,12 @@ import json
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.auth import CurrentPrincipal, client_address
 from api.controllers.problem_docs import problems
+from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import AppServices, Services
 from dcim.netbox.tenancy import ensure_netbox_tenant
 from tenants import applications
@@ -38,8 +39,6 @@ TrackingSecret = Annotated[str, Parameter(header="X-Tracking-Secret", min_length
                                           description="the tracking secret returned when applying")]
 ApplicationStatusFilter = Annotated[
     str | None, Parameter(pattern=r"^(submitted|action_required|approved|rejected)$", required=False)]
-Limit = Annotated[int, Parameter(ge=1, le=500)]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
 
 
 def _ring(services: AppServices) -> KeyRing:
@@ -136,11 +135,12 @@ class ApplicationController(Controller):
     @get("/", operation_id="list_applications", summary="List applications without their contacts (ops)",
          responses=problems(400, 401, 403))
     async def list_applications(
-        self, principal: CurrentPrincipal, services: Services, status: ApplicationStatusFilter = None,
-        limit: Limit = 100, offset: Offset = 0,
-    ) -> list[ApplicationSummary]:
-        rows = await applications.list_applications(status=status, limit=limit, offset=offset)
-        return [ApplicationSummary.of(r) for r in rows]
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        status: ApplicationStatusFilter = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+    ) -> Response[list[ApplicationSummary]]:
+        start = start_of(cursor, offset)
+        rows = await applications.list_applications(status=status, limit=limit, offset=start)
+        return paged(request, [ApplicationSummary.of(r) for r in rows], items=rows, limit=limit, start=start)
 
     @get("/{application_id:uuid}", operation_id="get_application", summary="One application (ops)",
          responses=problems(401, 403, 404))

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
+from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import Services
 from tenants import keys
 from tenants.keys import KeyRing
 from tenants.schemas_keys import KeyCreate, KeyIssued, KeyRead, KeyRevoke, KeyRotate, WhoAmI
-
-Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
 
 
 def _ring(services: Services) -> KeyRing:
@@ -41,12 +39,13 @@ class KeyController(Controller):
     @get("/", operation_id="list_keys", summary="List API keys (own tenant's, or all for ops)",
          responses=problems(400, 401, 403))
     async def list_keys(
-        self, principal: CurrentPrincipal, limit: Limit = 100, offset: Offset = 0,
-        include_revoked: bool = False,
-    ) -> list[KeyRead]:
-        rows = await keys.list_keys(principal=principal, limit=limit, offset=offset,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, limit: PageSize = 100,
+        offset: Offset = 0, cursor: Cursor = None, include_revoked: bool = False,
+    ) -> Response[list[KeyRead]]:
+        start = start_of(cursor, offset)
+        rows = await keys.list_keys(principal=principal, limit=limit, offset=start,
                                     include_revoked=include_revoked)
-        return [KeyRead.of(r) for r in rows]
+        return paged(request, [KeyRead.of(r) for r in rows], items=rows, limit=limit, start=start)
 
     @post("/", operation_id="create_key", summary="Create an API key; the key is shown once",
           responses=problems(400, 401, 403, 422))

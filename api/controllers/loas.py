@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, MediaType, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, Parameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
+from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import Services
 from colo.errors import Conflict
 from dcim.orders import loas
@@ -46,12 +47,13 @@ class LoaController(Controller):
          responses={200: ResponseSpec(list[LoaRead], description="Newest first", generate_examples=False,
                                       examples=[Example(value=[LOA])]), **problems(400, 401, 403)})
     async def list_loas(
-        self, principal: CurrentPrincipal,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
         status: Annotated[str | None, Parameter(pattern="^loa_(pending|granted|refused|expired)$")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
-    ) -> list[LoaRead]:
-        return await loas.list_for(principal, status=status, limit=limit, offset=offset)
+        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+    ) -> Response[list[LoaRead]]:
+        start = start_of(cursor, offset)
+        found = await loas.list_for(principal, status=status, limit=limit, offset=start)
+        return paged(request, found, items=found, limit=limit, start=start)
 
     @get("/loas/{loa_id:uuid}", operation_id="get_loa", summary="One LOA, with the signed document once granted",
          responses={**_one("The LOA"), **problems(400, 401, 403, 404)})

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, HeaderParameter, Parameter, QueryParameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
+from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import AppServices, Services
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders import fulfil as fulfilment
@@ -83,17 +84,18 @@ class OrderController(Controller):
                                                                "offset": 0})]),
                     **problems(400, 401, 403)})
     async def list_orders(
-        self, principal: CurrentPrincipal,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
         in_state: Annotated[OrderState | None, QueryParameter(name="state",
                                                               description="only orders in this state")] = None,
         kind: Annotated[str | None, Parameter(pattern="^(space|power|cross_connect)$")] = None,
         tenant_id: Annotated[UUID | None, Parameter(description="staff only: one tenant's orders")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
-    ) -> OrderPage:
+        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+    ) -> Response[OrderPage]:
+        start = start_of(cursor, offset)
         rows, count = await store.list_for(principal, state=in_state.value if in_state else None, kind=kind,
-                                           tenant_id=tenant_id, limit=limit, offset=offset)
-        return OrderPage(items=[store.to_read(r) for r in rows], count=count, limit=limit, offset=offset)
+                                           tenant_id=tenant_id, limit=limit, offset=start)
+        page = OrderPage(items=[store.to_read(r) for r in rows], count=count, limit=limit, offset=start)
+        return paged(request, page, items=rows, limit=limit, start=start)
 
     @get("/{order_id:uuid}", operation_id="get_order", summary="One order",
          responses={**_one("The order"), **problems(400, 401, 403, 404)})

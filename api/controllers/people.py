@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
+from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import Services
 from tenants import people
 from tenants.schemas import PersonCreate, PersonRead, PersonUpdate
 
-Limit = Annotated[int, Parameter(ge=1, le=500)]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
 TenantFilter = Annotated[UUID | None, Parameter(query="tenant_id", required=False,
                                                 description="staff only; tenants always see their own")]
 
@@ -27,10 +26,12 @@ class PeopleController(Controller):
     @get("/", operation_id="list_people", summary="List people (a tenant sees only its own)",
          responses=problems(400, 401, 403))
     async def list_people(
-        self, principal: CurrentPrincipal, tenant_id: TenantFilter = None, limit: Limit = 100, offset: Offset = 0,
-    ) -> list[PersonRead]:
-        rows = await people.list_people(principal=principal, tenant_id=tenant_id, limit=limit, offset=offset)
-        return [PersonRead.of(r) for r in rows]
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, tenant_id: TenantFilter = None,
+        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+    ) -> Response[list[PersonRead]]:
+        start = start_of(cursor, offset)
+        rows = await people.list_people(principal=principal, tenant_id=tenant_id, limit=limit, offset=start)
+        return paged(request, [PersonRead.of(r) for r in rows], items=rows, limit=limit, start=start)
 
     @post("/", operation_id="create_person", summary="Add a person to the caller's tenant",
           responses=problems(400, 401, 403, 409, 422))

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import Body, FromPath, Parameter
+from litestar.params import Body, Parameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
+from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from dcim import capacity
 from dcim.readmodel import views
 from dcim.readmodel.schemas import CapacityAnswer, CapacityQuery, RackDetail, RackList, UtilizationReport
@@ -41,7 +42,7 @@ class RackController(Controller):
                                                              "offset": 0, "freshness": AGE}),
                     **problems(400, 401, 403, 422)})
     async def list_racks(
-        self, principal: CurrentPrincipal,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
         site_id: Annotated[int | None, Parameter(ge=1, description="NetBox site id")] = None,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name",
                                               examples=[Example(value="Data Hall 1")])] = None,
@@ -50,12 +51,13 @@ class RackController(Controller):
         min_free_units: Annotated[int | None, Parameter(ge=0, le=100)] = None,
         tenant_id: Annotated[int | None, Parameter(ge=1, description="staff only: racks this NetBox "
                                                                      "tenant holds space in")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
-    ) -> RackList:
-        return await views.list_racks(principal=principal, site_id=site_id, hall=hall, row=row,
+        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+    ) -> Response[RackList]:
+        start = start_of(cursor, offset)
+        page = await views.list_racks(principal=principal, site_id=site_id, hall=hall, row=row,
                                       status=status, min_free_units=min_free_units,
-                                      tenant_id=tenant_id, limit=limit, offset=offset)
+                                      tenant_id=tenant_id, limit=limit, offset=start)
+        return paged(request, page, items=page.items, limit=limit, start=start)
 
     @get("/{rack_id:int}", operation_id="get_rack",
          summary="One rack: elevation per unit (who holds it: staff only), feeds and power budget",
@@ -69,7 +71,10 @@ class RackController(Controller):
                         "max_utilization": 80, "nominal_va": 3680, "available_va": 2944,
                         "allocated_w": 1200}]}),
              **problems(401, 403, 404)})
-    async def get_rack(self, principal: CurrentPrincipal, rack_id: FromPath[int]) -> RackDetail:
+    async def get_rack(
+        self, principal: CurrentPrincipal,
+        rack_id: Annotated[int, Parameter(ge=1, le=2**31 - 1, description="NetBox rack id")],
+    ) -> RackDetail:
         return await views.rack_detail(principal=principal, rack_id=rack_id)
 
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
+from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from tenants import lifecycle
 from tenants.schemas import StatusChange, TenantRead
 
 StatusFilter = Annotated[str | None, Parameter(pattern=r"^(pending|active|suspended|offboarded)$", required=False)]
-Limit = Annotated[int, Parameter(ge=1, le=500)]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
 
 
 class TenantController(Controller):
@@ -25,10 +24,12 @@ class TenantController(Controller):
     @get("/", operation_id="list_tenants", summary="List tenants (a tenant sees only itself)",
          responses=problems(400, 401, 403))
     async def list_tenants(
-        self, principal: CurrentPrincipal, status: StatusFilter = None, limit: Limit = 100, offset: Offset = 0,
-    ) -> list[TenantRead]:
-        rows = await lifecycle.list_tenants(principal=principal, status=status, limit=limit, offset=offset)
-        return [TenantRead.of(r) for r in rows]
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, status: StatusFilter = None,
+        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+    ) -> Response[list[TenantRead]]:
+        start = start_of(cursor, offset)
+        rows = await lifecycle.list_tenants(principal=principal, status=status, limit=limit, offset=start)
+        return paged(request, [TenantRead.of(r) for r in rows], items=rows, limit=limit, start=start)
 
     @get("/{tenant_id:uuid}", operation_id="get_tenant", summary="One tenant",
          responses=problems(401, 403, 404))

@@ -24,7 +24,7 @@ async def demo_racks(client: AsyncTestClient, ops_key: Any, seeded: DemoPlant,
     assert synced.status_code == 200, synced.text
     assert synced.json()["objects"] > 500
     site = await gateway.call(lambda api: api.dcim.sites.get(slug=seeded.site_slug).id)
-    listed = await client.get("/v1/racks", params={"site_id": site, "limit": 500}, headers=ops_key.headers)
+    listed = await client.get("/v1/racks", params={"site_id": site, "limit": 200}, headers=ops_key.headers)
     assert listed.status_code == 200, listed.text
     return {r["name"]: r for r in listed.json()["items"]}
 

@@ -235,7 +235,7 @@ async def test_application_endpoint_is_rate_limited(client: AsyncTestClient) -> 
 
 async def test_ops_list_applications_by_status_without_contacts(client: AsyncTestClient, ops_key) -> None:
     submitted = await apply(client)
-    listed = await client.get("/v1/applications?status=submitted&limit=500", headers=ops_key.headers)
+    listed = await client.get("/v1/applications?status=submitted&limit=200", headers=ops_key.headers)
     assert listed.status_code == 200
     ours = [a for a in listed.json() if a["id"] == submitted["id"]]
     assert len(ours) == 1 and ours[0]["status"] == "submitted"
