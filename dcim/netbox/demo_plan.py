@@ -156,14 +156,20 @@ def front_type(device_type: str) -> str:
 
 
 def build_plant(*, site_name: str = "Colo Regional DC 1", site_slug: str = "colo-dc1",
-                prefix: str = "") -> DemoPlant:
-    """One site: two data halls (42U and 47U rows), a meet-me room, tenants' kit and cabling."""
+                prefix: str = "", racks_per_row: tuple[int, int] = (12, 10)) -> DemoPlant:
+    """One site: two data halls (42U and 47U rows), a meet-me room, tenants' kit and cabling.
+
+    `racks_per_row` (hall 1, hall 2) may shrink a private copy; at least 5 keeps every
+    reservation and device of the plan in a rack that exists.
+    """
+    if min(racks_per_row) < 5:
+        raise ValueError("racks_per_row must be at least 5 in each hall")
     p = prefix
     plant = DemoPlant(site_name=site_name, site_slug=site_slug, prefix=prefix)
     plant.locations = [("Data Hall 1", "dh1", ""), ("Data Hall 2", "dh2", ""),
                        ("Meet-Me Room", "mmr", MMR_TAG)]
-    _rows(plant, "DH1", "AB", 12, 42, {"A": SINGLE_16A, "B": THREE_32A})
-    _rows(plant, "DH2", "CD", 10, 47, {"C": THREE_32A, "D": SINGLE_16A})
+    _rows(plant, "DH1", "AB", racks_per_row[0], 42, {"A": SINGLE_16A, "B": THREE_32A})
+    _rows(plant, "DH2", "CD", racks_per_row[1], 47, {"C": THREE_32A, "D": SINGLE_16A})
     plant.rack_groups.append((f"{p}MMR Row M", f"{p}mmr-row-m".lower()))
     for n in (1, 2):
         plant.racks.append(RackPlan(f"{p}MMR-M{n:02d}", "mmr", f"{p}mmr-row-m".lower(), 42,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pynetbox
 
-from colo.errors import Unavailable
+from colo.errors import Unavailable, UpstreamRejected
 from dcim.netbox.demo_plan import (
     DEMO_TAG,
     DEVICE_ROLES,
@@ -35,7 +35,8 @@ from dcim.netbox.gateway import NetBoxGateway
 
 PAGE = 1000  # NetBox's MAX_PAGE_SIZE: one request per 1000 objects instead of per 50
 CHUNK = 100  # objects per bulk create
-ATTEMPTS = 3
+ATTEMPTS = 4
+RETRY_PAUSE_SECONDS = 10.0
 Row = dict[str, Any]
 
 
@@ -68,14 +69,18 @@ class Seeder:
         A busy NetBox may time out mid-create although it went on to save the objects; the
         step is then retried from its list, which finds them, so nothing is made twice.
         """
+        timed_out = False
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return await self._ensure_once(kind, endpoint, wanted, key_of, filters)
-            except Unavailable:
-                if attempt == ATTEMPTS:
+            except (Unavailable, UpstreamRejected) as exc:
+                # A refusal right after a timeout is the timed-out request's objects landing
+                # late ("already exists"); any other refusal is a real error.
+                if attempt == ATTEMPTS or (isinstance(exc, UpstreamRejected) and not timed_out):
                     raise
-                self.say(f"{kind}: NetBox did not answer in time, retrying ({attempt}/{ATTEMPTS - 1})")
-                await asyncio.sleep(2.0 * attempt)
+                timed_out = True
+                self.say(f"{kind}: NetBox is slow ({type(exc).__name__}), retrying")
+                await asyncio.sleep(RETRY_PAUSE_SECONDS * attempt)  # let the slow request finish
         raise AssertionError("unreachable")
 
     async def _ensure_once(self, kind: str, endpoint: str, wanted: dict[Hashable, Row],

@@ -6,6 +6,8 @@ import time
 import uuid
 from typing import Any
 
+import pytest
+
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.demo_plan import DEMO_TAG, DemoPlant, build_plant
 from dcim.netbox.seed import remove_plant, seed_demo
@@ -33,11 +35,13 @@ def _labels(plant: DemoPlant) -> list[str]:
     return [f"PWR-{d.feed}" for d in plant.devices if d.feed] + [c.label for c in plant.cables]
 
 
+@pytest.mark.timeout(900)
 async def test_second_seed_run_changes_nothing(gateway: NetBoxGateway) -> None:
     # A private copy of the facility, so nobody else's tests can touch what is compared.
     suffix = uuid.uuid4().hex[:6]
+    # Smaller than the demo (same code paths, every kind of object) to spare the shared NetBox.
     plant = build_plant(site_name=f"Seed test {suffix}", site_slug=f"colo-seedtest-{suffix}",
-                        prefix=f"T{suffix}-")
+                        prefix=f"T{suffix}-", racks_per_row=(5, 5))
     try:
         first = await seed_demo(gateway, plant=plant)
         assert first.created["racks"] == len(plant.racks)

@@ -47,3 +47,18 @@ def test_reservations_fit_their_racks_and_belong_to_customers() -> None:
         rack = plant.rack(res.rack)
         assert set(res.units) <= set(range(1, rack.u_height + 1))
         assert res.tenant in customers
+
+
+def test_a_shrunken_copy_keeps_every_reference_valid() -> None:
+    plant = build_plant(prefix="S-", site_slug="s", racks_per_row=(5, 5))
+    names = {r.name for r in plant.racks}
+    assert len(plant.racks) == 2 * 5 + 2 * 5 + 2
+    assert all(d.rack in names for d in plant.devices)
+    assert all(r.rack in names for r in plant.reservations)
+
+
+def test_too_few_racks_per_row_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="racks_per_row"):
+        build_plant(racks_per_row=(4, 10))
