@@ -116,7 +116,7 @@ async def check_out(
                            visit=visit, master_key=master_key)
 
 
-async def visitor_pii(master_key: bytes, visitor: dict[str, Any]) -> str | None:
+async def _visitor_pii(master_key: bytes, visitor: dict[str, Any]) -> str | None:
     """Who passed the gate, as ciphertext under the tenant's key for the access log: the log is
     evidence on its own, and erasing the tenant still erases the person from it."""
     tenant_id = visitor["tenant_id"]
@@ -147,7 +147,7 @@ async def _accepted(
         objects={"visit_id": str(visit["id"]), "visitor_id": str(visitor["id"]),
                  **({"badge": visitor["badge_number"]} if visitor["badge_number"] else {})},
         detail="escort required" if visit["escort_required"] and action == "check_in" else None,
-        pii=await visitor_pii(master_key, visitor),
+        pii=await _visitor_pii(master_key, visitor),
     ))
     return GateResult(action=action, visitor_id=visitor["id"], visit_id=visit["id"], at=now,
                       badge_number=visitor["badge_number"], escort_required=visit["escort_required"])

@@ -144,7 +144,7 @@ async def _name(master_key: bytes, row: dict[str, Any]) -> str:
         return ERASED
 
 
-async def read_visit(row: dict[str, Any], visitors: list[dict[str, Any]], master_key: bytes) -> VisitRead:
+async def _read_visit(row: dict[str, Any], visitors: list[dict[str, Any]], master_key: bytes) -> VisitRead:
     return VisitRead(
         id=row["id"], tenant_id=row["tenant_id"], status=row["status"], starts_at=row["starts_at"],
         ends_at=row["ends_at"], areas=json.loads(row["areas"]), escort_required=row["escort_required"],
@@ -163,7 +163,7 @@ async def read_visit(row: dict[str, Any], visitors: list[dict[str, Any]], master
 async def get_visit(*, principal: Principal, visit_id: UUID, master_key: bytes) -> VisitRead:
     row = await _visit_row(principal, visit_id)
     visitors = await Visitor.select().where(Visitor.visit_id == visit_id).order_by(Visitor.name_masked)
-    return await read_visit(row, visitors, master_key)
+    return await _read_visit(row, visitors, master_key)
 
 
 async def list_visits(
@@ -179,7 +179,7 @@ async def list_visits(
     by_visit: dict[UUID, list[dict[str, Any]]] = {}
     for visitor in visitors:
         by_visit.setdefault(visitor["visit_id"], []).append(visitor)
-    return [await read_visit(r, by_visit.get(r["id"], []), master_key) for r in rows]
+    return [await _read_visit(r, by_visit.get(r["id"], []), master_key) for r in rows]
 
 
 async def decide_visit(
