@@ -17,7 +17,8 @@ from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 from litestar.types import Scope
 
-from colo.errors import AuthenticationFailed
+from api.auth_throttle import AuthFailureThrottle, key_id_of
+from colo.errors import AuthenticationFailed, RateLimited
 from colo.identity import Principal
 from tenants.keys import KeyRing, authenticate
 
@@ -66,21 +67,32 @@ def client_address(scope: Scope, trusted_proxies: tuple[str, ...]) -> str | None
 
 async def authenticate_connection(
     connection: ASGIConnection[Any, Any, Any, Any], *, ring: KeyRing, trusted_proxies: tuple[str, ...],
+    throttle: AuthFailureThrottle | None = None,
 ) -> Principal:
     state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
     address = client_address(connection.scope, trusted_proxies)
     state["client_address"] = address
     credential = presented_key(connection.headers)
-    if credential is None:
-        state["auth_failure"] = "missing_key"
-        raise AuthenticationFailed("An API key is required: send `Authorization: Bearer colo_…`",
-                                   reason="missing_key")
     try:
+        if throttle is not None:
+            await throttle.refuse_blocked_address(address)
+        if credential is None:
+            raise AuthenticationFailed("An API key is required: send `Authorization: Bearer colo_…`",
+                                       reason="missing_key")
         if len(credential) > MAX_CREDENTIAL_LENGTH:
             raise AuthenticationFailed("The API key is missing, unknown or malformed", reason="malformed_key")
         principal = await authenticate(token=credential, ring=ring, address=address)
     except AuthenticationFailed as exc:
         state["auth_failure"] = exc.extra.get("reason", "invalid_key")
+        if throttle is not None:
+            try:
+                await throttle.record_failure(address, key_id_of(credential))
+            except RateLimited:
+                state["auth_failure"] = "rate_limited"
+                raise
+        raise
+    except RateLimited:
+        state["auth_failure"] = "rate_limited"
         raise
     state["principal"] = principal
     return principal

@@ -18,6 +18,7 @@ from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
 from api.auth import authenticate_connection, client_address, provide_principal
+from api.auth_throttle import AuthFailureThrottle
 from api.services import AppServices
 from colo.errors import PermissionDenied
 from colo.identity import Role
@@ -64,14 +65,16 @@ def is_automatic_options(handler: BaseRouteHandler) -> bool:
     return getattr(handler, "http_methods", None) == {"OPTIONS"} and operation_id_of(handler) is None
 
 
-def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[str, ...]) -> Guard:
+def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[str, ...],
+               throttle: AuthFailureThrottle | None = None) -> Guard:
     async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         if policy.is_public(handler):
             # No credential needed, but the access log still wants the caller's address.
             state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
             state["client_address"] = client_address(connection.scope, trusted_proxies)
             return
-        principal = await authenticate_connection(connection, ring=ring, trusted_proxies=trusted_proxies)
+        principal = await authenticate_connection(connection, ring=ring, trusted_proxies=trusted_proxies,
+                                                  throttle=throttle)
         operation_id = operation_id_of(handler)
         if operation_id is None or not is_allowed(policy.roles, operation_id, principal.role):
             connection.scope["state"]["authz_denied"] = operation_id or "unlisted"  # type: ignore[typeddict-item]
@@ -83,7 +86,10 @@ def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[st
 def install_access_control(app_config: AppConfig, services: AppServices) -> None:
     """Wire authentication, the policy guard, the `principal` dependency and the rate limiter."""
     ring = KeyRing.of(services.keys.api_key_peppers)
-    guard = make_guard(policy=load_access_policy(), ring=ring, trusted_proxies=services.settings.trusted_proxies)
+    limiter = services.components.setdefault("rate_limiter", RateLimiter(redis_url=services.settings.redis_url))
+    # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
+    throttle = services.components.setdefault("auth_throttle", AuthFailureThrottle(limiter))
+    guard = make_guard(policy=load_access_policy(), ring=ring, trusted_proxies=services.settings.trusted_proxies,
+                       throttle=throttle)
     app_config.guards.append(guard)
     app_config.dependencies["principal"] = Provide(provide_principal, sync_to_thread=False)
-    services.components.setdefault("rate_limiter", RateLimiter(redis_url=services.settings.redis_url))

@@ -44,6 +44,21 @@ class RateLimiter:
                               retry_after=reset, limit=limit)
         return limit - count
 
+    async def current(self, name: str, subject: str, *, window: int) -> tuple[int, int]:
+        """(hits so far in this window, seconds until it resets), without counting a hit."""
+        now = time.time()
+        window_start = int(now // window) * window
+        reset = max(1, int(window_start + window - now))
+        key = f"{self._prefix}:{name}:{subject}:{window_start}"
+        if self._redis is not None:
+            try:
+                value = await self._redis.get(key)
+                return int(value or 0), reset
+            except Exception as exc:  # Redis down: the memory fallback is what _count uses then
+                log.warning("rate limiter falling back to memory", error=type(exc).__name__)
+        expires, count = self._local.get(key, (0.0, 0))
+        return (count if expires > time.monotonic() else 0), reset
+
     async def _count(self, key: str, window: int) -> int:
         if self._redis is not None:
             try:

@@ -1,0 +1,61 @@
+"""Throttling of failed authentication, per client address and per API key id.
+
+- **Per address**: once an address has failed `per_address` times in a window, every request
+  from it that needs a key is answered 429 *before* the key is looked at — no database query,
+  no answer that could tell a guess apart — until the window ends.
+- **Per key id**: once a key id (from a well-formed key: revoked, expired, wrong secret, wrong
+  network, suspended tenant) has failed `per_key` times in a window, further *failing* attempts
+  with it answer 429 instead of 401, so hammering a stolen key learns nothing more. The key's
+  owner, presenting the right secret, is not locked out: key ids appear in logs, and a lock-out
+  anyone can trigger would be a denial of service. (Guessing a secret is hopeless anyway:
+  ~190 bits.)
+
+Counts live in the app's RateLimiter: in Redis when COLO_REDIS_URL is set, so the limits hold
+across every process of the deployment; in memory otherwise. 429 answers carry Retry-After
+and RateLimit-Limit/-Remaining/-Reset (api/errors.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from colo.errors import RateLimited
+from tenants.keyformat import parse_key
+from tenants.ratelimit import RateLimiter
+
+ADDRESS_BUCKET = "auth-fail-addr"
+KEY_BUCKET = "auth-fail-key"
+
+
+def key_id_of(credential: str | None) -> UUID | None:
+    """The key id of a well-formed key (checksum valid), else None."""
+    if not credential:
+        return None
+    try:
+        return parse_key(credential).key_id
+    except Exception:  # malformed: there is no key id to count against
+        return None
+
+
+@dataclass
+class AuthFailureThrottle:
+    limiter: RateLimiter
+    per_address: tuple[int, int] = (60, 60)  # (failures, window seconds)
+    per_key: tuple[int, int] = (10, 60)
+
+    async def refuse_blocked_address(self, address: str | None) -> None:
+        """429 when this address already used up its failures in the current window."""
+        limit, window = self.per_address
+        count, reset = await self.limiter.current(ADDRESS_BUCKET, address or "unknown", window=window)
+        if count >= limit:
+            raise RateLimited(f"too many failed authentications from this address; retry in {reset} s",
+                              retry_after=reset, limit=limit)
+
+    async def record_failure(self, address: str | None, key_id: UUID | None) -> None:
+        """Count one failure; raises RateLimited when the address or the key id is over its limit."""
+        limit, window = self.per_address
+        await self.limiter.hit(ADDRESS_BUCKET, address or "unknown", limit=limit, window=window)
+        if key_id is not None:
+            limit, window = self.per_key
+            await self.limiter.hit(KEY_BUCKET, key_id.hex, limit=limit, window=window)
