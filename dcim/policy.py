@@ -15,6 +15,8 @@ PLANT_POLICY: dict[str, frozenset[Role]] = {
     "get_rack": PLANT_READERS,
     "power_utilization": PLANT_READERS,
     "search_capacity": OPS | TENANT_ANY,
+    "list_mmr_panels": PLANT_READERS,
+    "get_mmr_panel": PLANT_READERS,
     "sync_status": STAFF,
     "trigger_sync": OPS,
 }

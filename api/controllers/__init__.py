@@ -8,7 +8,12 @@ from api.controllers.loas import LoaController
 from api.controllers.netbox_sync import NetBoxSyncController
 from api.controllers.orders import OrderController
 from api.controllers.people import PeopleController
-from api.controllers.plant import CapacityController, PowerController, RackController
+from api.controllers.plant import (
+    CapacityController,
+    MeetMeRoomController,
+    PowerController,
+    RackController,
+)
 from api.controllers.reconcile import ReconcileController
 from api.controllers.tenants import TenantController
 from api.controllers.visits import AlertController, GateController, VisitController
@@ -18,6 +23,6 @@ CONTROLLERS: list[type] = [
     WhoAmIController, KeyController, ApplicationController,
     TenantController, PeopleController,
     AccessLogController, VisitController, GateController, AlertController,
-    RackController, PowerController, CapacityController, NetBoxSyncController,
+    RackController, PowerController, CapacityController, MeetMeRoomController, NetBoxSyncController,
     OrderController, LoaController, ReconcileController,
 ]

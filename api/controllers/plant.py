@@ -16,8 +16,15 @@ from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from dcim import capacity
-from dcim.readmodel import views
-from dcim.readmodel.schemas import CapacityAnswer, CapacityQuery, RackDetail, RackList, UtilizationReport
+from dcim.readmodel import meetme, views
+from dcim.readmodel.schemas import (
+    CapacityAnswer,
+    CapacityQuery,
+    Media,
+    RackDetail,
+    RackList,
+    UtilizationReport,
+)
 
 AGE = {"synced_at": "2026-11-22T03:30:00Z", "data_age_seconds": 12.4}
 BUDGET = {"nominal_va": 3680, "sellable_va": 2944, "committed_va": 2400, "free_va": 544,
@@ -117,3 +124,37 @@ class CapacityController(Controller):
             value={"units": 4, "kw": 2.0, "redundant": True, "mmr_ports": 2, "media": "smf"})])],
     ) -> CapacityAnswer:
         return await capacity.search(query=data)
+
+
+PANEL = {"netbox_id": 31, "name": "MMR-NORDLINK-TELECOM-SMF", "media": "smf",
+         "owner": {"netbox_id": 1, "name": "NordLink Telecom"}, "serves_hall": None,
+         "ports_total": 24, "ports_free": 23, "freshness": AGE}
+
+
+class MeetMeRoomController(Controller):
+    path = "/v1/meet-me-room"
+    tags = ["meet-me room"]
+
+    @get("/panels", operation_id="list_mmr_panels",
+         summary="Meet-me-room patch panels: carrier or hall served, media, free and total ports",
+         responses={**_ok(meetme.PanelList, "The panels", {"items": [PANEL], "freshness": AGE}),
+                    **problems(400, 401, 403)})
+    async def list_panels(
+        self, principal: CurrentPrincipal,
+        media: Annotated[Media | None, Parameter(description="smf, mmf or copper")] = None,
+        hall: Annotated[str | None, Parameter(max_length=100, description="hall a cage-side panel serves")] = None,
+    ) -> meetme.PanelList:
+        return await meetme.list_panels(principal=principal, media=media, hall=hall)
+
+    @get("/panels/{panel_id:int}", operation_id="get_mmr_panel",
+         summary="One meet-me-room panel with its front ports (cable labels: staff only)",
+         responses={**_ok(meetme.PanelView, "The panel", {**PANEL, "ports": [
+             {"netbox_id": 501, "name": "1", "port_type": "lc-upc", "free": False,
+              "cable_label": "XC-DEMO-0001"},
+             {"netbox_id": 502, "name": "2", "port_type": "lc-upc", "free": True}]}),
+             **problems(401, 403, 404)})
+    async def get_panel(
+        self, principal: CurrentPrincipal,
+        panel_id: Annotated[int, Parameter(ge=1, le=2**31 - 1, description="NetBox device id")],
+    ) -> meetme.PanelView:
+        return await meetme.panel_detail(principal=principal, panel_id=panel_id)
