@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from audit.encoding import EntryDraft, encode_entry, objects_column
+from audit.encoding import EntryDraft, encode_document, entry_document, search_columns
 from audit.keys import LogSigner
 from audit.merkle import CompactRange, leaf_hash, node_key
 from audit.store import Head, LogStore, StoredCheckpoint, Writer
@@ -25,19 +25,10 @@ class AppendResult:
     checkpoint_at_us: int
 
 
-def _fit(value: str | None, limit: int) -> str | None:
-    """Search columns must never make a batch fail: no NUL (PostgreSQL text refuses it), no
-    value longer than its column. The entry bytes keep the full, escaped value."""
-    return None if value is None else value.replace("\x00", "")[:limit]
-
-
-def _entry_row(index: int, draft: EntryDraft, body: bytes) -> tuple[object, ...]:
-    return (
-        index, draft.time_us, draft.kind, _fit(draft.request_id, 128), _fit(draft.actor_key_id, 256),
-        _fit(draft.actor_person_id, 64), _fit(draft.tenant_id, 64), _fit(draft.role, 32),
-        _fit(draft.action, 256), _fit(objects_column(draft.objects), 4096), draft.outcome, draft.status,
-        _fit(draft.source, 256), body.decode(),
-    )
+def _entry_row(index: int, draft: EntryDraft) -> tuple[tuple[object, ...], bytes]:
+    document = entry_document(index, draft)
+    body = encode_document(document)
+    return (index, draft.time_us, *search_columns(document), body.decode()), body
 
 
 async def _sign(writer: Writer, tree: CompactRange, signer: LogSigner, now_us: int) -> Head:
@@ -59,8 +50,8 @@ async def append_batch(
         entries, nodes = [], []
         for draft in drafts:
             index = tree.size
-            body = encode_entry(index, draft)
-            entries.append(_entry_row(index, draft, body))
+            row, body = _entry_row(index, draft)
+            entries.append(row)
             nodes.extend((node_key(level, i), h) for level, i, h in tree.append(leaf_hash(body)))
         await writer.insert_entries(entries)
         await writer.insert_nodes(nodes)

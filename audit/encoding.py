@@ -82,8 +82,9 @@ def objects_column(objects: dict[str, str]) -> str:
     return "|" + "|".join(v.replace("|", "") for v in objects.values()) + "|" if objects else ""
 
 
-def encode_entry(index: int, draft: EntryDraft) -> bytes:
-    document: dict[str, Any] = {
+def entry_document(index: int, draft: EntryDraft) -> dict[str, Any]:
+    """The entry as the JSON object its bytes encode (bounded values)."""
+    return {
         "v": VERSION,
         "index": index,
         "time": format_time(draft.time_us),
@@ -101,7 +102,33 @@ def encode_entry(index: int, draft: EntryDraft) -> bytes:
         "detail": clip(draft.detail, 512),
         "pii": draft.pii,
     }
+
+
+def encode_document(document: dict[str, Any]) -> bytes:
     return _encoder.encode(document)
+
+
+def encode_entry(index: int, draft: EntryDraft) -> bytes:
+    return encode_document(entry_document(index, draft))
+
+
+def fit(value: str | None, limit: int) -> str | None:
+    """Search columns must never make a batch fail: no NUL (PostgreSQL text refuses it), no
+    value longer than its column. The entry bytes keep the full, escaped value."""
+    return None if value is None else value.replace("\x00", "")[:limit]
+
+
+def search_columns(document: dict[str, Any]) -> tuple[Any, ...]:
+    """The indexed columns stored beside the bytes, derived from the document alone, so a
+    verifier can recompute them: (kind, request_id, actor_key_id, actor_person_id, tenant_id,
+    role, action, object_ids, outcome, status, source)."""
+    actor = document.get("actor") or {}
+    return (
+        document["kind"], fit(document["request_id"], 128), fit(actor.get("key_id"), 256),
+        fit(actor.get("person_id"), 64), fit(document["tenant_id"], 64), fit(document["role"], 32),
+        fit(document["action"], 256), fit(objects_column(document["objects"]), 4096), document["outcome"],
+        document["status"], fit(document["source"], 256),
+    )
 
 
 def decode_entry(data: bytes | str) -> dict[str, Any]:

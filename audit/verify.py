@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
+from audit.encoding import decode_entry, format_time, search_columns
 from audit.merkle import HASH_SIZE, CompactRange, leaf_hash
 from audit.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
-from audit.store import READ_CHUNK, LogStore
+from audit.store import ENTRY_COLUMNS, READ_CHUNK, LogStore
 from audit.trust import TrustedState
 
 
@@ -62,7 +64,7 @@ class VerifyReport:
         return f"FAILED: {where}{self.problem}"
 
 
-async def database_source(store: LogStore) -> Source:
+async def database_source(store: LogStore, *, column_mismatches: list[int] | None = None) -> Source:
     """Entries with their stored leaf hashes, chunk by chunk (memory stays flat).
 
     Entries removed by retention pruning come first, as (index, None, stored leaf hash): their
@@ -80,16 +82,29 @@ async def database_source(store: LogStore) -> Source:
     position = retained_from
     while True:
         rows = await store.fetch(
-            f"SELECT idx, body FROM audit_entry WHERE idx >= ? ORDER BY idx LIMIT {READ_CHUNK}",  # noqa: S608
-            position,
+            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM audit_entry WHERE idx >= ? "  # noqa: S608
+            f"ORDER BY idx LIMIT {READ_CHUNK}", position,
         )
         if not rows:
             return
         last = int(rows[-1][0])
         stored = await store.leaf_hashes(int(rows[0][0]), last + 1)
-        for idx, body in rows:
-            yield int(idx), body.encode(), stored.get(int(idx))
+        for row in rows:
+            index, body = int(row[0]), row[-1]
+            if column_mismatches is not None and not column_mismatches and _columns_disagree(row):
+                column_mismatches.append(index)
+            yield index, body.encode(), stored.get(index)
         position = last + 1
+
+
+def _columns_disagree(row: tuple[Any, ...]) -> bool:
+    """Do the search columns say something other than the entry bytes? (An admin could hide an
+    entry from searches by editing only its tenant or actor column.)"""
+    try:
+        document = decode_entry(row[-1])
+    except ValueError:
+        return False  # reported by the entry checks
+    return (format_time(int(row[1])), *search_columns(document)) != (document["time"], *row[2:-1])
 
 
 async def export_source(path: Path) -> Source:
@@ -208,4 +223,11 @@ async def verify_database(
     *, store: LogStore, keys: list[VerifierKey], origin: str, trusted: TrustedState | None = None,
 ) -> VerifyReport:
     notes = [(c.tree_size, c.root, c.note) for c in await store.checkpoints()]
-    return await verify(source=database_source(store), notes=notes, keys=keys, origin=origin, trusted=trusted)
+    mismatches: list[int] = []
+    report = await verify(source=database_source(store, column_mismatches=mismatches), notes=notes, keys=keys,
+                          origin=origin, trusted=trusted)
+    if mismatches and (report.first_bad_index is None or mismatches[0] < report.first_bad_index):
+        report.first_bad_index = mismatches[0]
+        report.problem = (f"entry {mismatches[0]}'s search columns disagree with its bytes "
+                          "(edited to hide it from searches)")
+    return report

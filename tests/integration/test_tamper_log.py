@@ -98,6 +98,14 @@ async def test_row_updated_together_with_its_tree_nodes_is_still_named(log_copy:
     assert not blind.ok and blind.first_bad_index is not None and blind.first_bad_index <= 17
 
 
+async def test_search_column_edited_to_hide_an_entry_is_named(log_copy: str, trusted_dir: Path) -> None:
+    """The bytes and the tree are intact, but searches by tenant would no longer find entry 8."""
+    await support.tamper(log_copy, "UPDATE audit_entry SET actor_key_id = 'somebody-else' WHERE idx = 8")
+    report = await run_verify(log_copy, trusted_dir)
+    assert (report.ok, report.first_bad_index) == (False, 8), report.summary()
+    assert "search columns" in (report.problem or "")
+
+
 async def test_deleted_row_is_named(log_copy: str, trusted_dir: Path) -> None:
     await support.tamper(log_copy, "DELETE FROM audit_entry WHERE idx = 23")
     report = await run_verify(log_copy, trusted_dir)
