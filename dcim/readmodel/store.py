@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from dcim.readmodel.build import ReadModelRows
@@ -34,6 +35,17 @@ BY_NAME: dict[str, type[Table]] = {t._meta.tablename: t for t in (
     PlantPowerPanel, PlantPowerFeed, PlantPowerPort, PlantPort, PlantCable,
 )}
 BATCH = 1000
+WRITER_LOCK_KEY = 7_310_042  # pg advisory lock: one read-model writer at a time, across processes
+
+
+async def _one_writer() -> None:
+    """Inside a write transaction: wait for any other process's read-model write to finish.
+
+    Two processes swapping the tables at once would otherwise collide on netbox_id. SQLite
+    already admits one writer at a time.
+    """
+    if isinstance(PlantRack._meta.db, PostgresEngine):
+        await PlantRack.raw("SELECT pg_advisory_xact_lock({})", WRITER_LOCK_KEY)
 
 
 async def insert_rows(table: type[Table], rows: Iterable[dict[str, Any]]) -> None:
@@ -50,6 +62,7 @@ async def insert_rows(table: type[Table], rows: Iterable[dict[str, Any]]) -> Non
 async def replace_all(rows: ReadModelRows, *, seconds: float, detail: str = "") -> None:
     """Swap the whole read model for a fresh full sync, atomically for readers."""
     async with PlantRack._meta.db.transaction():
+        await _one_writer()
         for name, table in BY_NAME.items():
             await table.delete(force=True)
             await insert_rows(table, rows.tables.get(name, []))
@@ -65,6 +78,7 @@ async def replace_racks(rack_ids: list[int], rows: ReadModelRows, *, seconds: fl
     new_feeds = [r["netbox_id"] for r in rows["dcim_power_feed"]]
     new_ports = [r["netbox_id"] for r in rows["dcim_power_port"]]
     async with PlantRack._meta.db.transaction():
+        await _one_writer()
         old_feeds = [r["netbox_id"] for r in await PlantPowerFeed.select(PlantPowerFeed.netbox_id)
                      .where(PlantPowerFeed.rack_id.is_in(rack_ids))]
         feeds = sorted(set(old_feeds) | set(new_feeds))
@@ -91,6 +105,7 @@ async def upsert(table_name: str, row: dict[str, Any]) -> None:
     """Replace one simple row (site, location, tenant, panel, cable) from a webhook payload."""
     table = BY_NAME[table_name]
     async with table._meta.db.transaction():
+        await _one_writer()
         await table.delete().where(table.netbox_id == row["netbox_id"])  # type: ignore[attr-defined]
         await table.insert(table(**row))
         await bump_generation()
@@ -99,6 +114,7 @@ async def upsert(table_name: str, row: dict[str, Any]) -> None:
 async def delete(table_name: str, netbox_id: int) -> None:
     table = BY_NAME[table_name]
     async with table._meta.db.transaction():
+        await _one_writer()
         await table.delete().where(table.netbox_id == netbox_id)  # type: ignore[attr-defined]
         await bump_generation()
 
