@@ -198,6 +198,11 @@ async def _cross_connect_loa(
         if port.cable_id is not None:
             raise Conflict(f"{name}: port {port.name} on {port.device_name} is already cabled",
                            field=name, cable_id=port.cable_id)
+    copper = spec.media == "copper"
+    for name, port in (("a_port_id", a_port), ("z_port_id", z_port)):
+        if port.copper != copper:  # an LC port cannot take a copper patch, nor RJ45 a fibre one
+            raise ValidationFailed("media", f"{name} {port.device_name}:{port.name} is a "
+                                   f"{'copper' if port.copper else 'fibre'} port, not {spec.media}")
     if z_port.tenant_id is None:
         raise ValidationFailed("z_port_id", "the Z-side port belongs to no tenant or carrier")
     z_tenant = await Tenant.select(Tenant.id).where(Tenant.netbox_tenant_id == z_port.tenant_id).first()

@@ -29,7 +29,8 @@ Run = Callable[..., Awaitable[Any]]
 async def _order(run_in_app: Run, plant: OrdersPlant, provisioner: Provisioner, position: int,
                  tenant: dict[str, Any] | None = None) -> Any:
     order, _ = await run_in_app(create_order, principal=tenant_principal(tenant or plant.tenants["a"]),
-                                body=OrderCreate(spec=SpaceSpec(rack_id=plant.racks["space"], units=1,
+                                # The "single" rack's units: the space tests own the "space" rack's.
+                                body=OrderCreate(spec=SpaceSpec(rack_id=plant.racks["single"], units=1,
                                                                 position=position)),
                                 idempotency_key=None, provisioner=provisioner)
     return order
@@ -43,9 +44,9 @@ async def _reservations(gateway: NetBoxGateway, order_id: Any) -> list[int]:
 async def test_worker_builds_approved_orders_resumes_stale_runs_and_respects_back_off(
     run_in_app: Run, orders_plant: OrdersPlant, provisioner: Provisioner, gateway: NetBoxGateway,
 ) -> None:
-    approved = await _order(run_in_app, orders_plant, provisioner, 38)
-    stale = await _order(run_in_app, orders_plant, provisioner, 39)
-    waiting = await _order(run_in_app, orders_plant, provisioner, 40)
+    approved = await _order(run_in_app, orders_plant, provisioner, 1)
+    stale = await _order(run_in_app, orders_plant, provisioner, 2)
+    waiting = await _order(run_in_app, orders_plant, provisioner, 3)
     for order in (approved, stale, waiting):
         await run_in_app(approve, order.id)
     # `stale`: a run took it and died (its lease ran out); `waiting`: NetBox failed, retry later.
@@ -63,7 +64,7 @@ async def test_worker_builds_approved_orders_resumes_stale_runs_and_respects_bac
 async def test_two_simultaneous_fulfilment_runs_build_once(
     run_in_app: Run, orders_plant: OrdersPlant, provisioner: Provisioner, gateway: NetBoxGateway,
 ) -> None:
-    order = await _order(run_in_app, orders_plant, provisioner, 41)
+    order = await _order(run_in_app, orders_plant, provisioner, 4)
     await run_in_app(approve, order.id)
     results: list[Any] = []
 
@@ -107,10 +108,10 @@ async def test_offboarding_sends_built_services_to_decommission_and_cancels_the_
     make_tenant: Callable[..., Awaitable[dict[str, Any]]],
 ) -> None:
     leaving = await make_tenant()
-    built = await _order(run_in_app, orders_plant, provisioner, 26, tenant=leaving)
+    built = await _order(run_in_app, orders_plant, provisioner, 5, tenant=leaving)
     await run_in_app(approve, built.id)
     assert (await run_in_app(fulfil, order_id=built.id, provisioner=provisioner))["state"] == "active"
-    pending = await _order(run_in_app, orders_plant, provisioner, 27, tenant=leaving)
+    pending = await _order(run_in_app, orders_plant, provisioner, 6, tenant=leaving)
     change = TenantStatusChange(leaving["id"], "active", "offboarded", "contract ended", "ops")
     # The hook is idempotent: an operator may repeat an offboarding.
     await run_in_app(on_tenant_status, change)

@@ -136,3 +136,13 @@ async def test_an_expired_loa_stops_fulfilment_with_a_clear_reason(
     assert row["state"] == "failed" and "expired" in row["last_error"]
     assert row["loa_status"] == "loa_expired"
     assert await cables_of(gateway, order.id) == []
+
+
+async def test_media_must_match_both_ports(
+    run_in_app: Run, orders_plant: OrdersPlant, provisioner: Provisioner,
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:  # the plant's ports are all RJ45
+        await run_in_app(create_order, principal=tenant_principal(orders_plant.tenants["a"]),
+                         body=xc(orders_plant.ports["a"][2], orders_plant.ports["carrier"][3], media="smf"),
+                         idempotency_key=None, provisioner=provisioner)
+    assert caught.value.field == "media" and "copper port, not smf" in caught.value.reason
