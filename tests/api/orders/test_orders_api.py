@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
@@ -153,3 +154,25 @@ async def test_suspension_freezes_open_orders_and_reinstatement_thaws_them(
                                    headers=ops)
     assert offboarded.status_code == 200, offboarded.text
     assert (await client.get(f"/v1/orders/{oid}", headers=ops)).json()["state"] == "cancelled"
+
+
+async def test_two_concurrent_http_orders_for_overlapping_units(
+    client: AsyncTestClient, make_key: MakeKey, orders_plant: OrdersPlant,
+) -> None:
+    keys = await keys_for(make_key, orders_plant)
+    rack = orders_plant.racks["space"]
+    answers: list[Any] = []
+
+    async def order(who: str, position: int) -> None:
+        body = {"spec": {"kind": "space", "rack_id": rack, "units": 2, "position": position}}
+        answers.append(await client.post("/v1/orders", json=body, headers=keys[who]))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(order, "a", 16)
+        group.start_soon(order, "z", 17)
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    lost = next(a for a in answers if a.status_code == 409).json()
+    assert lost["taken_units"] == [17] and lost["type"].endswith("/conflict")
+    won = next(a for a in answers if a.status_code == 201).json()
+    owner = "a" if won["tenant_id"] == str(orders_plant.tenants["a"]["id"]) else "z"
+    await client.post(f"/v1/orders/{won['id']}/cancel", headers=keys[owner])
