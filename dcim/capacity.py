@@ -18,6 +18,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.query import OrderByRaw
 from piccolo.query.functions.aggregate import Min
 
 from colo.errors import ValidationFailed
@@ -27,6 +28,7 @@ from dcim.readmodel.views import freshness
 from dcim.tables import PlantPort, PlantRack
 
 FREE_RUN = re.compile(r"\.+")
+SEARCH_BATCH = 500
 
 # Free cage-side front ports in meet-me rooms, by the hall their trunk leads to and media:
 # front port → its rear port → the rear port at the trunk's other end → that panel's hall.
@@ -65,38 +67,55 @@ def best_run(states: str, starting_unit: int, units: int) -> tuple[int, int] | N
     return best
 
 
+Scored = tuple[float, str, int, int, int, int, dict[str, Any]]  # score, name, id, first, run, ports, row
+
+
+def _power_term(rack: dict[str, Any], need_va: int) -> float:
+    return (rack["power_free_va"] - need_va) / (rack["power_sellable_va"] or 1)
+
+
+def score_rack(rack: dict[str, Any], *, units: int, need_va: int, free_ports: int) -> Scored | None:
+    run = best_run(rack["unit_states"], rack["starting_unit"], units)
+    if run is None:
+        return None
+    score = (run[1] - units) / units + _power_term(rack, need_va)
+    return (score, rack["name"], rack["netbox_id"], run[0], run[1], free_ports, rack)
+
+
+def _placement(item: Scored, units: int) -> Placement:
+    score, _name, _id, first, length, free_ports, rack = item
+    return Placement(
+        rack_id=rack["netbox_id"], rack=rack["name"], hall=rack["hall"], row=rack["row"],
+        first_unit=first, last_unit=first + units - 1, free_run=length,
+        power_free_va=rack["power_free_va"], mmr_free_ports=free_ports, score=round(score, 4),
+    )
+
+
+def _free_ports_by_hall(ports: dict[int, dict[str, int]], media: str | None) -> dict[int, int]:
+    return {hall: (by_media.get(media, 0) if media else sum(by_media.values())) for hall, by_media in ports.items()}
+
+
 def rank(racks: list[dict[str, Any]], *, units: int, need_va: int,
          ports: dict[int, dict[str, int]], need_ports: int, media: str | None,
          limit: int) -> list[Placement]:
-    """Pure ranking of candidate racks (rows with unit_states and power columns).
-
-    Scores are computed for every candidate, but Placement objects only for the top `limit`.
-    """
-    free_ports_by_hall = {hall: (by_media.get(media, 0) if media else sum(by_media.values()))
-                          for hall, by_media in ports.items()}
-    scored: list[tuple[float, str, int, int, int, int]] = []
-    for i, rack in enumerate(racks):
-        free_ports = free_ports_by_hall.get(rack["location_id"] or -1, 0)
-        if free_ports < need_ports:
-            continue
-        run = best_run(rack["unit_states"], rack["starting_unit"], units)
-        if run is None:
-            continue
-        score = (run[1] - units) / units + (rack["power_free_va"] - need_va) / (rack["power_sellable_va"] or 1)
-        scored.append((round(score, 4), rack["name"], i, run[0], run[1], free_ports))
-    placements = []
-    for score, _name, i, first, length, free_ports in heapq.nsmallest(limit, scored):
-        rack = racks[i]
-        placements.append(Placement(
-            rack_id=rack["netbox_id"], rack=rack["name"], hall=rack["hall"], row=rack["row"],
-            first_unit=first, last_unit=first + units - 1, free_run=length,
-            power_free_va=rack["power_free_va"], mmr_free_ports=free_ports, score=score,
-        ))
-    return placements
+    """Pure ranking of candidate racks (rows with unit_states and power columns)."""
+    by_hall = _free_ports_by_hall(ports, media)
+    scored = []
+    for rack in racks:
+        free_ports = by_hall.get(rack["location_id"] or -1, 0)
+        if free_ports >= need_ports and (item := score_rack(rack, units=units, need_va=need_va,
+                                                             free_ports=free_ports)):
+            scored.append(item)
+    return [_placement(item, units) for item in heapq.nsmallest(limit, scored, key=lambda x: x[:2])]
 
 
 async def search(*, query: CapacityQuery) -> CapacityAnswer:
-    """Ranked placements across the site(s) for one request."""
+    """Ranked placements across the site(s) for one request.
+
+    Candidates are read in batches ordered by their power term, which is a lower bound of their
+    score (the space term is never negative): once the limit-th best score found is below the
+    next batch's bound, no later rack can rank, and the search stops without reading the rest.
+    """
     started = time.perf_counter()
     if query.mmr_ports == 0 and query.media is not None:
         raise ValidationFailed("media", "only meaningful together with mmr_ports > 0")
@@ -107,12 +126,11 @@ async def search(*, query: CapacityQuery) -> CapacityAnswer:
         PlantRack.power_sellable_va,
     ).where(PlantRack.status == "active", PlantRack.max_free_run >= query.units,
             PlantRack.power_free_va >= need_va)
-    ports: dict[int, dict[str, int]] = {}
+    by_hall: dict[int, int] = {}
     if query.mmr_ports:
         # Halls without enough meet-me-room ports are dropped in SQL, before any rack is read.
-        ports = await mmr_free_ports()
-        halls = [hall for hall, by_media in ports.items()
-                 if (by_media.get(query.media, 0) if query.media else sum(by_media.values())) >= query.mmr_ports]
+        by_hall = _free_ports_by_hall(await mmr_free_ports(), query.media)
+        halls = [hall for hall, free in by_hall.items() if free >= query.mmr_ports]
         candidates = candidates.where(PlantRack.location_id.is_in(halls or [-1]))
     if query.redundant:
         candidates = candidates.where(PlantRack.power_redundant == True)  # noqa: E712 - SQL
@@ -120,13 +138,30 @@ async def search(*, query: CapacityQuery) -> CapacityAnswer:
         candidates = candidates.where(PlantRack.site_id == query.site_id)
     if query.hall is not None:
         candidates = candidates.where(PlantRack.hall == query.hall)
-    racks = await candidates
-    placements = rank(racks, units=query.units, need_va=need_va, ports=ports,
-                      need_ports=query.mmr_ports, media=query.media, limit=query.limit)
+    # need_va is an int computed here, never caller text: safe inside the ORDER BY expression.
+    power_term = OrderByRaw(f"(power_free_va - {int(need_va)}) * 1.0 / "
+                            "(CASE WHEN power_sellable_va > 0 THEN power_sellable_va ELSE 1 END)")
+    candidates = candidates.order_by(power_term).order_by(PlantRack.name)
+    best: list[Scored] = []
+    considered, offset = 0, 0
+    while True:
+        batch = await candidates.limit(SEARCH_BATCH).offset(offset)
+        considered += len(batch)
+        for rack in batch:
+            free_ports = by_hall.get(rack["location_id"] or -1, 0)
+            item = score_rack(rack, units=query.units, need_va=need_va, free_ports=free_ports)
+            if item is not None:
+                best.append(item)
+        best = heapq.nsmallest(query.limit, best, key=lambda x: x[:2])
+        if len(batch) < SEARCH_BATCH:
+            break
+        if len(best) >= query.limit and best[-1][0] < _power_term(batch[-1], need_va):
+            break
+        offset += SEARCH_BATCH
     # The answer is as old as the oldest rack row it could have used.
     oldest = await PlantRack.select(Min(PlantRack.synced_at, alias="oldest")).first()
     return CapacityAnswer(
-        placements=placements, considered_racks=len(racks),
+        placements=[_placement(item, query.units) for item in best], considered_racks=considered,
         search_ms=round((time.perf_counter() - started) * 1000, 2),
         freshness=freshness(oldest["oldest"] if oldest else None, now=datetime.now(UTC)),
     )
