@@ -88,7 +88,9 @@ def install_access_control(app_config: AppConfig, services: AppServices) -> None
     ring = KeyRing.of(services.keys.api_key_peppers)
     limiter = services.components.setdefault("rate_limiter", RateLimiter(redis_url=services.settings.redis_url))
     # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
-    throttle = services.components.setdefault("auth_throttle", AuthFailureThrottle(limiter))
+    throttle = services.components.setdefault("auth_throttle", AuthFailureThrottle(
+        limiter, per_address=(services.settings.auth_failures_per_address, 60),
+        per_key=(services.settings.auth_failures_per_key, 60)))
     guard = make_guard(policy=load_access_policy(), ring=ring, trusted_proxies=services.settings.trusted_proxies,
                        throttle=throttle)
     app_config.guards.append(guard)

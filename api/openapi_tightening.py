@@ -9,7 +9,11 @@ fuzzing in tests/security/) would see a looser contract than the real one:
 - an optional body (`JSONBody[X | None] = None`) is documented as required;
 - public operations inherit the global API-key requirement;
 - every operation that can answer 401 can also answer 429: repeated authentication failures
-  from one address or for one key are throttled (api/auth_throttle.py).
+  from one address or for one key are throttled (api/auth_throttle.py);
+- the 400 Litestar adds for parameter validation is documented as plain JSON, but every error
+  is an RFC 9457 problem document (api/errors.py);
+- a list's `cursor` can be well-formed and still not one the server issued (422);
+- a response with several media types (ResponseSpec takes one) lists them all (MEDIA_TYPES).
 
 msgspec's own JSON Schema generator knows the first two, so its component schemas are used
 as the reference. `tighten_openapi(app)` runs once, before the first request is served.
@@ -26,6 +30,8 @@ from litestar._openapi.plugin import OpenAPIPlugin
 from api.controllers.problem_docs import DESCRIPTIONS
 from api.guards import load_access_policy
 
+# operation id → the media types its 200 answer comes in (chosen by a query parameter)
+MEDIA_TYPES = {"export_access_log": ("application/jsonl", "text/csv")}
 ITEM_CONSTRAINTS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "format")
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -106,12 +112,28 @@ def tighten_document(document: dict[str, Any], *, public: frozenset[str]) -> dic
                 body["required"] = False
             if operation.get("operationId") in public:
                 operation["security"] = [{}]
-            responses = operation.setdefault("responses", {})
-            if "401" in responses and "429" not in responses:
-                problem = next(iter(responses["401"].get("content", {}).values()), {}).get("schema")
-                responses["429"] = {"description": DESCRIPTIONS[429], "content": {
-                    "application/problem+json": {"schema": problem or {"type": "object"}}}}
+            _tighten_responses(operation, problem={"$ref": "#/components/schemas/Problem"})
     return document
+
+
+def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    as_problem = {"application/problem+json": {"schema": problem}}
+
+    def add(status: int) -> None:
+        if str(status) not in responses:
+            responses[str(status)] = {"description": DESCRIPTIONS[status], "content": as_problem}
+
+    if "401" in responses:
+        add(429)
+    if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
+        add(422)
+    bad_request = responses.get("400")
+    if bad_request is not None and "application/problem+json" not in bad_request.get("content", {}):
+        responses["400"] = {"description": DESCRIPTIONS[400], "content": as_problem}
+    media_types = MEDIA_TYPES.get(operation.get("operationId", ""))
+    if media_types and "200" in responses:
+        responses["200"]["content"] = {media: {"schema": {"type": "string"}} for media in media_types}
 
 
 def tighten_openapi(app: Litestar) -> None:

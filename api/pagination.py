@@ -19,8 +19,9 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response
-from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
+
+from colo.errors import ValidationFailed
 
 MAX_PAGE_SIZE = 200
 MAX_OFFSET = 1_000_000
@@ -38,13 +39,13 @@ def encode_cursor(position: int) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{position}".encode()).decode()
 
 
-def _invalid_cursor() -> ValidationException:
-    return ValidationException(detail="cursor: not a cursor this server issued", extra=[
-        {"key": "cursor", "message": "not a cursor this server issued", "source": "query"}])
+def _invalid_cursor() -> ValidationFailed:
+    # Well-formed (the schema's pattern) but not one of ours: 422, like any semantic refusal.
+    return ValidationFailed("cursor", "not a cursor this server issued")
 
 
 def start_of(cursor: str | None, offset: int = 0) -> int:
-    """Where the page starts: the cursor's position, else `offset`. A bad cursor is a 400."""
+    """Where the page starts: the cursor's position, else `offset`. A bad cursor is a 422."""
     if cursor is None:
         return offset
     try:

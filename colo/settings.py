@@ -137,6 +137,10 @@ VARIABLES: tuple[Var, ...] = (
         "HMAC secret NetBox signs its webhooks with", secret=True),
     Var("COLO_REDIS_URL", "redis_url", _text, "",
         "`redis://…` for rate limits shared across processes; empty = in-process limits"),
+    Var("COLO_AUTH_FAILURES_PER_ADDRESS", "auth_failures_per_address", _positive_int, 60,
+        "failed authentications per client address per minute before it gets 429"),
+    Var("COLO_AUTH_FAILURES_PER_KEY", "auth_failures_per_key", _positive_int, 10,
+        "failed authentications per API key id per minute before they get 429"),
     Var("COLO_TRUSTED_PROXIES", "trusted_proxies", _networks, (),
         "networks whose X-Forwarded-For is believed, comma-separated CIDRs"),
     Var("COLO_FACILITY_NAME", "facility_name", _text, "Colo Regional DC 1",
@@ -166,6 +170,8 @@ class Settings:
     audit_enabled: bool = True
     webhook_secret: str = field(default="", repr=False)
     redis_url: str = ""
+    auth_failures_per_address: int = 60
+    auth_failures_per_key: int = 10
     trusted_proxies: tuple[str, ...] = ()
     facility_name: str = "Colo Regional DC 1"
 

@@ -6,7 +6,7 @@ the log like any other request.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
@@ -24,11 +24,14 @@ from audit.encoding import OUTCOMES
 from audit.schemas import ConsistencyProofRead, EntryPage, EntryRead, InclusionProofRead, PublicKey
 from audit.search import EntryFilter, export_entries, get_entry, reveal_pii, search_entries
 from audit.service import AccessLog
-from colo.errors import NotFound
+from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal, Role
 
 Text = Annotated[str | None, QueryParameter(max_length=256)]
-Moment = FromQuery[datetime | None]
+# A string checked here, not `datetime`: Litestar's lax query parsing would take `0.5` as a time.
+Moment = Annotated[str | None, QueryParameter(
+    max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+    description="RFC 3339 time, e.g. 2026-11-22T03:00:00Z (UTC when no offset is given)")]
 Tenant = FromQuery[UUID | None]
 ObjectId = Annotated[str | None, QueryParameter(name="object", max_length=256)]
 Outcome = StrEnum("Outcome", {o: o for o in OUTCOMES})  # type: ignore[misc]
@@ -53,14 +56,20 @@ def _log(services: Services) -> AccessLog:
     return services.components["access_log"]
 
 
-def _us(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1_000_000)
+def _us(moment: str | None, field: str) -> int | None:
+    if moment is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed(field, "not an RFC 3339 time") from None
+    return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp() * 1_000_000)
 
 
-def _filters(since: datetime | None, until: datetime | None, tenant_id: UUID | None, actor: str | None,
+def _filters(since: str | None, until: str | None, tenant_id: UUID | None, actor: str | None,
              action: str | None, outcome: Any, object_id: str | None, kind: Kind | None) -> EntryFilter:
     return EntryFilter(
-        since_us=_us(since), until_us=_us(until), tenant_id=str(tenant_id) if tenant_id else None,
+        since_us=_us(since, "since"), until_us=_us(until, "until"), tenant_id=str(tenant_id) if tenant_id else None,
         actor_key_id=actor, action=action, outcome=outcome.value if outcome else None,
         object_id=object_id, kind=kind.value if kind else None,
     )
@@ -110,7 +119,7 @@ class AccessLogController(Controller):
          summary="Stream matching entries as JSONL (exact entry bytes, verifiable) or CSV",
          description="JSONL lines are the canonical entry bytes: `colo audit verify --export` "
                      "recomputes the tree from an unfiltered export. CSV omits encrypted personal data.",
-         responses=problems(400, 401, 403))
+         responses=problems(400, 401, 403, 422))
     async def export(
         self, services: Services, fmt: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.JSONL,
         since: Moment = None, until: Moment = None, tenant_id: Tenant = None,

@@ -69,7 +69,7 @@ class OrderController(Controller):
           summary="Order rack space, power or a cross-connect (Idempotency-Key honoured)",
           responses={**_one("The order, as first stored", status=201),
                      **_one("A repeated Idempotency-Key: the order it created before"),
-                     **problems(400, 401, 403, 409, 422, 503)})
+                     **problems(400, 401, 403, 404, 409, 422, 503)})
     async def create(
         self, principal: CurrentPrincipal, services: Services,
         data: Annotated[OrderCreate, Body(examples=CREATE_EXAMPLES)], idempotency_key: IdempotencyKey = None,
