@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -127,7 +128,20 @@ def handle_domain(request: Request[Any, Any, Any], exc: ColoError) -> Response[d
                    headers=headers or None, **extra)
 
 
+# The database going away under a request (restart, failover, network): asyncpg's connection and
+# shutdown errors, refused/reset sockets and connect timeouts. Retryable, so a 503 — never a 500.
+DATABASE_UNREACHABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError,
+    ConnectionError, TimeoutError,
+)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, DATABASE_UNREACHABLE):
+        log.warning("database unavailable", path=request.url.path, error_type=type(exc).__name__)
+        return handle_domain(request, Unavailable("database", "The database is unavailable; retry shortly",
+                                                  retry_after=5))
     log.exception("unhandled error", path=request.url.path, error_type=type(exc).__name__)
     return problem(request, status=HTTP_500_INTERNAL_SERVER_ERROR, slug="internal",
                    title="Internal error", detail="An unexpected error occurred; it has been logged.")

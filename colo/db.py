@@ -11,6 +11,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/colo.sqlite3"
+CONNECT_TIMEOUT_SECONDS = 5.0
+COMMAND_TIMEOUT_SECONDS = 60.0
 
 
 def database_url_from_env() -> str:
@@ -63,7 +65,10 @@ async def _keep_session(_connection: object) -> None:
 
 async def start_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=10, reset=_keep_session)
+        # Bounded waits, so a database that is away makes requests fail fast (503), never hang:
+        # `timeout` caps connecting, `command_timeout` any single statement.
+        await engine.start_connection_pool(min_size=2, max_size=10, reset=_keep_session,
+                                           timeout=CONNECT_TIMEOUT_SECONDS, command_timeout=COMMAND_TIMEOUT_SECONDS)
     elif isinstance(engine, SQLiteEngine):
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
