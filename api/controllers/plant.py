@@ -101,8 +101,9 @@ class PowerController(Controller):
     async def utilization(
         self, principal: CurrentPrincipal,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name")] = None,
+        site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id")] = None,
     ) -> UtilizationReport:
-        return await views.utilization(principal=principal, hall=hall)
+        return await views.utilization(principal=principal, hall=hall, site_id=site_id)
 
 
 class CapacityController(Controller):

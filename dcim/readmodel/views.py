@@ -191,7 +191,8 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
     )
 
 
-async def utilization(*, principal: Principal, hall: str | None = None) -> UtilizationReport:
+async def utilization(*, principal: Principal, hall: str | None = None,
+                      site_id: int | None = None) -> UtilizationReport:
     """Per rack: derated capacity vs committed load, and each tenant's share (ops) or the
     caller's own share (tenants). Only racks the caller may see."""
     mine = await caller_netbox_tenant(principal)
@@ -201,6 +202,8 @@ async def utilization(*, principal: Principal, hall: str | None = None) -> Utili
         query = query.where(PlantRack.netbox_id.is_in(sorted(held) or [-1]))
     if hall is not None:
         query = query.where(PlantRack.hall == hall)
+    if site_id is not None:
+        query = query.where(PlantRack.site_id == site_id)
     racks = await query
     ids = [r["netbox_id"] for r in racks] or [-1]
     # Committed load by tenant: power ports plugged into a rack's feeds, by their device's tenant.

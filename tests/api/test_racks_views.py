@@ -132,7 +132,9 @@ async def test_available_power_equals_netbox_own_computation(
 async def test_utilization_report_names_tenants_for_ops(
     client: AsyncTestClient, ops_key: Any, demo_racks: dict[str, dict[str, Any]],
 ) -> None:
-    report = await client.get("/v1/power/utilization", params={"hall": "Data Hall 1"}, headers=ops_key.headers)
+    site = demo_racks["DH1-A03"]["site_id"]
+    report = await client.get("/v1/power/utilization", params={"hall": "Data Hall 1", "site_id": site},
+                              headers=ops_key.headers)
     assert report.status_code == 200, report.text
     racks = {r["name"]: r for r in report.json()["racks"]}
     acme = racks["DH1-A03"]
@@ -142,6 +144,7 @@ async def test_utilization_report_names_tenants_for_ops(
     assert usage["tenant"]["name"] == "Acme Bank" and usage["reserved_units"] == 20
     assert usage["committed_va"] == 2400
     assert "DH2-C04" not in racks  # other hall filtered out
+    assert {r["name"][:4] for r in report.json()["racks"]} == {"DH1-"}  # and other sites
 
 
 async def test_unknown_rack_and_bad_filters_are_4xx(client: AsyncTestClient, ops_key: Any) -> None:
