@@ -78,8 +78,8 @@ def parse_time(text: str) -> int:
 
 
 def objects_column(objects: dict[str, str]) -> str:
-    """`|a|b|`: lets search match one object id with LIKE on both engines."""
-    return "|" + "|".join(v.replace("|", "") for v in objects.values()) + "|" if objects else ""
+    """`|a|b|` in key order (as in the entry bytes): lets search match one object id with LIKE."""
+    return "|" + "|".join(str(v).replace("|", "") for _, v in sorted(objects.items())) + "|" if objects else ""
 
 
 def entry_document(index: int, draft: EntryDraft) -> dict[str, Any]:

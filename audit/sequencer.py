@@ -4,10 +4,11 @@ Trade-off, chosen deliberately: a request does not wait for its entry to be comm
 entry is queued in memory and the response goes out; the batch commits within ~50 ms. A hard
 crash (kill -9, power cut) can therefore lose what is still queued: normally the last ~50 ms
 (`max_delay`, `max_batch`), or, while the database is falling behind, the backlog up to
-`max_pending` — a clean shutdown flushes everything. Waiting for the commit on every request would cost each request a round trip to
-the database and a serialised lock; batching costs nothing on the request path. Physical
-events (a visit approved, a door refused) call `append()` instead, which returns only after the
-entry is committed, because the caller records a state change the log must not miss.
+`max_pending` — a clean shutdown flushes everything. Waiting for the commit on every request
+would cost each request a round trip to the database and a serialised lock; batching costs
+nothing on the request path. Physical events (a visit approved, a door refused) call `append()`
+instead, which returns only after the entry is committed, because the caller records a state
+change the log must not miss.
 
 If the database is unreachable, batches are retried with back-off and the queue grows up to
 `max_pending`; past that `saturated` is true and the API refuses new requests with 503 rather

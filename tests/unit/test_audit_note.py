@@ -87,3 +87,17 @@ def test_entry_encoding_is_canonical_and_bounded() -> None:
     assert parse_time(format_time(draft.time_us)) == draft.time_us
     with pytest.raises(ValueError):
         EntryDraft(time_us=0, kind="api", action="x", outcome="maybe")
+
+
+def test_search_columns_recomputed_from_the_bytes_match_what_the_appender_stores() -> None:
+    from audit.appender import _entry_row
+    from audit.verify import _columns_disagree
+
+    draft = EntryDraft(time_us=1_700_000_000_000_001, kind="api", action="GET /v1/t/{tenant_id}/racks/{rack_id}",
+                       outcome="allowed", status=200, objects={"tenant_id": "t-1", "rack_id": "7"},
+                       source="198.51.100.4", request_id="r" * 300, tenant_id="t-1", actor_key_id="k")
+    row, _body = _entry_row(3, draft)
+    assert row[9] == "|7|t-1|"  # object ids in key order, as in the bytes
+    assert not _columns_disagree(row)
+    hidden = (*row[:6], "another-tenant", *row[7:])
+    assert _columns_disagree(hidden)
