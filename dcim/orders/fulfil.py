@@ -9,6 +9,10 @@ longer allowing the order) moves it to `failed`, which ops may retry.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -26,7 +30,10 @@ from dcim.orders.supply import panel_for_side
 from dcim.orders.tables import Loa, Order
 
 log = get_logger(__name__)
-LEASE = timedelta(seconds=120)
+# A run renews its lease every RENEW_EVERY while it works, so a slow NetBox never makes a live run
+# lose it, and the order of a run that crashed is free for the next one within one LEASE.
+LEASE = timedelta(seconds=30)
+RENEW_EVERY = LEASE / 3
 MAX_BACKOFF_SECONDS = 600
 FRONT = "dcim.frontport"
 
@@ -48,6 +55,26 @@ async def _take_lease(order_id: UUID, state: OrderState) -> bool:
         & (Order.lease_until.is_null() | (Order.lease_until < moment))
     ).returning(Order.id)
     return bool(taken)
+
+
+@asynccontextmanager
+async def _renewing_lease(order_id: UUID) -> AsyncIterator[None]:
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY.total_seconds())
+            try:
+                await Order.update({Order.lease_until: store.now() + LEASE}).where(
+                    (Order.id == order_id) & Order.lease_until.is_not_null())
+            except Exception:  # the database briefly away must not abort the NetBox work
+                log.warning("could not renew an order's lease", order_id=str(order_id))
+
+    task = asyncio.create_task(renew(), name=f"lease-{order_id}")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _wait_for_other_run(order_id: UUID) -> dict[str, Any]:
@@ -76,7 +103,8 @@ async def fulfil(*, order_id: UUID, provisioner: Provisioner) -> dict[str, Any]:
         return await _wait_for_other_run(order_id)
     row = await store.load(order_id)
     try:
-        netbox = await BUILDERS[row["kind"]](row, provisioner)
+        async with _renewing_lease(order_id):
+            netbox = await BUILDERS[row["kind"]](row, provisioner)
     except Unavailable as exc:
         return await _postpone(row, exc)
     except (UpstreamRejected, Conflict, NotFound) as exc:
@@ -99,10 +127,11 @@ async def decommission(*, order_id: UUID, provisioner: Provisioner) -> dict[str,
         return await _wait_for_other_run(order_id)
     removed: dict[str, bool] = {}
     try:
-        # Cables first: a cable ends on ports, never the other way round.
-        removed["cables"] = await provisioner.delete_cables(order_id)
-        removed["feeds"] = await provisioner.delete_feeds(order_id)
-        removed["reservation"] = await provisioner.delete_reservation(order_id)
+        async with _renewing_lease(order_id):
+            # Cables first: a cable ends on ports, never the other way round.
+            removed["cables"] = await provisioner.delete_cables(order_id)
+            removed["feeds"] = await provisioner.delete_feeds(order_id)
+            removed["reservation"] = await provisioner.delete_reservation(order_id)
     except Unavailable as exc:
         return await _postpone(row, exc)
     except ColoError as exc:  # a refusal to delete is for ops to look at; keep retrying

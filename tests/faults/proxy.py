@@ -13,12 +13,13 @@ import threading
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: links live in a set
 class _Link:
     """One client connection and its upstream twin; `held` swallows everything NetBox answers."""
 
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
     held: bool = False
+    dropped: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class TcpProxy:
@@ -64,6 +65,7 @@ class TcpProxy:
 
     async def _drop_links(self) -> None:
         for link in list(self._links):
+            link.dropped.set()
             for writer in link.writers:
                 writer.close()
         self._links.clear()
@@ -101,4 +103,6 @@ class TcpProxy:
                 continue  # swallowed: the caller waits for an answer that never comes
             writer.write(chunk)
             await writer.drain()
+        if link.held or not self.forwarding:
+            await link.dropped.wait()  # NetBox closed its side; the caller must still hear nothing
         writer.close()
