@@ -115,7 +115,9 @@ def encode_entry(index: int, draft: EntryDraft) -> bytes:
 def fit(value: str | None, limit: int) -> str | None:
     """Search columns must never make a batch fail: no NUL (PostgreSQL text refuses it), no
     value longer than its column. The entry bytes keep the full, escaped value."""
-    return None if value is None else value.replace("\x00", "")[:limit]
+    if value is None or (len(value) <= limit and "\x00" not in value):
+        return value
+    return value.replace("\x00", "")[:limit]
 
 
 def search_columns(document: dict[str, Any]) -> tuple[Any, ...]:

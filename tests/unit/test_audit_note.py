@@ -91,13 +91,15 @@ def test_entry_encoding_is_canonical_and_bounded() -> None:
 
 def test_search_columns_recomputed_from_the_bytes_match_what_the_appender_stores() -> None:
     from audit.appender import _entry_row
-    from audit.verify import _columns_disagree
+    from audit.verify import _columns_disagree, _searchable
 
     draft = EntryDraft(time_us=1_700_000_000_000_001, kind="api", action="GET /v1/t/{tenant_id}/racks/{rack_id}",
                        outcome="allowed", status=200, objects={"tenant_id": "t-1", "rack_id": "7"},
                        source="198.51.100.4", request_id="r" * 300, tenant_id="t-1", actor_key_id="k")
     row, _body = _entry_row(3, draft)
     assert row[9] == "|7|t-1|"  # object ids in key order, as in the bytes
-    assert not _columns_disagree(row)
+    entry = _searchable.decode(row[-1])
+    assert not _columns_disagree(row, entry)
     hidden = (*row[:6], "another-tenant", *row[7:])
-    assert _columns_disagree(hidden)
+    assert _columns_disagree(hidden, entry)
+    assert _columns_disagree((row[0], row[1] + 1, *row[2:]), entry)
