@@ -52,18 +52,18 @@ class LoaController(Controller):
         limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
     ) -> Response[list[LoaRead]]:
         start = start_of(cursor, offset)
-        found = await loas.list_for(principal, status=status, limit=limit, offset=start)
+        found = await loas.list_for(principal=principal, status=status, limit=limit, offset=start)
         return paged(request, found, items=found, limit=limit, start=start)
 
     @get("/loas/{loa_id:uuid}", operation_id="get_loa", summary="One LOA, with the signed document once granted",
          responses={**_one("The LOA"), **problems(400, 401, 403, 404)})
     async def get_loa(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaRead:
-        return loas.to_read(await loas.load_for(principal, loa_id))
+        return loas.to_read(await loas.load_for(principal=principal, loa_id=loa_id))
 
     @get("/orders/{order_id:uuid}/loa", operation_id="get_order_loa", summary="The LOA of a cross-connect order",
          responses={**_one("The LOA"), **problems(400, 401, 403, 404)})
     async def get_order_loa(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> LoaRead:
-        return await loas.for_order(principal, order_id)
+        return await loas.for_order(principal=principal, order_id=order_id)
 
     @get("/loas/{loa_id:uuid}/text", operation_id="get_loa_text", media_type=MediaType.TEXT,
          summary="Printable LOA-CFA (the signed JSON stays the authority)",
@@ -73,7 +73,7 @@ class LoaController(Controller):
                                                               "ASSIGNMENT (LOA-CFA)\n…")]),
                     **problems(400, 401, 403, 404, 409)})
     async def get_loa_text(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> str:
-        read = loas.to_read(await loas.load_for(principal, loa_id))
+        read = loas.to_read(await loas.load_for(principal=principal, loa_id=loa_id))
         if read.signed is None:
             raise Conflict(f"the LOA is {read.status}: there is no signed document to print", loa_status=read.status)
         return render_text(read.signed)

@@ -92,7 +92,7 @@ class OrderController(Controller):
         limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
     ) -> Response[OrderPage]:
         start = start_of(cursor, offset)
-        rows, count = await store.list_for(principal, state=in_state.value if in_state else None, kind=kind,
+        rows, count = await store.list_for(principal=principal, state=in_state.value if in_state else None, kind=kind,
                                            tenant_id=tenant_id, limit=limit, offset=start)
         page = OrderPage(items=[store.to_read(r) for r in rows], count=count, limit=limit, offset=start)
         return paged(request, page, items=rows, limit=limit, start=start)
@@ -100,7 +100,7 @@ class OrderController(Controller):
     @get("/{order_id:uuid}", operation_id="get_order", summary="One order",
          responses={**_one("The order"), **problems(400, 401, 403, 404)})
     async def get_order(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> OrderRead:
-        return store.to_read(await store.load_for(principal, order_id))
+        return store.to_read(await store.load_for(principal=principal, order_id=order_id))
 
     @get("/{order_id:uuid}/events", operation_id="list_order_events",
          summary="The order's history: every transition with who, when and why",
@@ -111,8 +111,8 @@ class OrderController(Controller):
                                                                 "reason": ""}])]),
                     **problems(400, 401, 403, 404)})
     async def events(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> list[OrderEventRead]:
-        await store.load_for(principal, order_id)
-        return await store.events(order_id)
+        await store.load_for(principal=principal, order_id=order_id)
+        return await store.events(order_id=order_id)
 
     @post("/{order_id:uuid}/review", operation_id="review_order", status_code=200,
           summary="Ops take the order into review",
@@ -157,7 +157,7 @@ class OrderController(Controller):
                       "is unavailable (the worker retries); `failed` when NetBox or the live plant refused.",
           responses={**_one("The order after this fulfilment run"), **problems(400, 401, 403, 404, 409)})
     async def fulfil(self, principal: CurrentPrincipal, services: Services, order_id: FromPath[UUID]) -> OrderRead:
-        await store.load_for(principal, order_id)
+        await store.load_for(principal=principal, order_id=order_id)
         row = await fulfilment.fulfil(order_id=order_id, provisioner=provisioner_of(services))
         return store.to_read(row)
 
@@ -173,6 +173,6 @@ class OrderController(Controller):
           responses={**_one("The order after this run"), **problems(400, 401, 403, 404, 409)})
     async def decommission(self, principal: CurrentPrincipal, services: Services,
                            order_id: FromPath[UUID]) -> OrderRead:
-        await store.load_for(principal, order_id)
+        await store.load_for(principal=principal, order_id=order_id)
         row = await fulfilment.decommission(order_id=order_id, provisioner=provisioner_of(services))
         return store.to_read(row)

@@ -28,7 +28,7 @@ def to_read(row: dict[str, Any]) -> LoaRead:
     )
 
 
-async def load_for(principal: Principal, loa_id: UUID) -> dict[str, Any]:
+async def load_for(*, principal: Principal, loa_id: UUID) -> dict[str, Any]:
     """Both parties and staff see an LOA; anyone else gets the same NotFound as for a missing one."""
     query = Loa.select().where(Loa.id == loa_id)
     if not principal.is_staff:
@@ -41,14 +41,14 @@ async def load_for(principal: Principal, loa_id: UUID) -> dict[str, Any]:
     return row
 
 
-async def for_order(principal: Principal, order_id: UUID) -> LoaRead:
+async def for_order(*, principal: Principal, order_id: UUID) -> LoaRead:
     row = await Loa.select(Loa.id).where(Loa.order_id == order_id).order_by(Loa.created_at, ascending=False).first()
     if row is None:
         raise NotFound("loa", order_id)
-    return to_read(await load_for(principal, row["id"]))
+    return to_read(await load_for(principal=principal, loa_id=row["id"]))
 
 
-async def list_for(principal: Principal, *, status: str | None, limit: int, offset: int) -> list[LoaRead]:
+async def list_for(*, principal: Principal, status: str | None, limit: int, offset: int) -> list[LoaRead]:
     query = Loa.select()
     if not principal.is_staff:
         query = query.where((Loa.a_tenant_id == principal.tenant_id) | (Loa.z_tenant_id == principal.tenant_id))
@@ -77,7 +77,7 @@ async def _open_order(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Keys, facility: str) -> LoaRead:
-    row = await load_for(principal, loa_id)
+    row = await load_for(principal=principal, loa_id=loa_id)
     _may_decide(principal, row)
     if row["status"] not in ("loa_pending", "loa_expired"):
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
@@ -106,11 +106,11 @@ async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Ke
         }).where(Loa.id == loa_id)
         await Order.update({Order.loa_status: "loa_granted", Order.updated_at: store.now()}).where(
             Order.id == order["id"])
-    return to_read(await load_for(principal, loa_id))
+    return to_read(await load_for(principal=principal, loa_id=loa_id))
 
 
 async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
-    row = await load_for(principal, loa_id)
+    row = await load_for(principal=principal, loa_id=loa_id)
     _may_decide(principal, row)
     if row["status"] != "loa_pending":
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
@@ -120,7 +120,7 @@ async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
                           Loa.decided_by: (principal.name or principal.key_id)[:100]}).where(Loa.id == loa_id)
         await Order.update({Order.loa_status: "loa_refused", Order.updated_at: store.now()}).where(
             Order.id == order["id"])
-    return to_read(await load_for(principal, loa_id))
+    return to_read(await load_for(principal=principal, loa_id=loa_id))
 
 
 def _port(port: dict[str, Any]) -> dict[str, Any]:

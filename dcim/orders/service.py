@@ -223,7 +223,7 @@ async def act(
     *, principal: Principal, order_id: UUID, action: OrderAction, reason: str = "",
 ) -> OrderRead:
     """A person moves an order (review, approve, cancel, …) — only what their role allows."""
-    row = await store.load_for(principal, order_id)
+    row = await store.load_for(principal=principal, order_id=order_id)
     if principal.role not in ACTION_ROLES.get(action, frozenset()):
         raise PermissionDenied(f"role {principal.role} may not {action.value} orders")
     if action in (OrderAction.REQUEST_ACTION, OrderAction.REJECT) and not reason.strip():

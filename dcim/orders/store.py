@@ -64,7 +64,7 @@ async def load(order_id: UUID) -> dict[str, Any]:
     return row
 
 
-async def load_for(principal: Principal, order_id: UUID) -> dict[str, Any]:
+async def load_for(*, principal: Principal, order_id: UUID) -> dict[str, Any]:
     """The order if the caller may see it; a foreign tenant's order is NotFound like a missing one."""
     query = scoped(Order.select().where(Order.id == order_id), principal=principal, column=Order.tenant_id)
     row = await query.first()
@@ -74,7 +74,7 @@ async def load_for(principal: Principal, order_id: UUID) -> dict[str, Any]:
 
 
 async def list_for(
-    principal: Principal, *, state: str | None, kind: str | None, tenant_id: UUID | None,
+    *, principal: Principal, state: str | None, kind: str | None, tenant_id: UUID | None,
     limit: int, offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     where = []
@@ -92,7 +92,7 @@ async def list_for(
     return rows, await count
 
 
-async def events(order_id: UUID) -> list[OrderEventRead]:
+async def events(*, order_id: UUID) -> list[OrderEventRead]:
     rows = await OrderEvent.select().where(OrderEvent.order_id == order_id).order_by(OrderEvent.at)
     return [OrderEventRead(at=r["at"], actor=r["actor"], actor_role=r["actor_role"], action=r["action"],
                            from_state=r["from_state"], to_state=r["to_state"], reason=r["reason"])

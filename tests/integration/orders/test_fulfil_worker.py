@@ -118,5 +118,5 @@ async def test_offboarding_sends_built_services_to_decommission_and_cancels_the_
     await run_in_app(on_tenant_status, change)
     assert (await run_in_app(store.load, built.id))["state"] == "decommission_requested"
     assert (await run_in_app(store.load, pending.id))["state"] == "cancelled"
-    reasons = [e.reason for e in await run_in_app(store.events, built.id)]
+    reasons = [e.reason for e in await run_in_app(store.events, order_id=built.id)]
     assert reasons[-1] == "tenant offboarded: contract ended"

@@ -52,7 +52,7 @@ async def test_tenant_to_tenant_cross_connect_needs_the_z_owners_loa_and_is_cabl
     with pytest.raises(Conflict, match="has not granted the LOA"):
         await run_in_app(act, principal=OPS, order_id=order.id, action=OrderAction.APPROVE)
 
-    loa = await run_in_app(loas.for_order, z_admin, order.id)
+    loa = await run_in_app(loas.for_order, principal=z_admin, order_id=order.id)
     keys = app.state.services.keys
     with pytest.raises(PermissionDenied):  # the A side cannot authorise itself
         await run_in_app(loas.grant, principal=a_admin, loa_id=loa.id, valid_days=30, keys=keys, facility="DC")
@@ -91,7 +91,7 @@ async def test_carrier_z_side_is_decided_by_ops_and_a_cabled_port_is_refused(
     carrier_port = orders_plant.ports["carrier"][1]
     order, _ = await run_in_app(create_order, principal=a_admin, body=xc(orders_plant.ports["a"][1], carrier_port,
                                 z_side="carrier"), idempotency_key=None, provisioner=provisioner)
-    loa = await run_in_app(loas.for_order, OPS, order.id)
+    loa = await run_in_app(loas.for_order, principal=OPS, order_id=order.id)
     assert loa.z_tenant_id is None
     await run_in_app(loas.grant, principal=OPS, loa_id=loa.id, valid_days=10, keys=app.state.services.keys,
                      facility="Test Facility")
@@ -123,7 +123,7 @@ async def test_an_expired_loa_stops_fulfilment_with_a_clear_reason(
     a_admin, z_admin = tenant_principal(orders_plant.tenants["a"]), tenant_principal(orders_plant.tenants["z"])
     order, _ = await run_in_app(create_order, principal=a_admin, body=xc(orders_plant.ports["a"][3],
                                 orders_plant.ports["z"][3]), idempotency_key=None, provisioner=provisioner)
-    loa = await run_in_app(loas.for_order, z_admin, order.id)
+    loa = await run_in_app(loas.for_order, principal=z_admin, order_id=order.id)
     await run_in_app(loas.grant, principal=z_admin, loa_id=loa.id, valid_days=1, keys=app.state.services.keys,
                      facility="Test Facility")
     await run_in_app(approve, order.id)

@@ -50,7 +50,7 @@ async def test_space_order_reserves_in_netbox_and_decommission_releases(
     assert found[0]["tenant"]["id"] == tenant["netbox_tenant_id"]
     assert [t["slug"] for t in found[0]["tags"]] == ["colo"]
 
-    history = [(e.action, e.to_state, e.actor) for e in await run_in_app(store.events, order.id)]
+    history = [(e.action, e.to_state, e.actor) for e in await run_in_app(store.events, order_id=order.id)]
     assert [h[0] for h in history] == ["submit", "review", "approve", "start_provisioning", "activate"]
     assert history[0][2] == who.name and history[2][2] == OPS.name and history[4][2] == "colo-fulfilment"
 
