@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, MediaType, Response, get
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Stream
 
 from api.auth import CurrentPrincipal
@@ -34,6 +34,8 @@ Moment = Annotated[str | None, QueryParameter(
     description="RFC 3339 time, e.g. 2026-11-22T03:00:00Z (UTC when no offset is given)")]
 Tenant = FromQuery[UUID | None]
 ObjectId = Annotated[str | None, QueryParameter(name="object", max_length=256)]
+# Log positions are BIGINT: larger numbers cannot name an entry (and would overflow the query).
+MAX_POSITION = 2**62
 Outcome = StrEnum("Outcome", {o: o for o in OUTCOMES})  # type: ignore[misc]
 
 
@@ -112,7 +114,10 @@ class AccessLogController(Controller):
 
     @get("/entries/{index:int}", operation_id="get_access_log_entry", summary="One entry by index",
          responses=problems(401, 403, 404))
-    async def get_one(self, principal: CurrentPrincipal, services: Services, index: FromPath[int]) -> EntryRead:
+    async def get_one(
+        self, principal: CurrentPrincipal, services: Services,
+        index: Annotated[int, Parameter(ge=0, le=MAX_POSITION)],
+    ) -> EntryRead:
         return await _shown(await get_entry(store=_log(services).store, index=index), principal, services)
 
     @get("/export", operation_id="export_access_log",
@@ -154,8 +159,8 @@ class AccessLogController(Controller):
          summary="Inclusion proof of an entry in a signed tree (latest unless tree_size is given)",
          responses=problems(400, 401, 403, 404, 422))
     async def inclusion(
-        self, services: Services, index: Annotated[int, QueryParameter(ge=0)],
-        tree_size: Annotated[int | None, QueryParameter(ge=1)] = None,
+        self, services: Services, index: Annotated[int, QueryParameter(ge=0, le=MAX_POSITION)],
+        tree_size: Annotated[int | None, QueryParameter(ge=1, le=MAX_POSITION)] = None,
     ) -> InclusionProofRead:
         proof = await proofs.inclusion_proof(store=_log(services).store, index=index, tree_size=tree_size)
         return InclusionProofRead.of(proof)
@@ -164,8 +169,8 @@ class AccessLogController(Controller):
          summary="Consistency proof between two signed tree sizes (second defaults to the latest)",
          responses=problems(400, 401, 403, 404, 422))
     async def consistency(
-        self, services: Services, first: Annotated[int, QueryParameter(ge=1)],
-        second: Annotated[int | None, QueryParameter(ge=1)] = None,
+        self, services: Services, first: Annotated[int, QueryParameter(ge=1, le=MAX_POSITION)],
+        second: Annotated[int | None, QueryParameter(ge=1, le=MAX_POSITION)] = None,
     ) -> ConsistencyProofRead:
         proof = await proofs.consistency_proof(store=_log(services).store, first=first, second=second)
         return ConsistencyProofRead.of(proof)

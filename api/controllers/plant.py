@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
@@ -50,13 +51,13 @@ class RackController(Controller):
                     **problems(400, 401, 403, 422)})
     async def list_racks(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-        site_id: Annotated[int | None, Parameter(ge=1, description="NetBox site id")] = None,
+        site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id")] = None,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name",
                                               examples=[Example(value="Data Hall 1")])] = None,
         row: Annotated[str | None, Parameter(max_length=100, description="row (rack group) name")] = None,
         status: Annotated[str | None, Parameter(max_length=30, description="NetBox rack status")] = None,
         min_free_units: Annotated[int | None, Parameter(ge=0, le=100)] = None,
-        tenant_id: Annotated[int | None, Parameter(ge=1, description="staff only: racks this NetBox "
+        tenant_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="staff only: racks this NetBox "
                                                                      "tenant holds space in")] = None,
         limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
     ) -> Response[RackList]:
@@ -141,11 +142,16 @@ class MeetMeRoomController(Controller):
          responses={**_ok(meetme.PanelList, "The panels", {"items": [PANEL], "freshness": AGE}),
                     **problems(400, 401, 403)})
     async def list_panels(
-        self, principal: CurrentPrincipal,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
         media: Annotated[Media | None, Parameter(description="smf, mmf or copper")] = None,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall a cage-side panel serves")] = None,
-    ) -> meetme.PanelList:
-        return await meetme.list_panels(principal=principal, media=media, hall=hall)
+        limit: PageSize = 100, cursor: Cursor = None,
+    ) -> Response[meetme.PanelList]:
+        start = start_of(cursor)
+        # A few dozen panels per facility: computed whole, then cut into pages.
+        panels = await meetme.list_panels(principal=principal, media=media, hall=hall)
+        page = msgspec.structs.replace(panels, items=panels.items[start:start + limit])
+        return paged(request, page, items=page.items, limit=limit, start=start)
 
     @get("/panels/{panel_id:int}", operation_id="get_mmr_panel",
          summary="One meet-me-room panel with its front ports (cable labels: staff only)",

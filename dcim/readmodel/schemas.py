@@ -116,7 +116,7 @@ class CapacityQuery(msgspec.Struct, forbid_unknown_fields=True):
     redundant: bool = True
     mmr_ports: Annotated[int, msgspec.Meta(ge=0, le=96)] = 0
     media: Media | None = None
-    site_id: int | None = None
+    site_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None  # a NetBox id (int32)
     hall: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
 

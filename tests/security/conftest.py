@@ -1,0 +1,131 @@
+"""Fixtures of the security tests: the served OpenAPI document, one key per role, and two tenants
+with real objects of every kind (people, keys, visits, orders, an LOA, a rack where they hold
+space) created through the API and the real NetBox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest_asyncio
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from colo.identity import Role
+from dcim.netbox import NetBoxGateway
+from dcim.netbox.seed import authenticated_user_id
+from tests.conftest import IssuedTestKey
+from tests.integration.orders.plant import OrdersPlant, orders_plant, provisioner
+
+__all__ = ["orders_plant", "provisioner"]
+
+MakeKey = Callable[..., Awaitable[IssuedTestKey]]
+MakeTenant = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def openapi(client: AsyncTestClient) -> dict[str, Any]:
+    """The document the app serves (what clients, and the fuzzer, see)."""
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def keys_by_role(make_tenant: MakeTenant, make_key: MakeKey) -> dict[Role, IssuedTestKey]:
+    """One key per role; the tenant roles belong to one fresh tenant."""
+    tenant = await make_tenant()
+    keys = {}
+    for role in Role:
+        tenant_id = tenant["id"] if role in (Role.TENANT_ADMIN, Role.TENANT_MEMBER) else None
+        keys[role] = await make_key(role, tenant_id=tenant_id, name=f"security {role.value}")
+    return keys
+
+
+@dataclass
+class TenantWorld:
+    """One tenant's keys and the ids of its objects."""
+
+    tenant: dict[str, Any]
+    admin: IssuedTestKey
+    member: IssuedTestKey
+    ids: dict[str, Any] = field(default_factory=dict)  # person, key, visit, order, xc_order, loa, rack, tenant
+
+
+async def _created(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def _reserve(gateway: NetBoxGateway, *, rack: int, netbox_tenant: int, units: list[int]) -> int:
+    user = await gateway.call(authenticated_user_id)
+    return await gateway.call(lambda api: api.dcim.rack_reservations.create(
+        rack=rack, units=units, user=user, tenant=netbox_tenant, description="security tests").id)
+
+
+async def _populate(client: AsyncTestClient, world: TenantWorld, *, rack: int, order_rack: int) -> None:
+    headers = world.admin.headers
+    person = await _created(await client.post("/v1/people", headers=headers, json={
+        "name": "Site Person", "email": f"p{uuid.uuid4().hex[:6]}@example.com", "phone": "+4930123456",
+        "site_access": True, "id_document_type": "national_id", "id_number": "X1234567"}))
+    key = await _created(await client.post("/v1/keys", headers=headers, json={
+        "name": "robot", "role": "tenant_member", "person_id": person["id"]}))
+    now = datetime.now(UTC)
+    visit = await _created(await client.post("/v1/visits", headers=headers, json={
+        "starts_at": (now + timedelta(days=1)).isoformat(), "ends_at": (now + timedelta(days=1, hours=4)).isoformat(),
+        "areas": ["meet-me-room"], "visitors": [{"person_id": person["id"]}], "escort_required": False,
+        "purpose": "security test visit"}))
+    order = await _created(await client.post("/v1/orders", headers=headers, json={
+        "spec": {"kind": "space", "rack_id": order_rack, "units": 1}}))
+    world.ids.update(person=person["id"], key=key["key"]["id"], visit=visit["id"], order=order["id"],
+                     tenant=str(world.tenant["id"]), rack=rack)
+
+
+@dataclass
+class BolaWorld:
+    attacker: TenantWorld
+    victim: TenantWorld
+    plant: OrdersPlant
+    ops: IssuedTestKey
+
+
+@pytest_asyncio.fixture(scope="module")
+async def bola_world(
+    client: AsyncTestClient, app: Litestar, run_in_app: Callable[..., Awaitable[Any]], gateway: NetBoxGateway,
+    make_tenant: MakeTenant, make_key: MakeKey, orders_plant: OrdersPlant,
+) -> AsyncIterator[BolaWorld]:
+    """The victim is the order plant's A-side tenant (it owns devices and ports there); the
+    attacker is a fresh tenant. Each holds a reservation in its own rack, so each sees exactly
+    one rack; both have a person, a key, a visit and an order; the victim also has a
+    cross-connect order with its LOA."""
+    from dcim.readmodel.sync import refresh_racks
+
+    victim_tenant, attacker_tenant = orders_plant.tenants["a"], await make_tenant()
+    worlds = {}
+    for name, tenant in (("victim", victim_tenant), ("attacker", attacker_tenant)):
+        worlds[name] = TenantWorld(
+            tenant=tenant, admin=await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name=f"{name} admin"),
+            member=await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"], name=f"{name} member"))
+    # Victim: units 41-42 of the single-feed rack; attacker: units 41-42 of the meet-me rack.
+    racks = {"victim": orders_plant.racks["single"], "attacker": orders_plant.racks["mmr"]}
+    reservations = [await _reserve(gateway, rack=racks[name], netbox_tenant=w.tenant["netbox_tenant_id"],
+                                   units=[41, 42]) for name, w in worlds.items()]
+    await run_in_app(refresh_racks, app.state.services.netbox, list(racks.values()))
+    for name, world in worlds.items():
+        await _populate(client, world, rack=racks[name], order_rack=orders_plant.racks["space"])
+    xc = await _created(await client.post("/v1/orders", headers=worlds["victim"].admin.headers, json={
+        "spec": {"kind": "cross_connect", "a_port_id": orders_plant.ports["a"][3],
+                 "z_port_id": orders_plant.ports["z"][3], "media": "copper", "speed": "1G"}}))
+    loa = await _created(await client.get(f"/v1/orders/{xc['id']}/loa", headers=worlds["victim"].admin.headers))
+    worlds["victim"].ids.update(xc_order=xc["id"], loa=loa["id"], a_port=orders_plant.ports["a"][3])
+    ops = await make_key(Role.OPS, name="bola ops")
+    yield BolaWorld(attacker=worlds["attacker"], victim=worlds["victim"], plant=orders_plant, ops=ops)
+    for world in worlds.values():  # release what the orders hold, so later tests find the plant as it was
+        for order in ("order", "xc_order"):
+            if order in world.ids:
+                await client.post(f"/v1/orders/{world.ids[order]}/cancel", headers=ops.headers)
+    await gateway.call(lambda api: api.dcim.rack_reservations.delete(reservations))
+    await run_in_app(refresh_racks, app.state.services.netbox, list(racks.values()))
