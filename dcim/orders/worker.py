@@ -37,29 +37,68 @@ async def due_orders(limit: int) -> list[dict[str, Any]]:
     ).order_by(Order.updated_at).limit(limit)
 
 
+def _waiting_for_netbox() -> Any:
+    """Orders whose last attempt found NetBox unavailable and whose back-off has not run out."""
+    return (Order.state.is_in(list(DUE_STATES)) & (Order.frozen == False)  # noqa: E712
+            & (Order.next_attempt_at > store.now()) & Order.last_error.like("waiting for NetBox%"))
+
+
 class FulfilmentWorker:
     """Runs `run_once` every `interval` seconds until stopped."""
 
-    def __init__(self, provisioner: Provisioner, *, interval: float = 5.0, batch: int = 10) -> None:
+    def __init__(self, provisioner: Provisioner, *, interval: float = 5.0, batch: int = 10,
+                 concurrency: int = 4) -> None:
         self.provisioner = provisioner
         self.interval = interval
         self.batch = batch
+        self.concurrency = concurrency
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        # True until NetBox has been seen answering: after a start-up, orders left waiting by an
+        # earlier process are retried as soon as NetBox answers.
+        self._netbox_down = True
+
+    async def wake_when_netbox_returns(self) -> int:
+        """Back-off grows to 10 minutes during a long outage; once NetBox answers again, the orders
+        waiting for it are made due at once instead. One status call per round, only while some
+        order waits. Returns how many orders were woken."""
+        if not await Order.exists().where(_waiting_for_netbox()):
+            return 0
+        try:
+            await self.provisioner.gateway.status()
+        except ColoError:
+            self._netbox_down = True
+            return 0
+        if not self._netbox_down:
+            return 0  # NetBox answered all along: these orders failed for their own reasons
+        self._netbox_down = False
+        woken = await Order.update({Order.next_attempt_at: None}).where(_waiting_for_netbox()).returning(Order.id)
+        log.info("netbox answers again; waiting orders retried now", orders=len(woken))
+        return len(woken)
 
     async def run_once(self) -> int:
         """Work every due order once; returns how many were attempted."""
-        attempted = 0
-        for row in await due_orders(self.batch):
-            attempted += 1
-            try:
-                if row["state"] == OrderState.DECOMMISSION_REQUESTED:
-                    await decommission(order_id=row["id"], provisioner=self.provisioner)
-                else:
-                    await fulfil(order_id=row["id"], provisioner=self.provisioner)
-            except ColoError as exc:  # e.g. another actor moved it meanwhile: next round decides
-                log.info("fulfilment skipped an order", order_id=str(row["id"]), reason=exc.detail)
-        return attempted
+        await self.wake_when_netbox_returns()
+        rows = await due_orders(self.batch)
+        # A few orders at a time: a backlog (after an outage) is built within a minute even when
+        # each order takes several NetBox round trips of a second or more.
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def work(row: dict[str, Any]) -> None:
+            async with gate:
+                try:
+                    if row["state"] == OrderState.DECOMMISSION_REQUESTED:
+                        await decommission(order_id=row["id"], provisioner=self.provisioner)
+                    else:
+                        await fulfil(order_id=row["id"], provisioner=self.provisioner)
+                except ColoError as exc:  # e.g. another actor moved it meanwhile: next round decides
+                    log.info("fulfilment skipped an order", order_id=str(row["id"]), reason=exc.detail)
+
+        outcomes = await asyncio.gather(*(work(row) for row in rows), return_exceptions=True)
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if isinstance(outcome, BaseException):  # the database may be briefly away: next round retries
+                log.error("fulfilment of an order crashed", order_id=str(row["id"]), error=repr(outcome))
+        return len(rows)
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
