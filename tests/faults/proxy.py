@@ -1,9 +1,10 @@
 """A real TCP proxy in front of NetBox, run on its own event loop in a thread.
 
-It forwards bytes unchanged, and on demand makes NetBox look slow (every answer chunk delayed),
-deaf (answers swallowed, connections left open) or crash in the middle of one request (the
-answer to a request containing a given marker is swallowed: NetBox did the work, the caller
-never hears about it). No HTTP library is involved: callers see real sockets misbehave.
+It forwards bytes unchanged, and on demand makes NetBox look stopped (port closed, open
+connections cut), slow (every answer chunk delayed), deaf (answers swallowed, connections left
+open) or crash in the middle of one request (the answer to a request containing a given marker
+is swallowed: NetBox did the work, the caller never hears about it). No HTTP library is
+involved: callers see real sockets misbehave.
 """
 
 from __future__ import annotations
@@ -46,6 +47,22 @@ class TcpProxy:
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
+    def go_down(self) -> None:
+        """Like NetBox stopping: no longer listening (connections refused) and every open
+        connection cut, in-flight requests included."""
+        async def close() -> None:
+            if self._server is not None:
+                self._server.close()
+                self._server = None
+            await self._drop_links()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+
+    def come_back(self) -> None:
+        """Listening again on the same port, forwarding to NetBox."""
+        self._server = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._serve, "127.0.0.1", self.port), self._loop).result(10)
+
     def reset(self) -> None:
         """Back to a transparent pipe; connections opened while misbehaving are dropped."""
         self.latency, self.forwarding, self.hold_marker = 0.0, True, None
@@ -57,6 +74,10 @@ class TcpProxy:
             if self._server is not None:
                 self._server.close()
             await self._drop_links()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:  # connections still piping: end them before the loop stops
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
 
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
@@ -81,6 +102,8 @@ class TcpProxy:
         try:
             await asyncio.gather(self._requests(client_reader, up_writer, link),
                                  self._answers(up_reader, client_writer, link), return_exceptions=True)
+        except asyncio.CancelledError:
+            pass  # the proxy is stopping; asyncio would report a cancelled connection task as an error
         finally:
             self._links.discard(link)
             for writer in link.writers:
