@@ -54,7 +54,10 @@ async def test_two_servers_log_every_request_once_in_one_gapless_tree(tmp_path: 
     support.migrate_in_subprocess(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COLO_")}
     env.update(COLO_ENV="test", COLO_DATABASE_URL=url, COLO_SECRETS_DIR=str(tmp_path / "secrets"),
-               COLO_LOG_LEVEL="WARNING", COLO_NETBOX_URL="http://127.0.0.1:9", COLO_NETBOX_TOKEN="unused")
+               COLO_LOG_LEVEL="WARNING", COLO_NETBOX_URL="http://127.0.0.1:9", COLO_NETBOX_TOKEN="unused",
+               # Every request here fails authentication from one address on purpose: this test is
+               # about the log, so the failed-authentication throttle must not turn them into 429s.
+               COLO_AUTH_FAILURES_PER_ADDRESS="100000")
     servers = [await _serve(env), await _serve(env)]
     try:
         async def hammer(base: str, tag: str) -> None:
@@ -94,7 +97,10 @@ async def test_a_killed_server_loses_at_most_its_last_batch_and_the_log_stays_va
     support.migrate_in_subprocess(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COLO_")}
     env.update(COLO_ENV="test", COLO_DATABASE_URL=url, COLO_SECRETS_DIR=str(tmp_path / "secrets"),
-               COLO_LOG_LEVEL="WARNING", COLO_NETBOX_URL="http://127.0.0.1:9", COLO_NETBOX_TOKEN="unused")
+               COLO_LOG_LEVEL="WARNING", COLO_NETBOX_URL="http://127.0.0.1:9", COLO_NETBOX_TOKEN="unused",
+               # Every request here fails authentication from one address on purpose: this test is
+               # about the log, so the failed-authentication throttle must not turn them into 429s.
+               COLO_AUTH_FAILURES_PER_ADDRESS="100000")
     process, base = await _serve(env)
     answered: list[str] = []
 
