@@ -1,7 +1,8 @@
 """Power arithmetic, the same as NetBox's, and the rack budget rules Colo sells by. Pure.
 
-NetBox: available power of a feed (VA) = voltage * amperage * max_utilization / 100, times √3
-for three-phase (voltage is line-to-line), truncated to an integer.
+NetBox: available power of a feed (VA) = voltage * amperage * max_utilization / 100, times 1.732
+for three-phase (voltage is line-to-line), rounded — NetBox's own constant and rounding
+(dcim/models/power.py), so Colo's figures agree with NetBox's to the watt.
 """
 
 from __future__ import annotations
@@ -11,20 +12,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 THREE_PHASE = "three-phase"
+NETBOX_SQRT3 = 1.732  # what NetBox multiplies by, not math.sqrt(3)
 
 
 def nominal_va(*, voltage: int, amperage: int, phase: str) -> int:
     """What the feed could carry at 100 %: the breaker's rating in VA."""
     va = abs(voltage) * amperage
-    return int(va * math.sqrt(3)) if phase == THREE_PHASE else int(va)
+    return round(va * NETBOX_SQRT3) if phase == THREE_PHASE else round(va)
 
 
 def available_va(*, voltage: int, amperage: int, phase: str, max_utilization: int) -> int:
     """NetBox's `available_power`: the derated capacity a feed may be loaded to."""
     va = abs(voltage) * amperage * max_utilization / 100
     if phase == THREE_PHASE:
-        va *= math.sqrt(3)
-    return int(va)
+        va *= NETBOX_SQRT3
+    return round(va)
 
 
 @dataclass(frozen=True, slots=True)

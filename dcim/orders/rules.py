@@ -9,6 +9,7 @@ from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
 from colo.errors import Conflict, ValidationFailed
+from dcim.power import available_va
 
 # Power orders are expressed in kW and stored in whole watts; VA counts as W (power factor 1,
 # the same simplification NetBox makes in its utilisation figures).
@@ -16,12 +17,8 @@ WATTS_PER_KW = 1000
 
 
 def feed_available_va(*, voltage: int, amperage: int, max_utilization: int, phase: str) -> int:
-    """NetBox's formula: V x A x max_utilization/100, x 1.732 for three-phase (line-to-line V),
-    rounded as NetBox stores it (230 V x 16 A x 80 % = 2944)."""
-    va = abs(voltage) * amperage * max_utilization / 100
-    if phase == "three-phase":
-        va *= 1.732  # NetBox's constant, not math.sqrt(3): the figures must agree to the watt
-    return round(va)
+    """NetBox's formula (dcim.power.available_va): 230 V x 16 A x 80 % = 2944."""
+    return available_va(voltage=voltage, amperage=amperage, phase=phase, max_utilization=max_utilization)
 
 
 def pick_units(

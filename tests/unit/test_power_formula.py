@@ -48,3 +48,9 @@ def test_overcommitted_rack_has_no_free_power_rather_than_negative() -> None:
 
 def test_kw_requests_round_up_to_whole_va() -> None:
     assert kw_to_va(2.0) == 2000 and kw_to_va(0.0001) == 1
+
+
+def test_three_phase_uses_netboxs_constant_and_rounding() -> None:
+    # NetBox stores round(kVA x 1.732); with math.sqrt(3) and truncation these two would be 9222 and 6373.
+    assert available_va(voltage=208, amperage=32, phase="three-phase", max_utilization=80) == 9223
+    assert available_va(voltage=230, amperage=16, phase="three-phase", max_utilization=100) == 6374
