@@ -160,39 +160,51 @@ def _fmt(result: dict) -> str:
     return f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms"
 
 
+def _median(results: list[dict]) -> dict:
+    """The round with the median throughput (its latencies come along with it)."""
+    return sorted(results, key=lambda r: r["rps"])[len(results) // 2]
+
+
 def _measure(fixture: Fixture, *, quick: bool) -> list[Measurement]:
-    colo_n, netbox_n, seconds = (1500, 60, 20.0) if quick else (8000, 300, 60.0)
+    colo_n, netbox_n, rounds, seconds = (1000, 60, 3, 20.0) if quick else (5000, 300, 5, 60.0)
     tenant = {"Authorization": f"Bearer {fixture.tenant_key}"}
     path = f"/v1/racks/{fixture.rack_id}"
     netbox = load(f"{fixture.netbox_url}/api/dcim/racks/{fixture.rack_id}/", concurrency=CONCURRENCY,
                   requests=netbox_n, seconds=seconds, headers={"Authorization": f"Bearer {fixture.netbox_token}"})
-    with _serve(fixture, audit=True) as url:
-        body = httpx.get(f"{url}{path}", headers=tenant, timeout=10)
+    with _serve(fixture, audit=True) as on_url, _serve(fixture, audit=False) as off_url:
+        body = httpx.get(f"{on_url}{path}", headers=tenant, timeout=10)
         body.raise_for_status()
         age = body.json()["freshness"]["data_age_seconds"]
-        load(f"{url}{path}", concurrency=CONCURRENCY, requests=300, seconds=seconds, headers=tenant)  # warm-up
-        audited = load(f"{url}{path}", concurrency=CONCURRENCY, requests=colo_n, seconds=seconds, headers=tenant)
-        ceiling = load(f"{url}/healthz", concurrency=CONCURRENCY, requests=colo_n, seconds=seconds)
-    with _serve(fixture, audit=False) as url:
-        load(f"{url}{path}", concurrency=CONCURRENCY, requests=300, seconds=seconds, headers=tenant)
-        unaudited = load(f"{url}{path}", concurrency=CONCURRENCY, requests=colo_n, seconds=seconds, headers=tenant)
-    for name, result in (("netbox", netbox), ("colo", audited), ("colo-unaudited", unaudited)):
-        if set(result["statuses"]) != {"200"}:  # JSON object keys are strings
-            raise RuntimeError(f"{name} answered {result['statuses']}, not only 200")
+        audited_runs, unaudited_runs, ceiling_runs = [], [], []
+        for url in (on_url, off_url):  # warm-up: connection pools, caches, first checkpoint
+            load(f"{url}{path}", concurrency=CONCURRENCY, requests=300, seconds=seconds, headers=tenant)
+        # Rounds alternate between the two servers, so a busy moment on the machine hits both alike.
+        for _ in range(rounds):
+            audited_runs.append(load(f"{on_url}{path}", concurrency=CONCURRENCY, requests=colo_n,
+                                     seconds=seconds, headers=tenant))
+            unaudited_runs.append(load(f"{off_url}{path}", concurrency=CONCURRENCY, requests=colo_n,
+                                       seconds=seconds, headers=tenant))
+            ceiling_runs.append(load(f"{on_url}/healthz", concurrency=CONCURRENCY, requests=colo_n, seconds=seconds))
+    audited, unaudited, ceiling = _median(audited_runs), _median(unaudited_runs), _median(ceiling_runs)
+    for name, results in (("netbox", [netbox]), ("colo", audited_runs), ("colo-unaudited", unaudited_runs)):
+        for result in results:
+            if set(result["statuses"]) != {"200"}:  # JSON object keys are strings
+                raise RuntimeError(f"{name} answered {result['statuses']}, not only 200")
     vs_netbox = audited["rps"] / netbox["rps"]
     audit_cost = audited["rps"] / unaudited["rps"]
     share = audited["rps"] / ceiling["rps"]
+    rounds_note = f"median of {rounds} alternating rounds"
     return [
         Measurement("Tenant rack read", "throughput", _fmt(audited), f"{vs_netbox:.0f}x NetBox",
                     f"NetBox GET /api/dcim/racks/{{id}}/: {_fmt(netbox)}", "≥ 50x", vs_netbox >= 50,
-                    note=f"concurrency {CONCURRENCY}, authenticated, audited"),
+                    note=f"concurrency {CONCURRENCY}, authenticated, audited, {rounds_note}"),
         Measurement("Tenant rack read", "p50 latency", f"{audited['p50_ms']:.1f} ms",
                     f"{netbox['p50_ms'] / audited['p50_ms']:.0f}x faster", f"NetBox p50 {netbox['p50_ms']:.1f} ms"),
         Measurement("Tenant rack read", "data age", f"{age:.1f} s", "", "", "≤ 60 s", age is not None and age <= 60),
         Measurement("Cost of auditing", "throughput with log on / off", _fmt(audited), f"{audit_cost:.2f}x",
-                    f"access log off: {_fmt(unaudited)}", "≥ 0.8x", audit_cost >= 0.8),
+                    f"access log off: {_fmt(unaudited)}", "≥ 0.8x", audit_cost >= 0.8, note=rounds_note),
         Measurement("Framework ceiling", "rack read / trivial endpoint", _fmt(ceiling), f"{share:.2f}x",
-                    "GET /healthz on the same server", "", None, note="the ceiling is /healthz's figure"),
+                    "GET /healthz on the same server", "", None, note="the measured figure is /healthz's"),
     ]
 
 
