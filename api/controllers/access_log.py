@@ -34,8 +34,9 @@ Moment = Annotated[str | None, QueryParameter(
     description="RFC 3339 time, e.g. 2026-11-22T03:00:00Z (UTC when no offset is given)")]
 Tenant = FromQuery[UUID | None]
 ObjectId = Annotated[str | None, QueryParameter(name="object", max_length=256)]
-# Log positions are BIGINT: larger numbers cannot name an entry (and would overflow the query).
-MAX_POSITION = 2**62
+# Log positions are BIGINT; 2^53 - 1 is plenty and is exact as a JSON number (the document's
+# bound is a float, so a bound past 2^53 would not say exactly where the limit is).
+MAX_POSITION = 2**53 - 1
 Outcome = StrEnum("Outcome", {o: o for o in OUTCOMES})  # type: ignore[misc]
 
 

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import msgspec
 from piccolo.engine.postgres import PostgresEngine
 
-from colo.errors import Conflict, PermissionDenied, ValidationFailed
+from colo.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import Principal, Role
 from dcim.capacity import search
 from dcim.netbox.provisioning import Provisioner
@@ -190,9 +190,13 @@ async def _cross_connect_loa(
 ) -> Loa:
     if spec.a_port_id == spec.z_port_id:
         raise ValidationFailed("z_port_id", "must differ from a_port_id")
-    a_port = await provisioner.front_port(spec.a_port_id)
+    # A missing port and someone else's answer alike, or port ids would tell what exists.
+    try:
+        a_port = await provisioner.front_port(spec.a_port_id)
+    except NotFound:
+        raise ValidationFailed("a_port_id", "not one of your ports") from None
     if a_port.tenant_id != tenant["netbox_tenant_id"]:
-        raise ValidationFailed("a_port_id", "not one of your ports")  # same words for missing
+        raise ValidationFailed("a_port_id", "not one of your ports")
     z_port = await provisioner.front_port(spec.z_port_id)
     for name, port in (("a_port_id", a_port), ("z_port_id", z_port)):
         if port.cable_id is not None:

@@ -1,0 +1,224 @@
+"""BOLA matrix, generated from the OpenAPI document: every input of a tenant-callable operation
+that names an object (path, query or body) is tried by tenant A (attacker) with tenant B's
+(victim's) id, and must answer exactly like the same request with an id that does not exist:
+404 with the same body for path ids, the same 4xx problem for body ids. Positive controls: the
+owner's same request finds the object. Lists never show B's rows whatever filters A sends.
+
+A new id-bearing input on a tenant-callable operation fails test_the_matrix_covers_every_id_input
+until it is added to REQUESTS (how to build the request) or FACILITY_IDS (why it is not
+tenant-owned).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from api.guards import load_access_policy
+from colo.identity import Role
+from tests.security.conftest import BolaWorld
+from tests.security.openapi_walk import id_inputs, operations
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+TENANT_ROLES = frozenset({Role.TENANT_ADMIN, Role.TENANT_MEMBER})
+Request = tuple[str, str, dict[str, Any] | None]
+Ids = dict[str, Any]
+
+
+def xc_spec(a_port: Any, z_port: Any) -> dict[str, Any]:
+    return {"spec": {"kind": "cross_connect", "a_port_id": a_port, "z_port_id": z_port, "media": "copper",
+                     "speed": "1G"}}
+
+
+# (operation, location, input) → builds the request from a tenant's ids (the victim's, a
+# missing set, or the owner's own for the positive control).
+REQUESTS: dict[tuple[str, str, str], Callable[[Ids], Request]] = {
+    ("get_key", "path", "key_id"): lambda i: ("GET", f"/v1/keys/{i['key']}", None),
+    ("revoke_key", "path", "key_id"): lambda i: ("POST", f"/v1/keys/{i['key']}/revoke", {"reason": "bola"}),
+    ("rotate_key", "path", "key_id"): lambda i: ("POST", f"/v1/keys/{i['key']}/rotate", {"overlap_seconds": 0}),
+    ("create_key", "body", "person_id"): lambda i: ("POST", "/v1/keys", {
+        "name": "bola", "role": "tenant_member", "person_id": i["person"]}),
+    ("get_tenant", "path", "tenant_id"): lambda i: ("GET", f"/v1/tenants/{i['tenant']}", None),
+    ("get_person", "path", "person_id"): lambda i: ("GET", f"/v1/people/{i['person']}", None),
+    ("update_person", "path", "person_id"): lambda i: ("PATCH", f"/v1/people/{i['person']}", {"name": "taken over"}),
+    ("delete_person", "path", "person_id"): lambda i: ("DELETE", f"/v1/people/{i['person']}", None),
+    ("get_visit", "path", "visit_id"): lambda i: ("GET", f"/v1/visits/{i['visit']}", None),
+    ("cancel_visit", "path", "visit_id"): lambda i: ("POST", f"/v1/visits/{i['visit']}/cancel", None),
+    ("request_visit", "body", "visitors[].person_id"): lambda i: ("POST", "/v1/visits", {
+        "starts_at": "2030-01-02T08:00:00Z", "ends_at": "2030-01-02T12:00:00Z", "areas": ["meet-me-room"],
+        "visitors": [{"person_id": i["person"]}], "escort_required": False, "purpose": "bola"}),
+    ("get_rack", "path", "rack_id"): lambda i: ("GET", f"/v1/racks/{i['rack']}", None),
+    ("get_order", "path", "order_id"): lambda i: ("GET", f"/v1/orders/{i['order']}", None),
+    ("list_order_events", "path", "order_id"): lambda i: ("GET", f"/v1/orders/{i['order']}/events", None),
+    ("resubmit_order", "path", "order_id"): lambda i: ("POST", f"/v1/orders/{i['order']}/resubmit", None),
+    ("request_order_decommission", "path", "order_id"): lambda i: (
+        "POST", f"/v1/orders/{i['order']}/request-decommission", {"reason": "bola"}),
+    ("cancel_order", "path", "order_id"): lambda i: ("POST", f"/v1/orders/{i['order']}/cancel", None),
+    ("get_order_loa", "path", "order_id"): lambda i: ("GET", f"/v1/orders/{i['xc_order']}/loa", None),
+    ("get_loa", "path", "loa_id"): lambda i: ("GET", f"/v1/loas/{i['loa']}", None),
+    ("get_loa_text", "path", "loa_id"): lambda i: ("GET", f"/v1/loas/{i['loa']}/text", None),
+    ("grant_loa", "path", "loa_id"): lambda i: ("POST", f"/v1/loas/{i['loa']}/grant", {"valid_days": 30}),
+    ("refuse_loa", "path", "loa_id"): lambda i: ("POST", f"/v1/loas/{i['loa']}/refuse", {"reason": "bola"}),
+    # A cross-connect whose A side is someone else's port: refused with the words for a missing port.
+    ("create_order", "body", "spec.a_port_id"): lambda i: ("POST", "/v1/orders", xc_spec(i["a_port"], i["z_port"])),
+    ("create_order", "body", "tenant_id"): lambda i: ("POST", "/v1/orders", {
+        "spec": {"kind": "space", "rack_id": i["order_rack"], "units": 1}, "tenant_id": i["tenant"]}),
+}
+# Inputs that name facility objects, not tenant-owned ones.
+FACILITY_IDS = {
+    ("create_order", "body", "spec.rack_id"): "racks belong to the facility: free units anywhere may be ordered",
+    ("create_order", "body", "spec.site_id"): "sites belong to the facility",
+    ("create_order", "body", "spec.z_port_id"): "the Z side is the other party by design; its owner decides the LOA",
+    ("search_capacity", "body", "site_id"): "sites belong to the facility",
+    ("list_racks", "query", "site_id"): "sites belong to the facility",
+    ("power_utilization", "query", "site_id"): "sites belong to the facility",
+    ("get_mmr_panel", "path", "panel_id"): "meet-me-room panels are the facility's, offered to every tenant",
+}
+# Filters of lists: test_lists_never_show_the_victims_rows sends the victim's ids in them.
+LIST_FILTER_IDS = {("list_people", "query", "tenant_id"), ("list_orders", "query", "tenant_id"),
+                   ("list_racks", "query", "tenant_id")}
+# Operations the owner may legitimately be refused on (409/403 from the domain) — still "found".
+# The LOA is decided by the Z side, so its positive control runs as the Z-side tenant's admin.
+Z_SIDE_OPERATIONS = {"grant_loa", "refuse_loa"}
+
+
+def strip(response: Any) -> dict[str, Any]:
+    return {k: v for k, v in response.json().items() if k not in ("instance", "request_id")}
+
+
+def missing_ids(world: BolaWorld) -> Ids:
+    return {"key": str(uuid.uuid4()), "person": str(uuid.uuid4()), "tenant": str(uuid.uuid4()),
+            "visit": str(uuid.uuid4()),
+            "order": str(uuid.uuid4()), "xc_order": str(uuid.uuid4()), "loa": str(uuid.uuid4()), "rack": 2**31 - 7,
+            "a_port": 2**31 - 9, "z_port": world.plant.ports["z"][2], "order_rack": world.plant.racks["space"]}
+
+
+def victim_ids(world: BolaWorld) -> Ids:
+    return {**world.victim.ids, "z_port": world.plant.ports["z"][2], "order_rack": world.plant.racks["space"]}
+
+
+def tenant_callable(openapi: dict[str, Any]) -> list[Any]:
+    policy = load_access_policy()
+    return [op for op in operations(openapi) if policy.roles.get(op.operation_id, frozenset()) & TENANT_ROLES]
+
+
+def test_the_matrix_covers_every_id_input(openapi: dict[str, Any]) -> None:
+    found = {(op.operation_id, loc, name) for op in tenant_callable(openapi) for loc, name in id_inputs(openapi, op)}
+    covered = set(REQUESTS) | set(FACILITY_IDS) | LIST_FILTER_IDS
+    assert found - covered == set(), "id inputs nobody tries with another tenant's ids"
+    assert covered - found == set(), "matrix entries for inputs the document no longer has"
+    assert len(found) >= 30  # the walker really found them (a broken walker finds nothing)
+
+
+async def send(client: AsyncTestClient, request: Request, headers: dict[str, str]) -> Any:
+    method, path, body = request
+    return await client.request(method, path, json=body, headers=headers)
+
+
+async def test_another_tenants_ids_answer_like_missing_ones(client: AsyncTestClient, bola_world: BolaWorld) -> None:
+    w, mismatches = bola_world, []
+    for (op, location, name), build in sorted(REQUESTS.items()):
+        for attacker in (w.attacker.admin, w.attacker.member):
+            theirs = await send(client, build(victim_ids(w)), attacker.headers)
+            missing = await send(client, build(missing_ids(w)), attacker.headers)
+            if attacker is w.attacker.member and missing.status_code == 403:
+                continue  # a member may not call it at all (BFLA's matter), so no ids are looked at
+            expected_status = 404 if location == "path" else missing.status_code
+            if not (theirs.status_code == expected_status and 400 <= missing.status_code < 500
+                    and strip(theirs) == strip(missing)):
+                mismatches.append((op, location, name, attacker.principal.role.value, theirs.status_code,
+                                   missing.status_code, theirs.text[:300], missing.text[:300]))
+    assert mismatches == [], "\n".join(map(str, mismatches))
+
+
+def _pattern_values(param: dict[str, Any]) -> list[str]:
+    schema = param.get("schema", {})
+    if "enum" in schema:
+        return [str(v) for v in schema["enum"]]
+    match = re.fullmatch(r"\^\(?([\w|]+)\)?\$", schema.get("pattern", "")) or re.fullmatch(
+        r"\^(\w+)_\(([\w|]+)\)\$", schema.get("pattern", ""))
+    if match and match.lastindex == 2:
+        return [f"{match.group(1)}_{v}" for v in match.group(2).split("|")]
+    return match.group(1).split("|") if match else []
+
+
+def filter_variants(op: Any, victim: Ids, netbox_tenant: int) -> list[dict[str, Any]]:
+    variants: list[dict[str, Any]] = [{}]
+    for param in op.parameters("query"):
+        name, schema = param["name"], param.get("schema", {})
+        if name.endswith("_id"):
+            options = [schema, *schema.get("oneOf", [])]
+            integer = any(option.get("type") == "integer" for option in options)
+            variants.append({name: netbox_tenant if integer else victim["tenant"]})
+        elif name == "include_revoked":
+            variants.append({name: "true"})
+        else:
+            variants += [{name: value} for value in _pattern_values(param)]
+    return variants
+
+
+async def test_lists_never_show_the_victims_rows(
+    client: AsyncTestClient, bola_world: BolaWorld, openapi: dict[str, Any],
+) -> None:
+    w = bola_world
+    victim_uuids = {str(w.victim.ids[k]) for k in ("person", "key", "visit", "order", "xc_order", "loa", "tenant")}
+    lists = [op for op in tenant_callable(openapi) if op.method == "GET" and not op.parameters("path")]
+    assert {"list_keys", "list_people", "list_orders", "list_loas", "list_racks", "list_visits"} <= {
+        op.operation_id for op in lists}
+    leaks, requests = [], 0
+    for op in lists:
+        for params in filter_variants(op, w.victim.ids, w.victim.tenant["netbox_tenant_id"]):
+            for attacker in (w.attacker.admin, w.attacker.member):
+                response = await client.get(op.path, params=params, headers=attacker.headers)
+                requests += 1
+                if response.status_code == 403:
+                    continue
+                assert response.status_code in (200, 400, 422), (op.operation_id, params, response.text)
+                text = response.text
+                racks = re.findall(r'"netbox_id":\s*(\d+)', text) if op.operation_id == "list_racks" else []
+                if any(u in text for u in victim_uuids) or str(w.victim.ids["rack"]) in racks:
+                    leaks.append((op.operation_id, params, attacker.principal.role.value))
+    assert leaks == [], "\n".join(map(str, leaks))
+    assert requests > 40
+    # Positive control: the victim's own lists do show these rows.
+    owner = w.victim.admin.headers
+    seen = "".join([(await client.get(path, headers=owner)).text for path in
+                    ("/v1/people", "/v1/keys", "/v1/visits", "/v1/orders", "/v1/loas", "/v1/tenants")])
+    missing_from_own = {k: v for k, v in w.victim.ids.items() if isinstance(v, str) and v not in seen}
+    assert missing_from_own == {}, "the victim's own lists miss its objects: broken fixture"
+    racks = (await client.get("/v1/racks", headers=owner)).json()["items"]
+    assert [r["netbox_id"] for r in racks] == [w.victim.ids["rack"]]
+
+
+# Last: the owners' positive controls change their objects (cancel, rotate, revoke, delete).
+async def test_the_victim_is_unchanged_and_owners_find_their_objects(
+    client: AsyncTestClient, bola_world: BolaWorld, make_key: Any,
+) -> None:
+    w = bola_world
+    for (_op, _loc, _name), build in REQUESTS.items():  # the attacker tries everything first
+        await send(client, build(victim_ids(w)), w.attacker.admin.headers)
+    owner = w.victim.admin.headers
+    assert (await client.get(f"/v1/people/{w.victim.ids['person']}", headers=owner)).json()["name"] == "Site Person"
+    assert (await client.get(f"/v1/keys/{w.victim.ids['key']}", headers=owner)).json()["revoked_at"] is None
+    assert (await client.get(f"/v1/visits/{w.victim.ids['visit']}", headers=owner)).json()["status"] == "pending"
+    assert (await client.get(f"/v1/orders/{w.victim.ids['order']}", headers=owner)).json()["state"] == "submitted"
+    assert (await client.get(f"/v1/loas/{w.victim.ids['loa']}", headers=owner)).json()["status"] == "loa_pending"
+    # Positive controls: the same requests by the owner find the object (reads first, deletes last).
+    z_admin = await make_key(Role.TENANT_ADMIN, tenant_id=w.plant.tenants["z"]["id"], name="bola z admin")
+    last = {"delete_person": 3, "revoke_key": 2, "rotate_key": 1}
+    created_orders = []
+    for (op, _loc, _name), build in sorted(REQUESTS.items(), key=lambda kv: (last.get(kv[0][0], 0), kv[0])):
+        headers = z_admin.headers if op in Z_SIDE_OPERATIONS else owner
+        ids = {**victim_ids(w), "a_port": w.plant.ports["a"][2]} if op == "create_order" else victim_ids(w)
+        response = await send(client, build(ids), headers)
+        assert response.status_code != 404 and response.status_code < 500, (op, response.status_code, response.text)
+        if op == "create_order" and response.status_code in (200, 201):
+            created_orders.append(response.json()["id"])
+    for order_id in created_orders:
+        await client.post(f"/v1/orders/{order_id}/cancel", headers=owner)
