@@ -1,5 +1,5 @@
-"""Real processes the fault tests start, break and clean up: `colo serve`, a second NetBox
-started by the real launcher, and a PostgreSQL cluster of their own.
+"""Real processes the fault tests start, break and clean up: `colo serve` and a PostgreSQL
+cluster of their own.
 
 Each helper's cleanup is safe to call twice and after a failure, so fixtures can always call it.
 The shared NetBox and the shared PostgreSQL cluster ("main") are never touched.
@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-
-from colo.devnetbox.paths import NetBoxState
 
 COLO = str(Path(sys.executable).with_name("colo"))
 PG_VERSION = "15"
@@ -112,31 +110,6 @@ class ColoServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
-
-
-@dataclass
-class SecondNetBox:
-    """Another instance of the installed NetBox (same database, own port and state file),
-    started and stopped by the real launcher — the shared instance keeps serving."""
-
-    state_file: Path
-    port: int = field(default_factory=free_port)
-
-    def _launcher(self, action: str, timeout: float) -> subprocess.CompletedProcess[str]:
-        environ = {**os.environ, "COLO_NETBOX_STATE_FILE": str(self.state_file)}
-        args = [COLO, "netbox", action] + (["--port", str(self.port)] if action == "up" else [])
-        return subprocess.run(args, env=environ, capture_output=True, text=True, timeout=timeout, check=False)
-
-    def up(self) -> NetBoxState:
-        done = self._launcher("up", timeout=240)
-        assert done.returncode == 0, f"colo netbox up failed: {done.stderr[-2000:]}"
-        state = NetBoxState.read(self.state_file)
-        assert state is not None and state.port == self.port, state
-        return state
-
-    def down(self) -> None:
-        done = self._launcher("down", timeout=90)
-        assert done.returncode == 0, f"colo netbox down failed: {done.stderr[-2000:]}"
 
 
 @dataclass
