@@ -1,6 +1,7 @@
 """NetBox stops while the fulfilment worker of a real `colo serve` works a batch of approved
 orders: the orders wait visibly, none is lost, all complete soon after NetBox is back, and
-NetBox holds exactly one reservation per order.
+NetBox holds exactly one reservation per space order and exactly the three cables of the
+cross-connect.
 
 The outage is made by the TCP proxy Colo reaches NetBox through: its port closes (connections
 refused) and every open connection is cut, in-flight requests included — what Colo sees when
@@ -32,8 +33,10 @@ from tests.faults.conftest import (
 from tests.faults.proxy import TcpProxy
 from tests.integration.orders.plant import OrdersPlant
 
-BATCH = 8
+SPACE_ORDERS = 7
+BATCH = SPACE_ORDERS + 1  # and one cross-connect: three cables, so a half-built path can be resumed
 FIRST_UNIT = 1
+XC_PORT = 3  # the last port of each tenant panel in the plant; other order tests use the first ones
 RECOVERY_LIMIT_SECONDS = 60  # the promise: everything completes within a minute of NetBox's return
 WAITING_STATES = {"approved", "provisioning"}
 
@@ -44,6 +47,7 @@ async def test_netbox_stopped_mid_batch_orders_wait_visibly_then_all_complete_ex
     netbox_state: NetBoxState,
 ) -> None:
     tenant = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])
+    z_side = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"]["id"])
     ops = await make_key(Role.OPS)
     upstream = urlparse(netbox_state.url)
     netbox = TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 80).start()
@@ -51,12 +55,14 @@ async def test_netbox_stopped_mid_batch_orders_wait_visibly_then_all_complete_ex
         server = await asyncio.to_thread(start_colo, netbox_url=netbox.url, netbox_token=netbox_state.token,
                                          env="dev", COLO_NETBOX_CONNECT_TIMEOUT="1")
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-            ids = []
-            for offset in range(BATCH):
+            xc_id = await _granted_cross_connect(http, orders_plant, tenant.headers, z_side.headers)
+            space_ids = []
+            for offset in range(SPACE_ORDERS):
                 body = order_body(orders_plant.racks["space"], 1, FIRST_UNIT + offset)
                 created = await http.post("/v1/orders", json=body, headers=tenant.headers)
                 assert created.status_code == 201, created.text
-                ids.append(created.json()["id"])
+                space_ids.append(created.json()["id"])
+            ids = [xc_id, *space_ids]
             for order_id in ids:
                 await approve_over_http(http, order_id, ops.headers)
 
@@ -104,7 +110,10 @@ async def test_netbox_stopped_mid_batch_orders_wait_visibly_then_all_complete_ex
                   f"(attempts by then {retried}); all active {recovery:.1f} s after NetBox returned")
 
             final = await orders_by_id(http, ids, ops.headers)
-            for offset, order_id in enumerate(ids):
+            cables = await netbox_objects_of_order(netbox_state, "cables", xc_id)
+            assert sorted(c["label"] for c in cables) == [f"XC-{xc_id.replace('-', '')[:8]}-{leg}" for leg in "AMZ"]
+            assert sorted(final[xc_id]["netbox"]["cable_ids"]) == sorted(c["id"] for c in cables)
+            for offset, order_id in enumerate(space_ids):
                 made = await netbox_objects_of_order(netbox_state, "rack-reservations", order_id)
                 assert len(made) == 1, (order_id, made)
                 assert made[0]["units"] == [FIRST_UNIT + offset]
@@ -112,3 +121,18 @@ async def test_netbox_stopped_mid_batch_orders_wait_visibly_then_all_complete_ex
                 assert final[order_id]["last_error"] == ""
     finally:
         netbox.stop()
+
+
+async def _granted_cross_connect(http: httpx.AsyncClient, plant: OrdersPlant, a_headers: dict[str, str],
+                                 z_headers: dict[str, str]) -> str:
+    """A cross-connect from tenant A's panel to tenant Z's, its LOA granted by Z: ready for ops."""
+    spec = {"kind": "cross_connect", "a_port_id": plant.ports["a"][XC_PORT], "z_port_id": plant.ports["z"][XC_PORT],
+            "media": "copper", "speed": "1G", "z_side": "tenant"}
+    created = await http.post("/v1/orders", json={"spec": spec}, headers=a_headers)
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    loa = await http.get(f"/v1/orders/{order_id}/loa", headers=z_headers)
+    assert loa.status_code == 200, loa.text
+    granted = await http.post(f"/v1/loas/{loa.json()['id']}/grant", json={"valid_days": 30}, headers=z_headers)
+    assert granted.status_code == 200, granted.text
+    return order_id
