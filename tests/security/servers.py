@@ -41,13 +41,19 @@ def colo_env(*, database_url: str, netbox: NetBoxState, secrets_dir: Path, **ext
 
 
 async def create_database() -> tuple[str, str]:
-    """A fresh, migrated PostgreSQL database: (name, url)."""
-    from colo.migrate import migrate
-
+    """A fresh, empty PostgreSQL database: (name, url). Migrate it with `migrate_in_subprocess`:
+    migrating in this process would re-bind the tables the in-process app uses."""
     name = f"colo_sec_{uuid.uuid4().hex[:10]}"
-    url = f"{PG_SERVER}/{name}"
-    await migrate(url)
-    return name, url
+    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=10)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name, f"{PG_SERVER}/{name}"
+
+
+def migrate_in_subprocess(env: dict[str, str]) -> None:
+    colo_command("db", "migrate", env=env)
 
 
 async def drop_database(name: str) -> None:

@@ -28,7 +28,14 @@ import pytest_asyncio
 from api.guards import load_access_policy
 from colo.devnetbox.paths import NetBoxState
 from colo.identity import Role
-from tests.security.servers import ColoServer, colo_command, colo_env, create_database, drop_database
+from tests.security.servers import (
+    ColoServer,
+    colo_command,
+    colo_env,
+    create_database,
+    drop_database,
+    migrate_in_subprocess,
+)
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 SEED = 20261122
@@ -97,6 +104,7 @@ async def fuzz_target(netbox_state: NetBoxState, tmp_path_factory: pytest.TempPa
                    COLO_AUTH_FAILURES_PER_ADDRESS="1000000", COLO_AUTH_FAILURES_PER_KEY="1000000")
     server = ColoServer(env=env, log_path=workdir / "serve.log")
     try:
+        migrate_in_subprocess(env)
         keys = {role: colo_command("keys", "create", "--role", role, "--name", f"fuzz {role}", env=env)
                 .strip().splitlines()[-1] for role in ("ops", "security", "auditor", "gate")}
         server.start()

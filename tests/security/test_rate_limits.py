@@ -4,7 +4,9 @@ count shared by every process (two real `colo serve` processes on the real Redis
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,7 +23,14 @@ from colo.devnetbox.paths import NetBoxState
 from colo.identity import Role
 from tenants.keyformat import format_key, random_secret
 from tenants.ratelimit import RateLimiter
-from tests.security.servers import ColoServer, colo_command, colo_env, create_database, drop_database
+from tests.security.servers import (
+    ColoServer,
+    colo_command,
+    colo_env,
+    create_database,
+    drop_database,
+    migrate_in_subprocess,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -38,6 +47,21 @@ def application(n: int) -> dict[str, Any]:
             "address": {"street": "Hafenstr. 1", "postal_code": "20457", "city": "Hamburg"},
             "billing_contact": {"name": "Berta Billing", "email": "b@limits.example", "phone": "+4940123456"},
             "technical_contact": {"name": "Theo Tech", "email": "t@limits.example", "phone": "+4940654321"}}
+
+
+def _wait_needed(seconds: float, window: int) -> float:
+    left = window - time.time() % window
+    return left + 0.2 if left < seconds else 0.0
+
+
+def window_with_room(seconds: float, window: int = 60) -> None:
+    """Limits count in fixed windows aligned to the clock; wait for a fresh one when fewer than
+    `seconds` remain, so a burst and the checks after it fall into one window."""
+    time.sleep(_wait_needed(seconds, window))
+
+
+async def awindow_with_room(seconds: float, window: int = 60) -> None:
+    await asyncio.sleep(_wait_needed(seconds, window))
 
 
 def assert_rate_limited(response: Any, limit: int) -> None:
@@ -66,6 +90,7 @@ async def test_failures_from_one_address_are_cut_off_before_the_key_is_checked(
 ) -> None:
     limit = fresh_counts.per_address[0]
     assert limit == 60  # the default: COLO_AUTH_FAILURES_PER_ADDRESS
+    await awindow_with_room(15)
     for _ in range(limit):
         assert (await client.get("/v1/auth/whoami", headers=unknown())).status_code == 401
     assert_rate_limited(await client.get("/v1/auth/whoami", headers=unknown()), limit)
@@ -81,6 +106,7 @@ async def test_failures_for_one_key_id_are_cut_off_but_its_owner_is_not(
     assert limit == 10
     owner = await make_key(Role.AUDITOR, name="per-key throttle")
     guess = {"Authorization": f"Bearer {format_key(uuid.UUID(owner.principal.key_id), random_secret())}"}
+    await awindow_with_room(10)
     for _ in range(limit):
         assert (await client.get("/v1/auth/whoami", headers=guess)).status_code == 401
     assert_rate_limited(await client.get("/v1/auth/whoami", headers=guess), limit)
@@ -92,10 +118,12 @@ async def test_failures_for_one_key_id_are_cut_off_but_its_owner_is_not(
 async def test_the_public_application_endpoints_are_limited_per_address(
     client: AsyncTestClient, fresh_counts: AuthFailureThrottle,
 ) -> None:
+    await awindow_with_room(20, window=3600)
     for n in range(10):
         assert (await client.post("/v1/applications", json=application(n))).status_code == 201
     assert_rate_limited(await client.post("/v1/applications", json=application(10)), 10)
     secret = {"X-Tracking-Secret": "cat_" + "a" * 32}
+    await awindow_with_room(15)
     for _ in range(60):
         assert (await client.get(f"/v1/applications/{uuid.uuid4()}/status", headers=secret)).status_code == 404
     assert_rate_limited(await client.get(f"/v1/applications/{uuid.uuid4()}/status", headers=secret), 60)
@@ -130,6 +158,7 @@ def test_with_redis_two_processes_share_one_count(netbox_state: NetBoxState, tmp
     base = colo_env(database_url=url, netbox=netbox_state, secrets_dir=tmp_path / "secrets",
                     COLO_TRUSTED_PROXIES="127.0.0.1/32")
     servers: list[ColoServer] = []
+    migrate_in_subprocess(base)
     try:
         # Control: without Redis each process counts alone, so 60 failures split over two
         # processes (30 each) are all plain 401s.
@@ -139,11 +168,12 @@ def test_with_redis_two_processes_share_one_count(netbox_state: NetBoxState, tmp
             server.stop()
         address = f"2001:db8:{random.randrange(0x10000):x}::{random.randrange(0x10000):x}"
         servers = _start_pair({**base, "COLO_REDIS_URL": REDIS_URL}, tmp_path, "redis")
+        ops = colo_command("keys", "create", "--role", "ops", "--name", "limits", env=base).strip().splitlines()[-1]
+        window_with_room(30)
         assert _alternate(servers, 60, address) == [401] * 60
         for server in servers:  # the 61st failure is refused by whichever process gets it
             blocked = httpx.get(f"{server.url}/v1/auth/whoami", headers=_from(address), timeout=30)
             assert_rate_limited(blocked, 60)
-        ops = colo_command("keys", "create", "--role", "ops", "--name", "limits", env=base).strip().splitlines()[-1]
         valid = httpx.get(f"{servers[1].url}/v1/auth/whoami", timeout=30,
                           headers={"Authorization": f"Bearer {ops}", "X-Forwarded-For": address})
         assert_rate_limited(valid, 60)
@@ -152,6 +182,7 @@ def test_with_redis_two_processes_share_one_count(netbox_state: NetBoxState, tmp
         assert elsewhere.status_code == 200
         # The public application endpoint: ten applications per address per hour, across processes.
         apply_from = {"X-Forwarded-For": f"2001:db8:{random.randrange(0x10000):x}::a"}
+        window_with_room(20, window=3600)
         statuses = [httpx.post(f"{servers[n % 2].url}/v1/applications", json=application(n), headers=apply_from,
                                timeout=30).status_code for n in range(11)]
         assert statuses == [201] * 10 + [429]
