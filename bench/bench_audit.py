@@ -29,6 +29,7 @@ from audit.store import LogStore, open_store
 from audit.verify import export_source, verify, verify_database
 from bench.harness import ROOT, Measurement
 from colo.crypto import ed25519_from_seed
+from colo.migrate import drop_postgres_database
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 ORIGIN = "bench.colo/access-log"
@@ -53,15 +54,6 @@ def _migrate(url: str) -> None:
     subprocess.run([sys.executable, "-m", "colo.cli", "db", "migrate"], cwd=ROOT, check=True, capture_output=True,
                    env={"PATH": "/usr/bin:/bin", "COLO_DATABASE_URL": url, "COLO_ENV": "test",
                         "COLO_SECRETS_DIR": tempfile.mkdtemp(prefix="colo-bench-")}, timeout=300)
-
-
-async def _drop(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres")
-    await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    await conn.close()
 
 
 async def _appends(store: LogStore, *, count: int, rate: float | None) -> tuple[float, list[float]]:
@@ -241,7 +233,7 @@ async def _run(quick: bool) -> list[Measurement]:
         appends.baseline = f"bare batched INSERT of the rows {baseline:,.0f}/s"
         appends.ratio = f"{float(appends.value.rstrip('/s').replace(',', '')) / baseline:.2f}x"
     finally:
-        await _drop(name)
+        await drop_postgres_database(f"{PG_SERVER}/{name}")
     with tempfile.TemporaryDirectory() as scratch:
         sqlite_url = f"sqlite:///{scratch}/bench.sqlite3"
         _migrate(sqlite_url)

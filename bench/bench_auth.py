@@ -19,19 +19,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench.harness import Measurement
+from colo.migrate import drop_postgres_database
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-async def drop_database(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=10)
-    try:
-        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await conn.close()
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -100,7 +90,7 @@ async def _run(quick: bool) -> list[Measurement]:
             key_digest(pepper, parsed.key_id, parsed.secret)
         hmac_us = (time.perf_counter() - started) / rounds * 1e6
     finally:
-        await drop_database(name)
+        await drop_postgres_database(f"{PG_SERVER}/{name}")
     overhead = keyed - public
     return [
         Measurement(benchmark="auth", metric="authenticated request (GET /v1/auth/whoami), median",

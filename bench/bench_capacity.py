@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.harness import Measurement
+from colo.migrate import drop_postgres_database
 from dcim.power import Feed, available_va, nominal_va, rack_budget
 from dcim.readmodel.units import counts, max_free_run, unit_states
 
@@ -133,17 +134,6 @@ async def _measure(url: str, racks: int, runs: int) -> tuple[float, float, int]:
         await stop_engine(engine)
 
 
-async def _drop_database(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=10)
-    try:
-        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await conn.close()
-
-
 async def _run(sizes: tuple[int, ...], runs: int) -> dict[int, tuple[float, float, int]]:
     from colo.migrate import migrate
 
@@ -153,7 +143,7 @@ async def _run(sizes: tuple[int, ...], runs: int) -> dict[int, tuple[float, floa
     try:
         return {size: await _measure(url, size, runs) for size in sizes}
     finally:
-        await _drop_database(name)
+        await drop_postgres_database(f"{PG_SERVER}/{name}")
 
 
 def run(*, quick: bool = False) -> list[Measurement]:

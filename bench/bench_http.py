@@ -110,13 +110,9 @@ async def _cleanup(fixture: Fixture) -> None:
 
     await Provisioner(NetBoxGateway(url=fixture.netbox_url, token=fixture.netbox_token)).delete_reservation(
         fixture.order_id)
-    import asyncpg
+    from colo.migrate import drop_postgres_database
 
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres")
-    name = fixture.database_url.rsplit("/", 1)[1]
-    await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    await conn.close()
+    await drop_postgres_database(fixture.database_url)
 
 
 def _free_port() -> int:

@@ -15,20 +15,10 @@ import time
 import uuid
 
 from bench.harness import Measurement
+from colo.migrate import drop_postgres_database
 
 PG_SERVER = os.environ.get("COLO_BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 NETBOX_VERSION_SEEN = ""
-
-
-async def _drop_database(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=10)
-    try:
-        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await conn.close()
 
 
 async def _run(runs: int) -> tuple[list[tuple[int, float]], float, float, str]:
@@ -61,7 +51,7 @@ async def _run(runs: int) -> tuple[list[tuple[int, float]], float, float, str]:
             results.append((result.objects, result.seconds))
     finally:
         await stop_engine(engine)
-        await _drop_database(name)
+        await drop_postgres_database(f"{PG_SERVER}/{name}")
     return results, statistics.median(latencies), seeded.seconds, version
 
 

@@ -11,19 +11,36 @@ from urllib.parse import urlparse, urlunparse
 from colo.settings import Settings
 
 
+def _admin_url_and_name(url: str) -> tuple[str, str]:
+    """The maintenance database's URL on the same server, and the database name in `url`."""
+    parsed = urlparse(url)
+    return urlunparse(parsed._replace(path="/postgres")), parsed.path.lstrip("/")
+
+
 async def ensure_postgres_database(url: str) -> bool:
     """Create the database named in `url` when it does not exist; True when it was created."""
     import asyncpg
 
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin_url = urlunparse(parsed._replace(path="/postgres"))
+    admin_url, name = _admin_url_and_name(url)
     conn = await asyncpg.connect(admin_url, timeout=10)
     try:
         if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             return False
         await conn.execute(f'CREATE DATABASE "{name}"')
         return True
+    finally:
+        await conn.close()
+
+
+async def drop_postgres_database(url: str) -> None:
+    """Drop the database named in `url`, ending its sessions first (tests and benchmarks)."""
+    import asyncpg
+
+    admin_url, name = _admin_url_and_name(url)
+    conn = await asyncpg.connect(admin_url, timeout=10)
+    try:
+        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     finally:
         await conn.close()
 

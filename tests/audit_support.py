@@ -23,6 +23,7 @@ from audit.note import VerifierKey, verifier_key
 from audit.sequencer import Sequencer, now_us
 from audit.store import LogStore, open_store
 from colo.crypto import ed25519_from_seed
+from colo.migrate import drop_postgres_database
 
 PG_SERVER = os.environ.get("COLO_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 ORIGIN = "colo.test/access-log"
@@ -63,8 +64,7 @@ async def copy_database(template: str, name: str | None = None) -> str:
 
 
 async def drop_database(name: str) -> None:
-    await admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-    await admin(f'DROP DATABASE IF EXISTS "{name}"')
+    await drop_postgres_database(f"{PG_SERVER}/{name}")
 
 
 def draft(number: int, tag: str = "t") -> EntryDraft:

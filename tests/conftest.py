@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 import pytest_asyncio
 from litestar import Litestar
@@ -22,7 +21,7 @@ from api.app import create_app
 from colo.devnetbox import launcher
 from colo.devnetbox.paths import NetBoxPaths, NetBoxState
 from colo.identity import Principal, Role
-from colo.migrate import migrate
+from colo.migrate import drop_postgres_database, migrate
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
 
@@ -42,14 +41,7 @@ def gateway(netbox_state: NetBoxState) -> NetBoxGateway:
 
 
 async def drop_database(name: str) -> None:
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=10)
-    try:
-        await conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-        )
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await conn.close()
+    await drop_postgres_database(f"{PG_SERVER}/{name}")
 
 
 @pytest_asyncio.fixture(scope="session")
