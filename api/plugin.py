@@ -34,6 +34,7 @@ from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
 
 MAX_BODY_BYTES = 1024 * 1024
+log = get_logger(__name__)
 
 # Wrapped around the whole ASGI app (outermost first), so they also see requests no route
 # matches (404, 405) and errors raised before routing — route middleware would miss those.
@@ -46,7 +47,6 @@ def wrap_outermost(app: Litestar) -> Litestar:
         handler = middleware(handler)
     app.asgi_handler = handler
     return app
-log = get_logger(__name__)
 
 
 class MetricsController(PrometheusController):
