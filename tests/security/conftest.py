@@ -111,11 +111,13 @@ async def bola_world(
             member=await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"], name=f"{name} member"))
     # Victim: units 41-42 of the single-feed rack; attacker: units 41-42 of the meet-me rack.
     racks = {"victim": orders_plant.racks["single"], "attacker": orders_plant.racks["mmr"]}
+    rack_names = {"victim": f"single-{orders_plant.suffix}", "attacker": f"mmr-{orders_plant.suffix}"}
     reservations = [await _reserve(gateway, rack=racks[name], netbox_tenant=w.tenant["netbox_tenant_id"],
                                    units=[41, 42]) for name, w in worlds.items()]
     await run_in_app(refresh_racks, app.state.services.netbox, list(racks.values()))
     for name, world in worlds.items():
         await _populate(client, world, rack=racks[name], order_rack=orders_plant.racks["space"])
+        world.ids["rack_name"] = rack_names[name]
     xc = await _created(await client.post("/v1/orders", headers=worlds["victim"].admin.headers, json={
         "spec": {"kind": "cross_connect", "a_port_id": orders_plant.ports["a"][3],
                  "z_port_id": orders_plant.ports["z"][3], "media": "copper", "speed": "1G"}}))
