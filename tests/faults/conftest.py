@@ -1,25 +1,37 @@
 """Fixtures of the fault tests: real `colo serve` processes on the session's database and keys,
-the order tests' private NetBox plant, and HTTP helpers for driving orders through a server."""
+a private NetBox plant of their own, and HTTP helpers for driving orders through a server."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from colo.devnetbox.paths import NetBoxState
 from colo.settings import Settings
+from dcim.netbox import NetBoxGateway
 from tests.faults.servers import ColoServer, colo_env
-from tests.integration.orders.plant import orders_plant, provisioner
+from tests.integration.orders.plant import OrdersPlant, private_orders_plant, provisioner
 
-__all__ = ["orders_plant", "provisioner"]
+__all__ = ["provisioner"]
 
 StartColo = Callable[..., ColoServer]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def orders_plant(
+    gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+) -> AsyncIterator[OrdersPlant]:
+    """The fault tests' own plant: they stop, slow and kill things in the middle of orders, so they
+    must not share racks, units and ports with the order tests' plant."""
+    async with private_orders_plant(gateway, make_tenant) as plant:
+        yield plant
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,10 +101,11 @@ def _teardown(api: Any, site_id: int) -> None:
     api.dcim.sites.delete([site_id])
 
 
-@pytest_asyncio.fixture(scope="session")
-async def orders_plant(
+@asynccontextmanager
+async def private_orders_plant(
     gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
 ) -> AsyncIterator[OrdersPlant]:
+    """A new plant with its own tenants, removed from NetBox afterwards."""
     suffix = uuid.uuid4().hex[:8]
     tenant_a = await make_tenant(f"Orders A {suffix} AG")
     tenant_z = await make_tenant(f"Orders Z {suffix} AG")
@@ -112,9 +114,20 @@ async def orders_plant(
     ids = {"a": tenant_a["netbox_tenant_id"], "z": tenant_z["netbox_tenant_id"], "carrier": carrier_id}
     plant = await gateway.call(lambda api: _build(api, suffix, ids), what="build orders test plant")
     plant.tenants = {"a": tenant_a, "z": tenant_z, "carrier": {"netbox_tenant_id": carrier_id}}
-    yield plant
-    await gateway.call(lambda api: _teardown(api, plant.site_id), what="tear down orders test plant")
-    await gateway.call(lambda api: api.tenancy.tenants.delete([carrier_id]))
+    try:
+        yield plant
+    finally:
+        await gateway.call(lambda api: _teardown(api, plant.site_id), what="tear down orders test plant")
+        await gateway.call(lambda api: api.tenancy.tenants.delete([carrier_id]))
+
+
+@pytest_asyncio.fixture(scope="session")
+async def orders_plant(
+    gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+) -> AsyncIterator[OrdersPlant]:
+    """The order tests' plant, shared by the session (each test uses its own units and ports)."""
+    async with private_orders_plant(gateway, make_tenant) as plant:
+        yield plant
 
 
 # ---- helpers shared by the order tests -------------------------------------------------------
