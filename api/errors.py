@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from colo.db import DATABASE_UNREACHABLE
 from colo.errors import (
     AuthenticationFailed,
     ColoError,
@@ -128,17 +128,8 @@ def handle_domain(request: Request[Any, Any, Any], exc: ColoError) -> Response[d
                    headers=headers or None, **extra)
 
 
-# The database going away under a request (restart, failover, network): asyncpg's connection and
-# shutdown errors, refused/reset sockets and connect timeouts. Retryable, so a 503 — never a 500.
-DATABASE_UNREACHABLE: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError,
-    ConnectionError, TimeoutError,
-)
-
-
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    if isinstance(exc, DATABASE_UNREACHABLE):
+    if isinstance(exc, DATABASE_UNREACHABLE):  # a restart or failover under the request: retryable
         log.warning("database unavailable", path=request.url.path, error_type=type(exc).__name__)
         return handle_domain(request, Unavailable("database", "The database is unavailable; retry shortly",
                                                   retry_after=5))

@@ -6,11 +6,20 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/colo.sqlite3"
+
+# The database going away under a request (restart, failover, network): asyncpg's connection and
+# shutdown errors, refused/reset sockets and connect timeouts. Retryable — the API answers 503.
+DATABASE_UNREACHABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError,
+    ConnectionError, TimeoutError,
+)
 CONNECT_TIMEOUT_SECONDS = 5.0
 COMMAND_TIMEOUT_SECONDS = 60.0
 
