@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 from colo.devnetbox.paths import NetBoxState
+from colo.migrate import drop_postgres_database, ensure_postgres_database
 
 COLO = str(Path(sys.executable).with_name("colo"))
 PG_SERVER = os.environ.get("COLO_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
@@ -44,11 +44,7 @@ async def create_database() -> tuple[str, str]:
     """A fresh, empty PostgreSQL database: (name, url). Migrate it with `migrate_in_subprocess`:
     migrating in this process would re-bind the tables the in-process app uses."""
     name = f"colo_sec_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=10)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await ensure_postgres_database(f"{PG_SERVER}/{name}")
     return name, f"{PG_SERVER}/{name}"
 
 
@@ -57,12 +53,7 @@ def migrate_in_subprocess(env: dict[str, str]) -> None:
 
 
 async def drop_database(name: str) -> None:
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=10)
-    try:
-        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await conn.close()
+    await drop_postgres_database(f"{PG_SERVER}/{name}")
 
 
 def colo_command(*args: str, env: dict[str, str], timeout: float = 120) -> str:
