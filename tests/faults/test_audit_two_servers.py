@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -19,18 +18,13 @@ from audit.verify import verify_database
 from colo.secretstore import load_keys
 from colo.settings import Settings
 from tests import audit_support as support
+from tests.servers import free_port
 
 REQUESTS_PER_SERVER = 150
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def _serve(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("colo")), "serve", "--port", str(port), env=env, cwd=support.ROOT,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)

@@ -12,12 +12,7 @@ import pytest
 from colo.devnetbox.paths import NetBoxState
 from colo.errors import Unavailable, UpstreamRejected
 from dcim.netbox import NetBoxGateway
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens here once the socket closes
+from tests.servers import free_port
 
 
 @pytest.fixture
@@ -54,7 +49,7 @@ async def test_status_of_the_real_netbox(gateway: NetBoxGateway) -> None:
 
 
 async def test_unreachable_netbox_is_unavailable_with_retry_after() -> None:
-    gateway = NetBoxGateway(url=f"http://127.0.0.1:{_closed_port()}", token="nbt_x.y", connect_timeout=1)
+    gateway = NetBoxGateway(url=f"http://127.0.0.1:{free_port()}", token="nbt_x.y", connect_timeout=1)
     with pytest.raises(Unavailable) as caught:
         await gateway.status()
     assert caught.value.component == "netbox"

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from colo.devnetbox.paths import NetBoxState
-
-COLO = str(Path(sys.executable).with_name("colo"))
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import COLO, free_port
 
 
 def _colo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -27,7 +18,7 @@ def _colo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_missing_postgres_is_named_with_the_command_that_starts_it(tmp_path: Path) -> None:
     started = time.monotonic()
-    done = _colo("netbox", "up", PGPORT=str(_closed_port()), COLO_NETBOX_STATE_FILE=str(tmp_path / "s.json"))
+    done = _colo("netbox", "up", PGPORT=str(free_port()), COLO_NETBOX_STATE_FILE=str(tmp_path / "s.json"))
     assert done.returncode == 2
     assert "PostgreSQL is not reachable at 127.0.0.1:" in done.stderr
     assert "pg_ctlcluster" in done.stderr
@@ -35,7 +26,7 @@ def test_missing_postgres_is_named_with_the_command_that_starts_it(tmp_path: Pat
 
 
 def test_missing_redis_is_named_with_the_command_that_starts_it(tmp_path: Path) -> None:
-    done = _colo("netbox", "up", COLO_NETBOX_REDIS_PORT=str(_closed_port()),
+    done = _colo("netbox", "up", COLO_NETBOX_REDIS_PORT=str(free_port()),
                  COLO_NETBOX_STATE_FILE=str(tmp_path / "s.json"))
     assert done.returncode == 2
     assert "Redis is not reachable at 127.0.0.1:" in done.stderr

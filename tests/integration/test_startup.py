@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,24 +14,12 @@ import pytest
 
 from colo.devnetbox.paths import NetBoxState
 from tests.conftest import PG_SERVER, drop_database
-
-COLO = str(Path(sys.executable).with_name("colo"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import COLO, ColoServer, colo_env, free_port
 
 
 def _env(tmp_path: Path, database_url: str, netbox: NetBoxState | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COLO_")}
-    env.update(COLO_ENV="test", COLO_DATABASE_URL=database_url, COLO_SECRETS_DIR=str(tmp_path / "secrets"),
-               COLO_LOG_LEVEL="WARNING", COLO_NETBOX_STATE_FILE=str(tmp_path / "no-state.json"))
-    if netbox is not None:
-        env.update(COLO_NETBOX_URL=netbox.url, COLO_NETBOX_TOKEN=netbox.token)
-    env.update(extra)
-    return env
+    return colo_env(database_url=database_url, secrets_dir=tmp_path / "secrets",
+                    netbox_url=netbox.url if netbox else "", netbox_token=netbox.token if netbox else "", **extra)
 
 
 def _migrate(env: dict[str, str]) -> str:
@@ -51,30 +36,18 @@ def _schema_sqlite(path: Path) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator:
-    started: list[subprocess.Popen] = []
+def serve(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
+    """`url = serve(env)`: a real `colo serve`, stopped after the test even when it fails."""
+    started: list[ColoServer] = []
 
     def start(env: dict[str, str]) -> str:
-        port = _free_port()
-        proc = subprocess.Popen([COLO, "serve", "--port", str(port)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        started.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise AssertionError(f"colo serve exited: {proc.stdout.read() if proc.stdout else ''}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    return url
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise AssertionError("colo serve did not answer /healthz within 60 s")
+        server = ColoServer(env=env, log_path=tmp_path / f"serve-{len(started)}.log")
+        started.append(server)
+        return server.start().url
 
     yield start
-    for proc in started:
-        proc.terminate()
-        proc.wait(timeout=20)
+    for server in started:
+        server.stop()
 
 
 def test_sqlite_migrations_apply_twice_without_change_and_the_app_serves(
@@ -128,7 +101,7 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path: Path, va
 def test_readyz_is_503_naming_netbox_when_the_launcher_stops_it(tmp_path: Path, serve) -> None:
     """A second NetBox instance (same install, own port and state file) is started and stopped
     by the real launcher, so the shared one keeps serving other tests."""
-    port = _free_port()
+    port = free_port()
     state_file = tmp_path / "netbox-state.json"
     launcher_env = {**os.environ, "COLO_NETBOX_STATE_FILE": str(state_file)}
     up = subprocess.run([COLO, "netbox", "up", "--port", str(port)], env=launcher_env,

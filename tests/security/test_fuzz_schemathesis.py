@@ -100,7 +100,8 @@ async def fuzz_target(netbox_state: NetBoxState, tmp_path_factory: pytest.TempPa
     workdir = tmp_path_factory.mktemp("fuzz")
     # The failed-authentication throttle would answer the anonymous fuzzing with 429 within a
     # minute and then every caller from this address; it has tests of its own (test_rate_limits).
-    env = colo_env(database_url=url, netbox=netbox_state, secrets_dir=workdir / "secrets",
+    env = colo_env(database_url=url, netbox_url=netbox_state.url, netbox_token=netbox_state.token,
+                   secrets_dir=workdir / "secrets",
                    COLO_AUTH_FAILURES_PER_ADDRESS="1000000", COLO_AUTH_FAILURES_PER_KEY="1000000")
     server = ColoServer(env=env, log_path=workdir / "serve.log")
     try:

@@ -155,7 +155,8 @@ def test_with_redis_two_processes_share_one_count(netbox_state: NetBoxState, tmp
     # A documentation address of its own per run (trusted proxy: loopback), so these buckets
     # are nobody else's in the shared Redis.
     address = f"2001:db8:{random.randrange(0x10000):x}::{random.randrange(0x10000):x}"
-    base = colo_env(database_url=url, netbox=netbox_state, secrets_dir=tmp_path / "secrets",
+    base = colo_env(database_url=url, netbox_url=netbox_state.url, netbox_token=netbox_state.token,
+                    secrets_dir=tmp_path / "secrets",
                     COLO_TRUSTED_PROXIES="127.0.0.1/32")
     servers: list[ColoServer] = []
     migrate_in_subprocess(base)
