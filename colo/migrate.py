@@ -39,8 +39,9 @@ async def drop_postgres_database(url: str) -> None:
     admin_url, name = _admin_url_and_name(url)
     conn = await asyncpg.connect(admin_url, timeout=10)
     try:
-        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        # WITH (FORCE) ends the sessions and drops in one step: terminating first and dropping
+        # after loses the race against a pool that reconnects in between.
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
 

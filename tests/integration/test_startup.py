@@ -68,19 +68,18 @@ def test_sqlite_migrations_apply_twice_without_change_and_the_app_serves(
     assert ready.json()["checks"]["database"]["ok"] is True
 
 
-def test_postgres_migrations_apply_twice_and_the_app_serves(
-    tmp_path: Path, netbox_state: NetBoxState, serve
-) -> None:
+def test_postgres_migrations_apply_twice_and_the_app_serves(tmp_path: Path, netbox_state: NetBoxState) -> None:
     name = f"colo_start_{uuid.uuid4().hex[:8]}"
     env = _env(tmp_path, f"{PG_SERVER}/{name}", netbox_state)
+    server = ColoServer(env=env, log_path=tmp_path / "serve.log")
     try:
         assert "migrations applied for" in _migrate(env)
         assert _migrate(env).strip().endswith("database is up to date")
-        url = serve(env)
-        ready = httpx.get(f"{url}/readyz", timeout=30)
+        ready = httpx.get(f"{server.start().url}/readyz", timeout=30)
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"]["netbox"]["ok"] is True
     finally:
+        server.stop()  # before the drop: its pool would otherwise reconnect
         asyncio.run(drop_database(name))
 
 
