@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,6 +146,19 @@ def make_key(run_in_app: Callable[..., Awaitable[Any]], app: Litestar) -> Callab
                              headers={"Authorization": f"Bearer {issued.plaintext}"})
 
     return factory
+
+
+@pytest.fixture
+def fresh_rate_limits(app: Litestar) -> Iterator[None]:
+    """Empty rate-limit buckets for one test (all test requests come from one address). Use with
+    `pytestmark = pytest.mark.usefixtures("fresh_rate_limits")`."""
+    from tenants.ratelimit import RateLimiter
+
+    services = app.state.services
+    previous = services.components["rate_limiter"]
+    services.components["rate_limiter"] = RateLimiter()
+    yield
+    services.components["rate_limiter"] = previous
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -8,18 +8,11 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tenants.ratelimit import RateLimiter
 from tenants.tables import Application, Person
 from tests.api.test_tenants_onboarding import application_body
 
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(app):
-    services = app.state.services
-    previous = services.components["rate_limiter"]
-    services.components["rate_limiter"] = RateLimiter()
-    yield
-    services.components["rate_limiter"] = previous
+# Every test starts with empty rate-limit buckets: all test requests share one address.
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 
 def nested(path: str, value: Any) -> dict[str, Any]:

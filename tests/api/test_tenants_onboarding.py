@@ -13,18 +13,10 @@ from litestar.testing import AsyncTestClient
 from colo.pii import TenantKeyErased, decrypt_for_tenant
 from dcim.netbox.tenancy import find_netbox_tenant
 from tenants.events import TenantStatusChange, register_tenant_hook, unregister_tenant_hook
-from tenants.ratelimit import RateLimiter
 from tenants.tables import Person
 
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(app):
-    """Every test starts with empty rate-limit buckets (all test requests share one address)."""
-    services = app.state.services
-    previous = services.components["rate_limiter"]
-    services.components["rate_limiter"] = RateLimiter()
-    yield
-    services.components["rate_limiter"] = previous
+# Every test starts with empty rate-limit buckets: all test requests share one address.
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 
 def application_body(**overrides: Any) -> dict[str, Any]:

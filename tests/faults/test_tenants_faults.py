@@ -16,7 +16,6 @@ from dcim.netbox import NetBoxGateway
 from dcim.netbox.tenancy import ensure_netbox_tenant, netbox_tenant_slug
 from tenants.applications import approve_application, collect_first_key, submit_application
 from tenants.keys import KeyRing
-from tenants.ratelimit import RateLimiter
 from tenants.schemas import ApplicationCreate
 from tenants.tables import ApiKey, Application, Tenant
 from tests.api.test_tenants_onboarding import application_body, tracking
@@ -24,13 +23,8 @@ from tests.api.test_tenants_onboarding import application_body, tracking
 OPS = Principal(key_id="faults", role=Role.OPS, name="faults")
 
 
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(app):
-    services = app.state.services
-    previous = services.components["rate_limiter"]
-    services.components["rate_limiter"] = RateLimiter()
-    yield
-    services.components["rate_limiter"] = previous
+# Every test starts with empty rate-limit buckets: all test requests share one address.
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 
 def linker(gateway: NetBoxGateway):
