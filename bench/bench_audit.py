@@ -8,7 +8,6 @@ Baselines in the same run: appends are compared with the same rows inserted with
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import statistics
@@ -246,10 +245,3 @@ async def _run(quick: bool) -> list[Measurement]:
 def run(*, quick: bool = False) -> list[Measurement]:
     return asyncio.run(_run(quick))
 
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    for row in run(quick=parser.parse_args().quick):
-        extra = f" [{row.baseline}]" if row.baseline else ""
-        print(f"{row.metric}: {row.value} {row.ratio}{extra} {row.note} goal {row.goal} met={row.met}")

@@ -8,7 +8,6 @@ ASGI test client, so the figures are the server's own cost without network or HT
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import tempfile
@@ -109,10 +108,3 @@ async def _run(quick: bool) -> list[Measurement]:
 def run(*, quick: bool = False) -> list[Measurement]:
     return asyncio.run(_run(quick))
 
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    for row in run(quick=parser.parse_args().quick):
-        extra = f" [{row.baseline}]" if row.baseline else ""
-        print(f"{row.metric}: {row.value} {row.ratio}{extra} {row.note} goal {row.goal} met={row.met}")
