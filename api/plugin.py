@@ -69,6 +69,9 @@ class ColoPlugin(InitPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         settings = self.settings
         configure_logging(log_format=settings.log_format, level=settings.log_level)
+        # Litestar's own logging config would replace the root handler with a plain-text one at
+        # start-up; api/errors.py logs unexpected errors through structlog instead.
+        app_config.logging_config = None
         services = self.build_services()
         prometheus = PrometheusConfig(app_name="colo", prefix="colo", group_path=True)
 

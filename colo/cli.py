@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from colo.logging import configure_logging, say
 from colo.settings import Settings, SettingsError, load_settings
 
 DOMAIN_CLIS = ("tenants.cli", "audit.cli", "dcim.cli")
@@ -32,7 +33,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = settings_or_exit()
     app = create_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
+    # log_config=None: uvicorn's lines go through the handler configure_logging installed.
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_config=None,
                 log_level=settings.log_level.lower(), access_log=False, proxy_headers=False)
     return 0
 
@@ -42,7 +44,7 @@ def cmd_db_migrate(_args: argparse.Namespace) -> int:
 
     settings = settings_or_exit()
     applied = migrate_sync(settings)
-    print(f"migrations applied for: {', '.join(applied)}" if applied else "database is up to date")
+    say(f"migrations applied for: {', '.join(applied)}" if applied else "database is up to date")
     return 0
 
 
@@ -51,13 +53,13 @@ def cmd_netbox(args: argparse.Namespace) -> int:
 
     action = args.netbox_action
     if action == "up":
-        launcher.up(port=args.port)
+        launcher.up(port=args.port, say=say)
     elif action == "down":
-        launcher.down()
+        launcher.down(say=say)
     elif action == "reset":
-        launcher.reset()
+        launcher.reset(say=say)
     elif action == "status":
-        return 0 if launcher.status() else 1
+        return 0 if launcher.status() else 1  # its answer is the command's output: stdout
     return 0
 
 
@@ -103,9 +105,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging() -> None:
+    """Progress lines of every command in the configured log format; a bad setting is reported
+    by the command itself (one line), so here it only leaves the defaults."""
+    try:
+        settings = load_settings()
+    except SettingsError:
+        configure_logging()
+        return
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PICCOLO_CONF", "colo.piccolo_conf")
     args = build_parser().parse_args(argv)
+    _configure_logging()
     from colo.devnetbox.prereqs import LauncherError
 
     try:

@@ -1,4 +1,10 @@
-"""structlog set-up: JSON in production, console in dev; request id bound per request."""
+"""structlog set-up: JSON in production, console in dev; request id bound per request.
+
+Every line a Colo process writes goes through one renderer: structlog's own events, and the
+standard library's loggers (uvicorn, asyncpg, Piccolo's warnings, requests under pynetbox) through
+structlog's `ProcessorFormatter` on one root handler — so with `COLO_LOG_FORMAT=json` each line is
+one JSON object, and nothing is printed twice by a second handler of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,14 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import EventDict, FilteringBoundLogger, Processor
 
 SECRET_KEYS = frozenset({"authorization", "token", "secret", "password", "api_key", "x-api-key"})
+# Loggers that install handlers of their own; theirs are dropped so each line is written once.
+PROPAGATING = ("uvicorn", "uvicorn.error", "uvicorn.access", "py.warnings")
 
 
-def _drop_secrets(_logger: object, _name: str, event: dict) -> dict:
+def _drop_secrets(_logger: object, _name: str, event: EventDict) -> EventDict:
     """Never let a credential reach a log line, whatever a caller passed."""
     for key in list(event):
         if key.lower() in SECRET_KEYS:
@@ -18,29 +27,46 @@ def _drop_secrets(_logger: object, _name: str, event: dict) -> dict:
     return event
 
 
+def _renderer(log_format: str) -> Processor:
+    if log_format == "json":
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+
+
 def configure_logging(*, log_format: str = "console", level: str = "INFO") -> None:
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _drop_secrets,
     ]
-    renderer = (
-        structlog.processors.JSONRenderer()
-        if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
+    tail: list[Processor] = [structlog.processors.format_exc_info] if log_format == "json" else []
+    renderer = _renderer(log_format)
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer]
-        if log_format == "json"
-        else [*shared, renderer],
+        processors=[*shared, *tail, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    # Route the standard library's loggers (uvicorn, asyncpg, pynetbox's requests) through the same level.
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer],
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in PROPAGATING:
+        named = logging.getLogger(name)
+        named.handlers[:] = []
+        named.propagate = True
+    logging.captureWarnings(True)
 
 
-def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+def get_logger(name: str | None = None) -> FilteringBoundLogger:
     return structlog.get_logger(name)
+
+
+def say(message: str, **fields: object) -> None:
+    """A command's progress line, in the same format as everything else the process writes."""
+    structlog.get_logger("colo").info(message, **fields)

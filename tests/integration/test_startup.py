@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import uuid
@@ -126,3 +127,30 @@ def test_readyz_is_503_naming_netbox_when_the_launcher_stops_it(tmp_path: Path, 
         assert body["checks"]["database"]["ok"] is True
     finally:
         subprocess.run([COLO, "netbox", "down"], env=launcher_env, capture_output=True, timeout=60, check=False)
+
+
+def test_json_logs_are_one_object_per_line_uvicorn_included_none_twice(tmp_path: Path) -> None:
+    """COLO_LOG_FORMAT=json: every line the process writes — Colo's, uvicorn's, the migrations' and
+    the warnings of a NetBox that is not there — is one JSON object, and uvicorn's start-up line
+    is written once (not again by a handler of uvicorn's own)."""
+    env = _env(tmp_path, "sqlite:///" + str(tmp_path / "j.sqlite3"), None, COLO_LOG_FORMAT="json",
+               COLO_LOG_LEVEL="INFO", COLO_NETBOX_URL=f"http://127.0.0.1:{free_port()}", COLO_NETBOX_TOKEN="nbt_x.y")
+    migrate = subprocess.run([COLO, "db", "migrate"], env=env, capture_output=True, text=True, timeout=180,
+                             check=False)
+    assert migrate.returncode == 0, migrate.stderr
+    server = ColoServer(env=env, log_path=tmp_path / "json.log")
+    try:
+        server.start()
+        assert httpx.get(f"{server.url}/no/such/page", timeout=10).status_code == 404
+    finally:
+        server.stop()
+    lines = [line for line in (migrate.stdout + migrate.stderr + server.log_path.read_text()).splitlines()
+             if line.strip()]
+    events = []
+    for line in lines:
+        parsed = json.loads(line)  # raises on a plain-text line
+        assert isinstance(parsed, dict) and "event" in parsed and "level" in parsed, line
+        events.append(parsed["event"])
+    assert any("migrations applied" in e or "up to date" in e for e in events), events
+    started = [e for e in events if "Application startup complete" in e]
+    assert len(started) == 1, events
