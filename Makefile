@@ -27,14 +27,15 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 netbox: venv
-	$(COLO) netbox up
+	@$(COLO) netbox up
 
+# Recipes are silent: every line `make run` prints is one of Colo's log lines (and the first key, alone).
 run: netbox
-	$(COLO) db migrate
-	$(COLO) demo seed
-	$(COLO) netbox sync
-	$(COLO) keys bootstrap
-	$(COLO) serve
+	@$(COLO) db migrate
+	@$(COLO) demo seed
+	@$(COLO) netbox sync --quiet
+	@$(COLO) keys bootstrap
+	@$(COLO) serve
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -25,8 +25,10 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
 
     _settings, gateway = _settings_and_gateway()
     plant = build_plant(site_name=args.site_name, site_slug=args.site_slug)
-    report = asyncio.run(seed_demo(gateway, plant=plant, say=print))
-    print(f"demo datacenter {plant.site_slug!r}: {report.total_created} objects created "
+    from colo.logging import say
+
+    report = asyncio.run(seed_demo(gateway, plant=plant, say=say))
+    say(f"demo datacenter {plant.site_slug!r}: {report.total_created} objects created "
           f"in {report.seconds:.1f} s" + ("" if report.total_created else " (already complete)"))
     return 0
 

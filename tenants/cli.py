@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -86,7 +85,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     if tenant_id is not None:
         log.warning("tenant key created from the command line", key_id=str(issued.key["id"]),
                     tenant_id=str(tenant_id), role=role.value)
-    print(f"created {args.role} key {issued.key['id']} ({args.name}); it is shown only once:", file=sys.stderr)
+    log.warning(f"created {args.role} key {issued.key['id']} ({args.name}); it is shown only once, on stdout")
     print(issued.plaintext)
     return 0
 
@@ -105,10 +104,10 @@ def cmd_keys_bootstrap(_args: argparse.Namespace) -> int:
 
     result = _run(bootstrap)
     if isinstance(result, dict):
-        print(f"an active ops key exists already ({result['id']}, {result['name']}); "
-              "make another with `colo keys create --role ops --name NAME`", file=sys.stderr)
+        log.warning(f"an active ops key exists already ({result['id']}, {result['name']}); "
+                 "make another with `colo keys create --role ops --name NAME`")
         return 0
-    print(f"first ops key {result.key['id']}; it is shown only once — store it now:", file=sys.stderr)
+    log.warning(f"first ops key {result.key['id']}; it is shown only once, on stdout: store it now")
     print(result.plaintext)
     return 0
 
@@ -137,7 +136,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     except ValueError:
         raise CommandError(f"{args.key_id!r} is not a key id (a UUID)") from None
     _run(lambda _keys: revoke_key(principal=CLI_PRINCIPAL, key_id=key_id, reason=args.reason))
-    print(f"revoked key {key_id}", file=sys.stderr)
+    log.info(f"revoked key {key_id}")
     return 0
 
 

@@ -49,5 +49,8 @@ async def _sync(settings: Settings, gateway: NetBoxGateway, webhook_url: str, qu
 
 
 def run_sync(*, settings: Settings, gateway: Any, register_webhook_url: str, quiet: bool) -> int:
-    print(asyncio.run(_sync(settings, gateway, register_webhook_url, quiet)))
+    from colo.logging import say
+
+    for line in asyncio.run(_sync(settings, gateway, register_webhook_url, quiet)).splitlines():
+        say(line)
     return 0

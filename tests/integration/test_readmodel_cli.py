@@ -26,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("seeded")
 
 async def _colo(*args: str, database_url: str, netbox: NetBoxState, secrets: Path) -> tuple[int, str]:
     env = {**os.environ, "COLO_DATABASE_URL": database_url, "COLO_NETBOX_URL": netbox.url,
-           "COLO_NETBOX_TOKEN": netbox.token, "COLO_SECRETS_DIR": str(secrets), "COLO_LOG_LEVEL": "WARNING"}
+           "COLO_NETBOX_TOKEN": netbox.token, "COLO_SECRETS_DIR": str(secrets)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "colo.cli", *args, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
