@@ -39,6 +39,7 @@ run: netbox
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test: netbox lint
 	$(VENV)/bin/pytest
