@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from api.openapi_tightening import tighten_openapi
 from api.plugin import MAX_BODY_BYTES, ColoPlugin, wrap_outermost
 from colo.settings import Settings, load_settings
 
@@ -12,5 +11,4 @@ from colo.settings import Settings, load_settings
 def create_app(settings: Settings | None = None) -> Litestar:
     # The body limit is passed here: Litestar reads it from the constructor, not from init plugins.
     app = Litestar(plugins=[ColoPlugin(settings or load_settings())], request_max_body_size=MAX_BODY_BYTES)
-    tighten_openapi(app)  # the document says what the handlers enforce (see the module)
     return wrap_outermost(app)

@@ -6,9 +6,10 @@ import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from api.input_names import BODY, EMPTY_BODY, InputName, client_name, named_by_alias, source_name, source_of
 from colo.db import DATABASE_UNREACHABLE
 from colo.errors import (
     AuthenticationFailed,
@@ -72,28 +73,35 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+def _field_errors(request: Request[Any, Any, Any], exc: ValidationException) -> list[dict[str, str]]:
+    """Each error named as the client sent it (api/input_names.py): JSON path, header, query, path."""
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "invalid"))
-        field = item.get("key") or ""
-        # Litestar names the whole body "data"; the field inside it is in msgspec's message.
-        parent = "" if field in ("", "data") else field
-        if m := (_UNKNOWN_FIELD.search(message) or _MISSING_FIELD.search(message)):
-            field = f"{parent}.{m.group(1)}" if parent else m.group(1)
-        elif not parent and (m := _FIELD_IN_MESSAGE.search(message)):
-            field = m.group(1) or "body"
-        errors.append({"field": str(field or item.get("source") or "body"), "message": message,
-                       "source": str(item.get("source") or "body")})
+        key = str(item.get("key") or "")
+        if key in ("", "data") or source_name(item.get("source")) == "body":
+            # Litestar names the whole body "data"; the field inside it is in msgspec's message.
+            field = "" if key in ("", "data") else key
+            if m := (_UNKNOWN_FIELD.search(message) or _MISSING_FIELD.search(message)):
+                field = f"{field}.{m.group(1)}" if field else m.group(1)
+            elif not field and (m := _FIELD_IN_MESSAGE.search(message)):
+                field = m.group(1)
+            if not field and message == "'data'":  # Litestar's KeyError text for an empty body
+                message = EMPTY_BODY
+            named = InputName(field or BODY, "body")
+        else:
+            named = client_name(request, key, item.get("source"))
+        errors.append({"field": named.field, "message": message, "source": named.source})
     return errors
 
 
 def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    errors = _field_errors(exc)
+    errors = _field_errors(request, exc)
     if not errors and (m := _MISSING_PARAMETER.search(str(exc.detail))):
-        errors = [{"field": m.group(2), "message": "required", "source": m.group(1)}]
+        named = named_by_alias(request, m.group(2), m.group(1))
+        errors = [{"field": named.field, "message": "required", "source": named.source}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(exc.detail)
     return problem(request, status=400, slug="invalid-request", title="The request is invalid",
                    detail=detail, errors=errors, field=errors[0]["field"] if errors else None)
@@ -103,6 +111,10 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     status = exc.status_code
     slug, title = HTTP_TITLES.get(status, ("http-error", "Request failed"))
     detail = exc.detail if isinstance(exc.detail, str) else title
+    if isinstance(exc.__cause__, SerializationException):  # the body is not JSON (or is cut short)
+        error = {"field": BODY, "message": f"not valid JSON: {detail}", "source": "body"}
+        return problem(request, status=400, slug="invalid-request", title="The request is invalid",
+                       detail=f"{BODY}: {error['message']}", errors=[error], field=BODY)
     return problem(request, status=status, slug=slug, title=title, detail=detail,
                    headers=dict(exc.headers or {}) or None)
 
@@ -124,6 +136,8 @@ def handle_domain(request: Request[Any, Any, Any], exc: ColoError) -> Response[d
         headers["WWW-Authenticate"] = 'Bearer realm="colo"'
     if isinstance(exc, NotFound):
         extra = {}  # the same body for "missing" and "someone else's"
+    if isinstance(exc, ValidationFailed) and "source" not in extra:
+        extra["source"] = source_of(request, exc.field)
     return problem(request, status=status, slug=slug, title=title, detail=exc.detail,
                    headers=headers or None, **extra)
 

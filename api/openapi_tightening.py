@@ -6,6 +6,7 @@ fuzzing in tests/security/) would see a looser contract than the real one:
 - input structs declared with `forbid_unknown_fields=True` answer 400 to unknown fields, but
   their schemas do not say `additionalProperties: false`;
 - constraints on array items (`list[Annotated[str, Meta(max_length=…)]]`) are dropped;
+- a parameter bound that is zero (`ge=0`) is dropped (`min_free_units`, `offset`, `index`);
 - an optional body (`JSONBody[X | None] = None`) is documented as required;
 - public operations inherit the global API-key requirement;
 - every operation that can answer 401 can also answer 429: repeated authentication failures
@@ -15,25 +16,39 @@ fuzzing in tests/security/) would see a looser contract than the real one:
 - a list's `cursor` can be well-formed and still not one the server issued (422);
 - a response with several media types (ResponseSpec takes one) lists them all (MEDIA_TYPES).
 
-msgspec's own JSON Schema generator knows the first two, so its component schemas are used
-as the reference. `tighten_openapi(app)` runs once, before the first request is served.
+msgspec's own JSON Schema generator knows the struct corrections, so its component schemas are
+the reference; the parameter bounds come from the handlers' own declarations. The corrected
+document is served by `TightenedJsonPlugin` (and embedded by `TightenedSwaggerPlugin`): OpenAPI
+render plugins are Litestar's public hook for what `/schema/openapi.json` answers, and they get
+Litestar's document as an argument, so a corrected copy is served and Litestar's is left alone.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
-from litestar import Litestar
-from litestar._openapi.plugin import OpenAPIPlugin
+from litestar import Litestar, Request
+from litestar.enums import OpenAPIMediaType
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.plugins import OpenAPIRenderPlugin, SwaggerRenderPlugin
+from litestar.params import KwargDefinition, ParameterKwarg
+from litestar.routes import HTTPRoute
 
-from api.controllers.problem_docs import DESCRIPTIONS
+from api.controllers.problem_docs import DESCRIPTIONS, EXAMPLES
 from api.guards import load_access_policy
 
 # operation id → the media types its 200 answer comes in (chosen by a query parameter)
 MEDIA_TYPES = {"export_access_log": ("application/jsonl", "text/csv")}
 ITEM_CONSTRAINTS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "format")
 METHODS = ("get", "put", "post", "delete", "patch")
+# a parameter declaration's bound → its JSON Schema keyword
+BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum",
+          "min_length": "minLength", "max_length": "maxLength", "pattern": "pattern",
+          "multiple_of": "multipleOf", "min_items": "minItems", "max_items": "maxItems"}
+Bounds = dict[str, dict[tuple[str, str], dict[str, Any]]]  # operation id → (in, name) → keyword → value
 
 
 def _all_structs() -> list[type[msgspec.Struct]]:
@@ -97,7 +112,34 @@ def _is_optional_body(body: dict[str, Any]) -> bool:
     return False
 
 
-def tighten_document(document: dict[str, Any], *, public: frozenset[str]) -> dict[str, Any]:
+def route_handlers(app: Litestar) -> Iterator[HTTPRouteHandler]:
+    """Every HTTP handler the app serves that has an operation id of its own."""
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            yield from (h for h in route.route_handlers if isinstance(h.operation_id, str))
+
+
+def declared_bounds(app: Litestar) -> Bounds:
+    """What each handler's parameter declarations enforce, keyed like the document names them."""
+    found: Bounds = {}
+    for handler in route_handlers(app):
+        paths = "".join(handler.paths)
+        for name, definition in handler.parsed_fn_signature.parameters.items():
+            kwarg = definition.kwarg_definition
+            if not isinstance(kwarg, KwargDefinition):
+                continue
+            location = "path" if "{" + name in paths else "query"
+            if isinstance(kwarg, ParameterKwarg) and location != "path":
+                location, name = kwarg.param_type.value, kwarg.name or name
+            bounds = {key: getattr(kwarg, attr) for attr, key in BOUNDS.items()
+                      if getattr(kwarg, attr, None) is not None}
+            if bounds:
+                found.setdefault(str(handler.operation_id), {})[(location, name)] = bounds
+    return found
+
+
+def tighten_document(document: dict[str, Any], *, public: frozenset[str],
+                     bounds: Bounds | None = None) -> dict[str, Any]:
     """Apply the corrections above to an OpenAPI document (a dict), in place."""
     components = document.setdefault("components", {}).setdefault("schemas", {})
     for name, reference in _reference_components(set(components)).items():
@@ -112,6 +154,10 @@ def tighten_document(document: dict[str, Any], *, public: frozenset[str]) -> dic
                 body["required"] = False
             if operation.get("operationId") in public:
                 operation["security"] = [{}]
+            for parameter in operation.get("parameters", []):
+                declared = (bounds or {}).get(operation.get("operationId", ""), {})
+                for key, value in declared.get((parameter["in"], parameter["name"]), {}).items():
+                    parameter.setdefault("schema", {}).setdefault(key, value)
             _tighten_responses(operation, problem={"$ref": "#/components/schemas/Problem"})
     return document
 
@@ -122,7 +168,9 @@ def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any]) ->
 
     def add(status: int) -> None:
         if str(status) not in responses:
-            responses[str(status)] = {"description": DESCRIPTIONS[status], "content": as_problem}
+            example = {"summary": DESCRIPTIONS[status].split(";")[0], "value": EXAMPLES[status]}
+            responses[str(status)] = {"description": DESCRIPTIONS[status], "content": {
+                "application/problem+json": {"schema": problem, "examples": {f"problem-{status}": example}}}}
 
     if "401" in responses:
         add(429)
@@ -136,7 +184,28 @@ def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any]) ->
         responses["200"]["content"] = {media: {"schema": {"type": "string"}} for media in media_types}
 
 
-def tighten_openapi(app: Litestar) -> None:
-    """Build the app's document now and correct it; Litestar serves this cached dict from then on."""
-    plugin = app.plugins.get(OpenAPIPlugin)
-    tighten_document(plugin.provide_openapi_schema(), public=load_access_policy().public)
+def served_document(app: Litestar, generated: dict[str, Any]) -> dict[str, Any]:
+    """A corrected copy of Litestar's generated document (made once per app and document)."""
+    cache: dict[int, dict[str, Any]] = app.state.setdefault("openapi_served", {})
+    if id(generated) not in cache:
+        cache.clear()
+        cache[id(generated)] = tighten_document(copy.deepcopy(generated), public=load_access_policy().public,
+                                                bounds=declared_bounds(app))
+    return cache[id(generated)]
+
+
+class TightenedJsonPlugin(OpenAPIRenderPlugin):
+    """Serves `/schema/openapi.json`: the corrected document."""
+
+    def __init__(self) -> None:
+        super().__init__(path="/openapi.json", media_type=OpenAPIMediaType.OPENAPI_JSON)
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return self.render_json(request, served_document(request.app, openapi_schema))
+
+
+class TightenedSwaggerPlugin(SwaggerRenderPlugin):
+    """Swagger UI embeds the document in its page: the corrected one."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, served_document(request.app, openapi_schema))

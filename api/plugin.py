@@ -9,7 +9,7 @@ from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
@@ -20,6 +20,8 @@ from api.access_log import access_log_middleware
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
+from api.http_methods import http_methods_middleware
+from api.openapi_tightening import TightenedJsonPlugin, TightenedSwaggerPlugin
 from api.request_id import request_id_middleware
 from api.services import AppServices
 from api.site_access import install_site_access
@@ -38,7 +40,9 @@ log = get_logger(__name__)
 
 # Wrapped around the whole ASGI app (outermost first), so they also see requests no route
 # matches (404, 405) and errors raised before routing — route middleware would miss those.
-OUTER_MIDDLEWARE: list[Callable[[ASGIApp], ASGIApp]] = [request_id_middleware, access_log_middleware]
+# HEAD and Allow (api/http_methods.py) sit inside the access log, so it records HEAD as HEAD.
+OUTER_MIDDLEWARE: list[Callable[[ASGIApp], ASGIApp]] = [
+    request_id_middleware, access_log_middleware, http_methods_middleware]
 
 
 def wrap_outermost(app: Litestar) -> Litestar:
@@ -117,7 +121,8 @@ class ColoPlugin(InitPluginProtocol):
             path="/schema",
             # The API description is public; the guard lets the docs router through.
             openapi_router=Router("/schema", route_handlers=[], include_in_schema=False, opt={"public": True}),
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # The corrected document (api/openapi_tightening.py) is what /schema/openapi.json serves.
+            render_plugins=[ScalarRenderPlugin(), TightenedSwaggerPlugin(path="/swagger"), TightenedJsonPlugin()],
             components=Components(security_schemes={
                 "apiKey": SecurityScheme(
                     type="http", scheme="bearer", bearer_format="colo_<key id>_<secret>",

@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from colo.errors import ValidationFailed
 from dcim.netbox.provisioning import CableLive, FeedLive, PlantSnapshot, Provisioner, Reservation
+from dcim.netbox.sites import site_exists
 from dcim.orders.states import EXPECTS_NETBOX, TERMINAL, OrderState
 from dcim.orders.store import as_dict
 from dcim.orders.tables import Order
@@ -176,6 +178,8 @@ def _ends(cable: CableLive) -> str:
 
 async def reconcile(*, provisioner: Provisioner, site_id: int | None = None) -> Report:
     """Read NetBox (one snapshot) and every order, then compare. No transaction is held."""
+    if site_id is not None and not await site_exists(provisioner.gateway, site_id):
+        raise ValidationFailed("site_id", "no NetBox site has this id")
     await provisioner.ensure_schema()
     snapshot = await provisioner.snapshot(site_id=site_id)
     orders = await Order.select(Order.id, Order.kind, Order.state, Order.spec, Order.netbox, Order.rack_id,

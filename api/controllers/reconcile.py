@@ -47,11 +47,11 @@ class ReconcileController(Controller):
                       "runs. Each finding is written to the access log.",
           responses={200: ResponseSpec(Report, description="The reconciliation report", generate_examples=False,
                                        examples=[Example(summary="one unauthorised cable", value=REPORT)]),
-                     **problems(400, 401, 403, 503)})
+                     **problems(400, 401, 403, 422, 503)})
     async def run(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
         site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id; all sites "
-                                                 "when absent")] = None,
+                                                 "when absent (422 when NetBox has no such site)")] = None,
     ) -> Report:
         report = await reconcile(provisioner=provisioner_of(services), site_id=site_id)
         access_log = services.components.get("access_log")
