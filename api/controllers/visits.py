@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -19,6 +20,7 @@ from api.services import Services
 from api.site_access import journal_of, sweep
 from colo.errors import ValidationFailed
 from colo.identity import Principal
+from dcim.readmodel.schemas import RackSummary
 from dcim.readmodel.views import list_racks
 from tenants.visits import alerts, gate, service
 from tenants.visits.schemas import AlertRead, Decision, GateResult, GateScan, VisitCreate, VisitRead
@@ -27,23 +29,45 @@ VisitStatus = Annotated[str | None, QueryParameter(pattern=r"^(pending|approved|
 AlertKind = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,32}$")]
 
 
-async def check_rack_areas(principal: Principal, areas: list[str]) -> None:
-    """`rack:<name>` must be a rack the tenant holds (per the plant read model). Checked here, at
-    the assembly point, because tenants/ may not import dcim/."""
-    wanted = [(i, a.removeprefix("rack:")) for i, a in enumerate(areas) if a.startswith("rack:")]
-    if not wanted:
-        return
-    held: set[str] = set()
+async def held_racks(principal: Principal) -> dict[int, RackSummary]:
+    """The racks a tenant may name in a visit: those it holds, per the plant read model (by
+    NetBox id). The one place that decides it — a rack it does not hold is refused like a
+    missing one."""
+    held: dict[int, RackSummary] = {}
     offset = 0
     while True:
         page = await list_racks(principal=principal, limit=500, offset=offset)
-        held.update(rack.name for rack in page.items)
+        held.update((rack.netbox_id, rack) for rack in page.items)
         offset += len(page.items)
         if not page.items or offset >= page.total:
-            break
-    for position, name in wanted:
-        if name not in held:
-            raise ValidationFailed(f"areas[{position}]", f"{name!r} is not a rack your tenant holds")
+            return held
+
+
+def resolve_rack_area(reference: str, held: dict[int, RackSummary], *, field: str) -> str:
+    """`rack:<NetBox id>` or `rack:<name>` → `rack:<id>` of a rack in `held`.
+
+    Ids are the durable reference (rack names repeat across sites and may contain spaces); a
+    name is accepted only when exactly one held rack carries it.
+    """
+    if reference.isdigit() and int(reference) in held:
+        return f"rack:{int(reference)}"
+    named = sorted(rack_id for rack_id, rack in held.items() if rack.name == reference)
+    if len(named) == 1:
+        return f"rack:{named[0]}"
+    if len(named) > 1:
+        raise ValidationFailed(field, f"several racks you hold are named {reference!r} (ids "
+                               f"{', '.join(map(str, named))}); name one as rack:<id>")
+    raise ValidationFailed(field, f"{reference!r} is not a rack your tenant holds")
+
+
+async def resolve_areas(principal: Principal, areas: list[str]) -> list[str]:
+    """The visit's areas with every `rack:` area as `rack:<NetBox id>` of a rack the tenant holds.
+    Done here, at the assembly point, because tenants/ may not import dcim/."""
+    if not any(area.startswith("rack:") for area in areas):
+        return areas
+    held = await held_racks(principal)
+    return [resolve_rack_area(area.removeprefix("rack:"), held, field=f"areas[{position}]")
+            if area.startswith("rack:") else area for position, area in enumerate(areas)]
 
 
 class VisitController(Controller):
@@ -54,7 +78,7 @@ class VisitController(Controller):
           summary="Request a site visit (≤14 days) for your people or guests",
           responses=problems(400, 401, 403, 409, 422))
     async def request(self, principal: CurrentPrincipal, services: Services, data: JSONBody[VisitCreate]) -> VisitRead:
-        await check_rack_areas(principal, data.areas)
+        data = msgspec.structs.replace(data, areas=await resolve_areas(principal, data.areas))
         return await service.request_visit(principal=principal, master_key=services.keys.master_key, data=data,
                                            journal=journal_of(services))
 
