@@ -60,16 +60,13 @@ EXCLUDED = {
 SELF_DESTRUCTIVE = {"revoke_key", "rotate_key", "suspend_tenant", "offboard_tenant", "delete_person"}
 CALLER_ORDER = ["anonymous", "gate", "auditor", "security", "tenant_member", "tenant_admin", "ops"]
 
-# Every check schemathesis has but allow_header_conformance: Litestar's automatic OPTIONS answer
-# lists the methods of one handler of a path only (a framework bug), and OPTIONS is not an
-# operation of the document. Chosen in the file rather than with --checks, which would override
-# the per-phase setting below.
+# Every check schemathesis has (OPTIONS and 405 answer one Allow since api/http_methods.py).
+# Chosen in the file rather than with --checks, which would override the per-phase setting below.
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
           "response_schema_conformance", "negative_data_rejection", "missing_required_header",
-          "unsupported_method", "use_after_free", "ensure_resource_availability", "ignored_auth")
+          "unsupported_method", "use_after_free", "ensure_resource_availability", "ignored_auth",
+          "allow_header_conformance")
 CONFIG = "".join(f"[checks.{name}]\nenabled = true\n" for name in CHECKS) + """
-[checks.allow_header_conformance]
-enabled = false
 
 [checks.positive_data_acceptance]
 enabled = true
