@@ -1,13 +1,17 @@
-"""Checkpoint signing and verifier keys, from the keys Colo runs with (colo.secretstore)."""
+"""Checkpoint signing and verifier keys, from the keys Colo runs with (colo.secretstore), and the
+verifier keys a facility publishes (`colo audit keys`, GET /v1/access-log/keys) read back."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from audit.note import Checkpoint, VerifierKey, sign_checkpoint, verifier_key
-from colo.secretstore import Keys
+from audit.note import Checkpoint, NoteError, VerifierKey, sign_checkpoint, verifier_key
+from colo.secretstore import Keys, existing_signing_keys
+from colo.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +34,32 @@ def log_signer(keys: Keys, origin: str) -> LogSigner:
 def verifier_keys(keys: Keys, origin: str) -> list[tuple[str, VerifierKey]]:
     """(key id, verifier key) for every configured key: rotated-out keys still verify old checkpoints."""
     return [(k.key_id, verifier_key(origin, k.private)) for k in keys.signing_keys]
+
+
+def configured_verifier_keys(settings: Settings) -> list[VerifierKey]:
+    """The public halves of the signing keys this process is configured with; [] when it has
+    none (never generated: a verifier with a made-up key would call every checkpoint forged)."""
+    return [verifier_key(settings.audit_origin, k.private) for k in existing_signing_keys(settings)]
+
+
+def parse_published_keys(published: Any) -> list[VerifierKey]:
+    """Verifier keys from `colo audit keys` output (one vkey a line) or the answer of
+    GET /v1/access-log/keys (a JSON list of {"key_id", "vkey", "current"}), as text or decoded."""
+    if isinstance(published, str):
+        text = published.strip()
+        if not text.startswith("["):
+            return [VerifierKey.parse(line) for line in text.splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")]
+        try:
+            published = json.loads(text)
+        except json.JSONDecodeError:
+            raise NoteError("expected vkey lines or the JSON list GET /v1/access-log/keys answers") from None
+    if not isinstance(published, list):
+        raise NoteError("expected vkey lines or the JSON list GET /v1/access-log/keys answers")
+    keys = []
+    for item in published:
+        vkey = item.get("vkey") if isinstance(item, dict) else item
+        if not isinstance(vkey, str):
+            raise NoteError("each published key needs a `vkey` string")
+        keys.append(VerifierKey.parse(vkey))
+    return keys

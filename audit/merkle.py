@@ -120,14 +120,16 @@ def hashes_for(ranges: Iterable[Range], lookup: Callable[[NodeId], bytes]) -> li
     return [fold([lookup(node) for node in perfect_nodes(s, e)]) for s, e in ranges]
 
 
-def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> bool:
-    """RFC 9162 §2.1.3.2."""
+def inclusion_root(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes | None:
+    """The root an inclusion proof leads to (RFC 9162 §2.1.3.2), or None when the proof has the
+    wrong shape for `index` in a tree of `size`. Proofs that lead to the same wrong root tell a
+    verifier the tree was recomputed, not that each entry was edited."""
     if not 0 <= index < size:
-        return False
+        return None
     fn, sn, r = index, size - 1, leaf
     for p in proof:
         if sn == 0:
-            return False
+            return None
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while not fn & 1 and fn != 0:
@@ -137,7 +139,12 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
             r = node_hash(r, p)
         fn >>= 1
         sn >>= 1
-    return sn == 0 and r == root
+    return r if sn == 0 else None
+
+
+def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> bool:
+    """RFC 9162 §2.1.3.2."""
+    return inclusion_root(index, size, leaf, proof) == root
 
 
 def verify_consistency(

@@ -102,6 +102,8 @@ def parse_checkpoint(text: str) -> tuple[Checkpoint, list[tuple[str, bytes, byte
         raise NoteError("the checkpoint root hash is not base64") from None
     if len(root) != 32:
         raise NoteError("the checkpoint root hash is not 32 bytes")
+    if not signatures.strip():
+        raise NoteError("the checkpoint carries no signature")
     parsed = []
     for line in signatures.rstrip("\n").split("\n"):
         match = _SIGNATURE_LINE.match(line)
@@ -128,4 +130,5 @@ def verify_checkpoint(text: str, keys: list[VerifierKey], *, origin: str | None 
                 except InvalidSignature:
                     raise NoteError(f"bad signature by key {name}+{key_hash.hex()}") from None
                 return checkpoint
-    raise NoteError("no signature from a known key")
+    signers = ", ".join(f"{name}+{key_hash.hex()}" for name, key_hash, _ in signatures)
+    raise NoteError(f"no signature from a known key: signed by {signers}")

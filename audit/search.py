@@ -1,4 +1,5 @@
-"""Search, single reads and streamed export of access-log entries.
+"""Search, single reads and the CSV export of access-log entries (the verifiable JSONL export
+is audit/export.py).
 
 Search filters on the indexed columns written next to each entry; results are decoded from the
 entry bytes themselves, so what a reader sees is what the tree commits to. Cursors are opaque
@@ -11,7 +12,7 @@ import base64
 import csv
 import io
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +39,10 @@ class EntryFilter:
     outcome: str | None = None
     object_id: str | None = None
     kind: str | None = None
+
+    def described(self) -> dict[str, Any]:
+        """The filters that are set, by name (what an export's header says was applied)."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
     def where(self) -> tuple[list[str], list[Any]]:
         clauses: list[str] = []
@@ -124,15 +129,11 @@ async def get_entry(*, store: LogStore, index: int) -> dict[str, Any]:
     return decode_entry(rows[0][0])
 
 
-async def export_entries(
-    *, store: LogStore, filters: EntryFilter, fmt: str,
-) -> AsyncIterator[bytes]:
-    """Stream every matching entry in index order. JSONL lines are the exact entry bytes (a
-    verifier hashes them as they are); CSV is for people and omits the encrypted `pii`."""
+async def export_csv(*, store: LogStore, filters: EntryFilter) -> AsyncIterator[bytes]:
+    """Stream every matching entry in index order, for people: CSV omits the encrypted `pii`."""
     clauses, args = filters.where()
     position = -1
-    if fmt == "csv":
-        yield _csv_rows([CSV_COLUMNS])
+    yield _csv_rows([CSV_COLUMNS])
     while True:
         where = " AND ".join([*clauses, "idx > ?"])
         rows = await store.fetch(
@@ -142,10 +143,7 @@ async def export_entries(
         if not rows:
             return
         position = int(rows[-1][0])
-        if fmt == "jsonl":
-            yield "".join(f"{body}\n" for _, body in rows).encode()
-        else:
-            yield _csv_rows([_csv_row(decode_entry(body)) for _, body in rows])
+        yield _csv_rows([_csv_row(decode_entry(body)) for _, body in rows])
         if len(rows) < EXPORT_CHUNK:
             return
 

@@ -8,6 +8,11 @@ leaf hash equals the trusted mirror's (history rewritten since the last run) and
 leaf node (a row edited without recomputing the tree). At every signed size the recomputed
 root must equal the signed root. At the end, the log must reach every signed and trusted size
 (a truncated tail or a rolled-back database names the first missing index).
+
+A root that disagrees while every entry passes its own checks means the entries *and* the tree
+were rewritten together: the change lies between the last proven checkpoint and that one, and
+no index is named, because nothing here can say which entry it is — the report says what can
+(a trusted state's mirror, or an export whose entries carry inclusion proofs: audit/export.py).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import msgspec
 
 from audit.encoding import fit, format_time, objects_column
 from audit.merkle import HASH_SIZE, CompactRange, leaf_hash
-from audit.note import Checkpoint, NoteError, VerifierKey, verify_checkpoint
+from audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint, verify_checkpoint
 from audit.store import ENTRY_COLUMNS, READ_CHUNK, LogStore
 from audit.trust import TrustedState
 
@@ -32,6 +37,19 @@ class _Claimed(msgspec.Struct):
 
 
 _claimed = msgspec.json.Decoder(_Claimed)
+
+
+def claimed_index(body: bytes) -> int | None:
+    """The index an entry's bytes say it has; None when they are no entry encoding."""
+    try:
+        return _claimed.decode(body).index
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+PINPOINT = ("to name the entry, run with --state DIR holding the state of an earlier trusted verification "
+            "(or a witness's), or verify an export whose entries carry inclusion proofs "
+            "(GET /v1/access-log/export)")
 
 # (index, entry bytes or None when pruned, stored leaf hash or None when not at hand)
 # and the index the entry claims when the source already decoded it (None: not decoded yet)
@@ -46,6 +64,7 @@ class VerifyReport:
     trusted_before: int = 0
     trusted_after: int = 0
     first_bad_index: int | None = None
+    suspect_range: tuple[int, int] | None = None  # [start, end): the change is in here, not pinpointed
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -170,14 +189,28 @@ async def export_source(path: Path) -> Source:
             yield position, line.rstrip(b"\n"), None, None
 
 
+def signed_checkpoint(note: str, keys: list[VerifierKey], origin: str | None) -> Checkpoint:
+    """The checkpoint, when a trusted key signed it; NoteError naming the keys otherwise. Without an
+    `origin`, the log is the one the keys are named after (Colo names its key after the log)."""
+    trusted = ", ".join(f"{k.name}+{k.key_hash.hex()}" for k in keys)
+    try:
+        checkpoint = verify_checkpoint(note, keys, origin=origin)
+    except NoteError as exc:
+        raise NoteError(f"{exc} (trusted keys: {trusted or 'none'})") from None
+    if origin is None and checkpoint.origin not in {k.name for k in keys}:
+        raise NoteError(f"checkpoint origin {checkpoint.origin!r} is not the log the trusted keys sign "
+                        f"({trusted})")
+    return checkpoint
+
+
 def check_signatures(
-    notes: Iterable[tuple[int, bytes, str]], keys: list[VerifierKey], origin: str, report: VerifyReport,
+    notes: Iterable[tuple[int, bytes, str]], keys: list[VerifierKey], origin: str | None, report: VerifyReport,
 ) -> dict[int, bytes]:
     """Verify every checkpoint note; returns {size: root}. Stops at the first bad one."""
     roots: dict[int, bytes] = {}
     for size, root, note in notes:
         try:
-            checkpoint = verify_checkpoint(note, keys, origin=origin)
+            checkpoint = signed_checkpoint(note, keys, origin)
         except NoteError as exc:
             report.fail(None, f"checkpoint at tree size {size}: {exc}")
             break
@@ -194,9 +227,8 @@ def _checked_leaf(
 ) -> bytes | None:
     """The entry's leaf hash, or None after reporting why the entry is bad."""
     if claimed is None:
-        try:
-            claimed = _claimed.decode(body).index
-        except msgspec.DecodeError:
+        claimed = claimed_index(body)
+        if claimed is None:
             report.fail(index, f"entry {index} is not a valid entry encoding")
             return None
     if claimed != index:
@@ -243,8 +275,10 @@ async def verify_entries(
         root = check.get(tree.size)
         if root is not None:
             if tree.root() != root:
-                report.fail(last_good, f"entries do not produce the root signed at size {tree.size}; "
-                                       f"entries before {last_good} are proven, the change is at or after it")
+                report.fail(None, f"the entries do not produce the root signed at size {tree.size}, though "
+                                  f"each passes its own checks: entries before {last_good} are proven, the change "
+                                  f"is among entries {last_good}..{tree.size - 1}; {PINPOINT}")
+                report.suspect_range = (last_good, tree.size)
                 return beyond
             last_good = tree.size
     report.entries = tree.size
@@ -259,7 +293,7 @@ async def verify_entries(
 
 
 async def verify(
-    *, source: Source, notes: list[tuple[int, bytes, str]], keys: list[VerifierKey], origin: str,
+    *, source: Source, notes: list[tuple[int, bytes, str]], keys: list[VerifierKey], origin: str | None,
     trusted: TrustedState | None = None,
 ) -> VerifyReport:
     report = VerifyReport(trusted_before=trusted.size if trusted else 0)
@@ -272,13 +306,13 @@ async def verify(
         take = beyond[: latest[0] - trusted.size]
         for leaf in take:
             tree.append(leaf)
-        trusted.advance(latest[2], Checkpoint(origin, latest[0], latest[1]), take, tree)
+        trusted.advance(latest[2], parse_checkpoint(latest[2])[0], take, tree)
     report.trusted_after = trusted.size if trusted else 0
     return report
 
 
 async def verify_database(
-    *, store: LogStore, keys: list[VerifierKey], origin: str, trusted: TrustedState | None = None,
+    *, store: LogStore, keys: list[VerifierKey], origin: str | None, trusted: TrustedState | None = None,
     check_columns: bool = True,
 ) -> VerifyReport:
     """Verify the log in the database; `check_columns=False` skips comparing the search columns
@@ -287,8 +321,9 @@ async def verify_database(
     mismatches: list[int] = []
     source = database_source(store, column_mismatches=mismatches if check_columns else None)
     report = await verify(source=source, notes=notes, keys=keys, origin=origin, trusted=trusted)
-    if mismatches and (report.first_bad_index is None or mismatches[0] < report.first_bad_index):
-        report.first_bad_index = mismatches[0]
+    bound = report.first_bad_index if report.suspect_range is None else report.suspect_range[0]
+    if mismatches and (report.ok or bound is None or mismatches[0] < bound):
+        report.first_bad_index, report.suspect_range = mismatches[0], None
         report.problem = (f"entry {mismatches[0]}'s search columns disagree with its bytes "
                           "(edited to hide it from searches)")
     return report

@@ -2,6 +2,7 @@
 
 A production install must configure every key; a dev install generates what is missing into
 COLO_SECRETS_DIR with mode 0600 and says so once, so a fresh clone runs with zero set-up.
+Verifiers read keys with `existing_signing_keys`, which never generates one.
 """
 
 from __future__ import annotations
@@ -84,11 +85,19 @@ def load_keys(settings: Settings) -> Keys:
         raise SettingsError("COLO_MASTER_KEY is invalid: expected base64 of 32 bytes") from None
     if len(master) != 32:
         raise SettingsError("COLO_MASTER_KEY is invalid: expected base64 of 32 bytes")
-    signing_text = settings.audit_signing_key or _dev_value(
+    signing = _signing_keys(settings.audit_signing_key or _dev_value(
         settings, "audit_signing_key", lambda: f"k1:{b64encode(random_seed())}"
+    ))
+    webhook = settings.webhook_secret or _dev_value(settings, "webhook_secret", lambda: b64encode(random_seed()))
+    return Keys(
+        api_key_peppers=peppers, master_key=master,
+        signing_keys=signing, webhook_secret=webhook.encode(),
     )
+
+
+def _signing_keys(text: str) -> tuple[SigningKey, ...]:
     signing = []
-    for key_id, seed_text in _pairs("COLO_AUDIT_SIGNING_KEY", signing_text):
+    for key_id, seed_text in _pairs("COLO_AUDIT_SIGNING_KEY", text):
         try:
             seed = b64decode(seed_text)
             signing.append(SigningKey(key_id=key_id, private=ed25519_from_seed(seed)))
@@ -96,8 +105,16 @@ def load_keys(settings: Settings) -> Keys:
             raise SettingsError(
                 "COLO_AUDIT_SIGNING_KEY is invalid: expected base64 32-byte Ed25519 seeds"
             ) from None
-    webhook = settings.webhook_secret or _dev_value(settings, "webhook_secret", lambda: b64encode(random_seed()))
-    return Keys(
-        api_key_peppers=peppers, master_key=master,
-        signing_keys=tuple(signing), webhook_secret=webhook.encode(),
-    )
+    return tuple(signing)
+
+
+def existing_signing_keys(settings: Settings) -> tuple[SigningKey, ...]:
+    """The signing keys this process is configured with — COLO_AUDIT_SIGNING_KEY, or the dev key
+    file when one already exists — and () when there are none. Never generates a key: a verifier
+    that made up a key would report every genuine checkpoint and LOA as forged."""
+    if settings.audit_signing_key:
+        return _signing_keys(settings.audit_signing_key)
+    path = Path(settings.secrets_dir) / "audit_signing_key"
+    if settings.is_production or not path.is_file():
+        return ()
+    return _signing_keys(path.read_text().strip())

@@ -21,8 +21,9 @@ from api.pagination import MAX_PAGE_SIZE
 from api.services import Services
 from audit import proofs
 from audit.encoding import OUTCOMES
+from audit.export import export_jsonl
 from audit.schemas import ConsistencyProofRead, EntryPage, EntryRead, InclusionProofRead, PublicKey
-from audit.search import EntryFilter, export_entries, get_entry, reveal_pii, search_entries
+from audit.search import EntryFilter, export_csv, get_entry, reveal_pii, search_entries
 from audit.service import AccessLog
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal, Role
@@ -122,10 +123,14 @@ class AccessLogController(Controller):
         return await _shown(await get_entry(store=_log(services).store, index=index), principal, services)
 
     @get("/export", operation_id="export_access_log",
-         summary="Stream matching entries as JSONL (exact entry bytes, verifiable) or CSV",
-         description="JSONL lines are the canonical entry bytes: `colo audit verify --export` "
-                     "recomputes the tree from an unfiltered export. CSV omits encrypted personal data.",
-         responses=problems(400, 401, 403, 422))
+         summary="Stream matching entries as verifiable JSONL (each with its inclusion proof) or CSV",
+         description="JSONL: a header line carrying the signed checkpoint the export is proven against "
+                     "(signed when the export starts, so it covers everything logged before), then one "
+                     "line per matching entry: `index`, `entry` (the exact entry bytes) and `proof` (its "
+                     "inclusion proof, base64 hashes). A filtered extract verifies offline on its own: "
+                     "`colo audit verify --export FILE --keys KEYS` (KEYS: `GET /v1/access-log/keys`). "
+                     "CSV is for people and omits encrypted personal data. 404: nothing is signed yet.",
+         responses=problems(400, 401, 403, 404, 422))
     async def export(
         self, services: Services, fmt: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.JSONL,
         since: Moment = None, until: Moment = None, tenant_id: Tenant = None,
@@ -134,11 +139,19 @@ class AccessLogController(Controller):
         object_id: ObjectId = None, kind: FromQuery[Kind | None] = None,
     ) -> Stream:
         filters = _filters(since, until, tenant_id, actor, action, outcome, object_id, kind)
-        media = "application/jsonl" if fmt is ExportFormat.JSONL else "text/csv"
-        return Stream(
-            export_entries(store=_log(services).store, filters=filters, fmt=fmt.value), media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="access-log.{fmt.value}"'},
-        )
+        access_log = _log(services)
+        if fmt is ExportFormat.CSV:
+            body, media = export_csv(store=access_log.store, filters=filters), "text/csv"
+        else:
+            await access_log.sequencer.checkpoint_now()  # sign what was logged up to now
+            checkpoint = await access_log.store.latest_checkpoint()
+            if checkpoint is None:
+                raise NotFound("checkpoint")
+            body = export_jsonl(store=access_log.store, filters=filters, checkpoint=checkpoint,
+                                origin=access_log.origin)
+            media = "application/jsonl"
+        return Stream(body, media_type=media,
+                      headers={"Content-Disposition": f'attachment; filename="access-log.{fmt.value}"'})
 
     @get("/checkpoint", operation_id="get_access_log_checkpoint", media_type=MediaType.TEXT,
          summary="The latest signed checkpoint (C2SP signed note)", responses=problems(401, 403, 404))

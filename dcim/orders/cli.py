@@ -1,4 +1,5 @@
-"""`colo loa verify FILE` (offline, with the facility's public key) and `colo reconcile`.
+"""`colo loa verify FILE` (offline, with the facility's published keys; never creates one) and
+`colo reconcile`.
 
 Heavy imports happen inside the handlers, so `colo --help` stays fast.
 """
@@ -14,16 +15,52 @@ from pathlib import Path
 from typing import Any
 
 
-def _trusted_keys(args: argparse.Namespace) -> dict[str, Any]:
-    """Keys given as `--public-key ID:BASE64`, else the facility's own (this install's key store)."""
+def _key_pairs(args: argparse.Namespace) -> tuple[list[str], str]:
+    """`KEY_ID:BASE64` pairs of the facility's public keys and where they came from; no pairs
+    when none is at hand. Never generates a key (see colo/verifying.py)."""
     from colo.cli import CommandError, settings_or_exit
-    from colo.crypto import b64decode, ed25519_public_from_raw
-    from colo.secretstore import load_keys
+    from colo.verifying import fetch_published
+
+    if args.public_key or args.keys or args.api:
+        pairs, sources = list(args.public_key or []), ["--public-key"] if args.public_key else []
+        if args.keys:
+            try:
+                text = Path(args.keys).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"--keys: cannot read {args.keys}: {exc}") from None
+            pairs += _published_pairs(text, origin=f"--keys {args.keys}")
+            sources.append(args.keys)
+        if args.api:
+            published = fetch_published(args.api, "/v1/loas/public-keys")
+            pairs += _published_pairs(published, origin=f"--api {args.api}")
+            sources.append(f"{args.api.rstrip('/')}/v1/loas/public-keys")
+        return pairs, ", ".join(sources)
+    from colo.secretstore import existing_signing_keys
     from dcim.orders.loa import public_keys
 
-    pairs = args.public_key or []
-    if not pairs:
-        pairs = [f"{kid}:{raw}" for kid, raw in public_keys(load_keys(settings_or_exit())).items()]
+    keys = existing_signing_keys(settings_or_exit())
+    return [f"{kid}:{raw}" for kid, raw in public_keys(keys).items()], "this installation's configured keys"
+
+
+def _published_pairs(published: Any, *, origin: str) -> list[str]:
+    """The answer of GET /v1/loas/public-keys ({key id: base64}, as JSON text or decoded), or
+    `KEY_ID:BASE64` lines."""
+    from colo.cli import CommandError
+
+    if isinstance(published, str):
+        try:
+            published = json.loads(published)
+        except json.JSONDecodeError:
+            return [line.strip() for line in published.splitlines() if line.strip()]
+    if not isinstance(published, dict) or not all(isinstance(v, str) for v in published.values()):
+        raise CommandError(f"{origin}: expected the answer of GET /v1/loas/public-keys (key id → base64)")
+    return [f"{kid}:{raw}" for kid, raw in published.items()]
+
+
+def _trusted_keys(pairs: list[str]) -> dict[str, Any]:
+    from colo.cli import CommandError
+    from colo.crypto import b64decode, ed25519_public_from_raw
+
     trusted = {}
     for pair in pairs:
         key_id, sep, raw = pair.partition(":")
@@ -32,13 +69,14 @@ def _trusted_keys(args: argparse.Namespace) -> dict[str, Any]:
                 raise ValueError
             trusted[key_id] = ed25519_public_from_raw(b64decode(raw))
         except ValueError:
-            raise CommandError(f"--public-key {pair!r}: expected KEY_ID:BASE64 of a 32-byte Ed25519 key") from None
+            raise CommandError(f"public key {pair!r}: expected KEY_ID:BASE64 of a 32-byte Ed25519 key") from None
     return trusted
 
 
 def cmd_loa_verify(args: argparse.Namespace) -> int:
     from colo.cli import CommandError
-    from dcim.orders.loa import LoaInvalid, verify
+    from colo.verifying import EXIT_INVALID, EXIT_KEY_NEEDED, EXIT_VALID
+    from dcim.orders.loa import LoaInvalid, signing_key_id, verify
 
     try:
         loaded = json.loads(Path(args.file).read_text(encoding="utf-8"))
@@ -46,20 +84,35 @@ def cmd_loa_verify(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot read {args.file}: {exc}") from None
     except json.JSONDecodeError:
         print(f"LOA INVALID: {args.file} is not JSON")
-        return 1
+        return EXIT_INVALID
     # Accept the signed file itself or an API answer that carries it under "signed".
     signed = loaded.get("signed") if isinstance(loaded, dict) and "signed" in loaded else loaded
     try:
-        checked = verify(signed, trusted=_trusted_keys(args))
+        key_id = signing_key_id(signed)
     except LoaInvalid as exc:
         print(f"LOA INVALID: {exc.reason}")
-        return 1
+        return EXIT_INVALID
+    pairs, source = _key_pairs(args)
+    if not pairs:
+        facility = signed["document"].get("facility") or "the issuing facility"
+        print(f"KEY NEEDED: this LOA is signed with key {key_id!r} of {facility}, and no key of that "
+              "facility is at hand (nothing was checked). Give the facility's published keys: "
+              f"`colo loa verify {args.file} --api <the facility's API URL>` (GET /v1/loas/public-keys, "
+              f"no API key needed), `--keys FILE` holding that answer, or `--public-key {key_id}:BASE64`.")
+        return EXIT_KEY_NEEDED
+    trusted = _trusted_keys(pairs)
+    try:
+        checked = verify(signed, trusted=trusted)
+    except LoaInvalid as exc:
+        print(f"LOA INVALID: {exc.reason}")
+        print(f"  checked against key(s) {', '.join(sorted(trusted))} from {source}")
+        return EXIT_INVALID
     doc = checked.document
     print(f"LOA valid: {doc['loa_id']} for order {doc['order_id']} at {doc['facility']}")
     print(f"  A side: {doc['a_side'].get('party')} port {doc['a_side'].get('port', {}).get('name')}")
     print(f"  Z side: {doc['z_side'].get('party')} port {doc['z_side'].get('port', {}).get('name')}")
-    print(f"  signed with key {checked.key_id}; expires {doc['expires_at']}")
-    return 0
+    print(f"  signed with key {checked.key_id} (from {source}); expires {doc['expires_at']}")
+    return EXIT_VALID
 
 
 async def _reconcile(site_id: int | None) -> dict[str, Any]:
@@ -111,11 +164,19 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     loa = sub.add_parser("loa", help="LOA-CFA documents")
     loa_sub = loa.add_subparsers(dest="loa_action", required=True)
-    verify = loa_sub.add_parser("verify", help="verify an LOA-CFA file offline (signature, expiry)")
+    verify = loa_sub.add_parser(
+        "verify", help="verify an LOA-CFA file offline (signature, expiry) with the facility's published keys",
+        description="Exit status: 0 valid, 1 invalid (altered, foreign key, expired), 2 usage error, "
+                    "4 no key at hand (the key needed is named). Never creates a key.")
     verify.add_argument("file", help="the LOA's JSON (as served by GET /v1/loas/{id})")
+    verify.add_argument("--api", metavar="URL",
+                        help="the facility API's base URL: fetch its published keys (GET /v1/loas/public-keys)")
+    verify.add_argument("--keys", metavar="FILE",
+                        help="the answer of GET /v1/loas/public-keys saved to a file (or KEY_ID:BASE64 lines)")
     verify.add_argument("--public-key", action="append", metavar="KEY_ID:BASE64",
-                        help="the facility's public key (GET /v1/loas/public-keys); repeatable. "
-                        "Default: this installation's own signing keys")
+                        help="one of the facility's public keys; repeatable")
+    verify.epilog = ("Without --api/--keys/--public-key: the keys this installation is configured with "
+                     "(COLO_AUDIT_SIGNING_KEY or an existing key file in COLO_SECRETS_DIR), if any.")
     verify.set_defaults(handler=cmd_loa_verify)
 
     reconcile = sub.add_parser("reconcile", help="compare NetBox cabling, reservations and feeds with orders "

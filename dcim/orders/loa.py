@@ -9,7 +9,7 @@ forger cannot simply sign with a key of their own.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -62,18 +62,29 @@ def sign(document: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
             "signature": b64encode(signature)}
 
 
-def public_keys(keys: Keys) -> dict[str, str]:
+def public_keys(keys: Keys | Iterable[SigningKey]) -> dict[str, str]:
     """key id → base64 raw Ed25519 public key, for every signing key the facility still honours."""
-    return {k.key_id: b64encode(ed25519_public_raw(k.private)) for k in keys.signing_keys}
+    signing = keys.signing_keys if isinstance(keys, Keys) else keys
+    return {k.key_id: b64encode(ed25519_public_raw(k.private)) for k in signing}
 
 
-def verify(signed: Any, *, trusted: Mapping[str, Ed25519PublicKey], now: datetime | None = None) -> VerifiedLoa:
-    """Check format, signature (against the facility's keys) and validity period, in that order."""
+def _parts(signed: Any) -> tuple[dict[str, Any], str, str]:
     if not isinstance(signed, dict) or signed.get("format") != FORMAT:
         raise LoaInvalid(f"not an LOA-CFA file (expected format {FORMAT!r})")
     document, key_id, signature_text = signed.get("document"), signed.get("key_id"), signed.get("signature")
     if not isinstance(document, dict) or not isinstance(key_id, str) or not isinstance(signature_text, str):
         raise LoaInvalid("the file lacks its document, key id or signature")
+    return document, key_id, signature_text
+
+
+def signing_key_id(signed: Any) -> str:
+    """The id of the facility key the LOA says it is signed with (what a verifier needs)."""
+    return _parts(signed)[1]
+
+
+def verify(signed: Any, *, trusted: Mapping[str, Ed25519PublicKey], now: datetime | None = None) -> VerifiedLoa:
+    """Check format, signature (against the facility's keys) and validity period, in that order."""
+    document, key_id, signature_text = _parts(signed)
     public = trusted.get(key_id)
     if public is None:
         raise LoaInvalid(f"signed with key {key_id!r}, which is not one of this facility's keys")
@@ -130,6 +141,7 @@ def render_text(signed: Mapping[str, Any]) -> str:
         "The Z-side party authorizes the facility to connect the A-side party to the port above.",
         f"Signature (Ed25519, key {signed['key_id']}):",
         f"  {signed['signature']}",
-        "Verify: colo loa verify <this LOA's JSON file>",
+        "Verify: colo loa verify <this LOA's JSON file> --api <the facility's API URL>",
+        "  (or --keys FILE holding GET /v1/loas/public-keys, saved from the facility's API)",
     ]
     return "\n".join(lines) + "\n"

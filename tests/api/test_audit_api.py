@@ -12,7 +12,8 @@ from litestar.testing import AsyncTestClient
 
 from audit import merkle
 from audit.encoding import EntryDraft
-from audit.note import VerifierKey, verify_checkpoint
+from audit.export import ExportLine, read_export
+from audit.note import Checkpoint, VerifierKey, verify_checkpoint
 from audit.sequencer import now_us
 from colo.crypto import b64decode
 from colo.identity import Role
@@ -35,6 +36,13 @@ async def auditor_key(make_key: Callable[..., Awaitable[IssuedTestKey]]) -> Issu
 async def settle(app: Litestar, run_in_app: Run) -> int:
     """Wait until every queued entry is committed and a checkpoint covers it."""
     return await run_in_app(app.state.services.components["access_log"].sequencer.checkpoint_now)
+
+
+async def exported_tree(app: Litestar, content: bytes) -> tuple[Checkpoint, list[ExportLine]]:
+    """The signed checkpoint an unfiltered JSONL export carries (verified) and its entry lines."""
+    header, lines = read_export(content.splitlines())
+    access_log = app.state.services.components["access_log"]
+    return verify_checkpoint(header.checkpoint, access_log.verifier_keys, origin=access_log.origin), lines
 
 
 async def find(client: AsyncTestClient, key: IssuedTestKey, **params: Any) -> list[dict[str, Any]]:
@@ -144,7 +152,9 @@ async def test_checkpoint_keys_and_proofs_verify_independently(
     proof = (await client.get("/v1/access-log/proofs/inclusion", params={"index": index},
                               headers=auditor_key.headers)).json()
     assert proof["tree_size"] == checkpoint.size
-    entry = (await client.get("/v1/access-log/export", headers=auditor_key.headers)).content.split(b"\n")[index]
+    _, exported = read_export((await client.get("/v1/access-log/export", headers=auditor_key.headers)).content
+                              .splitlines())
+    entry = next(line.entry.encode() for line in exported if line.index == index)
     assert merkle.leaf_hash(entry) == b64decode(proof["leaf_hash"])
     assert merkle.verify_inclusion(index, checkpoint.size, merkle.leaf_hash(entry),
                                    [b64decode(h) for h in proof["hashes"]], checkpoint.root)
@@ -167,12 +177,15 @@ async def test_checkpoint_keys_and_proofs_verify_independently(
 async def test_export_streams_jsonl_that_recomputes_the_signed_root_and_csv(
     client: AsyncTestClient, app: Litestar, run_in_app: Run, auditor_key: IssuedTestKey,
 ) -> None:
-    await settle(app, run_in_app)
-    note = (await client.get("/v1/access-log/checkpoint", headers=auditor_key.headers)).text
-    checkpoint = verify_checkpoint(note, app.state.services.components["access_log"].verifier_keys)
-    lines = (await client.get("/v1/access-log/export", headers=auditor_key.headers)).content.splitlines()
-    assert len(lines) >= checkpoint.size
-    assert merkle.root_of([merkle.leaf_hash(line) for line in lines[: checkpoint.size]]) == checkpoint.root
+    settled = await settle(app, run_in_app)
+    export = await client.get("/v1/access-log/export", headers=auditor_key.headers)
+    assert export.headers["content-type"].startswith("application/jsonl")
+    checkpoint, lines = await exported_tree(app, export.content)
+    assert checkpoint.size >= settled  # the export signs what was logged before it
+    assert [line.index for line in lines] == list(range(checkpoint.size))  # unfiltered: every entry
+    assert merkle.root_of([merkle.leaf_hash(line.entry.encode()) for line in lines]) == checkpoint.root
+    assert all(merkle.verify_inclusion(line.index, checkpoint.size, merkle.leaf_hash(line.entry.encode()),
+                                       [b64decode(h) for h in line.proof], checkpoint.root) for line in lines)
 
     csv_response = await client.get("/v1/access-log/export", params={"format": "csv", "kind": "api"},
                                     headers=auditor_key.headers)
@@ -206,11 +219,9 @@ async def test_personal_data_is_revealed_to_security_withheld_from_auditors_and_
     await run_in_app(erase_tenant_key, tenant_id=tenant["id"])
     erased = (await client.get(f"/v1/access-log/entries/{index}", headers=security_key.headers)).json()
     assert erased["pii"] == "[erased]"
-    await settle(app, run_in_app)
-    note = (await client.get("/v1/access-log/checkpoint", headers=auditor_key.headers)).text
-    checkpoint = verify_checkpoint(note, services.components["access_log"].verifier_keys)
-    lines = (await client.get("/v1/access-log/export", headers=auditor_key.headers)).content.splitlines()
-    assert merkle.root_of([merkle.leaf_hash(line) for line in lines[: checkpoint.size]]) == checkpoint.root
+    checkpoint, lines = await exported_tree(
+        app, (await client.get("/v1/access-log/export", headers=auditor_key.headers)).content)
+    assert merkle.root_of([merkle.leaf_hash(line.entry.encode()) for line in lines]) == checkpoint.root
 
 
 async def test_time_tenant_and_object_filters_select_exactly_the_matching_entries(
