@@ -11,6 +11,8 @@ fuzzing in tests/security/) would see a looser contract than the real one:
 - public operations inherit the global API-key requirement;
 - every operation that can answer 401 can also answer 429: repeated authentication failures
   from one address or for one key are throttled (api/auth_throttle.py);
+- every operation can answer 400: any header or query value is checked (api/input_rules.py),
+  and a repeated `Authorization` header is refused;
 - the 400 Litestar adds for parameter validation is documented as plain JSON, but every error
   is an RFC 9457 problem document (api/errors.py);
 - a list's `cursor` can be well-formed and still not one the server issued (422);
@@ -164,21 +166,22 @@ def tighten_document(document: dict[str, Any], *, public: frozenset[str],
 
 def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
-    as_problem = {"application/problem+json": {"schema": problem}}
 
-    def add(status: int) -> None:
-        if str(status) not in responses:
-            example = {"summary": DESCRIPTIONS[status].split(";")[0], "value": EXAMPLES[status]}
-            responses[str(status)] = {"description": DESCRIPTIONS[status], "content": {
-                "application/problem+json": {"schema": problem, "examples": {f"problem-{status}": example}}}}
+    def as_problem(status: int) -> dict[str, Any]:
+        example = {"summary": DESCRIPTIONS[status].split(";")[0], "value": EXAMPLES[status]}
+        return {"description": DESCRIPTIONS[status], "content": {
+            "application/problem+json": {"schema": problem, "examples": {f"problem-{status}": example}}}}
 
-    if "401" in responses:
-        add(429)
-    if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
-        add(422)
     bad_request = responses.get("400")
     if bad_request is not None and "application/problem+json" not in bad_request.get("content", {}):
-        responses["400"] = {"description": DESCRIPTIONS[400], "content": as_problem}
+        del responses["400"]  # Litestar's own, as plain JSON: every error is a problem document
+    wanted = [400]  # any request: a header or query value with control characters, a repeated Authorization
+    if "401" in responses:
+        wanted.append(429)
+    if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
+        wanted.append(422)
+    for status in wanted:
+        responses.setdefault(str(status), as_problem(status))
     media_types = MEDIA_TYPES.get(operation.get("operationId", ""))
     if media_types and "200" in responses:
         responses["200"]["content"] = {media: {"schema": {"type": "string"}} for media in media_types}
