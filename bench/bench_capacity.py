@@ -105,6 +105,7 @@ async def _measure(url: str, racks: int, runs: int) -> tuple[float, float, int]:
     from dcim import capacity
     from dcim.readmodel.schemas import CapacityQuery
     from dcim.readmodel.store import insert_rows
+    from dcim.sales import DEFAULT_RULES
     from dcim.tables import PlantDevice, PlantLocation, PlantPort, PlantRack
 
     engine = engine_from_url(url)
@@ -121,11 +122,11 @@ async def _measure(url: str, racks: int, runs: int) -> tuple[float, float, int]:
         await engine.run_ddl("ANALYZE")
         query = CapacityQuery(**QUERY)  # type: ignore[arg-type]
         for _ in range(3):  # warm the pool and the plan cache
-            await capacity.search(query=query)
+            await capacity.search(query=query, rules=DEFAULT_RULES, buyer=None)
         timings, found = [], 0
         for _ in range(runs):
             started = time.perf_counter()
-            answer = await capacity.search(query=query)
+            answer = await capacity.search(query=query, rules=DEFAULT_RULES, buyer=None)
             timings.append((time.perf_counter() - started) * 1000)
             found = answer.considered_racks
         timings.sort()

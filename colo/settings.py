@@ -81,6 +81,13 @@ def _networks(value: str) -> tuple[str, ...]:
     return tuple(str(ipaddress.ip_network(part.strip(), strict=False)) for part in value.split(",") if part.strip())
 
 
+def _slugs(value: str) -> tuple[str, ...]:
+    parts = tuple(part.strip().lower() for part in value.split(",") if part.strip())
+    if not parts:
+        raise ValueError("comma-separated NetBox slugs")
+    return parts
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("a non-empty value")
@@ -145,6 +152,12 @@ VARIABLES: tuple[Var, ...] = (
         "networks whose X-Forwarded-For is believed, comma-separated CIDRs"),
     Var("COLO_FACILITY_NAME", "facility_name", _text, "Colo Regional DC 1",
         "facility name printed on LOAs"),
+    Var("COLO_SELLABLE_RACK_STATUSES", "sellable_rack_statuses", _slugs, ("active", "available"),
+        "NetBox rack statuses whose racks capacity search offers and space orders accept"),
+    Var("COLO_UNSELLABLE_RACK_ROLES", "unsellable_rack_roles", _slugs,
+        ("infrastructure", "network", "meet-me", "meet-me-room", "mmr"),
+        "NetBox rack role slugs of the house's racks: never offered or sold (racks with a tenant are "
+        "sold to that tenant only)"),
 )
 
 
@@ -174,6 +187,8 @@ class Settings:
     auth_failures_per_key: int = 10
     trusted_proxies: tuple[str, ...] = ()
     facility_name: str = "Colo Regional DC 1"
+    sellable_rack_statuses: tuple[str, ...] = ("active", "available")
+    unsellable_rack_roles: tuple[str, ...] = ("infrastructure", "network", "meet-me", "meet-me-room", "mmr")
 
     @property
     def is_production(self) -> bool:
@@ -224,5 +239,7 @@ def configuration_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for var in VARIABLES:
         default = var.default if var.default not in ("", ()) else "—"
+        if isinstance(default, tuple):
+            default = ",".join(default)
         rows.append(f"| `{var.name}` | `{default}` | {var.meaning} |")
     return "\n".join(rows)

@@ -1,18 +1,22 @@
 """Capacity search: where do N contiguous units with X kW (A/B) and K free meet-me-room ports fit?
 
-Answers come from the read model only. The database narrows racks by indexed summary
-columns (status, longest free run, free power); Python then picks each rack's tightest free
-run and ranks. Ranking prefers a tight fit, so large runs stay whole for large orders:
+Answers come from the read model and Colo's own power orders. Only racks the buyer may be sold
+(dcim.sales: not another tenant's, not a house role, a sellable status — the rule space orders
+apply too) are candidates. The database narrows racks by indexed summary columns (status, longest
+free run, free power); Python then picks each rack's tightest free run — the run an order placed
+from this answer reserves (dcim.readmodel.units.tightest_run) — and ranks. Ranking prefers a
+tight fit, so large runs stay whole for large orders:
 
     score = (free run - N) / N  +  (power free - requested) / power sellable
 
-lower is better; ties go to the rack name. The whole search is a handful of queries.
+lower is better; racks holding the facility's own kit (devices with no tenant) rank after every
+other rack, and ties go to the rack name. Power free is the one power model's (dcim.power): the
+read model's figure less Colo's power orders on the rack. The whole search is a handful of queries.
 """
 
 from __future__ import annotations
 
 import heapq
-import re
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -22,12 +26,15 @@ from piccolo.query import OrderByRaw
 from piccolo.query.functions.aggregate import Min
 
 from colo.errors import ValidationFailed
-from dcim.power import kw_to_va
+from dcim.orders.store import by_rack, ordered_power_w
+from dcim.power import kw_to_w
+from dcim.readmodel.power_orders import adjusted
 from dcim.readmodel.schemas import CapacityAnswer, CapacityQuery, Placement
+from dcim.readmodel.units import free_runs, tightest_run
 from dcim.readmodel.views import freshness
-from dcim.tables import PlantPort, PlantRack
+from dcim.sales import SaleRules
+from dcim.tables import PlantDevice, PlantPort, PlantRack
 
-FREE_RUN = re.compile(r"\.+")
 SEARCH_BATCH = 500
 
 # Free cage-side front ports in meet-me rooms, by the hall their trunk leads to and media:
@@ -57,33 +64,32 @@ async def mmr_free_ports() -> dict[int, dict[str, int]]:
 
 def best_run(states: str, starting_unit: int, units: int) -> tuple[int, int] | None:
     """The tightest free run that holds `units`: (first unit, run length), bottom-most on ties."""
-    best: tuple[int, int] | None = None
-    for match in FREE_RUN.finditer(states):
-        length = match.end() - match.start()
-        if length >= units and (best is None or length < best[1]):
-            best = (starting_unit + match.start(), length)
-            if length == units:
-                break
-    return best
+    return tightest_run(free_runs(states, starting_unit), units)
 
 
-Scored = tuple[float, str, int, int, int, int, dict[str, Any]]  # score, name, id, first, run, ports, row
+# facility, score, name, id, first unit, run length, free ports, row
+Scored = tuple[bool, float, str, int, int, int, int, dict[str, Any]]
 
 
 def _power_term(rack: dict[str, Any], need_va: int) -> float:
     return (rack["power_free_va"] - need_va) / (rack["power_sellable_va"] or 1)
 
 
-def score_rack(rack: dict[str, Any], *, units: int, need_va: int, free_ports: int) -> Scored | None:
+def score_rack(rack: dict[str, Any], *, units: int, need_va: int, free_ports: int,
+               facility: bool = False) -> Scored | None:
     run = best_run(rack["unit_states"], rack["starting_unit"], units)
-    if run is None:
+    if run is None or rack["power_free_va"] < need_va:
         return None
     score = (run[1] - units) / units + _power_term(rack, need_va)
-    return (score, rack["name"], rack["netbox_id"], run[0], run[1], free_ports, rack)
+    return (facility, score, rack["name"], rack["netbox_id"], run[0], run[1], free_ports, rack)
+
+
+def _key(item: Scored) -> tuple[bool, float, str]:
+    return item[0], item[1], item[2]
 
 
 def _placement(item: Scored, units: int) -> Placement:
-    score, _name, _id, first, length, free_ports, rack = item
+    _facility, score, _name, _id, first, length, free_ports, rack = item
     return Placement(
         rack_id=rack["netbox_id"], rack=rack["name"], hall=rack["hall"], row=rack["row"],
         first_unit=first, last_unit=first + units - 1, free_run=length,
@@ -106,31 +112,24 @@ def rank(racks: list[dict[str, Any]], *, units: int, need_va: int,
         if free_ports >= need_ports and (item := score_rack(rack, units=units, need_va=need_va,
                                                              free_ports=free_ports)):
             scored.append(item)
-    return [_placement(item, units) for item in heapq.nsmallest(limit, scored, key=lambda x: x[:2])]
+    return [_placement(item, units) for item in heapq.nsmallest(limit, scored, key=_key)]
 
 
-async def search(*, query: CapacityQuery) -> CapacityAnswer:
-    """Ranked placements across the site(s) for one request.
-
-    Candidates are read in batches ordered by their power term, which is a lower bound of their
-    score (the space term is never negative): once the limit-th best score found is below the
-    next batch's bound, no later rack can rank, and the search stops without reading the rest.
-    """
-    started = time.perf_counter()
-    if query.mmr_ports == 0 and query.media is not None:
-        raise ValidationFailed("media", "only meaningful together with mmr_ports > 0")
-    need_va = kw_to_va(query.kw)
+def _candidates(query: CapacityQuery, *, need_va: int, rules: SaleRules, buyer: int | None,
+                halls: list[int] | None) -> Any:
+    """A fresh query (Piccolo's where() mutates) over the racks this buyer may be sold."""
     candidates = PlantRack.select(
         PlantRack.netbox_id, PlantRack.name, PlantRack.hall, PlantRack.row, PlantRack.location_id,
         PlantRack.unit_states, PlantRack.starting_unit, PlantRack.power_free_va,
-        PlantRack.power_sellable_va,
-    ).where(PlantRack.status == "active", PlantRack.max_free_run >= query.units,
+        PlantRack.power_sellable_va, PlantRack.power_nominal_va, PlantRack.power_committed_va,
+        PlantRack.power_redundant,
+    ).where(PlantRack.status.is_in(sorted(rules.statuses) or [""]), PlantRack.max_free_run >= query.units,
             PlantRack.power_free_va >= need_va)
-    by_hall: dict[int, int] = {}
-    if query.mmr_ports:
-        # Halls without enough meet-me-room ports are dropped in SQL, before any rack is read.
-        by_hall = _free_ports_by_hall(await mmr_free_ports(), query.media)
-        halls = [hall for hall, free in by_hall.items() if free >= query.mmr_ports]
+    if rules.unsellable_roles:
+        candidates = candidates.where(PlantRack.role.not_in(sorted(rules.unsellable_roles)))
+    owned = PlantRack.tenant_id.is_null()
+    candidates = candidates.where(owned | (PlantRack.tenant_id == buyer) if buyer is not None else owned)
+    if halls is not None:
         candidates = candidates.where(PlantRack.location_id.is_in(halls or [-1]))
     if query.redundant:
         candidates = candidates.where(PlantRack.power_redundant == True)  # noqa: E712 - SQL
@@ -138,24 +137,72 @@ async def search(*, query: CapacityQuery) -> CapacityAnswer:
         candidates = candidates.where(PlantRack.site_id == query.site_id)
     if query.hall is not None:
         candidates = candidates.where(PlantRack.hall == query.hall)
+    return candidates
+
+
+async def facility_racks() -> set[int]:
+    """Racks holding the facility's own rack-mounted kit (a device with no tenant)."""
+    rows = await PlantDevice.select(PlantDevice.rack_id).where(
+        PlantDevice.tenant_id.is_null(), PlantDevice.rack_id.is_not_null(),
+        PlantDevice.position.is_not_null()).distinct()
+    return {r["rack_id"] for r in rows}
+
+
+async def search(*, query: CapacityQuery, rules: SaleRules, buyer: int | None) -> CapacityAnswer:
+    """Ranked placements across the site(s) for one request, among the racks `buyer` (a NetBox
+    tenant id; None: no tenant, as for ops) may be sold.
+
+    Racks without Colo power orders are read in batches ordered by their power term, which is a
+    lower bound of their score (the space term is never negative): once the limit-th best is a
+    non-facility rack scoring below the next batch's bound, no later rack can rank, and the search
+    stops without reading the rest. Racks with Colo power orders (their free power is less than
+    the read model's) are read in full first.
+    """
+    started = time.perf_counter()
+    if query.mmr_ports == 0 and query.media is not None:
+        raise ValidationFailed("media", "only meaningful together with mmr_ports > 0")
+    need_va = kw_to_w(query.kw)
+    by_hall: dict[int, int] = {}
+    halls: list[int] | None = None
+    if query.mmr_ports:
+        # Halls without enough meet-me-room ports are dropped in SQL, before any rack is read.
+        by_hall = _free_ports_by_hall(await mmr_free_ports(), query.media)
+        halls = [hall for hall, free in by_hall.items() if free >= query.mmr_ports]
+    ordered = by_rack(await ordered_power_w())
+    facility = await facility_racks()
+    best: list[Scored] = []
+
+    def consider(batch: list[dict[str, Any]]) -> None:
+        nonlocal best
+        for rack in batch:
+            free_ports = by_hall.get(rack["location_id"] or -1, 0)
+            item = score_rack(rack, units=query.units, need_va=need_va, free_ports=free_ports,
+                              facility=rack["netbox_id"] in facility)
+            if item is not None:
+                best.append(item)
+        best = heapq.nsmallest(query.limit, best, key=_key)
+
+    considered = 0
+    if ordered:
+        batch = await _candidates(query, need_va=need_va, rules=rules, buyer=buyer, halls=halls).where(
+            PlantRack.netbox_id.is_in(sorted(ordered)))
+        considered += len(batch)
+        consider([adjusted(rack, ordered[rack["netbox_id"]]) for rack in batch])
+    candidates = _candidates(query, need_va=need_va, rules=rules, buyer=buyer, halls=halls)
+    if ordered:
+        candidates = candidates.where(PlantRack.netbox_id.not_in(sorted(ordered)))
     # need_va is an int computed here, never caller text: safe inside the ORDER BY expression.
     power_term = OrderByRaw(f"(power_free_va - {int(need_va)}) * 1.0 / "
                             "(CASE WHEN power_sellable_va > 0 THEN power_sellable_va ELSE 1 END)")
     candidates = candidates.order_by(power_term).order_by(PlantRack.name)
-    best: list[Scored] = []
-    considered, offset = 0, 0
+    offset = 0
     while True:
         batch = await candidates.limit(SEARCH_BATCH).offset(offset)
         considered += len(batch)
-        for rack in batch:
-            free_ports = by_hall.get(rack["location_id"] or -1, 0)
-            item = score_rack(rack, units=query.units, need_va=need_va, free_ports=free_ports)
-            if item is not None:
-                best.append(item)
-        best = heapq.nsmallest(query.limit, best, key=lambda x: x[:2])
+        consider(batch)
         if len(batch) < SEARCH_BATCH:
             break
-        if len(best) >= query.limit and best[-1][0] < _power_term(batch[-1], need_va):
+        if len(best) >= query.limit and not best[-1][0] and best[-1][1] < _power_term(batch[-1], need_va):
             break
         offset += SEARCH_BATCH
     # The answer is as old as the oldest rack row it could have used.

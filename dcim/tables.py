@@ -121,6 +121,8 @@ class PlantPowerFeed(Table, tablename="dcim_power_feed"):
     available_va = Integer()
     allocated_w = Integer(default=0)
     tenant_id = Integer(null=True, default=None)
+    # A tenant circuit Colo created for this order: a commitment against the supply, never supply.
+    colo_order_id = Varchar(length=36, default="")
     synced_at = Timestamptz()
 
 

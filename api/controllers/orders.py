@@ -19,6 +19,7 @@ from dcim.orders import fulfil as fulfilment
 from dcim.orders import service, store
 from dcim.orders.schemas import OrderCreate, OrderEventRead, OrderPage, OrderRead, TransitionRequest
 from dcim.orders.states import OrderAction, OrderState
+from dcim.sales import rules_of
 
 ORDER_ID = "5f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
 TENANT_ID = "0b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e"
@@ -75,7 +76,8 @@ class OrderController(Controller):
         data: Annotated[OrderCreate, Body(examples=CREATE_EXAMPLES)], idempotency_key: IdempotencyKey = None,
     ) -> Response[OrderRead]:
         order, created = await service.create_order(principal=principal, body=data, idempotency_key=idempotency_key,
-                                                    provisioner=provisioner_of(services))
+                                                    provisioner=provisioner_of(services),
+                                                    rules=rules_of(services.settings))
         return Response(order, status_code=201 if created else 200)
 
     @get("/", operation_id="list_orders", summary="Orders: the caller's tenant's, or all for staff",

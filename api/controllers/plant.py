@@ -16,6 +16,7 @@ from litestar.params import Body, Parameter
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.services import Services
 from dcim import capacity
 from dcim.readmodel import meetme, views
 from dcim.readmodel.schemas import (
@@ -26,6 +27,7 @@ from dcim.readmodel.schemas import (
     RackList,
     UtilizationReport,
 )
+from dcim.sales import rules_of
 
 AGE = {"synced_at": "2026-11-22T03:30:00Z", "data_age_seconds": 12.4}
 BUDGET = {"nominal_va": 3680, "sellable_va": 2944, "committed_va": 2400, "free_va": 544,
@@ -120,12 +122,14 @@ class CapacityController(Controller):
               "considered_racks": 38, "search_ms": 3.1, "freshness": AGE}),
               **problems(400, 401, 403, 422)})
     async def search(
-        self, principal: CurrentPrincipal,
+        self, principal: CurrentPrincipal, services: Services,
         data: Annotated[CapacityQuery, Body(examples=[Example(
             summary="4U, 2 kW A/B, 2 single-mode ports",
             value={"units": 4, "kw": 2.0, "redundant": True, "mmr_ports": 2, "media": "smf"})])],
     ) -> CapacityAnswer:
-        return await capacity.search(query=data)
+        # Only racks this caller may be sold: a tenant is offered its own racks, nobody another's.
+        return await capacity.search(query=data, rules=rules_of(services.settings),
+                                     buyer=await views.caller_netbox_tenant(principal))
 
 
 PANEL = {"netbox_id": 31, "name": "MMR-NORDLINK-TELECOM-SMF", "media": "smf",

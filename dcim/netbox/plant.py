@@ -27,7 +27,7 @@ FIELDS: dict[str, str] = {
     "dcim.rack_reservations": "id,rack,units,tenant,status,description,tags",
     "dcim.power_panels": "id,name,site,location",
     "dcim.power_feeds": "id,name,power_panel,rack,status,type,supply,phase,voltage,amperage,"
-                        "max_utilization,tenant,cable,link_peers,link_peers_type",
+                        "max_utilization,tenant,cable,link_peers,link_peers_type,custom_fields",
     "dcim.power_ports": "id,name,device,allocated_draw,maximum_draw,cable,link_peers,link_peers_type",
     "dcim.front_ports": "id,name,device,type,positions,rear_ports,cable,link_peers,link_peers_type",
     "dcim.rear_ports": "id,name,device,type,positions,cable,link_peers,link_peers_type",

@@ -8,6 +8,7 @@ making a twin. Results are returned as plain dataclasses: no pynetbox record lea
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +28,7 @@ from dcim.netbox.records import (
     PortLive,
     RackLive,
     Reservation,
+    choice_value,
     is_copper,
     is_meet_me_room,
     netbox_id,
@@ -126,10 +128,12 @@ class Provisioner:
             for res in api.dcim.rack_reservations.filter(rack_id=rack_id, limit=PAGE):
                 for unit in res.units:
                     reserved[int(unit)] = res.id
+            raw = dict(rack)
             return RackLive(
                 id=rack.id, name=rack.name, site_id=netbox_id(rack.site) or 0, u_height=int(rack.u_height),
                 starting_unit=int(getattr(rack, "starting_unit", 1) or 1),
-                occupied=frozenset(occupied), reserved=reserved,
+                occupied=frozenset(occupied), reserved=reserved, status=choice_value(raw.get("status")),
+                role=str((raw.get("role") or {}).get("slug") or ""), tenant_id=netbox_id(raw.get("tenant")),
             )
 
         return await self.gateway.call(read, what=f"read rack {rack_id}")
@@ -172,11 +176,20 @@ class Provisioner:
     # ---- power ---------------------------------------------------------------------------
 
     async def rack_feeds(self, rack_id: int) -> list[FeedLive]:
-        raws = await self.gateway.call(
-            lambda api: [dict(f) for f in api.dcim.power_feeds.filter(rack_id=rack_id, limit=PAGE)],
-            what="read rack feeds",
-        )
-        return [parse_feed(r) for r in raws]
+        """The rack's feeds with the draw booked on each (power ports plugged into it)."""
+
+        def read(api: Any) -> list[FeedLive]:
+            raws = [dict(f) for f in api.dcim.power_feeds.filter(rack_id=rack_id, limit=PAGE)]
+            plugged = {peer["id"]: raw["id"] for raw in raws if raw.get("link_peers_type") == "dcim.powerport"
+                       for peer in raw.get("link_peers") or []}
+            load: dict[int, int] = {}
+            if plugged:
+                for port in api.dcim.power_ports.filter(id=sorted(plugged), limit=PAGE):
+                    feed = plugged[port.id]
+                    load[feed] = load.get(feed, 0) + int(port.allocated_draw or 0)
+            return [replace(parse_feed(r), allocated_w=load.get(r["id"], 0)) for r in raws]
+
+        return await self.gateway.call(read, what="read rack feeds")
 
     async def panel_capacity_w(self, panel_id: int) -> int | None:
         """The panel's sellable capacity in W from its `colo_capacity_kw` field; None when unset."""

@@ -30,6 +30,9 @@ class RackLive:
     starting_unit: int
     occupied: frozenset[int]
     reserved: dict[int, int]  # unit → reservation id
+    status: str = "active"
+    role: str = ""  # rack role slug
+    tenant_id: int | None = None  # the rack's own tenant (an owned rack)
 
     @property
     def units(self) -> range:
@@ -50,6 +53,7 @@ class FeedLive:
     status: str
     tenant_id: int | None
     colo_order_id: str | None
+    allocated_w: int = 0  # Σ allocated_draw of the power ports plugged into it
 
 
 @dataclass(frozen=True, slots=True)

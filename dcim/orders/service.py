@@ -16,15 +16,17 @@ from piccolo.engine.postgres import PostgresEngine
 
 from colo.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import Principal, Role
+from dcim import power
 from dcim.capacity import search
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders import store
 from dcim.orders.power_checks import check_power, feeding_panels, panel_capacities
-from dcim.orders.rules import WATTS_PER_KW, check_circuit_size, pick_units
+from dcim.orders.rules import check_circuit_size, pick_units
 from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerSpec, SpaceSpec
 from dcim.orders.states import OrderAction, OrderState
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
 from dcim.readmodel.schemas import CapacityQuery
+from dcim.sales import DEFAULT_RULES, SaleRules
 from tenants.scope import tenant_for_write
 from tenants.tables import Tenant
 
@@ -64,8 +66,10 @@ def request_hash(body: OrderCreate) -> str:
 
 async def create_order(
     *, principal: Principal, body: OrderCreate, idempotency_key: str | None, provisioner: Provisioner,
+    rules: SaleRules = DEFAULT_RULES,
 ) -> tuple[OrderRead, bool]:
-    """The new order and True, or — for a repeated Idempotency-Key — the first order and False."""
+    """The new order and True, or — for a repeated Idempotency-Key — the first order and False.
+    Space is sold only in racks `rules` allow (the API passes the configured ones)."""
     tenant_id = tenant_for_write(principal, body.tenant_id)
     digest = request_hash(body)
     scope = f"{tenant_id}:{idempotency_key}" if idempotency_key else None
@@ -82,7 +86,7 @@ async def create_order(
     actor, spec = store.Actor.of(principal), body.spec
     try:
         if isinstance(spec, SpaceSpec):
-            await _create_space(order, spec, actor, provisioner)
+            await _create_space(order, spec, actor, provisioner, rules)
         elif isinstance(spec, PowerSpec):
             await _create_power(order, spec, actor, provisioner)
         else:
@@ -117,18 +121,22 @@ async def _insert(order: Order, actor: store.Actor, extra_rows: list[Any]) -> No
         await type(row).insert(row)
 
 
-async def _create_space(order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner) -> None:
+async def _create_space(order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner,
+                        rules: SaleRules) -> None:
     if spec.rack_id is not None:
-        await _create_space_in(spec.rack_id, order, spec, actor, provisioner)
+        await _create_space_in(spec.rack_id, order, spec, actor, provisioner, rules=rules)
         return
     if spec.position is not None:
         raise ValidationFailed("position", "only meaningful together with rack_id")
     answer = await search(query=CapacityQuery(units=spec.units, kw=spec.kw, redundant=spec.redundant,
-                                              site_id=spec.site_id, hall=spec.hall, limit=5))
-    # The read model ranks; the live rack decides. A candidate that turns out taken is skipped.
+                                              site_id=spec.site_id, hall=spec.hall, limit=5),
+                          rules=rules, buyer=order.netbox_tenant_id)
+    # The read model ranks; the live rack decides. A candidate that turns out taken is skipped;
+    # otherwise the order reserves the units the search ranked.
     for placement in answer.placements:
         try:
-            await _create_space_in(placement.rack_id, order, spec, actor, provisioner)
+            await _create_space_in(placement.rack_id, order, spec, actor, provisioner, rules=rules,
+                                   prefer=placement.first_unit)
             return
         except Conflict:
             continue
@@ -137,12 +145,18 @@ async def _create_space(order: Order, spec: SpaceSpec, actor: store.Actor, provi
 
 
 async def _create_space_in(
-    rack_id: int, order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner,
+    rack_id: int, order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner, *,
+    rules: SaleRules, prefer: int | None = None,
 ) -> None:
-    rack = await provisioner.rack(rack_id)  # live: devices and reservations right now
+    rack = await provisioner.rack(rack_id)  # live: devices, reservations, tenant and role right now
+    refusal = rules.refusal(name=rack.name, status=rack.status, role=rack.role, tenant_id=rack.tenant_id,
+                            buyer=order.netbox_tenant_id)
+    if refusal is not None:
+        raise Conflict(refusal, field="rack_id", rack_id=rack.id)
     for _attempt in range(AUTO_PICK_ATTEMPTS):
         taken = set(rack.occupied) | set(rack.reserved) | await store.claimed_units(rack.id)
-        units = pick_units(all_units=rack.units, unavailable=taken, count=spec.units, position=spec.position)
+        units = pick_units(all_units=rack.units, unavailable=taken, count=spec.units, position=spec.position,
+                           prefer=prefer)
         order.rack_id = rack.id
         order.spec = {**order.spec, "rack_id": rack.id, "units_assigned": units, "rack_name": rack.name}
         try:
@@ -160,7 +174,7 @@ async def _create_space_in(
 
 
 async def _create_power(order: Order, spec: PowerSpec, actor: store.Actor, provisioner: Provisioner) -> None:
-    requested_w = round(spec.kw * WATTS_PER_KW)
+    requested_w = power.kw_to_w(spec.kw)
     check_circuit_size(requested_w=requested_w, voltage=spec.voltage, amperage=spec.amperage, phase=spec.phase)
     redundant = spec.redundancy == "a+b"
     # Live supply and panel capacities are read before any lock is taken (no NetBox call inside).

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 from colo.errors import Conflict, NotFound
 from colo.identity import Principal
 from dcim.orders.schemas import OrderEventRead, OrderRead
-from dcim.orders.states import TERMINAL, OrderAction, OrderState, allowed_actions, next_state
+from dcim.orders.states import HOLDS_CAPACITY, TERMINAL, OrderAction, OrderState, allowed_actions, next_state
 from dcim.orders.tables import Order, OrderEvent, UnitClaim
 from tenants.scope import scoped
 
@@ -155,6 +155,29 @@ async def committed_power_w(rack_id: int, *, exclude_order: UUID | None = None) 
     )
     rows = await query
     return sum(r["power_w"] for r in rows if r["id"] != exclude_order)
+
+
+async def ordered_power_w(rack_ids: Iterable[int] | None = None) -> dict[tuple[int, int | None], int]:
+    """(rack id, NetBox tenant id) → watts promised by power orders that still hold capacity,
+    on the given racks (all racks when None): the Colo side of dcim.power's committed figure."""
+    holding = [s.value for s in HOLDS_CAPACITY]
+    query = Order.select(Order.rack_id, Order.netbox_tenant_id, Order.power_w).where(
+        (Order.kind == "power") & Order.state.is_in(holding))
+    if rack_ids is not None:
+        query = query.where(Order.rack_id.is_in(sorted(set(rack_ids)) or [-1]))
+    out: dict[tuple[int, int | None], int] = {}
+    for row in await query:
+        if row["rack_id"] is not None:
+            key = (row["rack_id"], row["netbox_tenant_id"])
+            out[key] = out.get(key, 0) + int(row["power_w"] or 0)
+    return out
+
+
+def by_rack(ordered: dict[tuple[int, int | None], int]) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for (rack, _tenant), watts in ordered.items():
+        totals[rack] = totals.get(rack, 0) + watts
+    return totals
 
 
 async def committed_panel_w(panel_id: int, *, exclude_order: UUID | None = None) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 from dcim.netbox.demo_plan import MEDIA_TAGS, MMR_TAG
 from dcim.netbox.plant import PlantSnapshot
+from dcim.netbox.records import ORDER_FIELD
 from dcim.power import Feed, available_va, nominal_va, rack_budget
 from dcim.readmodel.units import counts, max_free_run, unit_states
 
@@ -115,6 +116,7 @@ def feed_row(raw: Raw, allocated: dict[int, int], now: datetime) -> Row:
             "available_va": available_va(voltage=voltage, amperage=amperage, phase=phase,
                                          max_utilization=max_util),
             "allocated_w": allocated.get(raw["id"], 0), "tenant_id": _id(raw.get("tenant")),
+            "colo_order_id": str((raw.get("custom_fields") or {}).get(ORDER_FIELD) or "")[:36],
             "synced_at": now}
 
 
@@ -139,6 +141,12 @@ def cable_row(raw: Raw, now: datetime) -> Row:
             "b_terminations": _terminations(raw.get("b_terminations")), "synced_at": now}
 
 
+def feed_of_row(row: Row) -> Feed:
+    """A read-model feed row as the power model sees it."""
+    return Feed(row["netbox_id"], row["side"], row["nominal_va"], row["available_va"], row["allocated_w"],
+                row["status"], circuit=bool(row["colo_order_id"]))
+
+
 def rack_row(raw: Raw, *, devices: list[Row], reservations: list[Row], feeds: list[Row],
              location_names: dict[int, str], now: datetime) -> Row:
     u_height, start = int(raw.get("u_height") or 0), int(raw.get("starting_unit") or 1)
@@ -147,8 +155,8 @@ def rack_row(raw: Raw, *, devices: list[Row], reservations: list[Row], feeds: li
         devices=[(d["position"], d["u_height"]) for d in devices if d["position"] is not None],
         reserved=[u for r in reservations if r["status"] != "stale" for u in r["units"]],
     )
-    budget = rack_budget(Feed(f["netbox_id"], f["side"], f["nominal_va"], f["available_va"],
-                              f["allocated_w"], f["status"]) for f in feeds)
+    # NetBox's side of the budget; views and search add Colo's power orders (dcim.power).
+    budget = rack_budget(feed_of_row(f) for f in feeds)
     tally = counts(states)
     location = _id(raw.get("location"))
     return {"netbox_id": raw["id"], "site_id": _id(raw.get("site")), "location_id": location,

@@ -51,3 +51,16 @@ def max_free_run(states: str) -> int:
 def counts(states: str) -> dict[str, int]:
     return {"free": states.count(FREE), "occupied": states.count(OCCUPIED) + states.count(BOTH),
             "reserved": states.count(RESERVED) + states.count(BOTH)}
+
+
+def tightest_run(runs: Iterable[tuple[int, int]], units: int) -> tuple[int, int] | None:
+    """The placement rule, shared by capacity search and orders: of the free runs (first unit,
+    length) that hold `units`, the shortest, bottom-most on ties — large runs stay whole for large
+    orders. The placement is the run's bottom `units` units."""
+    best: tuple[int, int] | None = None
+    for first, length in runs:
+        if length >= units and (best is None or length < best[1]):
+            best = (first, length)
+            if length == units:
+                break
+    return best

@@ -12,8 +12,10 @@ from typing import Any
 
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
+from dcim.orders.store import ordered_power_w
 from dcim.power import RackBudget
 from dcim.readmodel.cache import VIEW_CACHE
+from dcim.readmodel.power_orders import is_supply_row, with_orders
 from dcim.readmodel.schemas import (
     FeedView,
     Freshness,
@@ -127,7 +129,7 @@ async def list_racks(
     key = ("racks", holder, site_id, hall, row, status, min_free_units)
     rows = await VIEW_CACHE.get(key, lambda: query.run(), generation=generation)
     now = datetime.now(UTC)
-    page = rows[offset:offset + limit]
+    page = await with_orders(rows[offset:offset + limit])
     items = [_summary(r, now, held.get(r["netbox_id"]) if mine is not None and held else None)
              for r in page]
     oldest = min((r["synced_at"] for r in rows), default=None)
@@ -173,7 +175,7 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
                                   generation=generation)
     if bundle is None:
         raise NotFound("rack", rack_id)
-    rack, holders, occupants = bundle["rack"], bundle["holders"], bundle["occupants"]
+    rack, holders, occupants = (await with_orders([bundle["rack"]]))[0], bundle["holders"], bundle["occupants"]
     now = datetime.now(UTC)
     mine_set = set(my_units)
     units = [UnitView(unit=unit, state=STATE_NAMES[char],  # type: ignore[arg-type]
@@ -204,11 +206,12 @@ async def utilization(*, principal: Principal, hall: str | None = None,
         query = query.where(PlantRack.hall == hall)
     if site_id is not None:
         query = query.where(PlantRack.site_id == site_id)
-    racks = await query
+    racks = await with_orders(await query)
     ids = [r["netbox_id"] for r in racks] or [-1]
-    # Committed load by tenant: power ports plugged into a rack's feeds, by their device's tenant.
-    feed_rack = {f["netbox_id"]: f["rack_id"] for f in await PlantPowerFeed.select(
-        PlantPowerFeed.netbox_id, PlantPowerFeed.rack_id).where(PlantPowerFeed.rack_id.is_in(ids))}
+    # Committed load by tenant, as dcim.power sums it: the draw of power ports plugged into a rack's
+    # supply feeds (by their device's tenant) and Colo's power orders (by the ordering tenant).
+    feed_rack = {f["netbox_id"]: f["rack_id"] for f in await PlantPowerFeed.select().where(
+        PlantPowerFeed.rack_id.is_in(ids)) if is_supply_row(f)}
     ports = await PlantPowerPort.select(PlantPowerPort.device_id, PlantPowerPort.feed_id,
                                         PlantPowerPort.allocated_draw).where(
         PlantPowerPort.feed_id.is_in(sorted(feed_rack) or [-1]))
@@ -218,6 +221,8 @@ async def utilization(*, principal: Principal, hall: str | None = None,
     committed: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     for port in ports:
         committed[feed_rack[port["feed_id"]]][device_tenant.get(port["device_id"])] += port["allocated_draw"]
+    for (rack_id, tenant), watts in (await ordered_power_w(ids)).items():
+        committed[rack_id][tenant] += watts
     reserved: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     for res in await PlantReservation.select(PlantReservation.rack_id, PlantReservation.tenant_id,
                                              PlantReservation.units).where(

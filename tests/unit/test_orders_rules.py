@@ -5,20 +5,14 @@ from __future__ import annotations
 import pytest
 
 from colo.errors import Conflict, ValidationFailed
-from dcim.orders.rules import (
-    SupplyFeed,
-    check_circuit_size,
-    check_headroom,
-    feed_available_va,
-    pick_units,
-    sellable_w,
-)
+from dcim.orders.rules import check_circuit_size, check_headroom, pick_units
+from dcim.power import Feed, available_va, rack_budget
 
 
 def test_netbox_power_formula_single_and_three_phase() -> None:
-    assert feed_available_va(voltage=230, amperage=16, max_utilization=80, phase="single-phase") == 2944
+    assert available_va(voltage=230, amperage=16, max_utilization=80, phase="single-phase") == 2944
     # 400 V line-to-line x 32 A x 80 % x 1.732 = 17 735.68 → 17 736, as NetBox stores it
-    assert feed_available_va(voltage=400, amperage=32, max_utilization=80, phase="three-phase") == 17736
+    assert available_va(voltage=400, amperage=32, max_utilization=80, phase="three-phase") == 17736
 
 
 def test_pick_lowest_contiguous_block_skipping_taken_units() -> None:
@@ -48,15 +42,30 @@ def test_no_block_large_enough_reports_the_largest() -> None:
     assert caught.value.extra["largest_free_block"] == 3
 
 
+def _supply(side: str, available: int) -> Feed:
+    return Feed(1, side, available, available, 0)
+
+
 def test_redundant_pair_sells_what_one_side_carries() -> None:
-    feeds = [SupplyFeed(1, "a", 2944), SupplyFeed(2, "b", 2944)]
-    assert sellable_w(feeds, redundant=True) == 2944
-    assert sellable_w([SupplyFeed(1, "a", 5000), SupplyFeed(2, "b", 2944)], redundant=True) == 2944
+    assert rack_budget([_supply("primary", 2944), _supply("redundant", 2944)]).sellable_for(redundant=True) == 2944
+    assert rack_budget([_supply("primary", 5000), _supply("redundant", 2944)]).sellable_for(redundant=True) == 2944
 
 
 def test_redundant_order_needs_both_sides() -> None:
-    assert sellable_w([SupplyFeed(1, "a", 2944)], redundant=True) == 0
-    assert sellable_w([SupplyFeed(1, "a", 2944)], redundant=False) == 2944
+    assert rack_budget([_supply("primary", 2944)]).sellable_for(redundant=True) == 0
+    assert rack_budget([_supply("primary", 2944)]).sellable_for(redundant=False) == 2944
+
+
+def test_auto_pick_takes_the_tightest_run_as_capacity_search_ranks() -> None:
+    # Free: U1-U3 (3) and U41-U42 (2). Two units fit U41-U42 exactly: U1-U3 stays whole.
+    taken = set(range(4, 41))
+    assert pick_units(all_units=range(1, 43), unavailable=taken, count=2, position=None) == [41, 42]
+
+
+def test_auto_pick_reserves_the_ranked_units_while_they_are_free() -> None:
+    assert pick_units(all_units=range(1, 43), unavailable={10}, count=2, position=None, prefer=20) == [20, 21]
+    # Taken meanwhile: the tightest free run instead.
+    assert pick_units(all_units=range(1, 43), unavailable={10, 21}, count=2, position=None, prefer=20) == [1, 2]
 
 
 def test_over_sell_names_requested_available_and_committed() -> None:

@@ -12,13 +12,15 @@ from colo.errors import Conflict, ValidationFailed
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.provisioning import ORDER_FIELD, Provisioner
 from dcim.orders.fulfil import decommission, fulfil
-from dcim.orders.rules import feed_available_va
 from dcim.orders.schemas import OrderCreate, PowerSpec
 from dcim.orders.service import act, create_order
 from dcim.orders.states import OrderAction
+from dcim.power import available_va
 from tests.integration.orders.plant import OrdersPlant, approve, tenant_principal
 
 Run = Callable[..., Awaitable[Any]]
+# Tenants a and z hold a unit in the space and single racks: power goes only where a tenant holds space.
+pytestmark = pytest.mark.usefixtures("power_holders")
 
 
 def power(rack_id: int, kw: float, redundancy: str = "a+b", **circuit: Any) -> OrderCreate:
@@ -153,7 +155,7 @@ async def test_power_formula_matches_netbox_to_the_watt(
             feed.delete()
 
     netbox_va = await gateway.call(measure)
-    assert feed_available_va(voltage=voltage, amperage=amperage, max_utilization=utilization, phase=phase) == netbox_va
+    assert available_va(voltage=voltage, amperage=amperage, max_utilization=utilization, phase=phase) == netbox_va
 
 
 async def test_panel_capacity_recorded_in_netbox_limits_every_rack_it_feeds(
