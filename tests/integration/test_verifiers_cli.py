@@ -11,20 +11,33 @@ import json
 import os
 import sqlite3
 import subprocess
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
-from audit.export import export_jsonl
+from audit.export import export_jsonl, read_export
+from audit.note import VerifierKey
 from audit.search import EntryFilter
 from audit.store import open_store
 from colo.crypto import b64encode, ed25519_from_seed
-from colo.secretstore import Keys, SigningKey
+from colo.identity import Role
+from colo.secretstore import Keys, SigningKey, existing_signing_keys
+from colo.settings import Settings
 from colo.verifying import EXIT_INVALID, EXIT_KEY_NEEDED, EXIT_VALID
 from dcim.orders.loa import format_time, public_keys, sign
 from tests import audit_support as support
-from tests.servers import COLO
+from tests.conftest import IssuedTestKey
+from tests.servers import COLO, ColoServer, colo_env
+
+Run = Callable[..., Awaitable[Any]]
+MakeKey = Callable[..., Awaitable[IssuedTestKey]]
+MakeTenant = Callable[..., Awaitable[dict[str, Any]]]
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -163,3 +176,94 @@ async def test_a_changed_entry_is_named_by_its_proof_and_never_misnamed_without_
     assert named.returncode == EXIT_INVALID, named.stdout + named.stderr
     assert "FAILED: first bad index 23: entry 23 is not the entry the log signed" in named.stdout
     assert "1 of 40 entries fail" in named.stdout
+
+
+async def logged_for(client: AsyncTestClient, run_in_app: Run, app: Litestar, tenant_id: str,
+                     reader: IssuedTestKey, count: int) -> None:
+    """Wait until `count` entries of the tenant are committed (each is queued as its request ends)."""
+    for _ in range(100):
+        await run_in_app(app.state.services.components["access_log"].sequencer.checkpoint_now)
+        found = await client.get("/v1/access-log/entries", params={"tenant_id": tenant_id}, headers=reader.headers)
+        if len(found.json()["items"]) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the tenant's {count} requests never reached the access log")
+
+
+async def test_a_tenant_extract_from_the_api_verifies_offline_on_its_own(
+    client: AsyncTestClient, app: Litestar, run_in_app: Run, make_tenant: MakeTenant, make_key: MakeKey,
+    tmp_path: Path,
+) -> None:
+    tenant = await make_tenant()
+    member = await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"])
+    security = await make_key(Role.SECURITY, name="extract officer")
+    for _ in range(3):  # the tenant's entries, with someone else's between them
+        await client.get("/v1/access-log/keys", headers=security.headers)
+        await client.get(f"/v1/keys/{uuid.uuid4()}", headers=member.headers)  # logged, allowed or not
+    await logged_for(client, run_in_app, app, str(tenant["id"]), security, 3)
+    export = await client.get("/v1/access-log/export", params={"tenant_id": str(tenant["id"])},
+                              headers=security.headers)
+    assert export.status_code == 200, export.text
+    header, lines = read_export(export.content.splitlines())
+    assert header.filters == {"tenant_id": str(tenant["id"])} and len(lines) == 3
+    assert lines[2].index - lines[0].index > 2  # positions in the file are not log indexes
+    published = await client.get("/v1/access-log/keys", headers=security.headers)
+    desk = tmp_path / "auditor"
+    desk.mkdir()
+    (desk / "keys.json").write_bytes(published.content)
+    text = export.content.decode().splitlines()
+    (desk / "extract.jsonl").write_text("\n".join(text) + "\n")
+
+    needed = colo_in(desk, "audit", "verify", "--export", "extract.jsonl")
+    key = VerifierKey.parse(next(k["vkey"] for k in published.json() if k["current"]))
+    assert needed.returncode == EXIT_KEY_NEEDED and f"{key.name}+{key.key_hash.hex()}" in needed.stdout
+    verified = colo_in(desk, "audit", "verify", "--export", "extract.jsonl", "--keys", "keys.json")
+    assert verified.returncode == EXIT_VALID, verified.stdout + verified.stderr
+    assert verified.stdout.startswith(f"OK: 3 entries, 1 checkpoints verified, signed size {header.tree_size}")
+    assert f"a filtered extract (tenant_id={tenant['id']})" in verified.stdout
+
+    second = json.loads(text[2])  # one byte of the second entry: the last digit of its time
+    at = second["entry"].index('Z"') - 1
+    second["entry"] = second["entry"][:at] + str((int(second["entry"][at]) + 1) % 10) + second["entry"][at + 1:]
+    (desk / "altered.jsonl").write_text("\n".join([*text[:2], json.dumps(second), *text[3:]]) + "\n")
+    altered = colo_in(desk, "audit", "verify", "--export", "altered.jsonl", "--keys", "keys.json")
+    assert altered.returncode == EXIT_INVALID, altered.stdout + altered.stderr
+    assert f"FAILED: first bad index {lines[1].index}: entry {lines[1].index} is not the entry" in altered.stdout
+
+    unsigned = json.loads(text[0])
+    unsigned["checkpoint"] = unsigned["checkpoint"].split("\n\n")[0] + "\n\n"
+    (desk / "unsigned.jsonl").write_text("\n".join([json.dumps(unsigned), *text[1:]]) + "\n")
+    dropped = colo_in(desk, "audit", "verify", "--export", "unsigned.jsonl", "--keys", "keys.json")
+    assert dropped.returncode == EXIT_INVALID, dropped.stdout + dropped.stderr
+    assert "checkpoint carries no signature" in dropped.stdout
+    assert f"trusted keys: {key.name}+{key.key_hash.hex()}" in dropped.stdout
+
+
+async def test_verifiers_fetch_the_published_keys_from_the_facility_api(
+    client: AsyncTestClient, settings: Settings, make_key: MakeKey, tmp_path: Path,
+) -> None:
+    facility_keys = existing_signing_keys(settings)  # the keys the running app generated for itself
+    assert facility_keys
+    auditor = await make_key(Role.AUDITOR, name="api-fetching auditor")
+    export = await client.get("/v1/access-log/export", params={"kind": "api"}, headers=auditor.headers)
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    (desk / "export.jsonl").write_bytes(export.content)
+    (desk / "loa.json").write_text(json.dumps(_loa(facility_keys[-1])))
+    server = ColoServer(env=colo_env(database_url=settings.database_url, secrets_dir=Path(settings.secrets_dir),
+                                     netbox_url=settings.netbox_url, netbox_token=settings.netbox_token),
+                        log_path=tmp_path / "colo.log")
+    await asyncio.to_thread(server.start)
+    try:
+        loa = colo_in(desk, "loa", "verify", "loa.json", "--api", server.url)
+        assert loa.returncode == EXIT_VALID, loa.stdout + loa.stderr
+        assert f"{server.url}/v1/loas/public-keys" in loa.stdout
+        log = colo_in(desk, "audit", "verify", "--export", "export.jsonl", "--api", server.url,
+                      COLO_API_KEY=auditor.plaintext)
+        assert log.returncode == EXIT_VALID, log.stdout + log.stderr
+        assert f"{server.url}/v1/access-log/keys" in log.stdout
+        anonymous = colo_in(desk, "audit", "verify", "--export", "export.jsonl", "--api", server.url)
+        assert anonymous.returncode == 2 and "answered 401" in anonymous.stderr and "COLO_API_KEY" in anonymous.stderr
+    finally:
+        await asyncio.to_thread(server.stop)
+    assert files_in(desk) == ["export.jsonl", "loa.json"]
