@@ -3,9 +3,10 @@
 Wrapped around the whole app (api/plugin.py OUTER_MIDDLEWARE, right inside the request id), so
 it also sees requests no route matches, 401/403 from the guard and errors raised anywhere.
 The entry is built after the response: the guard has by then put the caller's Principal (or
-the reason authentication failed) into `scope["state"]`, and the status is known. It is queued
-for the sequencer, never awaited, so logging adds no database round trip to a request
-(audit/sequencer.py explains the crash trade-off). Liveness, readiness and metrics probes are
+the reason authentication failed, and the id of a key that was identified but refused) into
+`scope["state"]`, and the status is known. A 429 is `throttled` with detail `rate_limited`.
+It is queued for the sequencer, never awaited, so logging adds no database round trip to a
+request (audit/sequencer.py explains the crash trade-off). Liveness, readiness and metrics probes are
 not API requests and are not logged.
 """
 
@@ -28,7 +29,7 @@ log = get_logger(__name__)
 def outcome_of(status: int) -> str:
     if status < 400:
         return "allowed"
-    return {401: "unauthenticated", 403: "denied", 404: "not_found"}.get(
+    return {401: "unauthenticated", 403: "denied", 404: "not_found", 429: "throttled"}.get(
         status, "error" if status >= 500 else "invalid"
     )
 
@@ -44,7 +45,7 @@ def build_entry(scope: Scope, status: int, trusted_proxies: tuple[str, ...]) -> 
     objects = {str(k): str(v) for k, v in (scope.get("path_params") or {}).items()}
     if template is None:  # no route matched: keep (a bounded copy of) what was asked for
         objects = {"path": clip(scope.get("path", ""), 200) or ""}
-    detail = state.get("auth_failure") or state.get("authz_denied")
+    detail = state.get("auth_failure") or state.get("authz_denied") or ("rate_limited" if status == 429 else None)
     return EntryDraft(
         time_us=time.time_ns() // 1000,
         kind="api",
@@ -52,7 +53,8 @@ def build_entry(scope: Scope, status: int, trusted_proxies: tuple[str, ...]) -> 
         outcome=outcome_of(status),
         status=status,
         request_id=state.get("request_id"),
-        actor_key_id=principal.key_id if principal else None,
+        # A key refused after its secret matched (revoked, wrong network …) is still named.
+        actor_key_id=principal.key_id if principal else state.get("auth_key_id"),
         actor_person_id=str(principal.person_id) if principal and principal.person_id else None,
         tenant_id=str(principal.tenant_id) if principal and principal.tenant_id else None,
         role=principal.role.value if principal else None,

@@ -1,9 +1,21 @@
-"""Authentication: resolve `Authorization: Bearer colo_…` (or `X-API-Key`) to a Principal.
+"""Authentication: resolve `Authorization: Bearer colo_…` to a Principal.
 
 The guard in api/guards.py calls `authenticate_connection` for every non-public route. On
 success `scope["state"]["principal"]` holds the Principal (the access log reads it there after
 the response); on failure `scope["state"]["auth_failure"]` holds a short reason and the request
-ends with 401. Handlers receive the caller as `principal: CurrentPrincipal`.
+ends with 401 — and when the key was identified (its secret matched) but is not allowed
+(revoked, expired, wrong network, tenant not active), `scope["state"]["auth_key_id"]` holds its
+id, so the access log says whose key it was. Handlers receive the caller as
+`principal: CurrentPrincipal`.
+
+`Authorization` is the only credential header (the one the OpenAPI document describes): an
+earlier `X-API-Key` alternative was undocumented and is gone. A request carrying two
+`Authorization` headers is refused with 400 rather than silently using the first.
+
+Only a presented key that fails counts toward the failed-authentication throttle
+(api/auth_throttle.py); a request with no key at all is a plain 401 and counts for nothing, so
+anonymous traffic from a shared address (an office NAT, a monitoring probe) cannot lock that
+address's valid keys out.
 """
 
 from __future__ import annotations
@@ -14,6 +26,7 @@ from typing import Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.params import SkipValidation
 from litestar.types import Scope
 
@@ -22,22 +35,36 @@ from colo.errors import AuthenticationFailed, RateLimited
 from colo.identity import Principal
 from tenants.keys import KeyRing, authenticate
 
-MAX_CREDENTIAL_LENGTH = 200
-
 # Handlers declare `principal: CurrentPrincipal`; injected by name from the guard's result.
 CurrentPrincipal = NamedDependency[SkipValidation[Principal]]
 
+MAX_CREDENTIAL_LENGTH = 200
+# Failure reasons tenants/keys.authenticate gives only after the key's secret matched.
+IDENTIFIED_FAILURES = ("revoked", "expired", "network_not_allowed", "tenant_")
+
 
 def presented_key(headers: Any) -> str | None:
-    """The key from `Authorization: Bearer …` or `X-API-Key`, or None when neither is sent."""
+    """The key from `Authorization: Bearer …`, or None when no Authorization header is sent."""
     authorization = headers.get("authorization")
-    if authorization:
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            return value.strip()
-        return ""  # present but not a bearer credential: reported as malformed
-    api_key = headers.get("x-api-key")
-    return api_key.strip() if api_key is not None else None
+    if authorization is None or not authorization.strip():
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return ""  # present but not a bearer credential: reported as malformed
+
+
+def refuse_repeated_authorization(scope: Scope) -> None:
+    """400 when `Authorization` is sent more than once — as two headers, or folded into one
+    (`Bearer a, Bearer b`, as some proxies join repeated headers): which one counts must not be
+    a guess."""
+    values = [value for name, value in scope["headers"] if name == b"authorization"]
+    folded = len(values) == 1 and sum(1 for part in values[0].split(b",")
+                                      if part.strip().lower().startswith(b"bearer ")) > 1
+    if len(values) > 1 or folded:
+        message = "send exactly one Authorization header"
+        raise ValidationException(detail=f"Authorization: {message}",
+                                  extra=[{"key": "Authorization", "message": message, "source": "header"}])
 
 
 def client_address(scope: Scope, trusted_proxies: tuple[str, ...]) -> str | None:
@@ -72,21 +99,26 @@ async def authenticate_connection(
     state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
     address = client_address(connection.scope, trusted_proxies)
     state["client_address"] = address
+    refuse_repeated_authorization(connection.scope)
     credential = presented_key(connection.headers)
     try:
         if throttle is not None:
             await throttle.refuse_blocked_address(address)
-        if credential is None:
+        if credential is None:  # not a guess: a 401 that counts toward no limit
             raise AuthenticationFailed("An API key is required: send `Authorization: Bearer colo_…`",
                                        reason="missing_key")
         if len(credential) > MAX_CREDENTIAL_LENGTH:
             raise AuthenticationFailed("The API key is missing, unknown or malformed", reason="malformed_key")
         principal = await authenticate(token=credential, ring=ring, address=address)
     except AuthenticationFailed as exc:
-        state["auth_failure"] = exc.extra.get("reason", "invalid_key")
-        if throttle is not None:
+        reason = str(exc.extra.get("reason", "invalid_key"))
+        state["auth_failure"] = reason
+        key_id = key_id_of(credential)
+        if key_id is not None and reason.startswith(IDENTIFIED_FAILURES):
+            state["auth_key_id"] = str(key_id)
+        if throttle is not None and credential is not None:
             try:
-                await throttle.record_failure(address, key_id_of(credential))
+                await throttle.record_failure(address, key_id)
             except RateLimited:
                 state["auth_failure"] = "rate_limited"
                 raise

@@ -1,4 +1,5 @@
-"""The one guard every route passes: authenticate (unless public), then check the policy table.
+"""The one guard every route passes: authenticate (unless public), check the policy table, then
+refuse control characters in any query, path or header value (api/input_rules.py).
 
 Policies come from each domain's `policy.py` (see tenants/policy.py for the format), merged
 once at start-up. A route whose operation id is neither public nor in the table is refused
@@ -19,6 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from api.auth import authenticate_connection, client_address, provide_principal
 from api.auth_throttle import AuthFailureThrottle
+from api.input_rules import ColoRequest, refuse_bad_parameters
 from api.services import AppServices
 from colo.errors import PermissionDenied
 from colo.identity import Role
@@ -72,6 +74,7 @@ def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[st
             # No credential needed, but the access log still wants the caller's address.
             state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
             state["client_address"] = client_address(connection.scope, trusted_proxies)
+            refuse_bad_parameters(connection)
             return
         principal = await authenticate_connection(connection, ring=ring, trusted_proxies=trusted_proxies,
                                                   throttle=throttle)
@@ -79,12 +82,15 @@ def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[st
         if operation_id is None or not is_allowed(policy.roles, operation_id, principal.role):
             connection.scope["state"]["authz_denied"] = operation_id or "unlisted"  # type: ignore[typeddict-item]
             raise PermissionDenied(f"role {principal.role.value} may not call {operation_id or 'this route'}")
+        # Text rules for every parameter (api/input_rules.py); bodies are checked as they are read.
+        refuse_bad_parameters(connection)
 
     return authorize
 
 
 def install_access_control(app_config: AppConfig, services: AppServices) -> None:
-    """Wire authentication, the policy guard, the `principal` dependency and the rate limiter."""
+    """Wire authentication, the policy guard, the input rules, the `principal` dependency and the
+    rate limiter."""
     ring = KeyRing.of(services.keys.api_key_peppers)
     limiter = services.components.setdefault("rate_limiter", RateLimiter(redis_url=services.settings.redis_url))
     # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
@@ -94,4 +100,6 @@ def install_access_control(app_config: AppConfig, services: AppServices) -> None
     guard = make_guard(policy=load_access_policy(), ring=ring, trusted_proxies=services.settings.trusted_proxies,
                        throttle=throttle)
     app_config.guards.append(guard)
+    # The other half of the input rules: every JSON body is read through ColoRequest.json.
+    app_config.request_class = ColoRequest
     app_config.dependencies["principal"] = Provide(provide_principal, sync_to_thread=False)

@@ -24,7 +24,7 @@ import msgspec
 VERSION = 1
 KINDS = ("api", "physical")
 OUTCOMES = (
-    "allowed", "unauthenticated", "denied", "not_found", "invalid", "error", "refused", "recorded",
+    "allowed", "unauthenticated", "denied", "not_found", "invalid", "throttled", "error", "refused", "recorded",
 )
 MAX_TEXT = 256
 MAX_OBJECTS = 8

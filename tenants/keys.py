@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from colo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import STAFF_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
+from tenants import validation
 from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
 from tenants.scope import tenant_filter
 from tenants.tables import ApiKey, Person
@@ -201,6 +202,7 @@ async def create_key(
     expires_at: datetime | None = None, allowed_networks: list[str] | None = None,
 ) -> IssuedKey:
     """Tenant admins create keys for their own tenant; ops create staff keys only."""
+    name = validation.plain_text(name, field="name")  # a name people tell keys apart by
     if principal.is_tenant:
         if role not in TENANT_ROLES:
             raise ValidationFailed("role", "tenant keys may only have a tenant role")

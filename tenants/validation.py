@@ -1,4 +1,5 @@
-"""Input rules that msgspec cannot express: ISO 3166 countries, registration numbers, contacts.
+"""Input rules that msgspec cannot express: ISO 3166 countries, registration numbers, contacts,
+names (the character rule itself is colo/text.py's).
 
 Each check raises ValidationFailed naming the field, so the API answers 422 with `field`.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 
 from colo.errors import ValidationFailed
+from colo.text import name_refusal
 
 # ISO 3166-1 alpha-2 (officially assigned codes).
 ISO_3166_ALPHA2 = frozenset("""
@@ -95,10 +97,12 @@ def phone(value: str, *, field: str = "phone") -> str:
 
 
 def plain_text(value: str, *, field: str) -> str:
-    """No control characters (they break logs, CSV exports and LOAs); trimmed; not blank."""
+    """A name or one-line text: trimmed, not blank, and by colo/text.py's name rule — no control
+    characters (they break logs, CSV exports and LOAs), no line breaks, no invisible formatting
+    characters (they let one name display as another)."""
     text = value.strip()
     if not text:
         raise ValidationFailed(field, "must not be blank")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValidationFailed(field, "must not contain control characters")
+    if reason := name_refusal(text):
+        raise ValidationFailed(field, reason)
     return text

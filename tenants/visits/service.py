@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, mask
+from tenants import validation
 from tenants.people import get_person
 from tenants.scope import scoped, tenant_for_write
 from tenants.tables import Tenant
@@ -81,9 +82,8 @@ async def _visitor_rows(
         else:
             guest = visitor.guest
             assert guest is not None
-            name, company = guest.name.strip(), guest.company.strip()
-            if not name:
-                raise ValidationFailed(f"{field}.guest.name", "must not be blank")
+            name = validation.plain_text(guest.name, field=f"{field}.guest.name")
+            company = validation.plain_text(guest.company, field=f"{field}.guest.company")
             doc_type = guest.id_document_type.value
             id_ct = await encrypt_for_tenant(master_key=master_key, tenant_id=tenant_id, plaintext=guest.id_number)
             id_masked = mask(guest.id_number)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from colo.errors import AuthenticationFailed
@@ -26,11 +28,33 @@ async def test_valid_key_resolves_to_its_principal(client: AsyncTestClient, make
     assert body["tenant_id"] is None
 
 
-async def test_x_api_key_header_is_accepted(client: AsyncTestClient, make_key) -> None:
+async def test_x_api_key_header_is_not_a_credential(client: AsyncTestClient, make_key) -> None:
+    """Only the documented `Authorization: Bearer` authenticates (the OpenAPI security scheme)."""
     key = await make_key(Role.AUDITOR)
     response = await client.get("/v1/auth/whoami", headers={"X-API-Key": key.plaintext})
-    assert response.status_code == 200
-    assert response.json()["role"] == "auditor"
+    assert response.status_code == 401
+    assert response.json()["reason"] == "missing_key"
+
+
+async def test_two_authorization_headers_are_refused_not_guessed(
+    client: AsyncTestClient, app: Litestar, make_key,
+) -> None:
+    """Two headers (httpx's own ASGI transport keeps them apart, as a real server does) or two
+    credentials folded into one header by a proxy: a 400 naming Authorization, never "the first"."""
+    key = await make_key(Role.AUDITOR)
+    valid = key.headers["Authorization"]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as raw:
+        for second in (valid, "Bearer colo_other"):
+            separate = await raw.get("/v1/auth/whoami", headers=[("Authorization", valid), ("Authorization", second)])
+            folded = await client.get("/v1/auth/whoami", headers={"Authorization": f"{valid}, {second}"})
+            for response in (separate, folded):
+                assert response.status_code == 400, response.text
+                assert response.headers["content-type"].startswith("application/problem+json")
+                body = response.json()
+                assert body["field"] == "Authorization" and body["errors"][0]["source"] == "header"
+    # (httpx's transport runs the app in this test's event loop, away from the app's database
+    # pool, so only refusals that need no database go through it; the control uses the client.)
+    assert (await client.get("/v1/auth/whoami", headers=key.headers)).status_code == 200
 
 
 async def test_missing_key_is_401_problem(client: AsyncTestClient) -> None:

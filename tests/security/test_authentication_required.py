@@ -54,7 +54,7 @@ async def bad_credentials(make_key: Any, client: AsyncTestClient) -> dict[str, d
         "malformed": {"Authorization": "Bearer not-a-colo-key"},
         "not bearer": {"Authorization": "Basic dXNlcjpwYXNz"},
         "unknown": {"Authorization": f"Bearer {format_key(uuid.uuid4(), random_secret())}"},
-        "x-api-key unknown": {"X-API-Key": format_key(uuid.uuid4(), random_secret())},
+        "x-api-key (not a credential header)": {"X-API-Key": format_key(uuid.uuid4(), random_secret())},
         "revoked": revoked.headers,
         "expired": expired.headers,
     }

@@ -99,6 +99,24 @@ async def test_failures_from_one_address_are_cut_off_before_the_key_is_checked(
     assert (await client.get("/healthz")).status_code == 200  # public routes are not throttled
 
 
+async def test_requests_without_a_key_never_lock_an_address_out(
+    client: AsyncTestClient, fresh_counts: AuthFailureThrottle, ops_key: Any,
+) -> None:
+    """A shared office NAT or a monitoring probe sending no key is not guessing: its 401s
+    count toward nothing, so valid keys from the same address keep working."""
+    limit = fresh_counts.per_address[0]
+    await awindow_with_room(20)
+    for headers in ({}, {"Authorization": ""}, {"X-API-Key": "colo_whatever"}):
+        for _ in range(limit // 2 + 1):  # three kinds, together well over the limit
+            response = await client.get("/v1/auth/whoami", headers=headers)
+            assert (response.status_code, response.json()["reason"]) == (401, "missing_key")
+    assert (await client.get("/v1/auth/whoami", headers=ops_key.headers)).status_code == 200
+    # A key that fails is still a guess and still counts.
+    for _ in range(limit):
+        assert (await client.get("/v1/auth/whoami", headers=unknown())).status_code == 401
+    assert_rate_limited(await client.get("/v1/auth/whoami", headers=ops_key.headers), limit)
+
+
 async def test_failures_for_one_key_id_are_cut_off_but_its_owner_is_not(
     client: AsyncTestClient, fresh_counts: AuthFailureThrottle, make_key: Any,
 ) -> None:

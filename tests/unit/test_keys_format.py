@@ -61,7 +61,8 @@ def test_presented_key_sources() -> None:
     assert presented_key({"authorization": "Bearer colo_x"}) == "colo_x"
     assert presented_key({"authorization": "bearer  colo_y "}) == "colo_y"
     assert presented_key({"authorization": "Basic abc"}) == ""
-    assert presented_key({"x-api-key": "colo_z"}) == "colo_z"
+    assert presented_key({"x-api-key": "colo_z"}) is None  # not a credential header
+    assert presented_key({"authorization": "  "}) is None
     assert presented_key({}) is None
 
 

@@ -1,0 +1,106 @@
+"""Rules every request's input passes before a handler sees it, applied in one place each.
+
+- **JSON bodies** (`ColoRequest.json`, the app's request class, so every handler's `data` goes
+  through it): nesting deeper than MAX_JSON_DEPTH is refused by a byte scan *before* decoding
+  (msgspec recurses per level: ~2,000 levels raised RecursionError, a 500, also on the public
+  application endpoint); then every string in the decoded body — values and keys, at any depth —
+  must pass colo.text's rule.
+- **Parameters** (`refuse_bad_parameters`, called by the guard in api/guards.py for every
+  route, public or not, after authentication and authorization): every query value (declared
+  or not), every string path parameter, and every header value.
+
+A refusal is a 400 problem document naming the input as the client sent it (JSON path, query or
+path name, header name); api/errors.py renders it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import ValidationException
+
+from colo.text import header_refusal, refusal
+
+MAX_JSON_DEPTH = 32
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_INNERMOST = re.compile(rb"\[\]")
+_OTHER_BYTES = bytes(b for b in range(256) if b not in b"[]{}")
+_CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+
+
+def invalid(field: str, message: str, source: str) -> ValidationException:
+    return ValidationException(detail=f"{field}: {message}", extra=[{"key": field, "message": message,
+                                                                      "source": source}])
+
+
+def nesting_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when arrays/objects in `body` nest deeper than `limit`, without decoding it.
+
+    Strings are cut out (brackets inside them do not nest), the rest is reduced to brackets,
+    then innermost pairs are removed one level per round: what is left after `limit` rounds
+    is deeper than `limit`. A body with at most `limit` opening brackets cannot be, so nearly
+    every request stops at the first line. Malformed bracketing is left to the decoder."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    brackets = _STRING.sub(b"", body).translate(_CURLY_AS_SQUARE, _OTHER_BYTES)
+    for level in range(limit):
+        if b"[" * (limit + 1 - level) in brackets:  # a run of openings deeper than what is left
+            return True
+        reduced = _INNERMOST.sub(b"", brackets)
+        if reduced == brackets:
+            return False
+        brackets = reduced
+    return _INNERMOST.search(brackets) is not None
+
+
+def first_bad_string(value: Any, path: str = "") -> tuple[str, str] | None:
+    """(JSON path as in problem details, reason) of the first string colo.text refuses."""
+    if isinstance(value, str):
+        reason = refusal(value)
+        return (path or "body", reason) if reason else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if reason := refusal(str(key)):
+                return (path or "body", f"a key {reason}")
+            if found := first_bad_string(item, f"{path}.{key}" if path else str(key)):
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := first_bad_string(item, f"{path}[{index}]"):
+                return found
+    return None
+
+
+class ColoRequest(Request[Any, Any, Any]):
+    """The app's request class: JSON bodies are bounded in depth and checked for text."""
+
+    async def json(self) -> Any:
+        if nesting_exceeds(await self.body()):
+            raise invalid("body", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "body")
+        value = await super().json()
+        if found := first_bad_string(value):
+            raise invalid(found[0], found[1], "body")
+        return value
+
+
+def _header_name(raw: bytes) -> str:
+    """The conventional spelling of a header (ASGI lower-cases names): `X-Tracking-Secret`."""
+    return "-".join(part.capitalize() for part in raw.decode("latin-1").split("-"))
+
+
+def refuse_bad_parameters(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Raise a 400 for the first query value, string path parameter or header colo.text refuses."""
+    for name, value in connection.query_params.multi_items():
+        if reason := refusal(name):  # no name to give it by: the query string as a whole
+            raise invalid("query", f"a parameter name {reason}", "query")
+        if reason := refusal(value):
+            raise invalid(name, reason, "query")
+    for name, value in connection.path_params.items():
+        if isinstance(value, str) and (reason := refusal(value)):
+            raise invalid(name, reason, "path")
+    for raw_name, raw_value in connection.scope["headers"]:
+        if reason := header_refusal(raw_value.decode("latin-1")):
+            raise invalid(_header_name(raw_name), reason, "header")
