@@ -19,7 +19,7 @@ from uuid import UUID
 
 import anyio
 
-from colo.errors import ColoError, Conflict, NotFound, Unavailable, UpstreamRejected
+from colo.errors import ColoError, Conflict, NotFound, Unavailable, UpstreamRejected, ValidationFailed
 from colo.logging import get_logger
 from dcim.netbox.provisioning import Provisioner, is_overlap_refusal
 from dcim.orders import store
@@ -28,6 +28,8 @@ from dcim.orders.schemas import MEDIA_CABLE_TYPES
 from dcim.orders.states import OrderAction, OrderState, next_state
 from dcim.orders.supply import panel_for_side
 from dcim.orders.tables import Loa, Order
+from dcim.orders.xc_paths import plan_legs
+from dcim.readmodel.sync import refresh_racks
 
 log = get_logger(__name__)
 # A run renews its lease every RENEW_EVERY while it works, so a slow NetBox never makes a live run
@@ -107,15 +109,17 @@ async def fulfil(*, order_id: UUID, provisioner: Provisioner) -> dict[str, Any]:
             netbox = await BUILDERS[row["kind"]](row, provisioner)
     except Unavailable as exc:
         return await _postpone(row, exc)
-    except (UpstreamRejected, Conflict, NotFound) as exc:
+    except (UpstreamRejected, Conflict, NotFound, ValidationFailed) as exc:
         reason = _refusal_reason(exc)
         log.warning("fulfilment failed", order_id=str(order_id), reason=reason)
         return await store.transition(order_id, OrderAction.FAIL, actor=store.SYSTEM, reason=reason,
                                       values={Order.last_error: reason, Order.lease_until: None})
-    return await store.transition(
+    done = await store.transition(
         order_id, OrderAction.ACTIVATE, actor=store.SYSTEM, reason="built in NetBox",
         values={Order.netbox: netbox, Order.lease_until: None, Order.last_error: "", Order.next_attempt_at: None},
     )
+    await refresh_written_racks(done, provisioner)
+    return done
 
 
 async def decommission(*, order_id: UUID, provisioner: Provisioner) -> dict[str, Any]:
@@ -137,10 +141,26 @@ async def decommission(*, order_id: UUID, provisioner: Provisioner) -> dict[str,
     except ColoError as exc:  # a refusal to delete is for ops to look at; keep retrying
         return await _postpone(row, exc)
     gone = ", ".join(name for name, existed in removed.items() if existed) or "nothing left"
-    return await store.transition(
+    done = await store.transition(
         order_id, OrderAction.DECOMMISSION, actor=store.SYSTEM, reason=f"removed from NetBox: {gone}",
         values={Order.lease_until: None, Order.last_error: "", Order.next_attempt_at: None},
     )
+    await refresh_written_racks(done, provisioner)
+    return done
+
+
+async def refresh_written_racks(row: dict[str, Any], provisioner: Provisioner) -> None:
+    """Re-read the rack this run just wrote (reservation, feeds) into the read model now, so the
+    tenant's rack view shows it at once rather than after the next webhook or periodic sync.
+    Cross-connects touch ports, not a rack: the webhook (or the periodic sync) brings those.
+    Best effort: the order is built either way, and the periodic sync catches up."""
+    if row["rack_id"] is None or row["kind"] == "cross_connect":
+        return
+    try:
+        await refresh_racks(provisioner.gateway, [row["rack_id"]])
+    except ColoError as exc:
+        log.warning("could not refresh the read model after fulfilment", order_id=str(row["id"]),
+                    rack_id=row["rack_id"], error=exc.detail)
 
 
 async def _postpone(row: dict[str, Any], exc: ColoError) -> dict[str, Any]:
@@ -235,38 +255,10 @@ async def _build_cross_connect(row: dict[str, Any], provisioner: Provisioner) ->
 
 
 async def _plan_legs(spec: dict[str, Any], provisioner: Provisioner) -> list[dict[str, Any]]:
-    """A side → (hall panel ⇢ trunk ⇢) meet-me room ⇄ jumper ⇄ meet-me room (⇢ trunk ⇢ hall panel) → Z side.
-
-    A port already in the meet-me room (a carrier's panel) needs no trunk: the jumper lands on it.
-    """
+    """Plan against the live ports (the same rule ordering checked; the plant may have changed)."""
     a_port = await provisioner.front_port(spec["a_port"]["id"])
     z_port = await provisioner.front_port(spec["z_port"]["id"])
-    rooms = await provisioner.meet_me_rooms(a_port.site_id)
-    copper = spec["media"] == "copper"
-    legs: list[dict[str, Any]] = []
-    room_end: dict[str, int] = {}
-    used: set[int] = set()
-    for side, port in (("A", a_port), ("Z", z_port)):
-        if port.cable_id is not None:
-            raise Conflict(f"{side}-side port {port.device_name}:{port.name} is already cabled",
-                           cable_id=port.cable_id)
-        if port.location_id in rooms:
-            room_end[side] = port.id
-            continue
-        paths = await provisioner.free_mmr_paths(site_id=port.site_id, location_id=port.location_id,
-                                                 copper=copper, count=3)
-        free = [(hall, mmr) for hall, mmr in paths if hall.id not in used and mmr.id not in used]
-        if not free:
-            raise Conflict(f"no free meet-me-room path from {side}-side port {port.device_name}:{port.name} "
-                           f"({'copper' if copper else 'fibre'})")
-        hall, mmr = free[0]
-        used |= {hall.id, mmr.id}
-        room_end[side] = mmr.id
-        ends = (port.id, hall.id) if side == "A" else (hall.id, port.id)
-        legs.append({"name": side, "a": ends[0], "b": ends[1], "hall_port": hall.id, "mmr_port": mmr.id,
-                     "mmr_port_name": f"{mmr.device_name}:{mmr.name}"})
-    jumper = {"name": "M", "a": room_end["A"], "b": room_end["Z"]}
-    return [leg for leg in legs if leg["name"] == "A"] + [jumper] + [leg for leg in legs if leg["name"] == "Z"]
+    return await plan_legs(a_port=a_port, z_port=z_port, copper=spec["media"] == "copper", provisioner=provisioner)
 
 
 async def _check_loa(order_id: UUID) -> None:

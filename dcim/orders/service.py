@@ -25,6 +25,7 @@ from dcim.orders.rules import check_circuit_size, pick_units
 from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerSpec, SpaceSpec
 from dcim.orders.states import OrderAction, OrderState
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
+from dcim.orders.xc_paths import plan_legs
 from dcim.readmodel.schemas import CapacityQuery
 from dcim.sales import DEFAULT_RULES, SaleRules
 from tenants.scope import tenant_for_write
@@ -223,6 +224,8 @@ async def _cross_connect_loa(
                                    f"{'copper' if port.copper else 'fibre'} port, not {spec.media}")
     if z_port.tenant_id is None:
         raise ValidationFailed("z_port_id", "the Z-side port belongs to no tenant or carrier")
+    # What fulfilment would refuse after the LOA and approval (two sites, no free path) fails now.
+    await plan_legs(a_port=a_port, z_port=z_port, copper=copper, provisioner=provisioner)
     z_tenant = await Tenant.select(Tenant.id).where(Tenant.netbox_tenant_id == z_port.tenant_id).first()
     order.loa_status = "loa_pending"
     order.spec = {**order.spec, "a_port": _port_facts(a_port), "z_port": _port_facts(z_port),
