@@ -135,7 +135,8 @@ def handle_domain(request: Request[Any, Any, Any], exc: ColoError) -> Response[d
     if isinstance(exc, AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="colo"'
     if isinstance(exc, NotFound):
-        extra = {}  # the same body for "missing" and "someone else's"
+        # The same body for "missing" and "someone else's": at most the input that named it.
+        extra = {"field": exc.field, "source": source_of(request, exc.field)} if exc.field else {}
     if isinstance(exc, ValidationFailed) and "source" not in extra:
         extra["source"] = source_of(request, exc.field)
     return problem(request, status=status, slug=slug, title=title, detail=exc.detail,

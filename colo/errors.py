@@ -17,10 +17,11 @@ class ColoError(Exception):
 class NotFound(ColoError):
     """The object does not exist, or the caller may not know that it does (same answer)."""
 
-    def __init__(self, resource: str, identifier: object = None) -> None:
+    def __init__(self, resource: str, identifier: object = None, *, field: str | None = None) -> None:
         super().__init__(f"{resource} not found")
         self.resource = resource
         self.identifier = identifier
+        self.field = field  # the input that named it (e.g. a rack id in a body), if any
 
 
 class ValidationFailed(ColoError):

@@ -44,6 +44,8 @@ def cmd_netbox_sync(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, netbox_sub: Any) -> None:
+    if "tenants" in sub.choices:  # tenants' CLI registers first; it needs NetBox for adopt and link
+        sub.choices["tenants"].set_defaults(netbox_tenancy=netbox_tenancy)
     demo = sub.add_parser("demo", help="the demo datacenter")
     demo_sub = demo.add_subparsers(dest="demo_action", required=True)
     seed = demo_sub.add_parser("seed", help="build the demo datacenter in NetBox (idempotent)")

@@ -16,11 +16,12 @@ from uuid import UUID, uuid4
 import msgspec
 
 from colo.crypto import constant_time_equal, hmac_sha256
-from colo.errors import Conflict, NotFound
+from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal, Role
 from colo.logging import get_logger
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, erase_tenant_key
 from tenants import validation
+from tenants.adoption import NetBoxTenancy, existing_netbox_tenant, refuse_name_clash
 from tenants.keyformat import random_secret
 from tenants.keys import IssuedKey, KeyRing, issue_key
 from tenants.lifecycle import NetBoxLinker, provision_tenant
@@ -209,17 +210,41 @@ async def request_more_info(*, principal: Principal, application_id: UUID, quest
 
 
 async def approve_application(
-    *, principal: Principal, application_id: UUID, link_netbox: NetBoxLinker,
+    *, principal: Principal, application_id: UUID, link_netbox: NetBoxLinker, netbox: NetBoxTenancy | None = None,
+    netbox_tenant_id: int | None = None, create_netbox_tenant: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Approve: record the decision, commit, then provision the tenant (Colo + NetBox).
 
+    The NetBox side: `netbox_tenant_id` links an existing NetBox tenant (the customer is in
+    NetBox already); otherwise a NetBox tenant of Colo's own is created — unless NetBox has an
+    unlinked tenant of the same name or slug, which answers 409 (tenants.adoption) until ops
+    either link it or say `create_netbox_tenant`.
     Idempotent: approving an approved application finishes a provisioning that NetBox
     interrupted, or returns the same tenant.
     """
     row = await _get(application_id)
+    if row["status"] not in ("approved", "submitted"):
+        raise Conflict(f"a {row['status']} application cannot be approved", current_status=row["status"])
+    if netbox_tenant_id is not None and create_netbox_tenant:
+        raise ValidationFailed("create_netbox_tenant", "give either netbox_tenant_id or create_netbox_tenant")
+    tenant = await Tenant.select(Tenant.netbox_tenant_id).where(Tenant.id == application_id).first()
+    linked = tenant["netbox_tenant_id"] if tenant else None
+    if linked is not None:
+        if netbox_tenant_id not in (None, linked):
+            raise Conflict(f"the tenant is linked to NetBox tenant {linked} already; relink it with "
+                           f"POST /v1/tenants/{application_id}/netbox-link", field="netbox_tenant_id")
+    elif netbox_tenant_id is not None:
+        if netbox is None:
+            raise ValidationFailed("netbox_tenant_id", "linking needs NetBox")
+        chosen = (await existing_netbox_tenant(netbox, netbox_tenant_id, for_tenant=application_id)).id
+
+        async def link_existing(_tenant_id: UUID, _legal_name: str) -> int:
+            return chosen
+
+        link_netbox = link_existing
+    elif netbox is not None and not create_netbox_tenant:
+        await refuse_name_clash(netbox, legal_name=row["legal_name"], tenant_id=application_id)
     if row["status"] != "approved":
-        if row["status"] != "submitted":
-            raise Conflict(f"a {row['status']} application cannot be approved", current_status=row["status"])
         changed = await Application.update({
             Application.status: "approved", Application.tenant_id: application_id,
             Application.updated_at: datetime.now(UTC),

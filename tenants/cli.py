@@ -1,5 +1,8 @@
 """`colo keys …` and `colo tenants …`: what ops need before (and besides) the API.
 
+`colo tenants adopt`/`link` onboard customers already in NetBox; the NetBox side is provided by
+dcim's CLI (`netbox_tenancy` default on the `tenants` parser), since tenants/ does not import dcim/.
+
 `colo keys create --role ops --name "first admin"` prints a key exactly once, so a fresh install
 can be used at all. Keys go to stdout alone (easy to pipe into a secret store); everything else
 goes to stderr.
@@ -151,6 +154,53 @@ def cmd_tenants_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _netbox(args: argparse.Namespace) -> Any:
+    """The NetBox tenant directory dcim's CLI provides (tenants/ does not import dcim/)."""
+    from colo.cli import CommandError
+
+    factory = getattr(args, "netbox_tenancy", None)
+    if factory is None:
+        raise CommandError("NetBox commands are not available in this installation")
+    return factory()
+
+
+def cmd_tenants_adopt(args: argparse.Namespace) -> int:
+    """Adopt a customer already in NetBox; its first tenant-admin key goes to stdout, once."""
+    from tenants.adoption import adopt_tenant
+    from tenants.keys import KeyRing
+
+    netbox = _netbox(args)
+    adoption = _run(lambda keys: adopt_tenant(
+        principal=CLI_PRINCIPAL, netbox_tenant_id=args.netbox_tenant_id, registration_number=args.registration_number,
+        country=args.country, legal_name=args.legal_name, netbox=netbox, ring=KeyRing.of(keys.api_key_peppers)))
+    tenant = adoption.tenant
+    if adoption.first_key is None:
+        log.warning(f"NetBox tenant {args.netbox_tenant_id} is adopted already: tenant {tenant['id']} "
+                    f"({tenant['legal_name']}); no new key")
+        return 0
+    log.warning(f"adopted NetBox tenant {args.netbox_tenant_id} as tenant {tenant['id']} ({tenant['legal_name']}); "
+                f"its first tenant-admin key {adoption.first_key.key['id']} is shown only once, on stdout")
+    print(adoption.first_key.plaintext)
+    return 0
+
+
+def cmd_tenants_link(args: argparse.Namespace) -> int:
+    from colo.cli import CommandError
+    from tenants.adoption import link_tenant
+
+    try:
+        tenant_id = UUID(args.tenant_id)
+    except ValueError:
+        raise CommandError(f"{args.tenant_id!r} is not a tenant id (a UUID)") from None
+    netbox = _netbox(args)
+    row, changed = _run(lambda _keys: link_tenant(principal=CLI_PRINCIPAL, tenant_id=tenant_id,
+                                                  netbox_tenant_id=args.netbox_tenant_id, netbox=netbox,
+                                                  replace=args.replace))
+    state = "linked" if changed else "already linked (nothing changed)"
+    log.warning(f"tenant {row['id']} ({row['legal_name']}) {state} to NetBox tenant {row['netbox_tenant_id']}")
+    return 0
+
+
 def register(sub: Any, netbox_sub: Any) -> None:
     """Called by colo/cli.py: adds `colo keys …` and `colo tenants …`."""
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_action", required=True)
@@ -177,3 +227,14 @@ def register(sub: Any, netbox_sub: Any) -> None:
     tenant_list = tenants.add_parser("list", help="list tenants")
     tenant_list.add_argument("--status", choices=["pending", "active", "suspended", "offboarded"])
     tenant_list.set_defaults(handler=cmd_tenants_list)
+    adopt = tenants.add_parser("adopt", help="adopt a customer already in NetBox; prints its first admin key once")
+    adopt.add_argument("netbox_tenant_id", type=int, metavar="NETBOX_TENANT_ID")
+    adopt.add_argument("--registration-number", required=True)
+    adopt.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code")
+    adopt.add_argument("--legal-name", default=None, help="default: the NetBox tenant's name")
+    adopt.set_defaults(handler=cmd_tenants_adopt)
+    link = tenants.add_parser("link", help="link a tenant to an existing NetBox tenant (idempotent)")
+    link.add_argument("tenant_id", metavar="TENANT_ID")
+    link.add_argument("netbox_tenant_id", type=int, metavar="NETBOX_TENANT_ID")
+    link.add_argument("--replace", action="store_true", help="move a link to another NetBox tenant")
+    link.set_defaults(handler=cmd_tenants_link)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from piccolo.engine.postgres import PostgresEngine
+
 from colo.errors import Conflict, NotFound
 from colo.identity import Principal
 from colo.logging import get_logger
@@ -28,6 +30,8 @@ log = get_logger(__name__)
 NetBoxLinker = Callable[[UUID, str], Awaitable[int]]
 
 TENANT_STATUSES = ("pending", "active", "suspended", "offboarded")
+# Advisory lock key space ("COLO" + 2) for NetBox tenant links; orders use 0 and 1.
+NETBOX_LINK_LOCK = 0x434F4C4F_0002_0000
 
 
 async def provision_tenant(
@@ -44,14 +48,39 @@ async def provision_tenant(
     if row["status"] != "pending" and row["netbox_tenant_id"] is not None:
         return row  # already provisioned: approving twice changes nothing
     netbox_id = await link_netbox(tenant_id, row["legal_name"])  # no transaction open here
-    await Tenant.update({
-        Tenant.netbox_tenant_id: netbox_id, Tenant.updated_at: datetime.now(UTC),
-        Tenant.status: "active",
-    }).where((Tenant.id == tenant_id) & (Tenant.status == "pending"))
-    await Tenant.update({Tenant.netbox_tenant_id: netbox_id}).where(
-        (Tenant.id == tenant_id) & Tenant.netbox_tenant_id.is_null()
-    )
+    row = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_id)
     log.info("tenant provisioned", tenant_id=str(tenant_id), netbox_tenant_id=netbox_id)
+    return row
+
+
+def linked_elsewhere(netbox_tenant_id: int, holder: UUID) -> Conflict:
+    return Conflict(f"NetBox tenant {netbox_tenant_id} is already linked to Colo tenant {holder}",
+                    field="netbox_tenant_id", netbox_tenant_id=netbox_tenant_id, linked_tenant_id=str(holder))
+
+
+async def claim_netbox_link(*, tenant_id: UUID, netbox_tenant_id: int, replace: bool = False) -> dict[str, Any]:
+    """Link the tenant to a NetBox tenant and activate it if pending, in one short transaction.
+
+    A NetBox tenant belongs to at most one Colo tenant that is not offboarded: the check and the
+    write run under a per-NetBox-tenant lock (PostgreSQL advisory lock; SQLite has one writer).
+    Without `replace`, a tenant already linked to another NetBox tenant is refused.
+    """
+    async with Tenant._meta.db.transaction():
+        if isinstance(Tenant._meta.db, PostgresEngine):
+            await Tenant.raw("SELECT pg_advisory_xact_lock({})", NETBOX_LINK_LOCK + netbox_tenant_id)
+        holder = await Tenant.select(Tenant.id).where(
+            (Tenant.netbox_tenant_id == netbox_tenant_id) & (Tenant.status != "offboarded")
+            & (Tenant.id != tenant_id)).first()
+        if holder is not None:
+            raise linked_elsewhere(netbox_tenant_id, holder["id"])
+        target = Tenant.id == tenant_id
+        if not replace:
+            target &= Tenant.netbox_tenant_id.is_null() | (Tenant.netbox_tenant_id == netbox_tenant_id)
+        changed = await Tenant.update({Tenant.netbox_tenant_id: netbox_tenant_id,
+                                       Tenant.updated_at: datetime.now(UTC)}).where(target).returning(Tenant.id)
+        if not changed:
+            raise Conflict("the tenant is linked to another NetBox tenant", field="netbox_tenant_id")
+        await Tenant.update({Tenant.status: "active"}).where((Tenant.id == tenant_id) & (Tenant.status == "pending"))
     return await _get(tenant_id)
 
 

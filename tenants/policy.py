@@ -40,6 +40,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "suspend_tenant": OPS,
     "reinstate_tenant": OPS,
     "offboard_tenant": OPS,
+    "adopt_tenant": OPS,
+    "link_tenant_netbox": OPS,
     # people: tenant admins manage them; ops and security read them (site access)
     "list_people": OPS | {Role.SECURITY} | TENANT_ADMIN,
     "get_person": OPS | {Role.SECURITY} | TENANT_ADMIN,

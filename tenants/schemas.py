@@ -14,6 +14,8 @@ from uuid import UUID
 
 import msgspec
 
+from tenants.schemas_keys import KeyIssued
+
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text100 = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
@@ -166,6 +168,38 @@ class TenantRead(msgspec.Struct):
 
 class StatusChange(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason
+
+
+NetBoxId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+
+
+class ApprovalOptions(msgspec.Struct, forbid_unknown_fields=True):
+    """How approval finds the NetBox side: link an existing NetBox tenant, or create a new one
+    even though NetBox has a tenant of the same name (a different company)."""
+
+    netbox_tenant_id: NetBoxId | None = None
+    create_netbox_tenant: bool = False
+
+
+class NetBoxLink(msgspec.Struct, forbid_unknown_fields=True):
+    """Link a Colo tenant to an existing NetBox tenant; `replace` moves an existing link."""
+
+    netbox_tenant_id: NetBoxId
+    replace: bool = False
+
+
+class TenantAdopt(msgspec.Struct, forbid_unknown_fields=True):
+    """An active Colo tenant for a customer already in NetBox (no application)."""
+
+    netbox_tenant_id: NetBoxId
+    registration_number: RegistrationNumber
+    country: CountryCode
+    legal_name: Text200 | None = None  # default: the NetBox tenant's name
+
+
+class TenantAdopted(msgspec.Struct):
+    tenant: TenantRead
+    first_key: KeyIssued | None = None  # only when this call created the tenant: shown once
 
 
 # ------------------------------------------------------------------ people

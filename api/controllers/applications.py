@@ -13,7 +13,7 @@ from api.auth import CurrentPrincipal, client_address
 from api.controllers.problem_docs import problems
 from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import AppServices, Services
-from dcim.netbox.tenancy import ensure_netbox_tenant
+from dcim.netbox.tenancy import NetBoxTenantDirectory, ensure_netbox_tenant
 from tenants import applications
 from tenants.keys import KeyRing
 from tenants.lifecycle import NetBoxLinker
@@ -25,6 +25,7 @@ from tenants.schemas import (
     ApplicationStatus,
     ApplicationSubmitted,
     ApplicationSummary,
+    ApprovalOptions,
     ApprovalResult,
     ReviewReason,
     TenantRead,
@@ -151,12 +152,20 @@ class ApplicationController(Controller):
 
     @post("/{application_id:uuid}/approve", operation_id="approve_application", status_code=200,
           summary="Approve: create the tenant in Colo and NetBox (idempotent)",
-          responses=problems(401, 403, 404, 409, 503))
+          description="Without a body a NetBox tenant of Colo's own is created, unless NetBox has a tenant "
+                      "of the same name or slug that no Colo tenant is linked to: that answers 409 naming it. "
+                      "`netbox_tenant_id` links an existing NetBox tenant (a customer already in NetBox); "
+                      "`create_netbox_tenant: true` creates a separate one on purpose.",
+          responses=problems(400, 401, 403, 404, 409, 422, 503))
     async def approve(
         self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+        data: JSONBody[ApprovalOptions | None] = None,
     ) -> ApprovalResult:
+        options = data or ApprovalOptions()
         row, tenant = await applications.approve_application(
-            principal=principal, application_id=application_id, link_netbox=netbox_linker(services))
+            principal=principal, application_id=application_id, link_netbox=netbox_linker(services),
+            netbox=NetBoxTenantDirectory(services.netbox), netbox_tenant_id=options.netbox_tenant_id,
+            create_netbox_tenant=options.create_netbox_tenant)
         return ApprovalResult(application=await application_read(row, services), tenant=TenantRead.of(tenant))
 
     @post("/{application_id:uuid}/reject", operation_id="reject_application", status_code=200,

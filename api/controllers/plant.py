@@ -6,6 +6,7 @@ Every answer carries `freshness` (when the data was last confirmed against NetBo
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -32,7 +33,8 @@ from dcim.sales import rules_of
 AGE = {"synced_at": "2026-11-22T03:30:00Z", "data_age_seconds": 12.4}
 BUDGET = {"nominal_va": 3680, "sellable_va": 2944, "committed_va": 2400, "free_va": 544,
           "redundant": True, "utilization": 0.8152}
-RACK = {"netbox_id": 5, "name": "DH1-A03", "site_id": 1, "hall": "Data Hall 1", "row": "DH1 Row A",
+RACK = {"netbox_id": 5, "name": "DH1-A03", "site_id": 1, "site": "Colo Regional DC 1", "hall": "Data Hall 1",
+        "row": "DH1 Row A",
         "status": "active", "u_height": 42, "free_units": 22, "max_free_run": 22, "occupied_units": 7,
         "reserved_units": 20, "power": BUDGET, "freshness": AGE, "my_units": None}
 
@@ -47,7 +49,7 @@ class RackController(Controller):
     tags = ["racks"]
 
     @get("/", operation_id="list_racks",
-         summary="Racks: all for staff (filterable), only those where it holds space for a tenant",
+         summary="Racks: all for staff (filterable), only those it holds for a tenant",
          responses={**_ok(RackList, "A page of racks", {"items": [RACK], "total": 1, "limit": 100,
                                                              "offset": 0, "freshness": AGE}),
                     **problems(400, 401, 403, 422)})
@@ -59,8 +61,9 @@ class RackController(Controller):
         row: Annotated[str | None, Parameter(max_length=100, description="row (rack group) name")] = None,
         status: Annotated[str | None, Parameter(max_length=30, description="NetBox rack status")] = None,
         min_free_units: Annotated[int | None, Parameter(ge=0, le=100)] = None,
-        tenant_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="staff only: racks this NetBox "
-                                                                     "tenant holds space in")] = None,
+        tenant_id: Annotated[UUID | None, Parameter(description="staff only: racks this Colo tenant holds (its "
+                                                                "own racks, racks with its devices or reservations)")]
+        = None,
         limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
     ) -> Response[RackList]:
         start = start_of(cursor, offset)
@@ -116,7 +119,7 @@ class CapacityController(Controller):
     @post("/search", operation_id="search_capacity", status_code=200,
           summary="Where do N contiguous units with X kW (A/B) and K meet-me-room ports fit?",
           responses={**_ok(CapacityAnswer, "Ranked placements, tightest fit first", {
-              "placements": [{"rack_id": 9, "rack": "DH1-A07", "hall": "Data Hall 1",
+              "placements": [{"rack_id": 9, "rack": "DH1-A07", "site": "Colo Regional DC 1", "hall": "Data Hall 1",
                               "row": "DH1 Row A", "first_unit": 1, "last_unit": 4, "free_run": 42,
                               "power_free_va": 2944, "mmr_free_ports": 22, "score": 1.0}],
               "considered_racks": 38, "search_ms": 3.1, "freshness": AGE}),

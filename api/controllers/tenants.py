@@ -1,4 +1,5 @@
-"""Tenants: read (staff: all; tenants: their own) and the ops lifecycle actions."""
+"""Tenants: read (staff: all; tenants: their own), the ops lifecycle actions, and onboarding of
+customers already in NetBox (adopt, link: tenants/adoption.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.services import Services
+from dcim.netbox.tenancy import NetBoxTenantDirectory
 from tenants import lifecycle
-from tenants.schemas import StatusChange, TenantRead
+from tenants.adoption import adopt_tenant, link_tenant
+from tenants.keys import KeyRing
+from tenants.schemas import NetBoxLink, StatusChange, TenantAdopt, TenantAdopted, TenantRead
+from tenants.schemas_keys import KeyIssued, KeyRead
 
 StatusFilter = Annotated[str | None, Parameter(pattern=r"^(pending|active|suspended|offboarded)$", required=False)]
 
@@ -35,6 +41,38 @@ class TenantController(Controller):
          responses=problems(401, 403, 404))
     async def get_tenant(self, principal: CurrentPrincipal, tenant_id: FromPath[UUID]) -> TenantRead:
         return TenantRead.of(await lifecycle.get_tenant(principal=principal, tenant_id=tenant_id))
+
+    @post("/adopt", operation_id="adopt_tenant", status_code=201,
+          summary="Adopt a customer already in NetBox: an active tenant linked to that NetBox tenant",
+          description="Answers 201 with the tenant and its first tenant-admin key (shown once, for ops to "
+                      "hand over); adopting the same NetBox tenant with the same registration again answers "
+                      "200 with the same tenant and no key. A NetBox tenant linked to another Colo tenant: 409.",
+          responses=problems(400, 401, 403, 409, 422, 503))
+    async def adopt(
+        self, principal: CurrentPrincipal, services: Services, data: JSONBody[TenantAdopt],
+    ) -> Response[TenantAdopted]:
+        adoption = await adopt_tenant(
+            principal=principal, netbox_tenant_id=data.netbox_tenant_id, registration_number=data.registration_number,
+            country=data.country, legal_name=data.legal_name, netbox=NetBoxTenantDirectory(services.netbox),
+            ring=KeyRing.of(services.keys.api_key_peppers))
+        issued = adoption.first_key
+        body = TenantAdopted(tenant=TenantRead.of(adoption.tenant), first_key=KeyIssued(
+            api_key=issued.plaintext, key=KeyRead.of(issued.key)) if issued else None)
+        return Response(body, status_code=201 if adoption.created else 200)
+
+    @post("/{tenant_id:uuid}/netbox-link", operation_id="link_tenant_netbox", status_code=200,
+          summary="Link a tenant to an existing NetBox tenant (idempotent)",
+          description="The tenant then holds what that NetBox tenant holds (racks, devices, reservations). "
+                      "The same link again changes nothing; a NetBox tenant linked to another Colo tenant, "
+                      "or a tenant linked elsewhere without `replace`, answers 409.",
+          responses=problems(400, 401, 403, 404, 409, 422, 503))
+    async def link_netbox(
+        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: JSONBody[NetBoxLink],
+    ) -> TenantRead:
+        row, _changed = await link_tenant(principal=principal, tenant_id=tenant_id,
+                                          netbox_tenant_id=data.netbox_tenant_id, replace=data.replace,
+                                          netbox=NetBoxTenantDirectory(services.netbox))
+        return TenantRead.of(row)
 
     @post("/{tenant_id:uuid}/suspend", operation_id="suspend_tenant", status_code=200,
           summary="Suspend: the tenant's keys stop working at once; open orders freeze",

@@ -3,6 +3,8 @@
 The slug is derived from the Colo tenant id (`colo-<uuid hex>`), so a retry after a crash or a
 second approval finds the tenant it created before instead of making a duplicate. The tenant is
 also tagged `colo` and its description names the Colo id, for people browsing NetBox.
+A customer already in NetBox is linked instead (tenants/adoption.py): `NetBoxTenantDirectory`
+finds NetBox tenants by id, name or slug for it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from uuid import UUID
 
 import pynetbox
 
+from colo.errors import NotFound
 from dcim.netbox.gateway import NetBoxGateway
+from tenants.adoption import NetBoxTenantInfo
 
 COLO_TAG = {"name": "colo", "slug": "colo", "color": "2196f3",
             "description": "Created and managed by Colo"}
@@ -74,3 +78,35 @@ async def find_netbox_tenant(gateway: NetBoxGateway, *, colo_tenant_id: UUID) ->
         return dict(found) if found is not None else None
 
     return await gateway.call(work, what="find NetBox tenant")
+
+
+class NetBoxTenantDirectory:
+    """NetBox tenants for onboarding (tenants.adoption.NetBoxTenancy): by id, by name or slug."""
+
+    def __init__(self, gateway: NetBoxGateway) -> None:
+        self.gateway = gateway
+
+    async def get(self, netbox_tenant_id: int) -> NetBoxTenantInfo | None:
+        def work(api: Any) -> NetBoxTenantInfo | None:
+            found = api.tenancy.tenants.get(netbox_tenant_id)
+            return NetBoxTenantInfo(int(found.id), found.name, found.slug) if found is not None else None
+
+        try:
+            return await self.gateway.call(work, what="read NetBox tenant")
+        except NotFound:
+            return None
+
+    async def matching(self, *, name: str, slug: str) -> list[NetBoxTenantInfo]:
+        """Tenants whose name equals `name` (ignoring case) or whose slug is `slug`."""
+
+        def work(api: Any) -> list[NetBoxTenantInfo]:
+            found = {int(t.id): t for t in api.tenancy.tenants.filter(name__ie=name, limit=50)}
+            if slug:
+                found.update({int(t.id): t for t in api.tenancy.tenants.filter(slug=slug, limit=50)})
+            return [NetBoxTenantInfo(i, t.name, t.slug) for i, t in sorted(found.items())]
+
+        return await self.gateway.call(work, what="find NetBox tenants by name")
+
+    async def ensure_for(self, colo_tenant_id: UUID, legal_name: str) -> int:
+        """A NetBox tenant of Colo's own (tenants.lifecycle.NetBoxLinker)."""
+        return await ensure_netbox_tenant(self.gateway, colo_tenant_id=colo_tenant_id, legal_name=legal_name)

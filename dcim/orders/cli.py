@@ -76,7 +76,7 @@ def _trusted_keys(pairs: list[str]) -> dict[str, Any]:
 def cmd_loa_verify(args: argparse.Namespace) -> int:
     from colo.cli import CommandError
     from colo.verifying import EXIT_INVALID, EXIT_KEY_NEEDED, EXIT_VALID
-    from dcim.orders.loa import LoaInvalid, signing_key_id, verify
+    from dcim.orders.loa import LoaInvalid, claimed_signer, verify
 
     try:
         loaded = json.loads(Path(args.file).read_text(encoding="utf-8"))
@@ -88,13 +88,12 @@ def cmd_loa_verify(args: argparse.Namespace) -> int:
     # Accept the signed file itself or an API answer that carries it under "signed".
     signed = loaded.get("signed") if isinstance(loaded, dict) and "signed" in loaded else loaded
     try:
-        key_id = signing_key_id(signed)
+        key_id, facility = claimed_signer(signed)
     except LoaInvalid as exc:
         print(f"LOA INVALID: {exc.reason}")
         return EXIT_INVALID
     pairs, source = _key_pairs(args)
     if not pairs:
-        facility = signed["document"].get("facility") or "the issuing facility"
         print(f"KEY NEEDED: this LOA is signed with key {key_id!r} of {facility}, and no key of that "
               "facility is at hand (nothing was checked). Give the facility's published keys: "
               f"`colo loa verify {args.file} --api <the facility's API URL>` (GET /v1/loas/public-keys, "

@@ -77,9 +77,10 @@ def _parts(signed: Any) -> tuple[dict[str, Any], str, str]:
     return document, key_id, signature_text
 
 
-def signing_key_id(signed: Any) -> str:
-    """The id of the facility key the LOA says it is signed with (what a verifier needs)."""
-    return _parts(signed)[1]
+def claimed_signer(signed: Any) -> tuple[str, str]:
+    """(key id, facility) the LOA says signed it: what a verifier without that key must ask for."""
+    document, key_id, _ = _parts(signed)
+    return key_id, str(document.get("facility") or "the issuing facility")
 
 
 def verify(signed: Any, *, trusted: Mapping[str, Ed25519PublicKey], now: datetime | None = None) -> VerifiedLoa:

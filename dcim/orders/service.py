@@ -23,9 +23,10 @@ from dcim.orders import store
 from dcim.orders.power_checks import check_power, feeding_panels, panel_capacities
 from dcim.orders.rules import check_circuit_size, pick_units
 from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerSpec, SpaceSpec
-from dcim.orders.states import OrderAction, OrderState
+from dcim.orders.states import HOLDS_CAPACITY, OrderAction, OrderState
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
 from dcim.orders.xc_paths import plan_legs
+from dcim.readmodel.holdings import holds_rack
 from dcim.readmodel.schemas import CapacityQuery
 from dcim.sales import DEFAULT_RULES, SaleRules
 from tenants.scope import tenant_for_write
@@ -174,9 +175,22 @@ async def _create_space_in(
     raise Conflict("the rack's free units keep being claimed by other orders; retry")
 
 
+async def require_held_rack(order: Order, rack_id: int) -> None:
+    """Power goes only where the order's tenant holds space (dcim.readmodel.holdings: its rack,
+    its devices, its reservations) or has an open space order. Anything else — another tenant's
+    rack, or no rack at all — is the same 404, before any figure is read or shown."""
+    if await holds_rack(netbox_tenant=order.netbox_tenant_id, rack_id=rack_id):
+        return
+    if await Order.exists().where((Order.tenant_id == order.tenant_id) & (Order.rack_id == rack_id)
+                                  & (Order.kind == "space") & Order.state.is_in([s.value for s in HOLDS_CAPACITY])):
+        return
+    raise NotFound("rack", rack_id, field="rack_id")
+
+
 async def _create_power(order: Order, spec: PowerSpec, actor: store.Actor, provisioner: Provisioner) -> None:
     requested_w = power.kw_to_w(spec.kw)
     check_circuit_size(requested_w=requested_w, voltage=spec.voltage, amperage=spec.amperage, phase=spec.phase)
+    await require_held_rack(order, spec.rack_id)  # before any figure of the rack is read
     redundant = spec.redundancy == "a+b"
     # Live supply and panel capacities are read before any lock is taken (no NetBox call inside).
     feeds = await provisioner.rack_feeds(spec.rack_id)

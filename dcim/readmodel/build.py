@@ -80,11 +80,24 @@ def reservation_row(raw: Raw, now: datetime) -> Row:
             "description": (raw.get("description") or "")[:200], "synced_at": now}
 
 
+def device_label(raw: Raw, dtype: Raw) -> str:
+    """The device's NetBox name; an unnamed one is shown by type and position ("Dell R650 @ U12")."""
+    if raw.get("name"):
+        return str(raw["name"])[:200]
+    nested = raw.get("device_type") if isinstance(raw.get("device_type"), dict) else {}
+    maker = dtype.get("manufacturer") or nested.get("manufacturer") or {}
+    model = dtype.get("model") or nested.get("model") or _slug(nested) or "device"
+    label = f"{maker.get('name', '') if isinstance(maker, dict) else ''} {model}".strip()
+    if raw.get("position") is not None and raw.get("parent_device") is None:
+        label += f" @ U{float(raw['position']):g}"
+    return label[:200]
+
+
 def device_row(raw: Raw, types: dict[int, Raw], now: datetime) -> Row:
     dtype = types.get(_id(raw.get("device_type")) or 0, {})
     media = next((MEDIA_BY_TAG[t] for t in _tags(dtype) if t in MEDIA_BY_TAG), "")
     in_bay = raw.get("parent_device") is not None  # child devices live in a bay, not in units
-    return {"netbox_id": raw["id"], "name": raw.get("name") or "", "rack_id": _id(raw.get("rack")),
+    return {"netbox_id": raw["id"], "name": device_label(raw, dtype), "rack_id": _id(raw.get("rack")),
             "location_id": _id(raw.get("location")),
             "position": None if in_bay or raw.get("position") is None else float(raw["position"]),
             "face": _value(raw.get("face")), "u_height": float(dtype.get("u_height") or 0),

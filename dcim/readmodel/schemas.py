@@ -35,9 +35,10 @@ class PowerBudget(msgspec.Struct):
 
 class RackSummary(msgspec.Struct):
     netbox_id: int
-    name: str
+    name: str  # NetBox rack names repeat across sites: site (and hall) tell them apart
     site_id: int
-    hall: str
+    site: str  # the site's name
+    hall: str  # the rack's NetBox location name
     row: str
     status: str
     u_height: int
@@ -124,7 +125,7 @@ class CapacityQuery(msgspec.Struct, forbid_unknown_fields=True):
 class Placement(msgspec.Struct):
     rack_id: int
     rack: str
-    hall: str
+    hall: str  # the rack's NetBox location name
     row: str
     first_unit: int
     last_unit: int
@@ -135,6 +136,7 @@ class Placement(msgspec.Struct):
 
 
 class CapacityAnswer(msgspec.Struct):
+    site: str = ""  # the site's name: rack names repeat across sites
     placements: list[Placement]
     considered_racks: int
     search_ms: float

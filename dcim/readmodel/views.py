@@ -1,7 +1,9 @@
 """Rack, power and utilization views from the read model, scoped to the caller.
 
-Ops see every rack and who holds what. A tenant sees only racks where its NetBox tenant holds
-a reservation; any other rack answers NotFound, exactly like a missing one.
+Ops see every rack and who holds what. A tenant sees only racks its NetBox tenant holds
+(dcim.readmodel.holdings: its own racks, racks with its devices, racks with its reservations);
+any other rack answers NotFound, exactly like a missing one. Racks carry their site's name, so
+racks of the same name at different sites can be told apart.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
 from dcim.orders.store import ordered_power_w
 from dcim.power import RackBudget
 from dcim.readmodel.cache import VIEW_CACHE
+from dcim.readmodel.holdings import Holding, held_racks, netbox_tenant_of
 from dcim.readmodel.power_orders import is_supply_row, with_orders
 from dcim.readmodel.schemas import (
     FeedView,
@@ -67,16 +71,18 @@ async def caller_netbox_tenant(principal: Principal) -> int | None:
     return linked if linked is not None else -1
 
 
-async def _tenant_rack_units(netbox_tenant: int, generation: int) -> dict[int, list[int]]:
-    async def load() -> dict[int, list[int]]:
-        rows = await PlantReservation.select(PlantReservation.rack_id, PlantReservation.units).where(
-            PlantReservation.tenant_id == netbox_tenant).output(load_json=True)
-        units: dict[int, list[int]] = defaultdict(list)
-        for row in rows:
-            units[row["rack_id"]].extend(row["units"])
-        return dict(units)
+async def site_names(generation: int) -> dict[int, str]:
+    """NetBox site id → name (a handful of rows, cached per read-model generation)."""
+    async def load() -> dict[int, str]:
+        return {s["netbox_id"]: s["name"] for s in await PlantSite.select(PlantSite.netbox_id, PlantSite.name)}
 
-    return await VIEW_CACHE.get(("held", netbox_tenant), load, generation=generation)
+    return await VIEW_CACHE.get(("site-names",), load, generation=generation)
+
+
+def _my_units(rack: dict[str, Any], holding: Holding | None) -> list[int]:
+    if holding is None:
+        return []
+    return holding.units(starting_unit=rack["starting_unit"], u_height=rack["u_height"])
 
 
 def _budget(row: dict[str, Any]) -> PowerBudget:
@@ -87,9 +93,10 @@ def _budget(row: dict[str, Any]) -> PowerBudget:
                        redundant=budget.redundant, utilization=budget.utilization)
 
 
-def _summary(row: dict[str, Any], now: datetime, my_units: list[int] | None) -> RackSummary:
+def _summary(row: dict[str, Any], now: datetime, my_units: list[int] | None, sites: dict[int, str]) -> RackSummary:
     return RackSummary(
-        netbox_id=row["netbox_id"], name=row["name"], site_id=row["site_id"], hall=row["hall"],
+        netbox_id=row["netbox_id"], name=row["name"], site_id=row["site_id"],
+        site=sites.get(row["site_id"], ""), hall=row["hall"],
         row=row["row"], status=row["status"], u_height=row["u_height"], free_units=row["free_units"],
         max_free_run=row["max_free_run"], occupied_units=row["occupied_units"],
         reserved_units=row["reserved_units"], power=_budget(row),
@@ -101,9 +108,9 @@ def _summary(row: dict[str, Any], now: datetime, my_units: list[int] | None) -> 
 async def list_racks(
     *, principal: Principal, site_id: int | None = None, hall: str | None = None,
     row: str | None = None, status: str | None = None, min_free_units: int | None = None,
-    tenant_id: int | None = None, limit: int = 100, offset: int = 0,
+    tenant_id: UUID | None = None, limit: int = 100, offset: int = 0,
 ) -> RackList:
-    """Racks the caller may see, filtered; `tenant_id` (ops only) = racks a NetBox tenant holds."""
+    """Racks the caller may see, filtered; `tenant_id` (staff only) = racks that Colo tenant holds."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed("limit", f"must be between 1 and {MAX_LIMIT}")
     if offset < 0:
@@ -111,9 +118,11 @@ async def list_racks(
     mine = await caller_netbox_tenant(principal)
     if mine is not None and tenant_id is not None:
         raise ValidationFailed("tenant_id", "only staff may filter by tenant")
-    holder = mine if mine is not None else tenant_id
+    holder = mine
+    if tenant_id is not None:  # a Colo tenant id, like every other list; unlinked: holds nothing
+        holder = await netbox_tenant_of(tenant_id) or -1
     generation = await VIEW_CACHE.generation()
-    held = await _tenant_rack_units(holder, generation) if holder is not None else None
+    held = await held_racks(holder, generation=generation) if holder is not None else None
     query = PlantRack.select().order_by(PlantRack.name)
     conditions = []
     if held is not None:
@@ -130,8 +139,9 @@ async def list_racks(
     rows = await VIEW_CACHE.get(key, lambda: query.run(), generation=generation)
     now = datetime.now(UTC)
     page = await with_orders(rows[offset:offset + limit])
-    items = [_summary(r, now, held.get(r["netbox_id"]) if mine is not None and held else None)
-             for r in page]
+    sites = await site_names(generation)
+    items = [_summary(r, now, _my_units(r, held.get(r["netbox_id"])) if mine is not None and held is not None
+                      else None, sites) for r in page]
     oldest = min((r["synced_at"] for r in rows), default=None)
     return RackList(items=items, total=len(rows), limit=limit, offset=offset,
                     freshness=freshness(oldest, now=now))
@@ -165,11 +175,11 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
     mine = await caller_netbox_tenant(principal)
     staff = mine is None
     generation = await VIEW_CACHE.generation()
-    my_units: list[int] = []
+    holding: Holding | None = None
     if not staff:
         assert mine is not None
-        my_units = (await _tenant_rack_units(mine, generation)).get(rack_id, [])
-        if not my_units:  # someone else's rack: the same answer as a missing one
+        holding = (await held_racks(mine, generation=generation)).get(rack_id)
+        if holding is None:  # a rack it does not hold: the same answer as a missing one
             raise NotFound("rack", rack_id)
     bundle = await VIEW_CACHE.get(("rack", rack_id, staff), lambda: _rack_bundle(rack_id, staff=staff),
                                   generation=generation)
@@ -184,9 +194,10 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
                                    rack["unit_states"], strict=True)]
     units.reverse()
     return RackDetail(
-        rack=_summary(rack, now, my_units if not staff else None), units=units,
+        rack=_summary(rack, now, my_units if not staff else None, await site_names(generation)), units=units,
         feeds=[FeedView(netbox_id=f["netbox_id"], name=f["name"], side=f["side"], status=f["status"],
                         phase=f["phase"], voltage=f["voltage"], amperage=f["amperage"],
+    my_units = _my_units(rack, holding)
                         max_utilization=f["max_utilization"], nominal_va=f["nominal_va"],
                         available_va=f["available_va"], allocated_w=f["allocated_w"]) for f in bundle["feeds"]],
         freshness=freshness(rack["synced_at"], now=now),
@@ -198,7 +209,7 @@ async def utilization(*, principal: Principal, hall: str | None = None,
     """Per rack: derated capacity vs committed load, and each tenant's share (ops) or the
     caller's own share (tenants). Only racks the caller may see."""
     mine = await caller_netbox_tenant(principal)
-    held = await _tenant_rack_units(mine, await VIEW_CACHE.generation()) if mine is not None else None
+    held = await held_racks(mine) if mine is not None else None
     query = PlantRack.select().where(PlantRack.status == "active").order_by(PlantRack.name)
     if held is not None:
         query = query.where(PlantRack.netbox_id.is_in(sorted(held) or [-1]))

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+import pytest
 from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
@@ -110,6 +111,7 @@ async def test_bad_input_is_a_problem_naming_the_field_and_stores_nothing(
     assert (await client.get("/v1/orders", headers=keys["a"])).json()["count"] == before
 
 
+@pytest.mark.usefixtures("power_holders")  # both tenants hold space in the rack
 async def test_over_sell_is_a_409_with_the_numbers(
     client: AsyncTestClient, make_key: MakeKey, orders_plant: OrdersPlant,
 ) -> None:

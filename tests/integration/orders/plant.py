@@ -130,6 +130,31 @@ async def orders_plant(
         yield plant
 
 
+# Units the tenants reserve (outside Colo) so that they hold the power racks: a power order goes
+# only where its tenant holds space (dcim.readmodel.holdings).
+POWER_HOLDINGS = (("space", "a", 34), ("space", "z", 35), ("single", "a", 37), ("single", "z", 38))
+
+
+@pytest_asyncio.fixture(scope="module")
+async def power_holders(
+    app: Litestar, run_in_app: Callable[..., Awaitable[Any]], gateway: NetBoxGateway, orders_plant: OrdersPlant,
+) -> AsyncIterator[None]:
+    """Tenants a and z hold one unit each in the space and single racks while a module runs
+    (NetBox reservations, read model refreshed), so they may order power there."""
+    from dcim.readmodel.sync import refresh_racks
+
+    user = await run_in_app(Provisioner(app.state.services.netbox).token_user_id)
+    made = [await gateway.call(lambda api, r=rack, t=tenant, u=unit: api.dcim.rack_reservations.create(
+        rack=orders_plant.racks[r], units=[u], user=user,
+        tenant=orders_plant.tenants[t]["netbox_tenant_id"], description="holds space for power tests").id)
+        for rack, tenant, unit in POWER_HOLDINGS]
+    racks = sorted({orders_plant.racks[rack] for rack, _t, _u in POWER_HOLDINGS})
+    await run_in_app(refresh_racks, app.state.services.netbox, racks)
+    yield
+    await gateway.call(lambda api: api.dcim.rack_reservations.delete(made))
+    await run_in_app(refresh_racks, app.state.services.netbox, racks)
+
+
 # ---- helpers shared by the order tests -------------------------------------------------------
 
 OPS = Principal(key_id="ops-test", role=Role.OPS, name="ops tester")

@@ -1,0 +1,221 @@
+"""A NetBox that already has customers: ops adopt one, and it holds what NetBox says it holds.
+
+Built on tests/brownfield.py: a NetBox tenant that owns racks, has a device in a rack it does
+not own and a reservation made by hand, racks named the same at two sites, infrastructure
+racks and unnamed devices — the shape of a facility that ran NetBox for years before Colo.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from litestar.testing import AsyncTestClient
+
+from colo.identity import Role
+from dcim.netbox import NetBoxGateway
+from tests.brownfield import BrownfieldPlant, brownfield_plant
+
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
+MakeKey = Callable[..., Awaitable[Any]]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def plant(gateway: NetBoxGateway, client: AsyncTestClient, ops_key: Any) -> AsyncIterator[BrownfieldPlant]:
+    """The brownfield plant, with the read model synced after it was built."""
+    async with brownfield_plant(gateway) as built:
+        synced = await client.post("/v1/netbox/sync", headers=ops_key.headers)
+        assert synced.status_code == 200, synced.text
+        yield built
+
+
+@pytest_asyncio.fixture(scope="module")
+async def adopted(client: AsyncTestClient, ops_key: Any, plant: BrownfieldPlant) -> dict[str, Any]:
+    """Ops adopt the plant's customer: the answer carries the tenant and its first key."""
+    body = {"netbox_tenant_id": plant.customer.netbox_tenant_id, "registration_number": f"HRB{plant.suffix[:6]}",
+            "country": "DE"}
+    response = await client.post("/v1/tenants/adopt", json=body, headers=ops_key.headers)
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    answer["body"] = body
+    answer["headers"] = {"Authorization": f"Bearer {answer['first_key']['api_key']}"}
+    return answer
+
+
+def unique_body(legal_name: str) -> dict[str, Any]:
+    unique = uuid.uuid4().hex[:10].upper()
+    return {
+        "legal_name": legal_name, "registration_number": f"HRB{unique[:8]}", "country": "DE",
+        "address": {"street": "Hauptstrasse 1", "postal_code": "10115", "city": "Berlin"},
+        "billing_contact": {"name": "Eva Muster", "email": "billing@example.com", "phone": "+49 30 1234567"},
+        "technical_contact": {"name": "Max Muster", "email": "noc@example.com", "phone": "+49 30 7654321"},
+        "services_of_interest": ["rack_space"],
+    }
+
+
+async def test_approval_refuses_a_name_clash_until_ops_link_the_existing_netbox_tenant(
+    client: AsyncTestClient, ops_key: Any, gateway: NetBoxGateway,
+) -> None:
+    name = f"Altbestand Hosting {uuid.uuid4().hex[:8]} GmbH"
+    existing = await gateway.call(lambda api: api.tenancy.tenants.create(name=name, slug=f"alt-{uuid.uuid4().hex}").id)
+    try:
+        applied = await client.post("/v1/applications", json=unique_body(name))
+        assert applied.status_code == 201, applied.text
+        approve = f"/v1/applications/{applied.json()['id']}/approve"
+        clash = await client.post(approve, headers=ops_key.headers)
+        assert clash.status_code == 409, clash.text
+        problem = clash.json()
+        assert problem["field"] == "netbox_tenant_id"
+        assert [(t["id"], t["name"]) for t in problem["netbox_tenants"]] == [(existing, name)]
+        assert str(existing) in problem["detail"]
+        # Nothing was created behind the refusal: no "<name> (<hex>)" twin, the application still open.
+        twins = await gateway.call(lambda api: [t.id for t in api.tenancy.tenants.filter(name__isw=name)])
+        assert twins == [existing]
+        assert (await client.get(f"/v1/applications/{applied.json()['id']}", headers=ops_key.headers)
+                ).json()["status"] == "submitted"
+
+        linked = await client.post(approve, json={"netbox_tenant_id": existing}, headers=ops_key.headers)
+        assert linked.status_code == 200, linked.text
+        assert linked.json()["tenant"]["netbox_tenant_id"] == existing
+        assert linked.json()["tenant"]["status"] == "active"
+        again = await client.post(approve, json={"netbox_tenant_id": existing}, headers=ops_key.headers)
+        assert again.status_code == 200 and again.json()["tenant"] == linked.json()["tenant"]
+        twins = await gateway.call(lambda api: [t.id for t in api.tenancy.tenants.filter(name__isw=name)])
+        assert twins == [existing]
+    finally:
+        await gateway.call(lambda api: api.tenancy.tenants.delete([existing]))
+
+
+async def test_a_different_company_of_the_same_name_is_created_only_when_ops_say_so(
+    client: AsyncTestClient, ops_key: Any, gateway: NetBoxGateway,
+) -> None:
+    name = f"Namesake {uuid.uuid4().hex[:8]} AG"
+    existing = await gateway.call(lambda api: api.tenancy.tenants.create(name=name, slug=f"ns-{uuid.uuid4().hex}").id)
+    try:
+        applied = await client.post("/v1/applications", json=unique_body(name))
+        approve = f"/v1/applications/{applied.json()['id']}/approve"
+        assert (await client.post(approve, headers=ops_key.headers)).status_code == 409
+        both = await client.post(approve, json={"netbox_tenant_id": existing, "create_netbox_tenant": True},
+                                 headers=ops_key.headers)
+        assert both.status_code == 422 and both.json()["field"] == "create_netbox_tenant"
+        created = await client.post(approve, json={"create_netbox_tenant": True}, headers=ops_key.headers)
+        assert created.status_code == 200, created.text
+        own = created.json()["tenant"]["netbox_tenant_id"]
+        assert own != existing
+        await gateway.call(lambda api: api.tenancy.tenants.delete([own]))
+    finally:
+        await gateway.call(lambda api: api.tenancy.tenants.delete([existing]))
+
+
+async def test_adopting_is_idempotent_and_a_netbox_tenant_belongs_to_one_colo_tenant(
+    client: AsyncTestClient, ops_key: Any, plant: BrownfieldPlant, adopted: dict[str, Any], make_tenant: Any,
+) -> None:
+    tenant = adopted["tenant"]
+    assert tenant["netbox_tenant_id"] == plant.customer.netbox_tenant_id
+    assert tenant["legal_name"] == plant.customer.name and tenant["status"] == "active"
+    again = await client.post("/v1/tenants/adopt", json=adopted["body"], headers=ops_key.headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["tenant"]["id"] == tenant["id"] and again.json()["first_key"] is None
+    other_company = {**adopted["body"], "registration_number": f"HRB{uuid.uuid4().int % 10**8:08d}"}
+    taken = await client.post("/v1/tenants/adopt", json=other_company, headers=ops_key.headers)
+    assert taken.status_code == 409 and taken.json()["field"] == "netbox_tenant_id"
+
+    link = f"/v1/tenants/{tenant['id']}/netbox-link"
+    same = await client.post(link, json={"netbox_tenant_id": plant.customer.netbox_tenant_id},
+                             headers=ops_key.headers)
+    assert same.status_code == 200 and same.json()["updated_at"] == tenant["updated_at"]
+    newcomer = await make_tenant()
+    stolen = await client.post(f"/v1/tenants/{newcomer['id']}/netbox-link",
+                               json={"netbox_tenant_id": plant.customer.netbox_tenant_id, "replace": True},
+                               headers=ops_key.headers)
+    assert stolen.status_code == 409, stolen.text
+    assert tenant["id"] in stolen.json()["detail"]
+    missing = await client.post(link, json={"netbox_tenant_id": 2**31 - 3, "replace": True}, headers=ops_key.headers)
+    assert missing.status_code == 422 and missing.json()["field"] == "netbox_tenant_id"
+
+
+async def test_a_linked_tenant_holds_its_netbox_racks_and_sees_them_apart_by_site(
+    client: AsyncTestClient, plant: BrownfieldPlant, adopted: dict[str, Any],
+) -> None:
+    mine = await client.get("/v1/racks", headers=adopted["headers"])
+    assert mine.status_code == 200, mine.text
+    listed = {r["netbox_id"]: r for r in mine.json()["items"]}
+    assert set(listed) == {plant.racks[k] for k in plant.held_by_customer}
+    owned = listed[plant.racks["owned_north"]]
+    assert owned["site"] == plant.site_names["north"] and owned["hall"] == plant.location_names["north_hall"]
+    assert owned["my_units"] == list(range(1, 43))  # the whole rack is the customer's
+    assert listed[plant.racks["device_only"]]["my_units"] == [20]
+    assert listed[plant.racks["reserved"]]["my_units"] == [1, 2, 3, 4]
+    for key in plant.held_by_customer:
+        detail = await client.get(f"/v1/racks/{plant.racks[key]}", headers=adopted["headers"])
+        assert detail.status_code == 200, (key, detail.text)
+    # The rack of the same name at the other site, and another customer's rack, are not its own.
+    missing = await client.get(f"/v1/racks/{2**31 - 11}", headers=adopted["headers"])
+    for key in ("twin_south", "other_owned", "infra"):
+        refused = await client.get(f"/v1/racks/{plant.racks[key]}", headers=adopted["headers"])
+        assert refused.status_code == 404
+        assert {k: v for k, v in refused.json().items() if k not in ("instance", "request_id")} == {
+            k: v for k, v in missing.json().items() if k not in ("instance", "request_id")}
+
+
+async def test_ops_filter_racks_by_colo_tenant_id_and_tell_twins_apart(
+    client: AsyncTestClient, ops_key: Any, plant: BrownfieldPlant, adopted: dict[str, Any],
+) -> None:
+    filtered = await client.get("/v1/racks", params={"tenant_id": adopted["tenant"]["id"], "limit": 200},
+                                headers=ops_key.headers)
+    assert filtered.status_code == 200, filtered.text
+    assert {r["netbox_id"] for r in filtered.json()["items"]} == {plant.racks[k] for k in plant.held_by_customer}
+    unknown = await client.get("/v1/racks", params={"tenant_id": str(uuid.uuid4())}, headers=ops_key.headers)
+    assert unknown.status_code == 200 and unknown.json()["items"] == []
+    netbox_id = await client.get("/v1/racks", params={"tenant_id": plant.customer.netbox_tenant_id},
+                                 headers=ops_key.headers)
+    assert netbox_id.status_code == 400 and netbox_id.json()["field"] == "tenant_id"
+    twins = []
+    for site in plant.sites.values():
+        page = await client.get("/v1/racks", params={"site_id": site, "limit": 200}, headers=ops_key.headers)
+        twins += [r for r in page.json()["items"] if r["name"] == plant.rack_names["owned_north"]]
+    assert sorted(r["site"] for r in twins) == sorted(plant.site_names.values())
+
+
+async def test_unnamed_devices_are_shown_by_type_and_position(
+    client: AsyncTestClient, ops_key: Any, plant: BrownfieldPlant,
+) -> None:
+    for rack, unit, label in (("owned_north", 12, f"Dell {plant.suffix} R650 @ U12"),
+                              ("infra", 40, f"Dell {plant.suffix} S5248 @ U40"),
+                              ("device_only", 20, f"cust-fw-{plant.suffix}")):
+        detail = await client.get(f"/v1/racks/{plant.racks[rack]}", headers=ops_key.headers)
+        units = {u["unit"]: u for u in detail.json()["units"]}
+        assert units[unit]["device"] == label
+
+
+async def test_power_goes_only_where_the_tenant_holds_space_and_reveals_nothing_elsewhere(
+    client: AsyncTestClient, plant: BrownfieldPlant, adopted: dict[str, Any], make_tenant: Any, make_key: MakeKey,
+) -> None:
+    outsider = await make_tenant()
+    outsider_key = await make_key(Role.TENANT_ADMIN, tenant_id=outsider["id"])
+    rack = plant.racks["owned_north"]
+
+    def power(rack_id: int, kw: float) -> dict[str, Any]:
+        return {"spec": {"kind": "power", "rack_id": rack_id, "kw": kw}}
+
+    mine = await client.post("/v1/orders", json=power(rack, 1.0), headers=adopted["headers"])
+    assert mine.status_code == 201, mine.text
+    try:
+        nowhere = await client.post("/v1/orders", json=power(2**31 - 5, 1.0), headers=outsider_key.headers)
+        assert nowhere.status_code == 404, nowhere.text
+        assert nowhere.json()["field"] == "rack_id" and "Select a valid choice" not in nowhere.text
+        for kw in (1.0, 2.9):  # someone else's rack: the same 404, with no figure of the holder's
+            theirs = await client.post("/v1/orders", json=power(rack, kw), headers=outsider_key.headers)
+            assert theirs.status_code == 404
+            assert {k: v for k, v in theirs.json().items() if k not in ("instance", "request_id")} == {
+                k: v for k, v in nowhere.json().items() if k not in ("instance", "request_id")}
+            assert "_kw" not in theirs.text
+        # Nothing of the outsider's stands in the holder's way: its own next order fits as before.
+        second = await client.post("/v1/orders", json=power(rack, 1.0), headers=adopted["headers"])
+        assert second.status_code == 201, second.text
+        await client.post(f"/v1/orders/{second.json()['id']}/cancel", headers=adopted["headers"])
+    finally:
+        await client.post(f"/v1/orders/{mine.json()['id']}/cancel", headers=adopted["headers"])
