@@ -43,6 +43,14 @@ def cmd_netbox_sync(args: argparse.Namespace) -> int:
                     quiet=args.quiet)
 
 
+def netbox_tenancy() -> Any:
+    """The NetBox tenant directory for `colo tenants adopt|link` (tenants/cli.py)."""
+    from dcim.netbox.tenancy import NetBoxTenantDirectory
+
+    _settings, gateway = _settings_and_gateway()
+    return NetBoxTenantDirectory(gateway)
+
+
 def register(sub: Any, netbox_sub: Any) -> None:
     if "tenants" in sub.choices:  # tenants' CLI registers first; it needs NetBox for adopt and link
         sub.choices["tenants"].set_defaults(netbox_tenancy=netbox_tenancy)
