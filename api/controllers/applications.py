@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 
 from api.auth import CurrentPrincipal, client_address
 from api.controllers.problem_docs import problems
@@ -36,8 +36,8 @@ from tenants.schemas_keys import KeyIssued, KeyRead
 APPLY_LIMIT = (10, 3600)
 TRACK_LIMIT = (60, 60)
 
-TrackingSecret = Annotated[str, Parameter(header="X-Tracking-Secret", min_length=10, max_length=100,
-                                          description="the tracking secret returned when applying")]
+TrackingSecret = Annotated[str, HeaderParameter(name="X-Tracking-Secret", min_length=10, max_length=100,
+                                                description="the tracking secret returned when applying")]
 ApplicationStatusFilter = Annotated[
     str | None, Parameter(pattern=r"^(submitted|action_required|approved|rejected)$", required=False)]
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
@@ -15,8 +15,8 @@ from api.services import Services
 from tenants import people
 from tenants.schemas import PersonCreate, PersonRead, PersonUpdate
 
-TenantFilter = Annotated[UUID | None, Parameter(query="tenant_id", required=False,
-                                                description="staff only; tenants always see their own")]
+TenantFilter = Annotated[UUID | None, QueryParameter(name="tenant_id", required=False,
+                                                     description="staff only; tenants always see their own")]
 
 
 class PeopleController(Controller):
