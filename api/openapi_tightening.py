@@ -16,6 +16,9 @@ fuzzing in tests/security/) would see a looser contract than the real one:
 - the 400 Litestar adds for parameter validation is documented as plain JSON, but every error
   is an RFC 9457 problem document (api/errors.py);
 - a list's `cursor` can be well-formed and still not one the server issued (422);
+- every free string input (parameters, and body strings without a pattern, enum or format of
+  their own) carries the text rule as a `pattern` (api/input_rules.py `document_text_rule`), so
+  a control character or bidi override is invalid data by the document, as the server treats it;
 - a response with several media types (ResponseSpec takes one) lists them all (MEDIA_TYPES).
 
 msgspec's own JSON Schema generator knows the struct corrections, so its component schemas are
@@ -41,11 +44,15 @@ from litestar.routes import HTTPRoute
 
 from api.controllers.problem_docs import DESCRIPTIONS, EXAMPLES
 from api.guards import load_access_policy
+from api.input_rules import document_text_rule
 
 # operation id → the media types its 200 answer comes in (chosen by a query parameter)
 MEDIA_TYPES = {"export_access_log": ("application/jsonl", "text/csv")}
 ITEM_CONSTRAINTS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "format")
 METHODS = ("get", "put", "post", "delete", "patch")
+HTTP_NOTE = ("Every GET operation also answers HEAD (same status and headers, no body). Errors are RFC 9457 "
+             "problem documents: `field` names the input as sent (JSON path, header, query or path name; "
+             "`body` for a body that is empty, not JSON or not an object) and `source` says where it was.")
 # a parameter declaration's bound → its JSON Schema keyword
 BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum",
           "min_length": "minLength", "max_length": "maxLength", "pattern": "pattern",
@@ -143,6 +150,8 @@ def declared_bounds(app: Litestar) -> Bounds:
 def tighten_document(document: dict[str, Any], *, public: frozenset[str],
                      bounds: Bounds | None = None) -> dict[str, Any]:
     """Apply the corrections above to an OpenAPI document (a dict), in place."""
+    info = document.setdefault("info", {})
+    info["description"] = (info.get("description", "") + " " + HTTP_NOTE).strip()
     components = document.setdefault("components", {}).setdefault("schemas", {})
     for name, reference in _reference_components(set(components)).items():
         _tighten_component(components[name], reference)
@@ -161,6 +170,7 @@ def tighten_document(document: dict[str, Any], *, public: frozenset[str],
                 for key, value in declared.get((parameter["in"], parameter["name"]), {}).items():
                     parameter.setdefault("schema", {}).setdefault(key, value)
             _tighten_responses(operation, problem={"$ref": "#/components/schemas/Problem"})
+    document_text_rule(document)
     return document
 
 
