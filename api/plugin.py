@@ -87,7 +87,8 @@ class ColoPlugin(InitPluginProtocol):
             services.components["access_log"] = await open_access_log(settings=settings, keys=services.keys)
             await install_site_access(services)
             # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
-            services.components["read_model"] = refresher = ReadModelRefresher(services.netbox)
+            services.components["read_model"] = refresher = ReadModelRefresher(
+                services.netbox, webhook_grace_seconds=settings.webhook_grace_seconds)
             await refresher.start()
             # Orders: tenant status hooks, and the fulfilment worker. Test runs drive fulfilment
             # explicitly (POST /v1/orders/{id}/fulfil), so they do not race a background worker.

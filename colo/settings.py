@@ -142,6 +142,11 @@ VARIABLES: tuple[Var, ...] = (
         "record API requests in the access log (off only for benchmarks)"),
     Var("COLO_WEBHOOK_SECRET", "webhook_secret", _text, "",
         "HMAC secret NetBox signs its webhooks with", secret=True),
+    Var("COLO_PUBLIC_URL", "public_url", _url, "",
+        "Colo's base URL as NetBox reaches it; `colo netbox sync` registers `<this>/v1/netbox/webhook`. "
+        "Default `http://COLO_HOST:COLO_PORT`, right only when NetBox runs on the same machine"),
+    Var("COLO_WEBHOOK_GRACE_SECONDS", "webhook_grace_seconds", _positive_float, 120.0,
+        "a NetBox change no webhook announced within this many seconds means webhooks are not arriving"),
     Var("COLO_REDIS_URL", "redis_url", _text, "",
         "`redis://…` for rate limits shared across processes; empty = in-process limits"),
     Var("COLO_AUTH_FAILURES_PER_ADDRESS", "auth_failures_per_address", _positive_int, 60,
@@ -182,6 +187,8 @@ class Settings:
     audit_retention_days: int = 400
     audit_enabled: bool = True
     webhook_secret: str = field(default="", repr=False)
+    public_url: str = ""
+    webhook_grace_seconds: float = 120.0
     redis_url: str = ""
     auth_failures_per_address: int = 60
     auth_failures_per_key: int = 10
@@ -193,6 +200,17 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def webhook_base_url(self) -> str:
+        """The base URL NetBox's webhook should call: COLO_PUBLIC_URL, else where Colo listens."""
+        if self.public_url:
+            return self.public_url
+        try:  # listening on every interface: this machine's loopback is one of them
+            host = "127.0.0.1" if ipaddress.ip_address(self.host).is_unspecified else self.host
+        except ValueError:
+            host = self.host  # a host name
+        return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
 
     @property
     def is_postgres(self) -> bool:

@@ -37,10 +37,10 @@ def cmd_netbox_sync(args: argparse.Namespace) -> int:
     from dcim.readmodel.cli_sync import run_sync
 
     settings, gateway = _settings_and_gateway()
-    # NetBox delivers plant changes to this Colo; by default the address `colo serve` listens on.
-    webhook_url = "" if args.no_webhook else (args.webhook_url or f"http://{settings.host}:{settings.port}")
+    # NetBox delivers plant changes to this Colo: COLO_PUBLIC_URL, else where `colo serve` listens.
+    webhook_url = "" if args.no_webhook else (args.webhook_url or settings.webhook_base_url)
     return run_sync(settings=settings, gateway=gateway, register_webhook_url=webhook_url,
-                    quiet=args.quiet)
+                    quiet=args.quiet, webhook_name=args.webhook_name)
 
 
 def netbox_tenancy() -> Any:
@@ -64,7 +64,10 @@ def register(sub: Any, netbox_sub: Any) -> None:
     sync = netbox_sub.add_parser("sync", help="full sync of NetBox into Colo's read model")
     sync.add_argument("--webhook-url", default="",
                       help="Colo base URL NetBox's webhook + event rule should call "
-                      "(default: http://COLO_HOST:COLO_PORT)")
+                      "(default: COLO_PUBLIC_URL, else http://COLO_HOST:COLO_PORT)")
+    sync.add_argument("--webhook-name", default="colo-read-model",
+                      help="name of the webhook and event rule in NetBox (one per Colo installation "
+                      "sharing a NetBox)")
     sync.add_argument("--no-webhook", action="store_true",
                       help="only sync; leave NetBox's webhook and event rule alone")
     sync.add_argument("--quiet", action="store_true", help="no progress bar")

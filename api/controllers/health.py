@@ -11,6 +11,7 @@ from litestar.openapi import ResponseSpec
 
 from api.services import AppServices, Services
 from colo.errors import ColoError
+from dcim.readmodel.webhook_health import current_health
 
 
 class Check(msgspec.Struct):
@@ -22,6 +23,13 @@ class Check(msgspec.Struct):
 class Readiness(msgspec.Struct):
     status: str
     checks: dict[str, Check]
+    # Checks that fail without making Colo unready (it still serves; an operator should look).
+    degraded: list[str] = msgspec.field(default_factory=list)
+
+
+# Reported, but not a reason to take Colo out of service: without webhooks the read model still
+# catches up at every periodic sync, and the responses' freshness says so.
+ADVISORY = frozenset({"netbox_webhooks"})
 
 
 class Liveness(msgspec.Struct):
@@ -46,6 +54,17 @@ async def _check_netbox(services: AppServices) -> Check:
     return Check(ok=True, latency_ms=_ms(started), detail=f"NetBox {status.get('netbox-version', '?')}")
 
 
+async def _check_webhooks() -> Check:
+    started = time.perf_counter()
+    try:
+        health = await current_health()
+    except Exception as exc:  # the database check reports the cause
+        return Check(ok=False, latency_ms=_ms(started), detail=f"webhooks: unknown ({type(exc).__name__})")
+    said = health.status.replace("_", " ")
+    return Check(ok=health.status != "not_arriving", latency_ms=_ms(started),
+                 detail=f"webhooks: {said} — {health.detail}"[:500])
+
+
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
@@ -59,13 +78,16 @@ class HealthController(Controller):
         return Liveness(status="ok")
 
     @get(
-        "/readyz", summary="Readiness: database and NetBox reachable", operation_id="readiness",
+        "/readyz", summary="Readiness: database and NetBox reachable (and whether NetBox's webhooks arrive)",
+        operation_id="readiness",
         responses={503: ResponseSpec(Readiness, description="A dependency is down; `checks` names it")},
     )
     async def readyz(self, services: Services) -> Response[Readiness]:
-        checks = {"database": await _check_database(services), "netbox": await _check_netbox(services)}
-        ready = all(c.ok for c in checks.values())
-        failing = [name for name, c in checks.items() if not c.ok]
-        body = Readiness(status="ready" if ready else "unavailable: " + ", ".join(failing), checks=checks)
+        checks = {"database": await _check_database(services), "netbox": await _check_netbox(services),
+                  "netbox_webhooks": await _check_webhooks()}
+        failing = [name for name, c in checks.items() if not c.ok and name not in ADVISORY]
+        ready = not failing
+        body = Readiness(status="ready" if ready else "unavailable: " + ", ".join(failing), checks=checks,
+                         degraded=[name for name in sorted(ADVISORY) if not checks[name].ok])
         return Response(body, status_code=200 if ready else 503,
                         headers=None if ready else {"Retry-After": "10"})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -17,7 +17,8 @@ from api.controllers.problem_docs import problems
 from api.services import Services
 from colo.errors import AuthenticationFailed, ValidationFailed
 from dcim.readmodel import store
-from dcim.readmodel.sync import full_sync, plan_event
+from dcim.readmodel.sync import WATCHED_TYPES, full_sync, plan_event
+from dcim.readmodel.webhook_health import check_webhooks, current_health, event_time, record_webhook
 
 SIGNATURE_HEADER = "x-hook-signature"
 
@@ -33,6 +34,11 @@ class WebhookAccepted(msgspec.Struct):
 class SyncStatus(msgspec.Struct):
     last_full_sync: datetime | None
     last_event_refresh: datetime | None
+    # Whether NetBox's webhooks reach Colo (judged from NetBox's changelog at each full sync).
+    webhooks: Literal["arriving", "not_arriving", "unknown"] = "unknown"
+    last_webhook_event: datetime | None = None
+    last_netbox_change: datetime | None = None
+    webhooks_detail: str = ""
 
 
 class SyncRun(msgspec.Struct):
@@ -79,6 +85,8 @@ class NetBoxSyncController(Controller):
             raise ValidationFailed("body", "not valid JSON") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
             raise ValidationFailed("data", "a NetBox webhook body has an object in `data`")
+        received = datetime.now(UTC)  # webhooks do arrive: /readyz and freshness say so
+        await record_webhook(at=event_time(payload, received_at=received), received_at=received)
         plan = await plan_event(payload)
         refresher = services.components.get("read_model")
         if refresher is not None:
@@ -89,13 +97,20 @@ class NetBoxSyncController(Controller):
             full_sync_queued=plan.full_sync,
         )
 
-    @get("/sync", operation_id="sync_status", summary="When the read model was last synced",
+    @get("/sync", operation_id="sync_status",
+         summary="When the read model was last synced, and whether NetBox's webhooks reach Colo",
          responses={**_example(SyncStatus, {"last_full_sync": "2026-11-22T03:30:00Z",
-                                "last_event_refresh": "2026-11-22T03:31:12Z"}),
+                                "last_event_refresh": "2026-11-22T03:31:12Z", "webhooks": "arriving",
+                                "last_webhook_event": "2026-11-22T03:31:11Z",
+                                "last_netbox_change": "2026-11-22T03:31:11Z",
+                                "webhooks_detail": "NetBox announced its changes"}),
                     **problems(401, 403)})
     async def status(self, principal: CurrentPrincipal) -> SyncStatus:
         last = await store.last_sync()
-        return SyncStatus(last_full_sync=last.get("full"), last_event_refresh=last.get("event"))
+        hooks = await current_health()
+        return SyncStatus(last_full_sync=last.get("full"), last_event_refresh=last.get("event"),
+                          webhooks=hooks.status, last_webhook_event=hooks.last_webhook_at,
+                          last_netbox_change=hooks.last_change_at, webhooks_detail=hooks.detail)
 
     @post("/sync", operation_id="trigger_sync", status_code=200,
           summary="Run a full sync of the read model from NetBox now (ops)",
@@ -103,5 +118,7 @@ class NetBoxSyncController(Controller):
                      **problems(401, 403, 503)})
     async def trigger(self, principal: CurrentPrincipal, services: Services) -> SyncRun:
         result = await full_sync(services.netbox)
+        await check_webhooks(services.netbox, grace_seconds=services.settings.webhook_grace_seconds,
+                             object_types=WATCHED_TYPES)
         return SyncRun(objects=result.objects, seconds=round(result.seconds, 3),
                        objects_per_second=round(result.objects_per_second, 1))

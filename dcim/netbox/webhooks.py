@@ -6,7 +6,9 @@ the webhook's secret; Colo verifies it (api/controllers/netbox_webhook.py).
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlparse
 
 from dcim.netbox.gateway import NetBoxGateway
 
@@ -15,10 +17,26 @@ WEBHOOK_PATH = "/v1/netbox/webhook"
 EVENT_TYPES = ["object_created", "object_updated", "object_deleted"]
 
 
+def payload_url(colo_base_url: str) -> str:
+    """The URL NetBox posts to, for a Colo base URL."""
+    return colo_base_url.rstrip("/") + WEBHOOK_PATH
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL points at this machine only (right for NetBox only when both run here)."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 async def register_webhook(gateway: NetBoxGateway, *, colo_base_url: str, secret: str,
                            object_types: list[str], name: str = WEBHOOK_NAME) -> dict[str, int]:
     """Create or update the webhook + event rule (idempotent); returns their NetBox ids."""
-    url = colo_base_url.rstrip("/") + WEBHOOK_PATH
+    url = payload_url(colo_base_url)
     webhook_fields = {"name": name, "payload_url": url, "http_method": "POST",
                       "http_content_type": "application/json", "secret": secret,
                       "ssl_verification": url.startswith("https:"), "timeout": 10,

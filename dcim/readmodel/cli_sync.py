@@ -10,12 +10,13 @@ from dcim.netbox.gateway import NetBoxGateway
 from dcim.netbox.plant import FULL_SYNC
 
 
-async def _sync(settings: Settings, gateway: NetBoxGateway, webhook_url: str, quiet: bool) -> str:
+async def _sync(settings: Settings, gateway: NetBoxGateway, webhook_url: str, quiet: bool,
+                webhook_name: str) -> str:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
     from colo.secretstore import load_keys
-    from dcim.netbox.webhooks import register_webhook
+    from dcim.netbox.webhooks import is_loopback, payload_url, register_webhook
     from dcim.readmodel.sync import WATCHED_TYPES, full_sync
 
     engine = engine_from_url(settings.database_url)
@@ -40,17 +41,21 @@ async def _sync(settings: Settings, gateway: NetBoxGateway, webhook_url: str, qu
         if webhook_url:
             secret = load_keys(settings).webhook_secret.decode()
             ids = await register_webhook(gateway, colo_base_url=webhook_url, secret=secret,
-                                         object_types=WATCHED_TYPES)
-            lines.append(f"webhook {ids['webhook']} and event rule {ids['event_rule']} point at "
-                         f"{webhook_url}")
+                                         object_types=WATCHED_TYPES, name=webhook_name)
+            lines.append(f"registered webhook {ids['webhook']} and event rule {ids['event_rule']}: NetBox "
+                         f"posts plant changes to {payload_url(webhook_url)}")
+            if is_loopback(webhook_url) and not is_loopback(gateway.url):
+                lines.append(f"warning: {webhook_url} reaches Colo only from this machine, but NetBox runs at "
+                             f"{gateway.url}; set COLO_PUBLIC_URL (or --webhook-url) to an address NetBox can reach")
         return "\n".join(lines)
     finally:
         await stop_engine(engine)
 
 
-def run_sync(*, settings: Settings, gateway: Any, register_webhook_url: str, quiet: bool) -> int:
+def run_sync(*, settings: Settings, gateway: Any, register_webhook_url: str, quiet: bool,
+             webhook_name: str = "colo-read-model") -> int:
     from colo.logging import say
 
-    for line in asyncio.run(_sync(settings, gateway, register_webhook_url, quiet)).splitlines():
+    for line in asyncio.run(_sync(settings, gateway, register_webhook_url, quiet, webhook_name)).splitlines():
         say(line)
     return 0

@@ -2,7 +2,8 @@
 
 Webhooks only enqueue (the endpoint answers at once); this loop batches what arrived within a
 short window into one rack-scoped refresh, runs at most one full sync per window, and does a
-full sync every `reconcile_seconds` to catch anything a lost webhook missed.
+full sync every `reconcile_seconds` to catch anything a lost webhook missed — and then checks
+NetBox's changelog for changes no webhook announced (dcim/readmodel/webhook_health.py).
 """
 
 from __future__ import annotations
@@ -14,17 +15,21 @@ import time
 from colo.errors import ColoError
 from colo.logging import get_logger
 from dcim.netbox.gateway import NetBoxGateway
-from dcim.readmodel.sync import EventPlan, full_sync, refresh_objects, refresh_racks
+from dcim.readmodel.sync import WATCHED_TYPES, EventPlan, full_sync, refresh_objects, refresh_racks
+from dcim.readmodel.webhook_health import check_webhooks
 
 log = get_logger(__name__)
 DEFAULT_RECONCILE_SECONDS = 300.0
 DEBOUNCE_SECONDS = 0.5
+DEFAULT_WEBHOOK_GRACE_SECONDS = 120.0
 
 
 class ReadModelRefresher:
     def __init__(self, gateway: NetBoxGateway, *, reconcile_seconds: float = DEFAULT_RECONCILE_SECONDS,
-                 debounce_seconds: float = DEBOUNCE_SECONDS) -> None:
+                 debounce_seconds: float = DEBOUNCE_SECONDS,
+                 webhook_grace_seconds: float = DEFAULT_WEBHOOK_GRACE_SECONDS) -> None:
         self.gateway = gateway
+        self.webhook_grace_seconds = webhook_grace_seconds
         self.reconcile_seconds = reconcile_seconds
         self.debounce_seconds = debounce_seconds
         self._racks: set[int] = set()
@@ -61,6 +66,14 @@ class ReadModelRefresher:
         """Wait until everything submitted so far has been applied (tests, shutdown)."""
         await asyncio.wait_for(self._idle.wait(), wait_seconds)
 
+    async def _check_webhooks(self) -> None:
+        """Did webhooks announce what NetBox changed? (/readyz, metrics, freshness.) A failure
+        here is logged, never a reason to repeat the sync."""
+        try:
+            await check_webhooks(self.gateway, grace_seconds=self.webhook_grace_seconds, object_types=WATCHED_TYPES)
+        except ColoError as exc:
+            log.warning("could not check whether NetBox's webhooks arrive", error=exc.detail)
+
     async def _run(self) -> None:
         while True:
             wait = max(0.0, self._last_full + self.reconcile_seconds - time.monotonic())
@@ -75,6 +88,7 @@ class ReadModelRefresher:
                 if full:  # a full sync covers every rack and object queued meanwhile
                     await full_sync(self.gateway)
                     self._last_full = time.monotonic()
+                    await self._check_webhooks()
                 else:
                     if racks:
                         await refresh_racks(self.gateway, racks)

@@ -17,6 +17,9 @@ class Freshness(msgspec.Struct):
 
     synced_at: datetime | None
     data_age_seconds: float | None
+    # Whether NetBox's webhooks reach Colo: when `not_arriving`, changes made in NetBox since
+    # `synced_at` show only after the next periodic sync (at most 5 minutes).
+    webhooks: Literal["arriving", "not_arriving", "unknown"] = "unknown"
 
 
 class TenantRef(msgspec.Struct):

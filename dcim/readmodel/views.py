@@ -34,6 +34,7 @@ from dcim.readmodel.schemas import (
     UtilizationReport,
 )
 from dcim.readmodel.units import BOTH, FREE, OCCUPIED, RESERVED
+from dcim.readmodel.webhook_health import last_known_status
 from dcim.tables import PlantDevice, PlantPowerFeed, PlantPowerPort, PlantRack, PlantReservation, PlantTenant
 
 STATE_NAMES = {FREE: "free", OCCUPIED: "occupied", RESERVED: "reserved", BOTH: "reserved_occupied"}
@@ -41,14 +42,15 @@ MAX_LIMIT = 500
 
 
 def freshness(synced_at: datetime | str | None, *, now: datetime | None = None) -> Freshness:
+    hooks = last_known_status()
     if synced_at is None:
-        return Freshness(synced_at=None, data_age_seconds=None)
+        return Freshness(synced_at=None, data_age_seconds=None, webhooks=hooks)
     if isinstance(synced_at, str):  # SQLite returns aggregates over timestamps as text
         synced_at = datetime.fromisoformat(synced_at)
     if synced_at.tzinfo is None:
         synced_at = synced_at.replace(tzinfo=UTC)
     age = ((now or datetime.now(UTC)) - synced_at).total_seconds()
-    return Freshness(synced_at=synced_at, data_age_seconds=round(max(0.0, age), 3))
+    return Freshness(synced_at=synced_at, data_age_seconds=round(max(0.0, age), 3), webhooks=hooks)
 
 
 async def caller_netbox_tenant(principal: Principal) -> int | None:
