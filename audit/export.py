@@ -192,12 +192,12 @@ def verify_export(
                 said = "is not a valid entry encoding" if claimed is None else f"says it is entry {claimed}"
                 return report.fail(index, f"the entry at index {index} {said} (moved, inserted or altered)")
             leaf = leaf_hash(body)
+            if index < len(mirror) // HASH_SIZE and mirror[index * HASH_SIZE:(index + 1) * HASH_SIZE] != leaf:
+                return report.fail(index, f"entry {index} differs from the copy trusted at size "
+                                          f"{report.trusted_before} (changed since that verification)")
             implied = inclusion_root(index, checkpoint.size, leaf, proof)
             if implied != checkpoint.root:
                 failures.add(index, implied)
-            elif index < len(mirror) // HASH_SIZE and mirror[index * HASH_SIZE:(index + 1) * HASH_SIZE] != leaf:
-                return report.fail(index, f"entry {index} differs from the copy trusted at size {trusted.size}"  # type: ignore[union-attr]
-                                          " (the log signs a different history than it did)")
             if tree is not None:
                 tree.append(leaf)
                 if index >= report.trusted_before:
@@ -225,8 +225,8 @@ def _report_failures(report: VerifyReport, failures: _Failures, count: int, size
         return report.fail(None, (
             f"none of the {count} entries proves against the root signed at size {size}, and all their "
             "proofs lead to one other root: the log's tree was recomputed after a change, which may be "
-            "in an entry this export does not hold. To name it, run `colo audit verify --state DIR` "
-            "against the database with the state of an earlier trusted verification"))
+            "in an entry this export does not hold. To name it, verify with --state DIR holding an "
+            "earlier trusted verification that covers it (of the database, or of an unfiltered export)"))
     listed = ", ".join(str(i) for i in failures.indexes) + (", …" if failures.count > len(failures.indexes) else "")
     first = failures.indexes[0]
     return report.fail(first, f"entry {first} is not the entry the log signed at index {first} (altered after "

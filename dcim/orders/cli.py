@@ -170,7 +170,7 @@ def register(sub: Any) -> None:
     verify.add_argument("file", help="the LOA's JSON (as served by GET /v1/loas/{id})")
     verify.add_argument("--api", metavar="URL",
                         help="the facility API's base URL: fetch its published keys (GET /v1/loas/public-keys)")
-    verify.add_argument("--keys", metavar="FILE",
+    verify.add_argument("--keys", "--key", metavar="FILE",
                         help="the answer of GET /v1/loas/public-keys saved to a file (or KEY_ID:BASE64 lines)")
     verify.add_argument("--public-key", action="append", metavar="KEY_ID:BASE64",
                         help="one of the facility's public keys; repeatable")

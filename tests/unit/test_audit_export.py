@@ -104,6 +104,14 @@ def test_a_tree_recomputed_after_a_change_is_reported_without_blaming_an_entry(t
     assert not report.ok and report.first_bad_index is None, report.summary()
     assert "tree was recomputed" in (report.problem or "") and "--state DIR" in (report.problem or "")
 
+    # A verifier that trusted the log before the change names the entry from its mirror.
+    state = TrustedState.load(tmp_path / "state", support.keys())
+    assert check(write(tmp_path / "before.jsonl", bodies), state).trusted_after == SIZE
+    named = check(write(tmp_path / "after.jsonl", forged, signed_over=signed, proofs_over=forged_leaves),
+                  TrustedState.load(tmp_path / "state", support.keys()))
+    assert (named.ok, named.first_bad_index) == (False, 5), named.summary()
+    assert "differs from the copy trusted at size 13" in (named.problem or "")
+
 
 def test_a_checkpoint_by_another_key_or_unsigned_is_a_key_problem(tmp_path: Path) -> None:
     path = write(tmp_path / "x.jsonl", entries())
