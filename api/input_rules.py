@@ -10,7 +10,9 @@
   or not), every string path parameter, and every header value.
 
 A refusal is a 400 problem document naming the input as the client sent it (JSON path, query or
-path name, header name); api/errors.py renders it.
+path name, header name); api/errors.py renders it. `document_text_rule` states the same rule in
+the served OpenAPI document (a `pattern` on every free string input), so clients and the fuzzer
+see the contract the server enforces.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import ValidationException
 
-from colo.text import header_refusal, refusal
+from colo.text import HEADER_PATTERN, TEXT_PATTERN, header_refusal, refusal
 
 MAX_JSON_DEPTH = 32
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -104,3 +106,43 @@ def refuse_bad_parameters(connection: ASGIConnection[Any, Any, Any, Any]) -> Non
     for raw_name, raw_value in connection.scope["headers"]:
         if reason := header_refusal(raw_value.decode("latin-1")):
             raise invalid(_header_name(raw_name), reason, "header")
+
+
+_CONSTRAINED = ("pattern", "enum", "const", "format")
+
+
+def _state_rule(schema: dict[str, Any], pattern: str, components: dict[str, Any], seen: set[str],
+                constrained: bool = False) -> None:
+    """`constrained`: a pattern, enum or format beside a oneOf/anyOf already applies to its options."""
+    if ref := schema.get("$ref"):
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen and name in components:
+            seen.add(name)
+            _state_rule(components[name], pattern, components, seen)
+        return
+    constrained = constrained or any(key in schema for key in _CONSTRAINED)
+    kind = schema.get("type")
+    if (kind == "string" or (isinstance(kind, list) and "string" in kind)) and not constrained:
+        schema["pattern"] = pattern
+    for option in [*schema.get("oneOf", []), *schema.get("anyOf", []), *schema.get("allOf", [])]:
+        _state_rule(option, pattern, components, seen, constrained)
+    children = list((schema.get("properties") or {}).values())
+    children += [schema[key] for key in ("items", "additionalProperties") if isinstance(schema.get(key), dict)]
+    for child in children:
+        _state_rule(child, pattern, components, seen)
+
+
+def document_text_rule(document: dict[str, Any]) -> None:
+    """Put the text rule, as a `pattern`, on every string a request may carry (parameters and the
+    schemas request bodies reach) that has no pattern, enum or format of its own, in place."""
+    components = document.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                pattern = HEADER_PATTERN if parameter.get("in") == "header" else TEXT_PATTERN
+                _state_rule(parameter.setdefault("schema", {}), pattern, components, set())
+            for media in ((operation.get("requestBody") or {}).get("content") or {}).values():
+                _state_rule(media.get("schema") or {}, TEXT_PATTERN, components, seen)

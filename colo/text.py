@@ -27,11 +27,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0 minus \t \n \r, DEL and C1, bidi embeddings/overrides/isolates, lone surrogates.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# C0 minus \t \n \r, DEL and C1, bidi embeddings/overrides/isolates (plus lone surrogates,
+# which JSON text cannot carry and the served document therefore need not mention).
+_FORBIDDEN_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_FORBIDDEN = re.compile(rf"[{_FORBIDDEN_CLASS}\ud800-\udfff]")
 # Header values arrive as bytes read as Latin-1 (RFC 9110), so only C0 (except tab) and DEL
 # can be judged there; HTTP servers refuse them already, this keeps other callers honest.
-_FORBIDDEN_IN_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_HEADER_CLASS = r"\x00-\x08\x0a-\x1f\x7f"
+_FORBIDDEN_IN_HEADER = re.compile(rf"[{_HEADER_CLASS}]")
+# The same rules as JSON Schema patterns, for the served OpenAPI document.
+TEXT_PATTERN = rf"^[^{_FORBIDDEN_CLASS}]*$"
+HEADER_PATTERN = rf"^[^{_HEADER_CLASS}]*$"
+# One line of text (identifiers with a pattern of their own build on it: key names, areas).
+LINE_CLASS = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+LINE_PATTERN = rf"^[^{LINE_CLASS}]+$"
 _NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})  # control, format, surrogate
 
 

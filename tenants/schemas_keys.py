@@ -9,8 +9,9 @@ from uuid import UUID
 import msgspec
 
 from colo.identity import Principal, Role
+from colo.text import LINE_PATTERN
 
-KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
+KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=LINE_PATTERN)]
 Cidr = Annotated[str, msgspec.Meta(min_length=3, max_length=50)]
 Networks = Annotated[list[Cidr], msgspec.Meta(max_length=16)]
 Reason = Annotated[str, msgspec.Meta(max_length=200)]

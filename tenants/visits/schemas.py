@@ -9,12 +9,13 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from colo.text import LINE_CLASS
 from tenants.schemas import IdDocumentType
 
 # An area of the site: the meet-me room, one of the tenant's racks — `rack:<NetBox rack id>`, or
 # `rack:<name>` when the name is unambiguous among the racks the tenant holds (NetBox rack names
 # may contain spaces and repeat across sites) — or a cage by name. Stored as `rack:<id>`.
-Area = Annotated[str, Meta(pattern=r"^(meet-me-room|(rack|cage):[^\x00-\x1f\x7f]{1,100})$", max_length=105,
+Area = Annotated[str, Meta(pattern=rf"^(meet-me-room|(rack|cage):[^{LINE_CLASS}]{{1,100}})$", max_length=105,
                            examples=["meet-me-room", "rack:1042", "cage:C-7"])]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Reason = Annotated[str, Meta(min_length=3, max_length=500)]
