@@ -1,5 +1,9 @@
 """Throttling of failed authentication, per client address and per API key id.
 
+Only a presented key that fails is counted (api/auth.py): a request with no key at all is not
+a guess, and counting it let a burst of anonymous requests from a shared address (an office
+NAT, a monitoring probe) lock every valid key from that address out.
+
 - **Per address**: once an address has failed `per_address` times in a window, every request
   from it that needs a key is answered 429 *before* the key is looked at — no database query,
   no answer that could tell a guess apart — until the window ends.
