@@ -160,7 +160,7 @@ async def test_tenant_may_not_filter_by_another_tenant(
     client: AsyncTestClient, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
     make_key: Callable[..., Awaitable[Any]],
 ) -> None:
-    tenant = await make_tenant()
+    tenant, other = await make_tenant(), await make_tenant()
     key = await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"])
-    response = await client.get("/v1/racks", params={"tenant_id": 1}, headers=key.headers)
+    response = await client.get("/v1/racks", params={"tenant_id": str(other["id"])}, headers=key.headers)
     assert response.status_code == 422 and response.json()["field"] == "tenant_id"
