@@ -108,6 +108,17 @@ def _checkpoint_notes(paths: list[Path]) -> list[tuple[int, bytes, str]]:
     return sorted(notes)
 
 
+def _state(directory: str, trust: Trust) -> Any:
+    """The verifier's trusted state; its checkpoint must still verify under the keys given."""
+    from audit.trust import TrustedState
+    from colo.cli import CommandError
+
+    try:
+        return TrustedState.load(Path(directory), trust.keys)
+    except (OSError, ValueError) as exc:  # NoteError is a ValueError
+        raise CommandError(f"--state {directory}: {exc} (keys: {trust.describe()})") from None
+
+
 def _database_url(args: argparse.Namespace, settings: Any) -> str:
     """The database to read; a verifier never creates one where none is."""
     from colo.cli import CommandError
@@ -122,7 +133,6 @@ def _database_url(args: argparse.Namespace, settings: Any) -> str:
 async def _verify(args: argparse.Namespace) -> int:
     from audit.export import ExportFormatError, read_header, verify_export
     from audit.store import open_store
-    from audit.trust import TrustedState
     from audit.verify import VerifyReport, export_source, verify, verify_database
     from colo.cli import CommandError
     from colo.verifying import EXIT_INVALID, EXIT_VALID
@@ -141,7 +151,7 @@ async def _verify(args: argparse.Namespace) -> int:
                 raise CommandError("--checkpoint: this export carries its own signed checkpoint")
             if not trust.keys:
                 return _key_needed([header.checkpoint])
-            trusted = TrustedState.load(Path(args.state), trust.keys) if args.state else None
+            trusted = _state(args.state, trust) if args.state else None
             report = verify_export(path, keys=trust.keys, origin=trust.origin, trusted=trusted)
         else:
             notes = _checkpoint_notes([Path(p) for p in args.checkpoint or []])
@@ -150,7 +160,7 @@ async def _verify(args: argparse.Namespace) -> int:
                                    "given with --checkpoint (GET /v1/access-log/export carries its own)")
             if not trust.keys:
                 return _key_needed([note for _, _, note in notes])
-            trusted = TrustedState.load(Path(args.state), trust.keys) if args.state else None
+            trusted = _state(args.state, trust) if args.state else None
             report = await verify(source=export_source(path), notes=notes, keys=trust.keys, origin=trust.origin,
                                   trusted=trusted)
     else:
@@ -159,7 +169,7 @@ async def _verify(args: argparse.Namespace) -> int:
             if not trust.keys:
                 latest = await store.latest_checkpoint()
                 return _key_needed([latest.note] if latest else [])
-            trusted = TrustedState.load(Path(args.state), trust.keys) if args.state else None
+            trusted = _state(args.state, trust) if args.state else None
             report = await verify_database(store=store, keys=trust.keys, origin=trust.origin,
                                            trusted=trusted, check_columns=not args.skip_column_check)
         finally:
@@ -173,7 +183,6 @@ async def _verify(args: argparse.Namespace) -> int:
 
 async def _witness(args: argparse.Namespace) -> int:
     from audit.store import open_store
-    from audit.trust import TrustedState
     from audit.witness import witness_once
 
     settings = _settings()
@@ -183,7 +192,7 @@ async def _witness(args: argparse.Namespace) -> int:
         if not trust.keys:
             latest = await store.latest_checkpoint()
             return _key_needed([latest.note] if latest else [])
-        state = TrustedState.load(Path(args.state), trust.keys)
+        state = _state(args.state, trust)
         origin = trust.origin or trust.keys[0].name
         while True:
             report = await witness_once(store=store, state=state, keys=trust.keys, origin=origin)

@@ -22,7 +22,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from audit.export import export_jsonl, read_export
-from audit.note import VerifierKey
+from audit.note import VerifierKey, verifier_key
 from audit.search import EntryFilter
 from audit.store import open_store
 from colo.crypto import b64encode, ed25519_from_seed
@@ -81,9 +81,13 @@ async def test_audit_verify_never_creates_a_key_and_names_the_one_it_needs(tmp_p
     assert files_in(desk) == []  # no ./var/secrets, no generated key, no database
 
     (desk / "keys.txt").write_text(support.keys()[0].vkey + "\n")
-    verified = colo_in(desk, "audit", "verify", "--database-url", url, "--keys", "keys.txt")
+    state = str(tmp_path / "verifier-state")
+    verified = colo_in(desk, "audit", "verify", "--database-url", url, "--keys", "keys.txt", "--state", state)
     assert verified.returncode == EXIT_VALID, verified.stdout + verified.stderr
     assert "OK: 30 entries" in verified.stdout and needed_key in verified.stdout
+    stranger = verifier_key(support.ORIGIN, ed25519_from_seed(b"\x07" * 32)).vkey
+    other_keys = colo_in(desk, "audit", "verify", "--database-url", url, "--vkey", stranger, "--state", state)
+    assert other_keys.returncode == 2 and f"--state {state}: no signature from a known key" in other_keys.stderr
     configured = colo_in(desk, "audit", "verify", "--database-url", url,
                          COLO_AUDIT_SIGNING_KEY=f"t1:{b64encode(support.SEED)}", COLO_AUDIT_ORIGIN=support.ORIGIN)
     assert configured.returncode == EXIT_VALID, configured.stdout + configured.stderr
