@@ -19,6 +19,10 @@ PLANT_POLICY: dict[str, frozenset[Role]] = {
     "get_mmr_panel": PLANT_READERS,
     "sync_status": STAFF,
     "trigger_sync": OPS,
+    # Cross-connect ports: ops provision demarcation panels; tenants list their own and the Z sides.
+    "provision_demarc_panel": OPS,
+    "list_own_ports": PLANT_READERS,
+    "list_z_side_ports": PLANT_READERS,
 }
 # NetBox calls this without an API key; it is authenticated by the HMAC signature instead.
 PLANT_PUBLIC = frozenset({"receive_netbox_webhook"})

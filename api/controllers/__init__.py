@@ -14,6 +14,7 @@ from api.controllers.plant import (
     PowerController,
     RackController,
 )
+from api.controllers.ports import DemarcController, PortController
 from api.controllers.reconcile import ReconcileController
 from api.controllers.tenants import TenantController
 from api.controllers.visits import AlertController, GateController, VisitController
@@ -24,5 +25,5 @@ CONTROLLERS: list[type] = [
     TenantController, PeopleController,
     AccessLogController, VisitController, GateController, AlertController,
     RackController, PowerController, CapacityController, MeetMeRoomController, NetBoxSyncController,
-    OrderController, LoaController, ReconcileController,
+    OrderController, LoaController, ReconcileController, DemarcController, PortController,
 ]

@@ -101,6 +101,15 @@ async def replace_racks(rack_ids: list[int], rows: ReadModelRows, *, seconds: fl
         await bump_generation()
 
 
+async def replace_device_ports(device_ids: list[int], ports: list[dict[str, Any]]) -> None:
+    """Replace the patch ports of some devices (e.g. a demarcation panel Colo just provisioned)."""
+    async with PlantRack._meta.db.transaction():
+        await _one_writer()
+        await PlantPort.delete().where(PlantPort.device_id.is_in(device_ids))
+        await insert_rows(PlantPort, ports)
+        await bump_generation()
+
+
 async def upsert(table_name: str, row: dict[str, Any]) -> None:
     """Replace one simple row (site, location, tenant, panel, cable) from a webhook payload."""
     table = BY_NAME[table_name]

@@ -170,3 +170,16 @@ async def refresh_objects(gateway: NetBoxGateway, objects: set[tuple[str, int]])
                 await store.delete(table, gone)
         count += len(ids)
     return count
+
+
+async def refresh_device_ports(gateway: NetBoxGateway, device_ids: list[int]) -> int:
+    """Re-read the front and rear ports of some patch panels and replace them in the read model."""
+    from dcim.netbox.plant import list_objects
+    from dcim.readmodel.build import port_row
+
+    now = datetime.now(UTC)
+    rows = [port_row(raw, kind, now) for kind in ("front", "rear")
+            for raw in await list_objects(gateway, f"dcim.{kind}_ports", device_id=device_ids)]
+    async with _write_lock():
+        await store.replace_device_ports(device_ids, rows)
+    return len(rows)

@@ -1,0 +1,82 @@
+"""Cross-connect ports: ops provision a tenant's demarcation panel; tenants list the ports they
+may use (their own for the A side, other parties' free meet-me-room ports for the Z side)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import JSONBody, Parameter
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from api.pagination import Cursor, PageSize, paged, start_of
+from api.services import Services
+from dcim.demarc import DemarcCreate, DemarcRead, provision_demarc
+from dcim.readmodel.ports import OwnPortPage, ZSidePortPage, own_ports, z_side_ports
+from dcim.readmodel.schemas import Media
+
+AGE = {"synced_at": "2026-11-22T03:30:00Z", "data_age_seconds": 12.4, "webhooks": "arriving"}
+PANEL = {"panel_id": 812, "name": "DEMARC-ACME-MMR-1", "tenant_id": "0b9c3c5e-4d1e-4a43-9f5a-2f1c8f0d7a11",
+         "rack_id": 47, "position": 42, "media": "smf", "front_port_ids": [9001, 9002], "created": True}
+MediaFilter = Annotated[Media | None, Parameter(description="smf, mmf or copper")]
+
+
+def _example(container: Any, value: dict[str, Any], status: int = 200) -> dict[int, ResponseSpec]:
+    return {status: ResponseSpec(container, description="Success", generate_examples=False,
+                                 examples=[Example(summary="example", value=value)])}
+
+
+class DemarcController(Controller):
+    path = "/v1/demarcation-panels"
+    tags = ["ports"]
+
+    @post("/", operation_id="provision_demarc_panel", status_code=201,
+          summary="Provision a tenant's demarcation panel (a patch panel with N ports) in a rack (ops)",
+          description="Creates in NetBox a patch panel with the tenant set and Colo's tag, N front ports "
+          "each on its own rear port, in the named rack (the meet-me room's or the tenant's cage) at "
+          "`position` or the highest free unit. Idempotent by `name` at the rack's site: asking again "
+          "returns the panel (200, `created: false`).",
+          responses={**_example(DemarcRead, PANEL, 201), **_example(DemarcRead, {**PANEL, "created": False}),
+                     **problems(400, 401, 403, 409, 422, 503)})
+    async def provision(
+        self, principal: CurrentPrincipal, services: Services, data: JSONBody[DemarcCreate],
+    ) -> Response[DemarcRead]:
+        panel = await provision_demarc(gateway=services.netbox, data=data)
+        return Response(panel, status_code=201 if panel.created else 200)
+
+
+class PortController(Controller):
+    path = "/v1/ports"
+    tags = ["ports"]
+
+    @get("/", operation_id="list_own_ports",
+         summary="Your own patch-panel ports: the A sides of your cross-connects (staff: every tenant's)",
+         responses={**_example(OwnPortPage, {"items": [
+             {"netbox_id": 9001, "name": "1", "panel_id": 812, "panel": "DEMARC-ACME-MMR-1", "media": "smf",
+              "location": "Meet-Me Room", "rack_id": 47, "free": True}], "total": 1, "freshness": AGE}),
+             **problems(400, 401, 403)})
+    async def own(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, media: MediaFilter = None,
+        free: Annotated[bool, Parameter(description="only ports not cabled yet")] = False,
+        limit: PageSize = 100, cursor: Cursor = None,
+    ) -> Response[OwnPortPage]:
+        start = start_of(cursor)
+        page = await own_ports(principal=principal, media=media, free_only=free, limit=limit, offset=start)
+        return paged(request, page, items=page.items, limit=limit, start=start)
+
+    @get("/z-side", operation_id="list_z_side_ports",
+         summary="Free meet-me-room ports of carriers and other tenants a cross-connect may end on",
+         responses={**_example(ZSidePortPage, {"items": [
+             {"netbox_id": 501, "name": "2", "panel_id": 31, "panel": "MMR-NORDLINK-TELECOM-SMF", "media": "smf",
+              "owner": {"netbox_id": 1, "name": "NordLink Telecom"}}], "total": 1, "freshness": AGE}),
+             **problems(400, 401, 403)})
+    async def z_side(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, media: MediaFilter = None,
+        limit: PageSize = 100, cursor: Cursor = None,
+    ) -> Response[ZSidePortPage]:
+        start = start_of(cursor)
+        page = await z_side_ports(principal=principal, media=media, limit=limit, offset=start)
+        return paged(request, page, items=page.items, limit=limit, start=start)

@@ -1,0 +1,121 @@
+"""Ports a tenant can use for cross-connects, from the read model.
+
+A cross-connect runs from one of the tenant's own ports (A side: a front port of a patch panel
+whose NetBox tenant is the tenant — its demarcation panel in the meet-me room or its cage) to a
+free port of someone else's panel in the meet-me room (Z side: a carrier's or another tenant's).
+The Z-side list says only what choosing needs: the port, its panel, media and owner — never
+cabling, racks or other ports of that owner's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from colo.identity import Principal
+from dcim.readmodel.schemas import Freshness, Media, TenantRef
+from dcim.readmodel.views import caller_netbox_tenant, freshness
+from dcim.tables import PlantDevice, PlantLocation, PlantPort, PlantTenant
+
+PANEL_ROLE = "patch-panel"
+
+
+class OwnPort(msgspec.Struct, omit_defaults=True):
+    netbox_id: int
+    name: str
+    panel_id: int
+    panel: str
+    media: Media | None
+    location: str  # the meet-me room or hall (NetBox location) the panel is in
+    rack_id: int | None
+    free: bool  # not cabled yet
+    owner: TenantRef | None = None  # staff only: whose port it is
+
+
+class ZSidePort(msgspec.Struct):
+    netbox_id: int
+    name: str
+    panel_id: int
+    panel: str
+    media: Media | None
+    owner: TenantRef
+
+
+class OwnPortPage(msgspec.Struct):
+    items: list[OwnPort]
+    total: int
+    freshness: Freshness
+
+
+class ZSidePortPage(msgspec.Struct):
+    items: list[ZSidePort]
+    total: int
+    freshness: Freshness
+
+
+def _port_order(row: dict[str, Any]) -> tuple[int, str]:
+    return len(row["name"]), row["name"]  # 1, 2, …, 10 rather than 1, 10, 2
+
+
+async def _fronts(panels: list[dict[str, Any]], *, free_only: bool) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    by_id = {p["netbox_id"]: p for p in panels}
+    query = PlantPort.select().where(PlantPort.kind == "front", PlantPort.device_id.is_in(sorted(by_id) or [-1]))
+    if free_only:
+        query = query.where(PlantPort.cable_id.is_null())
+    rows = await query
+    pairs = [(by_id[r["device_id"]], r) for r in rows]
+    pairs.sort(key=lambda pair: (pair[0]["name"], *_port_order(pair[1])))
+    return pairs
+
+
+async def _names() -> tuple[dict[int, str], dict[int, str]]:
+    locations = {r["netbox_id"]: r["name"] for r in await PlantLocation.select(PlantLocation.netbox_id,
+                                                                                 PlantLocation.name)}
+    tenants = {r["netbox_id"]: r["name"] for r in await PlantTenant.select(PlantTenant.netbox_id, PlantTenant.name)}
+    return locations, tenants
+
+
+async def own_ports(*, principal: Principal, media: str | None = None, free_only: bool = False,
+                    limit: int = 100, offset: int = 0) -> OwnPortPage:
+    """The caller's own patch-panel ports (staff: every tenant's, with the owner)."""
+    mine = await caller_netbox_tenant(principal)
+    query = PlantDevice.select().where(PlantDevice.role == PANEL_ROLE)
+    query = query.where(PlantDevice.tenant_id == mine) if mine is not None else query.where(
+        PlantDevice.tenant_id.is_not_null())
+    if media is not None:
+        query = query.where(PlantDevice.media == media)
+    panels = await query
+    pairs = await _fronts(panels, free_only=free_only)
+    locations, tenants = await _names()
+    items = [OwnPort(
+        netbox_id=port["netbox_id"], name=port["name"], panel_id=panel["netbox_id"], panel=panel["name"],
+        media=panel["media"] or None, location=locations.get(panel["location_id"], ""), rack_id=panel["rack_id"],
+        free=port["cable_id"] is None,
+        owner=TenantRef(panel["tenant_id"], tenants.get(panel["tenant_id"], "")) if mine is None else None,
+    ) for panel, port in pairs[offset:offset + limit]]
+    return OwnPortPage(items=items, total=len(pairs),
+                       freshness=freshness(min((p["synced_at"] for p in panels), default=None)))
+
+
+async def z_side_ports(*, principal: Principal, media: str | None = None, limit: int = 100,
+                       offset: int = 0) -> ZSidePortPage:
+    """Free ports of other parties' panels in the meet-me room: what a cross-connect may end on."""
+    mine = await caller_netbox_tenant(principal)
+    rooms = [r["netbox_id"] for r in await PlantLocation.select(PlantLocation.netbox_id).where(
+        PlantLocation.is_meet_me_room == True)]  # noqa: E712 - SQL
+    query = PlantDevice.select().where(PlantDevice.role == PANEL_ROLE, PlantDevice.location_id.is_in(rooms or [-1]),
+                                       PlantDevice.tenant_id.is_not_null())
+    if mine is not None:
+        query = query.where(PlantDevice.tenant_id != mine)
+    if media is not None:
+        query = query.where(PlantDevice.media == media)
+    panels = await query
+    pairs = await _fronts(panels, free_only=True)
+    _locations, tenants = await _names()
+    items = [ZSidePort(netbox_id=port["netbox_id"], name=port["name"], panel_id=panel["netbox_id"],
+                       panel=panel["name"], media=panel["media"] or None,
+                       owner=TenantRef(panel["tenant_id"], tenants.get(panel["tenant_id"], "")))
+             for panel, port in pairs[offset:offset + limit]]
+    return ZSidePortPage(items=items, total=len(pairs),
+                         freshness=freshness(min((p["synced_at"] for p in panels), default=None)))
