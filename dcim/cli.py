@@ -73,6 +73,10 @@ def register(sub: Any, netbox_sub: Any) -> None:
     sync.add_argument("--quiet", action="store_true", help="no progress bar")
     sync.set_defaults(handler=cmd_netbox_sync)
 
+    from dcim.demarc_cli import register as register_ports
+
+    register_ports(sub)  # `colo ports provision-demarc`
+
     # Orders add `colo reconcile` and `colo loa verify` in dcim/orders/cli.py:register(sub).
     try:
         orders_cli = importlib.import_module("dcim.orders.cli")

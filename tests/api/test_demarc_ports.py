@@ -129,3 +129,34 @@ async def test_bad_requests_name_the_field_and_tenants_may_not_provision(
         assert response.json()["field"] == field, response.json()
     refused = await client.post("/v1/demarcation-panels", json=panel(world, "a"), headers=world["a_admin"].headers)
     assert refused.status_code == 403
+
+
+async def test_the_cli_provisions_the_same_panel_idempotently_and_names_the_flag_it_refuses(
+    world: dict[str, Any], database_url: str, netbox_state: Any, tmp_path: Any,
+) -> None:
+    import asyncio
+    import json
+    import subprocess
+
+    from tests.servers import COLO, colo_env
+
+    env = colo_env(database_url=database_url, secrets_dir=tmp_path / "secrets", netbox_url=netbox_state.url,
+                   netbox_token=netbox_state.token)
+
+    def colo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([COLO, "ports", "provision-demarc", *args], env=env, capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    args = ("--tenant", str(world["a"]["id"]), "--rack", str(world["room"]), "--name", f"DEMARC CLI {world['suffix']}",
+            "--ports", "2", "--media", "smf")
+    first = await asyncio.to_thread(colo, *args)
+    assert first.returncode == 0, first.stderr
+    again = await asyncio.to_thread(colo, *args)
+    assert again.returncode == 0, again.stderr
+    made, repeated = json.loads(first.stdout), json.loads(again.stdout)
+    assert made["created"] is True and repeated["created"] is False
+    assert repeated["panel_id"] == made["panel_id"] and len(made["front_port_ids"]) == 2
+
+    refused = await asyncio.to_thread(colo, "--tenant", str(world["a"]["id"]), "--rack", str(world["cage"]),
+                                      "--name", f"DEMARC CLI X {world['suffix']}")
+    assert refused.returncode == 2 and "--rack: " in refused.stderr and "another tenant" in refused.stderr
