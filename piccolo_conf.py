@@ -1,5 +1,5 @@
-"""Entry point for Piccolo's own CLI (`piccolo migrations new <app> --auto`), run from the repo root."""
+"""Entry point for Piccolo's own CLI (`piccolo migrations new <app> --auto`), run from the repo root.
 
-from colo.piccolo_conf import APP_REGISTRY, DB
+`DB` and `APP_REGISTRY` come from colo.piccolo_conf on first access, as there."""
 
-__all__ = ["APP_REGISTRY", "DB"]
+from colo.piccolo_conf import __getattr__  # noqa: F401 - Piccolo reads DB and APP_REGISTRY through it

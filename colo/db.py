@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from urllib.parse import urlparse
 
 import asyncpg
+from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
@@ -46,13 +48,22 @@ def engine_from_url(url: str) -> Engine:
     raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 
+# Colo's Piccolo apps, in migration order (core before tenants before audit before dcim).
+PICCOLO_APPS = ("colo.piccolo_app", "tenants.piccolo_app", "tenants.visits.piccolo_app", "audit.piccolo_app",
+                "dcim.piccolo_app", "dcim.orders.piccolo_app")
+
+
+@functools.cache
+def app_registry() -> AppRegistry:
+    """Built on first use (it imports every app's tables), never at import time."""
+    return AppRegistry(apps=list(PICCOLO_APPS))
+
+
 def all_tables() -> list[type]:
     from piccolo.apps.migrations.tables import Migration
 
-    from colo.piccolo_conf import APP_REGISTRY
-
     tables: list[type] = [Migration]
-    for app in APP_REGISTRY.app_configs.values():
+    for app in app_registry().app_configs.values():
         tables.extend(app.table_classes)
     return tables
 

@@ -50,19 +50,20 @@ def _use_database(url: str) -> None:
     """Point Piccolo's own machinery (its migration table) at `url` for this process."""
     os.environ["COLO_DATABASE_URL"] = url
     os.environ["PICCOLO_CONF"] = "colo.piccolo_conf"
-    import colo.piccolo_conf as conf
     from colo.db import bind_tables, engine_from_url
+    from colo.piccolo_conf import use_engine
 
-    conf.DB = engine_from_url(url)
-    bind_tables(conf.DB)
+    engine = engine_from_url(url)
+    use_engine(engine)
+    bind_tables(engine)
 
 
 def _apps_with_migrations() -> list[str]:
     """App names in registry order (core before tenants before audit before dcim), skipping an
     app with no migrations yet: git keeps no empty folders."""
-    from colo.piccolo_conf import APP_REGISTRY
+    from colo.db import app_registry
 
-    return [name for name, config in APP_REGISTRY.app_configs.items()
+    return [name for name, config in app_registry().app_configs.items()
             if os.path.isdir(config.migrations_folder_path)]
 
 

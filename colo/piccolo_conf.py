@@ -1,17 +1,32 @@
-"""Piccolo's configuration: the engine from COLO_DATABASE_URL and Colo's three apps.
+"""Piccolo's configuration module: the engine from COLO_DATABASE_URL and Colo's apps.
 
-Piccolo finds this module through PICCOLO_CONF (the `colo` CLI sets it). The running app
-does not depend on DB below: it binds every table to its own engine (colo.db.bind_tables).
+Piccolo finds this module through PICCOLO_CONF (the `colo` CLI sets it) and reads `DB` and
+`APP_REGISTRY` from it as attributes. Both are made on first access (a module `__getattr__`), so
+importing this module reads no environment and opens nothing. The running app does not depend on
+`DB`: it binds every table to its own engine (colo.db.bind_tables).
 """
 
-from piccolo.conf.apps import AppRegistry
+from __future__ import annotations
 
-from colo.db import database_url_from_env, engine_from_url
+from piccolo.engine.base import Engine
 
-DB = engine_from_url(database_url_from_env())
+from colo.db import app_registry, database_url_from_env, engine_from_url
 
-APP_REGISTRY = AppRegistry(
-    apps=["colo.piccolo_app", "tenants.piccolo_app", "tenants.visits.piccolo_app", "audit.piccolo_app",
-          "dcim.piccolo_app",
-          "dcim.orders.piccolo_app"]
-)
+_engine: Engine | None = None
+
+
+def use_engine(engine: Engine) -> None:
+    """Point Piccolo's own machinery (its migration table) at `engine` in this process."""
+    global _engine  # Piccolo reads one module-level engine; use_engine() is its setter
+    _engine = engine
+
+
+def __getattr__(name: str) -> object:
+    global _engine  # Piccolo reads one module-level engine; use_engine() is its setter
+    if name == "DB":
+        if _engine is None:
+            _engine = engine_from_url(database_url_from_env())
+        return _engine
+    if name == "APP_REGISTRY":
+        return app_registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
