@@ -98,9 +98,9 @@ async def bola_world(
     make_tenant: MakeTenant, make_key: MakeKey, orders_plant: OrdersPlant,
 ) -> AsyncIterator[BolaWorld]:
     """The victim is the order plant's A-side tenant (it owns devices and ports there); the
-    attacker is a fresh tenant. Each holds a reservation in its own rack, so each sees exactly
-    one rack; both have a person, a key, a visit and an order; the victim also has a
-    cross-connect order with its LOA."""
+    attacker is a fresh tenant. Each holds a reservation in its own rack (the victim also holds
+    the kit rack, where its panel is mounted); both have a person, a key, a visit and an order;
+    the victim also has a cross-connect order with its LOA."""
     from dcim.readmodel.sync import refresh_racks
 
     victim_tenant, attacker_tenant = orders_plant.tenants["a"], await make_tenant()
@@ -114,7 +114,8 @@ async def bola_world(
     rack_names = {"victim": f"single-{orders_plant.suffix}", "attacker": f"mmr-{orders_plant.suffix}"}
     reservations = [await _reserve(gateway, rack=racks[name], netbox_tenant=w.tenant["netbox_tenant_id"],
                                    units=[41, 42]) for name, w in worlds.items()]
-    await run_in_app(refresh_racks, app.state.services.netbox, list(racks.values()))
+    # The victim also holds the kit rack, through its panel there (NetBox tenancy of the device).
+    await run_in_app(refresh_racks, app.state.services.netbox, [*racks.values(), orders_plant.racks["kit"]])
     for name, world in worlds.items():
         await _populate(client, world, rack=racks[name], order_rack=orders_plant.racks["space"])
         world.ids["rack_name"] = rack_names[name]
