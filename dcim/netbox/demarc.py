@@ -86,6 +86,8 @@ async def provision_demarc_panel(
 
     def apply(api: Any) -> DemarcPanel:
         rack = api.dcim.racks.get(rack_id)
+        if rack is None:  # deleted since the live read above
+            raise ValidationFailed("rack_id", "no such rack")
         rack_tenant = netbox_id(rack.tenant)
         if rack_tenant not in (None, netbox_tenant_id):
             raise Conflict(f"rack {rack.name} belongs to another tenant", field="rack_id")

@@ -50,6 +50,8 @@ EXCLUDED = {
     # test sessions count on; covered by tests/integration/orders and tests/api/orders.
     "fulfil_order": "writes the shared NetBox plant",
     "decommission_order": "deletes from the shared NetBox plant",
+    # Racks patch panels into the shared NetBox plant; covered by tests/api/test_demarc_ports.py.
+    "provision_demarc_panel": "writes devices into the shared NetBox plant",
     # Each call reads the whole shared NetBox (seconds per call, tens of thousands of objects);
     # they take no input worth fuzzing (reconciliation: one optional site id, bounded).
     "trigger_sync": "full read of the shared NetBox per call",
