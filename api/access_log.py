@@ -12,7 +12,6 @@ not API requests and are not logged.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,7 +46,6 @@ def build_entry(scope: Scope, status: int, trusted_proxies: tuple[str, ...]) -> 
         objects = {"path": clip(scope.get("path", ""), 200) or ""}
     detail = state.get("auth_failure") or state.get("authz_denied") or ("rate_limited" if status == 429 else None)
     return EntryDraft(
-        time_us=time.time_ns() // 1000,
         kind="api",
         action=f"{scope.get('method', '?')} {template or '(no route)'}",
         outcome=outcome_of(status),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -35,7 +34,7 @@ def access_log_journal(access_log: AccessLog) -> Journal:
     async def record(event: PhysicalEvent) -> None:
         actor = event.actor
         await access_log.record_durably(EntryDraft(
-            time_us=time.time_ns() // 1000, kind="physical", action=event.action, outcome=event.outcome,
+            kind="physical", action=event.action, outcome=event.outcome,
             request_id=structlog.contextvars.get_contextvars().get("request_id"),
             actor_key_id=actor.key_id if actor else None,
             actor_person_id=str(actor.person_id) if actor and actor.person_id else None,

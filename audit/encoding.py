@@ -15,9 +15,10 @@ is exactly these bytes, so a verifier hashes export lines without re-encoding an
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import msgspec
 
@@ -33,11 +34,44 @@ _encoder = msgspec.json.Encoder(order="sorted")
 _decoder = msgspec.json.Decoder()
 
 
-@dataclass(frozen=True, slots=True)
-class EntryDraft:
-    """An entry before the sequencer gives it an index. Strings are bounded on construction."""
+def now_us() -> int:
+    """The log's clock: microseconds since the epoch (an entry's `time_us`)."""
+    return time.time_ns() // 1000
 
-    time_us: int
+
+class Actor(msgspec.Struct):
+    key_id: str | None
+    person_id: str | None
+
+
+class Entry(msgspec.Struct):
+    """The one declaration of an entry's fields (version 1). The API answers it
+    (audit/schemas.py) and the verifier decodes the search-column fields of it (audit/verify.py)."""
+
+    v: int
+    index: int
+    time: str
+    kind: str
+    request_id: str | None
+    actor: Actor
+    tenant_id: str | None
+    role: str | None
+    action: str
+    objects: dict[str, str]
+    outcome: str
+    status: int | None
+    source: str | None
+    user_agent: str | None
+    detail: str | None
+    pii: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryDraft:
+    """An entry before the sequencer gives it an index. Strings are bounded on construction.
+    `time_us` defaults to now on the log's clock (give it only for an event at another time)."""
+
+    time_us: int = field(default_factory=now_us)
     kind: str
     action: str
     outcome: str
@@ -60,6 +94,10 @@ class EntryDraft:
             raise ValueError(f"outcome must be one of {OUTCOMES}")
 
 
+@overload
+def clip(value: str, limit: int = MAX_TEXT) -> str: ...
+@overload
+def clip(value: object, limit: int = MAX_TEXT) -> str | None: ...
 def clip(value: object, limit: int = MAX_TEXT) -> str | None:
     if value is None:
         return None
@@ -82,29 +120,29 @@ def objects_column(objects: dict[str, str]) -> str:
     return "|" + "|".join(str(v).replace("|", "") for _, v in sorted(objects.items())) + "|" if objects else ""
 
 
-def entry_document(index: int, draft: EntryDraft) -> dict[str, Any]:
-    """The entry as the JSON object its bytes encode (bounded values)."""
-    return {
-        "v": VERSION,
-        "index": index,
-        "time": format_time(draft.time_us),
-        "kind": draft.kind,
-        "request_id": draft.request_id,
-        "actor": {"key_id": draft.actor_key_id, "person_id": draft.actor_person_id},
-        "tenant_id": draft.tenant_id,
-        "role": draft.role,
-        "action": draft.action,
-        "objects": {clip(k, 64): clip(v) for k, v in list(draft.objects.items())[:MAX_OBJECTS]},
-        "outcome": draft.outcome,
-        "status": draft.status,
-        "source": draft.source,
-        "user_agent": clip(draft.user_agent),
-        "detail": clip(draft.detail, 512),
-        "pii": draft.pii,
-    }
+def entry_document(index: int, draft: EntryDraft) -> Entry:
+    """The entry its bytes encode (bounded values)."""
+    return Entry(
+        v=VERSION,
+        index=index,
+        time=format_time(draft.time_us),
+        kind=draft.kind,
+        request_id=draft.request_id,
+        actor=Actor(key_id=draft.actor_key_id, person_id=draft.actor_person_id),
+        tenant_id=draft.tenant_id,
+        role=draft.role,
+        action=draft.action,
+        objects={clip(k, 64): clip(v) for k, v in list(draft.objects.items())[:MAX_OBJECTS]},
+        outcome=draft.outcome,
+        status=draft.status,
+        source=draft.source,
+        user_agent=clip(draft.user_agent),
+        detail=clip(draft.detail, 512),
+        pii=draft.pii,
+    )
 
 
-def encode_document(document: dict[str, Any]) -> bytes:
+def encode_document(document: Entry) -> bytes:
     return _encoder.encode(document)
 
 
@@ -120,17 +158,24 @@ def fit(value: str | None, limit: int) -> str | None:
     return value.replace("\x00", "")[:limit]
 
 
-def search_columns(document: dict[str, Any]) -> tuple[Any, ...]:
-    """The indexed columns stored beside the bytes, derived from the document alone, so a
+def search_columns(entry: Entry) -> tuple[Any, ...]:
+    """The indexed columns stored beside the bytes, derived from the entry alone, so a
     verifier can recompute them: (kind, request_id, actor_key_id, actor_person_id, tenant_id,
     role, action, object_ids, outcome, status, source)."""
-    actor = document.get("actor") or {}
     return (
-        document["kind"], fit(document["request_id"], 128), fit(actor.get("key_id"), 256),
-        fit(actor.get("person_id"), 64), fit(document["tenant_id"], 64), fit(document["role"], 32),
-        fit(document["action"], 256), fit(objects_column(document["objects"]), 4096), document["outcome"],
-        document["status"], fit(document["source"], 256),
+        entry.kind, fit(entry.request_id, 128), fit(entry.actor.key_id, 256), fit(entry.actor.person_id, 64),
+        fit(entry.tenant_id, 64), fit(entry.role, 32), fit(entry.action, 256),
+        fit(objects_column(entry.objects), 4096), entry.outcome, entry.status, fit(entry.source, 256),
     )
+
+
+SEARCHED_FIELDS = ("index", "time", "kind", "request_id", "actor", "tenant_id", "role", "action", "objects",
+                   "outcome", "status", "source")
+# The fields the search columns derive from, typed as in Entry: the verifier decodes only these
+# from every entry of a million-entry log (skipping the rest is ~35 % faster than decoding Entry).
+SearchedFields = msgspec.defstruct(
+    "SearchedFields", [(f.name, f.type) for f in msgspec.structs.fields(Entry) if f.name in SEARCHED_FIELDS],
+)
 
 
 def decode_entry(data: bytes | str) -> dict[str, Any]:

@@ -8,8 +8,7 @@ verify (the verifier reports pruned entries as checked by hash, not by content).
 
 from __future__ import annotations
 
-import time
-
+from audit.encoding import now_us as clock_us
 from audit.store import LogStore
 from colo.errors import ValidationFailed
 
@@ -19,7 +18,7 @@ MINIMUM_DAYS = 365
 async def prune(*, store: LogStore, retention_days: int, dry_run: bool = False, now_us: int | None = None) -> int:
     if retention_days < MINIMUM_DAYS:
         raise ValidationFailed("retention_days", f"must be at least {MINIMUM_DAYS}")
-    now = now_us if now_us is not None else time.time_ns() // 1000
+    now = now_us if now_us is not None else clock_us()
     cutoff = now - retention_days * 86_400 * 1_000_000
     rows = await store.fetch("SELECT count(*) FROM audit_entry WHERE time_us < ?", cutoff)
     count = int(rows[0][0])

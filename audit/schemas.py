@@ -6,34 +6,13 @@ from typing import Any
 
 import msgspec
 
+from audit.encoding import Entry
 from colo.crypto import b64encode
 
 
-class Actor(msgspec.Struct):
-    key_id: str | None
-    person_id: str | None
-
-
-class EntryRead(msgspec.Struct):
+class EntryRead(Entry):
     """One entry as its canonical bytes say (audit/encoding.py); `pii` is revealed to security
     officers, `[withheld]` for auditors, `[erased]` after the tenant's key was erased."""
-
-    v: int
-    index: int
-    time: str
-    kind: str
-    request_id: str | None
-    actor: Actor
-    tenant_id: str | None
-    role: str | None
-    action: str
-    objects: dict[str, str]
-    outcome: str
-    status: int | None
-    source: str | None
-    user_agent: str | None
-    detail: str | None
-    pii: str | None
 
     @classmethod
     def of(cls, document: dict[str, Any]) -> EntryRead:

@@ -22,17 +22,13 @@ import time
 from collections.abc import Callable
 
 from audit.appender import append_batch, checkpoint_if_due
-from audit.encoding import EntryDraft
+from audit.encoding import EntryDraft, now_us
 from audit.keys import LogSigner
 from audit.store import LogStore
 from colo.logging import get_logger
 
 log = get_logger(__name__)
 SHUTDOWN_ATTEMPTS = 5  # when stopping with the database gone, give up after this many tries
-
-
-def now_us() -> int:
-    return time.time_ns() // 1000
 
 
 class Sequencer:

@@ -25,7 +25,7 @@ from typing import Any
 
 import msgspec
 
-from audit.encoding import fit, format_time, objects_column
+from audit.encoding import SearchedFields, fit, format_time, objects_column
 from audit.merkle import HASH_SIZE, CompactRange, leaf_hash
 from audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint, verify_checkpoint
 from audit.store import ENTRY_COLUMNS, READ_CHUNK, LogStore
@@ -117,7 +117,7 @@ async def database_source(store: LogStore, *, column_mismatches: list[int] | Non
                 yield index, body.encode(), stored.get(index), None
                 continue
             try:
-                entry: _Searchable | None = _searchable.decode(body)
+                entry: Any = _searchable.decode(body)
             except msgspec.DecodeError:
                 entry = None  # reported by the entry checks
             if entry is not None and column_mismatches is not None and not column_mismatches \
@@ -127,29 +127,7 @@ async def database_source(store: LogStore, *, column_mismatches: list[int] | Non
         position = last + 1
 
 
-class _Actor(msgspec.Struct):
-    key_id: str | None
-    person_id: str | None
-
-
-class _Searchable(msgspec.Struct):
-    """The entry fields the search columns are derived from (typed decoding is fast)."""
-
-    index: int
-    time: str
-    kind: str
-    request_id: str | None
-    actor: _Actor
-    tenant_id: str | None
-    role: str | None
-    action: str
-    objects: dict[str, str]
-    outcome: str
-    status: int | None
-    source: str | None
-
-
-_searchable = msgspec.json.Decoder(_Searchable)
+_searchable = msgspec.json.Decoder(SearchedFields)
 
 
 def _objects_text(objects: dict[str, str]) -> str:
@@ -166,7 +144,7 @@ def _second(seconds: int) -> str:
     return format_time(seconds * 1_000_000)[:-7]  # "YYYY-MM-DDTHH:MM:SS."
 
 
-def _columns_disagree(row: tuple[Any, ...], entry: _Searchable) -> bool:
+def _columns_disagree(row: tuple[Any, ...], entry: Any) -> bool:
     """Do the search columns say something other than the entry bytes? (An admin could hide an
     entry from searches by editing only its tenant or actor column.) Same rules as
     encoding.search_columns, unrolled: this runs for every entry of a million-entry log."""

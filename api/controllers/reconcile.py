@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from litestar import Controller, Request, post
@@ -31,7 +30,7 @@ REPORT = {
 
 
 def finding_entry(finding: Finding, *, principal: Principal, request_id: str | None) -> EntryDraft:
-    return EntryDraft(time_us=time.time_ns() // 1000, kind="api", request_id=request_id,
+    return EntryDraft(kind="api", request_id=request_id,
                       actor_key_id=principal.key_id, role=str(principal.role), **log_fields(finding))
 
 

@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +135,7 @@ async def _reconcile(site_id: int | None) -> dict[str, Any]:
         try:
             for item in report.findings:
                 await access_log.record_durably(EntryDraft(
-                    time_us=time.time_ns() // 1000, kind="api", actor_key_id="cli:colo-reconcile", role="ops",
+                    kind="api", actor_key_id="cli:colo-reconcile", role="ops",
                     **log_fields(item)))
         finally:
             await access_log.stop()
