@@ -28,10 +28,11 @@ from piccolo.query.functions.aggregate import Min
 from colo.errors import ValidationFailed
 from dcim.orders.store import by_rack, ordered_power_w
 from dcim.power import kw_to_w
+from dcim.readmodel.cache import VIEW_CACHE
 from dcim.readmodel.power_orders import adjusted
 from dcim.readmodel.schemas import CapacityAnswer, CapacityQuery, Placement
 from dcim.readmodel.units import free_runs, tightest_run
-from dcim.readmodel.views import freshness
+from dcim.readmodel.views import freshness, site_names
 from dcim.sales import SaleRules
 from dcim.tables import PlantDevice, PlantPort, PlantRack
 
@@ -88,12 +89,13 @@ def _key(item: Scored) -> tuple[bool, float, str]:
     return item[0], item[1], item[2]
 
 
-def _placement(item: Scored, units: int) -> Placement:
+def _placement(item: Scored, units: int, sites: dict[int, str] | None = None) -> Placement:
     _facility, score, _name, _id, first, length, free_ports, rack = item
     return Placement(
         rack_id=rack["netbox_id"], rack=rack["name"], hall=rack["hall"], row=rack["row"],
         first_unit=first, last_unit=first + units - 1, free_run=length,
         power_free_va=rack["power_free_va"], mmr_free_ports=free_ports, score=round(score, 4),
+        site=(sites or {}).get(rack.get("site_id") or 0, ""),
     )
 
 
@@ -119,8 +121,8 @@ def _candidates(query: CapacityQuery, *, need_va: int, rules: SaleRules, buyer: 
                 halls: list[int] | None) -> Any:
     """A fresh query (Piccolo's where() mutates) over the racks this buyer may be sold."""
     candidates = PlantRack.select(
-        PlantRack.netbox_id, PlantRack.name, PlantRack.hall, PlantRack.row, PlantRack.location_id,
-        PlantRack.unit_states, PlantRack.starting_unit, PlantRack.power_free_va,
+        PlantRack.netbox_id, PlantRack.name, PlantRack.site_id, PlantRack.hall, PlantRack.row,
+        PlantRack.location_id, PlantRack.unit_states, PlantRack.starting_unit, PlantRack.power_free_va,
         PlantRack.power_sellable_va, PlantRack.power_nominal_va, PlantRack.power_committed_va,
         PlantRack.power_redundant,
     ).where(PlantRack.status.is_in(sorted(rules.statuses) or [""]), PlantRack.max_free_run >= query.units,
@@ -207,8 +209,9 @@ async def search(*, query: CapacityQuery, rules: SaleRules, buyer: int | None) -
         offset += SEARCH_BATCH
     # The answer is as old as the oldest rack row it could have used.
     oldest = await PlantRack.select(Min(PlantRack.synced_at, alias="oldest")).first()
+    sites = await site_names(await VIEW_CACHE.generation())  # rack names repeat across sites
     return CapacityAnswer(
-        placements=[_placement(item, query.units) for item in best], considered_racks=considered,
+        placements=[_placement(item, query.units, sites) for item in best], considered_racks=considered,
         search_ms=round((time.perf_counter() - started) * 1000, 2),
         freshness=freshness(oldest["oldest"] if oldest else None, now=datetime.now(UTC)),
     )

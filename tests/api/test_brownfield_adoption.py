@@ -219,3 +219,14 @@ async def test_power_goes_only_where_the_tenant_holds_space_and_reveals_nothing_
         await client.post(f"/v1/orders/{second.json()['id']}/cancel", headers=adopted["headers"])
     finally:
         await client.post(f"/v1/orders/{mine.json()['id']}/cancel", headers=adopted["headers"])
+
+
+async def test_capacity_placements_name_the_site_of_each_rack(
+    client: AsyncTestClient, ops_key: Any, plant: BrownfieldPlant,
+) -> None:
+    for key, site in (("north", plant.sites["north"]), ("south", plant.sites["south"])):
+        found = await client.post("/v1/capacity/search", json={"units": 1, "redundant": False, "site_id": site},
+                                  headers=ops_key.headers)
+        assert found.status_code == 200, found.text
+        placements = found.json()["placements"]
+        assert placements and {p["site"] for p in placements} == {plant.site_names[key]}
