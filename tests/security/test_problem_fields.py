@@ -174,18 +174,37 @@ def body_cases(document: dict[str, Any], operation: Operation) -> list[Case]:
         cases.append(Case(operation, "body", "body", why, base, raw))
     if required:
         cases.append(Case(operation, "body", "body", "empty", base, b""))
-    schema = flat(document, schemas[0])
+    for name, body in bad_properties(document, flat(document, schemas[0])):
+        cases.append(Case(operation, "body", name, "a forbidden JSON type or an unknown property", base,
+                          json.dumps(body).encode()))
+    return cases
+
+
+def plain_object(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema when it is one plain object (not a union of several)."""
+    schema = flat(document, schema)
+    return schema if "properties" in schema and "oneOf" not in schema and "anyOf" not in schema else None
+
+
+def bad_properties(document: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> list[tuple[str, Any]]:
+    """(JSON path as problems name it, a body that is bad exactly there) for each property of an
+    object schema, descending into nested objects and the first item of arrays of objects."""
+    found: list[tuple[str, Any]] = []
     for name, prop in (schema.get("properties") or {}).items():
         allowed = json_types(document, prop)
-        if allowed is None:
-            continue
-        bad = next(((t, v) for t, v in JSON_VALUES if t not in allowed), None)
+        bad = next((v for t, v in JSON_VALUES if allowed is not None and t not in allowed), None)
         if bad is not None:
-            cases.append(Case(operation, "body", name, f"a JSON {bad[0]}", base, json.dumps({name: bad[1]}).encode()))
+            found.append((name, {name: bad}))
+        if depth >= 2:
+            continue
+        inner = flat(document, prop)
+        if (nested := plain_object(document, inner)) is not None:
+            found += [(f"{name}.{path}", {name: body}) for path, body in bad_properties(document, nested, depth + 1)]
+        elif inner.get("type") == "array" and (item := plain_object(document, inner.get("items") or {})):
+            found += [(f"{name}[0].{path}", {name: [body]}) for path, body in bad_properties(document, item, depth + 1)]
     if schema.get("additionalProperties") is False:
-        cases.append(Case(operation, "body", "unexpected_field", "unknown property", base,
-                          json.dumps({"unexpected_field": 1}).encode()))
-    return cases
+        found.append(("unexpected_field", {"unexpected_field": 1}))
+    return found
 
 
 def caller_for(operation: Operation, keys: dict[Role, IssuedTestKey]) -> dict[str, str]:
