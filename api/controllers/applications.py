@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, HeaderParameter, JSONBody, Parameter
 
 from api.auth import CurrentPrincipal, client_address
 from api.controllers.problem_docs import problems
@@ -38,6 +39,10 @@ TRACK_LIMIT = (60, 60)
 
 TrackingSecret = Annotated[str, HeaderParameter(name="X-Tracking-Secret", min_length=10, max_length=100,
                                                 description="the tracking secret returned when applying")]
+AnswerBody = Annotated[ApplicationAnswer, Body(examples=[Example(summary="the answer", value={
+    "answer": "Our trade register extract is attached to the e-mail sent today."})])]
+ReviewBody = Annotated[ReviewReason, Body(examples=[Example(summary="why", value={
+    "reason": "Please send the trade register extract for HRB 12345."})])]
 ApplicationStatusFilter = Annotated[
     str | None, Parameter(pattern=r"^(submitted|action_required|approved|rejected)$", required=False)]
 
@@ -112,7 +117,7 @@ class ApplicationController(Controller):
           responses=problems(400, 404, 409, 422, 429), security=[{}])
     async def answer(
         self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
-        tracking_secret: TrackingSecret, data: JSONBody[ApplicationAnswer],
+        tracking_secret: TrackingSecret, data: AnswerBody,
     ) -> ApplicationStatus:
         await _limit(request, services, "track", TRACK_LIMIT)
         row = await applications.answer_application(
@@ -172,7 +177,7 @@ class ApplicationController(Controller):
           summary="Reject with a reason", responses=problems(400, 401, 403, 404, 409, 422))
     async def reject(
         self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
-        data: JSONBody[ReviewReason],
+        data: ReviewBody,
     ) -> ApplicationRead:
         row = await applications.reject_application(principal=principal, application_id=application_id,
                                                     reason=data.reason)
@@ -183,7 +188,7 @@ class ApplicationController(Controller):
           responses=problems(400, 401, 403, 404, 409, 422))
     async def request_info(
         self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
-        data: JSONBody[ReviewReason],
+        data: ReviewBody,
     ) -> ApplicationRead:
         row = await applications.request_more_info(principal=principal, application_id=application_id,
                                                    question=data.reason)

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
@@ -50,7 +51,8 @@ class PeopleController(Controller):
            responses=problems(400, 401, 403, 404, 409, 422))
     async def update_person(
         self, principal: CurrentPrincipal, services: Services, person_id: FromPath[UUID],
-        data: JSONBody[PersonUpdate],
+        data: Annotated[PersonUpdate, Body(examples=[Example(summary="new phone", value={
+            "phone": "+994125551234"})])],
     ) -> PersonRead:
         row = await people.update_person(principal=principal, master_key=services.keys.master_key,
                                          person_id=person_id, data=data)

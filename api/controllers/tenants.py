@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, JSONBody, Parameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
@@ -21,6 +22,10 @@ from tenants.schemas import NetBoxLink, StatusChange, TenantAdopt, TenantAdopted
 from tenants.schemas_keys import KeyIssued, KeyRead
 
 StatusFilter = Annotated[str | None, Parameter(pattern=r"^(pending|active|suspended|offboarded)$", required=False)]
+StatusReason = Annotated[StatusChange, Body(examples=[Example(summary="why", value={
+    "reason": "invoice 2026-10 unpaid after the second reminder"})])]
+LinkBody = Annotated[NetBoxLink, Body(examples=[Example(summary="link NetBox tenant 42", value={
+    "netbox_tenant_id": 42, "replace": False})])]
 
 
 class TenantController(Controller):
@@ -67,7 +72,7 @@ class TenantController(Controller):
                       "or a tenant linked elsewhere without `replace`, answers 409.",
           responses=problems(400, 401, 403, 404, 409, 422, 503))
     async def link_netbox(
-        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: JSONBody[NetBoxLink],
+        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: LinkBody,
     ) -> TenantRead:
         row, _changed = await link_tenant(principal=principal, tenant_id=tenant_id,
                                           netbox_tenant_id=data.netbox_tenant_id, replace=data.replace,
@@ -78,7 +83,7 @@ class TenantController(Controller):
           summary="Suspend: the tenant's keys stop working at once; open orders freeze",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def suspend(
-        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: JSONBody[StatusChange],
+        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
         return TenantRead.of(await lifecycle.suspend_tenant(principal=principal, tenant_id=tenant_id,
                                                             reason=data.reason))
@@ -86,7 +91,7 @@ class TenantController(Controller):
     @post("/{tenant_id:uuid}/reinstate", operation_id="reinstate_tenant", status_code=200,
           summary="Reinstate a suspended tenant", responses=problems(400, 401, 403, 404, 409, 422))
     async def reinstate(
-        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: JSONBody[StatusChange],
+        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
         return TenantRead.of(await lifecycle.reinstate_tenant(principal=principal, tenant_id=tenant_id,
                                                               reason=data.reason))
@@ -95,7 +100,7 @@ class TenantController(Controller):
           summary="Offboard: revoke keys, notify other domains, crypto-erase personal data",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def offboard(
-        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: JSONBody[StatusChange],
+        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
         return TenantRead.of(await lifecycle.offboard_tenant(principal=principal, tenant_id=tenant_id,
                                                              reason=data.reason))
