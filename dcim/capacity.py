@@ -90,11 +90,12 @@ def _key(item: Scored) -> tuple[bool, float, str]:
 
 
 def _placement(item: Scored, units: int, sites: dict[int, str] | None = None) -> Placement:
-    _facility, score, _name, _id, first, length, free_ports, rack = item
+    facility, score, _name, _id, first, length, free_ports, rack = item
     return Placement(
         rack_id=rack["netbox_id"], rack=rack["name"], hall=rack["hall"], row=rack["row"],
         first_unit=first, last_unit=first + units - 1, free_run=length,
         power_free_va=rack["power_free_va"], mmr_free_ports=free_ports, score=round(score, 4),
+        facility=facility,
         site=(sites or {}).get(rack.get("site_id") or 0, ""),
     )
 

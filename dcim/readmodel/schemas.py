@@ -136,6 +136,7 @@ class Placement(msgspec.Struct):
     power_free_va: int
     mmr_free_ports: int
     score: float  # lower is a tighter fit
+    facility: bool = False  # the rack holds the house's own kit: ranks after every other rack
 
 
 class CapacityAnswer(msgspec.Struct):
