@@ -35,7 +35,15 @@ from dcim.readmodel.schemas import (
 )
 from dcim.readmodel.units import BOTH, FREE, OCCUPIED, RESERVED
 from dcim.readmodel.webhook_health import last_known_status
-from dcim.tables import PlantDevice, PlantPowerFeed, PlantPowerPort, PlantRack, PlantReservation, PlantTenant
+from dcim.tables import (
+    PlantDevice,
+    PlantPowerFeed,
+    PlantPowerPort,
+    PlantRack,
+    PlantReservation,
+    PlantSite,
+    PlantTenant,
+)
 
 STATE_NAMES = {FREE: "free", OCCUPIED: "occupied", RESERVED: "reserved", BOTH: "reserved_occupied"}
 MAX_LIMIT = 500
@@ -189,6 +197,7 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
         raise NotFound("rack", rack_id)
     rack, holders, occupants = (await with_orders([bundle["rack"]]))[0], bundle["holders"], bundle["occupants"]
     now = datetime.now(UTC)
+    my_units = _my_units(rack, holding)
     mine_set = set(my_units)
     units = [UnitView(unit=unit, state=STATE_NAMES[char],  # type: ignore[arg-type]
                       mine=unit in mine_set, tenant=holders.get(unit), device=occupants.get(unit))
@@ -199,7 +208,6 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
         rack=_summary(rack, now, my_units if not staff else None, await site_names(generation)), units=units,
         feeds=[FeedView(netbox_id=f["netbox_id"], name=f["name"], side=f["side"], status=f["status"],
                         phase=f["phase"], voltage=f["voltage"], amperage=f["amperage"],
-    my_units = _my_units(rack, holding)
                         max_utilization=f["max_utilization"], nominal_va=f["nominal_va"],
                         available_va=f["available_va"], allocated_w=f["allocated_w"]) for f in bundle["feeds"]],
         freshness=freshness(rack["synced_at"], now=now),
