@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -230,3 +231,23 @@ async def test_capacity_placements_name_the_site_of_each_rack(
         assert found.status_code == 200, found.text
         placements = found.json()["placements"]
         assert placements and {p["site"] for p in placements} == {plant.site_names[key]}
+
+
+async def test_visits_go_to_racks_held_through_netbox_tenancy_only(
+    client: AsyncTestClient, plant: BrownfieldPlant, adopted: dict[str, Any],
+) -> None:
+    now = datetime.now(UTC)
+
+    def visit(area: str) -> dict[str, Any]:
+        return {"starts_at": (now + timedelta(minutes=5)).isoformat(),
+                "ends_at": (now + timedelta(hours=2)).isoformat(), "areas": [area], "purpose": "inspect our kit",
+                "visitors": [{"guest": {"name": "Rauf Aliyev", "company": "Field Works",
+                                        "id_document_type": "passport", "id_number": "C01X00T48"}}]}
+
+    for key in ("owned_north", "device_only"):  # its rack in NetBox; a rack holding its device
+        held = await client.post("/v1/visits", json=visit(f"rack:{plant.racks[key]}"), headers=adopted["headers"])
+        assert held.status_code == 201, (key, held.text)
+        await client.post(f"/v1/visits/{held.json()['id']}/cancel", headers=adopted["headers"])
+    refused = await client.post("/v1/visits", json=visit(f"rack:{plant.racks['twin_south']}"),
+                                headers=adopted["headers"])
+    assert refused.status_code == 422 and refused.json()["field"] == "areas[0]"
