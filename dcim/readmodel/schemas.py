@@ -137,10 +137,10 @@ class Placement(msgspec.Struct):
     mmr_free_ports: int
     score: float  # lower is a tighter fit
     facility: bool = False  # the rack holds the house's own kit: ranks after every other rack
+    site: str = ""  # the site's name: rack names repeat across sites
 
 
 class CapacityAnswer(msgspec.Struct):
-    site: str = ""  # the site's name: rack names repeat across sites
     placements: list[Placement]
     considered_racks: int
     search_ms: float
