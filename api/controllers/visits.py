@@ -11,7 +11,8 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
@@ -69,6 +70,9 @@ async def resolve_areas(principal: Principal, areas: list[str]) -> list[str]:
     return [resolve_rack_area(area.removeprefix("rack:"), held, field=f"areas[{position}]")
             if area.startswith("rack:") else area for position, area in enumerate(areas)]
 
+DecisionBody = Annotated[Decision, Body(examples=[Example(summary="why", value={
+    "reason": "escort booked for 09:00, ID checked against the access list"})])]
+
 
 class VisitController(Controller):
     path = "/v1/visits"
@@ -109,7 +113,7 @@ class VisitController(Controller):
           summary="Approve a pending visit: every visitor gets a badge expiring at the window's end",
           responses=problems(400, 401, 403, 404, 409))
     async def approve(
-        self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: JSONBody[Decision],
+        self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: DecisionBody,
     ) -> VisitRead:
         return await service.decide_visit(principal=principal, visit_id=visit_id, approve=True, reason=data.reason,
                                           master_key=services.keys.master_key, journal=journal_of(services))
@@ -117,7 +121,7 @@ class VisitController(Controller):
     @post("/{visit_id:uuid}/deny", operation_id="deny_visit", status_code=200,
           summary="Deny a pending visit, with a reason", responses=problems(400, 401, 403, 404, 409))
     async def deny(
-        self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: JSONBody[Decision],
+        self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: DecisionBody,
     ) -> VisitRead:
         return await service.decide_visit(principal=principal, visit_id=visit_id, approve=False, reason=data.reason,
                                           master_key=services.keys.master_key, journal=journal_of(services))
