@@ -75,3 +75,20 @@ def id_inputs(document: dict[str, Any], operation: Operation) -> set[tuple[str, 
     for schema in request_body_schemas(operation):
         found |= {("body", path) for path, _ in walk_schema(document, schema) if path and is_id_name(path)}
     return found
+
+
+# Staff first: a caller whose role may call the operation gets past the guard to validation.
+ROLE_PREFERENCE = ("ops", "security", "auditor", "gate", "tenant_admin", "tenant_member")
+
+
+def caller_headers(operation_id: str, keys: dict[Any, Any]) -> dict[str, str]:
+    """Headers of a caller the access policy lets call the operation (none for public ones);
+    `keys` maps each Role to an IssuedTestKey (tests/security/conftest.py keys_by_role)."""
+    from api.guards import load_access_policy
+
+    policy = load_access_policy()
+    if operation_id in policy.public:
+        return {}
+    allowed = {role.value for role in policy.roles.get(operation_id, frozenset())}
+    role = next(name for name in ROLE_PREFERENCE if name in allowed)
+    return next(key for r, key in keys.items() if r.value == role).headers

@@ -16,15 +16,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from api.guards import load_access_policy
 from colo.identity import Role
 from tests.conftest import IssuedTestKey
-from tests.security.openapi_walk import operations
+from tests.security.openapi_walk import caller_headers, operations
 
 pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-ROLE_PREFERENCE = [Role.OPS, Role.SECURITY, Role.AUDITOR, Role.GATE, Role.TENANT_ADMIN, Role.TENANT_MEMBER]
 
 
 def concrete(document: dict[str, Any], path: str) -> str:
@@ -64,13 +62,6 @@ async def test_options_and_405_list_the_documented_methods(client: AsyncTestClie
     assert not failures, "\n".join(failures)
 
 
-def caller_for(operation_id: str, keys: dict[Role, IssuedTestKey]) -> dict[str, str]:
-    policy = load_access_policy()
-    if operation_id in policy.public:
-        return {}
-    return keys[next(r for r in ROLE_PREFERENCE if r in policy.roles.get(operation_id, frozenset()))].headers
-
-
 async def test_head_answers_like_get_without_a_body(
     client: AsyncTestClient, openapi: dict[str, Any], keys_by_role: dict[Role, IssuedTestKey],
 ) -> None:
@@ -79,7 +70,7 @@ async def test_head_answers_like_get_without_a_body(
         if operation.method != "GET" or any(p.get("required") for p in operation.spec.get("parameters", [])
                                             if p["in"] != "path"):
             continue
-        url, headers = concrete(openapi, operation.path), caller_for(operation.operation_id, keys_by_role)
+        url, headers = concrete(openapi, operation.path), caller_headers(operation.operation_id, keys_by_role)
         got, head = await client.get(url, headers=headers), await client.head(url, headers=headers)
         checked += 1
         same_type = got.headers.get("content-type") == head.headers.get("content-type")

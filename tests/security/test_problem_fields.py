@@ -24,14 +24,12 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api.guards import load_access_policy
 from colo.identity import Role
 from tests.conftest import IssuedTestKey
-from tests.security.openapi_walk import Operation, operations, request_body_schemas, resolve
+from tests.security.openapi_walk import Operation, caller_headers, operations, request_body_schemas, resolve
 
 pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
-ROLE_PREFERENCE = [Role.OPS, Role.SECURITY, Role.AUDITOR, Role.GATE, Role.TENANT_ADMIN, Role.TENANT_MEMBER]
 PATTERN_BREAKERS = ["!", "~ ~", "é", "0" * 3, "a", "\x1b"]  # ESC breaks the text rule (colo/text.py)
 # JSON values by type, in the order a forbidden one is picked for a body property
 JSON_VALUES: list[tuple[str, Any]] = [("object", {"unexpected": True}), ("array", [1]), ("string", "text"),
@@ -207,15 +205,6 @@ def bad_properties(document: dict[str, Any], schema: dict[str, Any], depth: int 
     return found
 
 
-def caller_for(operation: Operation, keys: dict[Role, IssuedTestKey]) -> dict[str, str]:
-    policy = load_access_policy()
-    if operation.operation_id in policy.public:
-        return {}
-    allowed = policy.roles.get(operation.operation_id, frozenset())
-    role = next(r for r in ROLE_PREFERENCE if r in allowed)
-    return keys[role].headers
-
-
 async def send(client: AsyncTestClient, case: Case, auth: dict[str, str]) -> Any:
     path = case.operation.path
     for name, value in case.params["path"].items():
@@ -232,7 +221,7 @@ async def test_every_bad_input_is_named_as_the_document_names_it(
 ) -> None:
     failures, checked = [], 0
     for operation in operations(openapi):
-        auth = caller_for(operation, keys_by_role)
+        auth = caller_headers(operation.operation_id, keys_by_role)
         for case in parameter_cases(openapi, operation) + body_cases(openapi, operation):
             response = await send(client, case, auth)
             checked += 1
