@@ -29,6 +29,7 @@ from dcim.orders.states import OrderAction, OrderState, next_state
 from dcim.orders.supply import panel_for_side
 from dcim.orders.tables import Loa, Order
 from dcim.orders.xc_paths import plan_legs
+from dcim.power import w_to_kw
 from dcim.readmodel.sync import refresh_racks
 
 log = get_logger(__name__)
@@ -221,7 +222,7 @@ async def _build_power(row: dict[str, Any], provisioner: Provisioner) -> dict[st
             order_id=order_id, name=f"colo-{short(order_id)}-{side.upper()}", panel_id=panel,
             rack_id=row["rack_id"], feed_type=feed_type, phase=spec["phase"], voltage=spec["voltage"],
             amperage=spec["amperage"], max_utilization=80, netbox_tenant_id=row["netbox_tenant_id"],
-            description=f"Colo order {order_id}: {row['power_w'] / 1000:g} kW",
+            description=f"Colo order {order_id}: {w_to_kw(row['power_w']):g} kW",
         )
         built["feed_ids"].append(feed.id)
     return built

@@ -17,8 +17,9 @@ MEDIA_CABLE_TYPES = {"smf": "smf", "mmf": "mmf", "copper": "cat6"}
 
 
 class SpaceSpec(msgspec.Struct, forbid_unknown_fields=True, tag_field="kind", tag="space"):
-    """N contiguous units: in a given rack (at `position`, or its lowest free block), or without
-    `rack_id` in the best rack the capacity search finds matching hall, site and power."""
+    """N contiguous units: in a given rack (at `position`, or the bottom of its tightest free run),
+    or without `rack_id` at the placement the capacity search ranks first for hall, site and
+    power. Only racks the tenant may be sold (dcim.sales) are accepted."""
 
     units: Annotated[int, Meta(ge=1, le=60)]
     rack_id: NetBoxId | None = None
