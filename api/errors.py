@@ -115,8 +115,9 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         error = {"field": BODY, "message": f"not valid JSON: {detail}", "source": "body"}
         return problem(request, status=400, slug="invalid-request", title="The request is invalid",
                        detail=f"{BODY}: {error['message']}", errors=[error], field=BODY)
+    body_named = {"field": BODY, "source": "body"} if status == 413 else {}  # the body as a whole
     return problem(request, status=status, slug=slug, title=title, detail=detail,
-                   headers=dict(exc.headers or {}) or None)
+                   headers=dict(exc.headers or {}) or None, **body_named)
 
 
 def handle_domain(request: Request[Any, Any, Any], exc: ColoError) -> Response[dict[str, Any]]:

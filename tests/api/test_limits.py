@@ -11,6 +11,7 @@ async def test_a_body_over_one_mebibyte_is_refused_with_413(client: AsyncTestCli
     assert response.status_code == 413, response.text
     problem = response.json()
     assert problem["type"].endswith("/too-large")
+    assert (problem["field"], problem["source"]) == ("body", "body")
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
@@ -18,4 +19,6 @@ async def test_malformed_json_is_a_400_problem_not_a_500(client: AsyncTestClient
     response = await client.post("/v1/applications", content=b'{"legal_name": ',
                                  headers={"Content-Type": "application/json"})
     assert response.status_code == 400
-    assert response.json()["status"] == 400
+    problem = response.json()
+    assert problem["status"] == 400
+    assert (problem["field"], problem["errors"][0]["source"]) == ("body", "body")  # never Litestar's "data"
