@@ -16,6 +16,7 @@ from msgspec import Meta
 
 from colo.errors import ColoError, Conflict, ValidationFailed
 from colo.logging import get_logger
+from colo.text import LINE_PATTERN
 from dcim.netbox.demarc import DemarcPanel, provision_demarc_panel
 from dcim.netbox.gateway import NetBoxGateway
 from dcim.readmodel.sync import refresh_device_ports, refresh_objects, refresh_racks
@@ -23,7 +24,7 @@ from tenants.tables import Tenant
 
 log = get_logger(__name__)
 # NetBox device names: printable, no control characters; the name is also the idempotency key.
-PanelName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+PanelName = Annotated[str, Meta(min_length=1, max_length=64, pattern=LINE_PATTERN,
                                 examples=["DEMARC-ACME-MMR-1"])]
 
 

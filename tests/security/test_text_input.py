@@ -14,6 +14,7 @@ and a 2,000-level body (a RecursionError 500 before), also on the public applica
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -125,6 +126,30 @@ async def test_other_refused_characters_and_unlisted_headers(
     assert (response.status_code, response.json()["field"]) == (400, "User-Agent")
     response = await client.get("/v1/racks", params={"undeclared": "x\x00"}, headers=ops)
     assert (response.status_code, response.json()["field"]) == (400, "undeclared")
+
+
+NEGATED_CLASS = re.compile(r"\[\^((?:\\.|[^\]])*)\]")
+REFUSED_SAMPLES = "\x00\x1b\x7f\x85\x9f\u202e\u2066"
+
+
+def test_every_documented_pattern_refuses_what_the_server_refuses(openapi: dict[str, Any]) -> None:
+    """A pattern that admits "anything but …" must except at least what colo/text.py refuses;
+    otherwise the document calls valid what the server answers with 400 (the fuzzer's ST202)."""
+    loose, checked = [], 0
+    for op in operations(openapi):
+        # Header values are Latin-1 bytes: there only C0 and DEL are refused (colo/text.py).
+        schemas = [(p["name"], p.get("schema", {}), REFUSED_SAMPLES[:3] if p["in"] == "header" else REFUSED_SAMPLES)
+                   for p in op.spec.get("parameters", [])]
+        schemas += [(path, node, REFUSED_SAMPLES) for body in request_body_schemas(op)
+                    for path, node in walk_schema(openapi, body)]
+        for name, schema, samples in schemas:
+            for negated in NEGATED_CLASS.findall(schema.get("pattern", "")):
+                checked += 1
+                admitted = [f"U+{ord(c):04X}" for c in samples if re.fullmatch(f"[^{negated}]", c)]
+                if admitted:
+                    loose.append((op.operation_id, name, admitted))
+    assert loose == []
+    assert checked > 20
 
 
 def visit_body(guest_name: str, purpose: str = "cabling") -> dict[str, Any]:
