@@ -12,7 +12,7 @@ fuzzing in tests/security/) would see a looser contract than the real one:
 - every operation that can answer 401 can also answer 429: repeated authentication failures
   from one address or for one key are throttled (api/auth_throttle.py);
 - every operation can answer 400: any header or query value is checked (api/input_rules.py),
-  and a repeated `Authorization` header is refused;
+  and a repeated `Authorization` header is refused; every operation with a body can answer 413;
 - the 400 Litestar adds for parameter validation is documented as plain JSON, but every error
   is an RFC 9457 problem document (api/errors.py);
 - a list's `cursor` can be well-formed and still not one the server issued (422);
@@ -186,6 +186,8 @@ def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any]) ->
     if bad_request is not None and "application/problem+json" not in bad_request.get("content", {}):
         del responses["400"]  # Litestar's own, as plain JSON: every error is a problem document
     wanted = [400]  # any request: a header or query value with control characters, a repeated Authorization
+    if operation.get("requestBody") is not None:
+        wanted.append(413)  # the body limit (api/plugin.py MAX_BODY_BYTES)
     if "401" in responses:
         wanted.append(429)
     if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
