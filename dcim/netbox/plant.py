@@ -99,11 +99,16 @@ async def fetch_plant(gateway: NetBoxGateway, *, kinds: dict[str, dict[str, Any]
 async def fetch_rack_scope(gateway: NetBoxGateway, rack_ids: list[int]) -> PlantSnapshot:
     """What decides the state of some racks: the racks, their devices, reservations, feeds and
     the power ports plugged into those feeds. Used by webhook-triggered refreshes."""
+    # NetBox refuses a `rack_id` filter naming a deleted rack, so the rest is read for the racks
+    # that still exist; a gone rack simply has no rows (the store then drops it).
+    racks = await list_objects(gateway, "dcim.racks", id=rack_ids)
+    present = [rack["id"] for rack in racks]
     kinds: dict[str, dict[str, Any]] = {
-        "dcim.racks": {"id": rack_ids}, "dcim.devices": {"rack_id": rack_ids},
-        "dcim.rack_reservations": {"rack_id": rack_ids}, "dcim.power_feeds": {"rack_id": rack_ids},
-    }
+        "dcim.devices": {"rack_id": present}, "dcim.rack_reservations": {"rack_id": present},
+        "dcim.power_feeds": {"rack_id": present},
+    } if present else {}
     snapshot = await fetch_plant(gateway, kinds=kinds)
+    snapshot.objects["dcim.racks"] = racks
     port_ids = [peer["id"] for feed in snapshot["dcim.power_feeds"]
                 if feed.get("link_peers_type") == "dcim.powerport" for peer in feed["link_peers"]]
     snapshot.objects["dcim.power_ports"] = (
