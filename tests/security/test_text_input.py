@@ -21,16 +21,20 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from api.guards import load_access_policy
 from api.input_rules import MAX_JSON_DEPTH
 from colo.identity import Role
 from tests.conftest import IssuedTestKey
-from tests.security.openapi_walk import Operation, operations, request_body_schemas, resolve, walk_schema
+from tests.security.openapi_walk import (
+    Operation,
+    caller_headers,
+    operations,
+    request_body_schemas,
+    resolve,
+    walk_schema,
+)
 from tests.security.test_policy_bfla import fill_path
 
 NUL = "nul\x00here"
-# A tenant role first: tenant-scoped operations are reachable with it; then staff roles.
-ROLE_PREFERENCE = [Role.TENANT_ADMIN, Role.TENANT_MEMBER, Role.OPS, Role.SECURITY, Role.AUDITOR, Role.GATE]
 
 
 def is_string(document: dict[str, Any], schema: dict[str, Any]) -> bool:
@@ -53,15 +57,6 @@ def body_with(path: str, value: Any) -> tuple[Any, str]:
         arrays = part.count("[]")
         named.append(part.removesuffix("[]" * arrays) + "[0]" * arrays)
     return body, ".".join(named)
-
-
-def headers_for(operation: Operation, keys: dict[Role, IssuedTestKey]) -> dict[str, str]:
-    policy = load_access_policy()
-    if operation.operation_id in policy.public:
-        return {}
-    allowed = policy.roles[operation.operation_id]
-    role = next(r for r in ROLE_PREFERENCE if r in allowed)
-    return dict(keys[role].headers)
 
 
 def formatted_path_parameter(document: dict[str, Any], operation: Operation, name: str) -> bool:
@@ -88,7 +83,7 @@ async def test_nul_in_every_string_input_of_every_operation_is_a_4xx_naming_it(
 ) -> None:
     wrong, checked = [], set()
     for op in operations(openapi):
-        auth = headers_for(op, keys_by_role)
+        auth = dict(caller_headers(op.operation_id, keys_by_role))
         for location, name in string_inputs(openapi, op):
             path, params, headers, body, expected = fill_path(op.path), {}, dict(auth), None, name
             if location == "query":
