@@ -118,18 +118,18 @@ async def link_tenant(
 class Adoption:
     tenant: dict[str, Any]
     created: bool
-    first_key: IssuedKey | None  # the first tenant-admin key, minted only when the tenant was created
+    first_key: IssuedKey | None  # the first tenant-admin key: only when created, and asked for
 
 
 async def adopt_tenant(
     *, principal: Principal, netbox_tenant_id: int, registration_number: str, country: str,
-    legal_name: str | None, netbox: NetBoxTenancy, ring: KeyRing,
+    legal_name: str | None, netbox: NetBoxTenancy, ring: KeyRing | None = None,
 ) -> Adoption:
-    """An active Colo tenant for an existing NetBox tenant, without an application, with its
-    first tenant-admin key (shown once, for ops to hand over).
+    """An active Colo tenant for an existing NetBox tenant, without an application.
 
-    Adopting the same NetBox tenant with the same registration again returns the same tenant
-    (and no new key).
+    With `ring` (the host's command line only: the API never hands ops a tenant credential) the
+    tenant's first tenant-admin key is minted too, shown once. Adopting the same NetBox tenant
+    with the same registration again returns the same tenant (and no new key).
     """
     code = validation.country(country)
     number = validation.registration_number(registration_number, country_code=code)
@@ -159,8 +159,10 @@ async def adopt_tenant(
     except Conflict:
         await Tenant.delete().where((Tenant.id == tenant_id) & (Tenant.status == "pending"))  # lost a race
         raise
-    issued = await issue_key(ring=ring, name="first tenant admin key", role=Role.TENANT_ADMIN,
-                             tenant_id=tenant_id, created_by=f"adoption by {principal.key_id}")
+    issued = None
+    if ring is not None:
+        issued = await issue_key(ring=ring, name="first tenant admin key", role=Role.TENANT_ADMIN,
+                                 tenant_id=tenant_id, created_by=f"adoption by {principal.key_id}")
     log.info("NetBox tenant adopted", tenant_id=str(tenant_id), netbox_tenant_id=netbox_tenant_id,
-             by=principal.key_id, key_id=str(issued.key["id"]))
+             by=principal.key_id, key_id=str(issued.key["id"]) if issued else None)
     return Adoption(row, created=True, first_key=issued)

@@ -14,8 +14,6 @@ from uuid import UUID
 
 import msgspec
 
-from tenants.schemas_keys import KeyIssued
-
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text100 = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
@@ -196,10 +194,6 @@ class TenantAdopt(msgspec.Struct, forbid_unknown_fields=True):
     country: CountryCode
     legal_name: Text200 | None = None  # default: the NetBox tenant's name
 
-
-class TenantAdopted(msgspec.Struct):
-    tenant: TenantRead
-    first_key: KeyIssued | None = None  # only when this call created the tenant: shown once
 
 
 # ------------------------------------------------------------------ people

@@ -17,9 +17,7 @@ from api.services import Services
 from dcim.netbox.tenancy import NetBoxTenantDirectory
 from tenants import lifecycle
 from tenants.adoption import adopt_tenant, link_tenant
-from tenants.keys import KeyRing
-from tenants.schemas import NetBoxLink, StatusChange, TenantAdopt, TenantAdopted, TenantRead
-from tenants.schemas_keys import KeyIssued, KeyRead
+from tenants.schemas import NetBoxLink, StatusChange, TenantAdopt, TenantRead
 
 StatusFilter = Annotated[str | None, Parameter(pattern=r"^(pending|active|suspended|offboarded)$", required=False)]
 StatusReason = Annotated[StatusChange, Body(examples=[Example(summary="why", value={
@@ -49,21 +47,18 @@ class TenantController(Controller):
 
     @post("/adopt", operation_id="adopt_tenant", status_code=201,
           summary="Adopt a customer already in NetBox: an active tenant linked to that NetBox tenant",
-          description="Answers 201 with the tenant and its first tenant-admin key (shown once, for ops to "
-                      "hand over); adopting the same NetBox tenant with the same registration again answers "
-                      "200 with the same tenant and no key. A NetBox tenant linked to another Colo tenant: 409.",
+          description="Answers 201 with the new tenant; adopting the same NetBox tenant with the same "
+                      "registration again answers 200 with the same tenant. A NetBox tenant linked to another "
+                      "Colo tenant: 409. Ops never receive a tenant credential over the API: the first "
+                      "tenant-admin key comes from `colo tenants adopt` (or `colo keys create`) on the host.",
           responses=problems(400, 401, 403, 409, 422, 503))
     async def adopt(
         self, principal: CurrentPrincipal, services: Services, data: JSONBody[TenantAdopt],
-    ) -> Response[TenantAdopted]:
+    ) -> Response[TenantRead]:
         adoption = await adopt_tenant(
             principal=principal, netbox_tenant_id=data.netbox_tenant_id, registration_number=data.registration_number,
-            country=data.country, legal_name=data.legal_name, netbox=NetBoxTenantDirectory(services.netbox),
-            ring=KeyRing.of(services.keys.api_key_peppers))
-        issued = adoption.first_key
-        body = TenantAdopted(tenant=TenantRead.of(adoption.tenant), first_key=KeyIssued(
-            api_key=issued.plaintext, key=KeyRead.of(issued.key)) if issued else None)
-        return Response(body, status_code=201 if adoption.created else 200)
+            country=data.country, legal_name=data.legal_name, netbox=NetBoxTenantDirectory(services.netbox))
+        return Response(TenantRead.of(adoption.tenant), status_code=201 if adoption.created else 200)
 
     @post("/{tenant_id:uuid}/netbox-link", operation_id="link_tenant_netbox", status_code=200,
           summary="Link a tenant to an existing NetBox tenant (idempotent)",

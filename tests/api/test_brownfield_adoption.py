@@ -34,16 +34,15 @@ async def plant(gateway: NetBoxGateway, client: AsyncTestClient, ops_key: Any) -
 
 
 @pytest_asyncio.fixture(scope="module")
-async def adopted(client: AsyncTestClient, ops_key: Any, plant: BrownfieldPlant) -> dict[str, Any]:
-    """Ops adopt the plant's customer: the answer carries the tenant and its first key."""
+async def adopted(client: AsyncTestClient, ops_key: Any, plant: BrownfieldPlant, make_key: MakeKey) -> dict[str, Any]:
+    """Ops adopt the plant's customer (no credential in the answer); the tenant gets a key."""
     body = {"netbox_tenant_id": plant.customer.netbox_tenant_id, "registration_number": f"HRB{plant.suffix[:6]}",
             "country": "DE"}
     response = await client.post("/v1/tenants/adopt", json=body, headers=ops_key.headers)
     assert response.status_code == 201, response.text
-    answer = response.json()
-    answer["body"] = body
-    answer["headers"] = {"Authorization": f"Bearer {answer['first_key']['api_key']}"}
-    return answer
+    assert "api_key" not in response.text and "colo_" not in response.text
+    key = await make_key(Role.TENANT_ADMIN, tenant_id=uuid.UUID(response.json()["id"]))
+    return {"tenant": response.json(), "body": body, "headers": key.headers}
 
 
 def unique_body(legal_name: str) -> dict[str, Any]:
@@ -119,7 +118,7 @@ async def test_adopting_is_idempotent_and_a_netbox_tenant_belongs_to_one_colo_te
     assert tenant["legal_name"] == plant.customer.name and tenant["status"] == "active"
     again = await client.post("/v1/tenants/adopt", json=adopted["body"], headers=ops_key.headers)
     assert again.status_code == 200, again.text
-    assert again.json()["tenant"]["id"] == tenant["id"] and again.json()["first_key"] is None
+    assert again.json()["id"] == tenant["id"]
     other_company = {**adopted["body"], "registration_number": f"HRB{uuid.uuid4().int % 10**8:08d}"}
     taken = await client.post("/v1/tenants/adopt", json=other_company, headers=ops_key.headers)
     assert taken.status_code == 409 and taken.json()["field"] == "netbox_tenant_id"
