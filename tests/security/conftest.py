@@ -5,18 +5,21 @@ space) created through the API and the real NetBox."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from api.auth_throttle import AuthFailureThrottle
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.seed import authenticated_user_id
+from tenants.ratelimit import RateLimiter
 from tests.conftest import IssuedTestKey
 from tests.integration.orders.plant import OrdersPlant, orders_plant, provisioner
 
@@ -24,6 +27,18 @@ __all__ = ["orders_plant", "provisioner"]
 
 MakeKey = Callable[..., Awaitable[IssuedTestKey]]
 MakeTenant = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def fresh_counts(app: Litestar) -> Iterator[AuthFailureThrottle]:
+    """Count failed authentications (and the app's other limits) in throwaway limiters, so a
+    test's bursts neither see nor leave other tests' counts; the limits stay the configured ones."""
+    services = app.state.services
+    throttle: AuthFailureThrottle = services.components["auth_throttle"]
+    saved_throttle, saved_app_limiter = throttle.limiter, services.components["rate_limiter"]
+    throttle.limiter, services.components["rate_limiter"] = RateLimiter(), RateLimiter()
+    yield throttle
+    throttle.limiter, services.components["rate_limiter"] = saved_throttle, saved_app_limiter
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -5,28 +5,15 @@ revoked) is named by its key id; a guess at someone's key id is not attributed t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.auth_throttle import AuthFailureThrottle
 from colo.identity import Role
 from tenants.keyformat import format_key, random_secret
-from tenants.ratelimit import RateLimiter
 from tests.conftest import IssuedTestKey
-
-
-@pytest.fixture
-def fresh_counts(app: Litestar) -> Iterator[AuthFailureThrottle]:
-    """Throwaway counts, so this test's failures neither see nor leave other tests' counts."""
-    throttle: AuthFailureThrottle = app.state.services.components["auth_throttle"]
-    saved = throttle.limiter
-    throttle.limiter = RateLimiter()
-    yield throttle
-    throttle.limiter = saved
 
 
 async def entries_by_request_id(client: AsyncTestClient, app: Litestar, run_in_app: Any, reader: IssuedTestKey,

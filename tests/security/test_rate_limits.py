@@ -8,21 +8,19 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.auth_throttle import AuthFailureThrottle
 from colo.devnetbox.paths import NetBoxState
 from colo.identity import Role
 from tenants.keyformat import format_key, random_secret
-from tenants.ratelimit import RateLimiter
 from tests.security.servers import (
     ColoServer,
     colo_command,
@@ -71,18 +69,6 @@ def assert_rate_limited(response: Any, limit: int) -> None:
     assert response.headers["ratelimit-remaining"] == "0"
     assert 1 <= int(response.headers["retry-after"]) <= 3600
     assert response.headers["ratelimit-reset"] == response.headers["retry-after"]
-
-
-@pytest.fixture
-def fresh_counts(app: Litestar) -> Iterator[AuthFailureThrottle]:
-    """Count in throwaway limiters, so these bursts neither see nor leave other tests' counts;
-    the limits themselves stay the configured ones."""
-    services = app.state.services
-    throttle: AuthFailureThrottle = services.components["auth_throttle"]
-    saved_throttle, saved_app_limiter = throttle.limiter, services.components["rate_limiter"]
-    throttle.limiter, services.components["rate_limiter"] = RateLimiter(), RateLimiter()
-    yield throttle
-    throttle.limiter, services.components["rate_limiter"] = saved_throttle, saved_app_limiter
 
 
 async def test_failures_from_one_address_are_cut_off_before_the_key_is_checked(
