@@ -159,10 +159,25 @@ def is_copper(port: dict[str, Any]) -> bool:
     return choice_value(port.get("type")) in COPPER_PORT_TYPES
 
 
+def device_label(raw: dict[str, Any], dtype: dict[str, Any] | None = None) -> str:
+    """A device's NetBox name; an unnamed one (common in an old NetBox) is shown by type and
+    position, "Dell R650 @ U12". `dtype`: its device type, when the device carries only the id."""
+    if raw.get("name"):
+        return str(raw["name"])[:200]
+    dtype = dtype or {}
+    nested = raw.get("device_type") if isinstance(raw.get("device_type"), dict) else {}
+    maker = dtype.get("manufacturer") or nested.get("manufacturer") or {}
+    model = dtype.get("model") or nested.get("model") or nested.get("slug") or "device"
+    label = f"{maker.get('name', '') if isinstance(maker, dict) else ''} {model}".strip()
+    if raw.get("position") is not None and raw.get("parent_device") is None:
+        label += f" @ U{float(raw['position']):g}"
+    return label[:200]
+
+
 def parse_port(raw: dict[str, Any], device: dict[str, Any]) -> PortLive:
     rear = (raw.get("rear_ports") or [{}])[0].get("rear_port")
     return PortLive(
-        id=raw["id"], name=raw["name"], device_id=device["id"], device_name=device.get("name") or "",
+        id=raw["id"], name=raw["name"], device_id=device["id"], device_name=device_label(device),
         tenant_id=netbox_id(device.get("tenant")), site_id=netbox_id(device.get("site")),
         location_id=netbox_id(device.get("location")), cable_id=netbox_id(raw.get("cable")), rear_port_id=rear,
         copper=is_copper(raw),

@@ -12,7 +12,7 @@ from typing import Any
 
 from dcim.netbox.demo_plan import MEDIA_TAGS, MMR_TAG
 from dcim.netbox.plant import PlantSnapshot
-from dcim.netbox.records import ORDER_FIELD
+from dcim.netbox.records import ORDER_FIELD, device_label
 from dcim.power import Feed, available_va, nominal_va, rack_budget
 from dcim.readmodel.units import counts, max_free_run, unit_states
 
@@ -78,19 +78,6 @@ def reservation_row(raw: Raw, now: datetime) -> Row:
     return {"netbox_id": raw["id"], "rack_id": _id(raw.get("rack")), "tenant_id": _id(raw.get("tenant")),
             "units": sorted(int(u) for u in raw.get("units") or []), "status": _value(raw.get("status")),
             "description": (raw.get("description") or "")[:200], "synced_at": now}
-
-
-def device_label(raw: Raw, dtype: Raw) -> str:
-    """The device's NetBox name; an unnamed one is shown by type and position ("Dell R650 @ U12")."""
-    if raw.get("name"):
-        return str(raw["name"])[:200]
-    nested = raw.get("device_type") if isinstance(raw.get("device_type"), dict) else {}
-    maker = dtype.get("manufacturer") or nested.get("manufacturer") or {}
-    model = dtype.get("model") or nested.get("model") or _slug(nested) or "device"
-    label = f"{maker.get('name', '') if isinstance(maker, dict) else ''} {model}".strip()
-    if raw.get("position") is not None and raw.get("parent_device") is None:
-        label += f" @ U{float(raw['position']):g}"
-    return label[:200]
 
 
 def device_row(raw: Raw, types: dict[int, Raw], now: datetime) -> Row:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dcim.readmodel.build import device_label, device_row
+from dcim.netbox.records import device_label
+from dcim.readmodel.build import device_row
 from dcim.readmodel.holdings import Holding, device_units
 
 DELL = {"id": 7, "model": "R650", "manufacturer": {"id": 1, "name": "Dell"}, "u_height": 1}
