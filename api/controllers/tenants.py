@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, JSONBody, Parameter
 
@@ -51,7 +52,14 @@ class TenantController(Controller):
                       "registration again answers 200 with the same tenant. A NetBox tenant linked to another "
                       "Colo tenant: 409. Ops never receive a tenant credential over the API: the first "
                       "tenant-admin key comes from `colo tenants adopt` (or `colo keys create`) on the host.",
-          responses=problems(400, 401, 403, 409, 422, 503))
+          responses={200: ResponseSpec(TenantRead, description="Adopted before: the same tenant",
+                                       generate_examples=False, examples=[Example(summary="adopted before", value={
+                                           "id": "0b7c6d5e-4f3a-4b2c-9d1e-0f9a8b7c6d5e", "legal_name": "Acme Bank",
+                                           "registration_number": "HRB 12345", "country": "DE", "status": "active",
+                                           "status_reason": "", "netbox_tenant_id": 42,
+                                           "created_at": "2026-11-22T03:30:00Z",
+                                           "updated_at": "2026-11-22T03:30:00Z"})]),
+                     **problems(400, 401, 403, 409, 422, 503)})
     async def adopt(
         self, principal: CurrentPrincipal, services: Services, data: JSONBody[TenantAdopt],
     ) -> Response[TenantRead]:
