@@ -30,7 +30,7 @@ from dcim.orders.supply import panel_for_side
 from dcim.orders.tables import Loa, Order
 from dcim.orders.xc_paths import plan_legs
 from dcim.power import w_to_kw
-from dcim.readmodel.sync import refresh_racks
+from dcim.readmodel.sync import refresh_objects, refresh_ports, refresh_racks
 
 log = get_logger(__name__)
 # A run renews its lease every RENEW_EVERY while it works, so a slow NetBox never makes a live run
@@ -119,7 +119,7 @@ async def fulfil(*, order_id: UUID, provisioner: Provisioner) -> dict[str, Any]:
         order_id, OrderAction.ACTIVATE, actor=store.SYSTEM, reason="built in NetBox",
         values={Order.netbox: netbox, Order.lease_until: None, Order.last_error: "", Order.next_attempt_at: None},
     )
-    await refresh_written_racks(done, provisioner)
+    await refresh_written_plant(done, provisioner)
     return done
 
 
@@ -146,22 +146,28 @@ async def decommission(*, order_id: UUID, provisioner: Provisioner) -> dict[str,
         order_id, OrderAction.DECOMMISSION, actor=store.SYSTEM, reason=f"removed from NetBox: {gone}",
         values={Order.lease_until: None, Order.last_error: "", Order.next_attempt_at: None},
     )
-    await refresh_written_racks(done, provisioner)
+    await refresh_written_plant(done, provisioner)
     return done
 
 
-async def refresh_written_racks(row: dict[str, Any], provisioner: Provisioner) -> None:
-    """Re-read the rack this run just wrote (reservation, feeds) into the read model now, so the
-    tenant's rack view shows it at once rather than after the next webhook or periodic sync.
-    Cross-connects touch ports, not a rack: the webhook (or the periodic sync) brings those.
-    Best effort: the order is built either way, and the periodic sync catches up."""
-    if row["rack_id"] is None or row["kind"] == "cross_connect":
-        return
+async def refresh_written_plant(row: dict[str, Any], provisioner: Provisioner) -> None:
+    """Re-read what this run just wrote into the read model now — the rack of a space or power
+    order (reservation, feeds), the ports and cables of a cross-connect — so the tenant sees it at
+    once rather than after the next webhook or periodic sync. Best effort: the order is built
+    either way, and the periodic sync catches up."""
     try:
-        await refresh_racks(provisioner.gateway, [row["rack_id"]])
+        if row["kind"] == "cross_connect":
+            netbox = store.as_dict(row["netbox"])
+            ports = sorted({leg[end] for leg in netbox.get("legs", []) for end in ("a", "b")})
+            if ports:
+                await refresh_ports(provisioner.gateway, ports)
+            if cables := netbox.get("cable_ids"):
+                await refresh_objects(provisioner.gateway, {("dcim.cable", cable) for cable in cables})
+        elif row["rack_id"] is not None:
+            await refresh_racks(provisioner.gateway, [row["rack_id"]])
     except ColoError as exc:
         log.warning("could not refresh the read model after fulfilment", order_id=str(row["id"]),
-                    rack_id=row["rack_id"], error=exc.detail)
+                    kind=row["kind"], error=exc.detail)
 
 
 async def _postpone(row: dict[str, Any], exc: ColoError) -> dict[str, Any]:

@@ -183,3 +183,13 @@ async def refresh_device_ports(gateway: NetBoxGateway, device_ids: list[int]) ->
     async with _write_lock():
         await store.replace_device_ports(device_ids, rows)
     return len(rows)
+
+
+async def refresh_ports(gateway: NetBoxGateway, front_port_ids: list[int]) -> int:
+    """Re-read the patch panels these front ports belong to (all their ports: cabling changed).
+    Ports of other devices are not in the read model, as in a full sync."""
+    from dcim.netbox.plant import FULL_SYNC, list_objects
+
+    found = await list_objects(gateway, "dcim.front_ports", id=front_port_ids, **FULL_SYNC["dcim.front_ports"])
+    devices = sorted({raw["device"]["id"] for raw in found if isinstance(raw.get("device"), dict)})
+    return await refresh_device_ports(gateway, devices) if devices else 0

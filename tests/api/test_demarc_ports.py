@@ -160,3 +160,34 @@ async def test_the_cli_provisions_the_same_panel_idempotently_and_names_the_flag
     refused = await asyncio.to_thread(colo, "--tenant", str(world["a"]["id"]), "--rack", str(world["cage"]),
                                       "--name", f"DEMARC CLI X {world['suffix']}")
     assert refused.returncode == 2 and "--rack: " in refused.stderr and "another tenant" in refused.stderr
+
+
+async def test_a_fulfilled_cross_connect_shows_its_ports_in_use_at_once_and_free_again_after_removal(
+    client: AsyncTestClient, world: dict[str, Any],
+) -> None:
+    ops, a, b = world["ops"].headers, world["a_admin"].headers, world["b_admin"].headers
+    a_panel = (await client.post("/v1/demarcation-panels", json=panel(world, "a"), headers=ops)).json()
+    b_panel = (await client.post("/v1/demarcation-panels", json=panel(world, "b", rack_id=world["cage"]),
+                                 headers=ops)).json()
+    a_port, z_port = a_panel["front_port_ids"][1], b_panel["front_port_ids"][1]
+    order = (await client.post("/v1/orders", headers=a, json={"spec": {
+        "kind": "cross_connect", "a_port_id": a_port, "z_port_id": z_port, "media": "copper", "speed": "1G"}})).json()
+    loa = (await client.get(f"/v1/orders/{order['id']}/loa", headers=a)).json()
+    assert (await client.post(f"/v1/loas/{loa['id']}/grant", headers=b)).status_code == 200
+    for action in ("review", "approve", "fulfil"):
+        moved = await client.post(f"/v1/orders/{order['id']}/{action}", headers=ops)
+        assert moved.status_code == 200, moved.text
+    assert moved.json()["state"] == "active", moved.json()["last_error"]
+
+    async def free(headers: dict[str, str], path: str, port: int) -> bool | None:
+        items = (await client.get(path, params={"limit": 200}, headers=headers)).json()["items"]
+        return next((p.get("free", True) for p in items if p["netbox_id"] == port), None)
+
+    assert await free(a, "/v1/ports", a_port) is False  # no webhook, no sync: fulfilment refreshed it
+    assert await free(a, "/v1/ports/z-side", z_port) is None  # cabled: no longer offered
+
+    await client.post(f"/v1/orders/{order['id']}/request-decommission", headers=a)
+    gone = await client.post(f"/v1/orders/{order['id']}/decommission", headers=ops)
+    assert gone.status_code == 200 and gone.json()["state"] == "decommissioned", gone.text
+    assert await free(a, "/v1/ports", a_port) is True
+    assert await free(a, "/v1/ports/z-side", z_port) is True
