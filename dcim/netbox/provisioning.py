@@ -38,6 +38,7 @@ from dcim.netbox.records import (
     parse_port,
     parse_reservation,
 )
+from dcim.power import kw_to_w
 
 __all__ = [
     "COLO_TAG", "ORDER_FIELD", "CableLive", "FeedLive", "PlantSnapshot", "PortLive", "Provisioner", "RackLive",
@@ -200,7 +201,7 @@ class Provisioner:
             if panel is None:
                 raise NotFound("power panel", panel_id)
             value = (dict(panel).get("custom_fields") or {}).get(PANEL_CAPACITY_FIELD)
-            return None if value in (None, "") else round(float(value) * 1000)
+            return None if value in (None, "") else kw_to_w(float(value))
 
         return await self.gateway.call(read, what=f"read power panel {panel_id}")
 
