@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import pytest
 import pytest_asyncio
 from litestar.testing import AsyncTestClient
@@ -250,3 +251,30 @@ async def test_visits_go_to_racks_held_through_netbox_tenancy_only(
     refused = await client.post("/v1/visits", json=visit(f"rack:{plant.racks['twin_south']}"),
                                 headers=adopted["headers"])
     assert refused.status_code == 422 and refused.json()["field"] == "areas[0]"
+
+
+async def test_two_concurrent_links_of_one_netbox_tenant_leave_exactly_one_holder(
+    client: AsyncTestClient, ops_key: Any, gateway: NetBoxGateway, make_tenant: Any,
+) -> None:
+    first, second = await make_tenant(), await make_tenant()
+    shared = await gateway.call(lambda api: api.tenancy.tenants.create(
+        name=f"Contested {uuid.uuid4().hex[:8]}", slug=f"contested-{uuid.uuid4().hex}").id)
+    answers: list[Any] = []
+
+    async def link(tenant: dict[str, Any]) -> None:
+        answers.append(await client.post(f"/v1/tenants/{tenant['id']}/netbox-link",
+                                         json={"netbox_tenant_id": shared, "replace": True}, headers=ops_key.headers))
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(link, first)
+            group.start_soon(link, second)
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        holders = [t for t in (first, second) if (await client.get(f"/v1/tenants/{t['id']}", headers=ops_key.headers)
+                                                  ).json()["netbox_tenant_id"] == shared]
+        assert len(holders) == 1
+    finally:
+        for tenant in (first, second):  # give the NetBox tenant back before deleting it
+            await client.post(f"/v1/tenants/{tenant['id']}/netbox-link", headers=ops_key.headers,
+                              json={"netbox_tenant_id": tenant["netbox_tenant_id"], "replace": True})
+        await gateway.call(lambda api: api.tenancy.tenants.delete([shared]))
