@@ -67,9 +67,14 @@ async def _put(kind: str, at: datetime, detail: str = "", *, keep_newest: bool =
     row = await PlantSyncState.select(PlantSyncState.finished_at).where(PlantSyncState.kind == kind).first()
     if row is None:
         await PlantSyncState.insert(PlantSyncState(kind=kind, finished_at=at, detail=detail[:2000]))
-    elif not keep_newest or row["finished_at"] is None or at > row["finished_at"]:
+    elif not keep_newest or row["finished_at"] is None or at > _aware(row["finished_at"]):
         await PlantSyncState.update({PlantSyncState.finished_at: at, PlantSyncState.detail: detail[:2000]}).where(
             PlantSyncState.kind == kind)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite may hand timestamps back without a zone; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def _clear(kind: str) -> None:
@@ -116,7 +121,7 @@ async def current_health() -> WebhookHealth:
         PlantSyncState.kind.is_in([WEBHOOK, CHANGE_DUE, CHANGE_NEWEST]))}
 
     def at(kind: str) -> datetime | None:
-        return rows[kind]["finished_at"] if kind in rows else None
+        return _aware(rows[kind]["finished_at"]) if kind in rows and rows[kind]["finished_at"] else None
 
     health = judge(last_webhook_at=at(WEBHOOK), due_change_at=at(CHANGE_DUE), newest_change_at=at(CHANGE_NEWEST),
                    due_change=rows[CHANGE_DUE]["detail"] if CHANGE_DUE in rows else "")
