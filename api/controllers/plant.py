@@ -98,7 +98,8 @@ class PowerController(Controller):
     @get("/utilization", operation_id="power_utilization",
          summary="Utilization per rack and tenant: committed vs available vs derated capacity",
          responses={**_ok(UtilizationReport, "The report", {
-             "racks": [{"netbox_id": 5, "name": "DH1-A03", "hall": "Data Hall 1", "nominal_va": 3680,
+             "racks": [{"netbox_id": 5, "name": "DH1-A03", "site": "Colo Regional DC 1", "hall": "Data Hall 1",
+                        "nominal_va": 3680,
                         "derated_va": 2944, "committed_va": 2400, "available_va": 544,
                         "tenants": [{"tenant": {"netbox_id": 6, "name": "Acme Bank"},
                                      "reserved_units": 20, "committed_va": 2400}]}],

@@ -100,6 +100,7 @@ class TenantUsage(msgspec.Struct):
 class RackUtilization(msgspec.Struct):
     netbox_id: int
     name: str
+    site: str  # the site's name: rack names repeat across sites
     hall: str
     nominal_va: int
     derated_va: int  # nominal * max_utilization: what may be sold on one side

@@ -250,6 +250,7 @@ async def utilization(*, principal: Principal, hall: str | None = None,
             PlantReservation.rack_id.is_in(ids)).output(load_json=True):
         reserved[res["rack_id"]][res["tenant_id"]] += len(res["units"])
     names = {t["netbox_id"]: t["name"] for t in await PlantTenant.select(PlantTenant.netbox_id, PlantTenant.name)}
+    sites = await site_names(await VIEW_CACHE.generation())
     out = []
     for rack in racks:
         rid = rack["netbox_id"]
@@ -261,7 +262,8 @@ async def utilization(*, principal: Principal, hall: str | None = None,
             reserved_units=reserved[rid].get(t, 0), committed_va=committed[rid].get(t, 0),
         ) for t in sorted(holders, key=lambda x: (x is None, x or 0))]
         out.append(RackUtilization(
-            netbox_id=rid, name=rack["name"], hall=rack["hall"], nominal_va=rack["power_nominal_va"],
+            netbox_id=rid, name=rack["name"], site=sites.get(rack["site_id"], ""), hall=rack["hall"],
+            nominal_va=rack["power_nominal_va"],
             derated_va=rack["power_sellable_va"], committed_va=rack["power_committed_va"],
             available_va=rack["power_free_va"], tenants=tenants,
         ))

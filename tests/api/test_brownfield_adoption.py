@@ -179,6 +179,9 @@ async def test_ops_filter_racks_by_colo_tenant_id_and_tell_twins_apart(
         page = await client.get("/v1/racks", params={"site_id": site, "limit": 200}, headers=ops_key.headers)
         twins += [r for r in page.json()["items"] if r["name"] == plant.rack_names["owned_north"]]
     assert sorted(r["site"] for r in twins) == sorted(plant.site_names.values())
+    report = await client.get("/v1/power/utilization", params={"site_id": plant.sites["north"]},
+                              headers=ops_key.headers)
+    assert {r["site"] for r in report.json()["racks"]} == {plant.site_names["north"]}
 
 
 async def test_unnamed_devices_are_shown_by_type_and_position(
