@@ -9,8 +9,9 @@ fuzzing in tests/security/) would see a looser contract than the real one:
 - a parameter bound that is zero (`ge=0`) is dropped (`min_free_units`, `offset`, `index`);
 - an optional body (`JSONBody[X | None] = None`) is documented as required;
 - public operations inherit the global API-key requirement;
-- every operation that can answer 401 can also answer 429: repeated authentication failures
-  from one address or for one key are throttled (api/auth_throttle.py);
+- every operation that needs a key can answer 429: repeated authentication failures from one
+  address or for one key are throttled (api/auth_throttle.py); public operations list 429 only
+  where they have a limit of their own;
 - every operation can answer 400: any header or query value is checked (api/input_rules.py),
   and a repeated `Authorization` header is refused; every operation with a body can answer 413;
 - the 400 Litestar adds for parameter validation is documented as plain JSON, but every error
@@ -169,12 +170,13 @@ def tighten_document(document: dict[str, Any], *, public: frozenset[str],
                 declared = (bounds or {}).get(operation.get("operationId", ""), {})
                 for key, value in declared.get((parameter["in"], parameter["name"]), {}).items():
                     parameter.setdefault("schema", {}).setdefault(key, value)
-            _tighten_responses(operation, problem={"$ref": "#/components/schemas/Problem"})
+            _tighten_responses(operation, problem={"$ref": "#/components/schemas/Problem"},
+                               authenticated=operation.get("operationId") not in public)
     document_text_rule(document)
     return document
 
 
-def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any]) -> None:
+def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any], authenticated: bool) -> None:
     responses = operation.setdefault("responses", {})
 
     def as_problem(status: int) -> dict[str, Any]:
@@ -188,7 +190,7 @@ def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any]) ->
     wanted = [400]  # any request: a header or query value with control characters, a repeated Authorization
     if operation.get("requestBody") is not None:
         wanted.append(413)  # the body limit (api/plugin.py MAX_BODY_BYTES)
-    if "401" in responses:
+    if authenticated:  # the failed-authentication throttle; public operations list their own limits
         wanted.append(429)
     if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
         wanted.append(422)
