@@ -59,6 +59,10 @@ async def test_options_and_405_list_the_documented_methods(client: AsyncTestClie
         if refused.status_code != 405 or allow_of(refused) != expected:
             failures.append(f"{undeclared} {path}: {refused.status_code} Allow {sorted(allow_of(refused))}, "
                             f"document {sorted(expected)}")
+        if "HEAD" not in expected:  # no GET here: HEAD is refused like any other method
+            head = await client.head(url)
+            if head.status_code != 405 or allow_of(head) != expected:
+                failures.append(f"HEAD {path}: {head.status_code} Allow {sorted(allow_of(head))}")
     assert not failures, "\n".join(failures)
 
 
