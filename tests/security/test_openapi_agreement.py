@@ -27,7 +27,6 @@ from api.auth_throttle import AuthFailureThrottle
 from api.guards import load_access_policy
 from colo.identity import Role
 from tenants.keyformat import format_key, random_secret
-from tenants.ratelimit import RateLimiter
 from tests.conftest import IssuedTestKey
 from tests.security.openapi_walk import operations
 
@@ -112,16 +111,15 @@ def test_examples_are_written_not_random(openapi: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def blocked_address(app: Litestar) -> Iterator[AuthFailureThrottle]:
-    """The throttle counting in a throwaway limiter, one failure per hour allowed per address."""
-    throttle: AuthFailureThrottle = app.state.services.components["auth_throttle"]
-    saved = throttle.limiter, throttle.per_address
-    throttle.limiter, throttle.per_address = RateLimiter(), (1, 3600)
+def blocked_address(fresh_counts: AuthFailureThrottle) -> Iterator[AuthFailureThrottle]:
+    """Throwaway counts (security conftest), one failure per hour allowed per address."""
+    saved = fresh_counts.per_address
+    fresh_counts.per_address = (1, 3600)
     left = 3600 - time.time() % 3600
     if left < 60:  # counts are per clock hour: do not let the hour turn in the middle
         time.sleep(left + 0.5)
-    yield throttle
-    throttle.limiter, throttle.per_address = saved
+    yield fresh_counts
+    fresh_counts.per_address = saved
 
 
 def unknown_key() -> dict[str, str]:
