@@ -118,7 +118,8 @@ class NetBoxSyncController(Controller):
                      **problems(401, 403, 503)})
     async def trigger(self, principal: CurrentPrincipal, services: Services) -> SyncRun:
         result = await full_sync(services.netbox)
+        refresher = services.components.get("read_model")
         await check_webhooks(services.netbox, grace_seconds=services.settings.webhook_grace_seconds,
-                             object_types=WATCHED_TYPES)
+                             object_types=WATCHED_TYPES, since=getattr(refresher, "started_at", None))
         return SyncRun(objects=result.objects, seconds=round(result.seconds, 3),
                        objects_per_second=round(result.objects_per_second, 1))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from datetime import UTC, datetime
 
 from colo.errors import ColoError
 from colo.logging import get_logger
@@ -30,6 +31,7 @@ class ReadModelRefresher:
                  webhook_grace_seconds: float = DEFAULT_WEBHOOK_GRACE_SECONDS) -> None:
         self.gateway = gateway
         self.webhook_grace_seconds = webhook_grace_seconds
+        self.started_at: datetime | None = None
         self.reconcile_seconds = reconcile_seconds
         self.debounce_seconds = debounce_seconds
         self._racks: set[int] = set()
@@ -52,6 +54,7 @@ class ReadModelRefresher:
         self._wake.set()
 
     async def start(self) -> None:
+        self.started_at = datetime.now(UTC)  # changes before this could not reach this process
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="read-model-refresher")
 
@@ -70,7 +73,8 @@ class ReadModelRefresher:
         """Did webhooks announce what NetBox changed? (/readyz, metrics, freshness.) A failure
         here is logged, never a reason to repeat the sync."""
         try:
-            await check_webhooks(self.gateway, grace_seconds=self.webhook_grace_seconds, object_types=WATCHED_TYPES)
+            await check_webhooks(self.gateway, grace_seconds=self.webhook_grace_seconds, object_types=WATCHED_TYPES,
+                                 since=self.started_at)
         except ColoError as exc:
             log.warning("could not check whether NetBox's webhooks arrive", error=exc.detail)
 

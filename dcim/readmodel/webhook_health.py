@@ -99,12 +99,18 @@ async def record_webhook(*, at: datetime, received_at: datetime) -> None:
     await current_health()  # this process's verdict (freshness, metrics) follows at once
 
 
-async def check_webhooks(gateway: NetBoxGateway, *, grace_seconds: float,
-                         object_types: list[str], now: datetime | None = None) -> WebhookHealth:
-    """Read NetBox's changelog, store what it says, and judge (run after each periodic sync)."""
+async def check_webhooks(gateway: NetBoxGateway, *, grace_seconds: float, object_types: list[str],
+                         now: datetime | None = None, since: datetime | None = None) -> WebhookHealth:
+    """Read NetBox's changelog, store what it says, and judge (run after each periodic sync).
+
+    `since`: when this Colo started. A change made while Colo was down could not be delivered
+    (and the start-up sync read it anyway), so only later changes count against the webhooks.
+    """
     moment = now or datetime.now(UTC)
     newest, due = await latest_changes(gateway, object_types=object_types,
                                        before=moment - timedelta(seconds=grace_seconds))
+    if due is not None and since is not None and due.time < since:
+        due = None
     for kind, change in ((CHANGE_NEWEST, newest), (CHANGE_DUE, due)):
         if change is None:
             await _clear(kind)
