@@ -26,7 +26,7 @@ from api.request_id import request_id_middleware
 from api.services import AppServices
 from api.site_access import install_site_access
 from audit.service import open_access_log
-from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+from colo.db import bound_engine, engine_from_url
 from colo.logging import configure_logging, get_logger
 from colo.secretstore import load_keys
 from colo.settings import Settings
@@ -81,32 +81,30 @@ class ColoPlugin(InitPluginProtocol):
 
         @asynccontextmanager
         async def lifespan(app: Litestar) -> AsyncIterator[None]:
-            bind_tables(services.engine)
-            await start_engine(services.engine)
-            # First component, so it stops last: the others' shutdown is still logged.
-            services.components["access_log"] = await open_access_log(settings=settings, keys=services.keys)
-            await install_site_access(services)
-            # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
-            services.components["read_model"] = refresher = ReadModelRefresher(
-                services.netbox, webhook_grace_seconds=settings.webhook_grace_seconds)
-            await refresher.start()
-            # Orders: tenant status hooks, and the fulfilment worker. Test runs drive fulfilment
-            # explicitly (POST /v1/orders/{id}/fulfil), so they do not race a background worker.
-            services.components["orders"] = orders = OrdersRuntime(
-                Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test")
-            await orders.start()
-            app.state.services = services
-            log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",
-                     netbox=services.netbox.url or "not configured")
-            try:
-                yield
-            finally:
-                for name, component in reversed(list(services.components.items())):
-                    stop = getattr(component, "stop", None)
-                    if stop is not None:
-                        await stop()
-                    log.info("stopped component", component=name)
-                await stop_engine(services.engine)
+            async with bound_engine(services.engine):
+                # First component, so it stops last: the others' shutdown is still logged.
+                services.components["access_log"] = await open_access_log(settings=settings, keys=services.keys)
+                await install_site_access(services)
+                # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
+                services.components["read_model"] = refresher = ReadModelRefresher(
+                    services.netbox, webhook_grace_seconds=settings.webhook_grace_seconds)
+                await refresher.start()
+                # Orders: tenant status hooks, and the fulfilment worker. Test runs drive fulfilment
+                # explicitly (POST /v1/orders/{id}/fulfil), so they do not race a background worker.
+                services.components["orders"] = orders = OrdersRuntime(
+                    Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test")
+                await orders.start()
+                app.state.services = services
+                log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",
+                         netbox=services.netbox.url or "not configured")
+                try:
+                    yield
+                finally:
+                    for name, component in reversed(list(services.components.items())):
+                        stop = getattr(component, "stop", None)
+                        if stop is not None:
+                            await stop()
+                        log.info("stopped component", component=name)
 
         app_config.state["services"] = services
         app_config.lifespan.append(lifespan)

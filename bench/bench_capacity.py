@@ -101,17 +101,14 @@ def synthetic_mmr(halls: int, seed: int = 11) -> tuple[Rows, Rows, Rows]:
 
 
 async def _measure(url: str, racks: int, runs: int) -> tuple[float, float, int]:
-    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.db import bound_engine
     from dcim import capacity
     from dcim.readmodel.schemas import CapacityQuery
     from dcim.readmodel.store import insert_rows
     from dcim.sales import DEFAULT_RULES
     from dcim.tables import PlantDevice, PlantLocation, PlantPort, PlantRack
 
-    engine = engine_from_url(url)
-    bind_tables(engine)
-    await start_engine(engine)
-    try:
+    async with bound_engine(url) as engine:
         for table in (PlantRack, PlantPort, PlantDevice, PlantLocation):
             await table.delete(force=True)
         await insert_rows(PlantRack, synthetic_racks(racks))
@@ -131,8 +128,6 @@ async def _measure(url: str, racks: int, runs: int) -> tuple[float, float, int]:
             found = answer.considered_racks
         timings.sort()
         return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], found
-    finally:
-        await stop_engine(engine)
 
 
 async def _run(sizes: tuple[int, ...], runs: int) -> dict[int, tuple[float, float, int]]:

@@ -22,7 +22,7 @@ NETBOX_VERSION_SEEN = ""
 
 
 async def _run(runs: int) -> tuple[list[tuple[int, float]], float, float, str]:
-    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.db import bound_engine
     from colo.migrate import migrate
     from colo.settings import load_settings
     from dcim.netbox import gateway_from_settings
@@ -41,16 +41,13 @@ async def _run(runs: int) -> tuple[list[tuple[int, float]], float, float, str]:
     name = f"colo_bench_sync_{uuid.uuid4().hex[:8]}"
     url = f"{PG_SERVER}/{name}"
     await migrate(url)
-    engine = engine_from_url(url)
-    bind_tables(engine)
-    await start_engine(engine)
     try:
-        results = []
-        for _ in range(runs):
-            result = await full_sync(gateway)
-            results.append((result.objects, result.seconds))
+        async with bound_engine(url):
+            results = []
+            for _ in range(runs):
+                result = await full_sync(gateway)
+                results.append((result.objects, result.seconds))
     finally:
-        await stop_engine(engine)
         await drop_postgres_database(f"{PG_SERVER}/{name}")
     return results, statistics.median(latencies), seeded.seconds, version
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -96,3 +98,17 @@ async def start_engine(engine: Engine) -> None:
 async def stop_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+
+
+@asynccontextmanager
+async def bound_engine(database: str | Engine) -> AsyncIterator[Engine]:
+    """Every Colo table bound to one started engine for the block (a database URL, or an engine
+    already built); its pool is closed when the block ends. What a command, a benchmark and the
+    app's lifespan all do around their work."""
+    engine = engine_from_url(database) if isinstance(database, str) else database
+    bind_tables(engine)
+    await start_engine(engine)
+    try:
+        yield engine
+    finally:
+        await stop_engine(engine)

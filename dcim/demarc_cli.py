@@ -16,16 +16,11 @@ from typing import Any
 async def _provision(settings: Any, gateway: Any, data: Any) -> dict[str, Any]:
     import msgspec
 
-    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.db import bound_engine
     from dcim.demarc import provision_demarc
 
-    engine = engine_from_url(settings.database_url)
-    bind_tables(engine)
-    await start_engine(engine)
-    try:
+    async with bound_engine(settings.database_url):
         return msgspec.to_builtins(await provision_demarc(gateway=gateway, data=data))
-    finally:
-        await stop_engine(engine)
 
 
 def cmd_provision_demarc(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ CLI_PRINCIPAL = Principal(key_id="cli", role=Role.OPS, name="colo command line")
 def _run[T](fn: Callable[[Any], Awaitable[T]]) -> T:
     """Run fn(keys) against the configured database with every table bound to it."""
     from colo.cli import CommandError, settings_or_exit
-    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.db import bound_engine
     from colo.logging import configure_logging
     from colo.secretstore import load_keys
 
@@ -37,13 +37,8 @@ def _run[T](fn: Callable[[Any], Awaitable[T]]) -> T:
     keys = load_keys(settings)
 
     async def main() -> T:
-        engine = engine_from_url(settings.database_url)
-        bind_tables(engine)
-        await start_engine(engine)
-        try:
+        async with bound_engine(settings.database_url):
             return await fn(keys)
-        finally:
-            await stop_engine(engine)
 
     try:
         return asyncio.run(main())

@@ -118,17 +118,14 @@ async def _reconcile(site_id: int | None) -> dict[str, Any]:
     from audit.encoding import EntryDraft
     from audit.service import open_access_log
     from colo.cli import settings_or_exit
-    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.db import bound_engine
     from colo.secretstore import load_keys
     from dcim.netbox import gateway_from_settings
     from dcim.netbox.provisioning import Provisioner
     from dcim.reconcile import as_json, log_fields, reconcile
 
     settings = settings_or_exit()
-    engine = engine_from_url(settings.database_url)
-    bind_tables(engine)
-    await start_engine(engine)
-    try:
+    async with bound_engine(settings.database_url):
         report = await reconcile(provisioner=Provisioner(gateway_from_settings(settings)), site_id=site_id)
         # Findings land in the access log, as when ops run it through the API.
         access_log = await open_access_log(settings=settings, keys=load_keys(settings))
@@ -140,8 +137,6 @@ async def _reconcile(site_id: int | None) -> dict[str, Any]:
         finally:
             await access_log.stop()
         return as_json(report)
-    finally:
-        await stop_engine(engine)
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:

@@ -14,15 +14,12 @@ async def _sync(settings: Settings, gateway: NetBoxGateway, webhook_url: str, qu
                 webhook_name: str) -> str:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from colo.db import bind_tables, engine_from_url, start_engine, stop_engine
+    from colo.db import bound_engine
     from colo.secretstore import load_keys
     from dcim.netbox.webhooks import is_loopback, payload_url, register_webhook
     from dcim.readmodel.sync import WATCHED_TYPES, full_sync
 
-    engine = engine_from_url(settings.database_url)
-    bind_tables(engine)
-    await start_engine(engine)
-    try:
+    async with bound_engine(settings.database_url):
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.fields[objects]} objects"), TimeElapsedColumn(),
                       disable=quiet) as progress:
@@ -48,8 +45,6 @@ async def _sync(settings: Settings, gateway: NetBoxGateway, webhook_url: str, qu
                 lines.append(f"warning: {webhook_url} reaches Colo only from this machine, but NetBox runs at "
                              f"{gateway.url}; set COLO_PUBLIC_URL (or --webhook-url) to an address NetBox can reach")
         return "\n".join(lines)
-    finally:
-        await stop_engine(engine)
 
 
 def run_sync(*, settings: Settings, gateway: Any, register_webhook_url: str, quiet: bool,
