@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import asyncpg
+from piccolo.columns import Column
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -98,6 +100,31 @@ async def start_engine(engine: Engine) -> None:
 async def stop_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+
+
+def unique_constraint(column: Column) -> str:
+    """The name of a `unique=True` column's constraint: PostgreSQL's `<table>_<column>_key`
+    (what Piccolo's migrations create). Primary keys are not matched this way."""
+    return f"{column._meta.table._meta.tablename}_{column._meta.db_column_name}_key"
+
+
+def violated_unique(exc: BaseException) -> str | None:
+    """The unique constraint `exc` violated, by name as `unique_constraint` gives it; None when
+    `exc` is no unique violation. PostgreSQL (asyncpg) names the constraint; SQLite names the
+    columns (`UNIQUE constraint failed: <table>.<column>[, <table>.<column>]`), mapped here to the
+    same name, so callers match one name on both engines."""
+    if isinstance(exc, asyncpg.exceptions.UniqueViolationError):
+        return exc.constraint_name
+    prefix = "UNIQUE constraint failed: "
+    if isinstance(exc, sqlite3.IntegrityError) and str(exc).startswith(prefix):
+        columns = [part.strip().split(".", 1) for part in str(exc).removeprefix(prefix).split(",")]
+        return f"{columns[0][0]}_{'_'.join(column for _, column in columns)}_key"
+    return None
+
+
+def violates_unique(exc: BaseException, column: Column) -> bool:
+    """Did `exc` come from `column`'s unique constraint (on either engine)?"""
+    return violated_unique(exc) == unique_constraint(column)
 
 
 @asynccontextmanager

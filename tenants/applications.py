@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 import msgspec
 
 from colo.crypto import constant_time_equal, hmac_sha256
+from colo.db import violates_unique
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal, Role
 from colo.logging import get_logger
@@ -35,10 +36,6 @@ LIVE = ("submitted", "action_required")
 
 def _tracking_digest(pepper: bytes, application_id: UUID, secret: str) -> str:
     return hmac_sha256(pepper, b"application:" + application_id.bytes + secret.encode()).hex()
-
-
-def _is_unique_violation(exc: Exception) -> bool:
-    return type(exc).__name__ in ("UniqueViolationError", "IntegrityError")
 
 
 async def submit_application(
@@ -77,7 +74,7 @@ async def submit_application(
                 tracking_pepper_id=ring.current_id, created_at=now, updated_at=now,
             ))
     except Exception as exc:
-        if _is_unique_violation(exc):  # a concurrent submission for the same number won
+        if violates_unique(exc, Application.registration_key):  # a concurrent submission for the same number won
             raise _duplicate() from None
         raise
     log.info("application submitted", application_id=str(application_id), country=country)

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 import msgspec
 from piccolo.engine.postgres import PostgresEngine
 
+from colo.db import violates_unique
 from colo.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import Principal, Role
 from dcim import power
@@ -97,7 +98,7 @@ async def create_order(
                 await _insert(order, actor, [loa])
         return store.to_read(await store.load(order.id)), True
     except Exception as exc:
-        if scope and store.is_unique_violation(exc) and "idempotency" in str(exc).lower():
+        if scope and violates_unique(exc, Order.idempotency_scope):
             # The same key raced itself: the other request stored the order first.
             again = await _by_idempotency(scope, digest)
             if again is not None:
@@ -166,7 +167,7 @@ async def _create_space_in(
                 await _insert(order, actor, store.claim_rows(order.id, rack.id, units))
             return
         except Exception as exc:
-            if not store.is_unique_violation(exc) or "claim_key" not in str(exc):
+            if not violates_unique(exc, UnitClaim.claim_key):
                 raise
             if spec.position is not None:  # an explicit position lost the race: say so
                 lost = sorted(set(units) & await store.claimed_units(rack.id))

@@ -187,9 +187,3 @@ async def committed_panel_w(panel_id: int, *, exclude_order: UUID | None = None)
         (Order.kind == "power") & Order.state.is_in(holding))
     return sum(r["power_w"] for r in rows
                if r["id"] != exclude_order and panel_id in as_dict(r["spec"]).get("panel_ids", []))
-
-
-def is_unique_violation(exc: BaseException) -> bool:
-    """asyncpg's UniqueViolationError or SQLite's IntegrityError(UNIQUE constraint failed)."""
-    name = type(exc).__name__
-    return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(exc))
