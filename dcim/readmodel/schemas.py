@@ -82,6 +82,8 @@ class FeedView(msgspec.Struct):
     nominal_va: int
     available_va: int
     allocated_w: int
+    # A circuit Colo created for a tenant's power order: a commitment against the supply, not supply.
+    tenant_circuit: bool = False
 
 
 class RackDetail(msgspec.Struct):
@@ -137,6 +139,7 @@ class Placement(msgspec.Struct):
     power_free_va: int
     mmr_free_ports: int
     score: float  # lower is a tighter fit
+    facility: bool = False  # the rack holds the house's own kit: ranks after every other rack
     facility: bool = False  # the rack holds the house's own kit: ranks after every other rack
     site: str = ""  # the site's name: rack names repeat across sites
 

@@ -16,9 +16,11 @@ from uuid import UUID
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
 from dcim.orders.store import ordered_power_w
+from dcim.orders.store import ordered_power_w
 from dcim.power import RackBudget
 from dcim.readmodel.cache import VIEW_CACHE
 from dcim.readmodel.holdings import Holding, held_racks, netbox_tenant_of
+from dcim.readmodel.power_orders import is_supply_row, with_orders
 from dcim.readmodel.power_orders import is_supply_row, with_orders
 from dcim.readmodel.schemas import (
     FeedView,
@@ -209,7 +211,10 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
         feeds=[FeedView(netbox_id=f["netbox_id"], name=f["name"], side=f["side"], status=f["status"],
                         phase=f["phase"], voltage=f["voltage"], amperage=f["amperage"],
                         max_utilization=f["max_utilization"], nominal_va=f["nominal_va"],
-                        available_va=f["available_va"], allocated_w=f["allocated_w"]) for f in bundle["feeds"]],
+                        available_va=f["available_va"], allocated_w=f["allocated_w"],
+                        tenant_circuit=bool(f["colo_order_id"]))
+               # A tenant sees the rack's supply and its own circuits, never another tenant's.
+               for f in bundle["feeds"] if staff or not f["colo_order_id"] or f["tenant_id"] == mine],
         freshness=freshness(rack["synced_at"], now=now),
     )
 
@@ -242,6 +247,8 @@ async def utilization(*, principal: Principal, hall: str | None = None,
     committed: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     for port in ports:
         committed[feed_rack[port["feed_id"]]][device_tenant.get(port["device_id"])] += port["allocated_draw"]
+    for (rack_id, tenant), watts in (await ordered_power_w(ids)).items():
+        committed[rack_id][tenant] += watts
     for (rack_id, tenant), watts in (await ordered_power_w(ids)).items():
         committed[rack_id][tenant] += watts
     reserved: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))

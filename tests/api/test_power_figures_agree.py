@@ -4,7 +4,8 @@ order-time check name the same sellable, committed and free power (dcim.power).
 
 The rack is built here: A and B supply feeds of 230 V x 16 A x 80 % (2 944 VA each), and a server
 of the house plugged into feed A with 400 W allocated draw — load booked in NetBox that Colo did
-not sell. The buyer holds U1-U2 of the rack through a NetBox reservation.
+not sell. The buyer holds U1-U2 of the rack, a neighbour U3, each through a NetBox reservation;
+the neighbour's circuit counts in the rack's committed power but never shows in the buyer's view.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ BOOKED_W = 400  # the house server's allocated draw on feed A
 ORDER_KW = 0.5
 
 
-def _build(api: Any, s: str, buyer_netbox_tenant: int) -> dict[str, int]:
+def _build(api: Any, s: str, buyer_netbox_tenant: int, neighbour_netbox_tenant: int) -> dict[str, int]:
     site = api.dcim.sites.create(name=f"Power agree {s}", slug=f"power-agree-{s}").id
     rack = api.dcim.racks.create(name=f"Rack P {s}", site=site, u_height=42).id
     feeds = {}
@@ -47,8 +48,9 @@ def _build(api: Any, s: str, buyer_netbox_tenant: int) -> dict[str, int]:
     api.dcim.cables.create(a_terminations=[{"object_type": "dcim.powerport", "object_id": port.id}],
                            b_terminations=[{"object_type": "dcim.powerfeed", "object_id": feeds["A"]}],
                            status="connected", label=f"P-{s}")
-    api.dcim.rack_reservations.create(rack=rack, units=[1, 2], user=authenticated_user_id(api),
-                                      tenant=buyer_netbox_tenant, description=f"power agree {s}")
+    for units, tenant in (([1, 2], buyer_netbox_tenant), ([3], neighbour_netbox_tenant)):
+        api.dcim.rack_reservations.create(rack=rack, units=units, user=authenticated_user_id(api),
+                                          tenant=tenant, description=f"power agree {s}")
     return {"site": site, "rack": rack, "maker": maker, "dtype": dtype, "role": role}
 
 
@@ -69,12 +71,13 @@ async def plant(
     app: Litestar, gateway: NetBoxGateway, run_in_app: Run, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
     make_key: Callable[..., Awaitable[IssuedTestKey]],
 ) -> AsyncIterator[dict[str, Any]]:
-    tenant = await make_tenant()
+    tenant, neighbour = await make_tenant(), await make_tenant()
     s = uuid.uuid4().hex[:8]
-    built: dict[str, Any] = await gateway.call(lambda api: _build(api, s, tenant["netbox_tenant_id"]),
-                                               what="power agree plant")
+    built: dict[str, Any] = await gateway.call(
+        lambda api: _build(api, s, tenant["netbox_tenant_id"], neighbour["netbox_tenant_id"]), what="power agree plant")
     await run_in_app(refresh_racks, app.state.services.netbox, [built["rack"]])
     built["buyer"] = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name="power buyer")
+    built["neighbour"] = await make_key(Role.TENANT_ADMIN, tenant_id=neighbour["id"], name="power neighbour")
     built["ops"] = await make_key(Role.OPS, name="power ops")
     try:
         yield built
@@ -106,25 +109,39 @@ async def _figures(client: AsyncTestClient, plant: dict[str, Any]) -> dict[str, 
     }
 
 
+async def _order_power(app: Litestar, client: AsyncTestClient, run_in_app: Run, plant: dict[str, Any],
+                       key: IssuedTestKey) -> None:
+    """A 0.5 kW A+B order, reviewed, approved and fulfilled; then the rack re-read."""
+    made = await client.post("/v1/orders", headers=key.headers,
+                             json={"spec": {"kind": "power", "rack_id": plant["rack"], "kw": ORDER_KW,
+                                            "redundancy": "a+b"}})
+    assert made.status_code == 201, made.text
+    for step in ("review", "approve", "fulfil"):
+        moved = await client.post(f"/v1/orders/{made.json()['id']}/{step}", headers=plant["ops"].headers)
+        assert moved.status_code == 200, moved.text
+    assert moved.json()["state"] == "active", moved.text
+    # The circuits now exist in NetBox (an A and a B feed, carrying the order id): re-read the rack.
+    await run_in_app(refresh_racks, app.state.services.netbox, [plant["rack"]])
+
+
+async def _circuits(client: AsyncTestClient, plant: dict[str, Any], key: IssuedTestKey) -> list[bool]:
+    feeds = (await client.get(f"/v1/racks/{plant['rack']}", headers=key.headers)).json()["feeds"]
+    return sorted(f["tenant_circuit"] for f in feeds)
+
+
 async def test_sellable_committed_and_free_agree_across_all_four_after_each_order(
     app: Litestar, client: AsyncTestClient, run_in_app: Run, plant: dict[str, Any],
 ) -> None:
-    ops, buyer = plant["ops"].headers, plant["buyer"].headers
+    order_w = round(ORDER_KW * 1000)
+    await _order_power(app, client, run_in_app, plant, plant["neighbour"])
     for n in range(4):
-        expected = (SIDE_VA, BOOKED_W + n * round(ORDER_KW * 1000), SIDE_VA - BOOKED_W - n * round(ORDER_KW * 1000))
+        committed = BOOKED_W + order_w + n * order_w  # the house server, the neighbour, n orders
+        expected = (SIDE_VA, committed, SIDE_VA - committed)
         figures = await _figures(client, plant)
         assert figures == {"rack view": expected, "utilization": expected, "capacity search": expected[2:],
                            "order check": expected}, f"after {n} orders"
-        if n == 3:
-            break
-        made = await client.post("/v1/orders", headers=buyer,
-                                 json={"spec": {"kind": "power", "rack_id": plant["rack"], "kw": ORDER_KW,
-                                                "redundancy": "a+b"}})
-        assert made.status_code == 201, made.text
-        oid = made.json()["id"]
-        for step in ("review", "approve", "fulfil"):
-            moved = await client.post(f"/v1/orders/{oid}/{step}", headers=ops)
-            assert moved.status_code == 200, moved.text
-        assert moved.json()["state"] == "active", moved.text
-        # The circuits now exist in NetBox (an A and a B feed, carrying the order id): re-read the rack.
-        await run_in_app(refresh_racks, app.state.services.netbox, [plant["rack"]])
+        # Ops see both supply feeds and every circuit; the buyer the supply and its own circuits.
+        assert await _circuits(client, plant, plant["ops"]) == [False] * 2 + [True] * 2 * (n + 1)
+        assert await _circuits(client, plant, plant["buyer"]) == [False] * 2 + [True] * 2 * n
+        if n < 3:
+            await _order_power(app, client, run_in_app, plant, plant["buyer"])
