@@ -140,7 +140,6 @@ class Placement(msgspec.Struct):
     mmr_free_ports: int
     score: float  # lower is a tighter fit
     facility: bool = False  # the rack holds the house's own kit: ranks after every other rack
-    facility: bool = False  # the rack holds the house's own kit: ranks after every other rack
     site: str = ""  # the site's name: rack names repeat across sites
 
 

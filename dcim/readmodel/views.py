@@ -16,11 +16,9 @@ from uuid import UUID
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
 from dcim.orders.store import ordered_power_w
-from dcim.orders.store import ordered_power_w
 from dcim.power import RackBudget
 from dcim.readmodel.cache import VIEW_CACHE
 from dcim.readmodel.holdings import Holding, held_racks, netbox_tenant_of
-from dcim.readmodel.power_orders import is_supply_row, with_orders
 from dcim.readmodel.power_orders import is_supply_row, with_orders
 from dcim.readmodel.schemas import (
     FeedView,
@@ -247,8 +245,6 @@ async def utilization(*, principal: Principal, hall: str | None = None,
     committed: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     for port in ports:
         committed[feed_rack[port["feed_id"]]][device_tenant.get(port["device_id"])] += port["allocated_draw"]
-    for (rack_id, tenant), watts in (await ordered_power_w(ids)).items():
-        committed[rack_id][tenant] += watts
     for (rack_id, tenant), watts in (await ordered_power_w(ids)).items():
         committed[rack_id][tenant] += watts
     reserved: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
