@@ -6,32 +6,27 @@ access, so the whole physical-security surface is reviewed in one table.
 
 from __future__ import annotations
 
-from colo.identity import Role
-
-SECURITY = frozenset({Role.SECURITY})
-REVIEWERS = frozenset({Role.SECURITY, Role.AUDITOR})
-GATE = frozenset({Role.GATE, Role.SECURITY})
-TENANT_ANY = frozenset({Role.TENANT_ADMIN, Role.TENANT_MEMBER})
+from colo.identity import GATE_STAFF, LOG_REVIEWERS, SECURITY, TENANT_ROLES, Role
 
 POLICY: dict[str, frozenset[Role]] = {
     # the access log: security officers and auditors
-    "search_access_log": REVIEWERS,
-    "get_access_log_entry": REVIEWERS,
-    "export_access_log": REVIEWERS,
-    "get_access_log_checkpoint": REVIEWERS,
-    "get_access_log_keys": REVIEWERS,
-    "get_inclusion_proof": REVIEWERS,
-    "get_consistency_proof": REVIEWERS,
+    "search_access_log": LOG_REVIEWERS,
+    "get_access_log_entry": LOG_REVIEWERS,
+    "export_access_log": LOG_REVIEWERS,
+    "get_access_log_checkpoint": LOG_REVIEWERS,
+    "get_access_log_keys": LOG_REVIEWERS,
+    "get_inclusion_proof": LOG_REVIEWERS,
+    "get_consistency_proof": LOG_REVIEWERS,
     # site visits: tenants request, security decides, the gate reads the day's visits
-    "request_visit": TENANT_ANY,
-    "list_visits": TENANT_ANY | GATE,
-    "get_visit": TENANT_ANY | GATE,
-    "cancel_visit": TENANT_ANY,
+    "request_visit": TENANT_ROLES,
+    "list_visits": TENANT_ROLES | GATE_STAFF,
+    "get_visit": TENANT_ROLES | GATE_STAFF,
+    "cancel_visit": TENANT_ROLES,
     "approve_visit": SECURITY,
     "deny_visit": SECURITY,
     # the gate
-    "gate_check_in": GATE,
-    "gate_check_out": GATE,
+    "gate_check_in": GATE_STAFF,
+    "gate_check_out": GATE_STAFF,
     # alerts
     "list_alerts": SECURITY,
     "acknowledge_alert": SECURITY,

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import importlib
 
-from colo.identity import Role
-from tenants.policy import OPS, STAFF, TENANT_ANY
+from colo.identity import OPS, STAFF_ROLES, TENANT_ROLES, Role
 
-PLANT_READERS = STAFF | TENANT_ANY  # tenants pass the guard; views limit them to their racks
+PLANT_READERS = STAFF_ROLES | TENANT_ROLES  # tenants pass the guard; views limit them to their racks
 
 PLANT_POLICY: dict[str, frozenset[Role]] = {
     "list_racks": PLANT_READERS,
     "get_rack": PLANT_READERS,
     "power_utilization": PLANT_READERS,
-    "search_capacity": OPS | TENANT_ANY,
+    "search_capacity": OPS | TENANT_ROLES,
     "list_mmr_panels": PLANT_READERS,
     "get_mmr_panel": PLANT_READERS,
-    "sync_status": STAFF,
+    "sync_status": STAFF_ROLES,
     "trigger_sync": OPS,
     # Cross-connect ports: ops provision demarcation panels; tenants list their own and the Z sides.
     "provision_demarc_panel": OPS,

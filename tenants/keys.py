@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from colo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
-from colo.identity import STAFF_ROLES, TENANT_ROLES, Principal, Role
+from colo.identity import FACILITY_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 from tenants import validation
 from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
@@ -74,7 +74,7 @@ def normalise_networks(networks: list[str], *, field: str = "allowed_networks") 
 def check_role_tenant(role: Role, tenant_id: UUID | None) -> None:
     if role in TENANT_ROLES and tenant_id is None:
         raise ValidationFailed("role", f"{role.value} keys belong to a tenant")
-    if role in STAFF_ROLES and tenant_id is not None:
+    if role in FACILITY_ROLES and tenant_id is not None:
         raise ValidationFailed("role", f"{role.value} is a staff role and has no tenant")
 
 
@@ -208,7 +208,7 @@ async def create_key(
             raise ValidationFailed("role", "tenant keys may only have a tenant role")
         tenant_id = principal.tenant_id
     else:
-        if role not in STAFF_ROLES:
+        if role not in FACILITY_ROLES:
             raise ValidationFailed("role", "ops create staff keys; tenant keys are created by the tenant admin")
         tenant_id = None
     if person_id is not None:
@@ -254,7 +254,7 @@ async def rotate_key(
     old = await get_key(principal=principal, key_id=key_id)
     if old["revoked_at"] is not None:
         raise ValidationFailed("key_id", "a revoked key cannot be rotated")
-    if principal.is_staff and old["tenant"] is not None:
+    if principal.is_facility and old["tenant"] is not None:
         # Ops must never hold a tenant's credential: the tenant admin rotates tenant keys.
         raise PermissionDenied("tenant keys are rotated by their tenant admin")
     now = datetime.now(UTC)

@@ -25,8 +25,9 @@ from colo.identity import Principal
 
 
 def tenant_filter(principal: Principal, column: Column) -> Any | None:
-    """The WHERE clause limiting `column` (a tenant UUID column) to the caller; None for staff."""
-    if principal.is_staff:
+    """The WHERE clause limiting `column` (a tenant UUID column) to the caller; None for facility
+    keys (colo.identity.FACILITY_ROLES: staff and the gate)."""
+    if principal.is_facility:
         return None
     if principal.tenant_id is None:  # a tenant role without a tenant is a broken key: refuse
         raise PermissionDenied("this key is not bound to a tenant")

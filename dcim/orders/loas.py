@@ -31,7 +31,7 @@ def to_read(row: dict[str, Any]) -> LoaRead:
 async def load_for(*, principal: Principal, loa_id: UUID) -> dict[str, Any]:
     """Both parties and staff see an LOA; anyone else gets the same NotFound as for a missing one."""
     query = Loa.select().where(Loa.id == loa_id)
-    if not principal.is_staff:
+    if not principal.is_facility:
         if principal.tenant_id is None:
             raise PermissionDenied("this key is not bound to a tenant")
         query = query.where((Loa.a_tenant_id == principal.tenant_id) | (Loa.z_tenant_id == principal.tenant_id))
@@ -50,7 +50,7 @@ async def for_order(*, principal: Principal, order_id: UUID) -> LoaRead:
 
 async def list_for(*, principal: Principal, status: str | None, limit: int, offset: int) -> list[LoaRead]:
     query = Loa.select()
-    if not principal.is_staff:
+    if not principal.is_facility:
         query = query.where((Loa.a_tenant_id == principal.tenant_id) | (Loa.z_tenant_id == principal.tenant_id))
     if status:
         query = query.where(Loa.status == status)

@@ -7,27 +7,26 @@ dcim/orders/service.py:ACTION_ROLES.
 
 from __future__ import annotations
 
-from colo.identity import Role
-from tenants.policy import OPS, STAFF, TENANT_ADMIN, TENANT_ANY
+from colo.identity import OPS, STAFF_ROLES, TENANT_ADMIN, TENANT_ROLES, Role
 
 POLICY: dict[str, frozenset[Role]] = {
-    "create_order": TENANT_ANY | OPS,
-    "list_orders": STAFF | TENANT_ANY,
-    "get_order": STAFF | TENANT_ANY,
-    "list_order_events": STAFF | TENANT_ANY,
+    "create_order": TENANT_ROLES | OPS,
+    "list_orders": STAFF_ROLES | TENANT_ROLES,
+    "get_order": STAFF_ROLES | TENANT_ROLES,
+    "list_order_events": STAFF_ROLES | TENANT_ROLES,
     "review_order": OPS,
     "request_order_action": OPS,
-    "resubmit_order": TENANT_ANY | OPS,
+    "resubmit_order": TENANT_ROLES | OPS,
     "approve_order": OPS,
     "reject_order": OPS,
-    "cancel_order": TENANT_ANY | OPS,
+    "cancel_order": TENANT_ROLES | OPS,
     "fulfil_order": OPS,
     "request_order_decommission": TENANT_ADMIN | OPS,
     "decommission_order": OPS,
-    "list_loas": STAFF | TENANT_ANY,
-    "get_loa": STAFF | TENANT_ANY,
-    "get_order_loa": STAFF | TENANT_ANY,
-    "get_loa_text": STAFF | TENANT_ANY,
+    "list_loas": STAFF_ROLES | TENANT_ROLES,
+    "get_loa": STAFF_ROLES | TENANT_ROLES,
+    "get_order_loa": STAFF_ROLES | TENANT_ROLES,
+    "get_loa_text": STAFF_ROLES | TENANT_ROLES,
     "grant_loa": TENANT_ADMIN | OPS,
     "refuse_loa": TENANT_ADMIN | OPS,
     "run_reconciliation": OPS | frozenset({Role.AUDITOR}),

@@ -82,7 +82,7 @@ async def list_for(
         where.append(Order.state == state)
     if kind:
         where.append(Order.kind == kind)
-    if tenant_id and principal.is_staff:
+    if tenant_id and principal.is_facility:
         where.append(Order.tenant_id == tenant_id)
     query = scoped(Order.select(), principal=principal, column=Order.tenant_id)
     count = scoped(Order.count(), principal=principal, column=Order.tenant_id)

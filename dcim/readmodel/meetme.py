@@ -114,7 +114,7 @@ async def panel_detail(*, principal: Principal, panel_id: int) -> PanelView:
     fronts = await PlantPort.select().where(PlantPort.kind == "front", PlantPort.device_id == panel_id)
     fronts.sort(key=lambda f: (len(f["name"]), f["name"]))  # 1, 2, …, 10 rather than 1, 10, 2
     labels: dict[int, str] = {}
-    if principal.is_staff:
+    if principal.is_facility:
         cable_ids = [f["cable_id"] for f in fronts if f["cable_id"] is not None]
         labels = {c["netbox_id"]: c["label"] for c in await PlantCable.select(
             PlantCable.netbox_id, PlantCable.label).where(PlantCable.netbox_id.is_in(cable_ids or [-1]))}
@@ -123,6 +123,6 @@ async def panel_detail(*, principal: Principal, panel_id: int) -> PanelView:
                        Counter({panel_id: sum(1 for f in fronts if f["cable_id"] is None)}))
     view.ports = [PortView(netbox_id=f["netbox_id"], name=f["name"], port_type=f["port_type"],
                            free=f["cable_id"] is None,
-                           cable_label=labels.get(f["cable_id"]) if principal.is_staff and f["cable_id"] else None)
+                           cable_label=labels.get(f["cable_id"]) if principal.is_facility and f["cable_id"] else None)
                   for f in fronts]
     return view

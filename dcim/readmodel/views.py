@@ -62,11 +62,11 @@ def freshness(synced_at: datetime | str | None, *, now: datetime | None = None) 
 
 
 async def caller_netbox_tenant(principal: Principal) -> int | None:
-    """The NetBox tenant a tenant caller maps to (staff: None = everyone).
+    """The NetBox tenant a tenant caller maps to (facility keys: None = everyone).
 
     A tenant whose NetBox tenant is not linked yet holds nothing: -1 matches no row.
     """
-    if principal.is_staff:
+    if principal.is_facility:
         return None
     from tenants.scope import tenant_filter
     from tenants.tables import Tenant
