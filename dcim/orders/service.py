@@ -16,11 +16,12 @@ from piccolo.engine.postgres import PostgresEngine
 
 from colo.db import violates_unique
 from colo.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from colo.identity import Principal, Role
+from colo.identity import Principal
 from dcim import power
 from dcim.capacity import search
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders import store
+from dcim.orders.policy import roles_for
 from dcim.orders.power_checks import check_power, feeding_panels, panel_capacities
 from dcim.orders.rules import check_circuit_size, pick_units
 from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerSpec, SpaceSpec
@@ -34,17 +35,6 @@ from tenants.scope import tenant_for_write
 from tenants.tables import Tenant
 
 KIND_OF = {SpaceSpec: "space", PowerSpec: "power", CrossConnectSpec: "cross_connect"}
-TENANT_ROLES = frozenset({Role.TENANT_ADMIN, Role.TENANT_MEMBER})
-# Which roles may take which action; the system actions (provisioning) are not reachable here.
-ACTION_ROLES: dict[OrderAction, frozenset[Role]] = {
-    OrderAction.REVIEW: frozenset({Role.OPS}),
-    OrderAction.REQUEST_ACTION: frozenset({Role.OPS}),
-    OrderAction.APPROVE: frozenset({Role.OPS}),
-    OrderAction.REJECT: frozenset({Role.OPS}),
-    OrderAction.RESUBMIT: TENANT_ROLES | {Role.OPS},
-    OrderAction.CANCEL: TENANT_ROLES | {Role.OPS},
-    OrderAction.REQUEST_DECOMMISSION: frozenset({Role.TENANT_ADMIN, Role.OPS}),
-}
 AUTO_PICK_ATTEMPTS = 3
 # Advisory lock key spaces ("COLO" + kind) so rack and panel ids never share a key.
 RACK_LOCK = 0x434F4C4F_0000_0000
@@ -260,7 +250,7 @@ async def act(
 ) -> OrderRead:
     """A person moves an order (review, approve, cancel, …) — only what their role allows."""
     row = await store.load_for(principal=principal, order_id=order_id)
-    if principal.role not in ACTION_ROLES.get(action, frozenset()):
+    if principal.role not in roles_for(action):
         raise PermissionDenied(f"role {principal.role} may not {action.value} orders")
     if action in (OrderAction.REQUEST_ACTION, OrderAction.REJECT) and not reason.strip():
         raise ValidationFailed("reason", f"required to {action.value.replace('_', ' ')}")
