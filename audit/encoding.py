@@ -169,13 +169,15 @@ def search_columns(entry: Entry) -> tuple[Any, ...]:
     )
 
 
-SEARCHED_FIELDS = ("index", "time", "kind", "request_id", "actor", "tenant_id", "role", "action", "objects",
-                   "outcome", "status", "source")
-# The fields the search columns derive from, typed as in Entry: the verifier decodes only these
-# from every entry of a million-entry log (skipping the rest is ~35 % faster than decoding Entry).
-SearchedFields = msgspec.defstruct(
-    "SearchedFields", [(f.name, f.type) for f in msgspec.structs.fields(Entry) if f.name in SEARCHED_FIELDS],
-)
+def entry_subset(name: str, fields: tuple[str, ...]) -> type[msgspec.Struct]:
+    """A struct of some of Entry's fields, typed as in Entry: a verifier decoding only those from
+    every entry of a million-entry log skips the rest (~35 % faster than decoding Entry)."""
+    return msgspec.defstruct(name, [(f.name, f.type) for f in msgspec.structs.fields(Entry) if f.name in fields])
+
+
+# The fields the search columns derive from.
+SearchedFields = entry_subset("SearchedFields", ("index", "time", "kind", "request_id", "actor", "tenant_id", "role",
+                                                 "action", "objects", "outcome", "status", "source"))
 
 
 def decode_entry(data: bytes | str) -> dict[str, Any]:

@@ -25,18 +25,13 @@ from typing import Any
 
 import msgspec
 
-from audit.encoding import SearchedFields, fit, format_time, objects_column
+from audit.encoding import SearchedFields, entry_subset, fit, format_time, objects_column
 from audit.merkle import HASH_SIZE, CompactRange, leaf_hash
 from audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint, verify_checkpoint
 from audit.store import ENTRY_COLUMNS, READ_CHUNK, LogStore
 from audit.trust import TrustedState
 
-
-class _Claimed(msgspec.Struct):
-    index: int
-
-
-_claimed = msgspec.json.Decoder(_Claimed)
+_claimed = msgspec.json.Decoder(entry_subset("ClaimedIndex", ("index",)))
 
 
 def claimed_index(body: bytes) -> int | None:

@@ -103,3 +103,21 @@ def test_search_columns_recomputed_from_the_bytes_match_what_the_appender_stores
     hidden = (*row[:6], "another-tenant", *row[7:])
     assert _columns_disagree(hidden, entry)
     assert _columns_disagree((row[0], row[1] + 1, *row[2:]), entry)
+
+
+def test_the_entry_shape_is_declared_once() -> None:
+    """The bytes, the API's EntryRead and the verifier's decoders all use audit.encoding.Entry."""
+    import msgspec
+
+    from audit.encoding import Entry, SearchedFields
+    from audit.schemas import EntryRead
+
+    def shape(struct: type) -> dict[str, object]:
+        return {f.name: f.type for f in msgspec.structs.fields(struct)}
+
+    encoded = decode_entry(encode_entry(0, EntryDraft(kind="api", action="a", outcome="allowed")))
+    assert sorted(encoded) == sorted(shape(Entry))
+    assert issubclass(EntryRead, Entry) and shape(EntryRead) == shape(Entry)
+    searched = shape(SearchedFields)
+    assert searched == {name: kind for name, kind in shape(Entry).items() if name in searched}
+    assert set(shape(Entry)) - set(searched) == {"v", "user_agent", "detail", "pii"}
