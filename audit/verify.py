@@ -31,7 +31,7 @@ from audit.note import Checkpoint, NoteError, VerifierKey, parse_checkpoint, ver
 from audit.store import ENTRY_COLUMNS, READ_CHUNK, LogStore
 from audit.trust import TrustedState
 
-_claimed = msgspec.json.Decoder(entry_subset("ClaimedIndex", ("index",)))
+_claimed: msgspec.json.Decoder[Any] = msgspec.json.Decoder(entry_subset("ClaimedIndex", ("index",)))
 
 
 def claimed_index(body: bytes) -> int | None:
@@ -122,7 +122,7 @@ async def database_source(store: LogStore, *, column_mismatches: list[int] | Non
         position = last + 1
 
 
-_searchable = msgspec.json.Decoder(SearchedFields)
+_searchable: msgspec.json.Decoder[Any] = msgspec.json.Decoder(SearchedFields)
 
 
 def _objects_text(objects: dict[str, str]) -> str:
