@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO, cast
 
 import structlog
 from structlog.typing import EventDict, FilteringBoundLogger, Processor
@@ -25,6 +26,28 @@ def _drop_secrets(_logger: object, _name: str, event: EventDict) -> EventDict:
         if key.lower() in SECRET_KEYS:
             event[key] = "[redacted]"
     return event
+
+
+class _StderrLogger:
+    """structlog's final logger: writes to whatever `sys.stderr` is now, not the stream it was when
+    logging was configured (a test runner swaps and closes those; a cached logger would keep one)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _stderr_logger(*_args: object) -> _StderrLogger:
+    return _StderrLogger()
+
+
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """The standard library's lines, also to the current `sys.stderr`."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def _renderer(log_format: str) -> Processor:
@@ -45,10 +68,10 @@ def configure_logging(*, log_format: str = "console", level: str = "INFO") -> No
     structlog.configure(
         processors=[*shared, *tail, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer],
@@ -64,7 +87,7 @@ def configure_logging(*, log_format: str = "console", level: str = "INFO") -> No
 
 
 def get_logger(name: str | None = None) -> FilteringBoundLogger:
-    return structlog.get_logger(name)
+    return cast(FilteringBoundLogger, structlog.get_logger(name))
 
 
 def say(message: str, **fields: object) -> None:
