@@ -42,19 +42,19 @@ class Fixture:
 
 
 async def _prepare(database_url: str, secrets_dir: Path) -> Fixture:
-    from colo.devnetbox.launcher import running_state
-    from colo.devnetbox.paths import NetBoxPaths
     from colo.identity import Role
     from colo.migrate import migrate
     from colo.secretstore import load_keys
     from colo.settings import Settings
     from dcim.netbox import NetBoxGateway
-    from dcim.netbox.demo_plan import build_plant
     from dcim.netbox.provisioning import Provisioner
-    from dcim.netbox.seed import seed_demo
     from dcim.netbox.tenancy import ensure_netbox_tenant
     from dcim.readmodel.sync import full_sync, refresh_racks
     from dcim.tables import PlantRack
+    from devtools.demo.plan import build_plant
+    from devtools.demo.seed import seed_demo
+    from devtools.netbox.launcher import running_state
+    from devtools.netbox.paths import NetBoxPaths
     from tenants.keys import KeyRing, issue_key
     from tenants.lifecycle import provision_tenant
 

@@ -26,8 +26,8 @@ async def _run(runs: int) -> tuple[list[tuple[int, float]], float, float, str]:
     from colo.migrate import migrate
     from colo.settings import load_settings
     from dcim.netbox import gateway_from_settings
-    from dcim.netbox.seed import seed_demo
     from dcim.readmodel.sync import full_sync
+    from devtools.demo.seed import seed_demo
 
     gateway = gateway_from_settings(load_settings())
     version = str((await gateway.status()).get("netbox-version", ""))

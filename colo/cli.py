@@ -11,7 +11,9 @@ from collections.abc import Callable, Sequence
 from colo.logging import configure_logging, say
 from colo.settings import Settings, SettingsError, load_settings
 
-DOMAIN_CLIS = ("tenants.cli", "audit.cli", "dcim.cli")
+# The command line is a composition root: each of these adds its commands through register().
+# They are named here, not imported, because colo (the core) may not import the packages above it.
+DOMAIN_CLIS = ("tenants.cli", "audit.cli", "dcim.cli", "devtools.cli")
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -48,21 +50,6 @@ def cmd_db_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_netbox(args: argparse.Namespace) -> int:
-    from colo.devnetbox import launcher
-
-    action = args.netbox_action
-    if action == "up":
-        launcher.up(port=args.port, say=say)
-    elif action == "down":
-        launcher.down(say=say)
-    elif action == "reset":
-        launcher.reset(say=say)
-    elif action == "status":
-        return 0 if launcher.status() else 1  # its answer is the command's output: stdout
-    return 0
-
-
 def cmd_config_table(_args: argparse.Namespace) -> int:
     from colo.settings import configuration_table
 
@@ -84,24 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     netbox = sub.add_parser("netbox", help="the NetBox Colo talks to")
     netbox_sub = netbox.add_subparsers(dest="netbox_action", required=True)
-    up = netbox_sub.add_parser("up", help="install, configure, migrate and serve a local NetBox")
-    up.add_argument("--port", type=int, default=None)
-    for name, text in (("down", "stop the local NetBox"), ("status", "is the local NetBox answering?"),
-                       ("reset", "restore NetBox's clean migrated state (admin and token kept)")):
-        netbox_sub.add_parser(name, help=text)
-    netbox.set_defaults(handler=cmd_netbox)
 
     config = sub.add_parser("config", help="configuration").add_subparsers(dest="config_action", required=True)
     config.add_parser("table", help="print every setting as a Markdown table").set_defaults(handler=cmd_config_table)
 
     for module_name in DOMAIN_CLIS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(sub, netbox_sub)
+        importlib.import_module(module_name).register(sub, netbox_sub)
     return parser
 
 
@@ -120,11 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PICCOLO_CONF", "colo.piccolo_conf")
     args = build_parser().parse_args(argv)
     _configure_logging()
-    from colo.devnetbox.prereqs import LauncherError
-
     try:
         return int(args.handler(args) or 0)
-    except (CommandError, LauncherError) as exc:
+    except CommandError as exc:
         print(f"colo: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""dcim's commands: `colo demo seed`, `colo netbox sync`; orders add theirs through dcim.orders.cli.
+"""dcim's commands: `colo netbox sync`; orders add theirs through dcim.orders.cli.
 
 Heavy imports happen inside the handlers, so `colo --help` stays fast.
 """
@@ -6,7 +6,6 @@ Heavy imports happen inside the handlers, so `colo --help` stays fast.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 from typing import Any
 
@@ -17,20 +16,6 @@ def _settings_and_gateway() -> tuple[Any, Any]:
 
     settings = settings_or_exit()
     return settings, gateway_from_settings(settings)
-
-
-def cmd_demo_seed(args: argparse.Namespace) -> int:
-    from dcim.netbox.demo_plan import build_plant
-    from dcim.netbox.seed import seed_demo
-
-    _settings, gateway = _settings_and_gateway()
-    plant = build_plant(site_name=args.site_name, site_slug=args.site_slug)
-    from colo.logging import say
-
-    report = asyncio.run(seed_demo(gateway, plant=plant, say=say))
-    say(f"demo datacenter {plant.site_slug!r}: {report.total_created} objects created "
-          f"in {report.seconds:.1f} s" + ("" if report.total_created else " (already complete)"))
-    return 0
 
 
 def cmd_netbox_sync(args: argparse.Namespace) -> int:
@@ -54,13 +39,6 @@ def netbox_tenancy() -> Any:
 def register(sub: Any, netbox_sub: Any) -> None:
     if "tenants" in sub.choices:  # tenants' CLI registers first; it needs NetBox for adopt and link
         sub.choices["tenants"].set_defaults(netbox_tenancy=netbox_tenancy)
-    demo = sub.add_parser("demo", help="the demo datacenter")
-    demo_sub = demo.add_subparsers(dest="demo_action", required=True)
-    seed = demo_sub.add_parser("seed", help="build the demo datacenter in NetBox (idempotent)")
-    seed.add_argument("--site-name", default="Colo Regional DC 1")
-    seed.add_argument("--site-slug", default="colo-dc1")
-    seed.set_defaults(handler=cmd_demo_seed)
-
     sync = netbox_sub.add_parser("sync", help="full sync of NetBox into Colo's read model")
     sync.add_argument("--webhook-url", default="",
                       help="Colo base URL NetBox's webhook + event rule should call "

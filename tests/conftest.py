@@ -18,12 +18,12 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from colo.devnetbox import launcher
-from colo.devnetbox.paths import NetBoxPaths, NetBoxState
 from colo.identity import Principal, Role
 from colo.migrate import drop_postgres_database, migrate
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
+from devtools.netbox import launcher
+from devtools.netbox.paths import NetBoxPaths, NetBoxState
 
 PG_SERVER = os.environ.get("COLO_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 
@@ -180,8 +180,8 @@ async def tenant_admin(
 async def seeded(gateway: NetBoxGateway) -> Any:
     """The demo datacenter in NetBox (`colo demo seed`, idempotent): returns its DemoPlant
     (site slug, rack names, devices, reservations, cables) for tests to refer to."""
-    from dcim.netbox.demo_plan import build_plant
-    from dcim.netbox.seed import seed_demo
+    from devtools.demo.plan import build_plant
+    from devtools.demo.seed import seed_demo
 
     plant = build_plant()
     await seed_demo(gateway, plant=plant)

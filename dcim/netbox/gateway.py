@@ -16,10 +16,10 @@ import pynetbox
 import requests
 from requests.adapters import HTTPAdapter
 
-from colo.devnetbox.paths import NetBoxPaths, NetBoxState
 from colo.errors import NotFound, Unavailable, UpstreamRejected
 from colo.logging import get_logger
 from colo.settings import Settings
+from dcim.netbox.published import default_state_file, read_published
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -115,11 +115,11 @@ def resolve_netbox(settings: Settings) -> tuple[str, str]:
     """URL and token from settings, else from the state file the dev launcher publishes."""
     if settings.netbox_url and settings.netbox_token:
         return settings.netbox_url, settings.netbox_token
-    path = settings.netbox_state_file or NetBoxPaths.from_env().state_file
-    state = NetBoxState.read(Path(path))
-    if state is None:
+    published = read_published(Path(settings.netbox_state_file or default_state_file()))
+    if published is None:
         return settings.netbox_url, settings.netbox_token
-    return settings.netbox_url or state.url, settings.netbox_token or state.token
+    url, token = published
+    return settings.netbox_url or url, settings.netbox_token or token
 
 
 def gateway_from_settings(settings: Settings) -> NetBoxGateway:

@@ -16,6 +16,8 @@ PANEL_CAPACITY_FIELD = "colo_capacity_kw"
 # A location is a meet-me room when tagged so (the demo seed does) or when its slug says so.
 MMR_TAG = "meet-me-room"
 MMR_SLUG_MARKERS = ("mmr", "meet-me")
+# A patch panel's device type tagged with one of these says what its ports carry.
+MEDIA_TAGS = {"smf": "media-smf", "mmf": "media-mmf", "copper": "media-copper"}
 COPPER_PORT_TYPES = frozenset({"8p8c", "8p6c", "8p4c", "8p2c", "6p6c", "6p4c", "6p2c", "4p4c", "4p2c",
                                "gg45", "tera-4p", "tera-2p", "tera-1p", "110-punch", "bnc", "f", "n",
                                "mrj21", "splice"})

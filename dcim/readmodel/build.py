@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from dcim.netbox.demo_plan import MEDIA_TAGS, MMR_TAG
 from dcim.netbox.plant import PlantSnapshot
-from dcim.netbox.records import ORDER_FIELD, device_label
+from dcim.netbox.records import MEDIA_TAGS, ORDER_FIELD, device_label, is_meet_me_room
 from dcim.power import Feed, available_va, nominal_va, rack_budget
 from dcim.readmodel.units import counts, max_free_run, unit_states
 
@@ -65,7 +64,7 @@ def site_row(raw: Raw, now: datetime) -> Row:
 
 def location_row(raw: Raw, now: datetime) -> Row:
     return {"netbox_id": raw["id"], "site_id": _id(raw.get("site")), "parent_id": _id(raw.get("parent")),
-            "name": raw["name"], "slug": raw["slug"], "is_meet_me_room": MMR_TAG in _tags(raw),
+            "name": raw["name"], "slug": raw["slug"], "is_meet_me_room": is_meet_me_room(raw),
             "synced_at": now}
 
 

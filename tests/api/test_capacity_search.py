@@ -9,7 +9,7 @@ import pytest_asyncio
 from litestar.testing import AsyncTestClient
 
 from dcim.netbox import NetBoxGateway
-from dcim.netbox.demo_plan import DemoPlant
+from devtools.demo.plan import DemoPlant
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
-from dcim.netbox.demo_plan import DemoPlant
+from devtools.demo.plan import DemoPlant
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

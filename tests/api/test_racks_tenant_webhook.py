@@ -22,8 +22,8 @@ from litestar.testing import AsyncTestClient
 from colo.errors import UpstreamRejected
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
-from dcim.netbox.seed import authenticated_user_id
 from dcim.netbox.webhooks import register_webhook, unregister_webhook
+from devtools.demo.seed import authenticated_user_id
 
 pytestmark = pytest.mark.usefixtures("seeded")
 DEMO_SITE_SLUG = "colo-dc1"

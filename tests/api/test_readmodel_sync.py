@@ -14,8 +14,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from dcim.netbox import NetBoxGateway
-from dcim.netbox.demo_plan import DemoPlant
 from dcim.tables import PlantPort, PlantPowerFeed, PlantRack
+from devtools.demo.plan import DemoPlant
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

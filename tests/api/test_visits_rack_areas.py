@@ -18,8 +18,8 @@ from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
-from dcim.netbox.seed import authenticated_user_id
 from dcim.readmodel.sync import refresh_racks
+from devtools.demo.seed import authenticated_user_id
 from tests.conftest import IssuedTestKey
 
 Run = Callable[..., Awaitable[Any]]

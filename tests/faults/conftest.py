@@ -13,9 +13,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from colo.devnetbox.paths import NetBoxState
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
+from devtools.netbox.paths import NetBoxState
 from tests.faults.servers import ColoServer, colo_env
 from tests.integration.orders.plant import OrdersPlant, private_orders_plant, provisioner
 

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from colo.devnetbox.paths import NetBoxState
 from colo.identity import Role
+from devtools.netbox.paths import NetBoxState
 from tests.faults.conftest import StartColo, approve_over_http, netbox_objects_of_order, order_body
 from tests.integration.orders.plant import OrdersPlant
 

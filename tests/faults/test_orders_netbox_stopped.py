@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from colo.devnetbox.paths import NetBoxState
 from colo.identity import Role
+from devtools.netbox.paths import NetBoxState
 from tests.faults.conftest import (
     StartColo,
     approve_over_http,

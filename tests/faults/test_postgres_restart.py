@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from colo.devnetbox.paths import NetBoxState
+from devtools.netbox.paths import NetBoxState
 from tests.faults.servers import ColoServer, OwnPostgres, colo_command, colo_env
 
 CLIENTS = 6

@@ -14,8 +14,8 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from colo.devnetbox.paths import NetBoxState
 from colo.identity import Role
+from devtools.netbox.paths import NetBoxState
 from tests.faults.conftest import StartColo, approve_over_http, order_body, wait_for
 from tests.faults.proxy import TcpProxy
 from tests.integration.orders.plant import OrdersPlant

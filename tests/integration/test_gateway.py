@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from colo.devnetbox.paths import NetBoxState
 from colo.errors import Unavailable, UpstreamRejected
 from dcim.netbox import NetBoxGateway
+from devtools.netbox.paths import NetBoxState
 from tests.servers import free_port
 
 

@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from colo.devnetbox.paths import NetBoxState
+from devtools.netbox.paths import NetBoxState
 from tests.servers import COLO, free_port
 
 

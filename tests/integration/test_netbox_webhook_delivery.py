@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from colo.devnetbox.paths import NetBoxState
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.webhooks import unregister_webhook
+from devtools.netbox.paths import NetBoxState
 from tests.servers import COLO, ColoServer, colo_command, colo_env, free_port
 
 pytestmark = pytest.mark.usefixtures("seeded")  # a full sync needs the plant conventions (patch-panel role)

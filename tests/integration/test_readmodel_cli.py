@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from colo.devnetbox.paths import NetBoxState
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.plant import fetch_plant
 from dcim.readmodel import store
 from dcim.readmodel.build import build_rows
 from dcim.tables import PlantRack
+from devtools.netbox.paths import NetBoxState
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from dcim.netbox import NetBoxGateway
-from dcim.netbox.demo_plan import DEMO_TAG, DemoPlant, build_plant
-from dcim.netbox.seed import remove_plant, seed_demo
+from devtools.demo.plan import DEMO_TAG, DemoPlant, build_plant
+from devtools.demo.seed import remove_plant, seed_demo
 
 KINDS = ("racks", "devices", "power_feeds", "power_panels", "power_ports", "rear_ports",
          "front_ports", "rack_reservations", "locations")

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from colo.devnetbox.paths import NetBoxState
+from devtools.netbox.paths import NetBoxState
 from tests.conftest import PG_SERVER, drop_database
 from tests.servers import COLO, ColoServer, colo_env, free_port
 

@@ -18,7 +18,7 @@ from litestar.testing import AsyncTestClient
 from api.auth_throttle import AuthFailureThrottle
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
-from dcim.netbox.seed import authenticated_user_id
+from devtools.demo.seed import authenticated_user_id
 from tenants.ratelimit import RateLimiter
 from tests.conftest import IssuedTestKey
 from tests.integration.orders.plant import OrdersPlant, orders_plant, provisioner

@@ -26,8 +26,8 @@ import pytest
 import pytest_asyncio
 
 from api.guards import load_access_policy
-from colo.devnetbox.paths import NetBoxState
 from colo.identity import Role
+from devtools.netbox.paths import NetBoxState
 from tests.security.servers import (
     ColoServer,
     colo_command,

@@ -18,8 +18,8 @@ import pytest_asyncio
 from litestar.testing import AsyncTestClient
 
 from api.auth_throttle import AuthFailureThrottle
-from colo.devnetbox.paths import NetBoxState
 from colo.identity import Role
+from devtools.netbox.paths import NetBoxState
 from tenants.keyformat import format_key, random_secret
 from tests.security.servers import (
     ColoServer,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dcim.netbox.demo_plan import TENANTS, build_plant, panel_ports
+from devtools.demo.plan import TENANTS, build_plant, panel_ports
 
 
 def test_plan_has_two_halls_a_meet_me_room_and_at_least_40_racks() -> None:

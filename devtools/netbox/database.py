@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from colo.devnetbox.install import (
+from devtools.netbox.install import (
     NETBOX_DB,
     NETBOX_DB_USER,
     NETBOX_TEMPLATE_DB,
@@ -12,8 +12,8 @@ from colo.devnetbox.install import (
     netbox_cmd,
     save_secrets,
 )
-from colo.devnetbox.paths import NetBoxPaths
-from colo.devnetbox.prereqs import LauncherError, pg_env, pg_host, pg_port, pg_superuser, psql
+from devtools.netbox.paths import NetBoxPaths
+from devtools.netbox.prereqs import LauncherError, pg_env, pg_host, pg_port, pg_superuser, psql
 
 CREATE_TOKEN_SCRIPT = """
 from users.models import Token, User

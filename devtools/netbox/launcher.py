@@ -6,9 +6,9 @@ import os
 import time
 from collections.abc import Callable
 
-from colo.devnetbox import database, install, process
-from colo.devnetbox.paths import NETBOX_VERSION, NetBoxPaths, NetBoxState
-from colo.devnetbox.prereqs import LauncherError, check_postgres, check_redis
+from devtools.netbox import database, install, process
+from devtools.netbox.paths import NETBOX_VERSION, NetBoxPaths, NetBoxState
+from devtools.netbox.prereqs import LauncherError, check_postgres, check_redis
 
 Say = Callable[[str], None]
 REDIS_FLUSH_DBS = (install.REDIS_CACHE_DB,)
@@ -111,7 +111,7 @@ def reset(*, say: Say = print) -> None:
 def _flush_redis_cache() -> None:
     import socket
 
-    from colo.devnetbox.prereqs import redis_host, redis_port
+    from devtools.netbox.prereqs import redis_host, redis_port
 
     with socket.create_connection((redis_host(), redis_port()), timeout=3) as sock:
         for db in REDIS_FLUSH_DBS:

@@ -16,7 +16,8 @@ from typing import Any
 import pynetbox
 
 from colo.errors import Unavailable, UpstreamRejected
-from dcim.netbox.demo_plan import (
+from dcim.netbox.gateway import NetBoxGateway
+from devtools.demo.plan import (
     DEMO_TAG,
     DEVICE_ROLES,
     DEVICE_TYPES,
@@ -31,7 +32,6 @@ from dcim.netbox.demo_plan import (
     front_type,
     panel_ports,
 )
-from dcim.netbox.gateway import NetBoxGateway
 
 PAGE = 1000  # NetBox's MAX_PAGE_SIZE: one request per 1000 objects instead of per 50
 CHUNK = 100  # objects per bulk create

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dcim.netbox.records import MEDIA_TAGS, MMR_TAG
+
 DEMO_TAG = "colo-demo"
-MMR_TAG = "meet-me-room"  # marks the location(s) the read model treats as meet-me rooms
-MEDIA_TAGS = {"smf": "media-smf", "mmf": "media-mmf", "copper": "media-copper"}
 
 # (name, slug, group slug)
 TENANT_GROUPS = (("Carriers", "carriers"), ("Customers", "customers"))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-NETBOX_VERSION = "4.7.3"
+from dcim.netbox.published import NETBOX_VERSION, default_state_file, netbox_cache_dir
+
+__all__ = ["NETBOX_VERSION", "NetBoxPaths", "NetBoxState"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +19,7 @@ class NetBoxPaths:
 
     @classmethod
     def from_env(cls) -> NetBoxPaths:
-        base = os.environ.get("COLO_NETBOX_CACHE") or str(
-            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "colo"
-        )
-        return cls(cache=Path(base) / f"netbox-{NETBOX_VERSION}")
+        return cls(cache=netbox_cache_dir())
 
     @property
     def venv(self) -> Path:
@@ -68,8 +66,8 @@ class NetBoxPaths:
 
     @property
     def state_file(self) -> Path:
-        override = os.environ.get("COLO_NETBOX_STATE_FILE")
-        return Path(override) if override else self.cache / "state.json"
+        """Where Colo looks for it (dcim.netbox.published decides); COLO_NETBOX_STATE_FILE moves it."""
+        return default_state_file(self.cache)
 
 
 @dataclass(slots=True)

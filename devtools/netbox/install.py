@@ -8,8 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from colo.devnetbox.paths import NETBOX_VERSION, NetBoxPaths
-from colo.devnetbox.prereqs import (
+from devtools.netbox.paths import NETBOX_VERSION, NetBoxPaths
+from devtools.netbox.prereqs import (
     LauncherError,
     find_python312,
     pg_host,

@@ -10,9 +10,9 @@ import time
 import urllib.error
 import urllib.request
 
-from colo.devnetbox.install import netbox_env
-from colo.devnetbox.paths import NetBoxPaths
-from colo.devnetbox.prereqs import LauncherError
+from devtools.netbox.install import netbox_env
+from devtools.netbox.paths import NetBoxPaths
+from devtools.netbox.prereqs import LauncherError
 
 
 def pid_alive(pid: int) -> bool:
