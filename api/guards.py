@@ -8,9 +8,9 @@ for everyone (deny by default) — and tests/security/test_policy_coverage.py fa
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from litestar.config.app import AppConfig
@@ -18,6 +18,9 @@ from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
+import audit.policy
+import dcim.policy
+import tenants.policy
 from api.auth import authenticate_connection, client_address, provide_principal
 from api.auth_throttle import AuthFailureThrottle
 from api.input_rules import ColoRequest, refuse_bad_parameters
@@ -28,8 +31,9 @@ from tenants.keys import KeyRing
 from tenants.policy import is_allowed, merge_policies
 from tenants.ratelimit import RateLimiter
 
-# A domain with routes adds its table here; a module that does not exist yet is skipped.
-POLICY_MODULES = ("tenants.policy", "tenants.visits.policy", "audit.policy", "dcim.policy")
+# Every domain's policy table; a domain with routes adds its module here (its name appears in
+# start-up errors and in the generated policy table of docs/SECURITY.md).
+POLICY_TABLES: tuple[ModuleType, ...] = (tenants.policy, audit.policy, dcim.policy)
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
@@ -43,17 +47,9 @@ class AccessPolicy:
                 or is_automatic_options(handler))
 
 
-def load_access_policy(module_names: tuple[str, ...] = POLICY_MODULES) -> AccessPolicy:
-    tables = []
-    for name in module_names:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # that domain has no routes yet
-        tables.append((name, getattr(module, "POLICY", {}), frozenset(getattr(module, "PUBLIC", ()))))
-    roles, public = merge_policies(tables)
+def load_access_policy() -> AccessPolicy:
+    roles, public = merge_policies([(module.__name__, module.POLICY, frozenset(module.PUBLIC))
+                                    for module in POLICY_TABLES])
     return AccessPolicy(roles=roles, public=public)
 
 

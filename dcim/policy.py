@@ -3,9 +3,9 @@ dcim/orders/policy.py; it is merged in here so api/guards.py sees one dcim table
 
 from __future__ import annotations
 
-import importlib
-
 from colo.identity import OPS, STAFF_ROLES, TENANT_ROLES, Role
+from dcim.orders.policy import POLICY as ORDERS_POLICY
+from dcim.orders.policy import PUBLIC as ORDERS_PUBLIC
 
 PLANT_READERS = STAFF_ROLES | TENANT_ROLES  # tenants pass the guard; views limit them to their racks
 
@@ -27,23 +27,12 @@ PLANT_POLICY: dict[str, frozenset[Role]] = {
 PLANT_PUBLIC = frozenset({"receive_netbox_webhook"})
 
 
-def _orders_table(name: str) -> dict[str, frozenset[Role]] | frozenset[str]:
-    """dcim/orders/policy.py's POLICY or PUBLIC, empty while that module does not exist."""
-    try:
-        orders = importlib.import_module("dcim.orders.policy")
-    except ModuleNotFoundError as exc:
-        if exc.name != "dcim.orders.policy":
-            raise
-        return {} if name == "POLICY" else frozenset()
-    return getattr(orders, name, {} if name == "POLICY" else frozenset())
-
-
 def _merged() -> dict[str, frozenset[Role]]:
-    orders = dict(_orders_table("POLICY"))  # type: ignore[arg-type]
+    orders = ORDERS_POLICY
     if clash := set(orders) & set(PLANT_POLICY):
         raise ValueError(f"operations listed in both dcim policy tables: {sorted(clash)}")
     return {**PLANT_POLICY, **orders}
 
 
 POLICY: dict[str, frozenset[Role]] = _merged()
-PUBLIC: frozenset[str] = PLANT_PUBLIC | frozenset(_orders_table("PUBLIC"))
+PUBLIC: frozenset[str] = PLANT_PUBLIC | ORDERS_PUBLIC
