@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import asyncpg
@@ -16,6 +17,7 @@ from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/colo.sqlite3"
 
@@ -40,7 +42,7 @@ def sqlite_path(url: str) -> Path:
                 else url.removeprefix("sqlite://"))
 
 
-def engine_from_url(url: str) -> Engine:
+def engine_from_url(url: str) -> Engine[Any]:
     scheme = urlparse(url).scheme
     if scheme in ("postgresql", "postgres"):
         return PostgresEngine(config={"dsn": url}, log_queries=False)
@@ -63,16 +65,16 @@ def app_registry() -> AppRegistry:
     return AppRegistry(apps=list(PICCOLO_APPS))
 
 
-def all_tables() -> list[type]:
+def all_tables() -> list[type[Table]]:
     from piccolo.apps.migrations.tables import Migration
 
-    tables: list[type] = [Migration]
+    tables: list[type[Table]] = [Migration]
     for app in app_registry().app_configs.values():
         tables.extend(app.table_classes)
     return tables
 
 
-def bind_tables(engine: Engine) -> None:
+def bind_tables(engine: Engine[Any]) -> None:
     """Point every table at `engine`, so one process can serve (or test) any database."""
     for table in all_tables():
         table._meta.db = engine
@@ -87,7 +89,7 @@ async def _keep_session(_connection: object) -> None:
     """
 
 
-async def start_engine(engine: Engine) -> None:
+async def start_engine(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         # Bounded waits, so a database that is away makes requests fail fast (503), never hang:
         # `timeout` caps connecting, `command_timeout` any single statement.
@@ -97,7 +99,7 @@ async def start_engine(engine: Engine) -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
-async def stop_engine(engine: Engine) -> None:
+async def stop_engine(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
 
@@ -114,7 +116,8 @@ def violated_unique(exc: BaseException) -> str | None:
     columns (`UNIQUE constraint failed: <table>.<column>[, <table>.<column>]`), mapped here to the
     same name, so callers match one name on both engines."""
     if isinstance(exc, asyncpg.exceptions.UniqueViolationError):
-        return exc.constraint_name
+        name: str | None = exc.constraint_name  # asyncpg is untyped: the attribute is a str or None
+        return name
     prefix = "UNIQUE constraint failed: "
     if isinstance(exc, sqlite3.IntegrityError) and str(exc).startswith(prefix):
         columns = [part.strip().split(".", 1) for part in str(exc).removeprefix(prefix).split(",")]
@@ -128,7 +131,7 @@ def violates_unique(exc: BaseException, column: Column) -> bool:
 
 
 @asynccontextmanager
-async def bound_engine(database: str | Engine) -> AsyncIterator[Engine]:
+async def bound_engine(database: str | Engine[Any]) -> AsyncIterator[Engine[Any]]:
     """Every Colo table bound to one started engine for the block (a database URL, or an engine
     already built); its pool is closed when the block ends. What a command, a benchmark and the
     app's lifespan all do around their work."""

@@ -8,14 +8,16 @@ importing this module reads no environment and opens nothing. The running app do
 
 from __future__ import annotations
 
+from typing import Any
+
 from piccolo.engine.base import Engine
 
 from colo.db import app_registry, database_url_from_env, engine_from_url
 
-_engine: Engine | None = None
+_engine: Engine[Any] | None = None
 
 
-def use_engine(engine: Engine) -> None:
+def use_engine(engine: Engine[Any]) -> None:
     """Point Piccolo's own machinery (its migration table) at `engine` in this process."""
     global _engine  # Piccolo reads one module-level engine; use_engine() is its setter
     _engine = engine
