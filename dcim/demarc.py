@@ -19,6 +19,7 @@ from colo.logging import get_logger
 from colo.text import LINE_PATTERN
 from dcim.netbox.demarc import DemarcPanel, provision_demarc_panel
 from dcim.netbox.gateway import NetBoxGateway
+from dcim.orders.store import claimed_units
 from dcim.readmodel.sync import refresh_device_ports, refresh_objects, refresh_racks
 from tenants.tables import Tenant
 
@@ -63,9 +64,10 @@ async def _netbox_tenant(tenant_id: UUID) -> int:
 
 async def provision_demarc(*, gateway: NetBoxGateway, data: DemarcCreate) -> DemarcRead:
     netbox_tenant = await _netbox_tenant(data.tenant_id)
+    claimed = frozenset(await claimed_units(data.rack_id))  # open orders' units: not the panel's to take
     panel: DemarcPanel = await provision_demarc_panel(
         gateway, name=data.name, rack_id=data.rack_id, netbox_tenant_id=netbox_tenant, ports=data.ports,
-        media=data.media, position=data.position)
+        media=data.media, position=data.position, claimed=claimed)
     try:  # the tenant sees its ports at once; the periodic sync would catch up anyway
         objects = {("dcim.site", panel.site_id), ("tenancy.tenant", panel.netbox_tenant_id)}
         if panel.location_id is not None:

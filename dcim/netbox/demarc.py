@@ -74,9 +74,10 @@ def _free_unit(rack: Any, occupied: frozenset[int], reserved: dict[int, int], ow
 
 async def provision_demarc_panel(
     gateway: NetBoxGateway, *, name: str, rack_id: int, netbox_tenant_id: int, ports: int, media: str,
-    position: int | None = None,
+    position: int | None = None, claimed: frozenset[int] = frozenset(),
 ) -> DemarcPanel:
-    """Find (by name at the rack's site) or create the tenant's panel and its ports."""
+    """Find (by name at the rack's site) or create the tenant's panel and its ports. `claimed`:
+    units Colo's open orders hold in this rack (not in NetBox yet), never used for the panel."""
     provisioner = Provisioner(gateway)
     await provisioner.ensure_schema()
     try:
@@ -102,10 +103,11 @@ async def provision_demarc_panel(
                                "Colo panel in this rack", field="name", device_id=device.id)
         else:
             own = {r.id for r in api.dcim.rack_reservations.filter(rack_id=rack_id, tenant_id=netbox_tenant_id)}
-            if position is not None and (position in live.occupied
+            taken = live.occupied | claimed
+            if position is not None and (position in taken
                                          or (position in live.reserved and live.reserved[position] not in own)):
                 raise Conflict(f"unit {position} of rack {rack.name} is taken", field="position")
-            unit = position if position is not None else _free_unit(rack, live.occupied, live.reserved, own)
+            unit = position if position is not None else _free_unit(rack, taken, live.reserved, own)
             device = api.dcim.devices.create({
                 "name": name, "device_type": _device_type(api, media, ports).id,
                 "role": _get_or_create(api.dcim.device_roles, {"slug": ROLE_SLUG},

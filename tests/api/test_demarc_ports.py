@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from tests.conftest import IssuedTestKey
+from tests.netbox_cleanup import remove_sites
 
 MakeKey = Callable[..., Awaitable[IssuedTestKey]]
 MakeTenant = Callable[..., Awaitable[dict[str, Any]]]
@@ -35,11 +36,7 @@ def _build(api: Any, suffix: str, other_tenant: int) -> dict[str, Any]:
 
 
 def _teardown(api: Any, site: int) -> None:
-    for endpoint in ("cables", "front_ports", "rear_ports", "devices", "racks", "locations"):
-        ids = [r.id for r in getattr(api.dcim, endpoint).filter(site_id=site)]
-        if ids:
-            getattr(api.dcim, endpoint).delete(ids)
-    api.dcim.sites.delete([site])
+    remove_sites(api, [site])
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -191,3 +188,24 @@ async def test_a_fulfilled_cross_connect_shows_its_ports_in_use_at_once_and_free
     assert gone.status_code == 200 and gone.json()["state"] == "decommissioned", gone.text
     assert await free(a, "/v1/ports", a_port) is True
     assert await free(a, "/v1/ports/z-side", z_port) is True
+
+
+async def test_a_panel_never_takes_a_unit_an_open_order_has_claimed(
+    client: AsyncTestClient, world: dict[str, Any], gateway: NetBoxGateway,
+) -> None:
+    ops, a = world["ops"].headers, world["a_admin"].headers
+    rack = await gateway.call(lambda api: api.dcim.racks.create(
+        name=f"Claims {world['suffix']}", site=world["site"], u_height=42, status="active").id, what="create rack")
+    order = await client.post("/v1/orders", headers=a, json={"spec": {"kind": "space", "rack_id": rack, "units": 1,
+                                                                      "position": 42}})
+    assert order.status_code == 201, order.text  # unit 42 claimed, not yet reserved in NetBox
+    try:
+        placed = await client.post("/v1/demarcation-panels", headers=ops,
+                                   json=panel(world, "a", rack_id=rack, name=f"DEMARC CLAIMS {world['suffix']}"))
+        assert placed.status_code == 201, placed.text
+        assert placed.json()["position"] == 41
+        explicit = await client.post("/v1/demarcation-panels", headers=ops, json=panel(
+            world, "a", rack_id=rack, name=f"DEMARC CLAIMS 2 {world['suffix']}", position=42))
+        assert explicit.status_code == 409 and explicit.json()["field"] == "position", explicit.text
+    finally:
+        await client.post(f"/v1/orders/{order.json()['id']}/cancel", headers=a)
