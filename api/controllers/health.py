@@ -60,9 +60,14 @@ async def _check_webhooks() -> Check:
         health = await current_health()
     except Exception as exc:  # the database check reports the cause
         return Check(ok=False, latency_ms=_ms(started), detail=f"webhooks: unknown ({type(exc).__name__})")
-    said = health.status.replace("_", " ")
+    # Public endpoint: the verdict and what to check, not which NetBox object changed when (that is
+    # in the authenticated GET /v1/netbox/sync).
+    hint = {"arriving": "NetBox announces its changes",
+            "not_arriving": "NetBox changed watched objects that no webhook announced: check NetBox's rqworker "
+                            "and that COLO_PUBLIC_URL reaches Colo; details at GET /v1/netbox/sync",
+            "unknown": "no NetBox change old enough to judge by yet"}[health.status]
     return Check(ok=health.status != "not_arriving", latency_ms=_ms(started),
-                 detail=f"webhooks: {said} — {health.detail}"[:500])
+                 detail=f"webhooks: {health.status.replace('_', ' ')} — {hint}")
 
 
 def _ms(started: float) -> float:
