@@ -47,7 +47,8 @@ async def append_batch(
     async with store.writing() as writer:
         head = writer.head
         tree = CompactRange.from_bytes(head.size, head.frontier)
-        entries, nodes = [], []
+        entries: list[tuple[object, ...]] = []
+        nodes: list[tuple[int, bytes]] = []
         for draft in drafts:
             index = tree.size
             row, body = _entry_row(index, draft)

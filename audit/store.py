@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +81,7 @@ class LogStore(ABC):
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]: ...
 
     @abstractmethod
-    def writing(self) -> Any:
+    def writing(self) -> AbstractAsyncContextManager[Writer]:
         """Async context manager yielding a Writer inside one locked transaction."""
 
     @abstractmethod

@@ -37,7 +37,8 @@ _claimed: msgspec.json.Decoder[Any] = msgspec.json.Decoder(entry_subset("Claimed
 def claimed_index(body: bytes) -> int | None:
     """The index an entry's bytes say it has; None when they are no entry encoding."""
     try:
-        return _claimed.decode(body).index
+        index: int = _claimed.decode(body).index  # the decoder's struct declares `index: int`
+        return index
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
 

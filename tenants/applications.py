@@ -172,7 +172,8 @@ async def decrypt_details(row: dict[str, Any], *, master_key: bytes) -> dict[str
         erased = {"name": ERASED, "email": ERASED, "phone": ERASED}
         return {"address": {"street": ERASED, "postal_code": ERASED, "city": ERASED, "region": ERASED},
                 "billing_contact": erased, "technical_contact": erased}
-    return json.loads(text)
+    details: dict[str, Any] = json.loads(text)  # the JSON object the application was stored with
+    return details
 
 
 async def _review(application_id: UUID, *, to: str, reason: str, allowed_from: tuple[str, ...],

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from piccolo.custom_types import Combinable
 from piccolo.engine.postgres import PostgresEngine
 
 from colo.errors import Conflict, NotFound
@@ -73,7 +74,7 @@ async def claim_netbox_link(*, tenant_id: UUID, netbox_tenant_id: int, replace: 
             & (Tenant.id != tenant_id)).first()
         if holder is not None:
             raise linked_elsewhere(netbox_tenant_id, holder["id"])
-        target = Tenant.id == tenant_id
+        target: Combinable = Tenant.id == tenant_id
         if not replace:
             target &= Tenant.netbox_tenant_id.is_null() | (Tenant.netbox_tenant_id == netbox_tenant_id)
         changed = await Tenant.update({Tenant.netbox_tenant_id: netbox_tenant_id,
