@@ -71,6 +71,7 @@ from typing import Any
 import pytest_asyncio
 
 from dcim.netbox import NetBoxGateway
+from tests.netbox_cleanup import remove_sites
 
 RACK_KEYS = ("owned_north", "twin_south", "owned_south", "device_only", "reserved", "infra", "mmr",
              "available", "other_owned")
@@ -216,13 +217,7 @@ def _build(api: Any, s: str) -> BrownfieldPlant:
 
 def _teardown(api: Any, plant: BrownfieldPlant) -> None:
     """Best effort: everything at the plant's sites (Colo-created objects too), then the rest."""
-    for site_id in plant.sites.values():
-        for endpoint in ("cables", "power_feeds", "rack_reservations", "front_ports", "rear_ports",
-                         "interfaces", "power_ports", "devices", "racks", "power_panels", "locations"):
-            ids = [r.id for r in getattr(api.dcim, endpoint).filter(site_id=site_id, limit=1000)]
-            if ids:
-                getattr(api.dcim, endpoint).delete(ids)
-    api.dcim.sites.delete(list(plant.sites.values()))
+    remove_sites(api, plant.sites.values())
     s = plant.suffix
     for endpoint, slug in ((api.dcim.device_roles, f"bf-server-{s}"),):
         found = endpoint.get(slug=slug)

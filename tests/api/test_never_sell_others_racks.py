@@ -22,6 +22,7 @@ from dcim.readmodel.sync import refresh_racks
 from devtools.demo.seed import authenticated_user_id
 from tests.brownfield import BrownfieldPlant, brownfield  # noqa: F401 - the module's plant fixture
 from tests.conftest import IssuedTestKey
+from tests.netbox_cleanup import remove_sites
 
 Run = Callable[..., Awaitable[Any]]
 
@@ -126,14 +127,8 @@ def _tight_site(api: Any, s: str, other_tenant: int) -> dict[str, int]:
 
 
 def _remove_tight_site(api: Any, built: dict[str, int]) -> None:
-    for endpoint in ("rack_reservations", "devices", "racks"):
-        ids = [r.id for r in getattr(api.dcim, endpoint).filter(site_id=built["site"])]
-        if ids:
-            getattr(api.dcim, endpoint).delete(ids)
-    api.dcim.sites.delete([built["site"]])
-    api.dcim.device_types.delete([built["dtype"]])
-    api.dcim.device_roles.delete([built["role"]])
-    api.dcim.manufacturers.delete([built["maker"]])
+    remove_sites(api, [built["site"]], device_types=[built["dtype"]], device_roles=[built["role"]],
+                 manufacturers=[built["maker"]])
 
 
 @pytest_asyncio.fixture

@@ -23,6 +23,7 @@ from dcim.netbox import NetBoxGateway
 from dcim.readmodel.sync import refresh_racks
 from devtools.demo.seed import authenticated_user_id
 from tests.conftest import IssuedTestKey
+from tests.netbox_cleanup import remove_sites
 
 Run = Callable[..., Awaitable[Any]]
 SIDE_VA = 2944  # 230 V x 16 A x 80 %
@@ -55,15 +56,8 @@ def _build(api: Any, s: str, buyer_netbox_tenant: int, neighbour_netbox_tenant: 
 
 
 def _teardown(api: Any, built: dict[str, int]) -> None:
-    for endpoint in ("cables", "power_feeds", "rack_reservations", "power_ports", "devices", "racks",
-                     "power_panels"):
-        ids = [r.id for r in getattr(api.dcim, endpoint).filter(site_id=built["site"], limit=1000)]
-        if ids:
-            getattr(api.dcim, endpoint).delete(ids)
-    api.dcim.sites.delete([built["site"]])
-    api.dcim.device_types.delete([built["dtype"]])
-    api.dcim.device_roles.delete([built["role"]])
-    api.dcim.manufacturers.delete([built["maker"]])
+    remove_sites(api, [built["site"]], device_types=[built["dtype"]], device_roles=[built["role"]],
+                 manufacturers=[built["maker"]])
 
 
 @pytest_asyncio.fixture

@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from dcim.netbox import NetBoxGateway
 from dcim.tables import PlantPort, PlantPowerFeed, PlantRack
 from devtools.demo.plan import DemoPlant
+from tests.netbox_cleanup import remove_sites
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -82,11 +83,8 @@ async def test_device_events_refresh_the_rack_they_touch(
         return {"site": site.id, "rack": rack.id, "maker": maker.id, "type": dtype.id, "role": role.id}
 
     def teardown(api: Any, ids: dict[str, int]) -> None:
-        api.dcim.racks.delete([ids["rack"]])
-        api.dcim.sites.delete([ids["site"]])
-        api.dcim.device_types.delete([ids["type"]])
-        api.dcim.device_roles.delete([ids["role"]])
-        api.dcim.manufacturers.delete([ids["maker"]])
+        remove_sites(api, [ids["site"]], device_types=[ids["type"]], device_roles=[ids["role"]],
+                     manufacturers=[ids["maker"]])
 
     ids = await gateway.call(build, what="build sync test rack")
     try:

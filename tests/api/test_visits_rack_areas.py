@@ -21,6 +21,7 @@ from dcim.netbox import NetBoxGateway
 from dcim.readmodel.sync import refresh_racks
 from devtools.demo.seed import authenticated_user_id
 from tests.conftest import IssuedTestKey
+from tests.netbox_cleanup import remove_sites
 
 Run = Callable[..., Awaitable[Any]]
 
@@ -38,11 +39,7 @@ def _build(api: Any, suffix: str, netbox_tenant: int) -> dict[str, Any]:
 
 
 def _teardown(api: Any, sites: list[int]) -> None:
-    for endpoint in ("rack_reservations", "racks"):
-        ids = [r.id for r in getattr(api.dcim, endpoint).filter(site_id=sites)]
-        if ids:
-            getattr(api.dcim, endpoint).delete(ids)
-    api.dcim.sites.delete(sites)
+    remove_sites(api, sites)
 
 
 @pytest_asyncio.fixture(scope="module")

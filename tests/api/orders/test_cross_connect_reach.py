@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from tests.integration.orders.plant import OrdersPlant
+from tests.netbox_cleanup import remove_sites
 
 MakeKey = Callable[..., Awaitable[Any]]
 
@@ -40,14 +41,8 @@ def _build(api: Any, suffix: str, tenants: dict[str, int]) -> dict[str, Any]:
 
 
 def _teardown(api: Any, built: dict[str, Any]) -> None:
-    for endpoint in ("front_ports", "rear_ports", "devices", "locations"):
-        ids = [r.id for r in getattr(api.dcim, endpoint).filter(site_id=built["site"])]
-        if ids:
-            getattr(api.dcim, endpoint).delete(ids)
-    api.dcim.sites.delete([built["site"]])
-    api.dcim.device_types.delete([built["type"]])
-    api.dcim.device_roles.delete([built["role"]])
-    api.dcim.manufacturers.delete([built["maker"]])
+    remove_sites(api, [built["site"]], device_types=[built["type"]], device_roles=[built["role"]],
+                 manufacturers=[built["maker"]])
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -21,6 +21,7 @@ from litestar.testing import AsyncTestClient
 from colo.identity import Principal, Role
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.provisioning import Provisioner
+from tests.netbox_cleanup import remove_sites
 
 PORT_COUNT = 4
 
@@ -93,12 +94,7 @@ def _build(api: Any, suffix: str, tenant_ids: dict[str, int]) -> OrdersPlant:
 
 def _teardown(api: Any, site_id: int) -> None:
     """Best effort: remove everything the plant (and the tests) left at its site."""
-    for endpoint in ("cables", "power_feeds", "rack_reservations", "front_ports", "rear_ports", "devices",
-                     "racks", "power_panels", "locations"):
-        ids = [r.id for r in getattr(api.dcim, endpoint).filter(site_id=site_id)]
-        if ids:
-            getattr(api.dcim, endpoint).delete(ids)
-    api.dcim.sites.delete([site_id])
+    remove_sites(api, [site_id])
 
 
 @asynccontextmanager
