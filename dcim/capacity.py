@@ -73,7 +73,8 @@ Scored = tuple[bool, float, str, int, int, int, int, dict[str, Any]]
 
 
 def _power_term(rack: dict[str, Any], need_va: int) -> float:
-    return (rack["power_free_va"] - need_va) / (rack["power_sellable_va"] or 1)
+    term: float = (rack["power_free_va"] - need_va) / (rack["power_sellable_va"] or 1)
+    return term
 
 
 def score_rack(rack: dict[str, Any], *, units: int, need_va: int, free_ports: int,

@@ -18,13 +18,14 @@ from typing import Any
 from uuid import UUID
 
 from piccolo.columns import Column
+from piccolo.columns.combination import Where
 from piccolo.table import Table
 
 from colo.errors import NotFound, PermissionDenied
 from colo.identity import Principal
 
 
-def tenant_filter(principal: Principal, column: Column) -> Any | None:
+def tenant_filter(principal: Principal, column: Column) -> Where | None:
     """The WHERE clause limiting `column` (a tenant UUID column) to the caller; None for facility
     keys (colo.identity.FACILITY_ROLES: staff and the gate)."""
     if principal.is_facility:

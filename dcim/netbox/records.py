@@ -167,7 +167,8 @@ def device_label(raw: dict[str, Any], dtype: dict[str, Any] | None = None) -> st
     if raw.get("name"):
         return str(raw["name"])[:200]
     dtype = dtype or {}
-    nested = raw.get("device_type") if isinstance(raw.get("device_type"), dict) else {}
+    device_type = raw.get("device_type")
+    nested: dict[str, Any] = device_type if isinstance(device_type, dict) else {}
     maker = dtype.get("manufacturer") or nested.get("manufacturer") or {}
     model = dtype.get("model") or nested.get("model") or nested.get("slug") or "device"
     label = f"{maker.get('name', '') if isinstance(maker, dict) else ''} {model}".strip()

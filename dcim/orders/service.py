@@ -109,7 +109,8 @@ async def _insert(order: Order, actor: store.Actor, extra_rows: list[Any]) -> No
     """The order, its first history row and its guard rows; callers hold a transaction."""
     await Order.insert(order)
     await OrderEvent.insert(store.event_row(order_id=order.id, actor=actor, action="submit", from_state="",
-                                            to_state=OrderState.SUBMITTED.value, reason=order.spec.get("note", "")))
+                                            to_state=OrderState.SUBMITTED.value,
+                                            reason=store.as_dict(order.spec).get("note", "")))
     for row in extra_rows:
         await type(row).insert(row)
 
@@ -151,7 +152,7 @@ async def _create_space_in(
         units = pick_units(all_units=rack.units, unavailable=taken, count=spec.units, position=spec.position,
                            prefer=prefer)
         order.rack_id = rack.id
-        order.spec = {**order.spec, "rack_id": rack.id, "units_assigned": units, "rack_name": rack.name}
+        order.spec = {**store.as_dict(order.spec), "rack_id": rack.id, "units_assigned": units, "rack_name": rack.name}
         try:
             async with Order._meta.db.transaction():
                 await _insert(order, actor, store.claim_rows(order.id, rack.id, units))
@@ -188,7 +189,7 @@ async def _create_power(order: Order, spec: PowerSpec, actor: store.Actor, provi
     panels = feeding_panels(feeds, redundant=redundant)
     capacities = await panel_capacities(provisioner, panels)
     order.rack_id, order.power_w = spec.rack_id, requested_w
-    order.spec = {**order.spec, "panel_ids": panels}
+    order.spec = {**store.as_dict(order.spec), "panel_ids": panels}
     async with Order._meta.db.transaction():
         # Serialise concurrent power orders for this rack and its panels (always in this order).
         await _lock(RACK_LOCK + spec.rack_id)
@@ -233,7 +234,7 @@ async def _cross_connect_loa(
     await plan_legs(a_port=a_port, z_port=z_port, copper=copper, provisioner=provisioner)
     z_tenant = await Tenant.select(Tenant.id).where(Tenant.netbox_tenant_id == z_port.tenant_id).first()
     order.loa_status = "loa_pending"
-    order.spec = {**order.spec, "a_port": _port_facts(a_port), "z_port": _port_facts(z_port),
+    order.spec = {**store.as_dict(order.spec), "a_port": _port_facts(a_port), "z_port": _port_facts(z_port),
                   "z_netbox_tenant_id": z_port.tenant_id}
     return Loa(id=uuid4(), order_id=order.id, a_tenant_id=order.tenant_id,
                z_tenant_id=z_tenant["id"] if z_tenant else None, z_netbox_tenant_id=z_port.tenant_id,

@@ -42,7 +42,8 @@ def now() -> datetime:
 
 def as_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
-        return json.loads(value or "{}")
+        loaded: dict[str, Any] = json.loads(value or "{}")  # a JSON column holds an object
+        return loaded
     return dict(value or {})
 
 

@@ -62,7 +62,7 @@ class ReadModelCache:
 async def bump_generation() -> None:
     """Call inside each read-model write transaction."""
     updated = await PlantGeneration.update({PlantGeneration.value: PlantGeneration.value + 1},
-                                           force=True).returning(PlantGeneration.id)
+                                           force=True).returning(PlantGeneration._meta.primary_key)
     if not updated:
         await PlantGeneration.insert(PlantGeneration(value=1))
 

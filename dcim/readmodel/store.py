@@ -133,7 +133,7 @@ async def _record(kind: str, *, objects: int, seconds: float, detail: str) -> No
     updated = await PlantSyncState.update(
         {PlantSyncState.finished_at: now, PlantSyncState.objects: objects,
          PlantSyncState.seconds: seconds, PlantSyncState.detail: detail[:2000]}
-    ).where(PlantSyncState.kind == kind).returning(PlantSyncState.id)
+    ).where(PlantSyncState.kind == kind).returning(PlantSyncState._meta.primary_key)
     if not updated:
         await PlantSyncState.insert(PlantSyncState(kind=kind, finished_at=now, objects=objects,
                                                    seconds=seconds, detail=detail[:2000]))

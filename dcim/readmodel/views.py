@@ -74,6 +74,7 @@ async def caller_netbox_tenant(principal: Principal) -> int | None:
     where = tenant_filter(principal, Tenant.id)  # refuses a tenant role without a tenant
 
     async def load() -> int | None:
+        assert where is not None  # facility callers returned above; a tenant caller always has a filter
         row = await Tenant.select(Tenant.netbox_tenant_id).where(where).first()
         return row["netbox_tenant_id"] if row else None
 
