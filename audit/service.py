@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from audit.encoding import EntryDraft
 from audit.keys import LogSigner, log_signer, verifier_keys
@@ -11,6 +12,15 @@ from audit.sequencer import Sequencer
 from audit.store import LogStore, open_store
 from colo.secretstore import Keys
 from colo.settings import Settings
+
+
+class SequencerOptions(TypedDict, total=False):
+    """The Sequencer's tuning knobs open_access_log passes on (its defaults otherwise)."""
+
+    max_batch: int
+    max_delay: float
+    checkpoint_interval: float
+    max_pending: int
 
 
 @dataclass(slots=True)
@@ -39,10 +49,11 @@ class AccessLog:
         await self.store.close()
 
 
-async def open_access_log(*, settings: Settings, keys: Keys, **sequencer_options: float) -> AccessLog:
+async def open_access_log(*, settings: Settings, keys: Keys,
+                          **sequencer_options: Unpack[SequencerOptions]) -> AccessLog:
     store = await open_store(settings.database_url)
     signer = log_signer(keys, settings.audit_origin)
-    sequencer = Sequencer(store=store, signer=signer, **sequencer_options)  # type: ignore[arg-type]
+    sequencer = Sequencer(store=store, signer=signer, **sequencer_options)
     await sequencer.start()
     return AccessLog(
         store=store, sequencer=sequencer, signer=signer,

@@ -69,14 +69,15 @@ async def witness_once(*, store: LogStore, state: TrustedState, keys: list[Verif
     if missing is not None:
         return WitnessReport(True, f"ALARM: leaf {missing} under the signed checkpoint is not stored",
                              old, missing)
+    leaves = [leaf for leaf in new_leaves if leaf is not None]  # all of them: none is missing
     tree = CompactRange(old, state.tree.hashes)
-    for leaf in new_leaves:
-        tree.append(leaf)  # type: ignore[arg-type]
+    for leaf in leaves:
+        tree.append(leaf)
     if tree.root() != checkpoint.root:
         index = await _first_difference(store, state, old)
         where = f"first differing entry {index}" if index is not None else f"entries from {old} on"
         return WitnessReport(True, f"ALARM: checkpoint {checkpoint.size} does not extend the witnessed "
                                    f"tree of size {old} (fork or rewritten history); {where}",
                              old, index if index is not None else old)
-    state.advance(latest.note, checkpoint, new_leaves, tree)  # type: ignore[arg-type]
+    state.advance(latest.note, checkpoint, leaves, tree)
     return WitnessReport(False, f"witnessed size {checkpoint.size} (was {old})", checkpoint.size)

@@ -14,11 +14,13 @@ Usage in a domain service:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, Self
 from uuid import UUID
 
 from piccolo.columns import Column
 from piccolo.columns.combination import Where
+from piccolo.custom_types import Combinable
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from colo.errors import NotFound, PermissionDenied
@@ -35,10 +37,16 @@ def tenant_filter(principal: Principal, column: Column) -> Where | None:
     return column == principal.tenant_id
 
 
-def scoped[QueryT](query: QueryT, *, principal: Principal, column: Column) -> QueryT:
+class Filterable(Protocol):
+    """A Piccolo query that takes a WHERE clause: select, objects, update, delete, count, exists."""
+
+    def where(self, *where: Combinable | QueryString) -> Self: ...
+
+
+def scoped[QueryT: Filterable](query: QueryT, *, principal: Principal, column: Column) -> QueryT:
     """Add the caller's tenant filter to a Piccolo select/objects/update/delete/count query."""
     where = tenant_filter(principal, column)
-    return query if where is None else query.where(where)  # type: ignore[attr-defined]
+    return query if where is None else query.where(where)
 
 
 def tenant_for_write(principal: Principal, requested: UUID | None, *, field: str = "tenant_id") -> UUID:

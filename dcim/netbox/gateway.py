@@ -36,6 +36,8 @@ class _TimeoutSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
+    # requests' Session.request takes its options positionally too; this override accepts them by keyword
+    # only, which is how Session.get/post/... (what pynetbox calls) pass them on.
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self._timeout)
         return super().request(method, url, **kwargs)

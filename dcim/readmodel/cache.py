@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from dcim.tables import PlantGeneration, PlantRack
 
@@ -36,7 +36,7 @@ class ReadModelCache:
         hit = self._entries.get(full_key)
         if hit is not None and hit[0] == generation:
             self._entries.move_to_end(full_key)
-            return hit[1]  # type: ignore[no-any-return]
+            return cast(T, hit[1])  # stored by a load() of the same key, which returned a T
         value = await load()
         self._entries[full_key] = (generation, value)
         self._entries.move_to_end(full_key)

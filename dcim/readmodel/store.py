@@ -115,7 +115,7 @@ async def upsert(table_name: str, row: dict[str, Any]) -> None:
     table = BY_NAME[table_name]
     async with table._meta.db.transaction():
         await _one_writer()
-        await table.delete().where(table.netbox_id == row["netbox_id"])  # type: ignore[attr-defined]
+        await table.delete().where(table._meta.get_column_by_name("netbox_id") == row["netbox_id"])
         await table.insert(table(**row))
         await bump_generation()
 
@@ -124,7 +124,7 @@ async def delete(table_name: str, netbox_id: int) -> None:
     table = BY_NAME[table_name]
     async with table._meta.db.transaction():
         await _one_writer()
-        await table.delete().where(table.netbox_id == netbox_id)  # type: ignore[attr-defined]
+        await table.delete().where(table._meta.get_column_by_name("netbox_id") == netbox_id)
         await bump_generation()
 
 

@@ -30,6 +30,7 @@ from dcim.readmodel.schemas import (
     RackUtilization,
     TenantRef,
     TenantUsage,
+    UnitState,
     UnitView,
     UtilizationReport,
 )
@@ -45,7 +46,8 @@ from dcim.tables import (
     PlantTenant,
 )
 
-STATE_NAMES = {FREE: "free", OCCUPIED: "occupied", RESERVED: "reserved", BOTH: "reserved_occupied"}
+STATE_NAMES: dict[str, UnitState] = {FREE: "free", OCCUPIED: "occupied", RESERVED: "reserved",
+                                     BOTH: "reserved_occupied"}
 MAX_LIMIT = 500
 
 
@@ -200,7 +202,7 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
     now = datetime.now(UTC)
     my_units = _my_units(rack, holding)
     mine_set = set(my_units)
-    units = [UnitView(unit=unit, state=STATE_NAMES[char],  # type: ignore[arg-type]
+    units = [UnitView(unit=unit, state=STATE_NAMES[char],
                       mine=unit in mine_set, tenant=holders.get(unit), device=occupants.get(unit))
              for unit, char in zip(range(rack["starting_unit"], rack["starting_unit"] + len(rack["unit_states"])),
                                    rack["unit_states"], strict=True)]

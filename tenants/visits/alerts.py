@@ -5,6 +5,7 @@ a security officer."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from colo.errors import NotFound
@@ -83,7 +84,7 @@ async def alert_on_auth_failures(*, bursts: list[tuple[str, int]], window: timed
     return created
 
 
-def _read(row: dict) -> AlertRead:  # type: ignore[type-arg]
+def _read(row: dict[str, Any]) -> AlertRead:
     return AlertRead(id=row["id"], kind=row["kind"], tenant_id=row["tenant_id"], visit_id=row["visit_id"],
                      visitor_id=row["visitor_id"], detail=row["detail"], created_at=row["created_at"],
                      acknowledged_at=row["acknowledged_at"], acknowledged_by=row["acknowledged_by"])
