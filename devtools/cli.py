@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from colo.logging import say
@@ -19,8 +20,10 @@ def cmd_netbox(args: argparse.Namespace) -> int:
     try:
         if args.netbox_action == "status":
             return 0 if launcher.status() else 1  # its answer is the command's output: stdout
-        {"up": lambda: launcher.up(port=args.port, say=say), "down": lambda: launcher.down(say=say),
-         "reset": lambda: launcher.reset(say=say)}[args.netbox_action]()
+        actions: dict[str, Callable[[], object]] = {
+            "up": lambda: launcher.up(port=args.port, say=say), "down": lambda: launcher.down(say=say),
+            "reset": lambda: launcher.reset(say=say)}
+        actions[args.netbox_action]()
     except launcher.LauncherError as exc:
         raise CommandError(str(exc)) from None
     return 0

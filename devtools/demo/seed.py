@@ -17,13 +17,12 @@ import pynetbox
 
 from colo.errors import Unavailable, UpstreamRejected
 from dcim.netbox.gateway import NetBoxGateway
+from dcim.netbox.records import MEDIA_TAGS, MMR_TAG
 from devtools.demo.plan import (
     DEMO_TAG,
     DEVICE_ROLES,
     DEVICE_TYPES,
     MANUFACTURERS,
-    MEDIA_TAGS,
-    MMR_TAG,
     RACK_ROLES,
     TENANT_GROUPS,
     TENANTS,

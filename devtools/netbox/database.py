@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 
 from devtools.netbox.install import (
     NETBOX_DB,
@@ -54,7 +55,7 @@ def create_from_template() -> None:
     psql(f'CREATE DATABASE "{NETBOX_DB}" OWNER {NETBOX_DB_USER} TEMPLATE "{NETBOX_TEMPLATE_DB}"')
 
 
-def ensure_database(paths: NetBoxPaths, *, say=print) -> None:
+def ensure_database(paths: NetBoxPaths, *, say: Callable[[str], None] = print) -> None:
     """Bring the `netbox` database to a migrated state with an admin and an API token.
 
     The first time on a machine this migrates (minutes) and keeps a dump and a template;

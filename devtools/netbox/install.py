@@ -6,6 +6,7 @@ import json
 import secrets
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from devtools.netbox.paths import NETBOX_VERSION, NetBoxPaths
@@ -25,7 +26,7 @@ REDIS_TASKS_DB = 5
 REDIS_CACHE_DB = 6
 
 
-def ensure_venv(paths: NetBoxPaths, *, say=print) -> None:
+def ensure_venv(paths: NetBoxPaths, *, say: Callable[[str], None] = print) -> None:
     """Create the venv and install netbox==VERSION once; a marker file makes later runs instant."""
     if paths.installed_marker.exists():
         return
@@ -47,7 +48,8 @@ def ensure_venv(paths: NetBoxPaths, *, say=print) -> None:
 def load_secrets(paths: NetBoxPaths) -> dict[str, str]:
     """Machine-local secrets of the dev NetBox, generated once and kept owner-readable."""
     try:
-        return json.loads(paths.secrets_file.read_text())
+        secrets_read: dict[str, str] = json.loads(paths.secrets_file.read_text())  # written below
+        return secrets_read
     except FileNotFoundError:
         pass
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#%^&*(-_=+)"

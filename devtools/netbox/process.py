@@ -9,6 +9,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
+from typing import Any
 
 from devtools.netbox.install import netbox_env
 from devtools.netbox.paths import NetBoxPaths
@@ -74,7 +76,7 @@ def stop_process_group(pid: int, *, grace: float = 10.0) -> None:
         pass
 
 
-def api_status(url: str, token: str, *, timeout: float = 5.0) -> dict | None:
+def api_status(url: str, token: str, *, timeout: float = 5.0) -> dict[str, Any] | None:
     """NetBox's /api/status/ as a dict, or None when it does not answer 200."""
     if not url.startswith(("http://", "https://")):
         return None
@@ -91,7 +93,7 @@ def api_status(url: str, token: str, *, timeout: float = 5.0) -> dict | None:
 
 def wait_ready(
     paths: NetBoxPaths, url: str, token: str, server_pid: int, port: int, *, timeout: float = 120
-) -> dict:
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = api_status(url, token, timeout=3)
@@ -107,7 +109,7 @@ def wait_ready(
     )
 
 
-def _tail(path, lines: int = 20) -> str:
+def _tail(path: Path, lines: int = 20) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
