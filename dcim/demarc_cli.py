@@ -20,7 +20,8 @@ async def _provision(settings: Any, gateway: Any, data: Any) -> dict[str, Any]:
     from dcim.demarc import provision_demarc
 
     async with bound_engine(settings.database_url):
-        return msgspec.to_builtins(await provision_demarc(gateway=gateway, data=data))
+        panel: dict[str, Any] = msgspec.to_builtins(await provision_demarc(gateway=gateway, data=data))
+        return panel
 
 
 def cmd_provision_demarc(args: argparse.Namespace) -> int:

@@ -93,6 +93,8 @@ async def provision_demarc_panel(
         if rack_tenant not in (None, netbox_tenant_id):
             raise Conflict(f"rack {rack.name} belongs to another tenant", field="rack_id")
         site, location = netbox_id(rack.site), netbox_id(rack.location)
+        if site is None:  # NetBox requires a rack's site; never seen, but a panel cannot be placed without it
+            raise ValidationFailed("rack_id", "the rack has no site")
         existing = [d for d in api.dcim.devices.filter(name=name, site_id=site) if d.name == name]
         if existing:
             device, created = existing[0], False
