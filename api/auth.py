@@ -21,6 +21,7 @@ address's valid keys out.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request
@@ -43,7 +44,7 @@ MAX_CREDENTIAL_LENGTH = 200
 IDENTIFIED_FAILURES = ("revoked", "expired", "network_not_allowed", "tenant_")
 
 
-def presented_key(headers: Any) -> str | None:
+def presented_key(headers: Mapping[str, str]) -> str | None:
     """The key from `Authorization: Bearer …`, or None when no Authorization header is sent."""
     authorization = headers.get("authorization")
     if authorization is None or not authorization.strip():
@@ -96,7 +97,7 @@ async def authenticate_connection(
     connection: ASGIConnection[Any, Any, Any, Any], *, ring: KeyRing, trusted_proxies: tuple[str, ...],
     throttle: AuthFailureThrottle | None = None,
 ) -> Principal:
-    state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = connection.scope.setdefault("state", {})
     address = client_address(connection.scope, trusted_proxies)
     state["client_address"] = address
     refuse_repeated_authorization(connection.scope)
@@ -132,7 +133,7 @@ async def authenticate_connection(
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The dependency behind CurrentPrincipal: the Principal the guard put in the scope."""
-    principal = request.scope.get("state", {}).get("principal")
+    principal: Principal | None = request.scope.get("state", {}).get("principal")
     if principal is None:  # only reachable if a public route asks for a principal
         raise AuthenticationFailed("An API key is required", reason="missing_key")
     return principal

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,7 +54,7 @@ def http_methods_middleware(app: ASGIApp) -> ASGIApp:
         return allow_header({m.strip() for m in current.split(",")})
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         is_head = scope["method"] == "HEAD"

@@ -7,6 +7,7 @@ import uuid
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -14,7 +15,7 @@ _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
