@@ -12,7 +12,7 @@ not API requests and are not logged.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +20,9 @@ from api.auth import client_address
 from audit.encoding import EntryDraft, clip
 from colo.identity import Principal
 from colo.logging import get_logger
+
+if TYPE_CHECKING:
+    from api.services import AppServices
 
 UNLOGGED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 log = get_logger(__name__)
@@ -77,11 +80,11 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or scope["path"] in UNLOGGED_PATHS:
             await app(scope, receive, send)
             return
-        services = getattr(scope["app"].state, "services", None)
-        access_log = services.components.get("access_log") if services else None
-        if access_log is None or not access_log.record_requests:
+        services: AppServices | None = getattr(scope["app"].state, "services", None)
+        if services is None or not services.started or not services.access_log.record_requests:
             await app(scope, receive, send)
             return
+        access_log = services.access_log
         if access_log.sequencer.saturated:  # fail closed: no service we cannot account for
             log.error("access log saturated; refusing request", pending=access_log.sequencer.pending)
             await _unavailable(send)

@@ -29,7 +29,6 @@ from colo.errors import PermissionDenied
 from colo.identity import Role
 from tenants.keys import KeyRing
 from tenants.policy import is_allowed, merge_policies
-from tenants.ratelimit import RateLimiter
 
 # Every domain's policy table; a domain with routes adds its module here (its name appears in
 # start-up errors and in the generated policy table of docs/SECURITY.md).
@@ -85,16 +84,11 @@ def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[st
 
 
 def install_access_control(app_config: AppConfig, services: AppServices) -> None:
-    """Wire authentication, the policy guard, the input rules, the `principal` dependency and the
-    rate limiter."""
+    """Wire authentication, the policy guard (with the app's failed-authentication throttle), the
+    input rules and the `principal` dependency."""
     ring = KeyRing.of(services.keys.api_key_peppers)
-    limiter = services.components.setdefault("rate_limiter", RateLimiter(redis_url=services.settings.redis_url))
-    # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
-    throttle = services.components.setdefault("auth_throttle", AuthFailureThrottle(
-        limiter, per_address=(services.settings.auth_failures_per_address, 60),
-        per_key=(services.settings.auth_failures_per_key, 60)))
     guard = make_guard(policy=load_access_policy(), ring=ring, trusted_proxies=services.settings.trusted_proxies,
-                       throttle=throttle)
+                       throttle=services.auth_throttle)
     app_config.guards.append(guard)
     # The other half of the input rules: every JSON body is read through ColoRequest.json.
     app_config.request_class = ColoRequest

@@ -17,6 +17,7 @@ from litestar.types import ASGIApp
 
 import colo
 from api.access_log import access_log_middleware
+from api.auth_throttle import AuthFailureThrottle
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
@@ -34,6 +35,7 @@ from dcim.netbox import gateway_from_settings
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
+from tenants.ratelimit import RateLimiter
 
 MAX_BODY_BYTES = 1024 * 1024
 log = get_logger(__name__)
@@ -65,9 +67,14 @@ class ColoPlugin(InitPluginProtocol):
 
     def build_services(self) -> AppServices:
         engine = engine_from_url(self.settings.database_url)
+        settings = self.settings
+        limiter = RateLimiter(redis_url=settings.redis_url)
         return AppServices(
-            settings=self.settings, keys=load_keys(self.settings), engine=engine,
-            netbox=gateway_from_settings(self.settings),
+            settings=settings, keys=load_keys(settings), engine=engine, netbox=gateway_from_settings(settings),
+            rate_limiter=limiter,
+            # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
+            auth_throttle=AuthFailureThrottle(limiter, per_address=(settings.auth_failures_per_address, 60),
+                                              per_key=(settings.auth_failures_per_key, 60)),
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
@@ -83,27 +90,26 @@ class ColoPlugin(InitPluginProtocol):
         async def lifespan(app: Litestar) -> AsyncIterator[None]:
             async with bound_engine(services.engine):
                 # First component, so it stops last: the others' shutdown is still logged.
-                services.components["access_log"] = await open_access_log(settings=settings, keys=services.keys)
-                await install_site_access(services)
+                services.access_log = await open_access_log(settings=settings, keys=services.keys)
+                services.site_monitor = await install_site_access(services)
                 # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
-                services.components["read_model"] = refresher = ReadModelRefresher(
+                services.read_model = ReadModelRefresher(
                     services.netbox, webhook_grace_seconds=settings.webhook_grace_seconds)
-                await refresher.start()
+                await services.read_model.start()
                 # Orders: tenant status hooks, and the fulfilment worker. Test runs drive fulfilment
                 # explicitly (POST /v1/orders/{id}/fulfil), so they do not race a background worker.
-                services.components["orders"] = orders = OrdersRuntime(
+                services.orders = OrdersRuntime(
                     Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test")
-                await orders.start()
+                await services.orders.start()
+                services.started = True
                 app.state.services = services
                 log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",
                          netbox=services.netbox.url or "not configured")
                 try:
                     yield
                 finally:
-                    for name, component in reversed(list(services.components.items())):
-                        stop = getattr(component, "stop", None)
-                        if stop is not None:
-                            await stop()
+                    for name, component in reversed(services.stoppable()):
+                        await component.stop()
                         log.info("stopped component", component=name)
 
         app_config.state["services"] = services

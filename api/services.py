@@ -1,17 +1,33 @@
-"""What every handler may depend on, built once per app at start-up (never at import)."""
+"""What every handler may depend on, built once per app at start-up (never at import).
+
+Each long-lived component is a typed field, not an entry in a string-keyed registry: a reader
+names what it needs, and a component the app did not start is an error, never a quiet fallback.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 from piccolo.engine.base import Engine
 
+from api.auth_throttle import AuthFailureThrottle
+from audit.service import AccessLog
 from colo.secretstore import Keys
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
+from dcim.orders.worker import OrdersRuntime
+from dcim.readmodel.refresher import ReadModelRefresher
+from tenants.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from api.site_access import SiteMonitor
+
+
+class Stoppable(Protocol):
+    async def stop(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -20,9 +36,22 @@ class AppServices:
     keys: Keys
     engine: Engine
     netbox: NetBoxGateway
-    # Long-lived domain components (sequencer, rate limiter, read-model refresher) register here
-    # by name at start-up, and stop in reverse order.
-    components: dict[str, Any] = field(default_factory=dict)
+    # Built with the app (api/plugin.py). Tests swap `rate_limiter` (and the throttle's limiter)
+    # for empty buckets: tests/conftest.py `fresh_rate_limits`, tests/security/conftest.py.
+    rate_limiter: RateLimiter
+    auth_throttle: AuthFailureThrottle
+    # Started by the lifespan (api/plugin.py), in this order. Unset until then: reading one
+    # before start-up raises AttributeError.
+    access_log: AccessLog = field(init=False)
+    site_monitor: SiteMonitor = field(init=False)
+    read_model: ReadModelRefresher = field(init=False)
+    orders: OrdersRuntime = field(init=False)
+    started: bool = False  # set once every component above is running
+
+    def stoppable(self) -> list[tuple[str, Stoppable]]:
+        """The components with a `stop`, in start order (the lifespan stops them in reverse)."""
+        return [("rate_limiter", self.rate_limiter), ("access_log", self.access_log),
+                ("site_monitor", self.site_monitor), ("read_model", self.read_model), ("orders", self.orders)]
 
 
 # Handlers declare `services: Services`. Injected by name and not validated: it is our own object,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import structlog
 
-from api.services import AppServices
 from audit.encoding import EntryDraft
 from audit.service import AccessLog
 from audit.signals import failed_authentication_bursts
@@ -23,6 +23,9 @@ from tenants.events import register_tenant_hook
 from tenants.visits.alerts import alert_on_auth_failures, sweep_overstays
 from tenants.visits.hooks import HOOK_NAME, tenant_status_hook
 from tenants.visits.journal import Journal, PhysicalEvent
+
+if TYPE_CHECKING:
+    from api.services import AppServices
 
 AUTH_WINDOW = timedelta(minutes=5)
 AUTH_THRESHOLD = 20  # 401s from one address within the window
@@ -46,7 +49,7 @@ def access_log_journal(access_log: AccessLog) -> Journal:
 
 
 def journal_of(services: AppServices) -> Journal:
-    return access_log_journal(services.components["access_log"])
+    return access_log_journal(services.access_log)
 
 
 async def sweep(services: AppServices, *, now: datetime | None = None) -> int:
@@ -54,7 +57,7 @@ async def sweep(services: AppServices, *, now: datetime | None = None) -> int:
     moment = now or datetime.now(UTC)
     created = await sweep_overstays(now=moment)
     bursts = await failed_authentication_bursts(
-        store=services.components["access_log"].store,
+        store=services.access_log.store,
         since_us=int((moment - AUTH_WINDOW).timestamp() * 1_000_000), threshold=AUTH_THRESHOLD)
     return created + await alert_on_auth_failures(bursts=bursts, window=AUTH_WINDOW, now=moment)
 
@@ -84,8 +87,9 @@ class SiteMonitor:
                 await self.task
 
 
-async def install_site_access(services: AppServices) -> None:
+async def install_site_access(services: AppServices) -> SiteMonitor:
+    """Register the visits' tenant-status hook and start the monitor (the caller stops it)."""
     register_tenant_hook(HOOK_NAME, tenant_status_hook(journal_of(services)))
     monitor = SiteMonitor(services)
     await monitor.start()
-    services.components["site_monitor"] = monitor
+    return monitor

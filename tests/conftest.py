@@ -155,10 +155,10 @@ def fresh_rate_limits(app: Litestar) -> Iterator[None]:
     from tenants.ratelimit import RateLimiter
 
     services = app.state.services
-    previous = services.components["rate_limiter"]
-    services.components["rate_limiter"] = RateLimiter()
+    previous = services.rate_limiter
+    services.rate_limiter = RateLimiter()
     yield
-    services.components["rate_limiter"] = previous
+    services.rate_limiter = previous
 
 
 @pytest_asyncio.fixture(scope="session")

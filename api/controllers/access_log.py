@@ -57,7 +57,7 @@ class ExportFormat(StrEnum):
 
 
 def _log(services: Services) -> AccessLog:
-    return services.components["access_log"]
+    return services.access_log
 
 
 def _us(moment: str | None, field: str) -> int | None:

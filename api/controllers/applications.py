@@ -18,7 +18,6 @@ from dcim.netbox.tenancy import NetBoxTenantDirectory, ensure_netbox_tenant
 from tenants import applications
 from tenants.keys import KeyRing
 from tenants.lifecycle import NetBoxLinker
-from tenants.ratelimit import RateLimiter
 from tenants.schemas import (
     ApplicationAnswer,
     ApplicationCreate,
@@ -59,9 +58,8 @@ def netbox_linker(services: AppServices) -> NetBoxLinker:
 
 
 async def _limit(request: Request[Any, Any, Any], services: AppServices, name: str, rule: tuple[int, int]) -> None:
-    limiter: RateLimiter = services.components["rate_limiter"]
     address = client_address(request.scope, services.settings.trusted_proxies) or "unknown"
-    await limiter.hit(name, address, limit=rule[0], window=rule[1])
+    await services.rate_limiter.hit(name, address, limit=rule[0], window=rule[1])
 
 
 async def application_read(row: dict[str, Any], services: AppServices) -> ApplicationRead:

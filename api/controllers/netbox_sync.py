@@ -88,9 +88,7 @@ class NetBoxSyncController(Controller):
         received = datetime.now(UTC)  # webhooks do arrive: /readyz and freshness say so
         await record_webhook(at=event_time(payload, received_at=received), received_at=received)
         plan = await plan_event(payload)
-        refresher = services.components.get("read_model")
-        if refresher is not None:
-            refresher.submit(plan)
+        services.read_model.submit(plan)
         return WebhookAccepted(
             object_type=str(payload.get("object_type", "")), event=str(payload.get("event", "")),
             objects_to_refresh=len(plan.objects), racks_to_refresh=sorted(plan.rack_ids),
@@ -118,8 +116,7 @@ class NetBoxSyncController(Controller):
                      **problems(401, 403, 503)})
     async def trigger(self, principal: CurrentPrincipal, services: Services) -> SyncRun:
         result = await full_sync(services.netbox)
-        refresher = services.components.get("read_model")
         await check_webhooks(services.netbox, grace_seconds=services.settings.webhook_grace_seconds,
-                             object_types=WATCHED_TYPES, since=getattr(refresher, "started_at", None))
+                             object_types=WATCHED_TYPES, since=services.read_model.started_at)
         return SyncRun(objects=result.objects, seconds=round(result.seconds, 3),
                        objects_per_second=round(result.objects_per_second, 1))

@@ -53,8 +53,7 @@ def _one(description: str, value: dict[str, Any] = ORDER, status: int = 200) -> 
 
 
 def provisioner_of(services: AppServices) -> Provisioner:
-    runtime = services.components.get("orders")
-    return runtime.provisioner if runtime is not None else Provisioner(services.netbox)
+    return services.orders.provisioner
 
 
 async def _act(principal: Any, order_id: UUID, action: OrderAction, data: TransitionRequest | None) -> OrderRead:

@@ -53,9 +53,7 @@ class ReconcileController(Controller):
                                                  "when absent (422 when NetBox has no such site)")] = None,
     ) -> Report:
         report = await reconcile(provisioner=provisioner_of(services), site_id=site_id)
-        access_log = services.components.get("access_log")
-        if access_log is not None:
-            request_id = request.scope.get("state", {}).get("request_id")
-            for item in report.findings:
-                access_log.record(finding_entry(item, principal=principal, request_id=request_id))
+        request_id = request.scope.get("state", {}).get("request_id")
+        for item in report.findings:
+            services.access_log.record(finding_entry(item, principal=principal, request_id=request_id))
         return report

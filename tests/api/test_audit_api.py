@@ -35,13 +35,13 @@ async def auditor_key(make_key: Callable[..., Awaitable[IssuedTestKey]]) -> Issu
 
 async def settle(app: Litestar, run_in_app: Run) -> int:
     """Wait until every queued entry is committed and a checkpoint covers it."""
-    return await run_in_app(app.state.services.components["access_log"].sequencer.checkpoint_now)
+    return await run_in_app(app.state.services.access_log.sequencer.checkpoint_now)
 
 
 async def exported_tree(app: Litestar, content: bytes) -> tuple[Checkpoint, list[ExportLine]]:
     """The signed checkpoint an unfiltered JSONL export carries (verified) and its entry lines."""
     header, lines = read_export(content.splitlines())
-    access_log = app.state.services.components["access_log"]
+    access_log = app.state.services.access_log
     return verify_checkpoint(header.checkpoint, access_log.verifier_keys, origin=access_log.origin), lines
 
 
@@ -206,7 +206,7 @@ async def test_personal_data_is_revealed_to_security_withheld_from_auditors_and_
                                   tenant_id=tenant["id"], plaintext=secret)
     draft = EntryDraft(time_us=now_us(), kind="physical", action="visit.checked_in", outcome="recorded",
                        tenant_id=str(tenant["id"]), objects={"visit": "v-1"}, pii=ciphertext)
-    index = await run_in_app(services.components["access_log"].record_durably, draft)
+    index = await run_in_app(services.access_log.record_durably, draft)
 
     shown = (await client.get(f"/v1/access-log/entries/{index}", headers=security_key.headers)).json()
     assert shown["pii"] == secret
@@ -254,7 +254,7 @@ async def test_time_tenant_and_object_filters_select_exactly_the_matching_entrie
 async def test_when_the_log_cannot_keep_up_requests_are_refused_not_served_unaccounted(
     client: AsyncTestClient, app: Litestar, security_key: IssuedTestKey,
 ) -> None:
-    sequencer = app.state.services.components["access_log"].sequencer
+    sequencer = app.state.services.access_log.sequencer
     limit = sequencer.max_pending
     sequencer.max_pending = 0  # as if 100 000 entries were waiting for a database that is down
     try:

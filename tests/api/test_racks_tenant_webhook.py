@@ -121,7 +121,7 @@ async def test_tenant_sees_only_racks_it_holds_after_netbox_webhook(
                                      headers={"X-Hook-Signature": signature, "Content-Type": "application/json"})
         assert accepted.status_code == 202, accepted.text
         assert accepted.json()["racks_to_refresh"] == [rack_id]
-        await run_in_app(services.components["read_model"].drained)
+        await run_in_app(services.read_model.drained)
 
         listed = (await client.get("/v1/racks", headers=key.headers)).json()
         assert [r["netbox_id"] for r in listed["items"]] == [rack_id]

@@ -107,7 +107,7 @@ async def _device_events_round_trip(
 
     device = await gateway.call(create, what="create device")
     secret = app.state.services.keys.webhook_secret
-    refresher = app.state.services.components["read_model"]
+    refresher = app.state.services.read_model
 
     async def state_of_unit() -> str:
         detail = await client.get(f"/v1/racks/{rack_id}", headers=ops_key.headers)
@@ -139,7 +139,7 @@ async def test_signed_payloads_are_hints_netbox_stays_the_truth(
                             {"event": "updated", "object_type": "tenancy.tenant", "data": forged})
     accepted = await client.post("/v1/netbox/webhook", content=body, headers=headers)
     assert accepted.status_code == 202 and accepted.json()["objects_to_refresh"] == 1
-    await run_in_app(app.state.services.components["read_model"].drained)
+    await run_in_app(app.state.services.read_model.drained)
     report = await client.get("/v1/power/utilization", params={"hall": "Data Hall 1"}, headers=ops_key.headers)
     names = {t["tenant"]["name"] for r in report.json()["racks"] for t in r["tenants"] if t["tenant"]}
     assert "Acme Bank" in names and "Forged Holdings" not in names

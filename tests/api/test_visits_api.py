@@ -65,7 +65,7 @@ async def approve(client: AsyncTestClient, people: dict[str, IssuedTestKey], vis
 
 async def physical(client: AsyncTestClient, app: Litestar, run_in_app: Run, key: IssuedTestKey,
                    **params: Any) -> list[dict[str, Any]]:
-    await run_in_app(app.state.services.components["access_log"].sequencer.flush)
+    await run_in_app(app.state.services.access_log.sequencer.flush)
     response = await client.get("/v1/access-log/entries", params={"kind": "physical", **params}, headers=key.headers)
     assert response.status_code == 200, response.text
     return response.json()["items"]
@@ -214,7 +214,7 @@ async def test_bursts_of_failed_api_authentication_raise_an_alert(
 ) -> None:
     for _ in range(21):
         await client.get("/v1/visits", headers={"Authorization": "Bearer colo_wrong"})
-    await run_in_app(app.state.services.components["access_log"].sequencer.flush)
+    await run_in_app(app.state.services.access_log.sequencer.flush)
     alerts = await open_alerts(client, people, "auth_failure_burst")
     assert alerts and "failed API authentications" in alerts[0]["detail"]
 
@@ -271,5 +271,5 @@ async def test_gate_events_carry_the_visitor_encrypted_and_erasure_keeps_the_tre
     services = app.state.services
     header, lines = read_export((await client.get("/v1/access-log/export", headers=people["security"].headers))
                                 .content.splitlines())
-    checkpoint = verify_checkpoint(header.checkpoint, services.components["access_log"].verifier_keys)
+    checkpoint = verify_checkpoint(header.checkpoint, services.access_log.verifier_keys)
     assert merkle.root_of([merkle.leaf_hash(line.entry.encode()) for line in lines]) == checkpoint.root

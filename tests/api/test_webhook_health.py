@@ -32,7 +32,7 @@ Run = Callable[..., Awaitable[Any]]
 async def quiet_refresher(app: Litestar, run_in_app: Run) -> AsyncIterator[None]:
     """The app's refresher paused for the test: its periodic check (grace 120 s) would otherwise
     replace the test's verdict (grace 0) at any moment. Restarted afterwards."""
-    refresher = app.state.services.components["read_model"]
+    refresher = app.state.services.read_model
     await run_in_app(refresher.stop)
     try:
         yield

@@ -186,7 +186,7 @@ async def logged_for(client: AsyncTestClient, run_in_app: Run, app: Litestar, te
                      reader: IssuedTestKey, count: int) -> None:
     """Wait until `count` entries of the tenant are committed (each is queued as its request ends)."""
     for _ in range(100):
-        await run_in_app(app.state.services.components["access_log"].sequencer.checkpoint_now)
+        await run_in_app(app.state.services.access_log.sequencer.checkpoint_now)
         found = await client.get("/v1/access-log/entries", params={"tenant_id": tenant_id}, headers=reader.headers)
         if len(found.json()["items"]) >= count:
             return

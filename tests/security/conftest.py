@@ -34,11 +34,11 @@ def fresh_counts(app: Litestar) -> Iterator[AuthFailureThrottle]:
     """Count failed authentications (and the app's other limits) in throwaway limiters, so a
     test's bursts neither see nor leave other tests' counts; the limits stay the configured ones."""
     services = app.state.services
-    throttle: AuthFailureThrottle = services.components["auth_throttle"]
-    saved_throttle, saved_app_limiter = throttle.limiter, services.components["rate_limiter"]
-    throttle.limiter, services.components["rate_limiter"] = RateLimiter(), RateLimiter()
+    throttle: AuthFailureThrottle = services.auth_throttle
+    saved_throttle, saved_app_limiter = throttle.limiter, services.rate_limiter
+    throttle.limiter, services.rate_limiter = RateLimiter(), RateLimiter()
     yield throttle
-    throttle.limiter, services.components["rate_limiter"] = saved_throttle, saved_app_limiter
+    throttle.limiter, services.rate_limiter = saved_throttle, saved_app_limiter
 
 
 @pytest_asyncio.fixture(scope="session")

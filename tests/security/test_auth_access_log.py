@@ -18,7 +18,7 @@ from tests.conftest import IssuedTestKey
 
 async def entries_by_request_id(client: AsyncTestClient, app: Litestar, run_in_app: Any, reader: IssuedTestKey,
                                 marker: str) -> dict[str, dict[str, Any]]:
-    await run_in_app(app.state.services.components["access_log"].sequencer.checkpoint_now)
+    await run_in_app(app.state.services.access_log.sequencer.checkpoint_now)
     response = await client.get("/v1/access-log/entries", params={"limit": 100}, headers=reader.headers)
     assert response.status_code == 200, response.text
     return {e["request_id"]: e for e in response.json()["items"] if (e["request_id"] or "").endswith(marker)}

@@ -35,7 +35,7 @@ def unthrottled(app: Litestar) -> Iterator[None]:
     """This test sends hundreds of failures from one address on purpose; count them in a
     throwaway limiter so the throttle (tested in test_rate_limits.py) neither trips here nor
     carries these failures over into other tests."""
-    throttle: AuthFailureThrottle = app.state.services.components["auth_throttle"]
+    throttle: AuthFailureThrottle = app.state.services.auth_throttle
     saved = throttle.limiter, throttle.per_address, throttle.per_key
     throttle.limiter, throttle.per_address, throttle.per_key = RateLimiter(), (10**6, 60), (10**6, 60)
     yield

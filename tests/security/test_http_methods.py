@@ -95,7 +95,7 @@ async def test_head_is_logged_as_head(
     ops = keys_by_role[Role.OPS]
     response = await client.head("/v1/racks", headers={**ops.headers, "X-Request-ID": marker})
     assert response.status_code == 200 and response.content == b""
-    await run_in_app(app.state.services.components["access_log"].sequencer.checkpoint_now)
+    await run_in_app(app.state.services.access_log.sequencer.checkpoint_now)
     found = await client.get("/v1/access-log/entries", params={"action": "HEAD /v1/racks", "limit": 200},
                              headers=keys_by_role[Role.AUDITOR].headers)
     assert found.status_code == 200, found.text
