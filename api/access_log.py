@@ -4,7 +4,7 @@ Wrapped around the whole app (api/plugin.py OUTER_MIDDLEWARE, right inside the r
 it also sees requests no route matches, 401/403 from the guard and errors raised anywhere.
 The entry is built after the response: the guard has by then put the caller's Principal (or
 the reason authentication failed, and the id of a key that was identified but refused) into
-`scope["state"]`, and the status is known. A 429 is `throttled` with detail `rate_limited`.
+the request state (api/request_state.py), and the status is known. A 429 is `throttled` with detail `rate_limited`.
 It is queued for the sequencer, never awaited, so logging adds no database round trip to a
 request (audit/sequencer.py explains the crash trade-off). Liveness, readiness and metrics probes are
 not API requests and are not logged.
@@ -12,13 +12,13 @@ not API requests and are not logged.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import client_address
+from api.request_state import RequestState
 from audit.encoding import EntryDraft, clip
-from colo.identity import Principal
 from colo.logging import get_logger
 
 if TYPE_CHECKING:
@@ -41,26 +41,26 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def build_entry(scope: Scope, status: int, trusted_proxies: tuple[str, ...]) -> EntryDraft:
-    state: dict[str, Any] = scope.get("state", {})  # type: ignore[assignment]
-    principal: Principal | None = state.get("principal")
+    state = RequestState.of(scope)
+    principal = state.principal
     template = scope.get("path_template") if scope.get("route_handler") is not None else None
     objects = {str(k): str(v) for k, v in (scope.get("path_params") or {}).items()}
     if template is None:  # no route matched: keep (a bounded copy of) what was asked for
         objects = {"path": clip(scope.get("path", ""), 200) or ""}
-    detail = state.get("auth_failure") or state.get("authz_denied") or ("rate_limited" if status == 429 else None)
+    detail = state.auth_failure or state.authz_denied or ("rate_limited" if status == 429 else None)
     return EntryDraft(
         kind="api",
         action=f"{scope.get('method', '?')} {template or '(no route)'}",
         outcome=outcome_of(status),
         status=status,
-        request_id=state.get("request_id"),
+        request_id=state.request_id,
         # A key refused after its secret matched (revoked, wrong network …) is still named.
-        actor_key_id=principal.key_id if principal else state.get("auth_key_id"),
+        actor_key_id=principal.key_id if principal else state.auth_key_id,
         actor_person_id=str(principal.person_id) if principal and principal.person_id else None,
         tenant_id=str(principal.tenant_id) if principal and principal.tenant_id else None,
         role=principal.role.value if principal else None,
         objects=objects,
-        source=state.get("client_address") or client_address(scope, trusted_proxies),
+        source=state.client_address or client_address(scope, trusted_proxies),
         user_agent=_header(scope, b"user-agent"),
         detail=str(detail) if detail else None,
     )

@@ -1,10 +1,10 @@
 """Authentication: resolve `Authorization: Bearer colo_…` to a Principal.
 
 The guard in api/guards.py calls `authenticate_connection` for every non-public route. On
-success `scope["state"]["principal"]` holds the Principal (the access log reads it there after
-the response); on failure `scope["state"]["auth_failure"]` holds a short reason and the request
-ends with 401 — and when the key was identified (its secret matched) but is not allowed
-(revoked, expired, wrong network, tenant not active), `scope["state"]["auth_key_id"]` holds its
+success the request state's `principal` (api/request_state.py) holds the Principal (the access
+log reads it there after the response); on failure its `auth_failure` holds a short reason and the
+request ends with 401 — and when the key was identified (its secret matched) but is not allowed
+(revoked, expired, wrong network, tenant not active), its `auth_key_id` holds its
 id, so the access log says whose key it was. Handlers receive the caller as
 `principal: CurrentPrincipal`.
 
@@ -32,6 +32,7 @@ from litestar.params import SkipValidation
 from litestar.types import Scope
 
 from api.auth_throttle import AuthFailureThrottle, key_id_of
+from api.request_state import RequestState
 from colo.errors import AuthenticationFailed, RateLimited
 from colo.identity import Principal
 from tenants.keys import KeyRing, authenticate
@@ -97,9 +98,9 @@ async def authenticate_connection(
     connection: ASGIConnection[Any, Any, Any, Any], *, ring: KeyRing, trusted_proxies: tuple[str, ...],
     throttle: AuthFailureThrottle | None = None,
 ) -> Principal:
-    state = connection.scope.setdefault("state", {})
+    state = RequestState.of(connection.scope)
     address = client_address(connection.scope, trusted_proxies)
-    state["client_address"] = address
+    state.client_address = address
     refuse_repeated_authorization(connection.scope)
     credential = presented_key(connection.headers)
     try:
@@ -113,27 +114,27 @@ async def authenticate_connection(
         principal = await authenticate(token=credential, ring=ring, address=address)
     except AuthenticationFailed as exc:
         reason = str(exc.extra.get("reason", "invalid_key"))
-        state["auth_failure"] = reason
+        state.auth_failure = reason
         key_id = key_id_of(credential)
         if key_id is not None and reason.startswith(IDENTIFIED_FAILURES):
-            state["auth_key_id"] = str(key_id)
+            state.auth_key_id = str(key_id)
         if throttle is not None and credential is not None:
             try:
                 await throttle.record_failure(address, key_id)
             except RateLimited:
-                state["auth_failure"] = "rate_limited"
+                state.auth_failure = "rate_limited"
                 raise
         raise
     except RateLimited:
-        state["auth_failure"] = "rate_limited"
+        state.auth_failure = "rate_limited"
         raise
-    state["principal"] = principal
+    state.principal = principal
     return principal
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The dependency behind CurrentPrincipal: the Principal the guard put in the scope."""
-    principal: Principal | None = request.scope.get("state", {}).get("principal")
+    principal = RequestState.of(request.scope).principal
     if principal is None:  # only reachable if a public route asks for a principal
         raise AuthenticationFailed("An API key is required", reason="missing_key")
     return principal

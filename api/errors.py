@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.input_names import BODY, EMPTY_BODY, InputName, client_name, named_by_alias, source_name, source_of
+from api.request_state import RequestState
 from colo.db import DATABASE_UNREACHABLE
 from colo.errors import (
     AuthenticationFailed,
@@ -66,10 +67,10 @@ def problem(
         "type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail,
         "instance": request.url.path,
     }
-    if request_id := request.scope.get("state", {}).get("request_id"):
+    if request_id := RequestState.of(request.scope).request_id:
         body["request_id"] = request_id
     body.update({k: v for k, v in extra.items() if v is not None})
-    request.scope.setdefault("state", {})["problem_type"] = slug
+    RequestState.of(request.scope).problem_type = slug
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -24,6 +24,7 @@ import tenants.policy
 from api.auth import authenticate_connection, client_address, provide_principal
 from api.auth_throttle import AuthFailureThrottle
 from api.input_rules import ColoRequest, refuse_bad_parameters
+from api.request_state import RequestState
 from api.services import AppServices
 from colo.errors import PermissionDenied
 from colo.identity import Role
@@ -67,15 +68,14 @@ def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[st
     async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         if policy.is_public(handler):
             # No credential needed, but the access log still wants the caller's address.
-            state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
-            state["client_address"] = client_address(connection.scope, trusted_proxies)
+            RequestState.of(connection.scope).client_address = client_address(connection.scope, trusted_proxies)
             refuse_bad_parameters(connection)
             return
         principal = await authenticate_connection(connection, ring=ring, trusted_proxies=trusted_proxies,
                                                   throttle=throttle)
         operation_id = operation_id_of(handler)
         if operation_id is None or not is_allowed(policy.roles, operation_id, principal.role):
-            connection.scope["state"]["authz_denied"] = operation_id or "unlisted"  # type: ignore[typeddict-item]
+            RequestState.of(connection.scope).authz_denied = operation_id or "unlisted"
             raise PermissionDenied(f"role {principal.role.value} may not call {operation_id or 'this route'}")
         # Text rules for every parameter (api/input_rules.py); bodies are checked as they are read.
         refuse_bad_parameters(connection)

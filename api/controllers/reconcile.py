@@ -12,6 +12,7 @@ from litestar.params import Parameter
 from api.auth import CurrentPrincipal
 from api.controllers.orders import provisioner_of
 from api.controllers.problem_docs import problems
+from api.request_state import RequestState
 from api.services import Services
 from audit.encoding import EntryDraft
 from colo.identity import Principal
@@ -53,7 +54,7 @@ class ReconcileController(Controller):
                                                  "when absent (422 when NetBox has no such site)")] = None,
     ) -> Report:
         report = await reconcile(provisioner=provisioner_of(services), site_id=site_id)
-        request_id = request.scope.get("state", {}).get("request_id")
+        request_id = RequestState.of(request.scope).request_id
         for item in report.findings:
             services.access_log.record(finding_entry(item, principal=principal, request_id=request_id))
         return report
