@@ -19,7 +19,7 @@ from colo.identity import FACILITY_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 from tenants import validation
 from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
-from tenants.scope import tenant_filter
+from tenants.scope import select_one_or_404, tenant_filter
 from tenants.tables import ApiKey, Person
 
 log = get_logger(__name__)
@@ -188,13 +188,8 @@ async def list_keys(*, principal: Principal, limit: int = 100, offset: int = 0,
 
 
 async def get_key(*, principal: Principal, key_id: UUID) -> dict[str, Any]:
-    query = ApiKey.select().where(ApiKey.id == key_id)
-    if (where := _scope_where(principal)) is not None:
-        query = query.where(where)
-    row = await query.first()
-    if row is None:
-        raise NotFound("API key", key_id)
-    return _row(row)
+    return _row(await select_one_or_404(ApiKey, object_id=key_id, principal=principal, resource="API key",
+                                        tenant_column=ApiKey.tenant))
 
 
 async def create_key(

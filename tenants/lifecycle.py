@@ -21,7 +21,7 @@ from colo.logging import get_logger
 from colo.pii import ERASED, erase_tenant_key
 from tenants.events import TenantStatusChange, fire_tenant_hooks
 from tenants.keys import revoke_tenant_keys
-from tenants.scope import scoped
+from tenants.scope import scoped, select_one_or_404
 from tenants.tables import Application, Person, Tenant
 
 log = get_logger(__name__)
@@ -102,11 +102,8 @@ async def list_tenants(
 
 
 async def get_tenant(*, principal: Principal, tenant_id: UUID) -> dict[str, Any]:
-    row = await scoped(Tenant.select().where(Tenant.id == tenant_id), principal=principal,
-                       column=Tenant.id).first()
-    if row is None:
-        raise NotFound("tenant", tenant_id)
-    return row
+    return await select_one_or_404(Tenant, object_id=tenant_id, principal=principal, resource="tenant",
+                                   tenant_column=Tenant.id)
 
 
 async def _transition(

@@ -9,13 +9,13 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from colo.errors import Conflict, NotFound, ValidationFailed
+from colo.errors import Conflict, ValidationFailed
 from colo.identity import Principal
 from colo.logging import get_logger
 from colo.pii import encrypt_for_tenant, mask
 from tenants import validation
 from tenants.schemas import PersonCreate, PersonUpdate
-from tenants.scope import scoped, tenant_for_write
+from tenants.scope import scoped, select_one_or_404, tenant_for_write
 from tenants.tables import ApiKey, Person, Tenant
 
 log = get_logger(__name__)
@@ -73,11 +73,8 @@ async def list_people(
 
 
 async def get_person(*, principal: Principal, person_id: UUID) -> dict[str, Any]:
-    row = await scoped(Person.select().where(Person.id == person_id), principal=principal,
-                       column=Person.tenant).first()
-    if row is None:
-        raise NotFound("person", person_id)
-    return row
+    return await select_one_or_404(Person, object_id=person_id, principal=principal, resource="person",
+                                   tenant_column=Person.tenant)
 
 
 async def update_person(

@@ -18,7 +18,7 @@ from colo.identity import Principal
 from dcim.orders.schemas import OrderEventRead, OrderRead
 from dcim.orders.states import HOLDS_CAPACITY, TERMINAL, OrderAction, OrderState, allowed_actions, next_state
 from dcim.orders.tables import Order, OrderEvent, UnitClaim
-from tenants.scope import scoped
+from tenants.scope import scoped, select_one_or_404
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +67,8 @@ async def load(order_id: UUID) -> dict[str, Any]:
 
 async def load_for(*, principal: Principal, order_id: UUID) -> dict[str, Any]:
     """The order if the caller may see it; a foreign tenant's order is NotFound like a missing one."""
-    query = scoped(Order.select().where(Order.id == order_id), principal=principal, column=Order.tenant_id)
-    row = await query.first()
-    if row is None:
-        raise NotFound("order", order_id)
-    return row
+    return await select_one_or_404(Order, object_id=order_id, principal=principal, resource="order",
+                                   tenant_column=Order.tenant_id)
 
 
 async def list_for(

@@ -20,7 +20,7 @@ from colo.identity import Principal
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, mask
 from tenants import validation
 from tenants.people import get_person
-from tenants.scope import scoped, tenant_for_write
+from tenants.scope import scoped, select_one_or_404, tenant_for_write
 from tenants.tables import Tenant
 from tenants.visits.journal import Journal, PhysicalEvent
 from tenants.visits.schemas import VisitCreate, VisitorRead, VisitRead
@@ -129,11 +129,8 @@ async def request_visit(
 
 
 async def _visit_row(principal: Principal, visit_id: UUID) -> dict[str, Any]:
-    row = await scoped(Visit.select().where(Visit.id == visit_id), principal=principal,
-                       column=Visit.tenant_id).first()
-    if row is None:
-        raise NotFound("visit", visit_id)
-    return row
+    return await select_one_or_404(Visit, object_id=visit_id, principal=principal, resource="visit",
+                                   tenant_column=Visit.tenant_id)
 
 
 async def _name(master_key: bytes, row: dict[str, Any]) -> str:
