@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from api.auth import client_address
 from api.request_state import RequestState
@@ -69,15 +70,16 @@ def build_entry(scope: Scope, status: int, trusted_proxies: tuple[str, ...]) -> 
 async def _unavailable(send: Send) -> None:
     body = (b'{"type":"https://colo.dev/problems/unavailable","title":"A dependency is unavailable",'
             b'"status":503,"detail":"The access log cannot record requests right now."}')
-    await send({"type": "http.response.start", "status": 503, "headers": [
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 503, "headers": [
         (b"content-type", b"application/problem+json"), (b"retry-after", b"5"),
-        (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+        (b"content-length", str(len(body)).encode())]}
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})  # ASGI's default, spelled out
 
 
 def access_log_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLOGGED_PATHS:
+        if scope["type"] != ScopeType.HTTP or scope["path"] in UNLOGGED_PATHS:
             await app(scope, receive, send)
             return
         services: AppServices | None = getattr(scope["app"].state, "services", None)

@@ -7,7 +7,7 @@ names what it needs, and a component the app did not start is an error, never a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from litestar.di import NamedDependency
 from litestar.params import SkipValidation
@@ -34,7 +34,7 @@ class Stoppable(Protocol):
 class AppServices:
     settings: Settings
     keys: Keys
-    engine: Engine
+    engine: Engine[Any]
     netbox: NetBoxGateway
     # Built with the app (api/plugin.py). Tests swap `rate_limiter` (and the throttle's limiter)
     # for empty buckets: tests/conftest.py `fresh_rate_limits`, tests/security/conftest.py.
