@@ -14,16 +14,20 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.note import NoteError, VerifierKey, parse_checkpoint
+
+if TYPE_CHECKING:  # imported for the annotations only: the commands import lazily, so `colo --help` stays fast
+    from audit.trust import TrustedState
+    from colo.settings import Settings
 
 EXIT_ALARM = 3
 KEY_SOURCES = ("--keys FILE (the output of `colo audit keys`, or GET /v1/access-log/keys saved to a file), "
                "--vkey VKEY, or --api URL with COLO_API_KEY set to a security officer's or auditor's API key")
 
 
-def _settings() -> Any:
+def _settings() -> Settings:
     """Settings, with logs sent to stderr: stdout carries data (notes, keys, reports)."""
     from colo.cli import settings_or_exit
     from colo.logging import configure_logging
@@ -45,7 +49,7 @@ class Trust:
         return f"{', '.join(f'{k.name}+{k.key_hash.hex()}' for k in self.keys)} (from {self.source})"
 
 
-def _trust(args: argparse.Namespace, settings: Any) -> Trust:
+def _trust(args: argparse.Namespace, settings: Settings) -> Trust:
     """Keys given (--vkey, --keys FILE, --api URL), else the ones this process is configured with;
     no keys at all when there are none. Never generates a key (see colo/verifying.py)."""
     from audit.keys import configured_verifier_keys, parse_published_keys
@@ -108,7 +112,7 @@ def _checkpoint_notes(paths: list[Path]) -> list[tuple[int, bytes, str]]:
     return sorted(notes)
 
 
-def _state(directory: str, trust: Trust) -> Any:
+def _state(directory: str, trust: Trust) -> TrustedState:
     """The verifier's trusted state; its checkpoint must still verify under the keys given."""
     from audit.trust import TrustedState
     from colo.cli import CommandError
@@ -119,7 +123,7 @@ def _state(directory: str, trust: Trust) -> Any:
         raise CommandError(f"--state {directory}: {exc} (keys: {trust.describe()})") from None
 
 
-def _database_url(args: argparse.Namespace, settings: Any) -> str:
+def _database_url(args: argparse.Namespace, settings: Settings) -> str:
     """The database to read; a verifier never creates one where none is."""
     from colo.cli import CommandError
     from colo.db import sqlite_path

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from audit.encoding import Entry
+from audit.proofs import ConsistencyProof, InclusionProof
 from colo.crypto import b64encode
 
 
@@ -38,7 +39,7 @@ class InclusionProofRead(msgspec.Struct):
     checkpoint: str | None
 
     @classmethod
-    def of(cls, proof: Any) -> InclusionProofRead:
+    def of(cls, proof: InclusionProof) -> InclusionProofRead:
         return cls(index=proof.index, tree_size=proof.tree_size, leaf_hash=b64encode(proof.leaf_hash),
                    hashes=[b64encode(h) for h in proof.hashes], checkpoint=proof.checkpoint)
 
@@ -51,6 +52,6 @@ class ConsistencyProofRead(msgspec.Struct):
     second_checkpoint: str | None
 
     @classmethod
-    def of(cls, proof: Any) -> ConsistencyProofRead:
+    def of(cls, proof: ConsistencyProof) -> ConsistencyProofRead:
         return cls(first=proof.first, second=proof.second, hashes=[b64encode(h) for h in proof.hashes],
                    first_checkpoint=proof.first_checkpoint, second_checkpoint=proof.second_checkpoint)

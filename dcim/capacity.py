@@ -22,7 +22,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from piccolo.query import OrderByRaw
+from piccolo.query import OrderByRaw, Select
 from piccolo.query.functions.aggregate import Min
 
 from colo.errors import ValidationFailed
@@ -120,7 +120,7 @@ def rank(racks: list[dict[str, Any]], *, units: int, need_va: int,
 
 
 def _candidates(query: CapacityQuery, *, need_va: int, rules: SaleRules, buyer: int | None,
-                halls: list[int] | None) -> Any:
+                halls: list[int] | None) -> Select[PlantRack]:
     """A fresh query (Piccolo's where() mutates) over the racks this buyer may be sold."""
     candidates = PlantRack.select(
         PlantRack.netbox_id, PlantRack.name, PlantRack.site_id, PlantRack.hall, PlantRack.row,

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for the annotations only: the handlers import lazily
+    from colo.settings import Settings
+    from dcim.netbox import NetBoxGateway
+    from dcim.netbox.tenancy import NetBoxTenantDirectory
 
 
-def _settings_and_gateway() -> tuple[Any, Any]:
+def _settings_and_gateway() -> tuple[Settings, NetBoxGateway]:
     from colo.cli import settings_or_exit
     from dcim.netbox import gateway_from_settings
 
@@ -28,7 +33,7 @@ def cmd_netbox_sync(args: argparse.Namespace) -> int:
                     quiet=args.quiet, webhook_name=args.webhook_name)
 
 
-def netbox_tenancy() -> Any:
+def netbox_tenancy() -> NetBoxTenantDirectory:
     """The NetBox tenant directory for `colo tenants adopt|link` (tenants/cli.py)."""
     from dcim.netbox.tenancy import NetBoxTenantDirectory
 

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from piccolo.columns.combination import Where
+
 from colo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import FACILITY_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
@@ -172,7 +174,7 @@ async def _touch(key_id: UUID, now: datetime, address: str | None) -> None:
     )
 
 
-def _scope_where(principal: Principal) -> Any:
+def _scope_where(principal: Principal) -> Where | None:
     """Tenant admins see their tenant's keys; ops see every key (to revoke in an incident)."""
     return tenant_filter(principal, ApiKey.tenant)
 

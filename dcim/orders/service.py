@@ -20,6 +20,7 @@ from colo.identity import Principal
 from dcim import power
 from dcim.capacity import search
 from dcim.netbox.provisioning import Provisioner
+from dcim.netbox.records import PortLive
 from dcim.orders import store
 from dcim.orders.policy import roles_for
 from dcim.orders.power_checks import check_power, feeding_panels, panel_capacities
@@ -241,7 +242,7 @@ async def _cross_connect_loa(
                status="loa_pending", created_at=store.now())
 
 
-def _port_facts(port: Any) -> dict[str, Any]:
+def _port_facts(port: PortLive) -> dict[str, Any]:
     return {"id": port.id, "name": port.name, "device_id": port.device_id, "device": port.device_name,
             "site_id": port.site_id}
 

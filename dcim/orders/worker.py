@@ -12,6 +12,8 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
+from piccolo.custom_types import Combinable
+
 from colo.errors import ColoError
 from colo.logging import get_logger
 from dcim.netbox.provisioning import Provisioner
@@ -37,7 +39,7 @@ async def due_orders(limit: int) -> list[dict[str, Any]]:
     ).order_by(Order.updated_at).limit(limit)
 
 
-def _waiting_for_netbox() -> Any:
+def _waiting_for_netbox() -> Combinable:
     """Orders whose last attempt found NetBox unavailable and whose back-off has not run out."""
     return (Order.state.is_in(list(DUE_STATES)) & (Order.frozen == False)  # noqa: E712
             & (Order.next_attempt_at > store.now()) & Order.last_error.like("waiting for NetBox%"))
