@@ -99,7 +99,8 @@ class ColoPlugin(InitPluginProtocol):
                 # Orders: tenant status hooks, and the fulfilment worker. Test runs drive fulfilment
                 # explicitly (POST /v1/orders/{id}/fulfil), so they do not race a background worker.
                 services.orders = OrdersRuntime(
-                    Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test")
+                    Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test",
+                    hooks=services.tenant_hooks)
                 await services.orders.start()
                 services.started = True
                 app.state.services = services

@@ -20,6 +20,7 @@ from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
 from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
+from tenants.events import TenantHooks
 from tenants.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class AppServices:
     # for empty buckets: tests/conftest.py `fresh_rate_limits`, tests/security/conftest.py.
     rate_limiter: RateLimiter
     auth_throttle: AuthFailureThrottle
+    # This app's tenant status hooks (tenants/events.py): its components register here.
+    tenant_hooks: TenantHooks = field(default_factory=TenantHooks)
     # Started by the lifespan (api/plugin.py), in this order. Unset until then: reading one
     # before start-up raises AttributeError.
     access_log: AccessLog = field(init=False)

@@ -19,7 +19,6 @@ from audit.encoding import EntryDraft
 from audit.service import AccessLog
 from audit.signals import failed_authentication_bursts
 from colo.logging import get_logger
-from tenants.events import register_tenant_hook
 from tenants.visits.alerts import alert_on_auth_failures, sweep_overstays
 from tenants.visits.hooks import HOOK_NAME, tenant_status_hook
 from tenants.visits.journal import Journal, PhysicalEvent
@@ -89,7 +88,7 @@ class SiteMonitor:
 
 async def install_site_access(services: AppServices) -> SiteMonitor:
     """Register the visits' tenant-status hook and start the monitor (the caller stops it)."""
-    register_tenant_hook(HOOK_NAME, tenant_status_hook(journal_of(services)))
+    services.tenant_hooks.register(HOOK_NAME, tenant_status_hook(journal_of(services)))
     monitor = SiteMonitor(services)
     await monitor.start()
     return monitor

@@ -19,7 +19,7 @@ from colo.errors import Conflict, NotFound
 from colo.identity import Principal
 from colo.logging import get_logger
 from colo.pii import ERASED, erase_tenant_key
-from tenants.events import TenantStatusChange, fire_tenant_hooks
+from tenants.events import TenantHooks, TenantStatusChange
 from tenants.keys import revoke_tenant_keys
 from tenants.scope import scoped, select_one_or_404
 from tenants.tables import Application, Person, Tenant
@@ -126,24 +126,27 @@ async def _transition(
     return await _get(tenant_id), previous
 
 
-async def suspend_tenant(*, principal: Principal, tenant_id: UUID, reason: str) -> dict[str, Any]:
+async def suspend_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
+                         hooks: TenantHooks) -> dict[str, Any]:
     """Suspend: every key of the tenant fails from the next request on (auth checks the status)."""
     row, previous = await _transition(principal=principal, tenant_id=tenant_id,
                                       allowed_from=("active",), to="suspended", reason=reason)
     if previous != "suspended":
-        await fire_tenant_hooks(TenantStatusChange(tenant_id, previous, "suspended", reason, principal.key_id))
+        await hooks.fire(TenantStatusChange(tenant_id, previous, "suspended", reason, principal.key_id))
     return row
 
 
-async def reinstate_tenant(*, principal: Principal, tenant_id: UUID, reason: str) -> dict[str, Any]:
+async def reinstate_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
+                           hooks: TenantHooks) -> dict[str, Any]:
     row, previous = await _transition(principal=principal, tenant_id=tenant_id,
                                       allowed_from=("suspended",), to="active", reason=reason)
     if previous != "active":
-        await fire_tenant_hooks(TenantStatusChange(tenant_id, previous, "active", reason, principal.key_id))
+        await hooks.fire(TenantStatusChange(tenant_id, previous, "active", reason, principal.key_id))
     return row
 
 
-async def offboard_tenant(*, principal: Principal, tenant_id: UUID, reason: str) -> dict[str, Any]:
+async def offboard_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
+                          hooks: TenantHooks) -> dict[str, Any]:
     """Offboard: revoke every key, let other domains wind down, then crypto-erase personal data.
 
     Repeating an offboarding re-runs the hooks and the erasure (both idempotent), so a hook
@@ -153,7 +156,7 @@ async def offboard_tenant(*, principal: Principal, tenant_id: UUID, reason: str)
                                       allowed_from=("active", "suspended", "pending"),
                                       to="offboarded", reason=reason)
     revoked = await revoke_tenant_keys(tenant_id=tenant_id, reason="tenant offboarded")
-    failed = await fire_tenant_hooks(
+    failed = await hooks.fire(
         TenantStatusChange(tenant_id, previous, "offboarded", reason, principal.key_id)
     )
     await erase_people(tenant_id=tenant_id)

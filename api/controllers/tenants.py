@@ -86,24 +86,24 @@ class TenantController(Controller):
           summary="Suspend: the tenant's keys stop working at once; open orders freeze",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def suspend(
-        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: StatusReason,
+        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
         return TenantRead.of(await lifecycle.suspend_tenant(principal=principal, tenant_id=tenant_id,
-                                                            reason=data.reason))
+                                                            reason=data.reason, hooks=services.tenant_hooks))
 
     @post("/{tenant_id:uuid}/reinstate", operation_id="reinstate_tenant", status_code=200,
           summary="Reinstate a suspended tenant", responses=problems(400, 401, 403, 404, 409, 422))
     async def reinstate(
-        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: StatusReason,
+        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
         return TenantRead.of(await lifecycle.reinstate_tenant(principal=principal, tenant_id=tenant_id,
-                                                              reason=data.reason))
+                                                              reason=data.reason, hooks=services.tenant_hooks))
 
     @post("/{tenant_id:uuid}/offboard", operation_id="offboard_tenant", status_code=200,
           summary="Offboard: revoke keys, notify other domains, crypto-erase personal data",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def offboard(
-        self, principal: CurrentPrincipal, tenant_id: FromPath[UUID], data: StatusReason,
+        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
         return TenantRead.of(await lifecycle.offboard_tenant(principal=principal, tenant_id=tenant_id,
-                                                             reason=data.reason))
+                                                             reason=data.reason, hooks=services.tenant_hooks))

@@ -21,7 +21,7 @@ from dcim.orders import store
 from dcim.orders.fulfil import decommission, fulfil
 from dcim.orders.states import FREEZABLE, OrderAction, OrderState
 from dcim.orders.tables import Order, OrderEvent
-from tenants.events import TenantStatusChange, register_tenant_hook, unregister_tenant_hook
+from tenants.events import TenantHooks, TenantStatusChange
 
 log = get_logger(__name__)
 HOOK_NAME = "dcim.orders"
@@ -127,18 +127,20 @@ class FulfilmentWorker:
 class OrdersRuntime:
     """The long-lived part of orders in the app: provisioner, optional worker, tenant hook."""
 
-    def __init__(self, provisioner: Provisioner, *, facility: str, run_worker: bool, interval: float = 5.0) -> None:
+    def __init__(self, provisioner: Provisioner, *, facility: str, run_worker: bool, hooks: TenantHooks,
+                 interval: float = 5.0) -> None:
         self.provisioner = provisioner
+        self.hooks = hooks  # the app's (tenants/events.py): never another app's
         self.facility = facility
         self.worker = FulfilmentWorker(provisioner, interval=interval) if run_worker else None
 
     async def start(self) -> None:
-        register_tenant_hook(HOOK_NAME, on_tenant_status)
+        self.hooks.register(HOOK_NAME, on_tenant_status)
         if self.worker is not None:
             await self.worker.start()
 
     async def stop(self) -> None:
-        unregister_tenant_hook(HOOK_NAME)
+        self.hooks.unregister(HOOK_NAME)
         if self.worker is not None:
             await self.worker.stop()
 

@@ -13,7 +13,8 @@ from api.auth_throttle import AuthFailureThrottle
 from api.site_access import SiteMonitor
 from audit.service import AccessLog
 from colo.settings import Settings
-from dcim.orders.worker import OrdersRuntime
+from dcim.netbox.provisioning import Provisioner
+from dcim.orders.worker import HOOK_NAME, OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
 from tenants.ratelimit import RateLimiter
 
@@ -41,3 +42,18 @@ def test_a_component_the_app_has_not_started_is_an_error_not_a_fallback(settings
     for name in ("access_log", "site_monitor", "read_model", "orders"):
         with pytest.raises(AttributeError):
             getattr(services, name)
+
+
+async def test_two_apps_in_one_process_keep_their_own_tenant_hooks(settings: Settings) -> None:
+    first, second = (create_app(settings).state.services for _ in range(2))
+    assert first.tenant_hooks is not second.tenant_hooks
+    runtimes = [OrdersRuntime(Provisioner(services.netbox), facility="test", run_worker=False,
+                              hooks=services.tenant_hooks) for services in (first, second)]
+    for runtime in runtimes:
+        await runtime.start()
+    assert HOOK_NAME in first.tenant_hooks.registered() and HOOK_NAME in second.tenant_hooks.registered()
+    await runtimes[1].stop()  # the second app shuts down: the first still freezes orders on suspension
+    assert HOOK_NAME in first.tenant_hooks.registered()
+    assert HOOK_NAME not in second.tenant_hooks.registered()
+    await runtimes[0].stop()
+    assert first.tenant_hooks.registered() == {}

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from colo.pii import TenantKeyErased, decrypt_for_tenant
 from dcim.netbox.tenancy import find_netbox_tenant
-from tenants.events import TenantStatusChange, register_tenant_hook, unregister_tenant_hook
+from tenants.events import TenantStatusChange
 from tenants.tables import Person
 
 # Every test starts with empty rate-limit buckets: all test requests share one address.
@@ -56,14 +56,15 @@ async def approve(client: AsyncTestClient, ops_key, application_id: str) -> dict
 
 
 async def test_company_lifecycle_from_application_to_reinstatement(
-    client: AsyncTestClient, ops_key, gateway,
+    client: AsyncTestClient, ops_key, gateway, app,
 ) -> None:
     changes: list[TenantStatusChange] = []
 
     async def record(change: TenantStatusChange) -> None:
         changes.append(change)
 
-    register_tenant_hook("tests.onboarding", record)
+    hooks = app.state.services.tenant_hooks
+    hooks.register("tests.onboarding", record)
     try:
         submitted = await apply(client)
         app_id, secret = submitted["id"], submitted["tracking_secret"]
@@ -142,7 +143,7 @@ async def test_company_lifecycle_from_application_to_reinstatement(
         assert [(c.tenant_id, c.current) for c in changes] == [
             (uuid.UUID(app_id), "suspended"), (uuid.UUID(app_id), "active")]
     finally:
-        unregister_tenant_hook("tests.onboarding")
+        hooks.unregister("tests.onboarding")
 
 
 async def test_duplicate_registration_number_is_refused(client: AsyncTestClient) -> None:
@@ -188,12 +189,13 @@ async def test_offboarding_revokes_keys_fires_hooks_and_erases_personal_data(
     admin = {"Authorization": f"Bearer {collected.json()['api_key']}"}
     person = (await client.post("/v1/people", headers=admin, json={
         "name": "Per Berg", "email": "per@nordlys.example", "phone": "+4799887766"})).json()
-    register_tenant_hook("tests.offboarding", record)
+    hooks = app.state.services.tenant_hooks
+    hooks.register("tests.offboarding", record)
     try:
         offboarded = await client.post(f"/v1/tenants/{app_id}/offboard", headers=ops_key.headers,
                                        json={"reason": "contract ended"})
     finally:
-        unregister_tenant_hook("tests.offboarding")
+        hooks.unregister("tests.offboarding")
     assert offboarded.status_code == 200 and offboarded.json()["status"] == "offboarded"
     assert [c.current for c in changes] == ["offboarded"]
     refused = await client.get("/v1/auth/whoami", headers=admin)

@@ -8,8 +8,8 @@ import pytest
 
 from colo.errors import PermissionDenied, ValidationFailed
 from colo.identity import Principal, Role
-from tenants import events, validation
-from tenants.events import TenantStatusChange, fire_tenant_hooks, register_tenant_hook, unregister_tenant_hook
+from tenants import validation
+from tenants.events import TenantHooks, TenantStatusChange
 from tenants.scope import tenant_filter, tenant_for_write
 
 
@@ -84,9 +84,8 @@ def test_scope_decisions() -> None:
     assert tenant_for_write(ops, other) == other
 
 
-async def test_hooks_run_in_order_and_a_failure_does_not_stop_the_rest(monkeypatch) -> None:
-    # Only this test's hooks: other domains register theirs when an app is built in this session.
-    monkeypatch.setattr(events, "_HOOKS", {})
+async def test_hooks_run_in_order_and_a_failure_does_not_stop_the_rest() -> None:
+    # Only this test's hooks: an app's components register on their own app's TenantHooks.
     seen: list[str] = []
 
     async def first(change: TenantStatusChange) -> None:
@@ -98,13 +97,10 @@ async def test_hooks_run_in_order_and_a_failure_does_not_stop_the_rest(monkeypat
     async def last(change: TenantStatusChange) -> None:
         seen.append("last:" + change.current)
 
+    hooks = TenantHooks()
     for name, hook in (("t.first", first), ("t.broken", broken), ("t.last", last)):
-        register_tenant_hook(name, hook)
-    register_tenant_hook("t.first", first)  # registering again replaces, does not duplicate
-    try:
-        failed = await fire_tenant_hooks(TenantStatusChange(uuid4(), "active", "suspended", "r", "k"))
-    finally:
-        for name in ("t.first", "t.broken", "t.last"):
-            unregister_tenant_hook(name)
+        hooks.register(name, hook)
+    hooks.register("t.first", first)  # registering again replaces, does not duplicate
+    failed = await hooks.fire(TenantStatusChange(uuid4(), "active", "suspended", "r", "k"))
     assert seen == ["first:suspended", "last:suspended"]
     assert failed == ["t.broken"]
