@@ -14,8 +14,7 @@ so a HEAD request is logged as HEAD) fixes both at the edge:
 
 from __future__ import annotations
 
-from typing import Any
-
+from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
@@ -30,7 +29,7 @@ def allow_header(methods: set[str]) -> str:
     return ", ".join(sorted(methods))
 
 
-def methods_by_template(app: Any) -> dict[str, set[str]]:
+def methods_by_template(app: Litestar) -> dict[str, set[str]]:
     """Path template (`/v1/orders/{order_id}`) → every method its routes answer."""
     found: dict[str, set[str]] = {}
     for route in app.routes:

@@ -14,18 +14,23 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from colo.errors import ColoError
 from colo.identity import TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 
+if TYPE_CHECKING:  # for the annotations only: the commands import lazily, so `colo --help` stays fast
+    from colo.secretstore import Keys
+    from tenants.adoption import NetBoxTenancy
+    from tenants.keys import IssuedKey
+
 log = get_logger(__name__)
 CLI_PRINCIPAL = Principal(key_id="cli", role=Role.OPS, name="colo command line")
 
 
-def _run[T](fn: Callable[[Any], Awaitable[T]]) -> T:
+def _run[T](fn: Callable[[Keys], Awaitable[T]]) -> T:
     """Run fn(keys) against the configured database with every table bound to it."""
     from colo.cli import CommandError, settings_or_exit
     from colo.db import bound_engine
@@ -69,7 +74,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     elif args.tenant:
         raise CommandError(f"{role.value} is a staff role: it takes no --tenant")
 
-    async def create(keys: Any) -> Any:
+    async def create(keys: Keys) -> IssuedKey:
         if tenant_id is not None:
             row = await Tenant.select(Tenant.status).where(Tenant.id == tenant_id).first()
             if row is None or row["status"] != "active":
@@ -92,7 +97,7 @@ def cmd_keys_bootstrap(_args: argparse.Namespace) -> int:
     """The first ops key of a fresh install, printed once; a no-op once any active ops key exists."""
     from tenants.keys import KeyRing, issue_key, list_keys
 
-    async def bootstrap(keys: Any) -> Any:
+    async def bootstrap(keys: Keys) -> dict[str, Any] | IssuedKey:
         existing = [row for row in await list_keys(principal=CLI_PRINCIPAL, limit=1000)
                     if row["role"] == Role.OPS.value and not _expired(row)]
         if existing:
@@ -149,14 +154,15 @@ def cmd_tenants_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _netbox(args: argparse.Namespace) -> Any:
+def _netbox(args: argparse.Namespace) -> NetBoxTenancy:
     """The NetBox tenant directory dcim's CLI provides (tenants/ does not import dcim/)."""
     from colo.cli import CommandError
 
     factory = getattr(args, "netbox_tenancy", None)
     if factory is None:
         raise CommandError("NetBox commands are not available in this installation")
-    return factory()
+    directory: NetBoxTenancy = factory()  # dcim.cli.netbox_tenancy, set on the parser by dcim.cli.register
+    return directory
 
 
 def cmd_tenants_adopt(args: argparse.Namespace) -> int:

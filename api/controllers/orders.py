@@ -14,6 +14,7 @@ from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import AppServices, Services
+from colo.identity import Principal
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders import fulfil as fulfilment
 from dcim.orders import service, store
@@ -56,7 +57,7 @@ def provisioner_of(services: AppServices) -> Provisioner:
     return services.orders.provisioner
 
 
-async def _act(principal: Any, order_id: UUID, action: OrderAction, data: TransitionRequest | None) -> OrderRead:
+async def _act(principal: Principal, order_id: UUID, action: OrderAction, data: TransitionRequest | None) -> OrderRead:
     return await service.act(principal=principal, order_id=order_id, action=action,
                              reason=data.reason if data else "")
 

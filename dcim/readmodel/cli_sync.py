@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from colo.settings import Settings
 from dcim.netbox.gateway import NetBoxGateway
@@ -47,7 +46,7 @@ async def _sync(settings: Settings, gateway: NetBoxGateway, webhook_url: str, qu
         return "\n".join(lines)
 
 
-def run_sync(*, settings: Settings, gateway: Any, register_webhook_url: str, quiet: bool,
+def run_sync(*, settings: Settings, gateway: NetBoxGateway, register_webhook_url: str, quiet: bool,
              webhook_name: str = "colo-read-model") -> int:
     from colo.logging import say
 
