@@ -16,15 +16,19 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from colo.db import sqlite_path
+
+if TYPE_CHECKING:  # imported where a store is opened; asyncpg (the PostgreSQL side) ships no types
+    import aiosqlite
 
 ENTRY_COLUMNS = (
     "idx", "time_us", "kind", "request_id", "actor_key_id", "actor_person_id", "tenant_id",
     "role", "action", "object_ids", "outcome", "status", "source", "body",
 )
 READ_CHUNK = 20_000
+NOT_MIGRATED = "the audit tables are not migrated (run `colo db migrate`)"  # no audit_head row
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,7 @@ class LogStore(ABC):
             "SELECT size, frontier, checkpoint_size, checkpoint_at_us FROM audit_head WHERE id = 1"
         )
         if not rows:
-            raise RuntimeError("the audit tables are not migrated (run `colo db migrate`)")
+            raise RuntimeError(NOT_MIGRATED)
         size, frontier, checkpoint_size, checkpoint_at = rows[0]
         return Head(int(size), bytes(frontier), int(checkpoint_size), int(checkpoint_at))
 
@@ -202,6 +206,8 @@ class PostgresStore(LogStore):
                 "SELECT size, frontier, checkpoint_size, checkpoint_at_us FROM audit_head "
                 "WHERE id = 1 FOR UPDATE"
             )
+            if row is None:
+                raise RuntimeError(NOT_MIGRATED)
             head = Head(int(row[0]), bytes(row[1]), int(row[2]), int(row[3]))
             yield _PgWriter(connection, head)
 
@@ -213,7 +219,7 @@ class PostgresStore(LogStore):
 
 
 class _SqliteWriter(Writer):
-    def __init__(self, connection: Any, head: Head) -> None:
+    def __init__(self, connection: aiosqlite.Connection, head: Head) -> None:
         self.connection = connection
         self.head = head
 
@@ -235,7 +241,7 @@ class SqliteStore(LogStore):
 
     dialect = "sqlite"
 
-    def __init__(self, writer: Any, reader: Any) -> None:
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
         self.writer = writer
         self.reader = reader
 
@@ -267,6 +273,8 @@ class SqliteStore(LogStore):
                 "SELECT size, frontier, checkpoint_size, checkpoint_at_us FROM audit_head WHERE id = 1"
             ) as cursor:
                 row = await cursor.fetchone()
+            if row is None:
+                raise RuntimeError(NOT_MIGRATED)
             yield _SqliteWriter(self.writer, Head(int(row[0]), bytes(row[1]), int(row[2]), int(row[3])))
         except BaseException:
             await self.writer.execute("ROLLBACK")
