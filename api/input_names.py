@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from litestar import Request
 from litestar.params import ParameterKwarg
 
 BODY = "body"
@@ -39,7 +40,7 @@ def source_name(source: Any) -> str:
     return value if value in SOURCES else BODY
 
 
-def parameter_names(request: Any) -> dict[str, InputName]:
+def parameter_names(request: Request[Any, Any, Any]) -> dict[str, InputName]:
     """The handler's Python parameter names → the names the client uses for them."""
     handler = request.scope.get("route_handler")
     if handler is None:
@@ -56,13 +57,13 @@ def parameter_names(request: Any) -> dict[str, InputName]:
     return names
 
 
-def client_name(request: Any, key: str, source: Any) -> InputName:
+def client_name(request: Request[Any, Any, Any], key: str, source: Any) -> InputName:
     """The client's name for a parameter Litestar reported as `key`."""
     named = parameter_names(request).get(key)
     return named if named is not None else InputName(key, source_name(source))
 
 
-def named_by_alias(request: Any, alias: str, source: str) -> InputName:
+def named_by_alias(request: Request[Any, Any, Any], alias: str, source: str) -> InputName:
     """A parameter Litestar named by its (lower-cased) alias, as in "Missing required header …"."""
     for named in parameter_names(request).values():
         if named.source == source and named.field.lower() == alias.lower():
@@ -70,6 +71,6 @@ def named_by_alias(request: Any, alias: str, source: str) -> InputName:
     return InputName(alias, source_name(source))
 
 
-def source_of(request: Any, field: str) -> str:
+def source_of(request: Request[Any, Any, Any], field: str) -> str:
     """Where a field a domain error names came from: a parameter of the route, else the body."""
     return next((n.source for n in parameter_names(request).values() if n.field == field), BODY)
