@@ -19,6 +19,7 @@ from colo.secretstore import Keys
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
 from dcim.orders.worker import OrdersRuntime
+from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.refresher import ReadModelRefresher
 from tenants.events import TenantHooks
 from tenants.ratelimit import RateLimiter
@@ -43,6 +44,8 @@ class AppServices:
     auth_throttle: AuthFailureThrottle
     # This app's tenant status hooks (tenants/events.py): its components register here.
     tenant_hooks: TenantHooks = field(default_factory=TenantHooks)
+    # This app's read-model query cache (dcim/readmodel/cache.py), passed to the plant views.
+    read_cache: ReadModelCache = field(default_factory=ReadModelCache)
     # Started by the lifespan (api/plugin.py), in this order. Unset until then: reading one
     # before start-up raises AttributeError.
     access_log: AccessLog = field(init=False)

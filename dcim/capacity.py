@@ -28,7 +28,7 @@ from piccolo.query.functions.aggregate import Min
 from colo.errors import ValidationFailed
 from dcim.orders.store import by_rack, ordered_power_w
 from dcim.power import kw_to_w
-from dcim.readmodel.cache import VIEW_CACHE
+from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.power_orders import adjusted
 from dcim.readmodel.schemas import CapacityAnswer, CapacityQuery, Placement
 from dcim.readmodel.units import free_runs, tightest_run
@@ -152,7 +152,8 @@ async def facility_racks() -> set[int]:
     return {r["rack_id"] for r in rows}
 
 
-async def search(*, query: CapacityQuery, rules: SaleRules, buyer: int | None) -> CapacityAnswer:
+async def search(*, query: CapacityQuery, rules: SaleRules, buyer: int | None,
+                 cache: ReadModelCache) -> CapacityAnswer:
     """Ranked placements across the site(s) for one request, among the racks `buyer` (a NetBox
     tenant id; None: no tenant, as for ops) may be sold.
 
@@ -211,7 +212,7 @@ async def search(*, query: CapacityQuery, rules: SaleRules, buyer: int | None) -
         offset += SEARCH_BATCH
     # The answer is as old as the oldest rack row it could have used.
     oldest = await PlantRack.select(Min(PlantRack.synced_at, alias="oldest")).first()
-    sites = await site_names(await VIEW_CACHE.generation())  # rack names repeat across sites
+    sites = await site_names(await cache.generation(), cache=cache)  # rack names repeat across sites
     return CapacityAnswer(
         placements=[_placement(item, query.units, sites) for item in best], considered_racks=considered,
         search_ms=round((time.perf_counter() - started) * 1000, 2),

@@ -76,7 +76,7 @@ class OrderController(Controller):
         data: Annotated[OrderCreate, Body(examples=CREATE_EXAMPLES)], idempotency_key: IdempotencyKey = None,
     ) -> Response[OrderRead]:
         order, created = await service.create_order(principal=principal, body=data, idempotency_key=idempotency_key,
-                                                    provisioner=provisioner_of(services),
+                                                    provisioner=provisioner_of(services), cache=services.read_cache,
                                                     rules=rules_of(services.settings))
         return Response(order, status_code=201 if created else 200)
 

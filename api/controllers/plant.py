@@ -54,7 +54,7 @@ class RackController(Controller):
                                                              "offset": 0, "freshness": AGE}),
                     **problems(400, 401, 403, 422)})
     async def list_racks(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
         site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id")] = None,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name",
                                               examples=[Example(value="Data Hall 1")])] = None,
@@ -69,7 +69,7 @@ class RackController(Controller):
         start = start_of(cursor, offset)
         page = await views.list_racks(principal=principal, site_id=site_id, hall=hall, row=row,
                                       status=status, min_free_units=min_free_units,
-                                      tenant_id=tenant_id, limit=limit, offset=start)
+                                      tenant_id=tenant_id, limit=limit, offset=start, cache=services.read_cache)
         return paged(request, page, items=page.items, limit=limit, start=start)
 
     @get("/{rack_id:int}", operation_id="get_rack",
@@ -85,10 +85,10 @@ class RackController(Controller):
                         "allocated_w": 1200}]}),
              **problems(401, 403, 404)})
     async def get_rack(
-        self, principal: CurrentPrincipal,
+        self, principal: CurrentPrincipal, services: Services,
         rack_id: Annotated[int, Parameter(ge=1, le=2**31 - 1, description="NetBox rack id")],
     ) -> RackDetail:
-        return await views.rack_detail(principal=principal, rack_id=rack_id)
+        return await views.rack_detail(principal=principal, rack_id=rack_id, cache=services.read_cache)
 
 
 class PowerController(Controller):
@@ -106,11 +106,11 @@ class PowerController(Controller):
              "totals": BUDGET, "freshness": AGE}),
              **problems(400, 401, 403)})
     async def utilization(
-        self, principal: CurrentPrincipal,
+        self, principal: CurrentPrincipal, services: Services,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name")] = None,
         site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id")] = None,
     ) -> UtilizationReport:
-        return await views.utilization(principal=principal, hall=hall, site_id=site_id)
+        return await views.utilization(principal=principal, hall=hall, site_id=site_id, cache=services.read_cache)
 
 
 class CapacityController(Controller):
@@ -133,7 +133,8 @@ class CapacityController(Controller):
     ) -> CapacityAnswer:
         # Only racks this caller may be sold: a tenant is offered its own racks, nobody another's.
         return await capacity.search(query=data, rules=rules_of(services.settings),
-                                     buyer=await views.caller_netbox_tenant(principal))
+                                     buyer=await views.caller_netbox_tenant(principal, cache=services.read_cache),
+                                     cache=services.read_cache)
 
 
 PANEL = {"netbox_id": 31, "name": "MMR-NORDLINK-TELECOM-SMF", "media": "smf",

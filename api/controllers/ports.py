@@ -59,12 +59,13 @@ class PortController(Controller):
               "location": "Meet-Me Room", "rack_id": 47, "free": True}], "total": 1, "freshness": AGE}),
              **problems(400, 401, 403)})
     async def own(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, media: MediaFilter = None,
-        free: Annotated[bool, Parameter(description="only ports not cabled yet")] = False,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        media: MediaFilter = None, free: Annotated[bool, Parameter(description="only ports not cabled yet")] = False,
         limit: PageSize = 100, cursor: Cursor = None,
     ) -> Response[OwnPortPage]:
         start = start_of(cursor)
-        page = await own_ports(principal=principal, media=media, free_only=free, limit=limit, offset=start)
+        page = await own_ports(principal=principal, media=media, free_only=free, limit=limit, offset=start,
+                               cache=services.read_cache)
         return paged(request, page, items=page.items, limit=limit, start=start)
 
     @get("/z-side", operation_id="list_z_side_ports",
@@ -74,9 +75,11 @@ class PortController(Controller):
               "owner": {"netbox_id": 1, "name": "NordLink Telecom"}}], "total": 1, "freshness": AGE}),
              **problems(400, 401, 403)})
     async def z_side(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, media: MediaFilter = None,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        media: MediaFilter = None,
         limit: PageSize = 100, cursor: Cursor = None,
     ) -> Response[ZSidePortPage]:
         start = start_of(cursor)
-        page = await z_side_ports(principal=principal, media=media, limit=limit, offset=start)
+        page = await z_side_ports(principal=principal, media=media, limit=limit, offset=start,
+                                  cache=services.read_cache)
         return paged(request, page, items=page.items, limit=limit, start=start)

@@ -21,6 +21,7 @@ from api.services import Services
 from api.site_access import journal_of, sweep
 from colo.errors import ValidationFailed
 from colo.identity import Principal
+from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import RackSummary
 from dcim.readmodel.views import list_racks
 from tenants.visits import alerts, gate, service
@@ -30,14 +31,14 @@ VisitStatus = Annotated[str | None, QueryParameter(pattern=r"^(pending|approved|
 AlertKind = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,32}$")]
 
 
-async def held_racks(principal: Principal) -> dict[int, RackSummary]:
+async def held_racks(principal: Principal, *, cache: ReadModelCache) -> dict[int, RackSummary]:
     """The racks a tenant may name in a visit: those it holds, per the plant read model (by
     NetBox id). The one place that decides it — a rack it does not hold is refused like a
     missing one."""
     held: dict[int, RackSummary] = {}
     offset = 0
     while True:
-        page = await list_racks(principal=principal, limit=500, offset=offset)
+        page = await list_racks(principal=principal, limit=500, offset=offset, cache=cache)
         held.update((rack.netbox_id, rack) for rack in page.items)
         offset += len(page.items)
         if not page.items or offset >= page.total:
@@ -61,12 +62,12 @@ def resolve_rack_area(reference: str, held: dict[int, RackSummary], *, field: st
     raise ValidationFailed(field, f"{reference!r} is not a rack your tenant holds")
 
 
-async def resolve_areas(principal: Principal, areas: list[str]) -> list[str]:
+async def resolve_areas(principal: Principal, areas: list[str], *, cache: ReadModelCache) -> list[str]:
     """The visit's areas with every `rack:` area as `rack:<NetBox id>` of a rack the tenant holds.
     Done here, at the assembly point, because tenants/ may not import dcim/."""
     if not any(area.startswith("rack:") for area in areas):
         return areas
-    held = await held_racks(principal)
+    held = await held_racks(principal, cache=cache)
     return [resolve_rack_area(area.removeprefix("rack:"), held, field=f"areas[{position}]")
             if area.startswith("rack:") else area for position, area in enumerate(areas)]
 
@@ -82,7 +83,8 @@ class VisitController(Controller):
           summary="Request a site visit (≤14 days) for your people or guests",
           responses=problems(400, 401, 403, 409, 422))
     async def request(self, principal: CurrentPrincipal, services: Services, data: JSONBody[VisitCreate]) -> VisitRead:
-        data = msgspec.structs.replace(data, areas=await resolve_areas(principal, data.areas))
+        areas = await resolve_areas(principal, data.areas, cache=services.read_cache)
+        data = msgspec.structs.replace(data, areas=areas)
         return await service.request_visit(principal=principal, master_key=services.keys.master_key, data=data,
                                            journal=journal_of(services))
 

@@ -29,6 +29,7 @@ from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerS
 from dcim.orders.states import HOLDS_CAPACITY, OrderAction, OrderState
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
 from dcim.orders.xc_paths import plan_legs
+from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.holdings import holds_rack
 from dcim.readmodel.schemas import CapacityQuery
 from dcim.sales import DEFAULT_RULES, SaleRules
@@ -60,7 +61,7 @@ def request_hash(body: OrderCreate) -> str:
 
 async def create_order(
     *, principal: Principal, body: OrderCreate, idempotency_key: str | None, provisioner: Provisioner,
-    rules: SaleRules = DEFAULT_RULES,
+    cache: ReadModelCache, rules: SaleRules = DEFAULT_RULES,
 ) -> tuple[OrderRead, bool]:
     """The new order and True, or — for a repeated Idempotency-Key — the first order and False.
     Space is sold only in racks `rules` allow (the API passes the configured ones)."""
@@ -80,9 +81,9 @@ async def create_order(
     actor, spec = store.Actor.of(principal), body.spec
     try:
         if isinstance(spec, SpaceSpec):
-            await _create_space(order, spec, actor, provisioner, rules)
+            await _create_space(order, spec, actor, provisioner, rules, cache)
         elif isinstance(spec, PowerSpec):
-            await _create_power(order, spec, actor, provisioner)
+            await _create_power(order, spec, actor, provisioner, cache)
         else:
             loa = await _cross_connect_loa(order, spec, tenant, provisioner)
             async with Order._meta.db.transaction():
@@ -117,7 +118,7 @@ async def _insert(order: Order, actor: store.Actor, extra_rows: list[Any]) -> No
 
 
 async def _create_space(order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner,
-                        rules: SaleRules) -> None:
+                        rules: SaleRules, cache: ReadModelCache) -> None:
     if spec.rack_id is not None:
         await _create_space_in(spec.rack_id, order, spec, actor, provisioner, rules=rules)
         return
@@ -125,7 +126,7 @@ async def _create_space(order: Order, spec: SpaceSpec, actor: store.Actor, provi
         raise ValidationFailed("position", "only meaningful together with rack_id")
     answer = await search(query=CapacityQuery(units=spec.units, kw=spec.kw, redundant=spec.redundant,
                                               site_id=spec.site_id, hall=spec.hall, limit=5),
-                          rules=rules, buyer=order.netbox_tenant_id)
+                          rules=rules, buyer=order.netbox_tenant_id, cache=cache)
     # The read model ranks; the live rack decides. A candidate that turns out taken is skipped;
     # otherwise the order reserves the units the search ranked.
     for placement in answer.placements:
@@ -168,11 +169,11 @@ async def _create_space_in(
     raise Conflict("the rack's free units keep being claimed by other orders; retry")
 
 
-async def require_held_rack(order: Order, rack_id: int) -> None:
+async def require_held_rack(order: Order, rack_id: int, *, cache: ReadModelCache) -> None:
     """Power goes only where the order's tenant holds space (dcim.readmodel.holdings: its rack,
     its devices, its reservations) or has an open space order. Anything else — another tenant's
     rack, or no rack at all — is the same 404, before any figure is read or shown."""
-    if await holds_rack(netbox_tenant=order.netbox_tenant_id, rack_id=rack_id):
+    if await holds_rack(netbox_tenant=order.netbox_tenant_id, rack_id=rack_id, cache=cache):
         return
     if await Order.exists().where((Order.tenant_id == order.tenant_id) & (Order.rack_id == rack_id)
                                   & (Order.kind == "space") & Order.state.is_in([s.value for s in HOLDS_CAPACITY])):
@@ -180,10 +181,11 @@ async def require_held_rack(order: Order, rack_id: int) -> None:
     raise NotFound("rack", rack_id, field="rack_id")
 
 
-async def _create_power(order: Order, spec: PowerSpec, actor: store.Actor, provisioner: Provisioner) -> None:
+async def _create_power(order: Order, spec: PowerSpec, actor: store.Actor, provisioner: Provisioner,
+                        cache: ReadModelCache) -> None:
     requested_w = power.kw_to_w(spec.kw)
     check_circuit_size(requested_w=requested_w, voltage=spec.voltage, amperage=spec.amperage, phase=spec.phase)
-    await require_held_rack(order, spec.rack_id)  # before any figure of the rack is read
+    await require_held_rack(order, spec.rack_id, cache=cache)  # before any figure of the rack is read
     redundant = spec.redundancy == "a+b"
     # Live supply and panel capacities are read before any lock is taken (no NetBox call inside).
     feeds = await provisioner.rack_feeds(spec.rack_id)

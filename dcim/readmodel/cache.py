@@ -4,6 +4,8 @@ A cached result is valid while the read model's generation (dcim_generation, bum
 every write transaction) is unchanged, so a reader never sees data older than the last
 committed write, in any process sharing the database: one tiny query instead of several.
 Entries are keyed by the engine too, so apps bound to different databases never share them.
+Each app owns one (`AppServices.read_cache`) and passes it to the views; there is no process-wide
+instance, so two apps in one process never share or evict each other's entries.
 """
 
 from __future__ import annotations
@@ -66,6 +68,3 @@ async def bump_generation() -> None:
     if not updated:
         await PlantGeneration.insert(PlantGeneration(value=1))
 
-
-# One per process: the views below share it. Holds no connection and does no I/O on import.
-VIEW_CACHE = ReadModelCache()

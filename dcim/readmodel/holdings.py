@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from dcim.readmodel.cache import VIEW_CACHE
+from dcim.readmodel.cache import ReadModelCache
 from dcim.tables import PlantDevice, PlantRack, PlantReservation
 from tenants.tables import Tenant
 
@@ -65,18 +65,19 @@ async def _load(netbox_tenant: int) -> dict[int, Holding]:
             for rack in owned | set(reserved) | set(mounted)}
 
 
-async def held_racks(netbox_tenant: int, *, generation: int | None = None) -> dict[int, Holding]:
+async def held_racks(netbox_tenant: int, *, cache: ReadModelCache,
+                     generation: int | None = None) -> dict[int, Holding]:
     """rack id → Holding, for every rack this NetBox tenant holds (cached per generation)."""
     if generation is None:
-        generation = await VIEW_CACHE.generation()
-    return await VIEW_CACHE.get(("held", netbox_tenant), lambda: _load(netbox_tenant), generation=generation)
+        generation = await cache.generation()
+    return await cache.get(("held", netbox_tenant), lambda: _load(netbox_tenant), generation=generation)
 
 
-async def holds_rack(*, netbox_tenant: int | None, rack_id: int) -> bool:
+async def holds_rack(*, netbox_tenant: int | None, rack_id: int, cache: ReadModelCache) -> bool:
     """True when the NetBox tenant holds the rack. An unlinked tenant (None) holds nothing."""
     if netbox_tenant is None:
         return False
-    return rack_id in await held_racks(netbox_tenant)
+    return rack_id in await held_racks(netbox_tenant, cache=cache)
 
 
 async def netbox_tenant_of(tenant_id: UUID) -> int | None:

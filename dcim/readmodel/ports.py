@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from colo.identity import Principal
+from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import Freshness, Media, TenantRef
 from dcim.readmodel.views import caller_netbox_tenant, freshness
 from dcim.tables import PlantDevice, PlantLocation, PlantPort, PlantTenant
@@ -77,9 +78,9 @@ async def _names() -> tuple[dict[int, str], dict[int, str]]:
 
 
 async def own_ports(*, principal: Principal, media: str | None = None, free_only: bool = False,
-                    limit: int = 100, offset: int = 0) -> OwnPortPage:
+                    limit: int = 100, offset: int = 0, cache: ReadModelCache) -> OwnPortPage:
     """The caller's own patch-panel ports (staff: every tenant's, with the owner)."""
-    mine = await caller_netbox_tenant(principal)
+    mine = await caller_netbox_tenant(principal, cache=cache)
     query = PlantDevice.select().where(PlantDevice.role == PANEL_ROLE)
     query = query.where(PlantDevice.tenant_id == mine) if mine is not None else query.where(
         PlantDevice.tenant_id.is_not_null())
@@ -99,9 +100,9 @@ async def own_ports(*, principal: Principal, media: str | None = None, free_only
 
 
 async def z_side_ports(*, principal: Principal, media: str | None = None, limit: int = 100,
-                       offset: int = 0) -> ZSidePortPage:
+                       offset: int = 0, cache: ReadModelCache) -> ZSidePortPage:
     """Free ports of other parties' panels in the meet-me room: what a cross-connect may end on."""
-    mine = await caller_netbox_tenant(principal)
+    mine = await caller_netbox_tenant(principal, cache=cache)
     rooms = [r["netbox_id"] for r in await PlantLocation.select(PlantLocation.netbox_id).where(
         PlantLocation.is_meet_me_room == True)]  # noqa: E712 - SQL
     query = PlantDevice.select().where(PlantDevice.role == PANEL_ROLE, PlantDevice.location_id.is_in(rooms or [-1]),

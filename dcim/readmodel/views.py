@@ -17,7 +17,7 @@ from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
 from dcim.orders.store import ordered_power_w
 from dcim.power import RackBudget
-from dcim.readmodel.cache import VIEW_CACHE
+from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.holdings import Holding, held_racks, netbox_tenant_of
 from dcim.readmodel.power_orders import is_supply_row, with_orders
 from dcim.readmodel.schemas import (
@@ -63,7 +63,7 @@ def freshness(synced_at: datetime | str | None, *, now: datetime | None = None) 
     return Freshness(synced_at=synced_at, data_age_seconds=round(max(0.0, age), 3), webhooks=hooks)
 
 
-async def caller_netbox_tenant(principal: Principal) -> int | None:
+async def caller_netbox_tenant(principal: Principal, *, cache: ReadModelCache) -> int | None:
     """The NetBox tenant a tenant caller maps to (facility keys: None = everyone).
 
     A tenant whose NetBox tenant is not linked yet holds nothing: -1 matches no row.
@@ -80,16 +80,16 @@ async def caller_netbox_tenant(principal: Principal) -> int | None:
         row = await Tenant.select(Tenant.netbox_tenant_id).where(where).first()
         return row["netbox_tenant_id"] if row else None
 
-    linked = await VIEW_CACHE.tenant_link(("tenant", principal.tenant_id), load)
+    linked = await cache.tenant_link(("tenant", principal.tenant_id), load)
     return linked if linked is not None else -1
 
 
-async def site_names(generation: int) -> dict[int, str]:
+async def site_names(generation: int, *, cache: ReadModelCache) -> dict[int, str]:
     """NetBox site id → name (a handful of rows, cached per read-model generation)."""
     async def load() -> dict[int, str]:
         return {s["netbox_id"]: s["name"] for s in await PlantSite.select(PlantSite.netbox_id, PlantSite.name)}
 
-    return await VIEW_CACHE.get(("site-names",), load, generation=generation)
+    return await cache.get(("site-names",), load, generation=generation)
 
 
 def _my_units(rack: dict[str, Any], holding: Holding | None) -> list[int]:
@@ -121,21 +121,21 @@ def _summary(row: dict[str, Any], now: datetime, my_units: list[int] | None, sit
 async def list_racks(
     *, principal: Principal, site_id: int | None = None, hall: str | None = None,
     row: str | None = None, status: str | None = None, min_free_units: int | None = None,
-    tenant_id: UUID | None = None, limit: int = 100, offset: int = 0,
+    tenant_id: UUID | None = None, limit: int = 100, offset: int = 0, cache: ReadModelCache,
 ) -> RackList:
     """Racks the caller may see, filtered; `tenant_id` (staff only) = racks that Colo tenant holds."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed("limit", f"must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise ValidationFailed("offset", "must not be negative")
-    mine = await caller_netbox_tenant(principal)
+    mine = await caller_netbox_tenant(principal, cache=cache)
     if mine is not None and tenant_id is not None:
         raise ValidationFailed("tenant_id", "only staff may filter by tenant")
     holder = mine
     if tenant_id is not None:  # a Colo tenant id, like every other list; unlinked: holds nothing
         holder = await netbox_tenant_of(tenant_id) or -1
-    generation = await VIEW_CACHE.generation()
-    held = await held_racks(holder, generation=generation) if holder is not None else None
+    generation = await cache.generation()
+    held = await held_racks(holder, cache=cache, generation=generation) if holder is not None else None
     query = PlantRack.select().order_by(PlantRack.name)
     conditions = []
     if held is not None:
@@ -149,10 +149,10 @@ async def list_racks(
     for condition in conditions:
         query = query.where(condition)
     key = ("racks", holder, site_id, hall, row, status, min_free_units)
-    rows = await VIEW_CACHE.get(key, lambda: query.run(), generation=generation)
+    rows = await cache.get(key, lambda: query.run(), generation=generation)
     now = datetime.now(UTC)
     page = await with_orders(rows[offset:offset + limit])
-    sites = await site_names(generation)
+    sites = await site_names(generation, cache=cache)
     items = [_summary(r, now, _my_units(r, held.get(r["netbox_id"])) if mine is not None and held is not None
                       else None, sites) for r in page]
     oldest = min((r["synced_at"] for r in rows), default=None)
@@ -184,17 +184,17 @@ async def _rack_bundle(rack_id: int, *, staff: bool) -> dict[str, Any] | None:
     return bundle
 
 
-async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
-    mine = await caller_netbox_tenant(principal)
+async def rack_detail(*, principal: Principal, rack_id: int, cache: ReadModelCache) -> RackDetail:
+    mine = await caller_netbox_tenant(principal, cache=cache)
     staff = mine is None
-    generation = await VIEW_CACHE.generation()
+    generation = await cache.generation()
     holding: Holding | None = None
     if not staff:
         assert mine is not None
-        holding = (await held_racks(mine, generation=generation)).get(rack_id)
+        holding = (await held_racks(mine, cache=cache, generation=generation)).get(rack_id)
         if holding is None:  # a rack it does not hold: the same answer as a missing one
             raise NotFound("rack", rack_id)
-    bundle = await VIEW_CACHE.get(("rack", rack_id, staff), lambda: _rack_bundle(rack_id, staff=staff),
+    bundle = await cache.get(("rack", rack_id, staff), lambda: _rack_bundle(rack_id, staff=staff),
                                   generation=generation)
     if bundle is None:
         raise NotFound("rack", rack_id)
@@ -208,7 +208,8 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
                                    rack["unit_states"], strict=True)]
     units.reverse()
     return RackDetail(
-        rack=_summary(rack, now, my_units if not staff else None, await site_names(generation)), units=units,
+        rack=_summary(rack, now, my_units if not staff else None, await site_names(generation, cache=cache)),
+        units=units,
         feeds=[FeedView(netbox_id=f["netbox_id"], name=f["name"], side=f["side"], status=f["status"],
                         phase=f["phase"], voltage=f["voltage"], amperage=f["amperage"],
                         max_utilization=f["max_utilization"], nominal_va=f["nominal_va"],
@@ -221,11 +222,11 @@ async def rack_detail(*, principal: Principal, rack_id: int) -> RackDetail:
 
 
 async def utilization(*, principal: Principal, hall: str | None = None,
-                      site_id: int | None = None) -> UtilizationReport:
+                      site_id: int | None = None, cache: ReadModelCache) -> UtilizationReport:
     """Per rack: derated capacity vs committed load, and each tenant's share (ops) or the
     caller's own share (tenants). Only racks the caller may see."""
-    mine = await caller_netbox_tenant(principal)
-    held = await held_racks(mine) if mine is not None else None
+    mine = await caller_netbox_tenant(principal, cache=cache)
+    held = await held_racks(mine, cache=cache) if mine is not None else None
     query = PlantRack.select().where(PlantRack.status == "active").order_by(PlantRack.name)
     if held is not None:
         query = query.where(PlantRack.netbox_id.is_in(sorted(held) or [-1]))
@@ -256,7 +257,7 @@ async def utilization(*, principal: Principal, hall: str | None = None,
             PlantReservation.rack_id.is_in(ids)).output(load_json=True):
         reserved[res["rack_id"]][res["tenant_id"]] += len(res["units"])
     names = {t["netbox_id"]: t["name"] for t in await PlantTenant.select(PlantTenant.netbox_id, PlantTenant.name)}
-    sites = await site_names(await VIEW_CACHE.generation())
+    sites = await site_names(await cache.generation(), cache=cache)
     out = []
     for rack in racks:
         rid = rack["netbox_id"]

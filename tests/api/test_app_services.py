@@ -4,6 +4,8 @@ substitute (orders once built a second Provisioner when its runtime was missing)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -57,3 +59,17 @@ async def test_two_apps_in_one_process_keep_their_own_tenant_hooks(settings: Set
     assert HOOK_NAME not in second.tenant_hooks.registered()
     await runtimes[0].stop()
     assert first.tenant_hooks.registered() == {}
+
+
+async def test_two_apps_in_one_process_keep_their_own_read_model_caches(settings: Settings) -> None:
+    first, second = (create_app(settings).state.services for _ in range(2))
+    assert first.read_cache is not second.read_cache
+
+    def loader(value: str) -> Callable[[], Awaitable[str]]:
+        async def load() -> str:
+            return value
+        return load
+
+    assert await first.read_cache.get(("racks",), loader("first"), generation=7) == "first"
+    assert await second.read_cache.get(("racks",), loader("second"), generation=7) == "second"
+    assert await first.read_cache.get(("racks",), loader("reloaded"), generation=7) == "first"
