@@ -3,6 +3,11 @@
 Order of work is always: read NetBox (no transaction open) → build rows (pure) → one short
 write transaction. A process-wide lock serialises writers so a full sync and an event refresh
 never interleave their delete/insert.
+
+Unlike the tenant hooks and the query cache (which each app owns), this lock deliberately stays
+per process (one per event loop): what it guards, the read-model tables, is bound once per
+process (colo.db.bind_tables points every table at one engine), so two apps in one process
+write the same tables and must queue on the same lock.
 """
 
 from __future__ import annotations
