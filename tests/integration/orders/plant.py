@@ -170,6 +170,15 @@ async def approve(order_id: uuid.UUID) -> None:
     await act(principal=OPS, order_id=order_id, action=OrderAction.APPROVE, reason="capacity checked")
 
 
+async def create_order(**arguments: Any) -> Any:
+    """dcim.orders.service.create_order with a read-model cache of its own (on the app's loop: call
+    through run_in_app). The cache checks the read model's generation, so any cache answers alike."""
+    from dcim.orders.service import create_order as create
+    from dcim.readmodel.cache import ReadModelCache
+
+    return await create(cache=ReadModelCache(), **arguments)
+
+
 @pytest_asyncio.fixture(scope="session")
 async def provisioner(app: Litestar, client: AsyncTestClient) -> Provisioner:
     """The app's own provisioner (its gateway lives on the app's event loop)."""

@@ -16,12 +16,11 @@ from dcim.netbox.provisioning import ORDER_FIELD, Provisioner
 from dcim.orders import store
 from dcim.orders.fulfil import fulfil
 from dcim.orders.schemas import OrderCreate, SpaceSpec
-from dcim.orders.service import create_order
 from dcim.orders.states import OrderAction
 from dcim.orders.tables import Order
 from dcim.orders.worker import FulfilmentWorker, on_tenant_status
 from tenants.events import TenantStatusChange
-from tests.integration.orders.plant import OrdersPlant, approve, tenant_principal
+from tests.integration.orders.plant import OrdersPlant, approve, create_order, tenant_principal
 
 Run = Callable[..., Awaitable[Any]]
 

@@ -17,10 +17,10 @@ from dcim.orders import loas, store
 from dcim.orders.fulfil import decommission, fulfil
 from dcim.orders.loa import public_keys, verify
 from dcim.orders.schemas import CrossConnectSpec, OrderCreate
-from dcim.orders.service import act, create_order
+from dcim.orders.service import act
 from dcim.orders.states import OrderAction
 from dcim.orders.tables import Loa
-from tests.integration.orders.plant import OPS, OrdersPlant, approve, tenant_principal
+from tests.integration.orders.plant import OPS, OrdersPlant, approve, create_order, tenant_principal
 
 Run = Callable[..., Awaitable[Any]]
 

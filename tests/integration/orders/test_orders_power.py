@@ -13,10 +13,10 @@ from dcim.netbox import NetBoxGateway
 from dcim.netbox.provisioning import ORDER_FIELD, Provisioner
 from dcim.orders.fulfil import decommission, fulfil
 from dcim.orders.schemas import OrderCreate, PowerSpec
-from dcim.orders.service import act, create_order
+from dcim.orders.service import act
 from dcim.orders.states import OrderAction
 from dcim.power import available_va
-from tests.integration.orders.plant import OrdersPlant, approve, tenant_principal
+from tests.integration.orders.plant import OrdersPlant, approve, create_order, tenant_principal
 
 Run = Callable[..., Awaitable[Any]]
 # Tenants a and z hold a unit in the space and single racks: power goes only where a tenant holds space.

@@ -16,9 +16,9 @@ from dcim.netbox.provisioning import ORDER_FIELD, Provisioner
 from dcim.orders import store
 from dcim.orders.fulfil import decommission, fulfil
 from dcim.orders.schemas import OrderCreate, SpaceSpec
-from dcim.orders.service import act, create_order
+from dcim.orders.service import act
 from dcim.orders.states import OrderAction
-from tests.integration.orders.plant import OPS, OrdersPlant, approve, tenant_principal
+from tests.integration.orders.plant import OPS, OrdersPlant, approve, create_order, tenant_principal
 
 Run = Callable[..., Awaitable[Any]]
 

@@ -19,8 +19,7 @@ from dcim.netbox import NetBoxGateway
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.fulfil import fulfil
 from dcim.orders.schemas import OrderCreate, SpaceSpec
-from dcim.orders.service import create_order
-from tests.integration.orders.plant import OrdersPlant, approve, tenant_principal
+from tests.integration.orders.plant import OrdersPlant, approve, create_order, tenant_principal
 
 Run = Callable[..., Awaitable[Any]]
 MakeKey = Callable[..., Awaitable[Any]]
