@@ -28,6 +28,7 @@ from colo.logging import get_logger
 from tenants import validation
 from tenants.keys import IssuedKey, KeyRing, issue_key
 from tenants.lifecycle import claim_netbox_link, get_tenant, linked_elsewhere
+from tenants.status import TenantStatus
 from tenants.tables import Application, Tenant
 
 log = get_logger(__name__)
@@ -57,7 +58,7 @@ def slug_of(name: str) -> str:
 async def linked_colo_tenant(netbox_tenant_id: int, *, other_than: UUID | None = None) -> dict[str, Any] | None:
     """The Colo tenant (not offboarded) linked to this NetBox tenant, if any."""
     query = Tenant.select(Tenant.id, Tenant.legal_name, Tenant.status).where(
-        (Tenant.netbox_tenant_id == netbox_tenant_id) & (Tenant.status != "offboarded"))
+        (Tenant.netbox_tenant_id == netbox_tenant_id) & (Tenant.status != TenantStatus.OFFBOARDED.value))
     if other_than is not None:
         query = query.where(Tenant.id != other_than)
     return await query.first()
@@ -101,7 +102,7 @@ async def link_tenant(
     if row["netbox_tenant_id"] == netbox_tenant_id:
         if await linked_colo_tenant(netbox_tenant_id, other_than=tenant_id) is None:
             return row, False  # the same link again: nothing to do
-    if row["status"] == "offboarded":
+    if row["status"] == TenantStatus.OFFBOARDED:
         raise Conflict("an offboarded tenant cannot be linked", current_status=row["status"])
     if row["netbox_tenant_id"] not in (None, netbox_tenant_id) and not replace:
         raise Conflict(f"the tenant is linked to NetBox tenant {row['netbox_tenant_id']} already; "
@@ -144,7 +145,7 @@ async def adopt_tenant(
             return Adoption(same, created=False, first_key=None)
         raise linked_elsewhere(netbox_tenant_id, holder["id"])
     if await Tenant.exists().where((Tenant.country == code) & (Tenant.registration_number == number)
-                                   & (Tenant.status != "offboarded")):
+                                   & (Tenant.status != TenantStatus.OFFBOARDED.value)):
         raise Conflict("a tenant with this registration number exists already: link it instead",
                        field="registration_number")
     if await Application.exists().where(Application.registration_key == f"{code}:{number}"):
@@ -153,11 +154,12 @@ async def adopt_tenant(
     name = validation.plain_text(legal_name if legal_name is not None else found.name, field="legal_name")
     tenant_id, now = uuid4(), datetime.now(UTC)
     await Tenant.insert(Tenant(id=tenant_id, legal_name=name, registration_number=number, country=code,
-                               status="pending", created_at=now, updated_at=now))
+                               status=TenantStatus.PENDING.value, created_at=now, updated_at=now))
     try:
         row = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_tenant_id)
     except Conflict:
-        await Tenant.delete().where((Tenant.id == tenant_id) & (Tenant.status == "pending"))  # lost a race
+        # lost a race
+        await Tenant.delete().where((Tenant.id == tenant_id) & (Tenant.status == TenantStatus.PENDING.value))
         raise
     issued = None
     if ring is not None:

@@ -27,6 +27,7 @@ from tenants.keyformat import random_secret
 from tenants.keys import IssuedKey, KeyRing, issue_key
 from tenants.lifecycle import NetBoxLinker, provision_tenant
 from tenants.schemas import ApplicationCreate
+from tenants.status import TenantStatus
 from tenants.tables import Application, Tenant
 
 log = get_logger(__name__)
@@ -90,7 +91,8 @@ async def _refuse_duplicate(country: str, number: str, registration_key: str) ->
     if await Application.exists().where(Application.registration_key == registration_key):
         raise _duplicate()
     if await Tenant.exists().where(
-        (Tenant.country == country) & (Tenant.registration_number == number) & (Tenant.status != "offboarded")
+        (Tenant.country == country) & (Tenant.registration_number == number)
+        & (Tenant.status != TenantStatus.OFFBOARDED.value)
     ):
         raise _duplicate()
 
@@ -136,7 +138,7 @@ async def collect_first_key(*, application_id: UUID, secret: str, ring: KeyRing)
     if row["status"] != "approved" or row["tenant_id"] is None:
         raise Conflict("the application is not approved (yet)", current_status=row["status"])
     tenant = await Tenant.select(Tenant.status).where(Tenant.id == row["tenant_id"]).first()
-    if tenant is None or tenant["status"] != "active":
+    if tenant is None or tenant["status"] != TenantStatus.ACTIVE:
         raise Conflict("the tenant is not active", current_status=tenant["status"] if tenant else "missing")
     async with Application._meta.db.transaction():
         claimed = await Application.update({Application.key_collected_at: datetime.now(UTC)}).where(

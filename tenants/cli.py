@@ -20,6 +20,7 @@ from uuid import UUID
 from colo.errors import ColoError
 from colo.identity import TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
+from tenants.status import TenantStatus
 
 if TYPE_CHECKING:  # for the annotations only: the commands import lazily, so `colo --help` stays fast
     from colo.secretstore import Keys
@@ -77,7 +78,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     async def create(keys: Keys) -> IssuedKey:
         if tenant_id is not None:
             row = await Tenant.select(Tenant.status).where(Tenant.id == tenant_id).first()
-            if row is None or row["status"] != "active":
+            if row is None or row["status"] != TenantStatus.ACTIVE:
                 raise CommandError("no active tenant with that id")
         return await issue_key(
             ring=KeyRing.of(keys.api_key_peppers), name=args.name, role=role, tenant_id=tenant_id,
@@ -226,7 +227,7 @@ def register(sub: Any, netbox_sub: Any) -> None:
 
     tenants = sub.add_parser("tenants", help="tenants").add_subparsers(dest="tenants_action", required=True)
     tenant_list = tenants.add_parser("list", help="list tenants")
-    tenant_list.add_argument("--status", choices=["pending", "active", "suspended", "offboarded"])
+    tenant_list.add_argument("--status", choices=[status.value for status in TenantStatus])
     tenant_list.set_defaults(handler=cmd_tenants_list)
     adopt = tenants.add_parser("adopt", help="adopt a customer already in NetBox; prints its first admin key once")
     adopt.add_argument("netbox_tenant_id", type=int, metavar="NETBOX_TENANT_ID")

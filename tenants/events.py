@@ -6,7 +6,7 @@ lifecycle fires the one it is given, so two apps in one process (tests) never se
 each other's hooks:
 
     async def freeze_orders(change: TenantStatusChange) -> None:
-        if change.current == "suspended": ...
+        if change.current == TenantStatus.SUSPENDED: ...
 
     hooks.register("dcim.orders.freeze", freeze_orders)
 
@@ -30,7 +30,7 @@ log = get_logger(__name__)
 class TenantStatusChange:
     tenant_id: UUID
     previous: str
-    current: str  # "active" (reinstated), "suspended" or "offboarded"
+    current: str  # a tenants.status.TenantStatus value: active (reinstated), suspended or offboarded
     reason: str
     actor_key_id: str
 

@@ -22,6 +22,7 @@ from colo.logging import get_logger
 from tenants import validation
 from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
 from tenants.scope import select_one_or_404, tenant_filter
+from tenants.status import TenantStatus
 from tenants.tables import ApiKey, Person
 
 log = get_logger(__name__)
@@ -139,7 +140,7 @@ async def authenticate(
     networks = json.loads(row["allowed_networks"] or "[]")
     if networks and not _address_allowed(address, networks):
         raise _fail("network_not_allowed", "The API key may not be used from this address")
-    if row["tenant"] is not None and row["tenant_status"] != "active":
+    if row["tenant"] is not None and row["tenant_status"] != TenantStatus.ACTIVE:
         raise _fail(f"tenant_{row['tenant_status']}", "The tenant of this API key is not active")
     if row["last_used_at"] is None or now - row["last_used_at"] >= LAST_USED_RESOLUTION:
         await _touch(parsed.key_id, now, address)

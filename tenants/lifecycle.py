@@ -22,6 +22,7 @@ from colo.pii import ERASED, erase_tenant_key
 from tenants.events import TenantHooks, TenantStatusChange
 from tenants.keys import revoke_tenant_keys
 from tenants.scope import scoped, select_one_or_404
+from tenants.status import TenantStatus
 from tenants.tables import Application, Person, Tenant
 
 log = get_logger(__name__)
@@ -30,7 +31,6 @@ log = get_logger(__name__)
 # provides it; passed in because tenants/ does not import dcim/).
 NetBoxLinker = Callable[[UUID, str], Awaitable[int]]
 
-TENANT_STATUSES = ("pending", "active", "suspended", "offboarded")
 # Advisory lock key space ("COLO" + 2) for NetBox tenant links; orders use 0 and 1.
 NETBOX_LINK_LOCK = 0x434F4C4F_0002_0000
 
@@ -43,10 +43,10 @@ async def provision_tenant(
     now = datetime.now(UTC)
     await Tenant.insert(Tenant(
         id=tenant_id, legal_name=legal_name, registration_number=registration_number,
-        country=country, status="pending", created_at=now, updated_at=now,
+        country=country, status=TenantStatus.PENDING.value, created_at=now, updated_at=now,
     )).on_conflict(action="DO NOTHING")
     row = await _get(tenant_id)
-    if row["status"] != "pending" and row["netbox_tenant_id"] is not None:
+    if row["status"] != TenantStatus.PENDING and row["netbox_tenant_id"] is not None:
         return row  # already provisioned: approving twice changes nothing
     netbox_id = await link_netbox(tenant_id, row["legal_name"])  # no transaction open here
     row = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_id)
@@ -70,7 +70,7 @@ async def claim_netbox_link(*, tenant_id: UUID, netbox_tenant_id: int, replace: 
         if isinstance(Tenant._meta.db, PostgresEngine):
             await Tenant.raw("SELECT pg_advisory_xact_lock({})", NETBOX_LINK_LOCK + netbox_tenant_id)
         holder = await Tenant.select(Tenant.id).where(
-            (Tenant.netbox_tenant_id == netbox_tenant_id) & (Tenant.status != "offboarded")
+            (Tenant.netbox_tenant_id == netbox_tenant_id) & (Tenant.status != TenantStatus.OFFBOARDED.value)
             & (Tenant.id != tenant_id)).first()
         if holder is not None:
             raise linked_elsewhere(netbox_tenant_id, holder["id"])
@@ -81,7 +81,8 @@ async def claim_netbox_link(*, tenant_id: UUID, netbox_tenant_id: int, replace: 
                                        Tenant.updated_at: datetime.now(UTC)}).where(target).returning(Tenant.id)
         if not changed:
             raise Conflict("the tenant is linked to another NetBox tenant", field="netbox_tenant_id")
-        await Tenant.update({Tenant.status: "active"}).where((Tenant.id == tenant_id) & (Tenant.status == "pending"))
+        await Tenant.update({Tenant.status: TenantStatus.ACTIVE.value}).where(
+            (Tenant.id == tenant_id) & (Tenant.status == TenantStatus.PENDING.value))
     return await _get(tenant_id)
 
 
@@ -107,7 +108,7 @@ async def get_tenant(*, principal: Principal, tenant_id: UUID) -> dict[str, Any]
 
 
 async def _transition(
-    *, principal: Principal, tenant_id: UUID, allowed_from: tuple[str, ...], to: str, reason: str,
+    *, principal: Principal, tenant_id: UUID, allowed_from: tuple[TenantStatus, ...], to: TenantStatus, reason: str,
 ) -> tuple[dict[str, Any], str]:
     """Move the tenant to `to` if its status is one of `allowed_from`; return (row, previous)."""
     row = await get_tenant(principal=principal, tenant_id=tenant_id)
@@ -117,11 +118,11 @@ async def _transition(
     if previous not in allowed_from:
         raise Conflict(f"a {previous} tenant cannot become {to}", current_status=previous)
     changed = await Tenant.update({
-        Tenant.status: to, Tenant.status_reason: reason, Tenant.updated_at: datetime.now(UTC),
+        Tenant.status: to.value, Tenant.status_reason: reason, Tenant.updated_at: datetime.now(UTC),
     }).where((Tenant.id == tenant_id) & (Tenant.status == previous)).returning(Tenant.id)
     if not changed:
         raise Conflict("the tenant changed status concurrently; retry", current_status=previous)
-    log.info("tenant status changed", tenant_id=str(tenant_id), previous=previous, current=to,
+    log.info("tenant status changed", tenant_id=str(tenant_id), previous=previous, current=to.value,
              by=principal.key_id)
     return await _get(tenant_id), previous
 
@@ -130,18 +131,20 @@ async def suspend_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
                          hooks: TenantHooks) -> dict[str, Any]:
     """Suspend: every key of the tenant fails from the next request on (auth checks the status)."""
     row, previous = await _transition(principal=principal, tenant_id=tenant_id,
-                                      allowed_from=("active",), to="suspended", reason=reason)
-    if previous != "suspended":
-        await hooks.fire(TenantStatusChange(tenant_id, previous, "suspended", reason, principal.key_id))
+                                      allowed_from=(TenantStatus.ACTIVE,), to=TenantStatus.SUSPENDED, reason=reason)
+    if previous != TenantStatus.SUSPENDED:
+        await hooks.fire(TenantStatusChange(tenant_id, previous, TenantStatus.SUSPENDED.value, reason,
+                                            principal.key_id))
     return row
 
 
 async def reinstate_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
                            hooks: TenantHooks) -> dict[str, Any]:
     row, previous = await _transition(principal=principal, tenant_id=tenant_id,
-                                      allowed_from=("suspended",), to="active", reason=reason)
-    if previous != "active":
-        await hooks.fire(TenantStatusChange(tenant_id, previous, "active", reason, principal.key_id))
+                                      allowed_from=(TenantStatus.SUSPENDED,), to=TenantStatus.ACTIVE, reason=reason)
+    if previous != TenantStatus.ACTIVE:
+        await hooks.fire(TenantStatusChange(tenant_id, previous, TenantStatus.ACTIVE.value, reason,
+                                            principal.key_id))
     return row
 
 
@@ -153,11 +156,11 @@ async def offboard_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
     that failed the first time can be retried.
     """
     row, previous = await _transition(principal=principal, tenant_id=tenant_id,
-                                      allowed_from=("active", "suspended", "pending"),
-                                      to="offboarded", reason=reason)
+                                      allowed_from=(TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.PENDING),
+                                      to=TenantStatus.OFFBOARDED, reason=reason)
     revoked = await revoke_tenant_keys(tenant_id=tenant_id, reason="tenant offboarded")
     failed = await hooks.fire(
-        TenantStatusChange(tenant_id, previous, "offboarded", reason, principal.key_id)
+        TenantStatusChange(tenant_id, previous, TenantStatus.OFFBOARDED.value, reason, principal.key_id)
     )
     await erase_people(tenant_id=tenant_id)
     erased = await erase_tenant_key(tenant_id=tenant_id)

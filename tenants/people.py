@@ -16,6 +16,7 @@ from colo.pii import encrypt_for_tenant, mask
 from tenants import validation
 from tenants.schemas import PersonCreate, PersonUpdate
 from tenants.scope import scoped, select_one_or_404, tenant_for_write
+from tenants.status import TenantStatus
 from tenants.tables import ApiKey, Person, Tenant
 
 log = get_logger(__name__)
@@ -37,7 +38,7 @@ def _check_document(doc_type: str | None, number: str | None) -> None:
 
 async def _require_active_tenant(tenant_id: UUID) -> None:
     row = await Tenant.select(Tenant.status).where(Tenant.id == tenant_id).first()
-    if row is None or row["status"] not in ("active", "suspended"):
+    if row is None or row["status"] not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
         raise Conflict("people can only be managed for an active tenant")
 
 

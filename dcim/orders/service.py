@@ -34,6 +34,7 @@ from dcim.readmodel.holdings import holds_rack
 from dcim.readmodel.schemas import CapacityQuery
 from dcim.sales import DEFAULT_RULES, SaleRules
 from tenants.scope import tenant_for_write
+from tenants.status import TenantStatus
 from tenants.tables import Tenant
 
 KIND_OF = {SpaceSpec: "space", PowerSpec: "power", CrossConnectSpec: "cross_connect"}
@@ -48,7 +49,7 @@ async def tenant_row(tenant_id: UUID, *, field: str = "tenant_id") -> dict[str, 
         Tenant.id == tenant_id).first()
     if row is None:
         raise ValidationFailed(field, "no such tenant")
-    if row["status"] != "active":
+    if row["status"] != TenantStatus.ACTIVE:
         raise Conflict(f"tenant is {row['status']}: it cannot order now", tenant_status=row["status"])
     if row["netbox_tenant_id"] is None:
         raise Conflict("tenant has no NetBox tenant linked yet; ops must finish onboarding")

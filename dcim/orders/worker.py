@@ -22,6 +22,7 @@ from dcim.orders.fulfil import decommission, fulfil
 from dcim.orders.states import FREEZABLE, OrderAction, OrderState
 from dcim.orders.tables import Order, OrderEvent
 from tenants.events import TenantHooks, TenantStatusChange
+from tenants.status import TenantStatus
 
 log = get_logger(__name__)
 HOOK_NAME = "dcim.orders"
@@ -161,11 +162,11 @@ async def _freeze(tenant_id: UUID, *, frozen: bool, reason: str) -> int:
 async def on_tenant_status(change: TenantStatusChange) -> None:
     """Idempotent: a repeated change finds nothing left to do."""
     reason = f"tenant {change.current}: {change.reason}".strip(": ")
-    if change.current == "suspended":
+    if change.current == TenantStatus.SUSPENDED:
         count = await _freeze(change.tenant_id, frozen=True, reason=reason)
-    elif change.current == "active":
+    elif change.current == TenantStatus.ACTIVE:
         count = await _freeze(change.tenant_id, frozen=False, reason=reason)
-    elif change.current == "offboarded":
+    elif change.current == TenantStatus.OFFBOARDED:
         count = await _offboard(change.tenant_id, reason=reason)
     else:
         return

@@ -4,6 +4,7 @@ open visits are cancelled and every badge it holds expires at once."""
 from __future__ import annotations
 
 from tenants.events import TenantHook, TenantStatusChange
+from tenants.status import TenantStatus
 from tenants.visits.journal import Journal
 from tenants.visits.service import OPEN_STATUSES, expire_visit
 from tenants.visits.tables import Visit
@@ -13,7 +14,7 @@ HOOK_NAME = "visits.close_on_suspension"
 
 def tenant_status_hook(journal: Journal) -> TenantHook:
     async def close_visits(change: TenantStatusChange) -> None:
-        if change.current not in ("suspended", "offboarded"):
+        if change.current not in (TenantStatus.SUSPENDED, TenantStatus.OFFBOARDED):
             return  # reinstated tenants request new visits; nothing reopens by itself
         open_visits = await Visit.select(Visit.id).where(
             (Visit.tenant_id == change.tenant_id) & Visit.status.is_in(list(OPEN_STATUSES)))

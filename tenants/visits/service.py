@@ -21,6 +21,7 @@ from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_te
 from tenants import validation
 from tenants.people import get_person
 from tenants.scope import scoped, select_one_or_404, tenant_for_write
+from tenants.status import TenantStatus
 from tenants.tables import Tenant
 from tenants.visits.journal import Journal, PhysicalEvent
 from tenants.visits.schemas import VisitCreate, VisitorRead, VisitRead
@@ -98,7 +99,7 @@ async def _visitor_rows(
 
 async def _require_active(tenant_id: UUID) -> None:
     row = await Tenant.select(Tenant.status).where(Tenant.id == tenant_id).first()
-    if row is None or row["status"] != "active":
+    if row is None or row["status"] != TenantStatus.ACTIVE:
         raise Conflict("visits can only be requested while the tenant is active")
 
 

@@ -1,0 +1,13 @@
+"""A tenant's status is one enum (tenants/status.py) whose values are what the table stores and
+what hooks and the CLI see: members equal the stored text, so rows read back still match."""
+
+from __future__ import annotations
+
+from tenants.status import TenantStatus
+
+
+def test_the_statuses_are_the_stored_strings() -> None:
+    assert [status.value for status in TenantStatus] == ["pending", "active", "suspended", "offboarded"]
+    row = {"status": "suspended"}  # as Piccolo returns it: plain text
+    assert row["status"] == TenantStatus.SUSPENDED and row["status"] in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+    assert f"tenant is {TenantStatus.OFFBOARDED}" == "tenant is offboarded"
