@@ -15,6 +15,7 @@ from colo.pii import TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant
 from tenants.visits.alerts import alert_on_refusal_bursts, bucket, raise_alert
 from tenants.visits.journal import Journal, PhysicalEvent
 from tenants.visits.schemas import GateResult, GateScan
+from tenants.visits.status import BadgeStatus, VisitStatus
 from tenants.visits.tables import GateEvent, Visit, Visitor
 
 
@@ -36,9 +37,9 @@ async def _find(scan: GateScan) -> dict[str, Any] | None:
 
 def _check_in_refusal(visit: dict[str, Any], visitor: dict[str, Any], now: datetime) -> GateRefused | None:
     expires = visitor["badge_expires_at"]
-    if visitor["badge_status"] == "expired" or (expires is not None and expires <= now):
+    if visitor["badge_status"] == BadgeStatus.EXPIRED or (expires is not None and expires <= now):
         return GateRefused("the badge has expired", alert_kind="badge_expired")
-    if visit["status"] != "approved" or visitor["badge_status"] != "issued":
+    if visit["status"] != VisitStatus.APPROVED or visitor["badge_status"] != BadgeStatus.ISSUED:
         return GateRefused(f"the visit is {visit['status']}, not approved", alert_kind="not_approved")
     if now < visit["starts_at"] or now > visit["ends_at"]:
         return GateRefused("outside the visit's time window", alert_kind="out_of_window")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from tenants.events import TenantHook, TenantStatusChange
 from tenants.status import TenantStatus
 from tenants.visits.journal import Journal
-from tenants.visits.service import OPEN_STATUSES, expire_visit
+from tenants.visits.service import expire_visit
+from tenants.visits.status import OPEN_STATUSES, VisitStatus
 from tenants.visits.tables import Visit
 
 HOOK_NAME = "visits.close_on_suspension"
@@ -19,7 +20,7 @@ def tenant_status_hook(journal: Journal) -> TenantHook:
         open_visits = await Visit.select(Visit.id).where(
             (Visit.tenant_id == change.tenant_id) & Visit.status.is_in(list(OPEN_STATUSES)))
         for visit in open_visits:  # idempotent: a re-run finds nothing open
-            await expire_visit(visit_id=visit["id"], tenant_id=change.tenant_id, status="cancelled", actor=None,
-                               reason=f"tenant {change.current}: {change.reason}"[:500], journal=journal)
+            await expire_visit(visit_id=visit["id"], tenant_id=change.tenant_id, status=VisitStatus.CANCELLED,
+                               actor=None, reason=f"tenant {change.current}: {change.reason}"[:500], journal=journal)
 
     return close_visits

@@ -25,12 +25,12 @@ from tenants.status import TenantStatus
 from tenants.tables import Tenant
 from tenants.visits.journal import Journal, PhysicalEvent
 from tenants.visits.schemas import VisitCreate, VisitorRead, VisitRead
+from tenants.visits.status import OPEN_STATUSES, BadgeStatus, VisitStatus
 from tenants.visits.tables import Visit, Visitor
 
 MAX_WINDOW = timedelta(days=14)
 MAX_LEAD_TIME = timedelta(days=180)
 PAST_TOLERANCE = timedelta(minutes=15)
-OPEN_STATUSES = ("pending", "approved")
 
 
 def now_utc() -> datetime:
@@ -116,7 +116,7 @@ async def request_visit(
     visit = Visit(
         id=visit_id, tenant_id=tenant_id, requested_by=principal.key_id, starts_at=starts, ends_at=ends,
         areas=json.dumps(sorted(set(data.areas))), escort_required=data.escort_required,
-        purpose=data.purpose.strip(), status="pending", created_at=now_utc(),
+        purpose=data.purpose.strip(), status=VisitStatus.PENDING.value, created_at=now_utc(),
     )
     async with Visit._meta.db.transaction():  # the visit and all its visitors, or nothing
         await Visit.insert(visit)
@@ -187,24 +187,24 @@ async def decide_visit(
     """Security approves (badges issued, expiring at the window's end) or denies, with a reason."""
     moment = now or now_utc()
     row = await _visit_row(principal, visit_id)
-    if row["status"] != "pending":
+    if row["status"] != VisitStatus.PENDING:
         raise Conflict(f"the visit is {row['status']}; only pending visits can be decided")
     if approve and row["ends_at"] <= moment:
         raise Conflict("the visit's window has already ended")
-    status = "approved" if approve else "denied"
+    status = (VisitStatus.APPROVED if approve else VisitStatus.DENIED).value
     visitors = await Visitor.select(Visitor.id).where(Visitor.visit_id == visit_id)
     badges = {v["id"]: new_badge_number() for v in visitors} if approve else {}
     async with Visit._meta.db.transaction():
         changed = await Visit.update({
             Visit.status: status, Visit.decided_by: principal.key_id, Visit.decided_at: moment,
             Visit.decision_reason: reason.strip(),
-        }).where((Visit.id == visit_id) & (Visit.status == "pending")).returning(Visit.id)
+        }).where((Visit.id == visit_id) & (Visit.status == VisitStatus.PENDING.value)).returning(Visit.id)
         if not changed:  # someone else decided first
             raise Conflict("the visit was decided concurrently")
         for visitor_id, badge in badges.items():
             await Visitor.update({
                 Visitor.badge_number: badge, Visitor.badge_expires_at: row["ends_at"],
-                Visitor.badge_status: "issued",
+                Visitor.badge_status: BadgeStatus.ISSUED.value,
             }).where(Visitor.id == visitor_id)
     objects = {"visit_id": str(visit_id)}
     await journal(PhysicalEvent(action=f"visit.{status}", outcome="recorded", tenant_id=row["tenant_id"],
@@ -227,22 +227,25 @@ async def cancel_visit(
         raise Conflict(f"the visit is {row['status']} and cannot be cancelled")
     if await Visitor.exists().where((Visitor.visit_id == visit_id) & (Visitor.checked_in_at.is_not_null())):
         raise Conflict("someone on this visit has already checked in")
-    await expire_visit(visit_id=visit_id, tenant_id=row["tenant_id"], status="cancelled", actor=principal,
+    await expire_visit(visit_id=visit_id, tenant_id=row["tenant_id"], status=VisitStatus.CANCELLED, actor=principal,
                        reason=reason or "cancelled by the tenant", journal=journal)
     return await get_visit(principal=principal, visit_id=visit_id, master_key=master_key)
 
 
 async def expire_visit(
-    *, visit_id: UUID, tenant_id: UUID, status: str, actor: Principal | None, reason: str, journal: Journal,
+    *, visit_id: UUID, tenant_id: UUID, status: VisitStatus, actor: Principal | None, reason: str,
+    journal: Journal,
 ) -> None:
     """Close a visit (cancelled) and expire its issued badges, recording both."""
     moment = now_utc()
     async with Visit._meta.db.transaction():
-        await Visit.update({Visit.status: status, Visit.decision_reason: reason[:500]}).where(Visit.id == visit_id)
-        expired = await Visitor.update({Visitor.badge_status: "expired", Visitor.badge_expires_at: moment}).where(
-            (Visitor.visit_id == visit_id) & (Visitor.badge_status == "issued")
+        await Visit.update({Visit.status: status.value, Visit.decision_reason: reason[:500]}).where(
+            Visit.id == visit_id)
+        expired = await Visitor.update({
+            Visitor.badge_status: BadgeStatus.EXPIRED.value, Visitor.badge_expires_at: moment}).where(
+            (Visitor.visit_id == visit_id) & (Visitor.badge_status == BadgeStatus.ISSUED.value)
         ).returning(Visitor.id, Visitor.badge_number)
-    await journal(PhysicalEvent(action=f"visit.{status}", outcome="recorded", tenant_id=tenant_id, actor=actor,
+    await journal(PhysicalEvent(action=f"visit.{status.value}", outcome="recorded", tenant_id=tenant_id, actor=actor,
                                 objects={"visit_id": str(visit_id)}, detail=reason[:500]))
     for badge in expired:
         await journal(PhysicalEvent(

@@ -11,3 +11,12 @@ def test_the_statuses_are_the_stored_strings() -> None:
     row = {"status": "suspended"}  # as Piccolo returns it: plain text
     assert row["status"] == TenantStatus.SUSPENDED and row["status"] in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
     assert f"tenant is {TenantStatus.OFFBOARDED}" == "tenant is offboarded"
+
+
+def test_visit_and_badge_statuses_are_the_stored_strings() -> None:
+    from tenants.visits.status import OPEN_STATUSES, BadgeStatus, VisitStatus
+
+    assert [s.value for s in VisitStatus] == ["pending", "approved", "denied", "cancelled"]
+    assert [s.value for s in BadgeStatus] == ["none", "issued", "expired"]
+    assert OPEN_STATUSES == ("pending", "approved")
+    assert f"visit.{VisitStatus.CANCELLED.value}" == "visit.cancelled"
