@@ -25,7 +25,7 @@ from dcim.netbox.provisioning import Provisioner, is_overlap_refusal
 from dcim.orders import store
 from dcim.orders.power_checks import check_power, panel_capacities
 from dcim.orders.schemas import MEDIA_CABLE_TYPES
-from dcim.orders.states import OrderAction, OrderState, next_state
+from dcim.orders.states import LoaStatus, OrderAction, OrderState, next_state
 from dcim.orders.supply import panel_for_side
 from dcim.orders.tables import Loa, Order
 from dcim.orders.xc_paths import plan_legs
@@ -269,12 +269,12 @@ async def _plan_legs(spec: dict[str, Any], provisioner: Provisioner) -> list[dic
 
 
 async def _check_loa(order_id: UUID) -> None:
-    loa = await Loa.select().where((Loa.order_id == order_id) & (Loa.status == "loa_granted")).first()
+    loa = await Loa.select().where((Loa.order_id == order_id) & (Loa.status == LoaStatus.GRANTED.value)).first()
     if loa is None:
         raise Conflict("the cross-connect has no granted LOA-CFA")
     if loa["expires_at"] is not None and loa["expires_at"] <= store.now():
-        await Loa.update({Loa.status: "loa_expired"}).where(Loa.id == loa["id"])
-        await store.record(order_id, {Order.loa_status: "loa_expired"})
+        await Loa.update({Loa.status: LoaStatus.EXPIRED.value}).where(Loa.id == loa["id"])
+        await store.record(order_id, {Order.loa_status: LoaStatus.EXPIRED.value})
         raise Conflict(f"the LOA-CFA expired at {loa['expires_at'].isoformat()}; the Z side must grant a new one")
 
 

@@ -13,6 +13,7 @@ from colo.secretstore import Keys
 from dcim.orders import store
 from dcim.orders.loa import format_time, sign
 from dcim.orders.schemas import LoaRead
+from dcim.orders.states import LoaStatus
 from dcim.orders.tables import Loa, Order
 from tenants.tables import Tenant
 
@@ -79,7 +80,7 @@ async def _open_order(row: dict[str, Any]) -> dict[str, Any]:
 async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Keys, facility: str) -> LoaRead:
     row = await load_for(principal=principal, loa_id=loa_id)
     _may_decide(principal, row)
-    if row["status"] not in ("loa_pending", "loa_expired"):
+    if row["status"] not in (LoaStatus.PENDING, LoaStatus.EXPIRED):
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
     order = await _open_order(row)
     spec = store.as_dict(order["spec"])
@@ -100,11 +101,11 @@ async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Ke
     signed = sign(document, keys.current_signing_key)
     async with Loa._meta.db.transaction():
         await Loa.update({
-            Loa.status: "loa_granted", Loa.document: json.dumps(signed, sort_keys=True),
+            Loa.status: LoaStatus.GRANTED.value, Loa.document: json.dumps(signed, sort_keys=True),
             Loa.signature: signed["signature"], Loa.key_id: signed["key_id"], Loa.issued_at: issued,
             Loa.expires_at: expires, Loa.decided_by: document["granted_by"][:100], Loa.reason: "",
         }).where(Loa.id == loa_id)
-        await Order.update({Order.loa_status: "loa_granted", Order.updated_at: store.now()}).where(
+        await Order.update({Order.loa_status: LoaStatus.GRANTED.value, Order.updated_at: store.now()}).where(
             Order.id == order["id"])
     return to_read(await load_for(principal=principal, loa_id=loa_id))
 
@@ -112,13 +113,13 @@ async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Ke
 async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
     row = await load_for(principal=principal, loa_id=loa_id)
     _may_decide(principal, row)
-    if row["status"] != "loa_pending":
+    if row["status"] != LoaStatus.PENDING:
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
     order = await _open_order(row)
     async with Loa._meta.db.transaction():
-        await Loa.update({Loa.status: "loa_refused", Loa.reason: reason[:1000],
+        await Loa.update({Loa.status: LoaStatus.REFUSED.value, Loa.reason: reason[:1000],
                           Loa.decided_by: (principal.name or principal.key_id)[:100]}).where(Loa.id == loa_id)
-        await Order.update({Order.loa_status: "loa_refused", Order.updated_at: store.now()}).where(
+        await Order.update({Order.loa_status: LoaStatus.REFUSED.value, Order.updated_at: store.now()}).where(
             Order.id == order["id"])
     return to_read(await load_for(principal=principal, loa_id=loa_id))
 

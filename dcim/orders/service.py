@@ -26,7 +26,7 @@ from dcim.orders.policy import roles_for
 from dcim.orders.power_checks import check_power, feeding_panels, panel_capacities
 from dcim.orders.rules import check_circuit_size, pick_units
 from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerSpec, SpaceSpec
-from dcim.orders.states import HOLDS_CAPACITY, OrderAction, OrderState
+from dcim.orders.states import HOLDS_CAPACITY, LoaStatus, OrderAction, OrderState
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
 from dcim.orders.xc_paths import plan_legs
 from dcim.readmodel.cache import ReadModelCache
@@ -237,12 +237,12 @@ async def _cross_connect_loa(
     # What fulfilment would refuse after the LOA and approval (two sites, no free path) fails now.
     await plan_legs(a_port=a_port, z_port=z_port, copper=copper, provisioner=provisioner)
     z_tenant = await Tenant.select(Tenant.id).where(Tenant.netbox_tenant_id == z_port.tenant_id).first()
-    order.loa_status = "loa_pending"
+    order.loa_status = LoaStatus.PENDING.value
     order.spec = {**store.as_dict(order.spec), "a_port": _port_facts(a_port), "z_port": _port_facts(z_port),
                   "z_netbox_tenant_id": z_port.tenant_id}
     return Loa(id=uuid4(), order_id=order.id, a_tenant_id=order.tenant_id,
                z_tenant_id=z_tenant["id"] if z_tenant else None, z_netbox_tenant_id=z_port.tenant_id,
-               status="loa_pending", created_at=store.now())
+               status=LoaStatus.PENDING.value, created_at=store.now())
 
 
 def _port_facts(port: PortLive) -> dict[str, Any]:
@@ -259,7 +259,7 @@ async def act(
         raise PermissionDenied(f"role {principal.role} may not {action.value} orders")
     if action in (OrderAction.REQUEST_ACTION, OrderAction.REJECT) and not reason.strip():
         raise ValidationFailed("reason", f"required to {action.value.replace('_', ' ')}")
-    if action is OrderAction.APPROVE and row["kind"] == "cross_connect" and row["loa_status"] != "loa_granted":
+    if action is OrderAction.APPROVE and row["kind"] == "cross_connect" and row["loa_status"] != LoaStatus.GRANTED:
         raise Conflict(f"the Z-side owner has not granted the LOA (LOA is {row['loa_status']})",
                        loa_status=row["loa_status"])
     values: dict[Any, Any] = {}

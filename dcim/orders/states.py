@@ -25,6 +25,16 @@ class OrderState(StrEnum):
     FAILED = "failed"
 
 
+class LoaStatus(StrEnum):
+    """A cross-connect's LOA-CFA (the order's `loa_status` and the LOA's own `status`)."""
+
+    NOT_REQUIRED = "not_required"  # orders of other kinds
+    PENDING = "loa_pending"  # waiting for the Z side
+    GRANTED = "loa_granted"
+    REFUSED = "loa_refused"
+    EXPIRED = "loa_expired"  # granted, then ran out before fulfilment
+
+
 class OrderAction(StrEnum):
     REVIEW = "review"  # ops pick the order up
     REQUEST_ACTION = "request_action"  # ops need more from the tenant

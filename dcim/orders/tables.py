@@ -76,7 +76,7 @@ class Loa(Table, tablename="orders_loa"):
     a_tenant_id = UUID()
     z_tenant_id = UUID(null=True, default=None, index=True)  # None: a carrier without a Colo account
     z_netbox_tenant_id = Integer(null=True, default=None)
-    status = Varchar(length=16)  # loa_pending | loa_granted | loa_refused | loa_expired
+    status = Varchar(length=16)  # a dcim.orders.states.LoaStatus value (loa_pending, loa_granted, …)
     document = Text(default="")  # canonical JSON that was signed
     signature = Varchar(length=128, default="")
     key_id = Varchar(length=32, default="")

@@ -20,3 +20,9 @@ def test_visit_and_badge_statuses_are_the_stored_strings() -> None:
     assert [s.value for s in BadgeStatus] == ["none", "issued", "expired"]
     assert OPEN_STATUSES == ("pending", "approved")
     assert f"visit.{VisitStatus.CANCELLED.value}" == "visit.cancelled"
+
+
+def test_loa_statuses_are_the_stored_strings() -> None:
+    from dcim.orders.states import LoaStatus
+
+    assert [s.value for s in LoaStatus] == ["not_required", "loa_pending", "loa_granted", "loa_refused", "loa_expired"]
