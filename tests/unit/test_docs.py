@@ -37,3 +37,17 @@ def test_migration_folders_hold_only_migrations() -> None:
             if item.name == "__pycache__":
                 continue
             assert item.suffix == ".py" and item.name.startswith(f"{folder.name}_"), item
+
+
+def test_architecture_tree_names_every_module() -> None:
+    """docs/ARCHITECTURE.md's tree names each module of the packages (by file stem), so a new module
+    lands with a line saying what it is for."""
+    import re
+
+    architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    tree = architecture[architecture.index("## Tree"):architecture.index("## Conventions")]
+    named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", tree))
+    missing = [str(path.relative_to(ROOT)) for package in ("colo", "tenants", "audit", "dcim", "api", "devtools")
+               for path in sorted((ROOT / package).rglob("*.py"))
+               if path.name != "__init__.py" and path.stem not in named]
+    assert not missing, f"name these in docs/ARCHITECTURE.md's tree: {missing}"
