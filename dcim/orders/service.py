@@ -29,7 +29,7 @@ from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerS
 from dcim.orders.states import HOLDS_CAPACITY, LoaStatus, OrderAction, OrderState
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
 from dcim.orders.xc_paths import plan_legs
-from dcim.readmodel.cache import ReadModelCache
+from dcim.readmodel.cache import ReadModelCache, bump_generation
 from dcim.readmodel.holdings import holds_rack
 from dcim.readmodel.schemas import CapacityQuery
 from dcim.sales import DEFAULT_RULES, SaleRules
@@ -111,6 +111,8 @@ async def _by_idempotency(scope: str, digest: str) -> OrderRead | None:
 async def _insert(order: Order, actor: store.Actor, extra_rows: list[Any]) -> None:
     """The order, its first history row and its guard rows; callers hold a transaction."""
     await Order.insert(order)
+    if order.kind == "power":  # committed power in the cached rack views changes with it
+        await bump_generation()
     await OrderEvent.insert(store.event_row(order_id=order.id, actor=actor, action="submit", from_state="",
                                             to_state=OrderState.SUBMITTED.value,
                                             reason=store.as_dict(order.spec).get("note", "")))

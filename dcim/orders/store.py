@@ -18,6 +18,7 @@ from colo.identity import Principal
 from dcim.orders.schemas import OrderEventRead, OrderRead
 from dcim.orders.states import HOLDS_CAPACITY, TERMINAL, OrderAction, OrderState, allowed_actions, next_state
 from dcim.orders.tables import Order, OrderEvent, UnitClaim
+from dcim.readmodel.cache import bump_generation
 from tenants.scope import scoped, select_one_or_404
 
 
@@ -123,6 +124,8 @@ async def transition(
             raise Conflict("the order changed while this request ran; retry", state=current["state"])
         await OrderEvent.insert(event_row(order_id=order_id, actor=actor, action=action.value,
                                           from_state=row["state"], to_state=target.value, reason=reason))
+        if row["kind"] == "power":  # committed power in the cached rack views changes with it
+            await bump_generation()
         if target in TERMINAL:
             await UnitClaim.delete().where(UnitClaim.order_id == order_id)
     return await load(order_id)

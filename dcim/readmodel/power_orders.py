@@ -15,6 +15,7 @@ from typing import Any
 from dcim.orders.store import by_rack, ordered_power_w
 from dcim.power import RackBudget, is_supply
 from dcim.readmodel.build import feed_of_row
+from dcim.readmodel.cache import ReadModelCache
 
 
 def adjusted(row: dict[str, Any], ordered_w: int) -> dict[str, Any]:
@@ -26,9 +27,19 @@ def adjusted(row: dict[str, Any], ordered_w: int) -> dict[str, Any]:
     return {**row, "power_committed_va": budget.committed_va, "power_free_va": budget.free_va}
 
 
-async def with_orders(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+async def ordered_by_rack(*, cache: ReadModelCache, generation: int) -> dict[int, int]:
+    """rack id → watts Colo's open power orders promise there, cached per read-model generation:
+    every write that changes it (a power order made or moved, dcim.orders) bumps the generation."""
+    async def load() -> dict[int, int]:
+        return by_rack(await ordered_power_w())
+
+    return await cache.get(("ordered-power",), load, generation=generation)
+
+
+async def with_orders(rows: Sequence[dict[str, Any]], *, cache: ReadModelCache,
+                      generation: int) -> list[dict[str, Any]]:
     """Rack rows (full rows, as the views read them) with Colo's power orders committed."""
-    ordered = by_rack(await ordered_power_w([r["netbox_id"] for r in rows])) if rows else {}
+    ordered = await ordered_by_rack(cache=cache, generation=generation) if rows else {}
     return [adjusted(r, ordered.get(r["netbox_id"], 0)) for r in rows]
 
 

@@ -151,7 +151,7 @@ async def list_racks(
     key = ("racks", holder, site_id, hall, row, status, min_free_units)
     rows = await cache.get(key, lambda: query.run(), generation=generation)
     now = datetime.now(UTC)
-    page = await with_orders(rows[offset:offset + limit])
+    page = await with_orders(rows[offset:offset + limit], cache=cache, generation=generation)
     sites = await site_names(generation, cache=cache)
     items = [_summary(r, now, _my_units(r, held.get(r["netbox_id"])) if mine is not None and held is not None
                       else None, sites) for r in page]
@@ -198,7 +198,8 @@ async def rack_detail(*, principal: Principal, rack_id: int, cache: ReadModelCac
                                   generation=generation)
     if bundle is None:
         raise NotFound("rack", rack_id)
-    rack, holders, occupants = (await with_orders([bundle["rack"]]))[0], bundle["holders"], bundle["occupants"]
+    rack = (await with_orders([bundle["rack"]], cache=cache, generation=generation))[0]
+    holders, occupants = bundle["holders"], bundle["occupants"]
     now = datetime.now(UTC)
     my_units = _my_units(rack, holding)
     mine_set = set(my_units)
@@ -234,7 +235,7 @@ async def utilization(*, principal: Principal, hall: str | None = None,
         query = query.where(PlantRack.hall == hall)
     if site_id is not None:
         query = query.where(PlantRack.site_id == site_id)
-    racks = await with_orders(await query)
+    racks = await with_orders(await query, cache=cache, generation=await cache.generation())
     ids = [r["netbox_id"] for r in racks] or [-1]
     # Committed load by tenant, as dcim.power sums it: the draw of power ports plugged into a rack's
     # supply feeds (by their device's tenant) and Colo's power orders (by the ordering tenant).

@@ -139,3 +139,28 @@ async def test_sellable_committed_and_free_agree_across_all_four_after_each_orde
         assert await _circuits(client, plant, plant["buyer"]) == [False] * 2 + [True] * 2 * n
         if n < 3:
             await _order_power(app, client, run_in_app, plant, plant["buyer"])
+
+
+async def test_a_power_order_counts_in_the_rack_view_from_the_moment_it_is_made_until_cancelled(
+    client: AsyncTestClient, plant: dict[str, Any],
+) -> None:
+    """The rack views cache Colo's open power orders per read-model generation: making, moving and
+    cancelling a power order bump it, so no view shows a committed figure older than the order book."""
+    ops, rack = plant["ops"].headers, plant["rack"]
+
+    async def committed() -> int:
+        detail = await client.get(f"/v1/racks/{rack}", headers=ops)
+        listed = await client.get("/v1/racks", params={"site_id": plant["site"]}, headers=ops)
+        [row] = [r for r in listed.json()["items"] if r["netbox_id"] == rack]
+        assert detail.json()["rack"]["power"]["committed_va"] == row["power"]["committed_va"]
+        return int(row["power"]["committed_va"])
+
+    before = await committed()  # also fills the caches the order must invalidate
+    made = await client.post("/v1/orders", headers=plant["buyer"].headers,
+                             json={"spec": {"kind": "power", "rack_id": rack, "kw": ORDER_KW, "redundancy": "a+b"}})
+    assert made.status_code == 201, made.text
+    assert await committed() == before + round(ORDER_KW * 1000)  # submitted: no NetBox write, no sync
+    cancelled = await client.post(f"/v1/orders/{made.json()['id']}/cancel", headers=plant["buyer"].headers,
+                                  json={"reason": "changed our mind"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert await committed() == before
