@@ -11,7 +11,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, Parameter
 
 from api.auth import CurrentPrincipal
-from api.controllers.problem_docs import problems
+from api.controllers.problem_docs import example, problems
 from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import Services
 from colo.errors import Conflict
@@ -34,10 +34,6 @@ LOA = {
 }
 
 
-def _one(description: str) -> dict[int, ResponseSpec]:
-    return {200: ResponseSpec(LoaRead, description=description, generate_examples=False,
-                              examples=[Example(summary="example", value=LOA)])}
-
 
 class LoaController(Controller):
     path = "/v1"
@@ -56,12 +52,12 @@ class LoaController(Controller):
         return paged(request, found, items=found, limit=limit, start=start)
 
     @get("/loas/{loa_id:uuid}", operation_id="get_loa", summary="One LOA, with the signed document once granted",
-         responses={**_one("The LOA"), **problems(400, 401, 403, 404)})
+         responses={**example(LoaRead, LOA, description="The LOA"), **problems(400, 401, 403, 404)})
     async def get_loa(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaRead:
         return loas.to_read(await loas.load_for(principal=principal, loa_id=loa_id))
 
     @get("/orders/{order_id:uuid}/loa", operation_id="get_order_loa", summary="The LOA of a cross-connect order",
-         responses={**_one("The LOA"), **problems(400, 401, 403, 404)})
+         responses={**example(LoaRead, LOA, description="The LOA"), **problems(400, 401, 403, 404)})
     async def get_order_loa(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> LoaRead:
         return await loas.for_order(principal=principal, order_id=order_id)
 
@@ -80,7 +76,7 @@ class LoaController(Controller):
 
     @post("/loas/{loa_id:uuid}/grant", operation_id="grant_loa", status_code=200,
           summary="The Z-side owner grants the LOA-CFA; Colo signs it with the facility key",
-          responses={**_one("Granted and signed"), **problems(400, 401, 403, 404, 409)})
+          responses={**example(LoaRead, LOA, description="Granted and signed"), **problems(400, 401, 403, 404, 409)})
     async def grant(
         self, principal: CurrentPrincipal, services: Services, loa_id: FromPath[UUID],
         data: Annotated[LoaGrant | None, Body(examples=[Example(summary="valid 90 days",
@@ -91,7 +87,7 @@ class LoaController(Controller):
 
     @post("/loas/{loa_id:uuid}/refuse", operation_id="refuse_loa", status_code=200,
           summary="The Z-side owner refuses the LOA-CFA (reason required)",
-          responses={**_one("Refused"), **problems(400, 401, 403, 404, 409)})
+          responses={**example(LoaRead, LOA, description="Refused"), **problems(400, 401, 403, 404, 409)})
     async def refuse(
         self, principal: CurrentPrincipal, loa_id: FromPath[UUID],
         data: Annotated[LoaRefusal, Body(examples=[Example(value={"reason": "port reserved for another carrier"})])],

@@ -9,11 +9,9 @@ from typing import Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Example
 
 from api.auth import CurrentPrincipal
-from api.controllers.problem_docs import problems
+from api.controllers.problem_docs import example, problems
 from api.services import Services
 from colo.errors import AuthenticationFailed, ValidationFailed
 from dcim.readmodel import store
@@ -55,10 +53,6 @@ def signature_ok(secret: bytes, body: bytes, presented: str | None) -> bool:
     return hmac.compare_digest(expected, presented.strip().lower())
 
 
-def _example(container: Any, value: dict[str, Any], status: int = 200) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(container, description="Success", generate_examples=False,
-                                 examples=[Example(summary="example", value=value)])}
-
 
 class NetBoxSyncController(Controller):
     path = "/v1/netbox"
@@ -70,9 +64,9 @@ class NetBoxSyncController(Controller):
           "webhook secret (COLO_WEBHOOK_SECRET), not by an API key. The body is only a hint of "
           "what changed: Colo re-reads those objects from NetBox in the background, so a replayed "
           "or stale body cannot put old data into the read model. Answers at once.",
-          responses={**_example(WebhookAccepted, {"object_type": "dcim.rackreservation", "event": "created",
+          responses={**example(WebhookAccepted, {"object_type": "dcim.rackreservation", "event": "created",
                                  "objects_to_refresh": 0, "racks_to_refresh": [5],
-                                 "full_sync_queued": False}, 202),
+                                 "full_sync_queued": False}, status=202),
                      **problems(400, 401, 422)},
           security=[{}])
     async def receive(self, request: Request[Any, Any, Any], services: Services) -> WebhookAccepted:
@@ -97,7 +91,7 @@ class NetBoxSyncController(Controller):
 
     @get("/sync", operation_id="sync_status",
          summary="When the read model was last synced, and whether NetBox's webhooks reach Colo",
-         responses={**_example(SyncStatus, {"last_full_sync": "2026-11-22T03:30:00Z",
+         responses={**example(SyncStatus, {"last_full_sync": "2026-11-22T03:30:00Z",
                                 "last_event_refresh": "2026-11-22T03:31:12Z", "webhooks": "arriving",
                                 "last_webhook_event": "2026-11-22T03:31:11Z",
                                 "last_netbox_change": "2026-11-22T03:31:11Z",
@@ -112,7 +106,7 @@ class NetBoxSyncController(Controller):
 
     @post("/sync", operation_id="trigger_sync", status_code=200,
           summary="Run a full sync of the read model from NetBox now (ops)",
-          responses={**_example(SyncRun, {"objects": 612, "seconds": 1.3, "objects_per_second": 470.8}),
+          responses={**example(SyncRun, {"objects": 612, "seconds": 1.3, "objects_per_second": 470.8}),
                      **problems(401, 403, 503)})
     async def trigger(self, principal: CurrentPrincipal, services: Services) -> SyncRun:
         result = await full_sync(services.netbox)

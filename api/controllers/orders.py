@@ -11,7 +11,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, HeaderParameter, Parameter, QueryParameter
 
 from api.auth import CurrentPrincipal
-from api.controllers.problem_docs import problems
+from api.controllers.problem_docs import example, problems
 from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import AppServices, Services
 from colo.identity import Principal
@@ -48,10 +48,6 @@ IdempotencyKey = Annotated[str | None, HeaderParameter(
     description="Repeat the key (per tenant) to get the same order back instead of a second one")]
 
 
-def _one(description: str, value: dict[str, Any] = ORDER, status: int = 200) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(OrderRead, description=description, generate_examples=False,
-                                 examples=[Example(summary="example", value=value)])}
-
 
 def provisioner_of(services: AppServices) -> Provisioner:
     return services.orders.provisioner
@@ -68,8 +64,8 @@ class OrderController(Controller):
 
     @post("/", operation_id="create_order", status_code=201,
           summary="Order rack space, power or a cross-connect (Idempotency-Key honoured)",
-          responses={**_one("The order, as first stored", status=201),
-                     **_one("A repeated Idempotency-Key: the order it created before"),
+          responses={**example(OrderRead, ORDER, description="The order, as first stored", status=201),
+                     **example(OrderRead, ORDER, description="A repeated Idempotency-Key: the order it created before"),
                      **problems(400, 401, 403, 404, 409, 422, 503)})
     async def create(
         self, principal: CurrentPrincipal, services: Services,
@@ -100,7 +96,7 @@ class OrderController(Controller):
         return paged(request, page, items=rows, limit=limit, start=start)
 
     @get("/{order_id:uuid}", operation_id="get_order", summary="One order",
-         responses={**_one("The order"), **problems(400, 401, 403, 404)})
+         responses={**example(OrderRead, ORDER, description="The order"), **problems(400, 401, 403, 404)})
     async def get_order(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> OrderRead:
         return store.to_read(await store.load_for(principal=principal, order_id=order_id))
 
@@ -118,38 +114,39 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/review", operation_id="review_order", status_code=200,
           summary="Ops take the order into review",
-          responses={**_one("Now in review"), **problems(400, 401, 403, 404, 409)})
+          responses={**example(OrderRead, ORDER, description="Now in review"), **problems(400, 401, 403, 404, 409)})
     async def review(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.REVIEW, data)
 
     @post("/{order_id:uuid}/request-action", operation_id="request_order_action", status_code=200,
           summary="Ops need more from the tenant (reason required)",
-          responses={**_one("Now action_required"), **problems(400, 401, 403, 404, 409, 422)})
+          responses={**example(OrderRead, ORDER, description="Now action_required"),
+                     **problems(400, 401, 403, 404, 409, 422)})
     async def request_action(self, principal: CurrentPrincipal, order_id: FromPath[UUID],
                              data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.REQUEST_ACTION, data)
 
     @post("/{order_id:uuid}/resubmit", operation_id="resubmit_order", status_code=200,
           summary="The tenant answered; the order goes back to submitted",
-          responses={**_one("Submitted again"), **problems(400, 401, 403, 404, 409)})
+          responses={**example(OrderRead, ORDER, description="Submitted again"), **problems(400, 401, 403, 404, 409)})
     async def resubmit(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.RESUBMIT, data)
 
     @post("/{order_id:uuid}/approve", operation_id="approve_order", status_code=200,
           summary="Ops approve; fulfilment in NetBox follows (cross-connects need a granted LOA first)",
-          responses={**_one("Approved"), **problems(400, 401, 403, 404, 409)})
+          responses={**example(OrderRead, ORDER, description="Approved"), **problems(400, 401, 403, 404, 409)})
     async def approve(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.APPROVE, data)
 
     @post("/{order_id:uuid}/reject", operation_id="reject_order", status_code=200,
           summary="Ops reject (reason required); held units are released",
-          responses={**_one("Rejected"), **problems(400, 401, 403, 404, 409, 422)})
+          responses={**example(OrderRead, ORDER, description="Rejected"), **problems(400, 401, 403, 404, 409, 422)})
     async def reject(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.REJECT, data)
 
     @post("/{order_id:uuid}/cancel", operation_id="cancel_order", status_code=200,
           summary="Cancel an order before anything is built",
-          responses={**_one("Cancelled"), **problems(400, 401, 403, 404, 409)})
+          responses={**example(OrderRead, ORDER, description="Cancelled"), **problems(400, 401, 403, 404, 409)})
     async def cancel(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.CANCEL, data)
 
@@ -157,22 +154,25 @@ class OrderController(Controller):
           summary="Ops: build (or retry building) the order in NetBox now; answers with the outcome",
           description="`active` when built; `provisioning` with `last_error` and `next_attempt_at` while NetBox "
                       "is unavailable (the worker retries); `failed` when NetBox or the live plant refused.",
-          responses={**_one("The order after this fulfilment run"), **problems(400, 401, 403, 404, 409)})
+          responses={**example(OrderRead, ORDER, description="The order after this fulfilment run"),
+                     **problems(400, 401, 403, 404, 409)})
     async def fulfil(self, principal: CurrentPrincipal, services: Services, order_id: FromPath[UUID]) -> OrderRead:
         await store.load_for(principal=principal, order_id=order_id)
         row = await fulfilment.fulfil(order_id=order_id, provisioner=provisioner_of(services))
         return store.to_read(row)
 
     @post("/{order_id:uuid}/request-decommission", operation_id="request_order_decommission", status_code=200,
-          summary="Ask for a built service to be removed", responses={**_one("Decommission requested"),
-                                                                      **problems(400, 401, 403, 404, 409)})
+          summary="Ask for a built service to be removed",
+          responses={**example(OrderRead, ORDER, description="Decommission requested"),
+                     **problems(400, 401, 403, 404, 409)})
     async def request_decommission(self, principal: CurrentPrincipal, order_id: FromPath[UUID],
                                    data: Reason = None) -> OrderRead:
         return await _act(principal, order_id, OrderAction.REQUEST_DECOMMISSION, data)
 
     @post("/{order_id:uuid}/decommission", operation_id="decommission_order", status_code=200,
           summary="Ops: remove the order's NetBox objects now and mark it decommissioned",
-          responses={**_one("The order after this run"), **problems(400, 401, 403, 404, 409)})
+          responses={**example(OrderRead, ORDER, description="The order after this run"),
+                     **problems(400, 401, 403, 404, 409)})
     async def decommission(self, principal: CurrentPrincipal, services: Services,
                            order_id: FromPath[UUID]) -> OrderRead:
         await store.load_for(principal=principal, order_id=order_id)

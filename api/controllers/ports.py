@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Example
 from litestar.params import JSONBody, Parameter
 
 from api.auth import CurrentPrincipal
-from api.controllers.problem_docs import problems
+from api.controllers.problem_docs import example, problems
 from api.pagination import Cursor, PageSize, paged, start_of
 from api.services import Services
 from dcim.demarc import DemarcCreate, DemarcRead, provision_demarc
@@ -24,10 +22,6 @@ PANEL = {"panel_id": 812, "name": "DEMARC-ACME-MMR-1", "tenant_id": "0b9c3c5e-4d
 MediaFilter = Annotated[Media | None, Parameter(description="smf, mmf or copper")]
 
 
-def _example(container: Any, value: dict[str, Any], status: int = 200) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(container, description="Success", generate_examples=False,
-                                 examples=[Example(summary="example", value=value)])}
-
 
 class DemarcController(Controller):
     path = "/v1/demarcation-panels"
@@ -39,7 +33,7 @@ class DemarcController(Controller):
           "each on its own rear port, in the named rack (the meet-me room's or the tenant's cage) at "
           "`position` or the highest free unit. Idempotent by `name` at the rack's site: asking again "
           "returns the panel (200, `created: false`).",
-          responses={**_example(DemarcRead, PANEL, 201), **_example(DemarcRead, {**PANEL, "created": False}),
+          responses={**example(DemarcRead, PANEL, status=201), **example(DemarcRead, {**PANEL, "created": False}),
                      **problems(400, 401, 403, 409, 422, 503)})
     async def provision(
         self, principal: CurrentPrincipal, services: Services, data: JSONBody[DemarcCreate],
@@ -54,7 +48,7 @@ class PortController(Controller):
 
     @get("/", operation_id="list_own_ports",
          summary="Your own patch-panel ports: the A sides of your cross-connects (staff: every tenant's)",
-         responses={**_example(OwnPortPage, {"items": [
+         responses={**example(OwnPortPage, {"items": [
              {"netbox_id": 9001, "name": "1", "panel_id": 812, "panel": "DEMARC-ACME-MMR-1", "media": "smf",
               "location": "Meet-Me Room", "rack_id": 47, "free": True}], "total": 1, "freshness": AGE}),
              **problems(400, 401, 403)})
@@ -70,7 +64,7 @@ class PortController(Controller):
 
     @get("/z-side", operation_id="list_z_side_ports",
          summary="Free meet-me-room ports of carriers and other tenants a cross-connect may end on",
-         responses={**_example(ZSidePortPage, {"items": [
+         responses={**example(ZSidePortPage, {"items": [
              {"netbox_id": 501, "name": "2", "panel_id": 31, "panel": "MMR-NORDLINK-TELECOM-SMF", "media": "smf",
               "owner": {"netbox_id": 1, "name": "NordLink Telecom"}}], "total": 1, "freshness": AGE}),
              **problems(400, 401, 403)})

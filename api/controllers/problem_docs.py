@@ -1,6 +1,7 @@
-"""OpenAPI documentation of error responses: every route lists the problems it can answer.
+"""OpenAPI documentation of responses: every route lists the problems it can answer, and its
+success answer with one written example.
 
-    @post(..., responses=problems(400, 401, 403, 404, 409))
+    @post(..., responses={**example(OrderRead, ORDER, status=201), **problems(400, 401, 403, 404, 409)})
 
 Each answer carries a written example, never one Litestar makes up (its generated examples are
 random strings). `field` names the input as the client sent it — a JSON path in the body, a
@@ -83,6 +84,13 @@ class Problem(msgspec.Struct, omit_defaults=True):
     field: str = ""
     source: str = ""
     errors: list[FieldError] = []
+
+
+def example(container: Any, value: Any, *, status: int = 200,
+            description: str = "Success") -> dict[int, ResponseSpec]:
+    """The success answer `container` documented with one written example `value`."""
+    return {status: ResponseSpec(container, description=description, generate_examples=False,
+                                 examples=[Example(summary="example", value=value)])}
 
 
 def problems(*codes: int) -> dict[int, ResponseSpec]:
