@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from devtools.netbox import database, install, process
 from devtools.netbox.paths import NETBOX_VERSION, NetBoxPaths, NetBoxState
@@ -28,9 +30,31 @@ def running_state(paths: NetBoxPaths) -> NetBoxState | None:
     return state
 
 
+@contextmanager
+def exclusive(paths: NetBoxPaths, *, say: Say) -> Iterator[None]:
+    """One launcher at a time per machine: a second `up` (say `make test` while `make run` is
+    still migrating) waits for the first instead of dropping the database under it."""
+    paths.cache.mkdir(parents=True, exist_ok=True)
+    with (paths.cache / "launcher.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("another NetBox launcher is at work on this machine; waiting for it")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def up(*, say: Say = print, port: int | None = None) -> NetBoxState:
-    started = time.monotonic()
     paths = NetBoxPaths.from_env()
+    with exclusive(paths, say=say):
+        return _up(paths, say=say, port=port)
+
+
+def _up(paths: NetBoxPaths, *, say: Say, port: int | None) -> NetBoxState:
+    started = time.monotonic()
     check_postgres()
     check_redis()
     if (state := running_state(paths)) is not None:
@@ -101,9 +125,10 @@ def status(*, say: Say = print) -> bool:
 def reset(*, say: Say = print) -> None:
     """Put NetBox's data back to the clean migrated state (admin + token kept), in about a second."""
     check_postgres()
-    if not database.database_exists(install.NETBOX_TEMPLATE_DB):
-        raise LauncherError("there is no clean template yet: run `colo netbox up` first")
-    database.create_from_template()
+    with exclusive(NetBoxPaths.from_env(), say=say):
+        if not database.database_exists(install.NETBOX_TEMPLATE_DB):
+            raise LauncherError("there is no clean template yet: run `colo netbox up` first")
+        database.create_from_template()
     _flush_redis_cache()
     say("NetBox's database reset to the clean state")
 
