@@ -19,9 +19,9 @@ from audit.encoding import EntryDraft
 from audit.service import AccessLog
 from audit.signals import failed_authentication_bursts
 from colo.logging import get_logger
-from tenants.visits.alerts import alert_on_auth_failures, sweep_overstays
-from tenants.visits.hooks import HOOK_NAME, tenant_status_hook
-from tenants.visits.journal import Journal, PhysicalEvent
+from siteaccess.alerts import alert_on_auth_failures, sweep_overstays
+from siteaccess.hooks import HOOK_NAME, tenant_status_hook
+from siteaccess.journal import Journal, PhysicalEvent
 
 if TYPE_CHECKING:
     from api.services import AppServices

@@ -16,7 +16,7 @@ from api.request_state import RequestState
 from api.services import Services
 from audit.encoding import EntryDraft
 from colo.identity import Principal
-from dcim.reconcile import Finding, Report, log_fields, reconcile
+from dcim.orders.reconcile import Finding, Report, log_fields, reconcile
 
 REPORT = {
     "generated_at": "2026-11-22T03:50:00+00:00",

@@ -24,8 +24,8 @@ from colo.identity import Principal
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import RackSummary
 from dcim.readmodel.views import list_racks
-from tenants.visits import alerts, gate, service
-from tenants.visits.schemas import AlertRead, Decision, GateResult, GateScan, VisitCreate, VisitRead
+from siteaccess import alerts, gate, service
+from siteaccess.schemas import AlertRead, Decision, GateResult, GateScan, VisitCreate, VisitRead
 
 VisitStatus = Annotated[str | None, QueryParameter(pattern=r"^(pending|approved|denied|cancelled)$")]
 AlertKind = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,32}$")]

@@ -122,7 +122,7 @@ async def _reconcile(site_id: int | None) -> dict[str, Any]:
     from colo.secretstore import load_keys
     from dcim.netbox import gateway_from_settings
     from dcim.netbox.provisioning import Provisioner
-    from dcim.reconcile import as_json, log_fields, reconcile
+    from dcim.orders.reconcile import as_json, log_fields, reconcile
 
     settings = settings_or_exit()
     async with bound_engine(settings.database_url):

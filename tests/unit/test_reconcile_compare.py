@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from dcim.netbox.provisioning import CableLive, FeedLive, PlantSnapshot, Reservation
-from dcim.reconcile import compare
+from dcim.orders.reconcile import compare
 
 ORDER = uuid.UUID("5f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b")
 XC = uuid.UUID("6a1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b")

@@ -14,7 +14,7 @@ def test_the_statuses_are_the_stored_strings() -> None:
 
 
 def test_visit_and_badge_statuses_are_the_stored_strings() -> None:
-    from tenants.visits.status import OPEN_STATUSES, BadgeStatus, VisitStatus
+    from siteaccess.status import OPEN_STATUSES, BadgeStatus, VisitStatus
 
     assert [s.value for s in VisitStatus] == ["pending", "approved", "denied", "cancelled"]
     assert [s.value for s in BadgeStatus] == ["none", "issued", "expired"]

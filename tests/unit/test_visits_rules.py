@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from colo.errors import ValidationFailed
-from tenants.visits.schemas import VisitCreate, VisitorCreate
-from tenants.visits.service import _check_window, new_badge_number
+from siteaccess.schemas import VisitCreate, VisitorCreate
+from siteaccess.service import _check_window, new_badge_number
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 

@@ -12,11 +12,11 @@ from uuid import UUID, uuid4
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
 from colo.pii import TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant
-from tenants.visits.alerts import alert_on_refusal_bursts, bucket, raise_alert
-from tenants.visits.journal import Journal, PhysicalEvent
-from tenants.visits.schemas import GateResult, GateScan
-from tenants.visits.status import BadgeStatus, VisitStatus
-from tenants.visits.tables import GateEvent, Visit, Visitor
+from siteaccess.alerts import alert_on_refusal_bursts, bucket, raise_alert
+from siteaccess.journal import Journal, PhysicalEvent
+from siteaccess.schemas import GateResult, GateScan
+from siteaccess.status import BadgeStatus, VisitStatus
+from siteaccess.tables import GateEvent, Visit, Visitor
 
 
 class GateRefused(Conflict):

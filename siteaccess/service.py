@@ -18,15 +18,15 @@ from uuid import UUID, uuid4
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, mask
+from siteaccess.journal import Journal, PhysicalEvent
+from siteaccess.schemas import VisitCreate, VisitorRead, VisitRead
+from siteaccess.status import OPEN_STATUSES, BadgeStatus, VisitStatus
+from siteaccess.tables import Visit, Visitor
 from tenants import validation
 from tenants.people import get_person
 from tenants.scope import scoped, select_one_or_404, tenant_for_write
 from tenants.status import TenantStatus
 from tenants.tables import Tenant
-from tenants.visits.journal import Journal, PhysicalEvent
-from tenants.visits.schemas import VisitCreate, VisitorRead, VisitRead
-from tenants.visits.status import OPEN_STATUSES, BadgeStatus, VisitStatus
-from tenants.visits.tables import Visit, Visitor
 
 MAX_WINDOW = timedelta(days=14)
 MAX_LEAD_TIME = timedelta(days=180)

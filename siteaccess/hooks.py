@@ -3,12 +3,12 @@ open visits are cancelled and every badge it holds expires at once."""
 
 from __future__ import annotations
 
+from siteaccess.journal import Journal
+from siteaccess.service import expire_visit
+from siteaccess.status import OPEN_STATUSES, VisitStatus
+from siteaccess.tables import Visit
 from tenants.events import TenantHook, TenantStatusChange
 from tenants.status import TenantStatus
-from tenants.visits.journal import Journal
-from tenants.visits.service import expire_visit
-from tenants.visits.status import OPEN_STATUSES, VisitStatus
-from tenants.visits.tables import Visit
 
 HOOK_NAME = "visits.close_on_suspension"
 

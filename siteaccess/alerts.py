@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 
 from colo.errors import NotFound
 from colo.identity import Principal
-from tenants.visits.schemas import AlertRead
-from tenants.visits.tables import Alert, GateEvent, Visit, Visitor
+from siteaccess.schemas import AlertRead
+from siteaccess.tables import Alert, GateEvent, Visit, Visitor
 
 KINDS = ("out_of_window", "not_approved", "badge_expired", "unknown_badge", "refused_burst", "overstay",
          "auth_failure_burst")

@@ -4,12 +4,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from tenants.visits.tables import TABLES
+from siteaccess.tables import TABLES
 
-MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations" / "visits"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "visits"
 
 APP_CONFIG = AppConfig(
-    app_name="visits",
+    app_name="visits",  # not renamed: databases record applied migrations under this app name
     migrations_folder_path=str(MIGRATIONS),
     table_classes=list(TABLES),
     migration_dependencies=[],

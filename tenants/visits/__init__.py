@@ -1,1 +1,0 @@
-"""Site visits: requests, security decisions, badges, gate check-in/out and site-access alerts."""
