@@ -20,6 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 import audit.policy
 import dcim.policy
+import siteaccess.policy
 import tenants.policy
 from api.auth import authenticate_connection, client_address, provide_principal
 from api.auth_throttle import AuthFailureThrottle
@@ -33,7 +34,7 @@ from tenants.policy import is_allowed, merge_policies
 
 # Every domain's policy table; a domain with routes adds its module here (its name appears in
 # start-up errors and in the generated policy table of docs/SECURITY.md).
-POLICY_TABLES: tuple[ModuleType, ...] = (tenants.policy, audit.policy, dcim.policy)
+POLICY_TABLES: tuple[ModuleType, ...] = (tenants.policy, audit.policy, siteaccess.policy, dcim.policy)
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 

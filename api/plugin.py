@@ -25,7 +25,6 @@ from api.http_methods import http_methods_middleware
 from api.openapi_tightening import TightenedJsonPlugin, TightenedSwaggerPlugin
 from api.request_id import request_id_middleware
 from api.services import AppServices
-from api.site_access import install_site_access
 from audit.service import open_access_log
 from colo.db import bound_engine, engine_from_url
 from colo.logging import configure_logging, get_logger
@@ -35,6 +34,7 @@ from dcim.netbox import gateway_from_settings
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
+from siteaccess.runtime import SiteAccessRuntime
 from tenants.ratelimit import RateLimiter
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -91,7 +91,9 @@ class ColoPlugin(InitPluginProtocol):
             async with bound_engine(services.engine):
                 # First component, so it stops last: the others' shutdown is still logged.
                 services.access_log = await open_access_log(settings=settings, keys=services.keys)
-                services.site_monitor = await install_site_access(services)
+                # Site access: its journal into the access log, its tenant hook and alert monitor.
+                services.site_access = SiteAccessRuntime(services.access_log, hooks=services.tenant_hooks)
+                await services.site_access.start()
                 # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
                 services.read_model = ReadModelRefresher(
                     services.netbox, webhook_grace_seconds=settings.webhook_grace_seconds)

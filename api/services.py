@@ -7,7 +7,7 @@ names what it needs, and a component the app did not start is an error, never a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from litestar.di import NamedDependency
 from litestar.params import SkipValidation
@@ -21,11 +21,9 @@ from dcim.netbox import NetBoxGateway
 from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.refresher import ReadModelRefresher
+from siteaccess.runtime import SiteAccessRuntime
 from tenants.events import TenantHooks
 from tenants.ratelimit import RateLimiter
-
-if TYPE_CHECKING:
-    from api.site_access import SiteMonitor
 
 
 class Stoppable(Protocol):
@@ -49,7 +47,7 @@ class AppServices:
     # Started by the lifespan (api/plugin.py), in this order. Unset until then: reading one
     # before start-up raises AttributeError.
     access_log: AccessLog = field(init=False)
-    site_monitor: SiteMonitor = field(init=False)
+    site_access: SiteAccessRuntime = field(init=False)
     read_model: ReadModelRefresher = field(init=False)
     orders: OrdersRuntime = field(init=False)
     started: bool = False  # set once every component above is running
@@ -57,7 +55,7 @@ class AppServices:
     def stoppable(self) -> list[tuple[str, Stoppable]]:
         """The components with a `stop`, in start order (the lifespan stops them in reverse)."""
         return [("rate_limiter", self.rate_limiter), ("access_log", self.access_log),
-                ("site_monitor", self.site_monitor), ("read_model", self.read_model), ("orders", self.orders)]
+                ("site_access", self.site_access), ("read_model", self.read_model), ("orders", self.orders)]
 
 
 # Handlers declare `services: Services`. Injected by name and not validated: it is our own object,

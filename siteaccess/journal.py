@@ -1,8 +1,9 @@
-"""Physical events, handed to whoever records them (the access log, wired in by the app).
+"""Physical events, handed to whoever records them (the access log, in a running app).
 
-Site visits do not import the access log (import direction: colo ← tenants, colo ← audit);
-service functions take a `journal` callable instead, and api/ adapts it to the log. The journal
-is awaited: a recorded physical event is committed before the caller is answered.
+Service functions take a `journal` callable rather than the access log itself, so they can be
+called with another recorder (`discard` in scripts and tests); siteaccess/runtime.py adapts it
+to the access log. The journal is awaited: a recorded physical event is committed before the
+caller is answered.
 """
 
 from __future__ import annotations

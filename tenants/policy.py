@@ -1,7 +1,7 @@
 """Who may call what: operation id → roles allowed. Deny by default.
 
-Each domain owns one such table in `<domain>/policy.py` (this file for tenants; `audit/policy.py`
-and `dcim/policy.py` for the others), with two names:
+Each domain owns one such table in `<domain>/policy.py` (this file for tenants; `audit/policy.py`,
+`siteaccess/policy.py` and `dcim/policy.py` for the others), with two names:
 
     POLICY: dict[str, frozenset[Role]]   # operation_id → roles that may call it
     PUBLIC: frozenset[str]               # operation ids anyone may call without a key

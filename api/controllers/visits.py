@@ -18,7 +18,6 @@ from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import Cursor, Offset, PageSize, paged, start_of
 from api.services import Services
-from api.site_access import journal_of, sweep
 from colo.errors import ValidationFailed
 from colo.identity import Principal
 from dcim.readmodel.cache import ReadModelCache
@@ -64,7 +63,7 @@ def resolve_rack_area(reference: str, held: dict[int, RackSummary], *, field: st
 
 async def resolve_areas(principal: Principal, areas: list[str], *, cache: ReadModelCache) -> list[str]:
     """The visit's areas with every `rack:` area as `rack:<NetBox id>` of a rack the tenant holds.
-    Done here, at the assembly point, because tenants/ may not import dcim/."""
+    Done here, at the assembly point, because siteaccess/ may not import dcim/."""
     if not any(area.startswith("rack:") for area in areas):
         return areas
     held = await held_racks(principal, cache=cache)
@@ -86,7 +85,7 @@ class VisitController(Controller):
         areas = await resolve_areas(principal, data.areas, cache=services.read_cache)
         data = msgspec.structs.replace(data, areas=areas)
         return await service.request_visit(principal=principal, master_key=services.keys.master_key, data=data,
-                                           journal=journal_of(services))
+                                           journal=services.site_access.journal)
 
     @get("/", operation_id="list_visits", summary="Visits (your tenant's, or all for security and the gate)",
          responses=problems(400, 401, 403))
@@ -109,7 +108,7 @@ class VisitController(Controller):
           responses=problems(401, 403, 404, 409))
     async def cancel(self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID]) -> VisitRead:
         return await service.cancel_visit(principal=principal, visit_id=visit_id, master_key=services.keys.master_key,
-                                          journal=journal_of(services))
+                                          journal=services.site_access.journal)
 
     @post("/{visit_id:uuid}/approve", operation_id="approve_visit", status_code=200,
           summary="Approve a pending visit: every visitor gets a badge expiring at the window's end",
@@ -118,7 +117,7 @@ class VisitController(Controller):
         self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: DecisionBody,
     ) -> VisitRead:
         return await service.decide_visit(principal=principal, visit_id=visit_id, approve=True, reason=data.reason,
-                                          master_key=services.keys.master_key, journal=journal_of(services))
+                                          master_key=services.keys.master_key, journal=services.site_access.journal)
 
     @post("/{visit_id:uuid}/deny", operation_id="deny_visit", status_code=200,
           summary="Deny a pending visit, with a reason", responses=problems(400, 401, 403, 404, 409))
@@ -126,7 +125,7 @@ class VisitController(Controller):
         self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: DecisionBody,
     ) -> VisitRead:
         return await service.decide_visit(principal=principal, visit_id=visit_id, approve=False, reason=data.reason,
-                                          master_key=services.keys.master_key, journal=journal_of(services))
+                                          master_key=services.keys.master_key, journal=services.site_access.journal)
 
 
 class GateController(Controller):
@@ -138,13 +137,13 @@ class GateController(Controller):
                   "with an expired badge or without approval",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def check_in(self, principal: CurrentPrincipal, services: Services, data: JSONBody[GateScan]) -> GateResult:
-        return await gate.check_in(principal=principal, scan=data, journal=journal_of(services),
+        return await gate.check_in(principal=principal, scan=data, journal=services.site_access.journal,
                                    master_key=services.keys.master_key)
 
     @post("/check-out", operation_id="gate_check_out", status_code=200, summary="Check a visitor out by badge",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def check_out(self, principal: CurrentPrincipal, services: Services, data: JSONBody[GateScan]) -> GateResult:
-        return await gate.check_out(principal=principal, scan=data, journal=journal_of(services),
+        return await gate.check_out(principal=principal, scan=data, journal=services.site_access.journal,
                                     master_key=services.keys.master_key)
 
 
@@ -160,7 +159,7 @@ class AlertController(Controller):
         kind: AlertKind = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
     ) -> Response[list[AlertRead]]:
         start = start_of(cursor, offset)
-        await sweep(services)  # what is true now, not only as of the monitor's last pass
+        await services.site_access.sweep()  # what is true now, not only as of the monitor's last pass
         found = await alerts.list_alerts(open_only=open_only, kind=kind, limit=limit, offset=start)
         return paged(request, found, items=found, limit=limit, start=start)
 

@@ -12,12 +12,13 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.auth_throttle import AuthFailureThrottle
-from api.site_access import SiteMonitor
 from audit.service import AccessLog
 from colo.settings import Settings
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.worker import HOOK_NAME, OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
+from siteaccess.hooks import HOOK_NAME as SITE_ACCESS_HOOK
+from siteaccess.runtime import SiteAccessRuntime
 from tenants.ratelimit import RateLimiter
 
 
@@ -29,19 +30,19 @@ async def test_the_lifespan_fills_every_component_and_stops_them_from_one_list(
     assert isinstance(services.rate_limiter, RateLimiter)
     assert isinstance(services.auth_throttle, AuthFailureThrottle)
     assert isinstance(services.access_log, AccessLog)
-    assert isinstance(services.site_monitor, SiteMonitor)
+    assert isinstance(services.site_access, SiteAccessRuntime)
     assert isinstance(services.read_model, ReadModelRefresher)
     assert isinstance(services.orders, OrdersRuntime)
     # Start order; the lifespan stops them in reverse (the access log late, so shutdown is logged).
     assert [name for name, _ in services.stoppable()] == [
-        "rate_limiter", "access_log", "site_monitor", "read_model", "orders"]
+        "rate_limiter", "access_log", "site_access", "read_model", "orders"]
 
 
 def test_a_component_the_app_has_not_started_is_an_error_not_a_fallback(settings: Settings) -> None:
     services = create_app(settings).state.services
     assert not services.started
     assert isinstance(services.rate_limiter, RateLimiter)  # built with the app
-    for name in ("access_log", "site_monitor", "read_model", "orders"):
+    for name in ("access_log", "site_access", "read_model", "orders"):
         with pytest.raises(AttributeError):
             getattr(services, name)
 
@@ -60,6 +61,18 @@ async def test_two_apps_in_one_process_keep_their_own_tenant_hooks(settings: Set
     await runtimes[0].stop()
     assert first.tenant_hooks.registered() == {}
 
+
+async def test_site_access_registers_its_hook_on_its_own_app_and_removes_it_when_stopped(
+    app: Litestar, client: AsyncTestClient, settings: Settings,
+) -> None:
+    running, other = app.state.services, create_app(settings).state.services
+    assert SITE_ACCESS_HOOK in running.tenant_hooks.registered()  # started by the running app's lifespan
+    runtime = SiteAccessRuntime(running.access_log, hooks=other.tenant_hooks)
+    await runtime.start()
+    assert SITE_ACCESS_HOOK in other.tenant_hooks.registered()
+    await runtime.stop()
+    assert SITE_ACCESS_HOOK not in other.tenant_hooks.registered()
+    assert SITE_ACCESS_HOOK in running.tenant_hooks.registered()  # the other app's stop leaves it alone
 
 async def test_two_apps_in_one_process_keep_their_own_read_model_caches(settings: Settings) -> None:
     first, second = (create_app(settings).state.services for _ in range(2))

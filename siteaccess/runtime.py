@@ -1,9 +1,10 @@
-"""Wiring site visits to the access log and running the site-access monitor.
+"""Site access in a running app: the journal that writes its physical events to the access log,
+its tenant-status hook, and the monitor that turns overstays and bursts of failed API
+authentications into alerts.
 
-Site visits (tenants/visits) do not import the access log; this module gives them a journal
-that appends their physical events to it (durably: the event is committed before the caller
-is answered), registers their tenant-status hook, and runs the monitor that turns overstays and
-bursts of failed API authentications into alerts.
+The services take a `journal` callable (siteaccess/journal.py); this module adapts it to the
+access log (durably: the event is committed before the caller is answered). The app's lifespan
+starts one SiteAccessRuntime (api/plugin.py) and stops it with its other components.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import structlog
 
@@ -22,9 +22,7 @@ from colo.logging import get_logger
 from siteaccess.alerts import alert_on_auth_failures, sweep_overstays
 from siteaccess.hooks import HOOK_NAME, tenant_status_hook
 from siteaccess.journal import Journal, PhysicalEvent
-
-if TYPE_CHECKING:
-    from api.services import AppServices
+from tenants.events import TenantHooks
 
 AUTH_WINDOW = timedelta(minutes=5)
 AUTH_THRESHOLD = 20  # 401s from one address within the window
@@ -47,48 +45,46 @@ def access_log_journal(access_log: AccessLog) -> Journal:
     return record
 
 
-def journal_of(services: AppServices) -> Journal:
-    return access_log_journal(services.access_log)
-
-
-async def sweep(services: AppServices, *, now: datetime | None = None) -> int:
+async def sweep(access_log: AccessLog, *, now: datetime | None = None) -> int:
     """One pass of the monitor: overstays and failed-authentication bursts → alerts."""
     moment = now or datetime.now(UTC)
     created = await sweep_overstays(now=moment)
     bursts = await failed_authentication_bursts(
-        store=services.access_log.store,
+        store=access_log.store,
         since_us=int((moment - AUTH_WINDOW).timestamp() * 1_000_000), threshold=AUTH_THRESHOLD)
     return created + await alert_on_auth_failures(bursts=bursts, window=AUTH_WINDOW, now=moment)
 
 
-class SiteMonitor:
-    """Runs `sweep` every MONITOR_INTERVAL seconds for the life of the app."""
+class SiteAccessRuntime:
+    """The long-lived part of site access in the app: the journal its services write to, the
+    tenant-status hook (registered on the app's hooks), and `sweep` every MONITOR_INTERVAL seconds."""
 
-    def __init__(self, services: AppServices) -> None:
-        self.services = services
+    def __init__(self, access_log: AccessLog, *, hooks: TenantHooks, interval: float = MONITOR_INTERVAL) -> None:
+        self.access_log = access_log
+        self.journal: Journal = access_log_journal(access_log)
+        self.hooks = hooks  # the app's (tenants/events.py): never another app's
+        self.interval = interval
         self.task: asyncio.Task[None] | None = None
+
+    async def sweep(self, *, now: datetime | None = None) -> int:
+        return await sweep(self.access_log, now=now)
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(MONITOR_INTERVAL)
+            await asyncio.sleep(self.interval)
             try:
-                await sweep(self.services)
+                await self.sweep()
             except Exception as exc:  # the next pass retries; never take the app down
                 log.error("site-access sweep failed", error=type(exc).__name__)
 
     async def start(self) -> None:
+        """Register the visits' tenant-status hook and start the monitor."""
+        self.hooks.register(HOOK_NAME, tenant_status_hook(self.journal))
         self.task = asyncio.create_task(self._run(), name="site-monitor")
 
     async def stop(self) -> None:
+        self.hooks.unregister(HOOK_NAME)
         if self.task is not None:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-
-
-async def install_site_access(services: AppServices) -> SiteMonitor:
-    """Register the visits' tenant-status hook and start the monitor (the caller stops it)."""
-    services.tenant_hooks.register(HOOK_NAME, tenant_status_hook(journal_of(services)))
-    monitor = SiteMonitor(services)
-    await monitor.start()
-    return monitor
