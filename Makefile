@@ -9,11 +9,16 @@ PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3.12) $
 VENV := .venv
 COLO := $(VENV)/bin/colo
 STAMP := $(VENV)/.installed
+# Browser assets (htmx, Swagger UI) from the npm lockfile, copied where Colo serves them (web/assets.py).
+ASSETS := web/static/vendor/.installed
+VENDOR := node_modules/htmx.org/dist/htmx.min.js node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js node_modules/swagger-ui-dist/swagger-ui.css
+CATALOGS := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: help run test venv netbox lint bench bench-quick clean
+.PHONY: help run test venv assets chromium netbox lint bench bench-quick clean
 
 help:
-	@echo "make run    - NetBox up, database migrated, demo seeded, API on http://127.0.0.1:8000 (docs at /schema)"
+	@echo "make run    - NetBox up, database migrated, demo seeded, portal and API on http://127.0.0.1:8000 (docs at /schema)"
 	@echo "make test   - lint and the whole test suite against real PostgreSQL and a real NetBox"
 	@echo "make bench  - benchmarks (make bench-quick: under two minutes)"
 
@@ -24,7 +29,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-venv: $(STAMP)
+$(ASSETS): package.json package-lock.json $(CATALOGS) $(STAMP)
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js and npm (apt-get install -y npm)"; exit 2; }
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@mkdir -p web/static/vendor && cp $(VENDOR) web/static/vendor/
+	@$(VENV)/bin/pybabel compile -d web/translations -D messages 2>/dev/null
+	@touch $(ASSETS)
+
+venv: $(STAMP) $(ASSETS)
+
+assets: $(ASSETS)
+
+# The browser tests drive Debian's Chromium (browsers are never downloaded from anywhere else).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
 
 netbox: venv
 	@$(COLO) netbox up
@@ -35,6 +53,7 @@ run: netbox
 	@$(COLO) demo seed
 	@$(COLO) netbox sync --quiet
 	@$(COLO) keys bootstrap
+	@$(COLO) accounts hint
 	@$(COLO) serve
 
 lint: venv
@@ -42,7 +61,7 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: netbox lint
+test: netbox lint chromium
 	$(VENV)/bin/pytest
 
 bench: netbox
@@ -52,4 +71,4 @@ bench-quick: netbox
 	$(VENV)/bin/python -m bench --quick
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules web/static/vendor

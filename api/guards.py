@@ -18,6 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
+import accounts.policy
 import audit.policy
 import dcim.policy
 import siteaccess.policy
@@ -34,7 +35,8 @@ from tenants.policy import is_allowed, merge_policies
 
 # Every domain's policy table; a domain with routes adds its module here (its name appears in
 # start-up errors and in the generated policy table of docs/SECURITY.md).
-POLICY_TABLES: tuple[ModuleType, ...] = (tenants.policy, audit.policy, siteaccess.policy, dcim.policy)
+POLICY_TABLES: tuple[ModuleType, ...] = (tenants.policy, audit.policy, siteaccess.policy, dcim.policy,
+                                         accounts.policy)
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 

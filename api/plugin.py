@@ -9,7 +9,6 @@ from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
@@ -36,6 +35,7 @@ from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
 from siteaccess.runtime import SiteAccessRuntime
 from tenants.ratelimit import RateLimiter
+from web.plugin import install_web
 
 MAX_BODY_BYTES = 1024 * 1024
 log = get_logger(__name__)
@@ -118,6 +118,8 @@ class ColoPlugin(InitPluginProtocol):
         app_config.state["services"] = services
         app_config.lifespan.append(lifespan)
         app_config.route_handlers.extend([*CONTROLLERS, MetricsController])
+        # The portal (web/): pages over the same services, mounted in this app.
+        assets = install_web(app_config, services)
         app_config.dependencies["services"] = Provide(lambda: services, sync_to_thread=False)
         install_access_control(app_config, services)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
@@ -130,7 +132,12 @@ class ColoPlugin(InitPluginProtocol):
             # The API description is public; the guard lets the docs router through.
             openapi_router=Router("/schema", route_handlers=[], include_in_schema=False, opt={"public": True}),
             # The corrected document (api/openapi_tightening.py) is what /schema/openapi.json serves.
-            render_plugins=[ScalarRenderPlugin(), TightenedSwaggerPlugin(path="/swagger"), TightenedJsonPlugin()],
+            # Swagger UI's files are Colo's own (npm lockfile, web/assets.py), never a CDN's.
+            render_plugins=[TightenedSwaggerPlugin(
+                path=["/", "/swagger"], js_url=assets.url("vendor/swagger-ui-bundle.js"),
+                css_url=assets.url("vendor/swagger-ui.css"),
+                standalone_preset_js_url=assets.url("vendor/swagger-ui-standalone-preset.js"), favicon=""),
+                TightenedJsonPlugin()],
             components=Components(security_schemes={
                 "apiKey": SecurityScheme(
                     type="http", scheme="bearer", bearer_format="colo_<key id>_<secret>",

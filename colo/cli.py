@@ -13,7 +13,7 @@ from colo.settings import Settings, SettingsError, load_settings
 
 # The command line is a composition root: each of these adds its commands through register().
 # They are named here, not imported, because colo (the core) may not import the packages above it.
-DOMAIN_CLIS = ("tenants.cli", "audit.cli", "dcim.cli", "devtools.cli")
+DOMAIN_CLIS = ("tenants.cli", "accounts.cli", "audit.cli", "dcim.cli", "devtools.cli")
 Handler = Callable[[argparse.Namespace], int]
 
 

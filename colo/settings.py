@@ -148,7 +148,8 @@ VARIABLES: tuple[Var, ...] = (
     Var("COLO_WEBHOOK_GRACE_SECONDS", "webhook_grace_seconds", _positive_float, 120.0,
         "a NetBox change no webhook announced within this many seconds means webhooks are not arriving"),
     Var("COLO_REDIS_URL", "redis_url", _text, "",
-        "`redis://…` for rate limits shared across processes; empty = in-process limits"),
+        "`redis://…` for rate limits and portal sessions shared across processes; empty = in-process limits, "
+        "sessions in the database"),
     Var("COLO_AUTH_FAILURES_PER_ADDRESS", "auth_failures_per_address", _positive_int, 60,
         "failed authentications per client address per minute before it gets 429"),
     Var("COLO_AUTH_FAILURES_PER_KEY", "auth_failures_per_key", _positive_int, 10,
@@ -163,6 +164,18 @@ VARIABLES: tuple[Var, ...] = (
         ("infrastructure", "network", "meet-me", "meet-me-room", "mmr"),
         "NetBox rack role slugs of the house's racks: never offered or sold (racks with a tenant are "
         "sold to that tenant only)"),
+    Var("COLO_SESSION_IDLE_SECONDS", "session_idle_seconds", _positive_int, 900,
+        "a portal session unused this long ends (15 minutes)"),
+    Var("COLO_SESSION_MAX_SECONDS", "session_max_seconds", _positive_int, 43200,
+        "a portal session ends this long after sign-in however busy it is (12 hours)"),
+    Var("COLO_SESSION_COOKIE_SECURE", "session_cookie_secure", _bool, True,
+        "portal cookies only over HTTPS; `false` only for plain-http development on localhost (refused in production)"),
+    Var("COLO_SIGNIN_FAILURES_PER_ADDRESS", "signin_failures_per_address", _positive_int, 30,
+        "failed portal sign-ins per client address per 15 minutes before sign-in from it is refused"),
+    Var("COLO_SIGNIN_FAILURES_PER_ACCOUNT", "signin_failures_per_account", _positive_int, 5,
+        "failed portal sign-ins per e-mail address per 15 minutes before sign-in to it is refused"),
+    Var("COLO_INVITATION_HOURS", "invitation_hours", _positive_int, 72,
+        "how long a portal invitation or set-up link stays valid"),
 )
 
 
@@ -196,6 +209,12 @@ class Settings:
     facility_name: str = "Colo Regional DC 1"
     sellable_rack_statuses: tuple[str, ...] = ("active", "available")
     unsellable_rack_roles: tuple[str, ...] = ("infrastructure", "network", "meet-me", "meet-me-room", "mmr")
+    session_idle_seconds: int = 900
+    session_max_seconds: int = 43200
+    session_cookie_secure: bool = True
+    signin_failures_per_address: int = 30
+    signin_failures_per_account: int = 5
+    invitation_hours: int = 72
 
     @property
     def is_production(self) -> bool:
@@ -244,6 +263,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: str | Pat
             f"COLO_AUDIT_RETENTION_DAYS={parsed['audit_retention_days']} is invalid: "
             "expected at least 365 (PCI DSS 10.5.1 keeps access logs 12 months)"
         )
+    if parsed["env"] == "production" and not parsed["session_cookie_secure"]:
+        raise SettingsError("COLO_SESSION_COOKIE_SECURE=false is invalid: production sends portal cookies "
+                            "over HTTPS only")
     if parsed["env"] == "production":
         for var in VARIABLES:
             if var.secret and var.name != "COLO_NETBOX_TOKEN" and not parsed[var.attr]:

@@ -22,7 +22,7 @@ def test_importing_piccolo_conf_opens_no_database(tmp_path: Path) -> None:
     used = _python("import colo.piccolo_conf as c; print(type(c.DB).__name__, len(c.APP_REGISTRY.app_configs))",
                    env_db=f"sqlite:///{where}")
     assert used.returncode == 0, used.stderr
-    assert used.stdout.split() == ["SQLiteEngine", "6"] and where.parent.exists()  # made on first access
+    assert used.stdout.split() == ["SQLiteEngine", "7"] and where.parent.exists()  # made on first access
 
 
 def test_colo_db_does_not_import_piccolo_conf(tmp_path: Path) -> None:

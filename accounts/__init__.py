@@ -1,0 +1,1 @@
+"""Human accounts of the portal: staff and tenant people, passwords, TOTP, invitations, sessions."""

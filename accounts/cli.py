@@ -1,0 +1,125 @@
+"""`colo accounts create-staff`: the first (and any) staff account of the portal.
+
+Prints the account's one-time set-up link on stdout, alone (it is shown only once); the person
+opens it, sets a password and enrols TOTP. Progress goes to stderr as log lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from colo.errors import ColoError
+from colo.identity import STAFF_ROLES, TENANT_ROLES, Role
+from colo.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def link_url(base_url: str, token: str) -> str:
+    """Where a set-up or invitation link points: the portal's welcome page (token in the query,
+    which the access log does not record, unlike path parameters)."""
+    return f"{base_url.rstrip('/')}/welcome?token={token}"
+
+
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    from accounts.service import create_staff
+    from colo.cli import CommandError, settings_or_exit
+    from colo.db import bound_engine
+
+    settings = settings_or_exit()
+
+    async def main() -> str:
+        async with bound_engine(settings.database_url):
+            issued = await create_staff(email=args.email, role=Role(args.role), name=args.name or "",
+                                        created_by="cli", valid_hours=settings.invitation_hours)
+        return issued.token
+
+    try:
+        token = asyncio.run(main())
+    except ColoError as exc:
+        raise CommandError(exc.detail) from None
+    except Exception as exc:
+        if "does not exist" in str(exc) or "no such table" in str(exc):
+            raise CommandError("the database is not migrated: run `colo db migrate` first") from None
+        raise
+    log.warning("staff account created; its set-up link is shown only once, on stdout: open it to set a "
+                "password and enrol TOTP", email=args.email.lower(), role=args.role,
+                valid_hours=settings.invitation_hours)
+    print(link_url(settings.webhook_base_url, token))
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    """A tenant's person (its first admin, typically) invited by ops from the command line."""
+    from uuid import UUID
+
+    from accounts.service import invite
+    from colo.cli import CommandError, settings_or_exit
+    from colo.db import bound_engine
+    from colo.identity import Principal
+
+    settings = settings_or_exit()
+    try:
+        tenant_id = UUID(args.tenant)
+    except ValueError:
+        raise CommandError("--tenant: expected a tenant id (a UUID)") from None
+
+    async def main() -> str:
+        async with bound_engine(settings.database_url):
+            issued = await invite(principal=Principal(key_id="cli", role=Role.OPS, name="colo command line"),
+                                  tenant_id=tenant_id, email=args.email, name=args.name or "",
+                                  role=Role(args.role), valid_hours=settings.invitation_hours)
+        return issued.token
+
+    try:
+        token = asyncio.run(main())
+    except ColoError as exc:
+        raise CommandError(exc.detail) from None
+    log.warning("invitation made; its link is shown only once, on stdout", email=args.email.lower(),
+                role=args.role, tenant_id=str(tenant_id), valid_hours=settings.invitation_hours)
+    print(link_url(settings.webhook_base_url, token))
+    return 0
+
+
+def cmd_hint(_args: argparse.Namespace) -> int:
+    """Say where the portal is and, while no staff account is active, how to make the first."""
+    from accounts.tables import Account
+    from colo.cli import settings_or_exit
+    from colo.db import bound_engine
+
+    settings = settings_or_exit()
+
+    async def staff_exists() -> bool:
+        async with bound_engine(settings.database_url):
+            return bool(await Account.exists().where(
+                Account.role.is_in([r.value for r in STAFF_ROLES]) & (Account.status == "active")))
+
+    url = settings.webhook_base_url + "/"
+    if asyncio.run(staff_exists()):
+        log.info("portal: sign in at " + url, portal=url)
+    else:
+        log.warning("portal: sign in at " + url + " — no staff account yet: make the first with "
+                    "`.venv/bin/colo accounts create-staff --email you@example.com --role ops` "
+                    "(it prints a one-time set-up link)", portal=url)
+    return 0
+
+
+def register(sub: Any, _netbox_sub: Any) -> None:
+    """Called by colo/cli.py: adds `colo accounts …`."""
+    accounts = sub.add_parser("accounts", help="portal accounts").add_subparsers(dest="accounts_action",
+                                                                                 required=True)
+    staff = accounts.add_parser("create-staff", help="create a staff account and print its one-time set-up link")
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
+    staff.add_argument("--name", default="")
+    staff.set_defaults(handler=cmd_create_staff)
+    invitation = accounts.add_parser("invite", help="invite a tenant's person (e.g. its first admin); prints the link")
+    invitation.add_argument("--tenant", required=True, metavar="TENANT_ID")
+    invitation.add_argument("--email", required=True)
+    invitation.add_argument("--role", required=True, choices=sorted(r.value for r in TENANT_ROLES))
+    invitation.add_argument("--name", default="")
+    invitation.set_defaults(handler=cmd_invite)
+    accounts.add_parser("hint", help="say where the portal is and how to make the first staff account").set_defaults(
+        handler=cmd_hint)

@@ -1,0 +1,71 @@
+"""Password rules and hashing: Argon2id (argon2-cffi), and the reasons a password is refused.
+
+A password is refused when it is shorter than MIN_LENGTH characters, longer than MAX_LENGTH,
+one of the 20,000 most common (breached) passwords (accounts/data/README.md says where the list
+comes from), or made of the account's e-mail address. NIST SP 800-63B asks for exactly such a
+blocklist instead of composition rules; a second factor is required for everyone anyway.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from colo.errors import ValidationFailed
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256  # Argon2 would take more, but a bound keeps hashing time bounded
+# argon2-cffi's defaults are RFC 9106's second recommended profile (Argon2id, t=3, m=64 MiB, p=4).
+_HASHER = PasswordHasher()
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The blocklist, read on first use (never at import)."""
+    data = resources.files("accounts").joinpath("data/common-passwords.txt.gz").read_bytes()
+    return frozenset(line.strip() for line in gzip.decompress(data).decode().splitlines() if line.strip())
+
+
+def refusal(password: str, *, email: str = "") -> str | None:
+    """Why `password` may not be used (a short English reason code), or None when it may."""
+    if len(password) < MIN_LENGTH:
+        return "too_short"
+    if len(password) > MAX_LENGTH:
+        return "too_long"
+    lowered = password.lower()
+    if lowered in common_passwords() or lowered.strip("0123456789!.?") in common_passwords():
+        return "too_common"
+    local = email.lower().partition("@")[0]
+    if local and len(local) >= 4 and local in lowered:
+        return "contains_email"
+    return None
+
+
+def check_new_password(password: str, *, email: str = "") -> None:
+    reason = refusal(password, email=email)
+    if reason is not None:
+        raise ValidationFailed("password", reason)
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """Constant-time check; False for a wrong password or an empty/garbled stored hash."""
+    if not stored_hash:
+        # Still spend the hashing time, so an unknown account answers as slowly as a known one.
+        _HASHER.hash(password)
+        return False
+    try:
+        return _HASHER.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _HASHER.check_needs_rehash(stored_hash)

@@ -1,0 +1,24 @@
+"""Who may do what with portal accounts: the same table format as tenants/policy.py, merged
+with the other domains' tables by api/guards.py and read by the portal's guard (web/session.py).
+"""
+
+from __future__ import annotations
+
+from colo.identity import EVERYONE, TENANT_ADMIN, Role
+
+POLICY: dict[str, frozenset[Role]] = {
+    # signing out (here, or everywhere): every person
+    "portal_sign_out": EVERYONE,
+    "portal_sign_out_everywhere": EVERYONE,
+    # a tenant admin invites a colleague into its own tenant
+    "invite_account_form": TENANT_ADMIN,
+    "invite_account": TENANT_ADMIN,
+}
+
+# Pages anyone may open without signing in: the start page (the sign-in form, or the home page
+# for a signed-in person), sign-in, one-time links, the language switch, the application form
+# and its tracking, and the portal's static files.
+PUBLIC: frozenset[str] = frozenset({
+    "portal_index", "portal_sign_in_form", "portal_sign_in", "portal_welcome_form", "portal_welcome",
+    "portal_language", "portal_apply_form", "portal_apply", "portal_track_form", "portal_track", "portal_static",
+})

@@ -1,0 +1,200 @@
+"""Accounts: staff set up from the command line, tenant people invited by their tenant admin,
+enrolment (password + TOTP) from a one-time link, and sign-in with both factors.
+
+A link's token is shown once (the CLI prints it, the inviter sees it once) and only its SHA-256
+is stored; it works once and until it expires. Enrolment and sign-in both require the TOTP code,
+so nobody holds an account with a password alone. Every failure of sign-in — unknown address,
+wrong password, wrong or replayed code — is the same `AuthenticationFailed("bad_credentials")`,
+and an unknown address costs the same Argon2 time as a known one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from accounts import passwords, totp
+from accounts.schemas import AccountRead, Enrolment, LinkIssued
+from accounts.tables import Account, AccountLink
+from colo.db import violates_unique
+from colo.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from colo.identity import STAFF_ROLES, TENANT_ROLES, Principal, Role
+from colo.logging import get_logger
+from tenants import validation
+from tenants.scope import tenant_for_write
+from tenants.status import TenantStatus
+from tenants.tables import Tenant
+
+log = get_logger(__name__)
+LINK_PREFIX = "cal_"  # "colo account link"
+LOCALES = ("az", "en")
+
+
+def link_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _email(value: str) -> str:
+    return validation.email(value).lower()
+
+
+async def tenant_is_active(tenant_id: UUID) -> bool:
+    row = await Tenant.select(Tenant.status).where(Tenant.id == tenant_id).first()
+    return row is not None and row["status"] == TenantStatus.ACTIVE.value
+
+
+async def _new_account(*, email: str, name: str, role: Role, tenant_id: UUID | None, created_by: str,
+                       purpose: str, valid_hours: int) -> LinkIssued:
+    address = _email(email)
+    display = validation.plain_text(name, field="name") if name else ""
+    if await Account.exists().where(Account.email == address):
+        raise Conflict("an account with this e-mail address exists already", field="email")
+    now = datetime.now(UTC)
+    account_id = uuid4()
+    token = LINK_PREFIX + secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=valid_hours)
+    try:
+        async with Account._meta.db.transaction():
+            await Account.insert(Account(
+                id=account_id, email=address, name=display, role=role.value, tenant_id=tenant_id,
+                status="invited", created_by=created_by[:100], created_at=now, updated_at=now))
+            await AccountLink.insert(AccountLink(
+                id=uuid4(), account_id=account_id, digest=link_digest(token), purpose=purpose,
+                expires_at=expires, created_at=now))
+    except Exception as exc:
+        if violates_unique(exc, Account.email):  # a concurrent creation of the same address won
+            raise Conflict("an account with this e-mail address exists already", field="email") from None
+        raise
+    log.info("account created", account_id=str(account_id), role=role.value, purpose=purpose, by=created_by)
+    return LinkIssued(account=await get_account(account_id=account_id), token=token, purpose=purpose,
+                      expires_at=expires)
+
+
+async def create_staff(*, email: str, role: Role, name: str = "", created_by: str, valid_hours: int) -> LinkIssued:
+    """A staff account (ops, security, auditor) and its one-time set-up link."""
+    if role not in STAFF_ROLES:
+        raise ValidationFailed("role", "staff accounts are ops, security or auditor")
+    return await _new_account(email=email, name=name, role=role, tenant_id=None, created_by=created_by,
+                              purpose="setup", valid_hours=valid_hours)
+
+
+async def invite(*, principal: Principal, email: str, name: str, role: Role, valid_hours: int,
+                 tenant_id: UUID | None = None) -> LinkIssued:
+    """Invite one of a tenant's people: a tenant admin into the admin's own tenant, staff (ops,
+    and the command line for a tenant's first admin) into the tenant they name. Active tenants only."""
+    if role not in TENANT_ROLES:
+        raise ValidationFailed("role", "a tenant's people are tenant_admin or tenant_member")
+    tenant_id = tenant_for_write(principal, tenant_id)
+    if not await tenant_is_active(tenant_id):
+        raise Conflict("the tenant is not active")
+    return await _new_account(email=email, name=name, role=role, tenant_id=tenant_id,
+                              created_by=principal.key_id, purpose="invitation", valid_hours=valid_hours)
+
+
+async def get_account(*, account_id: UUID) -> AccountRead:
+    row = await Account.select().where(Account.id == account_id).first()
+    if row is None:
+        raise NotFound("account", account_id)
+    return AccountRead.of(row)
+
+
+async def _open_link(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The link and its account; NotFound alike for unknown, used and expired links."""
+    link = await AccountLink.select().where(AccountLink.digest == link_digest(token)).first()
+    if link is None or link["used_at"] is not None or link["expires_at"] <= datetime.now(UTC):
+        raise NotFound("link")
+    account = await Account.select().where(Account.id == link["account_id"]).first()
+    if account is None or account["status"] == "disabled":
+        raise NotFound("link")
+    if account["tenant_id"] is not None and not await tenant_is_active(account["tenant_id"]):
+        raise NotFound("link")
+    return link, account
+
+
+async def begin_enrolment(*, token: str, master_key: bytes) -> Enrolment:
+    """The person behind a link and the TOTP secret to enrol (made once, kept encrypted)."""
+    link, row = await _open_link(token)
+    account_id: UUID = row["id"]
+    if not row["totp_ciphertext"] or row["totp_enrolled"]:
+        secret = totp.new_secret()
+        await Account.update({
+            Account.totp_ciphertext: totp.encrypt_secret(secret, master_key=master_key, account_id=account_id),
+            Account.totp_enrolled: False, Account.updated_at: datetime.now(UTC),
+        }).where(Account.id == account_id)
+    else:
+        secret = totp.decrypt_secret(row["totp_ciphertext"], master_key=master_key, account_id=account_id)
+    account = await get_account(account_id=account_id)
+    return Enrolment(account=account, purpose=link["purpose"], totp_secret=secret,
+                     totp_uri=totp.provisioning_uri(secret, email=account.email))
+
+
+async def complete_enrolment(*, token: str, password: str, code: str, master_key: bytes) -> AccountRead:
+    """Set the password and confirm TOTP with a first code; the link is used up."""
+    link, row = await _open_link(token)
+    account_id: UUID = row["id"]
+    passwords.check_new_password(password, email=row["email"])
+    if not row["totp_ciphertext"]:
+        raise Conflict("open the link again to get your authenticator secret")
+    secret = totp.decrypt_secret(row["totp_ciphertext"], master_key=master_key, account_id=account_id)
+    step = totp.matching_step(secret, code, after_step=row["totp_last_step"])
+    if step is None:
+        raise ValidationFailed("code", "wrong_code")
+    now = datetime.now(UTC)
+    async with Account._meta.db.transaction():
+        claimed = await AccountLink.update({AccountLink.used_at: now}).where(
+            (AccountLink.id == link["id"]) & AccountLink.used_at.is_null()).returning(AccountLink.id)
+        if not claimed:
+            raise NotFound("link")
+        await Account.update({
+            Account.password_hash: passwords.hash_password(password), Account.totp_enrolled: True,
+            Account.totp_last_step: step, Account.status: "active", Account.updated_at: now,
+        }).where(Account.id == account_id)
+    log.info("account enrolled", account_id=str(account_id))
+    return await get_account(account_id=account_id)
+
+
+def _bad_credentials() -> AuthenticationFailed:
+    return AuthenticationFailed("the e-mail address, password or code is wrong", reason="bad_credentials")
+
+
+async def authenticate(*, email: str, password: str, code: str, master_key: bytes) -> AccountRead:
+    """Password and TOTP code, both required; the code is used up (a replay fails)."""
+    address = email.strip().lower()
+    row = await Account.select().where(Account.email == address).first() if len(address) <= 254 else None
+    if not passwords.verify_password(row["password_hash"] if row else "", password[:passwords.MAX_LENGTH]):
+        raise _bad_credentials()
+    assert row is not None  # a stored hash matched
+    account_id: UUID = row["id"]
+    if row["status"] != "active" or not row["totp_enrolled"]:
+        raise _bad_credentials()
+    secret = totp.decrypt_secret(row["totp_ciphertext"], master_key=master_key, account_id=account_id)
+    step = totp.matching_step(secret, code, after_step=row["totp_last_step"])
+    if step is None:
+        raise _bad_credentials()
+    # Conditional: of two sign-ins racing with one code, exactly one moves the step.
+    used = await Account.update({Account.totp_last_step: step}).where(
+        (Account.id == account_id) & (Account.totp_last_step < step)).returning(Account.id)
+    if not used:
+        raise _bad_credentials()
+    if row["tenant_id"] is not None and not await tenant_is_active(row["tenant_id"]):
+        raise AuthenticationFailed("your company's account is not active", reason="tenant_inactive")
+    if passwords.needs_rehash(row["password_hash"]):
+        await Account.update({Account.password_hash: passwords.hash_password(password)}).where(
+            Account.id == account_id)
+    return AccountRead.of(row)
+
+
+async def set_locale(*, account_id: UUID, locale: str) -> None:
+    if locale not in LOCALES:
+        raise ValidationFailed("locale", "az or en")
+    await Account.update({Account.locale: locale, Account.updated_at: datetime.now(UTC)}).where(
+        Account.id == account_id)
+
+
+def principal_of(account: AccountRead) -> Principal:
+    """The Principal a signed-in person acts as: the same role and tenant scoping as a key."""
+    return Principal(key_id=f"web:{account.id}", role=account.role, name=account.email,
+                     tenant_id=account.tenant_id, person_id=account.id)

@@ -1,0 +1,75 @@
+"""The portal through the app (no browser): security headers, CSRF, static files, the docs UI
+without a CDN, and the access log naming the person."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
+
+
+async def test_start_page_is_the_sign_in_form_with_strict_headers(portal: AsyncTestClient) -> None:
+    response = await portal.get("/", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert 'action="/sign-in"' in response.text
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    # no inline script or style in the page itself
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", response.text)
+    assert "<style" not in response.text and " style=" not in response.text
+
+
+async def test_language_from_accept_language(portal: AsyncTestClient) -> None:
+    az = await portal.get("/sign-in", headers={"Accept-Language": "az,en;q=0.5"})
+    en = await portal.get("/sign-in", headers={"Accept-Language": "en-GB,en;q=0.9,az;q=0.1"})
+    assert '<html lang="az">' in az.text and "Daxil ol" in az.text
+    assert '<html lang="en">' in en.text and "Sign in" in en.text
+
+
+async def test_a_form_post_without_its_csrf_token_is_refused(portal: AsyncTestClient) -> None:
+    await portal.get("/sign-in")  # gets the CSRF binding cookie
+    response = await portal.post("/sign-in", data={"email": "a@example.com", "password": "x", "code": "123456"})
+    assert response.status_code == 403
+    forged = await portal.post("/sign-in", data={"email": "a@example.com", "password": "x", "code": "123456",
+                                                 "csrf_token": "0" * 64})
+    assert forged.status_code == 403
+
+
+async def test_a_form_post_with_its_token_gets_through(portal: AsyncTestClient) -> None:
+    page = await portal.get("/sign-in", headers={"Accept-Language": "en"})
+    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text)
+    assert token is not None
+    response = await portal.post("/sign-in", data={"email": "nobody@example.com", "password": "wrong password",
+                                                   "code": "123456", "csrf_token": token.group(1)},
+                                 headers={"Accept-Language": "en"})
+    assert response.status_code == 401
+    assert "The e-mail address, password or code is wrong." in response.text
+
+
+async def test_static_files_have_content_digests_and_long_cache(portal: AsyncTestClient) -> None:
+    page = await portal.get("/sign-in")
+    urls = re.findall(r'(?:href|src)="(/static/[0-9a-f]{12}/[^"]+)"', page.text)
+    assert any(u.endswith("/colo.css") for u in urls) and any(u.endswith("/vendor/htmx.min.js") for u in urls)
+    for url in urls:
+        response = await portal.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    stale = re.sub(r"/static/[0-9a-f]{12}/", "/static/000000000000/", urls[0])
+    assert (await portal.get(stale)).status_code == 404
+
+
+async def test_api_docs_load_nothing_from_a_cdn(portal: AsyncTestClient) -> None:
+    for path in ("/schema", "/schema/swagger"):
+        page = await portal.get(path)
+        assert page.status_code == 200
+        external = re.findall(r'(?:href|src)="(https?://[^"]+)"', page.text)
+        assert external == [], external
+        for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text):
+            assert (await portal.get(url)).status_code == 200, url

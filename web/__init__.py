@@ -1,0 +1,1 @@
+"""The portal: server-rendered pages (Jinja2 + htmx) over the same domain services and policy as the API."""

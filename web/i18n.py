@@ -1,0 +1,107 @@
+"""Languages of the portal: Azerbaijani and English, from Babel message catalogs.
+
+Catalogs are `web/translations/<locale>/LC_MESSAGES/messages.po`; the install step compiles
+them to `.mo` (`make assets`). A `.mo` older than its `.po` (or missing, as in a checkout that
+skipped the step) is compiled in memory from the `.po` at start-up instead, so a page never
+shows a stale translation. tests/web/test_catalogs.py extracts every message from the code and
+templates and fails on one missing from a catalog, untranslated, fuzzy, or no longer used.
+
+Which language: the signed-in person's choice (stored on the account), else the `colo_lang`
+cookie, else the browser's Accept-Language, else Azerbaijani (the facility's language).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from gettext import GNUTranslations
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+LOCALES = ("az", "en")
+DEFAULT_LOCALE = "az"
+LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English"}
+
+
+def _load(locale: str) -> GNUTranslations:
+    folder = TRANSLATIONS / locale / "LC_MESSAGES"
+    po, mo = folder / "messages.po", folder / "messages.mo"
+    if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open("rb") as fh:
+            return GNUTranslations(fh)
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return GNUTranslations(buffer)
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """One locale's translations and formatters, handed to every template as `_`, `fmt_*`."""
+
+    code: str
+    translations: GNUTranslations
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+    def datetime(self, value: datetime) -> str:
+        return format_datetime(value, format="medium", locale=self.code)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.code)
+
+
+class Languages:
+    """Both catalogs, loaded once per app at start-up."""
+
+    def __init__(self) -> None:
+        self._by_code = {code: Language(code, _load(code)) for code in LOCALES}
+
+    def get(self, code: str) -> Language:
+        return self._by_code.get(code, self._by_code[DEFAULT_LOCALE])
+
+
+def supported(code: str | None) -> str | None:
+    return code if code in LOCALES else None
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best of az/en for an Accept-Language header (q-values honoured), else the default."""
+    if not accept_language:
+        return DEFAULT_LOCALE
+    wanted: list[tuple[float, str]] = []
+    for part in accept_language.split(",")[:20]:
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag:
+            wanted.append((quality, tag.strip()))
+    preferences = [tag.replace("-", "_") for _, tag in sorted(wanted, key=lambda pair: -pair[0])]
+    try:
+        chosen = Locale.negotiate(preferences, list(LOCALES), sep="_")
+    except (UnknownLocaleError, ValueError):
+        chosen = None
+    return str(chosen.language) if chosen is not None else DEFAULT_LOCALE
+
+
+def marker(message: str) -> str:
+    """Marks a message for extraction (`from web.i18n import marker as _`); templates translate it
+    when the page is rendered, in the reader's language."""
+    return message
