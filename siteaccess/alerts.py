@@ -5,16 +5,14 @@ a security officer."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
 from colo.errors import NotFound
 from colo.identity import Principal
 from siteaccess.schemas import AlertRead
+from siteaccess.status import AlertKind
 from siteaccess.tables import Alert, GateEvent, Visit, Visitor
 
-KINDS = ("out_of_window", "not_approved", "badge_expired", "unknown_badge", "refused_burst", "overstay",
-         "auth_failure_burst")
 BURST_WINDOW = timedelta(minutes=10)
 VISITOR_BURST = 3  # refused attempts by one visitor within the window
 GATE_BURST = 10  # refused attempts at the gate overall within the window
@@ -25,14 +23,13 @@ def bucket(moment: datetime, width: timedelta) -> int:
 
 
 async def raise_alert(
-    *, kind: str, dedup_key: str, detail: str, tenant_id: UUID | None = None, visit_id: UUID | None = None,
+    *, kind: AlertKind, dedup_key: str, detail: str, tenant_id: UUID | None = None, visit_id: UUID | None = None,
     visitor_id: UUID | None = None, now: datetime | None = None,
 ) -> bool:
     """Create the alert unless one with the same dedup key exists; True when created."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown alert kind {kind}")
+    kind = AlertKind(kind)  # an unknown kind is a ValueError, never a stored alert
     inserted = await Alert.insert(Alert(
-        id=uuid4(), kind=kind, tenant_id=tenant_id, visit_id=visit_id, visitor_id=visitor_id,
+        id=uuid4(), kind=kind.value, tenant_id=tenant_id, visit_id=visit_id, visitor_id=visitor_id,
         detail=detail[:500], dedup_key=dedup_key[:200], created_at=now or datetime.now(UTC),
     )).on_conflict(target=Alert.dedup_key, action="DO NOTHING").returning(Alert.id)
     return bool(inserted)
@@ -45,11 +42,12 @@ async def alert_on_refusal_bursts(*, visitor_id: UUID | None, now: datetime) -> 
         mine = await GateEvent.count().where((GateEvent.kind == "refused") & (GateEvent.at >= since)
                                              & (GateEvent.visitor_id == visitor_id))
         if mine >= VISITOR_BURST:
-            await raise_alert(kind="refused_burst", dedup_key=f"burst:{visitor_id}:{slot}", visitor_id=visitor_id,
-                              detail=f"{mine} refused gate attempts by one visitor within 10 minutes", now=now)
+            await raise_alert(kind=AlertKind.REFUSED_BURST, dedup_key=f"burst:{visitor_id}:{slot}",
+                              visitor_id=visitor_id, now=now,
+                              detail=f"{mine} refused gate attempts by one visitor within 10 minutes")
     overall = await GateEvent.count().where((GateEvent.kind == "refused") & (GateEvent.at >= since))
     if overall >= GATE_BURST:
-        await raise_alert(kind="refused_burst", dedup_key=f"burst:gate:{slot}", now=now,
+        await raise_alert(kind=AlertKind.REFUSED_BURST, dedup_key=f"burst:gate:{slot}", now=now,
                           detail=f"{overall} refused gate attempts within 10 minutes")
 
 
@@ -66,7 +64,7 @@ async def sweep_overstays(*, now: datetime | None = None) -> int:
         visit = ended.get(visitor["visit_id"])
         if visit is not None:
             created += await raise_alert(
-                kind="overstay", dedup_key=f"overstay:{visitor['id']}", tenant_id=visitor["tenant_id"],
+                kind=AlertKind.OVERSTAY, dedup_key=f"overstay:{visitor['id']}", tenant_id=visitor["tenant_id"],
                 visit_id=visitor["visit_id"], visitor_id=visitor["id"], now=moment,
                 detail=f"still on site; the visit ended {visit['ends_at']:%Y-%m-%d %H:%M} UTC without check-out",
             )
@@ -78,16 +76,10 @@ async def alert_on_auth_failures(*, bursts: list[tuple[str, int]], window: timed
     created = 0
     for source, count in bursts:
         created += await raise_alert(
-            kind="auth_failure_burst", dedup_key=f"auth:{source}:{bucket(now, window)}", now=now,
+            kind=AlertKind.AUTH_FAILURE_BURST, dedup_key=f"auth:{source}:{bucket(now, window)}", now=now,
             detail=f"{count} failed API authentications from {source} within {int(window.total_seconds() // 60)} min",
         )
     return created
-
-
-def _read(row: dict[str, Any]) -> AlertRead:
-    return AlertRead(id=row["id"], kind=row["kind"], tenant_id=row["tenant_id"], visit_id=row["visit_id"],
-                     visitor_id=row["visitor_id"], detail=row["detail"], created_at=row["created_at"],
-                     acknowledged_at=row["acknowledged_at"], acknowledged_by=row["acknowledged_by"])
 
 
 async def list_alerts(
@@ -98,7 +90,7 @@ async def list_alerts(
         query = query.where(Alert.acknowledged_at.is_null())
     if kind is not None:
         query = query.where(Alert.kind == kind)
-    return [_read(row) for row in await query]
+    return [AlertRead.of(row) for row in await query]
 
 
 async def acknowledge_alert(*, principal: Principal, alert_id: UUID) -> AlertRead:
@@ -107,4 +99,4 @@ async def acknowledge_alert(*, principal: Principal, alert_id: UUID) -> AlertRea
     row = await Alert.select().where(Alert.id == alert_id).first()
     if row is None:
         raise NotFound("alert", alert_id)
-    return _read(row)
+    return AlertRead.of(row)

@@ -14,15 +14,15 @@ from colo.identity import Principal
 from colo.pii import TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant
 from siteaccess.alerts import alert_on_refusal_bursts, bucket, raise_alert
 from siteaccess.journal import Journal, PhysicalEvent
-from siteaccess.schemas import GateResult, GateScan
-from siteaccess.status import BadgeStatus, VisitStatus
+from siteaccess.schemas import GateAction, GateResult, GateScan
+from siteaccess.status import AlertKind, BadgeStatus, VisitStatus
 from siteaccess.tables import GateEvent, Visit, Visitor
 
 
 class GateRefused(Conflict):
     """The gate said no; `reason` is what the gate shows, `alert_kind` what security sees."""
 
-    def __init__(self, reason: str, *, alert_kind: str | None = None) -> None:
+    def __init__(self, reason: str, *, alert_kind: AlertKind | None = None) -> None:
         super().__init__(f"refused: {reason}", reason=reason)
         self.reason = reason
         self.alert_kind = alert_kind
@@ -38,11 +38,11 @@ async def _find(scan: GateScan) -> dict[str, Any] | None:
 def _check_in_refusal(visit: dict[str, Any], visitor: dict[str, Any], now: datetime) -> GateRefused | None:
     expires = visitor["badge_expires_at"]
     if visitor["badge_status"] == BadgeStatus.EXPIRED or (expires is not None and expires <= now):
-        return GateRefused("the badge has expired", alert_kind="badge_expired")
+        return GateRefused("the badge has expired", alert_kind=AlertKind.BADGE_EXPIRED)
     if visit["status"] != VisitStatus.APPROVED or visitor["badge_status"] != BadgeStatus.ISSUED:
-        return GateRefused(f"the visit is {visit['status']}, not approved", alert_kind="not_approved")
+        return GateRefused(f"the visit is {visit['status']}, not approved", alert_kind=AlertKind.NOT_APPROVED)
     if now < visit["starts_at"] or now > visit["ends_at"]:
-        return GateRefused("outside the visit's time window", alert_kind="out_of_window")
+        return GateRefused("outside the visit's time window", alert_kind=AlertKind.OUT_OF_WINDOW)
     if visitor["on_site"]:
         return GateRefused("already checked in")
     return None
@@ -80,7 +80,7 @@ async def check_in(
     moment = now or datetime.now(UTC)
     visitor = await _find(scan)
     if visitor is None:
-        await _refuse(GateRefused("unknown badge", alert_kind="unknown_badge"), principal=principal,
+        await _refuse(GateRefused("unknown badge", alert_kind=AlertKind.UNKNOWN_BADGE), principal=principal,
                       journal=journal, now=moment, action="check-in", visitor=None, visit=None, scan=scan)
         raise NotFound("visitor", scan.badge or scan.visitor_id)
     visit = await Visit.select().where(Visit.id == visitor["visit_id"]).first()
@@ -137,7 +137,7 @@ async def _visitor_pii(master_key: bytes, visitor: dict[str, Any]) -> str | None
 
 
 async def _accepted(
-    action: str, *, principal: Principal, journal: Journal, now: datetime, visitor: dict[str, Any],
+    action: GateAction, *, principal: Principal, journal: Journal, now: datetime, visitor: dict[str, Any],
     visit: dict[str, Any], master_key: bytes,
 ) -> GateResult:
     await GateEvent.insert(GateEvent(id=uuid4(), visitor_id=visitor["id"], visit_id=visit["id"],
@@ -150,5 +150,4 @@ async def _accepted(
         detail="escort required" if visit["escort_required"] and action == "check_in" else None,
         pii=await _visitor_pii(master_key, visitor),
     ))
-    return GateResult(action=action, visitor_id=visitor["id"], visit_id=visit["id"], at=now,
-                      badge_number=visitor["badge_number"], escort_required=visit["escort_required"])
+    return GateResult.of(action, visitor=visitor, visit=visit, at=now)

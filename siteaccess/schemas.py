@@ -1,15 +1,21 @@
-"""Input and output shapes of site visits (msgspec; bounded strings and lists)."""
+"""Input and output shapes of site access (msgspec; bounded strings and lists).
+
+Each `…Read` has one `of(row, …)`: the one place a row of its table becomes that schema, called
+by the services (siteaccess/service.py, gate.py, alerts.py), never by the HTTP layer.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
 from colo.text import LINE_CLASS
+from siteaccess.status import AlertKind, BadgeStatus, VisitStatus
 from tenants.schemas import IdDocumentType
 
 # An area of the site: the meet-me room, one of the tenant's racks — `rack:<NetBox rack id>`, or
@@ -20,6 +26,7 @@ Area = Annotated[str, Meta(pattern=rf"^(meet-me-room|(rack|cage):[^{LINE_CLASS}]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Reason = Annotated[str, Meta(min_length=3, max_length=500)]
 Badge = Annotated[str, Meta(pattern=r"^B-[A-Z2-7]{10}$")]
+GateAction = Literal["check_in", "check_out"]
 
 
 class GuestCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -65,16 +72,27 @@ class VisitorRead(msgspec.Struct):
     id_number_masked: str
     badge_number: str | None
     badge_expires_at: datetime | None
-    badge_status: str
+    badge_status: BadgeStatus
     on_site: bool
     checked_in_at: datetime | None
     checked_out_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any], *, name: str) -> VisitorRead:
+        """A `visits_visitor` row; `name`: the decrypted name (or `[erased]`)."""
+        return cls(
+            id=row["id"], person_id=row["person_id"], name=name, company=row["company"],
+            id_document_type=row["id_document_type"], id_number_masked=row["id_number_masked"],
+            badge_number=row["badge_number"], badge_expires_at=row["badge_expires_at"],
+            badge_status=BadgeStatus(row["badge_status"]), on_site=row["on_site"],
+            checked_in_at=row["checked_in_at"], checked_out_at=row["checked_out_at"],
+        )
 
 
 class VisitRead(msgspec.Struct):
     id: UUID
     tenant_id: UUID
-    status: str
+    status: VisitStatus
     starts_at: datetime
     ends_at: datetime
     areas: list[str]
@@ -87,19 +105,36 @@ class VisitRead(msgspec.Struct):
     created_at: datetime
     visitors: list[VisitorRead]
 
+    @classmethod
+    def of(cls, row: dict[str, Any], *, visitors: list[VisitorRead]) -> VisitRead:
+        """A `visits_visit` row with its visitors (each through VisitorRead.of)."""
+        return cls(
+            id=row["id"], tenant_id=row["tenant_id"], status=VisitStatus(row["status"]), starts_at=row["starts_at"],
+            ends_at=row["ends_at"], areas=json.loads(row["areas"]), escort_required=row["escort_required"],
+            purpose=row["purpose"], requested_by=row["requested_by"], decided_by=row["decided_by"],
+            decided_at=row["decided_at"], decision_reason=row["decision_reason"], created_at=row["created_at"],
+            visitors=visitors,
+        )
+
 
 class GateResult(msgspec.Struct):
-    action: str
+    action: GateAction
     visitor_id: UUID
     visit_id: UUID
     at: datetime
     badge_number: str | None
     escort_required: bool
 
+    @classmethod
+    def of(cls, action: GateAction, *, visitor: dict[str, Any], visit: dict[str, Any], at: datetime) -> GateResult:
+        """An accepted pass of the gate, from the visitor's and the visit's rows."""
+        return cls(action=action, visitor_id=visitor["id"], visit_id=visit["id"], at=at,
+                   badge_number=visitor["badge_number"], escort_required=visit["escort_required"])
+
 
 class AlertRead(msgspec.Struct):
     id: UUID
-    kind: str
+    kind: AlertKind
     tenant_id: UUID | None
     visit_id: UUID | None
     visitor_id: UUID | None
@@ -107,3 +142,10 @@ class AlertRead(msgspec.Struct):
     created_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> AlertRead:
+        """A `visits_alert` row."""
+        return cls(id=row["id"], kind=AlertKind(row["kind"]), tenant_id=row["tenant_id"], visit_id=row["visit_id"],
+                   visitor_id=row["visitor_id"], detail=row["detail"], created_at=row["created_at"],
+                   acknowledged_at=row["acknowledged_at"], acknowledged_by=row["acknowledged_by"])

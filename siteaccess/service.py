@@ -143,19 +143,8 @@ async def _name(master_key: bytes, row: dict[str, Any]) -> str:
 
 
 async def _read_visit(row: dict[str, Any], visitors: list[dict[str, Any]], master_key: bytes) -> VisitRead:
-    return VisitRead(
-        id=row["id"], tenant_id=row["tenant_id"], status=row["status"], starts_at=row["starts_at"],
-        ends_at=row["ends_at"], areas=json.loads(row["areas"]), escort_required=row["escort_required"],
-        purpose=row["purpose"], requested_by=row["requested_by"], decided_by=row["decided_by"],
-        decided_at=row["decided_at"], decision_reason=row["decision_reason"], created_at=row["created_at"],
-        visitors=[VisitorRead(
-            id=v["id"], person_id=v["person_id"], name=await _name(master_key, v), company=v["company"],
-            id_document_type=v["id_document_type"], id_number_masked=v["id_number_masked"],
-            badge_number=v["badge_number"], badge_expires_at=v["badge_expires_at"],
-            badge_status=v["badge_status"], on_site=v["on_site"], checked_in_at=v["checked_in_at"],
-            checked_out_at=v["checked_out_at"],
-        ) for v in visitors],
-    )
+    """A visit row and its visitors' rows as the schema (names decrypted under the tenant's key)."""
+    return VisitRead.of(row, visitors=[VisitorRead.of(v, name=await _name(master_key, v)) for v in visitors])
 
 
 async def get_visit(*, principal: Principal, visit_id: UUID, master_key: bytes) -> VisitRead:
@@ -165,7 +154,7 @@ async def get_visit(*, principal: Principal, visit_id: UUID, master_key: bytes) 
 
 
 async def list_visits(
-    *, principal: Principal, master_key: bytes, status: str | None = None, limit: int = 100, offset: int = 0,
+    *, principal: Principal, master_key: bytes, status: VisitStatus | None = None, limit: int = 100, offset: int = 0,
 ) -> list[VisitRead]:
     query = Visit.select().order_by(Visit.starts_at, ascending=False).limit(limit).offset(offset)
     if status is not None:

@@ -25,8 +25,9 @@ from dcim.readmodel.schemas import RackSummary
 from dcim.readmodel.views import list_racks
 from siteaccess import alerts, gate, service
 from siteaccess.schemas import AlertRead, Decision, GateResult, GateScan, VisitCreate, VisitRead
+from siteaccess.status import VisitStatus
 
-VisitStatus = Annotated[str | None, QueryParameter(pattern=r"^(pending|approved|denied|cancelled)$")]
+StatusFilter = FromQuery[VisitStatus | None]
 AlertKind = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,32}$")]
 
 
@@ -91,7 +92,7 @@ class VisitController(Controller):
          responses=problems(400, 401, 403))
     async def list_visits(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
-        status: VisitStatus = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
+        status: StatusFilter = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
     ) -> Response[list[VisitRead]]:
         start = start_of(cursor, offset)
         visits = await service.list_visits(principal=principal, master_key=services.keys.master_key, status=status,

@@ -273,3 +273,14 @@ async def test_gate_events_carry_the_visitor_encrypted_and_erasure_keeps_the_tre
                                 .content.splitlines())
     checkpoint = verify_checkpoint(header.checkpoint, services.access_log.verifier_keys)
     assert merkle.root_of([merkle.leaf_hash(line.entry.encode()) for line in lines]) == checkpoint.root
+
+
+async def test_the_status_filter_takes_a_visit_status_and_names_a_bad_one(
+    client: AsyncTestClient, people: dict[str, IssuedTestKey],
+) -> None:
+    await new_visit(client, people["admin"])
+    pending = await client.get("/v1/visits", params={"status": "pending"}, headers=people["admin"].headers)
+    assert pending.status_code == 200, pending.text
+    bad = await client.get("/v1/visits", params={"status": "lost"}, headers=people["admin"].headers)
+    assert bad.status_code == 400, bad.text
+    assert [error["field"] for error in bad.json()["errors"]] == ["status"]

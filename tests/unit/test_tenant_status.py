@@ -13,11 +13,13 @@ def test_the_statuses_are_the_stored_strings() -> None:
     assert f"tenant is {TenantStatus.OFFBOARDED}" == "tenant is offboarded"
 
 
-def test_visit_and_badge_statuses_are_the_stored_strings() -> None:
-    from siteaccess.status import OPEN_STATUSES, BadgeStatus, VisitStatus
+def test_visit_and_badge_statuses_and_alert_kinds_are_the_stored_strings() -> None:
+    from siteaccess.status import OPEN_STATUSES, AlertKind, BadgeStatus, VisitStatus
 
     assert [s.value for s in VisitStatus] == ["pending", "approved", "denied", "cancelled"]
     assert [s.value for s in BadgeStatus] == ["none", "issued", "expired"]
+    assert [k.value for k in AlertKind] == ["out_of_window", "not_approved", "badge_expired", "unknown_badge",
+                                            "refused_burst", "overstay", "auth_failure_burst"]
     assert OPEN_STATUSES == ("pending", "approved")
     assert f"visit.{VisitStatus.CANCELLED.value}" == "visit.cancelled"
 
