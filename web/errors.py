@@ -35,6 +35,7 @@ MESSAGES = {
     429: _("Too many attempts. Wait a little and try again."),
     500: _("Something went wrong on our side. Try again later."),
 }
+CSRF_REFUSED = _("This form has expired or did not come from this site. Reload the page and try again.")
 
 
 def _guard_ran(request: Request[Any, Any, Any]) -> bool:
@@ -42,27 +43,27 @@ def _guard_ran(request: Request[Any, Any, Any]) -> bool:
 
 
 def error_page(request: Request[Any, Any, Any], status: int, *, detail: str | None = None,
-               headers: dict[str, str] | None = None) -> Response[Any]:
+               headers: dict[str, str] | None = None, message: str | None = None) -> Response[Any]:
+    message = message or MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     if not _guard_ran(request):  # the guard itself failed (a bad parameter): plain text
-        return Response(content=MESSAGES.get(status, MESSAGES[500]), status_code=status, media_type="text/plain",
-                        headers=headers)
-    message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+        return Response(content=message, status_code=status, media_type="text/plain", headers=headers)
     return Template(template_name="error.html", status_code=status, headers=headers,
                     context=context(request, status=status, message=message, detail=detail))
 
 
 def sign_in_required(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
-    reason = str(exc.extra.get("reason", ""))
+    ended = str(exc.extra.get("reason", "")) != "no_session"
     return Template(template_name="sign_in.html", status_code=401, headers={"HX-Redirect": "/sign-in"},
-                    context=context(request, ended=reason in ("session_ended", "tenant_inactive", "account_disabled"),
-                                    email="", errors={}))
+                    context=context(request, ended=ended, email="", errors={}))
 
 
 def colo_error(request: Request[Any, Any, Any], exc: ColoError) -> Response[Any]:
     if isinstance(exc, RateLimited):
         return error_page(request, 429, headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, CsrfRefused):
+        return error_page(request, 403, message=CSRF_REFUSED)
     status = 500
-    if isinstance(exc, CsrfRefused | PermissionDenied):
+    if isinstance(exc, PermissionDenied):
         status = 403
     elif isinstance(exc, NotFound):
         status = 404

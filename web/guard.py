@@ -87,7 +87,8 @@ async def portal_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
         code = None
     code = code or supported(connection.cookies.get(runtime.language_cookie)) or negotiate(
         connection.headers.get("accept-language"))
-    web = WebRequest(language=runtime.languages.get(code), csrf_binding=binding, viewer=viewer, cookies=cookies)
+    web = WebRequest(language=runtime.languages.get(code), csrf_binding=binding, viewer=viewer, cookies=cookies,
+                     ended=why_not)
     web.store(connection.scope)
 
     operation = operation_id_of(handler)

@@ -6,6 +6,12 @@ skipped the step) is compiled in memory from the `.po` at start-up instead, so a
 shows a stale translation. tests/web/test_catalogs.py extracts every message from the code and
 templates and fails on one missing from a catalog, untranslated, fuzzy, or no longer used.
 
+Updating the catalogs after changing a message:
+
+    .venv/bin/pybabel extract -F web/babel.cfg -k _ --no-location --sort-output -o /tmp/messages.pot .
+    .venv/bin/pybabel update -i /tmp/messages.pot -d web/translations -D messages --no-fuzzy-matching
+    # translate every empty msgstr in az/, copy the msgid into en/, drop obsolete (#~) entries
+
 Which language: the signed-in person's choice (stored on the account), else the `colo_lang`
 cookie, else the browser's Accept-Language, else Azerbaijani (the facility's language).
 """

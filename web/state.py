@@ -29,6 +29,8 @@ class WebRequest:
     language: Language
     csrf_binding: str
     viewer: Viewer | None = None
+    # why the session the browser presented is over (session_ended, tenant_inactive, …), if it is
+    ended: str | None = None
     # cookies the response must set or clear: name → value ("" clears)
     cookies: dict[str, str] = field(default_factory=dict)
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pyotp
@@ -56,6 +58,17 @@ class Portal:
         with ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(asyncio.run, bound()).result()
 
+    def account_id(self, email: str) -> UUID:
+        from accounts.tables import Account
+
+        async def find() -> UUID:
+            row = await Account.select(Account.id).where(Account.email == email).first()
+            assert row is not None, email
+            found: UUID = row["id"]
+            return found
+
+        return self.query(find)
+
     def access_log(self, *, actor: str, wanted: Callable[[list[dict[str, Any]]], bool],
                    within: float = 10.0) -> list[dict[str, Any]]:
         """Entries of `actor`, re-read until `wanted(entries)` (the log is written in batches)."""
@@ -70,6 +83,12 @@ class Portal:
             time.sleep(0.2)
 
 
+def client_headers() -> dict[str, str]:
+    """An address of its own for one browser or client (the test server trusts 127.0.0.1 as a proxy)."""
+    n = uuid.uuid4().int
+    return {"X-Forwarded-For": f"10.{n % 250 + 1}.{(n >> 8) % 250 + 1}.{(n >> 16) % 250 + 1}"}
+
+
 def totp_code(secret: str, *, steps_ahead: int = 0) -> str:
     """The code of the current 30 s step, or of a later one (a code is good once: a second
     sign-in of the same account within one step uses the next step's code, still accepted)."""
@@ -81,8 +100,8 @@ def enrol(page: Page, link: str, *, password: str = PASSWORD) -> str:
     page.goto(link)
     secret = page.locator("code.secret").get_attribute("data-secret")
     assert secret and re.fullmatch(r"[A-Z2-7]{32}", secret)
-    assert page.get_by_role("link", name=re.compile("authenticator", re.I)).get_attribute(
-        "href", timeout=5000).startswith("otpauth://totp/")
+    uri = page.locator("a[href^='otpauth://totp/']").get_attribute("href", timeout=5000)
+    assert uri is not None and f"secret={secret}" in uri
     page.locator("#f-password").fill(password)
     page.locator("#f-password_again").fill(password)
     page.locator("#f-code").fill(totp_code(secret))
@@ -113,3 +132,29 @@ def start_portal(*, env: dict[str, str], log_path: Path) -> Portal:
                      for role in ("ops", "security"))
     return Portal(server=server, env=env, ops_headers={"Authorization": f"Bearer {ops}"},
                   security_headers={"Authorization": f"Bearer {security}"})
+
+
+def new_tenant(portal: Portal, legal_name: str | None = None) -> str:
+    """An active tenant made the way a company becomes one: it applies, ops approve (the API)."""
+    number = f"HRB{uuid.uuid4().int % 10**8:08d}"
+    contact = {"name": "Tech Person", "email": "tech@example.com", "phone": "+49 30 1234567"}
+    applied = httpx.post(portal.url + "/v1/applications", timeout=30, headers=client_headers(), json={
+        "legal_name": legal_name or f"Portal Tenant {number} GmbH", "registration_number": number, "country": "DE",
+        "address": {"street": "Parkring 1", "postal_code": "10115", "city": "Berlin"},
+        "billing_contact": contact, "technical_contact": contact, "services_of_interest": ["rack_space"]})
+    assert applied.status_code == 201, applied.text
+    approved = portal.api("POST", f"/v1/applications/{applied.json()['id']}/approve", json={})
+    assert approved.status_code == 200, approved.text
+    return str(approved.json()["tenant"]["id"])
+
+
+def tenant_person(portal: Portal, page: Page, tenant_id: str, *, role: str = "tenant_admin") -> tuple[str, str]:
+    """A tenant's person with an account set up in `page`'s browser: (e-mail, TOTP secret)."""
+    email = f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}@example.com"
+    link = portal.colo("accounts", "invite", "--tenant", tenant_id, "--email", email, "--role", role)
+    return email, enrol(page, link)
+
+
+def staff_person(portal: Portal, page: Page, *, role: str = "ops") -> tuple[str, str]:
+    email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+    return email, enrol(page, portal.colo("accounts", "create-staff", "--email", email, "--role", role))

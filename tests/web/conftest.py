@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from colo.settings import Settings
 from devtools.netbox.paths import NetBoxState
 from tests.servers import colo_env
-from tests.web.browser import CHROMIUM, Portal, start_portal
+from tests.web.browser import CHROMIUM, Portal, client_headers, start_portal
 
 REDIS_URL = os.environ.get("COLO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -47,6 +47,9 @@ def portal_env(settings: Settings, netbox_state: NetBoxState, tmp_path_factory: 
         netbox_token=netbox_state.token, COLO_REDIS_URL=REDIS_URL,
         COLO_SIGNIN_FAILURES_PER_ACCOUNT="3", COLO_SIGNIN_FAILURES_PER_ADDRESS="1000",
         COLO_AUTH_FAILURES_PER_ADDRESS="1000",
+        # Each browser context claims an address of its own (X-Forwarded-For through this trusted
+        # proxy), so per-address limits — kept in Redis across runs — never leak between tests.
+        COLO_TRUSTED_PROXIES="127.0.0.1/32",
     )
 
 
@@ -60,9 +63,11 @@ def live_portal(portal_env: dict[str, str], tmp_path_factory: pytest.TempPathFac
         portal.server.stop()
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium (`make chromium` installs it); Playwright downloads no browser."""
+@pytest.fixture(scope="module")
+def chromium(settings: Settings) -> Iterator[Browser]:
+    """Debian's Chromium (`make chromium` installs it); Playwright downloads no browser. Per module:
+    Playwright's sync API holds an event loop in this thread while it runs, which the async tests
+    of other modules need free (`settings` first: the session's async fixtures are made before)."""
     assert Path(CHROMIUM).exists(), "install Debian's chromium: make chromium"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -74,7 +79,7 @@ def chromium() -> Iterator[Browser]:
 
 @pytest.fixture
 def browser_page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(locale="en-US")
+    context = chromium.new_context(locale="en-US", extra_http_headers=client_headers())
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:

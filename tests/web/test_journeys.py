@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.web.browser import Portal, enrol, session_cookie, sign_in
+from tests.web.browser import Portal, client_headers, enrol, session_cookie, sign_in
 
 
 def test_staff_set_up_from_the_cli_sign_in_and_out(live_portal: Portal, browser_page: Page) -> None:
@@ -34,23 +34,12 @@ def test_staff_set_up_from_the_cli_sign_in_and_out(live_portal: Portal, browser_
     expect(page.locator("form[action='/sign-in']")).to_be_visible()
 
     # every page view and form post is in the access log with the person as the actor
-    account_id = _account_id(live_portal, email)
+    account_id = str(live_portal.account_id(email))
     entries = live_portal.access_log(actor=f"web:{account_id}", wanted=lambda found: any(
         e["action"] == "POST /sign-out" for e in found))
     actions = {e["action"] for e in entries}
     assert {"POST /sign-in", "GET /", "POST /sign-out"} <= actions, actions
     assert all(e["actor"]["person_id"] == account_id and e["role"] == "ops" for e in entries)
-
-
-def _account_id(portal: Portal, email: str) -> str:
-    from accounts.tables import Account
-
-    async def find() -> str:
-        row = await Account.select(Account.id).where(Account.email == email).first()
-        assert row is not None
-        return str(row["id"])
-
-    return portal.query(find)
 
 
 def test_sign_in_is_refused_without_the_second_factor(live_portal: Portal, browser_page: Page) -> None:
@@ -64,3 +53,75 @@ def test_sign_in_is_refused_without_the_second_factor(live_portal: Portal, brows
     page.locator("form[action='/sign-in'] button[type=submit]").click()
     expect(page.locator("[role=alert]")).to_contain_text(re.compile("wrong"))
     assert session_cookie(page) is None
+
+
+def _apply(page: Page, base_url: str, *, legal_name: str, number: str) -> tuple[str, str]:
+    """Fill in the public application form; returns (application id, tracking secret)."""
+    page.goto(base_url + "/apply")
+    fields = {
+        "legal_name": legal_name, "registration_number": number, "country": "DE",
+        "address.street": "Parkring 1", "address.postal_code": "10115", "address.city": "Berlin",
+        "billing_contact.name": "Bill Payer", "billing_contact.email": "billing@example.com",
+        "billing_contact.phone": "+49 30 1234567", "technical_contact.name": "Tech Person",
+        "technical_contact.email": "tech@example.com", "technical_contact.phone": "+49 30 7654321",
+    }
+    for name, value in fields.items():
+        page.locator(f"[id='f-{name}']").fill(value)
+    page.locator("#s-rack_space").check()
+    page.locator("#s-power").check()
+    page.locator("form[action='/apply'] button[type=submit]").click()
+    application_id = page.locator("#application-id").inner_text()
+    secret = page.locator("#tracking-secret").inner_text()
+    assert secret.startswith("cat_")
+    return application_id, secret
+
+
+def _track(page: Page, base_url: str, application_id: str, secret: str) -> str:
+    page.goto(base_url + "/track")
+    page.locator("#f-application_id").fill(application_id)
+    page.locator("#f-tracking_secret").fill(secret)
+    page.locator("form[action='/track'] button[type=submit]").click()
+    page.locator("#application-status, main [role=alert]").first.wait_for()
+    status = page.locator("#application-status")
+    return (status.get_attribute("data-status") or "") if status.count() else ""
+
+
+def test_apply_follow_approval_invite_a_colleague(live_portal: Portal, browser_page: Page) -> None:
+    page = browser_page
+    number = f"HRB{uuid.uuid4().int % 10**8:08d}"
+    application_id, secret = _apply(page, live_portal.url, legal_name=f"Portal Test {number} GmbH", number=number)
+    assert _track(page, live_portal.url, application_id, secret) == "submitted"
+    assert _track(page, live_portal.url, application_id, "cat_wrong-secret-000000") == ""
+    expect(page.locator("[role=alert]")).to_be_visible()
+
+    approved = live_portal.api("POST", f"/v1/applications/{application_id}/approve", json={})
+    assert approved.status_code == 200, approved.text
+    tenant_id = approved.json()["tenant"]["id"]
+    assert _track(page, live_portal.url, application_id, secret) == "approved"
+
+    admin_email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    link = live_portal.colo("accounts", "invite", "--tenant", tenant_id, "--email", admin_email,
+                            "--role", "tenant_admin")
+    admin_secret = enrol(page, link)
+    sign_in(page, live_portal.url, admin_email, admin_secret)
+    expect(page.locator("main")).to_contain_text(f"Portal Test {number} GmbH")
+    expect(page.locator("main")).to_contain_text("Company administrator")
+
+    page.get_by_role("link", name="Invite a colleague").click()
+    colleague = f"member-{uuid.uuid4().hex[:8]}@example.com"
+    page.locator("#f-email").fill(colleague)
+    page.locator("#f-name").fill("A Colleague")
+    page.locator("#f-role").select_option("tenant_member")
+    page.locator("form[action='/people/invite'] button[type=submit]").click()
+    invitation = page.locator("#invitation-link").inner_text()
+    assert invitation.startswith(live_portal.url + "/welcome?token=cal_")
+
+    # the colleague, in a browser of their own
+    with page.context.browser.new_context(extra_http_headers=client_headers()) as other:
+        their_page = other.new_page()
+        their_secret = enrol(their_page, invitation)
+        sign_in(their_page, live_portal.url, colleague, their_secret)
+        expect(their_page.locator("main")).to_contain_text("Company member")
+        expect(their_page.locator("main")).to_contain_text(f"Portal Test {number} GmbH")
+        their_page.goto(live_portal.url + "/people/invite")  # members may not invite
+        expect(their_page.locator("[role=alert]")).to_contain_text("You may not do this.")

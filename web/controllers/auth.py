@@ -43,9 +43,10 @@ class AuthController(Controller):
 
     @get("/sign-in", operation_id="portal_sign_in_form")
     async def sign_in_form(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        if WebRequest.of(request.scope).viewer is not None:
+        web = WebRequest.of(request.scope)
+        if web.viewer is not None:
             return see_other("/")
-        return page(request, "sign_in.html", email="", errors={}, ended=False)
+        return page(request, "sign_in.html", email="", errors={}, ended=web.ended is not None)
 
     @post("/sign-in", operation_id="portal_sign_in", status_code=303)
     async def sign_in(self, request: Request[Any, Any, Any]) -> Template | Redirect:

@@ -47,9 +47,10 @@ class HomeController(Controller):
 
     @get("/", operation_id="portal_index")
     async def index(self, request: Request[Any, Any, Any]) -> Template:
-        viewer = WebRequest.of(request.scope).viewer
+        web = WebRequest.of(request.scope)
+        viewer = web.viewer
         if viewer is None:
-            return page(request, "sign_in.html", email="", errors={}, ended=False)
+            return page(request, "sign_in.html", email="", errors={}, ended=web.ended is not None)
         return page(request, "home.html", tenant_name=await _tenant_name(viewer),
                     role_name=ROLE_NAMES[viewer.account.role])
 

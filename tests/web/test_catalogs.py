@@ -1,0 +1,60 @@
+"""Both message catalogs are complete and current: every message the portal's code and templates
+mark is in web/translations/{az,en}, translated, not fuzzy, with the same placeholders, and no
+catalog keeps a message nothing uses any more. Messages are extracted here exactly as
+`pybabel extract -F web/babel.cfg` does (web/i18n.py says how to update the catalogs)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from web.i18n import LOCALES, Languages
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def extracted() -> set[str]:
+    with (ROOT / "web" / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    messages = set()
+    for _filename, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map=method_map, options_map=options_map, keywords={"_": None}):
+        messages.add(message if isinstance(message, str) else message[0])
+    return messages
+
+
+def test_the_portal_marks_messages() -> None:
+    found = extracted()
+    assert len(found) > 50
+    assert {"Sign in", "Rack space", "The request could not be understood."} <= found  # templates, modules
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_catalog_is_complete_and_current(locale: str) -> None:
+    with (ROOT / "web" / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    in_catalog = {m.id for m in catalog if m.id}
+    code = extracted()
+    assert sorted(code - in_catalog) == [], "missing from the catalog (update it: web/i18n.py)"
+    assert sorted(in_catalog - code) == [], "stale: no longer used anywhere"
+    for message in catalog:
+        if not message.id:
+            continue
+        assert isinstance(message.id, str) and isinstance(message.string, str)
+        assert message.string.strip(), f"untranslated: {message.id!r}"
+        assert not message.fuzzy, f"fuzzy: {message.id!r}"
+        assert PLACEHOLDER.findall(message.id) == PLACEHOLDER.findall(message.string), message.id
+
+
+def test_the_languages_load_and_differ() -> None:
+    languages = Languages()
+    assert languages.get("az").gettext("Sign in") == "Daxil ol"
+    assert languages.get("en").gettext("Sign in") == "Sign in"
+    assert languages.get("xx").code == "az"  # unknown → the facility's language
+    assert languages.get("az").number(1234.5) == "1.234,5" and languages.get("en").number(1234.5) == "1,234.5"
