@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO, cast
+import threading
+from typing import cast
 
 import structlog
 from structlog.typing import EventDict, FilteringBoundLogger, Processor
@@ -28,12 +29,25 @@ def _drop_secrets(_logger: object, _name: str, event: EventDict) -> EventDict:
     return event
 
 
+_LINES = threading.Lock()
+
+
+def write_line(line: str) -> None:
+    """One whole line per write, one writer at a time: structlog's events and the standard
+    library's records come from several threads (uvicorn, the NetBox worker pool), and two
+    half-written lines would make one line that is not JSON."""
+    with _LINES:
+        stream = sys.stderr
+        stream.write(line + "\n")
+        stream.flush()
+
+
 class _StderrLogger:
     """structlog's final logger: writes to whatever `sys.stderr` is now, not the stream it was when
     logging was configured (a test runner swaps and closes those; a cached logger would keep one)."""
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        write_line(message)
 
     debug = info = warning = warn = error = critical = exception = fatal = log = msg
 
@@ -42,12 +56,14 @@ def _stderr_logger(*_args: object) -> _StderrLogger:
     return _StderrLogger()
 
 
-class _StderrHandler(logging.StreamHandler[TextIO]):
-    """The standard library's lines, also to the current `sys.stderr`."""
+class _StderrHandler(logging.Handler):
+    """The standard library's lines, also to the current `sys.stderr`, through the same lock."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
-        super().emit(record)
+        try:
+            write_line(self.format(record))
+        except Exception:  # logging's contract: report it and go on, never raise
+            self.handleError(record)
 
 
 def _renderer(log_format: str) -> Processor:
