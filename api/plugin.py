@@ -22,6 +22,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
 from api.http_methods import http_methods_middleware
 from api.openapi_tightening import TightenedJsonPlugin, TightenedSwaggerPlugin
+from api.pagination import refuse_offset
 from api.request_id import request_id_middleware
 from api.services import AppServices
 from audit.service import open_access_log
@@ -123,6 +124,7 @@ class ColoPlugin(InitPluginProtocol):
         app_config.dependencies["services"] = Provide(lambda: services, sync_to_thread=False)
         install_access_control(app_config, services)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
+        app_config.before_request = refuse_offset  # lists page by cursor: `offset` is one 400, here
         app_config.middleware.insert(0, prometheus.middleware)
         app_config.openapi_config = OpenAPIConfig(
             title="Colo API", version=colo.__version__,

@@ -44,16 +44,19 @@ def configured_verifier_keys(settings: Settings) -> list[VerifierKey]:
 
 def parse_published_keys(published: Any) -> list[VerifierKey]:
     """Verifier keys from `colo audit keys` output (one vkey a line) or the answer of
-    GET /v1/access-log/keys (a JSON list of {"key_id", "vkey", "current"}), as text or decoded."""
+    GET /v1/access-log/keys (the list envelope `{"items": [{"key_id", "vkey", "current"}, …]}`, or
+    the bare JSON list it answered before), as text or decoded."""
     if isinstance(published, str):
         text = published.strip()
-        if not text.startswith("["):
+        if not text.startswith(("[", "{")):
             return [VerifierKey.parse(line) for line in text.splitlines()
                     if line.strip() and not line.lstrip().startswith("#")]
         try:
             published = json.loads(text)
         except json.JSONDecodeError:
             raise NoteError("expected vkey lines or the JSON list GET /v1/access-log/keys answers") from None
+    if isinstance(published, dict) and "items" in published:
+        published = published["items"]
     if not isinstance(published, list):
         raise NoteError("expected vkey lines or the JSON list GET /v1/access-log/keys answers")
     keys = []

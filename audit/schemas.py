@@ -20,11 +20,6 @@ class EntryRead(Entry):
         return msgspec.convert(document, cls)
 
 
-class EntryPage(msgspec.Struct):
-    items: list[EntryRead]
-    next_cursor: str | None
-
-
 class PublicKey(msgspec.Struct):
     key_id: str
     vkey: str

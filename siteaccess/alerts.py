@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from colo.errors import NotFound
 from colo.identity import Principal
+from colo.paging import Keyset, PageRequest, PageResult, select_page
 from siteaccess.schemas import AlertRead
 from siteaccess.status import AlertKind
 from siteaccess.tables import Alert, GateEvent, Visit, Visitor
@@ -82,15 +83,17 @@ async def alert_on_auth_failures(*, bursts: list[tuple[str, int]], window: timed
     return created
 
 
-async def list_alerts(
-    *, open_only: bool = True, kind: str | None = None, limit: int = 100, offset: int = 0,
-) -> list[AlertRead]:
-    query = Alert.select().order_by(Alert.created_at, ascending=False).limit(limit).offset(offset)
+ALERT_KEYS = Keyset("alerts", (datetime, UUID), descending=True)  # newest first
+
+
+async def list_alerts(*, open_only: bool = True, kind: str | None = None, page: PageRequest) -> PageResult[AlertRead]:
+    query = Alert.select()
     if open_only:
         query = query.where(Alert.acknowledged_at.is_null())
     if kind is not None:
         query = query.where(Alert.kind == kind)
-    return [AlertRead.of(row) for row in await query]
+    rows = await select_page(query, columns=(Alert.created_at, Alert.id), keyset=ALERT_KEYS, page=page)
+    return rows.map(AlertRead.of)
 
 
 async def acknowledge_alert(*, principal: Principal, alert_id: UUID) -> AlertRead:

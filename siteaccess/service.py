@@ -17,13 +17,14 @@ from uuid import UUID, uuid4
 
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
+from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, mask
 from siteaccess.journal import Journal, PhysicalEvent
 from siteaccess.schemas import VisitCreate, VisitorRead, VisitRead
 from siteaccess.status import OPEN_STATUSES, BadgeStatus, VisitStatus
 from siteaccess.tables import Visit, Visitor
 from tenants import validation
-from tenants.people import get_person
+from tenants.people import visitor_identity
 from tenants.scope import scoped, select_one_or_404, tenant_for_write
 from tenants.status import TenantStatus
 from tenants.tables import Tenant
@@ -72,14 +73,13 @@ async def _visitor_rows(
                 raise ValidationFailed(f"{field}.person_id", "this person is already on the visit")
             seen_people.add(visitor.person_id)
             try:
-                person = await get_person(principal=principal, person_id=visitor.person_id)
+                person = await visitor_identity(principal=principal, person_id=visitor.person_id)
             except NotFound:
                 raise ValidationFailed(f"{field}.person_id", "no such person in your tenant") from None
-            if not person["site_access"]:
+            if not person.site_access:
                 raise ValidationFailed(f"{field}.person_id", "this person has no site access")
-            name, company = person["name"], ""
-            doc_type, id_ct, id_masked = (person["id_document_type"], person["id_number_ciphertext"],
-                                          person["id_number_masked"])
+            name, company = person.name, ""
+            doc_type, id_ct, id_masked = person.id_document_type, person.id_number_ciphertext, person.id_number_masked
         else:
             guest = visitor.guest
             assert guest is not None
@@ -153,20 +153,23 @@ async def get_visit(*, principal: Principal, visit_id: UUID, master_key: bytes) 
     return await _read_visit(row, visitors, master_key)
 
 
+VISIT_KEYS = Keyset("visits", (datetime, UUID), descending=True)  # latest start first
+
+
 async def list_visits(
-    *, principal: Principal, master_key: bytes, status: VisitStatus | None = None, limit: int = 100, offset: int = 0,
-) -> list[VisitRead]:
-    query = Visit.select().order_by(Visit.starts_at, ascending=False).limit(limit).offset(offset)
+    *, principal: Principal, master_key: bytes, status: VisitStatus | None = None, page: PageRequest,
+) -> PageResult[VisitRead]:
+    query = Visit.select()
     if status is not None:
         query = query.where(Visit.status == status)
-    rows = await scoped(query, principal=principal, column=Visit.tenant_id)
-    if not rows:
-        return []
-    visitors = await Visitor.select().where(Visitor.visit_id.is_in([r["id"] for r in rows]))
+    rows = await select_page(scoped(query, principal=principal, column=Visit.tenant_id),
+                             columns=(Visit.starts_at, Visit.id), keyset=VISIT_KEYS, page=page)
+    visitors = await Visitor.select().where(Visitor.visit_id.is_in([r["id"] for r in rows.items] or [uuid4()]))
     by_visit: dict[UUID, list[dict[str, Any]]] = {}
     for visitor in visitors:
         by_visit.setdefault(visitor["visit_id"], []).append(visitor)
-    return [await _read_visit(r, by_visit.get(r["id"], []), master_key) for r in rows]
+    reads = [await _read_visit(r, by_visit.get(r["id"], []), master_key) for r in rows.items]
+    return PageResult(reads, rows.next_key, rows.keyset)
 
 
 async def decide_visit(

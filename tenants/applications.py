@@ -4,6 +4,10 @@ submitted → action_required ⇄ submitted → approved | rejected. The applica
 tenant id, so the contacts (encrypted under that id's data key from the start) are erased with
 the tenant, and approving twice finds the same tenant. The first tenant-admin key is minted when
 the applicant collects it — exactly once — so no plaintext key ever waits in the database.
+
+The service answers schemas: the applicant sees `ApplicationStatus`, ops `ApplicationRead`
+(contacts decrypted here, the one place that holds the master key for them). The tracking digest
+never leaves this module.
 """
 
 from __future__ import annotations
@@ -20,13 +24,22 @@ from colo.db import violates_unique
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal, Role
 from colo.logging import get_logger
+from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, erase_tenant_key
 from tenants import validation
 from tenants.adoption import NetBoxTenancy, existing_netbox_tenant, refuse_name_clash
 from tenants.keyformat import random_secret
-from tenants.keys import IssuedKey, KeyRing, issue_key
+from tenants.keys import KeyRing, issue_key
 from tenants.lifecycle import NetBoxLinker, provision_tenant
-from tenants.schemas import ApplicationCreate
+from tenants.schemas import (
+    ApplicationCreate,
+    ApplicationRead,
+    ApplicationStatus,
+    ApplicationSubmitted,
+    ApplicationSummary,
+    ApprovalResult,
+)
+from tenants.schemas_keys import KeyIssued
 from tenants.status import TenantStatus
 from tenants.tables import Application, Tenant
 
@@ -41,8 +54,8 @@ def _tracking_digest(pepper: bytes, application_id: UUID, secret: str) -> str:
 
 async def submit_application(
     *, data: ApplicationCreate, ring: KeyRing, master_key: bytes,
-) -> tuple[dict[str, Any], str]:
-    """Validate and store an application; return (row, tracking secret shown once)."""
+) -> ApplicationSubmitted:
+    """Validate and store an application; the answer carries the tracking secret, shown once."""
     country = validation.country(data.country)
     number = validation.registration_number(data.registration_number, country_code=country)
     legal_name = validation.plain_text(data.legal_name, field="legal_name")
@@ -79,7 +92,7 @@ async def submit_application(
             raise _duplicate() from None
         raise
     log.info("application submitted", application_id=str(application_id), country=country)
-    return await _get(application_id), secret
+    return ApplicationSubmitted.of(await _get_row(application_id), tracking_secret=secret)
 
 
 def _duplicate() -> Conflict:
@@ -97,18 +110,26 @@ async def _refuse_duplicate(country: str, number: str, registration_key: str) ->
         raise _duplicate()
 
 
-async def _get(application_id: UUID) -> dict[str, Any]:
+async def _get_row(application_id: UUID) -> dict[str, Any]:
     row = await Application.select().where(Application.id == application_id).first()
     if row is None:
         raise NotFound("application", application_id)
     return row
 
 
+async def _read(row: dict[str, Any], master_key: bytes) -> ApplicationRead:
+    return ApplicationRead.of(row, details=await _details(row, master_key=master_key))
+
+
 # ------------------------------------------------------------------ the applicant's side
 
 
-async def track(*, application_id: UUID, secret: str, ring: KeyRing) -> dict[str, Any]:
-    """The application if the tracking secret matches; NotFound otherwise (same for missing)."""
+async def track(*, application_id: UUID, secret: str, ring: KeyRing) -> ApplicationStatus:
+    """The application's status if the tracking secret matches; NotFound otherwise (same for missing)."""
+    return ApplicationStatus.of(await _tracked_row(application_id, secret, ring))
+
+
+async def _tracked_row(application_id: UUID, secret: str, ring: KeyRing) -> dict[str, Any]:
     row = await Application.select().where(Application.id == application_id).first()
     pepper = ring.peppers.get(row["tracking_pepper_id"]) if row else None
     if row is None or pepper is None or not constant_time_equal(
@@ -118,9 +139,11 @@ async def track(*, application_id: UUID, secret: str, ring: KeyRing) -> dict[str
     return row
 
 
-async def answer_application(*, application_id: UUID, secret: str, ring: KeyRing, answer: str) -> dict[str, Any]:
+async def answer_application(
+    *, application_id: UUID, secret: str, ring: KeyRing, answer: str,
+) -> ApplicationStatus:
     """The applicant answers ops' question; the application goes back to review."""
-    await track(application_id=application_id, secret=secret, ring=ring)
+    await _tracked_row(application_id, secret, ring)
     text = validation.plain_text(answer, field="answer")
     changed = await Application.update({
         Application.applicant_answer: text, Application.status: "submitted",
@@ -129,12 +152,12 @@ async def answer_application(*, application_id: UUID, secret: str, ring: KeyRing
         Application.id)
     if not changed:
         raise Conflict("the application is not waiting for an answer")
-    return await _get(application_id)
+    return ApplicationStatus.of(await _get_row(application_id))
 
 
-async def collect_first_key(*, application_id: UUID, secret: str, ring: KeyRing) -> IssuedKey:
+async def collect_first_key(*, application_id: UUID, secret: str, ring: KeyRing) -> KeyIssued:
     """Mint the tenant's first tenant-admin key — once. A second collection answers Conflict."""
-    row = await track(application_id=application_id, secret=secret, ring=ring)
+    row = await _tracked_row(application_id, secret, ring)
     if row["status"] != "approved" or row["tenant_id"] is None:
         raise Conflict("the application is not approved (yet)", current_status=row["status"])
     tenant = await Tenant.select(Tenant.status).where(Tenant.id == row["tenant_id"]).first()
@@ -148,25 +171,31 @@ async def collect_first_key(*, application_id: UUID, secret: str, ring: KeyRing)
             raise Conflict("the first API key of this application was already collected")
         issued = await issue_key(ring=ring, name="first tenant admin key", role=Role.TENANT_ADMIN,
                                  tenant_id=row["tenant_id"], created_by=f"application:{application_id}")
-    log.info("first tenant key collected", application_id=str(application_id), key_id=str(issued.key["id"]))
+    log.info("first tenant key collected", application_id=str(application_id), key_id=str(issued.key.id))
     return issued
 
 
 # ------------------------------------------------------------------ ops review
 
 
-async def list_applications(*, status: str | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-    query = Application.select().order_by(Application.created_at).limit(limit).offset(offset)
+APPLICATION_KEYS = Keyset("applications", (datetime, UUID))  # oldest first: the review queue's order
+
+
+async def list_applications(*, status: str | None = None, page: PageRequest) -> PageResult[ApplicationSummary]:
+    query = Application.select()
     if status is not None:
         query = query.where(Application.status == status)
-    return await query
+    rows = await select_page(query, columns=(Application.created_at, Application.id), keyset=APPLICATION_KEYS,
+                             page=page)
+    return rows.map(ApplicationSummary.of)
 
 
-async def get_application(*, application_id: UUID) -> dict[str, Any]:
-    return await _get(application_id)
+async def get_application(*, application_id: UUID, master_key: bytes) -> ApplicationRead:
+    return await _read(await _get_row(application_id), master_key)
 
 
-async def decrypt_details(row: dict[str, Any], *, master_key: bytes) -> dict[str, Any]:
+async def _details(row: dict[str, Any], *, master_key: bytes) -> dict[str, Any]:
+    """Address and contacts as submitted, or `[erased]` in every field once crypto-erased."""
     try:
         text = await decrypt_for_tenant(master_key=master_key, tenant_id=row["id"],
                                         ciphertext=row["details_ciphertext"])
@@ -180,7 +209,7 @@ async def decrypt_details(row: dict[str, Any], *, master_key: bytes) -> dict[str
 
 async def _review(application_id: UUID, *, to: str, reason: str, allowed_from: tuple[str, ...],
                   extra: dict[Any, Any] | None = None) -> dict[str, Any]:
-    row = await _get(application_id)
+    row = await _get_row(application_id)
     if row["status"] not in allowed_from:
         raise Conflict(f"a {row['status']} application cannot become {to}", current_status=row["status"])
     values = {Application.status: to, Application.review_reason: validation.plain_text(reason, field="reason"),
@@ -190,29 +219,33 @@ async def _review(application_id: UUID, *, to: str, reason: str, allowed_from: t
     ).returning(Application.id)
     if not changed:
         raise Conflict("the application changed concurrently; retry")
-    return await _get(application_id)
+    return await _get_row(application_id)
 
 
-async def reject_application(*, principal: Principal, application_id: UUID, reason: str) -> dict[str, Any]:
+async def reject_application(
+    *, principal: Principal, application_id: UUID, reason: str, master_key: bytes,
+) -> ApplicationRead:
     # Freeing the registration key lets the company apply again later.
     row = await _review(application_id, to="rejected", reason=reason, allowed_from=LIVE,
                         extra={Application.registration_key: None})
     # No tenant will ever need the contacts: crypto-erase them (the company data stays for the record).
     await erase_tenant_key(tenant_id=application_id)
     log.info("application rejected", application_id=str(application_id), by=principal.key_id)
-    return row
+    return await _read(row, master_key)  # the contacts read back as erased
 
 
-async def request_more_info(*, principal: Principal, application_id: UUID, question: str) -> dict[str, Any]:
+async def request_more_info(
+    *, principal: Principal, application_id: UUID, question: str, master_key: bytes,
+) -> ApplicationRead:
     row = await _review(application_id, to="action_required", reason=question, allowed_from=("submitted",))
     log.info("application needs more information", application_id=str(application_id), by=principal.key_id)
-    return row
+    return await _read(row, master_key)
 
 
 async def approve_application(
-    *, principal: Principal, application_id: UUID, link_netbox: NetBoxLinker, netbox: NetBoxTenancy | None = None,
-    netbox_tenant_id: int | None = None, create_netbox_tenant: bool = False,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    *, principal: Principal, application_id: UUID, master_key: bytes, link_netbox: NetBoxLinker,
+    netbox: NetBoxTenancy | None = None, netbox_tenant_id: int | None = None, create_netbox_tenant: bool = False,
+) -> ApprovalResult:
     """Approve: record the decision, commit, then provision the tenant (Colo + NetBox).
 
     The NetBox side: `netbox_tenant_id` links an existing NetBox tenant (the customer is in
@@ -222,13 +255,13 @@ async def approve_application(
     Idempotent: approving an approved application finishes a provisioning that NetBox
     interrupted, or returns the same tenant.
     """
-    row = await _get(application_id)
+    row = await _get_row(application_id)
     if row["status"] not in ("approved", "submitted"):
         raise Conflict(f"a {row['status']} application cannot be approved", current_status=row["status"])
     if netbox_tenant_id is not None and create_netbox_tenant:
         raise ValidationFailed("create_netbox_tenant", "give either netbox_tenant_id or create_netbox_tenant")
-    tenant = await Tenant.select(Tenant.netbox_tenant_id).where(Tenant.id == application_id).first()
-    linked = tenant["netbox_tenant_id"] if tenant else None
+    existing = await Tenant.select(Tenant.netbox_tenant_id).where(Tenant.id == application_id).first()
+    linked = existing["netbox_tenant_id"] if existing else None
     if linked is not None:
         if netbox_tenant_id not in (None, linked):
             raise Conflict(f"the tenant is linked to NetBox tenant {linked} already; relink it with "
@@ -257,5 +290,5 @@ async def approve_application(
         tenant_id=application_id, legal_name=row["legal_name"],
         registration_number=row["registration_number"], country=row["country"], link_netbox=link_netbox,
     )
-    return await _get(application_id), tenant
+    return ApprovalResult(application=await _read(await _get_row(application_id), master_key), tenant=tenant)
 

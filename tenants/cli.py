@@ -25,7 +25,7 @@ from tenants.status import TenantStatus
 if TYPE_CHECKING:  # for the annotations only: the commands import lazily, so `colo --help` stays fast
     from colo.secretstore import Keys
     from tenants.adoption import NetBoxTenancy
-    from tenants.keys import IssuedKey
+    from tenants.schemas_keys import KeyIssued, KeyRead
 
 log = get_logger(__name__)
 CLI_PRINCIPAL = Principal(key_id="cli", role=Role.OPS, name="colo command line")
@@ -75,7 +75,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     elif args.tenant:
         raise CommandError(f"{role.value} is a staff role: it takes no --tenant")
 
-    async def create(keys: Keys) -> IssuedKey:
+    async def create(keys: Keys) -> KeyIssued:
         if tenant_id is not None:
             row = await Tenant.select(Tenant.status).where(Tenant.id == tenant_id).first()
             if row is None or row["status"] != TenantStatus.ACTIVE:
@@ -87,48 +87,52 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
     issued = _run(create)
     if tenant_id is not None:
-        log.warning("tenant key created from the command line", key_id=str(issued.key["id"]),
+        log.warning("tenant key created from the command line", key_id=str(issued.key.id),
                     tenant_id=str(tenant_id), role=role.value)
-    log.warning(f"created {args.role} key {issued.key['id']} ({args.name}); it is shown only once, on stdout")
-    print(issued.plaintext)
+    log.warning(f"created {args.role} key {issued.key.id} ({args.name}); it is shown only once, on stdout")
+    print(issued.api_key)
     return 0
 
 
 def cmd_keys_bootstrap(_args: argparse.Namespace) -> int:
     """The first ops key of a fresh install, printed once; a no-op once any active ops key exists."""
+    from colo.paging import every_row
     from tenants.keys import KeyRing, issue_key, list_keys
+    from tenants.schemas_keys import KeyRead
 
-    async def bootstrap(keys: Keys) -> dict[str, Any] | IssuedKey:
-        existing = [row for row in await list_keys(principal=CLI_PRINCIPAL, limit=1000)
-                    if row["role"] == Role.OPS.value and not _expired(row)]
+    async def bootstrap(keys: Keys) -> KeyRead | KeyIssued:
+        every = await every_row(lambda page: list_keys(principal=CLI_PRINCIPAL, page=page))
+        existing = [key for key in every if key.role is Role.OPS and not _expired(key)]
         if existing:
             return existing[0]
         return await issue_key(ring=KeyRing.of(keys.api_key_peppers), name="first ops key", role=Role.OPS,
                                created_by="cli bootstrap")
 
     result = _run(bootstrap)
-    if isinstance(result, dict):
-        log.warning(f"an active ops key exists already ({result['id']}, {result['name']}); "
+    if isinstance(result, KeyRead):
+        log.warning(f"an active ops key exists already ({result.id}, {result.name}); "
                  "make another with `colo keys create --role ops --name NAME`")
         return 0
-    log.warning(f"first ops key {result.key['id']}; it is shown only once, on stdout: store it now")
-    print(result.plaintext)
+    log.warning(f"first ops key {result.key.id}; it is shown only once, on stdout: store it now")
+    print(result.api_key)
     return 0
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
+    from colo.paging import every_row
     from tenants.keys import list_keys
 
-    rows = _run(lambda _keys: list_keys(principal=CLI_PRINCIPAL, include_revoked=args.all, limit=1000))
+    rows = _run(lambda _keys: every_row(lambda page: list_keys(principal=CLI_PRINCIPAL, include_revoked=args.all,
+                                                               page=page)))
     print(f"{'id':36}  {'role':13}  {'tenant':36}  {'state':8}  name")
-    for row in rows:
-        state = "revoked" if row["revoked_at"] else "expired" if _expired(row) else "active"
-        print(f"{row['id']!s:36}  {row['role']:13}  {(row['tenant'] or '-')!s:36}  {state:8}  {row['name']}")
+    for key in rows:
+        state = "revoked" if key.revoked_at else "expired" if _expired(key) else "active"
+        print(f"{key.id!s:36}  {key.role.value:13}  {(key.tenant_id or '-')!s:36}  {state:8}  {key.name}")
     return 0
 
 
-def _expired(row: dict[str, Any]) -> bool:
-    return row["expires_at"] is not None and row["expires_at"] <= datetime.now(UTC)
+def _expired(key: KeyRead) -> bool:
+    return key.expires_at is not None and key.expires_at <= datetime.now(UTC)
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
@@ -145,13 +149,15 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_tenants_list(args: argparse.Namespace) -> int:
+    from colo.paging import every_row
     from tenants.lifecycle import list_tenants
 
-    rows = _run(lambda _keys: list_tenants(principal=CLI_PRINCIPAL, status=args.status, limit=1000))
+    rows = _run(lambda _keys: every_row(lambda page: list_tenants(principal=CLI_PRINCIPAL, status=args.status,
+                                                                  page=page)))
     print(f"{'id':36}  {'status':10}  {'country':7}  {'netbox':6}  legal name")
-    for row in rows:
-        print(f"{row['id']!s:36}  {row['status']:10}  {row['country']:7}  "
-              f"{row['netbox_tenant_id'] or '-'!s:6}  {row['legal_name']}")
+    for tenant in rows:
+        print(f"{tenant.id!s:36}  {tenant.status:10}  {tenant.country:7}  "
+              f"{tenant.netbox_tenant_id or '-'!s:6}  {tenant.legal_name}")
     return 0
 
 
@@ -177,12 +183,12 @@ def cmd_tenants_adopt(args: argparse.Namespace) -> int:
         country=args.country, legal_name=args.legal_name, netbox=netbox, ring=KeyRing.of(keys.api_key_peppers)))
     tenant = adoption.tenant
     if adoption.first_key is None:
-        log.warning(f"NetBox tenant {args.netbox_tenant_id} is adopted already: tenant {tenant['id']} "
-                    f"({tenant['legal_name']}); no new key")
+        log.warning(f"NetBox tenant {args.netbox_tenant_id} is adopted already: tenant {tenant.id} "
+                    f"({tenant.legal_name}); no new key")
         return 0
-    log.warning(f"adopted NetBox tenant {args.netbox_tenant_id} as tenant {tenant['id']} ({tenant['legal_name']}); "
-                f"its first tenant-admin key {adoption.first_key.key['id']} is shown only once, on stdout")
-    print(adoption.first_key.plaintext)
+    log.warning(f"adopted NetBox tenant {args.netbox_tenant_id} as tenant {tenant.id} ({tenant.legal_name}); "
+                f"its first tenant-admin key {adoption.first_key.key.id} is shown only once, on stdout")
+    print(adoption.first_key.api_key)
     return 0
 
 
@@ -195,11 +201,12 @@ def cmd_tenants_link(args: argparse.Namespace) -> int:
     except ValueError:
         raise CommandError(f"{args.tenant_id!r} is not a tenant id (a UUID)") from None
     netbox = _netbox(args)
-    row, changed = _run(lambda _keys: link_tenant(principal=CLI_PRINCIPAL, tenant_id=tenant_id,
-                                                  netbox_tenant_id=args.netbox_tenant_id, netbox=netbox,
-                                                  replace=args.replace))
-    state = "linked" if changed else "already linked (nothing changed)"
-    log.warning(f"tenant {row['id']} ({row['legal_name']}) {state} to NetBox tenant {row['netbox_tenant_id']}")
+    link = _run(lambda _keys: link_tenant(principal=CLI_PRINCIPAL, tenant_id=tenant_id,
+                                          netbox_tenant_id=args.netbox_tenant_id, netbox=netbox,
+                                          replace=args.replace))
+    tenant = link.tenant
+    state = "linked" if link.changed else "already linked (nothing changed)"
+    log.warning(f"tenant {tenant.id} ({tenant.legal_name}) {state} to NetBox tenant {tenant.netbox_tenant_id}")
     return 0
 
 

@@ -19,8 +19,10 @@ from piccolo.columns.combination import Where
 from colo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import FACILITY_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
+from colo.paging import Keyset, PageRequest, PageResult, select_page
 from tenants import validation
 from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
+from tenants.schemas_keys import KeyIssued, KeyRead
 from tenants.scope import select_one_or_404, tenant_filter
 from tenants.status import TenantStatus
 from tenants.tables import ApiKey, Person
@@ -47,14 +49,6 @@ class KeyRing:
     @classmethod
     def of(cls, peppers: dict[int, bytes]) -> KeyRing:
         return cls(peppers=peppers, current_id=max(peppers))
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedKey:
-    """A freshly issued key: `plaintext` exists only here and is shown exactly once."""
-
-    plaintext: str
-    key: dict[str, Any]
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
@@ -85,8 +79,8 @@ async def issue_key(
     *, ring: KeyRing, name: str, role: Role, tenant_id: UUID | None = None,
     person_id: UUID | None = None, expires_at: datetime | None = None,
     allowed_networks: list[str] | None = None, created_by: str = "", rotated_from: UUID | None = None,
-) -> IssuedKey:
-    """Create a key row and return its plaintext (never stored, never logged)."""
+) -> KeyIssued:
+    """Create a key row and return it with its plaintext `api_key` (never stored, never logged)."""
     check_role_tenant(role, tenant_id)
     now = datetime.now(UTC)
     if expires_at is not None and expires_at <= now:
@@ -102,14 +96,14 @@ async def issue_key(
     await row.save()
     log.info("api key issued", key_id=str(key_id), role=role.value,
              tenant_id=str(tenant_id) if tenant_id else None, by=created_by)
-    return IssuedKey(plaintext=format_key(key_id, secret), key=await _get_row(key_id))
+    return KeyIssued(api_key=format_key(key_id, secret), key=await _get(key_id))
 
 
-async def _get_row(key_id: UUID) -> dict[str, Any]:
+async def _get(key_id: UUID) -> KeyRead:
     row = await ApiKey.select().where(ApiKey.id == key_id).first()
     if row is None:
         raise NotFound("API key")
-    return _row(row)
+    return KeyRead.of(row)
 
 
 def _fail(reason: str, detail: str = "The API key is missing, unknown or malformed") -> AuthenticationFailed:
@@ -180,25 +174,28 @@ def _scope_where(principal: Principal) -> Where | None:
     return tenant_filter(principal, ApiKey.tenant)
 
 
-async def list_keys(*, principal: Principal, limit: int = 100, offset: int = 0,
-                    include_revoked: bool = False) -> list[dict[str, Any]]:
-    query = ApiKey.select().order_by(ApiKey.created_at, ascending=False).limit(limit).offset(offset)
+KEY_KEYS = Keyset("keys", (datetime, UUID), descending=True)  # newest first
+
+
+async def list_keys(*, principal: Principal, page: PageRequest, include_revoked: bool = False) -> PageResult[KeyRead]:
+    query = ApiKey.select()
     if (where := _scope_where(principal)) is not None:
         query = query.where(where)
     if not include_revoked:
         query = query.where(ApiKey.revoked_at.is_null())
-    return [_row(r) for r in await query]
+    rows = await select_page(query, columns=(ApiKey.created_at, ApiKey.id), keyset=KEY_KEYS, page=page)
+    return rows.map(KeyRead.of)
 
 
-async def get_key(*, principal: Principal, key_id: UUID) -> dict[str, Any]:
-    return _row(await select_one_or_404(ApiKey, object_id=key_id, principal=principal, resource="API key",
-                                        tenant_column=ApiKey.tenant))
+async def get_key(*, principal: Principal, key_id: UUID) -> KeyRead:
+    return KeyRead.of(await select_one_or_404(ApiKey, object_id=key_id, principal=principal, resource="API key",
+                                              tenant_column=ApiKey.tenant))
 
 
 async def create_key(
     *, principal: Principal, ring: KeyRing, name: str, role: Role, person_id: UUID | None = None,
     expires_at: datetime | None = None, allowed_networks: list[str] | None = None,
-) -> IssuedKey:
+) -> KeyIssued:
     """Tenant admins create keys for their own tenant; ops create staff keys only."""
     name = validation.plain_text(name, field="name")  # a name people tell keys apart by
     if principal.is_tenant:
@@ -219,24 +216,24 @@ async def create_key(
     )
 
 
-async def revoke_key(*, principal: Principal, key_id: UUID, reason: str = "") -> dict[str, Any]:
-    row = await get_key(principal=principal, key_id=key_id)
-    if row["revoked_at"] is None and principal.is_tenant and row["role"] == Role.TENANT_ADMIN.value:
-        await _refuse_revoking_last_admin(row)
-    if row["revoked_at"] is None:
+async def revoke_key(*, principal: Principal, key_id: UUID, reason: str = "") -> KeyRead:
+    key = await get_key(principal=principal, key_id=key_id)
+    if key.revoked_at is None and principal.is_tenant and key.role == Role.TENANT_ADMIN:
+        await _refuse_revoking_last_admin(key)
+    if key.revoked_at is None:
         await ApiKey.update({ApiKey.revoked_at: datetime.now(UTC), ApiKey.revoked_reason: reason[:200]}).where(
             (ApiKey.id == key_id) & ApiKey.revoked_at.is_null()
         )
         log.info("api key revoked", key_id=str(key_id), by=principal.key_id)
-    return await _get_row(key_id)
+    return await _get(key_id)
 
 
-async def _refuse_revoking_last_admin(row: dict[str, Any]) -> None:
+async def _refuse_revoking_last_admin(key: KeyRead) -> None:
     """A tenant may not lock itself out: keep at least one working tenant-admin key.
     (Ops may still revoke it in an incident; `colo keys create --tenant` is the way back in.)"""
     now = datetime.now(UTC)
     others = await ApiKey.count().where(
-        (ApiKey.tenant == row["tenant"]) & (ApiKey.role == Role.TENANT_ADMIN.value) & (ApiKey.id != row["id"])
+        (ApiKey.tenant == key.tenant_id) & (ApiKey.role == Role.TENANT_ADMIN.value) & (ApiKey.id != key.id)
         & ApiKey.revoked_at.is_null() & (ApiKey.expires_at.is_null() | (ApiKey.expires_at > now))
     )
     if others == 0:
@@ -245,25 +242,25 @@ async def _refuse_revoking_last_admin(row: dict[str, Any]) -> None:
 
 async def rotate_key(
     *, principal: Principal, ring: KeyRing, key_id: UUID, overlap: timedelta,
-) -> IssuedKey:
+) -> KeyIssued:
     """Issue a successor with the same attributes; the old key keeps working for `overlap`."""
     if overlap < timedelta(0) or overlap > MAX_ROTATION_OVERLAP:
         raise ValidationFailed("overlap_seconds", "between 0 and 30 days")
     old = await get_key(principal=principal, key_id=key_id)
-    if old["revoked_at"] is not None:
+    if old.revoked_at is not None:
         raise ValidationFailed("key_id", "a revoked key cannot be rotated")
-    if principal.is_facility and old["tenant"] is not None:
+    if principal.is_facility and old.tenant_id is not None:
         # Ops must never hold a tenant's credential: the tenant admin rotates tenant keys.
         raise PermissionDenied("tenant keys are rotated by their tenant admin")
     now = datetime.now(UTC)
     async with ApiKey._meta.db.transaction():  # successor and shortened predecessor together, or neither
         successor = await issue_key(
-            ring=ring, name=old["name"], role=Role(old["role"]), tenant_id=old["tenant"],
-            person_id=old["person_id"], expires_at=old["expires_at"],
-            allowed_networks=old["allowed_networks"], created_by=principal.key_id, rotated_from=key_id,
+            ring=ring, name=old.name, role=old.role, tenant_id=old.tenant_id,
+            person_id=old.person_id, expires_at=old.expires_at,
+            allowed_networks=old.allowed_networks, created_by=principal.key_id, rotated_from=key_id,
         )
         ends = now + overlap
-        if old["expires_at"] is None or old["expires_at"] > ends:
+        if old.expires_at is None or old.expires_at > ends:
             await ApiKey.update({ApiKey.expires_at: ends}).where(ApiKey.id == key_id)
         if overlap == timedelta(0):
             await ApiKey.update({ApiKey.revoked_at: now, ApiKey.revoked_reason: "rotated"}).where(

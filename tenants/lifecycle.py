@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from piccolo.custom_types import Combinable
@@ -18,9 +17,11 @@ from piccolo.engine.postgres import PostgresEngine
 from colo.errors import Conflict, NotFound
 from colo.identity import Principal
 from colo.logging import get_logger
+from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.pii import ERASED, erase_tenant_key
 from tenants.events import TenantHooks, TenantStatusChange
 from tenants.keys import revoke_tenant_keys
+from tenants.schemas import TenantRead
 from tenants.scope import scoped, select_one_or_404
 from tenants.status import TenantStatus
 from tenants.tables import Application, Person, Tenant
@@ -38,20 +39,20 @@ NETBOX_LINK_LOCK = 0x434F4C4F_0002_0000
 async def provision_tenant(
     *, tenant_id: UUID, legal_name: str, registration_number: str, country: str,
     link_netbox: NetBoxLinker,
-) -> dict[str, Any]:
+) -> TenantRead:
     """Create (or finish creating) an active tenant with its NetBox tenant. Idempotent."""
     now = datetime.now(UTC)
     await Tenant.insert(Tenant(
         id=tenant_id, legal_name=legal_name, registration_number=registration_number,
         country=country, status=TenantStatus.PENDING.value, created_at=now, updated_at=now,
     )).on_conflict(action="DO NOTHING")
-    row = await _get(tenant_id)
-    if row["status"] != TenantStatus.PENDING and row["netbox_tenant_id"] is not None:
-        return row  # already provisioned: approving twice changes nothing
-    netbox_id = await link_netbox(tenant_id, row["legal_name"])  # no transaction open here
-    row = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_id)
+    tenant = await _get(tenant_id)
+    if tenant.status != TenantStatus.PENDING and tenant.netbox_tenant_id is not None:
+        return tenant  # already provisioned: approving twice changes nothing
+    netbox_id = await link_netbox(tenant_id, tenant.legal_name)  # no transaction open here
+    tenant = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_id)
     log.info("tenant provisioned", tenant_id=str(tenant_id), netbox_tenant_id=netbox_id)
-    return row
+    return tenant
 
 
 def linked_elsewhere(netbox_tenant_id: int, holder: UUID) -> Conflict:
@@ -59,7 +60,7 @@ def linked_elsewhere(netbox_tenant_id: int, holder: UUID) -> Conflict:
                     field="netbox_tenant_id", netbox_tenant_id=netbox_tenant_id, linked_tenant_id=str(holder))
 
 
-async def claim_netbox_link(*, tenant_id: UUID, netbox_tenant_id: int, replace: bool = False) -> dict[str, Any]:
+async def claim_netbox_link(*, tenant_id: UUID, netbox_tenant_id: int, replace: bool = False) -> TenantRead:
     """Link the tenant to a NetBox tenant and activate it if pending, in one short transaction.
 
     A NetBox tenant belongs to at most one Colo tenant that is not offboarded: the check and the
@@ -86,81 +87,86 @@ async def claim_netbox_link(*, tenant_id: UUID, netbox_tenant_id: int, replace: 
     return await _get(tenant_id)
 
 
-async def _get(tenant_id: UUID) -> dict[str, Any]:
+async def _get(tenant_id: UUID) -> TenantRead:
     row = await Tenant.select().where(Tenant.id == tenant_id).first()
     if row is None:
         raise NotFound("tenant", tenant_id)
-    return row
+    return TenantRead.of(row)
+
+
+TENANT_KEYS = Keyset("tenants", (datetime, UUID))  # oldest first
 
 
 async def list_tenants(
-    *, principal: Principal, status: str | None = None, limit: int = 100, offset: int = 0,
-) -> list[dict[str, Any]]:
-    query = Tenant.select().order_by(Tenant.created_at).limit(limit).offset(offset)
+    *, principal: Principal, status: str | None = None, page: PageRequest,
+) -> PageResult[TenantRead]:
+    query = Tenant.select()
     if status is not None:
         query = query.where(Tenant.status == status)
-    return await scoped(query, principal=principal, column=Tenant.id)
+    rows = await select_page(scoped(query, principal=principal, column=Tenant.id),
+                             columns=(Tenant.created_at, Tenant.id), keyset=TENANT_KEYS, page=page)
+    return rows.map(TenantRead.of)
 
 
-async def get_tenant(*, principal: Principal, tenant_id: UUID) -> dict[str, Any]:
-    return await select_one_or_404(Tenant, object_id=tenant_id, principal=principal, resource="tenant",
-                                   tenant_column=Tenant.id)
+async def get_tenant(*, principal: Principal, tenant_id: UUID) -> TenantRead:
+    return TenantRead.of(await select_one_or_404(Tenant, object_id=tenant_id, principal=principal,
+                                                 resource="tenant", tenant_column=Tenant.id))
 
 
 async def _transition(
     *, principal: Principal, tenant_id: UUID, allowed_from: tuple[TenantStatus, ...], to: TenantStatus, reason: str,
-) -> tuple[dict[str, Any], str]:
-    """Move the tenant to `to` if its status is one of `allowed_from`; return (row, previous)."""
-    row = await get_tenant(principal=principal, tenant_id=tenant_id)
-    previous = row["status"]
+) -> tuple[TenantRead, TenantStatus]:
+    """Move the tenant to `to` if its status is one of `allowed_from`; return (tenant, previous status)."""
+    tenant = await get_tenant(principal=principal, tenant_id=tenant_id)
+    previous = tenant.status
     if previous == to:
-        return row, previous
+        return tenant, previous
     if previous not in allowed_from:
-        raise Conflict(f"a {previous} tenant cannot become {to}", current_status=previous)
+        raise Conflict(f"a {previous} tenant cannot become {to}", current_status=previous.value)
     changed = await Tenant.update({
         Tenant.status: to.value, Tenant.status_reason: reason, Tenant.updated_at: datetime.now(UTC),
-    }).where((Tenant.id == tenant_id) & (Tenant.status == previous)).returning(Tenant.id)
+    }).where((Tenant.id == tenant_id) & (Tenant.status == previous.value)).returning(Tenant.id)
     if not changed:
-        raise Conflict("the tenant changed status concurrently; retry", current_status=previous)
-    log.info("tenant status changed", tenant_id=str(tenant_id), previous=previous, current=to.value,
+        raise Conflict("the tenant changed status concurrently; retry", current_status=previous.value)
+    log.info("tenant status changed", tenant_id=str(tenant_id), previous=previous.value, current=to.value,
              by=principal.key_id)
     return await _get(tenant_id), previous
 
 
 async def suspend_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
-                         hooks: TenantHooks) -> dict[str, Any]:
+                         hooks: TenantHooks) -> TenantRead:
     """Suspend: every key of the tenant fails from the next request on (auth checks the status)."""
-    row, previous = await _transition(principal=principal, tenant_id=tenant_id,
-                                      allowed_from=(TenantStatus.ACTIVE,), to=TenantStatus.SUSPENDED, reason=reason)
+    tenant, previous = await _transition(principal=principal, tenant_id=tenant_id, allowed_from=(TenantStatus.ACTIVE,),
+                                         to=TenantStatus.SUSPENDED, reason=reason)
     if previous != TenantStatus.SUSPENDED:
-        await hooks.fire(TenantStatusChange(tenant_id, previous, TenantStatus.SUSPENDED.value, reason,
+        await hooks.fire(TenantStatusChange(tenant_id, previous.value, TenantStatus.SUSPENDED.value, reason,
                                             principal.key_id))
-    return row
+    return tenant
 
 
 async def reinstate_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
-                           hooks: TenantHooks) -> dict[str, Any]:
-    row, previous = await _transition(principal=principal, tenant_id=tenant_id,
-                                      allowed_from=(TenantStatus.SUSPENDED,), to=TenantStatus.ACTIVE, reason=reason)
+                           hooks: TenantHooks) -> TenantRead:
+    tenant, previous = await _transition(principal=principal, tenant_id=tenant_id,
+                                         allowed_from=(TenantStatus.SUSPENDED,), to=TenantStatus.ACTIVE, reason=reason)
     if previous != TenantStatus.ACTIVE:
-        await hooks.fire(TenantStatusChange(tenant_id, previous, TenantStatus.ACTIVE.value, reason,
+        await hooks.fire(TenantStatusChange(tenant_id, previous.value, TenantStatus.ACTIVE.value, reason,
                                             principal.key_id))
-    return row
+    return tenant
 
 
 async def offboard_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
-                          hooks: TenantHooks) -> dict[str, Any]:
+                          hooks: TenantHooks) -> TenantRead:
     """Offboard: revoke every key, let other domains wind down, then crypto-erase personal data.
 
     Repeating an offboarding re-runs the hooks and the erasure (both idempotent), so a hook
     that failed the first time can be retried.
     """
-    row, previous = await _transition(principal=principal, tenant_id=tenant_id,
-                                      allowed_from=(TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.PENDING),
-                                      to=TenantStatus.OFFBOARDED, reason=reason)
+    tenant, previous = await _transition(
+        principal=principal, tenant_id=tenant_id, to=TenantStatus.OFFBOARDED, reason=reason,
+        allowed_from=(TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.PENDING))
     revoked = await revoke_tenant_keys(tenant_id=tenant_id, reason="tenant offboarded")
     failed = await hooks.fire(
-        TenantStatusChange(tenant_id, previous, TenantStatus.OFFBOARDED.value, reason, principal.key_id)
+        TenantStatusChange(tenant_id, previous.value, TenantStatus.OFFBOARDED.value, reason, principal.key_id)
     )
     await erase_people(tenant_id=tenant_id)
     erased = await erase_tenant_key(tenant_id=tenant_id)
@@ -168,7 +174,7 @@ async def offboard_tenant(*, principal: Principal, tenant_id: UUID, reason: str,
     await Application.update({Application.registration_key: None}).where(Application.tenant_id == tenant_id)
     log.info("tenant offboarded", tenant_id=str(tenant_id), keys_revoked=revoked,
              data_key_erased=erased, failed_hooks=failed)
-    return row
+    return tenant
 
 
 async def erase_people(*, tenant_id: UUID) -> None:

@@ -1,5 +1,10 @@
 """People of a tenant. Phone and ID document number are encrypted under the tenant's data key
-(colo.pii) and only ever leave this module masked; they are never logged."""
+(colo.pii) and only ever leave this module masked; they are never logged.
+
+The service answers `PersonRead` (masked). Site access needs a person's ID document as stored
+(the ciphertext, copied onto a visitor): `visitor_identity` hands out exactly that, as an internal
+`PersonIdentity` that is never served.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,27 @@ import msgspec
 from colo.errors import Conflict, ValidationFailed
 from colo.identity import Principal
 from colo.logging import get_logger
+from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.pii import encrypt_for_tenant, mask
 from tenants import validation
-from tenants.schemas import PersonCreate, PersonUpdate
+from tenants.schemas import PersonCreate, PersonRead, PersonUpdate
 from tenants.scope import scoped, select_one_or_404, tenant_for_write
 from tenants.status import TenantStatus
 from tenants.tables import ApiKey, Person, Tenant
 
 log = get_logger(__name__)
+
+
+class PersonIdentity(msgspec.Struct, frozen=True):
+    """What a visit needs of a person: internal (carries the encrypted ID number), never served."""
+
+    id: UUID
+    tenant_id: UUID
+    name: str
+    site_access: bool
+    id_document_type: str  # "" when none is on file
+    id_number_ciphertext: str  # "" when none is on file
+    id_number_masked: str
 
 
 async def _encrypted(master_key: bytes, tenant_id: UUID, value: str | None) -> tuple[str, str]:
@@ -42,7 +60,7 @@ async def _require_active_tenant(tenant_id: UUID) -> None:
         raise Conflict("people can only be managed for an active tenant")
 
 
-async def create_person(*, principal: Principal, master_key: bytes, data: PersonCreate) -> dict[str, Any]:
+async def create_person(*, principal: Principal, master_key: bytes, data: PersonCreate) -> PersonRead:
     tenant_id = tenant_for_write(principal, None)
     await _require_active_tenant(tenant_id)
     name = validation.plain_text(data.name, field="name")
@@ -64,24 +82,43 @@ async def create_person(*, principal: Principal, master_key: bytes, data: Person
     return await get_person(principal=principal, person_id=person_id)
 
 
+PERSON_KEYS = Keyset("people", (datetime, UUID))  # oldest first
+
+
 async def list_people(
-    *, principal: Principal, tenant_id: UUID | None = None, limit: int = 100, offset: int = 0,
-) -> list[dict[str, Any]]:
-    query = Person.select().order_by(Person.created_at).limit(limit).offset(offset)
+    *, principal: Principal, tenant_id: UUID | None = None, page: PageRequest,
+) -> PageResult[PersonRead]:
+    query = Person.select()
     if tenant_id is not None:
         query = query.where(Person.tenant == tenant_id)
-    return await scoped(query, principal=principal, column=Person.tenant)
+    rows = await select_page(scoped(query, principal=principal, column=Person.tenant),
+                             columns=(Person.created_at, Person.id), keyset=PERSON_KEYS, page=page)
+    return rows.map(PersonRead.of)
 
 
-async def get_person(*, principal: Principal, person_id: UUID) -> dict[str, Any]:
+async def _get_row(principal: Principal, person_id: UUID) -> dict[str, Any]:
     return await select_one_or_404(Person, object_id=person_id, principal=principal, resource="person",
                                    tenant_column=Person.tenant)
 
 
+async def get_person(*, principal: Principal, person_id: UUID) -> PersonRead:
+    return PersonRead.of(await _get_row(principal, person_id))
+
+
+async def visitor_identity(*, principal: Principal, person_id: UUID) -> PersonIdentity:
+    """The person's name, site access and ID document as stored; NotFound like `get_person`."""
+    row = await _get_row(principal, person_id)
+    return PersonIdentity(
+        id=row["id"], tenant_id=row["tenant"], name=row["name"], site_access=row["site_access"],
+        id_document_type=row["id_document_type"], id_number_ciphertext=row["id_number_ciphertext"],
+        id_number_masked=row["id_number_masked"],
+    )
+
+
 async def update_person(
     *, principal: Principal, master_key: bytes, person_id: UUID, data: PersonUpdate,
-) -> dict[str, Any]:
-    row = await get_person(principal=principal, person_id=person_id)
+) -> PersonRead:
+    row = await _get_row(principal, person_id)
     tenant_id: UUID = row["tenant"]
     await _require_active_tenant(tenant_id)
     values: dict[Any, Any] = {}
@@ -116,7 +153,7 @@ async def update_person(
 
 async def delete_person(*, principal: Principal, person_id: UUID) -> None:
     """Remove a person; keys bound to them are revoked, since their holder left."""
-    await get_person(principal=principal, person_id=person_id)
+    await _get_row(principal, person_id)
     async with Person._meta.db.transaction():
         await ApiKey.update({ApiKey.revoked_at: datetime.now(UTC), ApiKey.revoked_reason: "person removed"}).where(
             (ApiKey.person_id == person_id) & ApiKey.revoked_at.is_null()

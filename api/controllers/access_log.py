@@ -11,22 +11,22 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Stream
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
-from api.pagination import MAX_PAGE_SIZE
+from api.pagination import DEFAULT_LIMIT, PAGED, Page, PageSize, respond_cursor
 from api.services import Services
 from audit import proofs
 from audit.encoding import OUTCOMES
 from audit.export import export_jsonl
-from audit.schemas import ConsistencyProofRead, EntryPage, EntryRead, InclusionProofRead, PublicKey
-from audit.search import EntryFilter, export_csv, get_entry, reveal_pii, search_entries
+from audit.schemas import ConsistencyProofRead, EntryRead, InclusionProofRead, PublicKey
+from audit.search import EntryFilter, entry_read, export_csv, get_entry, search_entries
 from audit.service import AccessLog
 from colo.errors import NotFound, ValidationFailed
-from colo.identity import Principal, Role
+from colo.identity import Principal
 
 Text = Annotated[str | None, QueryParameter(max_length=256)]
 # A string checked here, not `datetime`: Litestar's lax query parsing would take `0.5` as a time.
@@ -82,13 +82,9 @@ def _filters(since: str | None, until: str | None, tenant_id: UUID | None, actor
 
 
 async def _shown(document: dict[str, Any], principal: Principal, services: Services) -> EntryRead:
-    """Security officers see personal data (site access needs it); auditors see that it exists."""
-    if document.get("pii"):
-        if principal.role is Role.SECURITY:
-            document = await reveal_pii(document, master_key=services.keys.master_key)
-        else:
-            document["pii"] = "[withheld]"
-    return EntryRead.of(document)
+    """The entry as the caller may read it (audit.search.entry_read: personal data for security
+    officers, its existence for auditors)."""
+    return await entry_read(document, principal=principal, master_key=services.keys.master_key)
 
 
 class AccessLogController(Controller):
@@ -99,22 +95,22 @@ class AccessLogController(Controller):
          summary="Search entries by time, tenant, actor, action, outcome or object (cursor pages)",
          description="`action` matches exactly, or as a prefix when it ends with `*`. "
                      "`object` matches any path parameter value. Newest first unless `order=oldest`.",
-         responses=problems(400, 401, 403, 422))
+         responses=problems(400, 401, 403, 422), **PAGED)
     async def search(
-        self, principal: CurrentPrincipal, services: Services,
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
         since: Moment = None, until: Moment = None, tenant_id: Tenant = None,
         actor: Text = None, action: Text = None,
         outcome: FromQuery[Outcome | None] = None,
         object_id: ObjectId = None, kind: FromQuery[Kind | None] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 100, order: FromQuery[Order] = Order.NEWEST,
-    ) -> EntryPage:
+        limit: PageSize = DEFAULT_LIMIT, order: FromQuery[Order] = Order.NEWEST,
+    ) -> Response[Page[EntryRead]]:
         filters = _filters(since, until, tenant_id, actor, action, outcome, object_id, kind)
         documents, next_cursor = await search_entries(
             store=_log(services).store, filters=filters, cursor=cursor, limit=limit,
             newest_first=order is Order.NEWEST,
         )
-        return EntryPage(items=[await _shown(d, principal, services) for d in documents], next_cursor=next_cursor)
+        return respond_cursor(request, [await _shown(d, principal, services) for d in documents], next_cursor)
 
     @get("/entries/{index:int}", operation_id="get_access_log_entry", summary="One entry by index",
          responses=problems(401, 403, 404))
@@ -122,7 +118,8 @@ class AccessLogController(Controller):
         self, principal: CurrentPrincipal, services: Services,
         index: Annotated[int, Parameter(ge=0, le=MAX_POSITION)],
     ) -> EntryRead:
-        return await _shown(await get_entry(store=_log(services).store, index=index), principal, services)
+        return await get_entry(store=_log(services).store, index=index, principal=principal,
+                               master_key=services.keys.master_key)
 
     @get("/export", operation_id="export_access_log",
          summary="Stream matching entries as verifiable JSONL (each with its inclusion proof) or CSV",
@@ -165,11 +162,12 @@ class AccessLogController(Controller):
 
     @get("/keys", operation_id="get_access_log_keys",
          summary="Public keys that sign checkpoints (vkey form); older keys still verify old checkpoints",
-         responses=problems(401, 403))
-    async def keys(self, services: Services) -> list[PublicKey]:
-        access_log = _log(services)
-        return [PublicKey(key_id=key_id, vkey=key.vkey, current=key_id == access_log.signer.key_id)
-                for key_id, key in access_log.keys]
+         responses=problems(401, 403), **PAGED)
+    async def keys(self, request: Request[Any, Any, Any], services: Services) -> Response[Page[PublicKey]]:
+        access_log = _log(services)  # a handful of keys: one page
+        return respond_cursor(request, [PublicKey(key_id=key_id, vkey=key.vkey,
+                                                  current=key_id == access_log.signer.key_id)
+                                        for key_id, key in access_log.keys], None)
 
     @get("/proofs/inclusion", operation_id="get_inclusion_proof",
          summary="Inclusion proof of an entry in a signed tree (latest unless tree_size is given)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,7 +11,7 @@ from litestar.params import Body, FromPath, HeaderParameter, JSONBody, Parameter
 
 from api.auth import CurrentPrincipal, client_address
 from api.controllers.problem_docs import problems
-from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import AppServices, Services
 from dcim.netbox.tenancy import NetBoxTenantDirectory, ensure_netbox_tenant
 from tenants import applications
@@ -28,9 +27,8 @@ from tenants.schemas import (
     ApprovalOptions,
     ApprovalResult,
     ReviewReason,
-    TenantRead,
 )
-from tenants.schemas_keys import KeyIssued, KeyRead
+from tenants.schemas_keys import KeyIssued
 
 # Per client address. Applying is rare; following an application is cheap but guards a secret.
 APPLY_LIMIT = (10, 3600)
@@ -62,26 +60,6 @@ async def _limit(request: Request[Any, Any, Any], services: AppServices, name: s
     await services.rate_limiter.hit(name, address, limit=rule[0], window=rule[1])
 
 
-async def application_read(row: dict[str, Any], services: AppServices) -> ApplicationRead:
-    details = await applications.decrypt_details(row, master_key=services.keys.master_key)
-    return ApplicationRead(
-        id=row["id"], legal_name=row["legal_name"], registration_number=row["registration_number"],
-        country=row["country"], services_of_interest=json.loads(row["services"]), address=details["address"],
-        billing_contact=details["billing_contact"], technical_contact=details["technical_contact"],
-        status=row["status"], review_reason=row["review_reason"], applicant_answer=row["applicant_answer"],
-        tenant_id=row["tenant_id"], key_collected=row["key_collected_at"] is not None,
-        created_at=row["created_at"], updated_at=row["updated_at"],
-    )
-
-
-def _status(row: dict[str, Any]) -> ApplicationStatus:
-    return ApplicationStatus(
-        id=row["id"], status=row["status"], reason=row["review_reason"], tenant_id=row["tenant_id"],
-        key_available=row["status"] == "approved" and row["key_collected_at"] is None,
-        updated_at=row["updated_at"],
-    )
-
-
 class ApplicationController(Controller):
     """The applicant's side is public (no API key yet) and rate-limited per client address;
     the review side is for ops."""
@@ -96,9 +74,8 @@ class ApplicationController(Controller):
         self, request: Request[Any, Any, Any], services: Services, data: JSONBody[ApplicationCreate],
     ) -> ApplicationSubmitted:
         await _limit(request, services, "apply", APPLY_LIMIT)
-        row, secret = await applications.submit_application(
+        return await applications.submit_application(
             data=data, ring=_ring(services), master_key=services.keys.master_key)
-        return ApplicationSubmitted(id=row["id"], status=row["status"], tracking_secret=secret)
 
     @get("/{application_id:uuid}/status", operation_id="get_application_status",
          summary="Follow an application with its tracking secret", responses=problems(400, 404, 429), security=[{}])
@@ -107,8 +84,7 @@ class ApplicationController(Controller):
         tracking_secret: TrackingSecret,
     ) -> ApplicationStatus:
         await _limit(request, services, "track", TRACK_LIMIT)
-        row = await applications.track(application_id=application_id, secret=tracking_secret, ring=_ring(services))
-        return _status(row)
+        return await applications.track(application_id=application_id, secret=tracking_secret, ring=_ring(services))
 
     @post("/{application_id:uuid}/answer", operation_id="answer_application", status_code=200,
           summary="Answer ops' request for more information; the application returns to review",
@@ -118,9 +94,8 @@ class ApplicationController(Controller):
         tracking_secret: TrackingSecret, data: AnswerBody,
     ) -> ApplicationStatus:
         await _limit(request, services, "track", TRACK_LIMIT)
-        row = await applications.answer_application(
+        return await applications.answer_application(
             application_id=application_id, secret=tracking_secret, ring=_ring(services), answer=data.answer)
-        return _status(row)
 
     @post("/{application_id:uuid}/key", operation_id="collect_application_key", status_code=201,
           summary="Collect the first tenant-admin API key of an approved application (once)",
@@ -130,28 +105,27 @@ class ApplicationController(Controller):
         tracking_secret: TrackingSecret,
     ) -> KeyIssued:
         await _limit(request, services, "track", TRACK_LIMIT)
-        issued = await applications.collect_first_key(
+        return await applications.collect_first_key(
             application_id=application_id, secret=tracking_secret, ring=_ring(services))
-        return KeyIssued(api_key=issued.plaintext, key=KeyRead.of(issued.key))
 
     # ---------------------------------------------------------------- ops review
 
-    @get("/", operation_id="list_applications", summary="List applications without their contacts (ops)",
-         responses=problems(400, 401, 403))
+    @get("/", operation_id="list_applications", summary="List applications without their contacts, oldest first (ops)",
+         responses=problems(400, 401, 403, 422), **PAGED)
     async def list_applications(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
-        status: ApplicationStatusFilter = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
-    ) -> Response[list[ApplicationSummary]]:
-        start = start_of(cursor, offset)
-        rows = await applications.list_applications(status=status, limit=limit, offset=start)
-        return paged(request, [ApplicationSummary.of(r) for r in rows], items=rows, limit=limit, start=start)
+        status: ApplicationStatusFilter = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[ApplicationSummary]]:
+        page = keyset_request(cursor, limit=limit, keyset=applications.APPLICATION_KEYS)
+        return respond(request, await applications.list_applications(status=status, page=page))
 
     @get("/{application_id:uuid}", operation_id="get_application", summary="One application (ops)",
          responses=problems(401, 403, 404))
     async def get_application(
         self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
     ) -> ApplicationRead:
-        return await application_read(await applications.get_application(application_id=application_id), services)
+        return await applications.get_application(application_id=application_id,
+                                                  master_key=services.keys.master_key)
 
     @post("/{application_id:uuid}/approve", operation_id="approve_application", status_code=200,
           summary="Approve: create the tenant in Colo and NetBox (idempotent)",
@@ -165,11 +139,10 @@ class ApplicationController(Controller):
         data: JSONBody[ApprovalOptions | None] = None,
     ) -> ApprovalResult:
         options = data or ApprovalOptions()
-        row, tenant = await applications.approve_application(
-            principal=principal, application_id=application_id, link_netbox=netbox_linker(services),
-            netbox=NetBoxTenantDirectory(services.netbox), netbox_tenant_id=options.netbox_tenant_id,
-            create_netbox_tenant=options.create_netbox_tenant)
-        return ApprovalResult(application=await application_read(row, services), tenant=TenantRead.of(tenant))
+        return await applications.approve_application(
+            principal=principal, application_id=application_id, master_key=services.keys.master_key,
+            link_netbox=netbox_linker(services), netbox=NetBoxTenantDirectory(services.netbox),
+            netbox_tenant_id=options.netbox_tenant_id, create_netbox_tenant=options.create_netbox_tenant)
 
     @post("/{application_id:uuid}/reject", operation_id="reject_application", status_code=200,
           summary="Reject with a reason", responses=problems(400, 401, 403, 404, 409, 422))
@@ -177,9 +150,8 @@ class ApplicationController(Controller):
         self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
         data: ReviewBody,
     ) -> ApplicationRead:
-        row = await applications.reject_application(principal=principal, application_id=application_id,
-                                                    reason=data.reason)
-        return await application_read(row, services)
+        return await applications.reject_application(principal=principal, application_id=application_id,
+                                                     reason=data.reason, master_key=services.keys.master_key)
 
     @post("/{application_id:uuid}/request-info", operation_id="request_application_info", status_code=200,
           summary="Ask the applicant for more information (action_required)",
@@ -188,6 +160,5 @@ class ApplicationController(Controller):
         self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
         data: ReviewBody,
     ) -> ApplicationRead:
-        row = await applications.request_more_info(principal=principal, application_id=application_id,
-                                                   question=data.reason)
-        return await application_read(row, services)
+        return await applications.request_more_info(principal=principal, application_id=application_id,
+                                                    question=data.reason, master_key=services.keys.master_key)

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
-from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import Services
 from tenants import keys
 from tenants.keys import KeyRing
@@ -36,30 +36,27 @@ class KeyController(Controller):
     path = "/v1/keys"
     tags = ["keys"]
 
-    @get("/", operation_id="list_keys", summary="List API keys (own tenant's, or all for ops)",
-         responses=problems(400, 401, 403))
+    @get("/", operation_id="list_keys", summary="List API keys, newest first (own tenant's, or all for ops)",
+         responses=problems(400, 401, 403, 422), **PAGED)
     async def list_keys(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, limit: PageSize = 100,
-        offset: Offset = 0, cursor: Cursor = None, include_revoked: bool = False,
-    ) -> Response[list[KeyRead]]:
-        start = start_of(cursor, offset)
-        rows = await keys.list_keys(principal=principal, limit=limit, offset=start,
-                                    include_revoked=include_revoked)
-        return paged(request, [KeyRead.of(r) for r in rows], items=rows, limit=limit, start=start)
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, limit: PageSize = DEFAULT_LIMIT,
+        cursor: Cursor = None, include_revoked: bool = False,
+    ) -> Response[Page[KeyRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=keys.KEY_KEYS)
+        return respond(request, await keys.list_keys(principal=principal, page=page, include_revoked=include_revoked))
 
     @post("/", operation_id="create_key", summary="Create an API key; the key is shown once",
           responses=problems(400, 401, 403, 422))
     async def create_key(self, principal: CurrentPrincipal, services: Services, data: JSONBody[KeyCreate]) -> KeyIssued:
-        issued = await keys.create_key(
+        return await keys.create_key(
             principal=principal, ring=_ring(services), name=data.name, role=data.role,
             person_id=data.person_id, expires_at=data.expires_at, allowed_networks=data.allowed_networks,
         )
-        return KeyIssued(api_key=issued.plaintext, key=KeyRead.of(issued.key))
 
     @get("/{key_id:uuid}", operation_id="get_key", summary="One API key (never its secret)",
          responses=problems(401, 403, 404))
     async def get_key(self, principal: CurrentPrincipal, key_id: FromPath[UUID]) -> KeyRead:
-        return KeyRead.of(await keys.get_key(principal=principal, key_id=key_id))
+        return await keys.get_key(principal=principal, key_id=key_id)
 
     @post("/{key_id:uuid}/revoke", operation_id="revoke_key", status_code=200,
           summary="Revoke an API key: it fails from the next request on",
@@ -68,7 +65,7 @@ class KeyController(Controller):
         self, principal: CurrentPrincipal, key_id: FromPath[UUID], data: JSONBody[KeyRevoke | None] = None,
     ) -> KeyRead:
         reason = data.reason if data is not None else ""
-        return KeyRead.of(await keys.revoke_key(principal=principal, key_id=key_id, reason=reason))
+        return await keys.revoke_key(principal=principal, key_id=key_id, reason=reason)
 
     @post("/{key_id:uuid}/rotate", operation_id="rotate_key", status_code=201,
           summary="Issue a successor key; the old one keeps working for the overlap window",
@@ -78,5 +75,4 @@ class KeyController(Controller):
         data: JSONBody[KeyRotate | None] = None,
     ) -> KeyIssued:
         overlap = timedelta(seconds=(data or KeyRotate()).overlap_seconds)
-        issued = await keys.rotate_key(principal=principal, ring=_ring(services), key_id=key_id, overlap=overlap)
-        return KeyIssued(api_key=issued.plaintext, key=KeyRead.of(issued.key))
+        return await keys.rotate_key(principal=principal, ring=_ring(services), key_id=key_id, overlap=overlap)

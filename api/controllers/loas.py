@@ -12,12 +12,12 @@ from litestar.params import Body, FromPath, Parameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
-from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond, respond_cursor
 from api.services import Services
 from colo.errors import Conflict
 from dcim.orders import loas
 from dcim.orders.loa import public_keys, render_text
-from dcim.orders.schemas import LoaGrant, LoaRead, LoaRefusal
+from dcim.orders.schemas import LoaGrant, LoaPublicKey, LoaRead, LoaRefusal
 
 LOA = {
     "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "order_id": "5f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b",
@@ -40,21 +40,21 @@ class LoaController(Controller):
     tags = ["loas"]
 
     @get("/loas", operation_id="list_loas", summary="LOAs where the caller's tenant is A or Z side (all for staff)",
-         responses={200: ResponseSpec(list[LoaRead], description="Newest first", generate_examples=False,
-                                      examples=[Example(value=[LOA])]), **problems(400, 401, 403)})
+         responses={200: ResponseSpec(Page[LoaRead], description="Newest first", generate_examples=False,
+                                      examples=[Example(value={"items": [LOA], "next_cursor": None})]),
+                    **problems(400, 401, 403, 422)}, **PAGED)
     async def list_loas(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
         status: Annotated[str | None, Parameter(pattern="^loa_(pending|granted|refused|expired)$")] = None,
-        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
-    ) -> Response[list[LoaRead]]:
-        start = start_of(cursor, offset)
-        found = await loas.list_for(principal=principal, status=status, limit=limit, offset=start)
-        return paged(request, found, items=found, limit=limit, start=start)
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[LoaRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=loas.LOA_KEYS)
+        return respond(request, await loas.list_for(principal=principal, status=status, page=page))
 
     @get("/loas/{loa_id:uuid}", operation_id="get_loa", summary="One LOA, with the signed document once granted",
          responses={**example(LoaRead, LOA, description="The LOA"), **problems(400, 401, 403, 404)})
     async def get_loa(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaRead:
-        return loas.to_read(await loas.load_for(principal=principal, loa_id=loa_id))
+        return await loas.get_loa(principal=principal, loa_id=loa_id)
 
     @get("/orders/{order_id:uuid}/loa", operation_id="get_order_loa", summary="The LOA of a cross-connect order",
          responses={**example(LoaRead, LOA, description="The LOA"), **problems(400, 401, 403, 404)})
@@ -69,7 +69,7 @@ class LoaController(Controller):
                                                               "ASSIGNMENT (LOA-CFA)\n…")]),
                     **problems(400, 401, 403, 404, 409)})
     async def get_loa_text(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> str:
-        read = loas.to_read(await loas.load_for(principal=principal, loa_id=loa_id))
+        read = await loas.get_loa(principal=principal, loa_id=loa_id)
         if read.signed is None:
             raise Conflict(f"the LOA is {read.status}: there is no signed document to print", loa_status=read.status)
         return render_text(read.signed)
@@ -95,9 +95,12 @@ class LoaController(Controller):
         return await loas.refuse(principal=principal, loa_id=loa_id, reason=data.reason)
 
     @get("/loas/public-keys", operation_id="loa_public_keys",
-         summary="The facility's Ed25519 public keys (key id → base64): verify LOAs offline with them",
-         responses={200: ResponseSpec(dict[str, str], description="key id → raw public key, base64",
+         summary="The facility's Ed25519 public keys (id, raw key in base64): verify LOAs offline with them",
+         responses={200: ResponseSpec(Page[LoaPublicKey], description="Every key the facility honours (one page)",
                                       generate_examples=False,
-                                      examples=[Example(value={"k1": "MCowBQYDK2VwAyEA…"})])})
-    async def public_keys(self, services: Services) -> dict[str, Any]:
-        return public_keys(services.keys)
+                                      examples=[Example(value={"items": [{"key_id": "k1",
+                                                                          "public_key": "MCowBQYDK2VwAyEA…"}],
+                                                               "next_cursor": None})])}, **PAGED)
+    async def public_keys(self, request: Request[Any, Any, Any], services: Services) -> Response[Page[LoaPublicKey]]:
+        keys = [LoaPublicKey(key_id=kid, public_key=raw) for kid, raw in public_keys(services.keys).items()]
+        return respond_cursor(request, keys, None)  # a handful of keys: one page

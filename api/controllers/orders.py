@@ -12,13 +12,12 @@ from litestar.params import Body, FromPath, HeaderParameter, Parameter, QueryPar
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
-from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import AppServices, Services
 from colo.identity import Principal
 from dcim.netbox.provisioning import Provisioner
-from dcim.orders import fulfil as fulfilment
 from dcim.orders import service, store
-from dcim.orders.schemas import OrderCreate, OrderEventRead, OrderPage, OrderRead, TransitionRequest
+from dcim.orders.schemas import OrderCreate, OrderEventRead, OrderRead, TransitionRequest
 from dcim.orders.states import OrderAction, OrderState
 from dcim.sales import rules_of
 
@@ -77,40 +76,41 @@ class OrderController(Controller):
         return Response(order, status_code=201 if created else 200)
 
     @get("/", operation_id="list_orders", summary="Orders: the caller's tenant's, or all for staff",
-         responses={200: ResponseSpec(OrderPage, description="A page of orders", generate_examples=False,
-                                      examples=[Example(value={"items": [ORDER], "count": 1, "limit": 100,
-                                                               "offset": 0})]),
-                    **problems(400, 401, 403)})
+         responses={200: ResponseSpec(Page[OrderRead], description="A page of orders, newest first",
+                                      generate_examples=False,
+                                      examples=[Example(value={"items": [ORDER], "next_cursor": None})]),
+                    **problems(400, 401, 403, 422)}, **PAGED)
     async def list_orders(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
         in_state: Annotated[OrderState | None, QueryParameter(name="state",
                                                               description="only orders in this state")] = None,
         kind: Annotated[str | None, Parameter(pattern="^(space|power|cross_connect)$")] = None,
         tenant_id: Annotated[UUID | None, Parameter(description="staff only: one tenant's orders")] = None,
-        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
-    ) -> Response[OrderPage]:
-        start = start_of(cursor, offset)
-        rows, count = await store.list_for(principal=principal, state=in_state.value if in_state else None, kind=kind,
-                                           tenant_id=tenant_id, limit=limit, offset=start)
-        page = OrderPage(items=[store.to_read(r) for r in rows], count=count, limit=limit, offset=start)
-        return paged(request, page, items=rows, limit=limit, start=start)
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[OrderRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=store.ORDER_KEYS)
+        return respond(request, await store.list_for(principal=principal, state=in_state.value if in_state else None,
+                                                     kind=kind, tenant_id=tenant_id, page=page))
 
     @get("/{order_id:uuid}", operation_id="get_order", summary="One order",
          responses={**example(OrderRead, ORDER, description="The order"), **problems(400, 401, 403, 404)})
     async def get_order(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> OrderRead:
-        return store.to_read(await store.load_for(principal=principal, order_id=order_id))
+        return await service.get_order(principal=principal, order_id=order_id)
 
     @get("/{order_id:uuid}/events", operation_id="list_order_events",
          summary="The order's history: every transition with who, when and why",
-         responses={200: ResponseSpec(list[OrderEventRead], description="Oldest first", generate_examples=False,
-                                      examples=[Example(value=[{"at": "2026-11-22T03:30:00Z", "actor": "acme admin",
-                                                                "actor_role": "tenant_admin", "action": "submit",
-                                                                "from_state": "", "to_state": "submitted",
-                                                                "reason": ""}])]),
-                    **problems(400, 401, 403, 404)})
-    async def events(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> list[OrderEventRead]:
-        await store.load_for(principal=principal, order_id=order_id)
-        return await store.events(order_id=order_id)
+         responses={200: ResponseSpec(Page[OrderEventRead], description="Oldest first", generate_examples=False,
+                                      examples=[Example(value={"items": [{
+                                          "at": "2026-11-22T03:30:00Z", "actor": "acme admin",
+                                          "actor_role": "tenant_admin", "action": "submit", "from_state": "",
+                                          "to_state": "submitted", "reason": ""}], "next_cursor": None})]),
+                    **problems(400, 401, 403, 404, 422)}, **PAGED)
+    async def events(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, order_id: FromPath[UUID],
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[OrderEventRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=store.EVENT_KEYS)
+        return respond(request, await service.order_events(principal=principal, order_id=order_id, page=page))
 
     @post("/{order_id:uuid}/review", operation_id="review_order", status_code=200,
           summary="Ops take the order into review",
@@ -157,9 +157,7 @@ class OrderController(Controller):
           responses={**example(OrderRead, ORDER, description="The order after this fulfilment run"),
                      **problems(400, 401, 403, 404, 409)})
     async def fulfil(self, principal: CurrentPrincipal, services: Services, order_id: FromPath[UUID]) -> OrderRead:
-        await store.load_for(principal=principal, order_id=order_id)
-        row = await fulfilment.fulfil(order_id=order_id, provisioner=provisioner_of(services))
-        return store.to_read(row)
+        return await service.fulfil(principal=principal, order_id=order_id, provisioner=provisioner_of(services))
 
     @post("/{order_id:uuid}/request-decommission", operation_id="request_order_decommission", status_code=200,
           summary="Ask for a built service to be removed",
@@ -175,6 +173,5 @@ class OrderController(Controller):
                      **problems(400, 401, 403, 404, 409)})
     async def decommission(self, principal: CurrentPrincipal, services: Services,
                            order_id: FromPath[UUID]) -> OrderRead:
-        await store.load_for(principal=principal, order_id=order_id)
-        row = await fulfilment.decommission(order_id=order_id, provisioner=provisioner_of(services))
-        return store.to_read(row)
+        return await service.decommission(principal=principal, order_id=order_id,
+                                          provisioner=provisioner_of(services))

@@ -8,15 +8,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 
 from api.auth import CurrentPrincipal
-from api.controllers.problem_docs import problems
-from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.controllers.problem_docs import example, problems
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, PageSize, keyset_request, respond_plant
 from api.services import Services
 from dcim import capacity
 from dcim.readmodel import meetme, views
@@ -24,8 +22,9 @@ from dcim.readmodel.schemas import (
     CapacityAnswer,
     CapacityQuery,
     Media,
+    PlantPage,
     RackDetail,
-    RackList,
+    RackSummary,
     UtilizationReport,
 )
 from dcim.sales import rules_of
@@ -39,10 +38,6 @@ RACK = {"netbox_id": 5, "name": "DH1-A03", "site_id": 1, "site": "Colo Regional 
         "reserved_units": 20, "power": BUDGET, "freshness": AGE, "my_units": None}
 
 
-def _ok(container: Any, description: str, value: dict[str, Any]) -> dict[int, ResponseSpec]:
-    return {200: ResponseSpec(container, description=description, generate_examples=False,
-                              examples=[Example(summary="example", value=value)])}
-
 
 class RackController(Controller):
     path = "/v1/racks"
@@ -50,9 +45,9 @@ class RackController(Controller):
 
     @get("/", operation_id="list_racks",
          summary="Racks: all for staff (filterable), only those it holds for a tenant",
-         responses={**_ok(RackList, "A page of racks", {"items": [RACK], "total": 1, "limit": 100,
-                                                             "offset": 0, "freshness": AGE}),
-                    **problems(400, 401, 403, 422)})
+         responses={**example(PlantPage[RackSummary], description="A page of racks, by name", value={
+             "items": [RACK], "next_cursor": None, "count": 1, "freshness": AGE}),
+                    **problems(400, 401, 403, 422)}, **PAGED)
     async def list_racks(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
         site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id")] = None,
@@ -64,17 +59,17 @@ class RackController(Controller):
         tenant_id: Annotated[UUID | None, Parameter(description="staff only: racks this Colo tenant holds (its "
                                                                 "own racks, racks with its devices or reservations)")]
         = None,
-        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
-    ) -> Response[RackList]:
-        start = start_of(cursor, offset)
-        page = await views.list_racks(principal=principal, site_id=site_id, hall=hall, row=row,
-                                      status=status, min_free_units=min_free_units,
-                                      tenant_id=tenant_id, limit=limit, offset=start, cache=services.read_cache)
-        return paged(request, page, items=page.items, limit=limit, start=start)
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[PlantPage[RackSummary]]:
+        result = await views.list_racks(principal=principal, site_id=site_id, hall=hall, row=row,
+                                        status=status, min_free_units=min_free_units, tenant_id=tenant_id,
+                                        page=keyset_request(cursor, limit=limit, keyset=views.RACK_KEYS),
+                                        cache=services.read_cache)
+        return respond_plant(request, result)
 
     @get("/{rack_id:int}", operation_id="get_rack",
          summary="One rack: elevation per unit (who holds it: staff only), feeds and power budget",
-         responses={**_ok(RackDetail, "The rack", {
+         responses={**example(RackDetail, description="The rack", value={
              "rack": RACK, "freshness": AGE,
              "units": [{"unit": 42, "state": "free"},
                        {"unit": 20, "state": "reserved_occupied", "tenant": {"netbox_id": 6,
@@ -97,7 +92,7 @@ class PowerController(Controller):
 
     @get("/utilization", operation_id="power_utilization",
          summary="Utilization per rack and tenant: committed vs available vs derated capacity",
-         responses={**_ok(UtilizationReport, "The report", {
+         responses={**example(UtilizationReport, description="The report", value={
              "racks": [{"netbox_id": 5, "name": "DH1-A03", "site": "Colo Regional DC 1", "hall": "Data Hall 1",
                         "nominal_va": 3680,
                         "derated_va": 2944, "committed_va": 2400, "available_va": 544,
@@ -119,7 +114,7 @@ class CapacityController(Controller):
 
     @post("/search", operation_id="search_capacity", status_code=200,
           summary="Where do N contiguous units with X kW (A/B) and K meet-me-room ports fit?",
-          responses={**_ok(CapacityAnswer, "Ranked placements, tightest fit first", {
+          responses={**example(CapacityAnswer, description="Ranked placements, tightest fit first", value={
               "placements": [{"rack_id": 9, "rack": "DH1-A07", "site": "Colo Regional DC 1", "hall": "Data Hall 1",
                               "row": "DH1 Row A", "first_unit": 1, "last_unit": 4, "free_run": 42,
                               "power_free_va": 2944, "mmr_free_ports": 22, "score": 1.0}],
@@ -148,23 +143,22 @@ class MeetMeRoomController(Controller):
 
     @get("/panels", operation_id="list_mmr_panels",
          summary="Meet-me-room patch panels: carrier or hall served, media, free and total ports",
-         responses={**_ok(meetme.PanelList, "The panels", {"items": [PANEL], "freshness": AGE}),
-                    **problems(400, 401, 403)})
+         responses={**example(PlantPage[meetme.PanelView], description="The panels, by name", value={
+             "items": [PANEL], "next_cursor": None, "count": 1, "freshness": AGE}),
+                    **problems(400, 401, 403)}, **PAGED)
     async def list_panels(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
         media: Annotated[Media | None, Parameter(description="smf, mmf or copper")] = None,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall a cage-side panel serves")] = None,
-        limit: PageSize = 100, cursor: Cursor = None,
-    ) -> Response[meetme.PanelList]:
-        start = start_of(cursor)
-        # A few dozen panels per facility: computed whole, then cut into pages.
-        panels = await meetme.list_panels(principal=principal, media=media, hall=hall)
-        page = msgspec.structs.replace(panels, items=panels.items[start:start + limit])
-        return paged(request, page, items=page.items, limit=limit, start=start)
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[PlantPage[meetme.PanelView]]:
+        result = await meetme.list_panels(principal=principal, media=media, hall=hall,
+                                          page=keyset_request(cursor, limit=limit, keyset=meetme.PANEL_KEYS))
+        return respond_plant(request, result)
 
     @get("/panels/{panel_id:int}", operation_id="get_mmr_panel",
          summary="One meet-me-room panel with its front ports (cable labels: staff only)",
-         responses={**_ok(meetme.PanelView, "The panel", {**PANEL, "ports": [
+         responses={**example(meetme.PanelView, description="The panel", value={**PANEL, "ports": [
              {"netbox_id": 501, "name": "1", "port_type": "lc-upc", "free": False,
               "cable_label": "XC-DEMO-0001"},
              {"netbox_id": 502, "name": "2", "port_type": "lc-upc", "free": True}]}),

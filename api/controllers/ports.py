@@ -10,11 +10,11 @@ from litestar.params import JSONBody, Parameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
-from api.pagination import Cursor, PageSize, paged, start_of
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, PageSize, keyset_request, respond_plant
 from api.services import Services
 from dcim.demarc import DemarcCreate, DemarcRead, provision_demarc
-from dcim.readmodel.ports import OwnPortPage, ZSidePortPage, own_ports, z_side_ports
-from dcim.readmodel.schemas import Media
+from dcim.readmodel.ports import OWN_PORT_KEYS, Z_SIDE_PORT_KEYS, OwnPort, ZSidePort, own_ports, z_side_ports
+from dcim.readmodel.schemas import Media, PlantPage
 
 AGE = {"synced_at": "2026-11-22T03:30:00Z", "data_age_seconds": 12.4, "webhooks": "arriving"}
 PANEL = {"panel_id": 812, "name": "DEMARC-ACME-MMR-1", "tenant_id": "0b9c3c5e-4d1e-4a43-9f5a-2f1c8f0d7a11",
@@ -48,32 +48,34 @@ class PortController(Controller):
 
     @get("/", operation_id="list_own_ports",
          summary="Your own patch-panel ports: the A sides of your cross-connects (staff: every tenant's)",
-         responses={**example(OwnPortPage, {"items": [
+         responses={**example(PlantPage[OwnPort], {"items": [
              {"netbox_id": 9001, "name": "1", "panel_id": 812, "panel": "DEMARC-ACME-MMR-1", "media": "smf",
-              "location": "Meet-Me Room", "rack_id": 47, "free": True}], "total": 1, "freshness": AGE}),
-             **problems(400, 401, 403)})
+              "location": "Meet-Me Room", "rack_id": 47, "free": True}], "next_cursor": None, "count": 1,
+             "freshness": AGE}),
+             **problems(400, 401, 403)}, **PAGED)
     async def own(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
         media: MediaFilter = None, free: Annotated[bool, Parameter(description="only ports not cabled yet")] = False,
-        limit: PageSize = 100, cursor: Cursor = None,
-    ) -> Response[OwnPortPage]:
-        start = start_of(cursor)
-        page = await own_ports(principal=principal, media=media, free_only=free, limit=limit, offset=start,
-                               cache=services.read_cache)
-        return paged(request, page, items=page.items, limit=limit, start=start)
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[PlantPage[OwnPort]]:
+        result = await own_ports(principal=principal, media=media, free_only=free,
+                                 page=keyset_request(cursor, limit=limit, keyset=OWN_PORT_KEYS),
+                                 cache=services.read_cache)
+        return respond_plant(request, result)
 
     @get("/z-side", operation_id="list_z_side_ports",
          summary="Free meet-me-room ports of carriers and other tenants a cross-connect may end on",
-         responses={**example(ZSidePortPage, {"items": [
+         responses={**example(PlantPage[ZSidePort], {"items": [
              {"netbox_id": 501, "name": "2", "panel_id": 31, "panel": "MMR-NORDLINK-TELECOM-SMF", "media": "smf",
-              "owner": {"netbox_id": 1, "name": "NordLink Telecom"}}], "total": 1, "freshness": AGE}),
-             **problems(400, 401, 403)})
+              "owner": {"netbox_id": 1, "name": "NordLink Telecom"}}], "next_cursor": None, "count": 1,
+             "freshness": AGE}),
+             **problems(400, 401, 403)}, **PAGED)
     async def z_side(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
         media: MediaFilter = None,
-        limit: PageSize = 100, cursor: Cursor = None,
-    ) -> Response[ZSidePortPage]:
-        start = start_of(cursor)
-        page = await z_side_ports(principal=principal, media=media, limit=limit, offset=start,
-                                  cache=services.read_cache)
-        return paged(request, page, items=page.items, limit=limit, start=start)
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[PlantPage[ZSidePort]]:
+        result = await z_side_ports(principal=principal, media=media,
+                                    page=keyset_request(cursor, limit=limit, keyset=Z_SIDE_PORT_KEYS),
+                                    cache=services.read_cache)
+        return respond_plant(request, result)

@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath, JSONBody, Parameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
-from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import Services
 from dcim.netbox.tenancy import NetBoxTenantDirectory
 from tenants import lifecycle
@@ -31,20 +31,19 @@ class TenantController(Controller):
     path = "/v1/tenants"
     tags = ["tenants"]
 
-    @get("/", operation_id="list_tenants", summary="List tenants (a tenant sees only itself)",
-         responses=problems(400, 401, 403))
+    @get("/", operation_id="list_tenants", summary="List tenants, oldest first (a tenant sees only itself)",
+         responses=problems(400, 401, 403, 422), **PAGED)
     async def list_tenants(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal, status: StatusFilter = None,
-        limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
-    ) -> Response[list[TenantRead]]:
-        start = start_of(cursor, offset)
-        rows = await lifecycle.list_tenants(principal=principal, status=status, limit=limit, offset=start)
-        return paged(request, [TenantRead.of(r) for r in rows], items=rows, limit=limit, start=start)
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[TenantRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=lifecycle.TENANT_KEYS)
+        return respond(request, await lifecycle.list_tenants(principal=principal, status=status, page=page))
 
     @get("/{tenant_id:uuid}", operation_id="get_tenant", summary="One tenant",
          responses=problems(401, 403, 404))
     async def get_tenant(self, principal: CurrentPrincipal, tenant_id: FromPath[UUID]) -> TenantRead:
-        return TenantRead.of(await lifecycle.get_tenant(principal=principal, tenant_id=tenant_id))
+        return await lifecycle.get_tenant(principal=principal, tenant_id=tenant_id)
 
     @post("/adopt", operation_id="adopt_tenant", status_code=201,
           summary="Adopt a customer already in NetBox: an active tenant linked to that NetBox tenant",
@@ -66,7 +65,7 @@ class TenantController(Controller):
         adoption = await adopt_tenant(
             principal=principal, netbox_tenant_id=data.netbox_tenant_id, registration_number=data.registration_number,
             country=data.country, legal_name=data.legal_name, netbox=NetBoxTenantDirectory(services.netbox))
-        return Response(TenantRead.of(adoption.tenant), status_code=201 if adoption.created else 200)
+        return Response(adoption.tenant, status_code=201 if adoption.created else 200)
 
     @post("/{tenant_id:uuid}/netbox-link", operation_id="link_tenant_netbox", status_code=200,
           summary="Link a tenant to an existing NetBox tenant (idempotent)",
@@ -77,10 +76,9 @@ class TenantController(Controller):
     async def link_netbox(
         self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: LinkBody,
     ) -> TenantRead:
-        row, _changed = await link_tenant(principal=principal, tenant_id=tenant_id,
-                                          netbox_tenant_id=data.netbox_tenant_id, replace=data.replace,
-                                          netbox=NetBoxTenantDirectory(services.netbox))
-        return TenantRead.of(row)
+        link = await link_tenant(principal=principal, tenant_id=tenant_id, netbox_tenant_id=data.netbox_tenant_id,
+                                 replace=data.replace, netbox=NetBoxTenantDirectory(services.netbox))
+        return link.tenant
 
     @post("/{tenant_id:uuid}/suspend", operation_id="suspend_tenant", status_code=200,
           summary="Suspend: the tenant's keys stop working at once; open orders freeze",
@@ -88,16 +86,16 @@ class TenantController(Controller):
     async def suspend(
         self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
-        return TenantRead.of(await lifecycle.suspend_tenant(principal=principal, tenant_id=tenant_id,
-                                                            reason=data.reason, hooks=services.tenant_hooks))
+        return await lifecycle.suspend_tenant(principal=principal, tenant_id=tenant_id, reason=data.reason,
+                                              hooks=services.tenant_hooks)
 
     @post("/{tenant_id:uuid}/reinstate", operation_id="reinstate_tenant", status_code=200,
           summary="Reinstate a suspended tenant", responses=problems(400, 401, 403, 404, 409, 422))
     async def reinstate(
         self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
-        return TenantRead.of(await lifecycle.reinstate_tenant(principal=principal, tenant_id=tenant_id,
-                                                              reason=data.reason, hooks=services.tenant_hooks))
+        return await lifecycle.reinstate_tenant(principal=principal, tenant_id=tenant_id, reason=data.reason,
+                                                hooks=services.tenant_hooks)
 
     @post("/{tenant_id:uuid}/offboard", operation_id="offboard_tenant", status_code=200,
           summary="Offboard: revoke keys, notify other domains, crypto-erase personal data",
@@ -105,5 +103,5 @@ class TenantController(Controller):
     async def offboard(
         self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
-        return TenantRead.of(await lifecycle.offboard_tenant(principal=principal, tenant_id=tenant_id,
-                                                             reason=data.reason, hooks=services.tenant_hooks))
+        return await lifecycle.offboard_tenant(principal=principal, tenant_id=tenant_id, reason=data.reason,
+                                               hooks=services.tenant_hooks)

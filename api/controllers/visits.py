@@ -16,10 +16,11 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
-from api.pagination import Cursor, Offset, PageSize, paged, start_of
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import Services
 from colo.errors import ValidationFailed
 from colo.identity import Principal
+from colo.paging import every_row
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import RackSummary
 from dcim.readmodel.views import list_racks
@@ -35,14 +36,8 @@ async def held_racks(principal: Principal, *, cache: ReadModelCache) -> dict[int
     """The racks a tenant may name in a visit: those it holds, per the plant read model (by
     NetBox id). The one place that decides it — a rack it does not hold is refused like a
     missing one."""
-    held: dict[int, RackSummary] = {}
-    offset = 0
-    while True:
-        page = await list_racks(principal=principal, limit=500, offset=offset, cache=cache)
-        held.update((rack.netbox_id, rack) for rack in page.items)
-        offset += len(page.items)
-        if not page.items or offset >= page.total:
-            return held
+    racks = await every_row(lambda page: list_racks(principal=principal, page=page, cache=cache), limit=500)
+    return {rack.netbox_id: rack for rack in racks}
 
 
 def resolve_rack_area(reference: str, held: dict[int, RackSummary], *, field: str) -> str:
@@ -88,16 +83,16 @@ class VisitController(Controller):
         return await service.request_visit(principal=principal, master_key=services.keys.master_key, data=data,
                                            journal=services.site_access.journal)
 
-    @get("/", operation_id="list_visits", summary="Visits (your tenant's, or all for security and the gate)",
-         responses=problems(400, 401, 403))
+    @get("/", operation_id="list_visits",
+         summary="Visits, latest start first (your tenant's, or all for security and the gate)",
+         responses=problems(400, 401, 403, 422), **PAGED)
     async def list_visits(
         self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
-        status: StatusFilter = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
-    ) -> Response[list[VisitRead]]:
-        start = start_of(cursor, offset)
-        visits = await service.list_visits(principal=principal, master_key=services.keys.master_key, status=status,
-                                           limit=limit, offset=start)
-        return paged(request, visits, items=visits, limit=limit, start=start)
+        status: StatusFilter = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[VisitRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=service.VISIT_KEYS)
+        return respond(request, await service.list_visits(principal=principal, master_key=services.keys.master_key,
+                                                          status=status, page=page))
 
     @get("/{visit_id:uuid}", operation_id="get_visit", summary="One visit with its visitors and badges",
          responses=problems(401, 403, 404))
@@ -154,15 +149,14 @@ class AlertController(Controller):
 
     @get("/", operation_id="list_alerts",
          summary="Site-access alerts: refused attempts and bursts, overstays, failed-authentication bursts",
-         responses=problems(400, 401, 403))
+         responses=problems(400, 401, 403, 422), **PAGED)
     async def list_alerts(
         self, request: Request[Any, Any, Any], services: Services, open_only: FromQuery[bool] = True,
-        kind: AlertKind = None, limit: PageSize = 100, offset: Offset = 0, cursor: Cursor = None,
-    ) -> Response[list[AlertRead]]:
-        start = start_of(cursor, offset)
+        kind: AlertKind = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[AlertRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=alerts.ALERT_KEYS)
         await services.site_access.sweep()  # what is true now, not only as of the monitor's last pass
-        found = await alerts.list_alerts(open_only=open_only, kind=kind, limit=limit, offset=start)
-        return paged(request, found, items=found, limit=limit, start=start)
+        return respond(request, await alerts.list_alerts(open_only=open_only, kind=kind, page=page))
 
     @post("/{alert_id:uuid}/acknowledge", operation_id="acknowledge_alert", status_code=200,
           summary="Mark an alert as handled", responses=problems(401, 403, 404))

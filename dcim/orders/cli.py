@@ -42,8 +42,9 @@ def _key_pairs(args: argparse.Namespace) -> tuple[list[str], str]:
 
 
 def _published_pairs(published: Any, *, origin: str) -> list[str]:
-    """The answer of GET /v1/loas/public-keys ({key id: base64}, as JSON text or decoded), or
-    `KEY_ID:BASE64` lines."""
+    """The answer of GET /v1/loas/public-keys (the list envelope `{"items": [{"key_id", "public_key"}]}`,
+    or the `{key id: base64}` map it answered before, as JSON text or decoded), or `KEY_ID:BASE64`
+    lines."""
     from colo.cli import CommandError
 
     if isinstance(published, str):
@@ -51,6 +52,9 @@ def _published_pairs(published: Any, *, origin: str) -> list[str]:
             published = json.loads(published)
         except json.JSONDecodeError:
             return [line.strip() for line in published.splitlines() if line.strip()]
+    if isinstance(published, dict) and isinstance(published.get("items"), list):
+        published = {item.get("key_id"): item.get("public_key") for item in published["items"]
+                     if isinstance(item, dict)}
     if not isinstance(published, dict) or not all(isinstance(v, str) for v in published.values()):
         raise CommandError(f"{origin}: expected the answer of GET /v1/loas/public-keys (key id → base64)")
     return [f"{kid}:{raw}" for kid, raw in published.items()]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from colo.errors import Conflict, NotFound, PermissionDenied
 from colo.identity import Principal, Role
+from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.secretstore import Keys
 from dcim.orders import store
 from dcim.orders.loa import format_time, sign
@@ -21,6 +22,7 @@ OPEN_ORDER_STATES = ("submitted", "in_review", "action_required")
 
 
 def to_read(row: dict[str, Any]) -> LoaRead:
+    """The one LoaRead converter, from an orders_loa row."""
     return LoaRead(
         id=row["id"], order_id=row["order_id"], status=row["status"], a_tenant_id=row["a_tenant_id"],
         z_tenant_id=row["z_tenant_id"], issued_at=row["issued_at"], expires_at=row["expires_at"],
@@ -29,7 +31,12 @@ def to_read(row: dict[str, Any]) -> LoaRead:
     )
 
 
-async def load_for(*, principal: Principal, loa_id: UUID) -> dict[str, Any]:
+async def get_loa(*, principal: Principal, loa_id: UUID) -> LoaRead:
+    """One LOA, with the signed document once granted."""
+    return to_read(await _load_for(principal=principal, loa_id=loa_id))
+
+
+async def _load_for(*, principal: Principal, loa_id: UUID) -> dict[str, Any]:
     """Both parties and staff see an LOA; anyone else gets the same NotFound as for a missing one."""
     query = Loa.select().where(Loa.id == loa_id)
     if not principal.is_facility:
@@ -46,17 +53,21 @@ async def for_order(*, principal: Principal, order_id: UUID) -> LoaRead:
     row = await Loa.select(Loa.id).where(Loa.order_id == order_id).order_by(Loa.created_at, ascending=False).first()
     if row is None:
         raise NotFound("loa", order_id)
-    return to_read(await load_for(principal=principal, loa_id=row["id"]))
+    return await get_loa(principal=principal, loa_id=row["id"])
 
 
-async def list_for(*, principal: Principal, status: str | None, limit: int, offset: int) -> list[LoaRead]:
+LOA_KEYS = Keyset("loas", (datetime, UUID), descending=True)  # newest first
+
+
+async def list_for(*, principal: Principal, status: str | None, page: PageRequest) -> PageResult[LoaRead]:
+    """LOAs where the caller's tenant is the A or the Z side (staff: every LOA)."""
     query = Loa.select()
     if not principal.is_facility:
         query = query.where((Loa.a_tenant_id == principal.tenant_id) | (Loa.z_tenant_id == principal.tenant_id))
     if status:
         query = query.where(Loa.status == status)
-    rows = await query.order_by(Loa.created_at, ascending=False).limit(limit).offset(offset)
-    return [to_read(r) for r in rows]
+    rows = await select_page(query, columns=(Loa.created_at, Loa.id), keyset=LOA_KEYS, page=page)
+    return rows.map(to_read)
 
 
 def _may_decide(principal: Principal, row: dict[str, Any]) -> None:
@@ -69,27 +80,27 @@ def _may_decide(principal: Principal, row: dict[str, Any]) -> None:
         raise PermissionDenied("only the Z-side owner's tenant admin may decide this LOA")
 
 
-async def _open_order(row: dict[str, Any]) -> dict[str, Any]:
+async def _open_order(row: dict[str, Any]) -> store.OrderRow:
     order = await store.load(row["order_id"])
-    if order["state"] not in OPEN_ORDER_STATES:
-        raise Conflict(f"the cross-connect order is {order['state']}: its LOA can no longer change",
-                       state=order["state"])
+    if order.state not in OPEN_ORDER_STATES:
+        raise Conflict(f"the cross-connect order is {order.state}: its LOA can no longer change",
+                       state=order.state)
     return order
 
 
 async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Keys, facility: str) -> LoaRead:
-    row = await load_for(principal=principal, loa_id=loa_id)
+    row = await _load_for(principal=principal, loa_id=loa_id)
     _may_decide(principal, row)
     if row["status"] not in (LoaStatus.PENDING, LoaStatus.EXPIRED):
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
     order = await _open_order(row)
-    spec = store.as_dict(order["spec"])
+    spec = order.spec
     names = {r["id"]: r["legal_name"] for r in await Tenant.select(Tenant.id, Tenant.legal_name).where(
         Tenant.id.is_in([i for i in (row["a_tenant_id"], row["z_tenant_id"]) if i]))}
     issued = store.now().replace(microsecond=0)
     expires = issued + timedelta(days=valid_days)
     document = {
-        "loa_id": str(row["id"]), "order_id": str(order["id"]), "facility": facility,
+        "loa_id": str(row["id"]), "order_id": str(order.id), "facility": facility,
         "issued_at": format_time(issued), "expires_at": format_time(expires),
         "a_side": {"party": names.get(row["a_tenant_id"], str(row["a_tenant_id"])),
                    "tenant_id": str(row["a_tenant_id"]), "port": _port(spec["a_port"])},
@@ -106,12 +117,12 @@ async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Ke
             Loa.expires_at: expires, Loa.decided_by: document["granted_by"][:100], Loa.reason: "",
         }).where(Loa.id == loa_id)
         await Order.update({Order.loa_status: LoaStatus.GRANTED.value, Order.updated_at: store.now()}).where(
-            Order.id == order["id"])
-    return to_read(await load_for(principal=principal, loa_id=loa_id))
+            Order.id == order.id)
+    return await get_loa(principal=principal, loa_id=loa_id)
 
 
 async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
-    row = await load_for(principal=principal, loa_id=loa_id)
+    row = await _load_for(principal=principal, loa_id=loa_id)
     _may_decide(principal, row)
     if row["status"] != LoaStatus.PENDING:
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
@@ -120,8 +131,8 @@ async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
         await Loa.update({Loa.status: LoaStatus.REFUSED.value, Loa.reason: reason[:1000],
                           Loa.decided_by: (principal.name or principal.key_id)[:100]}).where(Loa.id == loa_id)
         await Order.update({Order.loa_status: LoaStatus.REFUSED.value, Order.updated_at: store.now()}).where(
-            Order.id == order["id"])
-    return to_read(await load_for(principal=principal, loa_id=loa_id))
+            Order.id == order.id)
+    return await get_loa(principal=principal, loa_id=loa_id)
 
 
 def _port(port: dict[str, Any]) -> dict[str, Any]:

@@ -93,19 +93,19 @@ class OrderEventRead(msgspec.Struct):
     reason: str
 
 
-class OrderPage(msgspec.Struct):
-    items: list[OrderRead]
-    count: int
-    limit: int
-    offset: int
-
-
 class LoaGrant(msgspec.Struct, forbid_unknown_fields=True):
     valid_days: Annotated[int, Meta(ge=1, le=365)] = 90
 
 
 class LoaRefusal(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+class LoaPublicKey(msgspec.Struct):
+    """A facility key LOAs are signed with: its id and the raw Ed25519 public key, base64."""
+
+    key_id: str
+    public_key: str
 
 
 class LoaRead(msgspec.Struct):

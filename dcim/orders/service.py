@@ -8,6 +8,7 @@ unit claims (unique per rack+unit) for space, a per-rack lock and commitment sum
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,15 +18,17 @@ from piccolo.engine.postgres import PostgresEngine
 from colo.db import violates_unique
 from colo.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import Principal
+from colo.paging import PageRequest, PageResult
 from dcim import power
 from dcim.capacity import search
 from dcim.netbox.provisioning import Provisioner
 from dcim.netbox.records import PortLive
+from dcim.orders import fulfil as fulfilment
 from dcim.orders import store
 from dcim.orders.policy import roles_for
 from dcim.orders.power_checks import check_power, feeding_panels, panel_capacities
 from dcim.orders.rules import check_circuit_size, pick_units
-from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderRead, PowerSpec, SpaceSpec
+from dcim.orders.schemas import CrossConnectSpec, OrderCreate, OrderEventRead, OrderRead, PowerSpec, SpaceSpec
 from dcim.orders.states import HOLDS_CAPACITY, LoaStatus, OrderAction, OrderState
 from dcim.orders.tables import Loa, Order, OrderEvent, UnitClaim
 from dcim.orders.xc_paths import plan_legs
@@ -44,16 +47,23 @@ RACK_LOCK = 0x434F4C4F_0000_0000
 PANEL_LOCK = 0x434F4C4F_0001_0000
 
 
-async def tenant_row(tenant_id: UUID, *, field: str = "tenant_id") -> dict[str, Any]:
-    row = await Tenant.select(Tenant.id, Tenant.legal_name, Tenant.status, Tenant.netbox_tenant_id).where(
-        Tenant.id == tenant_id).first()
+@dataclass(frozen=True, slots=True)
+class Orderer:
+    """The tenant an order is for, as ordering needs it: active and linked to its NetBox tenant."""
+
+    id: UUID
+    netbox_tenant_id: int
+
+
+async def _orderer(tenant_id: UUID, *, field: str = "tenant_id") -> Orderer:
+    row = await Tenant.select(Tenant.id, Tenant.status, Tenant.netbox_tenant_id).where(Tenant.id == tenant_id).first()
     if row is None:
         raise ValidationFailed(field, "no such tenant")
     if row["status"] != TenantStatus.ACTIVE:
         raise Conflict(f"tenant is {row['status']}: it cannot order now", tenant_status=row["status"])
     if row["netbox_tenant_id"] is None:
         raise Conflict("tenant has no NetBox tenant linked yet; ops must finish onboarding")
-    return row
+    return Orderer(id=row["id"], netbox_tenant_id=row["netbox_tenant_id"])
 
 
 def request_hash(body: OrderCreate) -> str:
@@ -71,12 +81,12 @@ async def create_order(
     scope = f"{tenant_id}:{idempotency_key}" if idempotency_key else None
     if scope and (existing := await _by_idempotency(scope, digest)) is not None:
         return existing, False
-    tenant = await tenant_row(tenant_id)
+    tenant = await _orderer(tenant_id)
     order_id = uuid4()
     order = Order(
         id=order_id, tenant_id=tenant_id, kind=KIND_OF[type(body.spec)], state=OrderState.SUBMITTED.value,
         idempotency_scope=scope, request_hash=digest, spec=msgspec.to_builtins(body.spec) | {"note": body.note},
-        netbox_tenant_id=tenant["netbox_tenant_id"], created_by=store.Actor.of(principal).name,
+        netbox_tenant_id=tenant.netbox_tenant_id, created_by=store.Actor.of(principal).name,
         created_at=store.now(), updated_at=store.now(),
     )
     actor, spec = store.Actor.of(principal), body.spec
@@ -213,7 +223,7 @@ async def _lock(key: int) -> None:
 
 
 async def _cross_connect_loa(
-    order: Order, spec: CrossConnectSpec, tenant: dict[str, Any], provisioner: Provisioner,
+    order: Order, spec: CrossConnectSpec, tenant: Orderer, provisioner: Provisioner,
 ) -> Loa:
     if spec.a_port_id == spec.z_port_id:
         raise ValidationFailed("z_port_id", "must differ from a_port_id")
@@ -222,7 +232,7 @@ async def _cross_connect_loa(
         a_port = await provisioner.front_port(spec.a_port_id)
     except NotFound:
         raise ValidationFailed("a_port_id", "not one of your ports") from None
-    if a_port.tenant_id != tenant["netbox_tenant_id"]:
+    if a_port.tenant_id != tenant.netbox_tenant_id:
         raise ValidationFailed("a_port_id", "not one of your ports")
     z_port = await provisioner.front_port(spec.z_port_id)
     for name, port in (("a_port_id", a_port), ("z_port_id", z_port)):
@@ -252,6 +262,29 @@ def _port_facts(port: PortLive) -> dict[str, Any]:
             "site_id": port.site_id}
 
 
+async def get_order(*, principal: Principal, order_id: UUID) -> OrderRead:
+    """One order the caller may see (another tenant's answers NotFound, like a missing one)."""
+    return store.to_read(await store.load_for(principal=principal, order_id=order_id))
+
+
+async def order_events(*, principal: Principal, order_id: UUID, page: PageRequest) -> PageResult[OrderEventRead]:
+    """The history of an order the caller may see, oldest first."""
+    await store.load_for(principal=principal, order_id=order_id)
+    return await store.events(order_id=order_id, page=page)
+
+
+async def fulfil(*, principal: Principal, order_id: UUID, provisioner: Provisioner) -> OrderRead:
+    """Ops build (or retry building) an order in NetBox now; the order after this run."""
+    await store.load_for(principal=principal, order_id=order_id)
+    return await fulfilment.fulfil(order_id=order_id, provisioner=provisioner)
+
+
+async def decommission(*, principal: Principal, order_id: UUID, provisioner: Provisioner) -> OrderRead:
+    """Ops remove an order's NetBox objects now; the order after this run."""
+    await store.load_for(principal=principal, order_id=order_id)
+    return await fulfilment.decommission(order_id=order_id, provisioner=provisioner)
+
+
 async def act(
     *, principal: Principal, order_id: UUID, action: OrderAction, reason: str = "",
 ) -> OrderRead:
@@ -261,9 +294,9 @@ async def act(
         raise PermissionDenied(f"role {principal.role} may not {action.value} orders")
     if action in (OrderAction.REQUEST_ACTION, OrderAction.REJECT) and not reason.strip():
         raise ValidationFailed("reason", f"required to {action.value.replace('_', ' ')}")
-    if action is OrderAction.APPROVE and row["kind"] == "cross_connect" and row["loa_status"] != LoaStatus.GRANTED:
-        raise Conflict(f"the Z-side owner has not granted the LOA (LOA is {row['loa_status']})",
-                       loa_status=row["loa_status"])
+    if action is OrderAction.APPROVE and row.kind == "cross_connect" and row.loa_status != LoaStatus.GRANTED:
+        raise Conflict(f"the Z-side owner has not granted the LOA (LOA is {row.loa_status})",
+                       loa_status=row.loa_status)
     values: dict[Any, Any] = {}
     if action is OrderAction.REQUEST_DECOMMISSION:
         values = {Order.next_attempt_at: None, Order.last_error: ""}

@@ -14,7 +14,8 @@ import msgspec
 
 from colo.errors import NotFound
 from colo.identity import Principal
-from dcim.readmodel.schemas import Freshness, Media, TenantRef
+from colo.paging import Keyset, PageRequest, slice_page
+from dcim.readmodel.schemas import Freshness, Media, PlantResult, TenantRef
 from dcim.readmodel.views import freshness
 from dcim.tables import PlantCable, PlantDevice, PlantLocation, PlantPort, PlantTenant
 
@@ -39,9 +40,7 @@ class PanelView(msgspec.Struct):
     ports: list[PortView] | None = None  # panel detail only
 
 
-class PanelList(msgspec.Struct):
-    items: list[PanelView]
-    freshness: Freshness
+PANEL_KEYS = Keyset("mmr-panels", (str, int))
 
 
 async def _panels() -> tuple[list[dict[str, Any]], dict[int, str], dict[int, str]]:
@@ -76,8 +75,9 @@ async def _served_halls(panel_ids: list[int], halls: dict[int, str]) -> dict[int
 
 
 async def list_panels(*, principal: Principal, media: str | None = None,
-                      hall: str | None = None) -> PanelList:
-    """Every meet-me-room panel (filtered), with free/total front ports."""
+                      hall: str | None = None, page: PageRequest) -> PlantResult[PanelView]:
+    """Meet-me-room panels (filtered), with free/total front ports, by name then NetBox id. A few
+    dozen per facility: computed whole, then cut into keyset pages."""
     del principal  # every caller the policy admits sees the same panel list
     panels, halls, tenants = await _panels()
     ids = [p["netbox_id"] for p in panels]
@@ -92,7 +92,8 @@ async def list_panels(*, principal: Principal, media: str | None = None,
             continue
         items.append(_panel_view(panel, tenants, served, total, free))
     oldest = min((p["synced_at"] for p in panels), default=None)
-    return PanelList(items=items, freshness=freshness(oldest))
+    cut = slice_page(items, key=lambda view: (view.name, view.netbox_id), keyset=PANEL_KEYS, page=page)
+    return PlantResult(cut.items, cut.next_key, PANEL_KEYS, count=len(items), freshness=freshness(oldest))
 
 
 def _panel_view(panel: dict[str, Any], tenants: dict[int, str], served: dict[int, str],

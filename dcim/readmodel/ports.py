@@ -14,8 +14,9 @@ from typing import Any
 import msgspec
 
 from colo.identity import Principal
+from colo.paging import Key, Keyset, PageRequest, slice_page
 from dcim.readmodel.cache import ReadModelCache
-from dcim.readmodel.schemas import Freshness, Media, TenantRef
+from dcim.readmodel.schemas import Media, PlantResult, TenantRef
 from dcim.readmodel.views import caller_netbox_tenant, freshness
 from dcim.tables import PlantDevice, PlantLocation, PlantPort, PlantTenant
 
@@ -43,31 +44,25 @@ class ZSidePort(msgspec.Struct):
     owner: TenantRef
 
 
-class OwnPortPage(msgspec.Struct):
-    items: list[OwnPort]
-    total: int
-    freshness: Freshness
+# By panel (name, id), then port name as a person reads it (1, 2, …, 10 rather than 1, 10, 2), then id.
+OWN_PORT_KEYS = Keyset("own-ports", (str, int, int, str, int))
+Z_SIDE_PORT_KEYS = Keyset("z-side-ports", (str, int, int, str, int))
+
+type Pair = tuple[dict[str, Any], dict[str, Any]]
 
 
-class ZSidePortPage(msgspec.Struct):
-    items: list[ZSidePort]
-    total: int
-    freshness: Freshness
+def _pair_key(pair: Pair) -> Key:
+    panel, port = pair
+    return panel["name"], panel["netbox_id"], len(port["name"]), port["name"], port["netbox_id"]
 
 
-def _port_order(row: dict[str, Any]) -> tuple[int, str]:
-    return len(row["name"]), row["name"]  # 1, 2, …, 10 rather than 1, 10, 2
-
-
-async def _fronts(panels: list[dict[str, Any]], *, free_only: bool) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+async def _fronts(panels: list[dict[str, Any]], *, free_only: bool) -> list[Pair]:
     by_id = {p["netbox_id"]: p for p in panels}
     query = PlantPort.select().where(PlantPort.kind == "front", PlantPort.device_id.is_in(sorted(by_id) or [-1]))
     if free_only:
         query = query.where(PlantPort.cable_id.is_null())
     rows = await query
-    pairs = [(by_id[r["device_id"]], r) for r in rows]
-    pairs.sort(key=lambda pair: (pair[0]["name"], *_port_order(pair[1])))
-    return pairs
+    return [(by_id[r["device_id"]], r) for r in rows]
 
 
 async def _names() -> tuple[dict[int, str], dict[int, str]]:
@@ -78,7 +73,7 @@ async def _names() -> tuple[dict[int, str], dict[int, str]]:
 
 
 async def own_ports(*, principal: Principal, media: str | None = None, free_only: bool = False,
-                    limit: int = 100, offset: int = 0, cache: ReadModelCache) -> OwnPortPage:
+                    page: PageRequest, cache: ReadModelCache) -> PlantResult[OwnPort]:
     """The caller's own patch-panel ports (staff: every tenant's, with the owner)."""
     mine = await caller_netbox_tenant(principal, cache=cache)
     query = PlantDevice.select().where(PlantDevice.role == PANEL_ROLE)
@@ -88,19 +83,20 @@ async def own_ports(*, principal: Principal, media: str | None = None, free_only
         query = query.where(PlantDevice.media == media)
     panels = await query
     pairs = await _fronts(panels, free_only=free_only)
+    cut = slice_page(pairs, key=_pair_key, keyset=OWN_PORT_KEYS, page=page)
     locations, tenants = await _names()
     items = [OwnPort(
         netbox_id=port["netbox_id"], name=port["name"], panel_id=panel["netbox_id"], panel=panel["name"],
         media=panel["media"] or None, location=locations.get(panel["location_id"], ""), rack_id=panel["rack_id"],
         free=port["cable_id"] is None,
         owner=TenantRef(panel["tenant_id"], tenants.get(panel["tenant_id"], "")) if mine is None else None,
-    ) for panel, port in pairs[offset:offset + limit]]
-    return OwnPortPage(items=items, total=len(pairs),
+    ) for panel, port in cut.items]
+    return PlantResult(items, cut.next_key, OWN_PORT_KEYS, count=len(pairs),
                        freshness=freshness(min((p["synced_at"] for p in panels), default=None)))
 
 
-async def z_side_ports(*, principal: Principal, media: str | None = None, limit: int = 100,
-                       offset: int = 0, cache: ReadModelCache) -> ZSidePortPage:
+async def z_side_ports(*, principal: Principal, media: str | None = None, page: PageRequest,
+                       cache: ReadModelCache) -> PlantResult[ZSidePort]:
     """Free ports of other parties' panels in the meet-me room: what a cross-connect may end on."""
     mine = await caller_netbox_tenant(principal, cache=cache)
     rooms = [r["netbox_id"] for r in await PlantLocation.select(PlantLocation.netbox_id).where(
@@ -113,10 +109,11 @@ async def z_side_ports(*, principal: Principal, media: str | None = None, limit:
         query = query.where(PlantDevice.media == media)
     panels = await query
     pairs = await _fronts(panels, free_only=True)
+    cut = slice_page(pairs, key=_pair_key, keyset=Z_SIDE_PORT_KEYS, page=page)
     _locations, tenants = await _names()
     items = [ZSidePort(netbox_id=port["netbox_id"], name=port["name"], panel_id=panel["netbox_id"],
                        panel=panel["name"], media=panel["media"] or None,
                        owner=TenantRef(panel["tenant_id"], tenants.get(panel["tenant_id"], "")))
-             for panel, port in pairs[offset:offset + limit]]
-    return ZSidePortPage(items=items, total=len(pairs),
-                         freshness=freshness(min((p["synced_at"] for p in panels), default=None)))
+             for panel, port in cut.items]
+    return PlantResult(items, cut.next_key, Z_SIDE_PORT_KEYS, count=len(pairs),
+                       freshness=freshness(min((p["synced_at"] for p in panels), default=None)))

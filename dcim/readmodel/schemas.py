@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
 import msgspec
+
+from colo.paging import Page, PageResult
+
+T = TypeVar("T")
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 UnitState = Literal["free", "occupied", "reserved", "reserved_occupied"]
@@ -54,11 +59,19 @@ class RackSummary(msgspec.Struct):
     my_units: list[int] | None = None  # tenant callers: the units they hold here
 
 
-class RackList(msgspec.Struct):
-    items: list[RackSummary]
-    total: int
-    limit: int
-    offset: int
+class PlantPage(Page[T], Generic[T]):  # noqa: UP046 - the TypeVar form, as colo.paging.Page says
+    """A plant list's page: the one envelope plus what is cheap here (the lists are computed
+    whole from the read model): how many rows match the filters, and how fresh they are."""
+
+    count: int
+    freshness: Freshness
+
+
+@dataclass(frozen=True, slots=True)
+class PlantResult[R](PageResult[R]):
+    """A keyset page of a plant list with its count (every matching row) and freshness."""
+
+    count: int
     freshness: Freshness
 
 

@@ -9,23 +9,24 @@ racks of the same name at different sites can be told apart.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
-from dcim.orders.store import ordered_power_w
+from colo.paging import Key, Keyset, PageRequest, slice_page
 from dcim.power import RackBudget
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.holdings import Holding, held_racks, netbox_tenant_of
-from dcim.readmodel.power_orders import is_supply_row, with_orders
+from dcim.readmodel.power_orders import RackRow, is_supply_row, power_order_book, rack_rows, with_orders
 from dcim.readmodel.schemas import (
     FeedView,
     Freshness,
+    PlantResult,
     PowerBudget,
     RackDetail,
-    RackList,
     RackSummary,
     RackUtilization,
     TenantRef,
@@ -49,6 +50,11 @@ from dcim.tables import (
 STATE_NAMES: dict[str, UnitState] = {FREE: "free", OCCUPIED: "occupied", RESERVED: "reserved",
                                      BOTH: "reserved_occupied"}
 MAX_LIMIT = 500
+RACK_KEYS = Keyset("racks", (str, int))
+
+
+def rack_key(row: dict[str, Any]) -> Key:
+    return row["name"], row["netbox_id"]
 
 
 def freshness(synced_at: datetime | str | None, *, now: datetime | None = None) -> Freshness:
@@ -92,28 +98,27 @@ async def site_names(generation: int, *, cache: ReadModelCache) -> dict[int, str
     return await cache.get(("site-names",), load, generation=generation)
 
 
-def _my_units(rack: dict[str, Any], holding: Holding | None) -> list[int]:
+def _my_units(rack: RackRow, holding: Holding | None) -> list[int]:
     if holding is None:
         return []
-    return holding.units(starting_unit=rack["starting_unit"], u_height=rack["u_height"])
+    return holding.units(starting_unit=rack.starting_unit, u_height=rack.u_height)
 
 
-def _budget(row: dict[str, Any]) -> PowerBudget:
-    budget = RackBudget(row["power_nominal_va"], row["power_sellable_va"], row["power_committed_va"],
-                        row["power_redundant"])
+def _budget(rack: RackRow) -> PowerBudget:
+    budget = rack.budget
     return PowerBudget(nominal_va=budget.nominal_va, sellable_va=budget.sellable_va,
                        committed_va=budget.committed_va, free_va=budget.free_va,
                        redundant=budget.redundant, utilization=budget.utilization)
 
 
-def _summary(row: dict[str, Any], now: datetime, my_units: list[int] | None, sites: dict[int, str]) -> RackSummary:
+def _summary(rack: RackRow, now: datetime, my_units: list[int] | None, sites: dict[int, str]) -> RackSummary:
     return RackSummary(
-        netbox_id=row["netbox_id"], name=row["name"], site_id=row["site_id"],
-        site=sites.get(row["site_id"], ""), hall=row["hall"],
-        row=row["row"], status=row["status"], u_height=row["u_height"], free_units=row["free_units"],
-        max_free_run=row["max_free_run"], occupied_units=row["occupied_units"],
-        reserved_units=row["reserved_units"], power=_budget(row),
-        freshness=freshness(row["synced_at"], now=now),
+        netbox_id=rack.netbox_id, name=rack.name, site_id=rack.site_id,
+        site=sites.get(rack.site_id, ""), hall=rack.hall,
+        row=rack.row, status=rack.status, u_height=rack.u_height, free_units=rack.free_units,
+        max_free_run=rack.max_free_run, occupied_units=rack.occupied_units,
+        reserved_units=rack.reserved_units, power=_budget(rack),
+        freshness=freshness(rack.synced_at, now=now),
         my_units=sorted(my_units) if my_units is not None else None,
     )
 
@@ -121,13 +126,12 @@ def _summary(row: dict[str, Any], now: datetime, my_units: list[int] | None, sit
 async def list_racks(
     *, principal: Principal, site_id: int | None = None, hall: str | None = None,
     row: str | None = None, status: str | None = None, min_free_units: int | None = None,
-    tenant_id: UUID | None = None, limit: int = 100, offset: int = 0, cache: ReadModelCache,
-) -> RackList:
-    """Racks the caller may see, filtered; `tenant_id` (staff only) = racks that Colo tenant holds."""
-    if not 1 <= limit <= MAX_LIMIT:
+    tenant_id: UUID | None = None, page: PageRequest, cache: ReadModelCache,
+) -> PlantResult[RackSummary]:
+    """Racks the caller may see, filtered, by name then NetBox id (names repeat across sites);
+    `tenant_id` (staff only) = racks that Colo tenant holds."""
+    if not 1 <= page.limit <= MAX_LIMIT:
         raise ValidationFailed("limit", f"must be between 1 and {MAX_LIMIT}")
-    if offset < 0:
-        raise ValidationFailed("offset", "must not be negative")
     mine = await caller_netbox_tenant(principal, cache=cache)
     if mine is not None and tenant_id is not None:
         raise ValidationFailed("tenant_id", "only staff may filter by tenant")
@@ -151,22 +155,31 @@ async def list_racks(
     key = ("racks", holder, site_id, hall, row, status, min_free_units)
     rows = await cache.get(key, lambda: query.run(), generation=generation)
     now = datetime.now(UTC)
-    page = await with_orders(rows[offset:offset + limit], cache=cache, generation=generation)
+    cut = slice_page(rows, key=rack_key, keyset=RACK_KEYS, page=page)
+    chosen = await with_orders(cut.items, cache=cache, generation=generation)
     sites = await site_names(generation, cache=cache)
-    items = [_summary(r, now, _my_units(r, held.get(r["netbox_id"])) if mine is not None and held is not None
-                      else None, sites) for r in page]
+    items = [_summary(r, now, _my_units(r, held.get(r.netbox_id)) if mine is not None and held is not None
+                      else None, sites) for r in chosen]
     oldest = min((r["synced_at"] for r in rows), default=None)
-    return RackList(items=items, total=len(rows), limit=limit, offset=offset,
-                    freshness=freshness(oldest, now=now))
+    return PlantResult(items, cut.next_key, RACK_KEYS, count=len(rows), freshness=freshness(oldest, now=now))
 
 
-async def _rack_bundle(rack_id: int, *, staff: bool) -> dict[str, Any] | None:
-    """The rows a rack view is drawn from; who holds and occupies units only for staff."""
+@dataclass(frozen=True, slots=True)
+class _RackBundle:
+    """The rows a rack view is drawn from (cached per generation); holders and occupants: staff only."""
+
+    rack: dict[str, Any]  # the dcim_rack row: a RackRow, with Colo's power orders, per request
+    feeds: list[dict[str, Any]]
+    holders: dict[int, TenantRef] = field(default_factory=dict)  # unit → who reserved it
+    occupants: dict[int, str] = field(default_factory=dict)  # unit → the device in it
+
+
+async def _rack_bundle(rack_id: int, *, staff: bool) -> _RackBundle | None:
     rack = await PlantRack.select().where(PlantRack.netbox_id == rack_id).first()
     if rack is None:
         return None
     feeds = await PlantPowerFeed.select().where(PlantPowerFeed.rack_id == rack_id).order_by(PlantPowerFeed.name)
-    bundle: dict[str, Any] = {"rack": rack, "feeds": feeds, "holders": {}, "occupants": {}}
+    bundle = _RackBundle(rack=rack, feeds=feeds)
     if not staff:
         return bundle
     names = {t["netbox_id"]: t["name"] for t in await PlantTenant.select(PlantTenant.netbox_id, PlantTenant.name)}
@@ -174,13 +187,13 @@ async def _rack_bundle(rack_id: int, *, staff: bool) -> dict[str, Any] | None:
             PlantReservation.rack_id == rack_id).output(load_json=True):
         if res["tenant_id"] is not None:
             ref = TenantRef(res["tenant_id"], names.get(res["tenant_id"], ""))
-            bundle["holders"].update({u: ref for u in res["units"]})
+            bundle.holders.update({u: ref for u in res["units"]})
     for dev in await PlantDevice.select(PlantDevice.name, PlantDevice.position, PlantDevice.u_height).where(
             PlantDevice.rack_id == rack_id):
         if dev["position"] is None or dev["u_height"] <= 0:
             continue
         for unit in range(int(dev["position"]), int(dev["position"] + dev["u_height"] + 0.5)):
-            bundle["occupants"].setdefault(unit, dev["name"])
+            bundle.occupants.setdefault(unit, dev["name"])
     return bundle
 
 
@@ -198,15 +211,15 @@ async def rack_detail(*, principal: Principal, rack_id: int, cache: ReadModelCac
                                   generation=generation)
     if bundle is None:
         raise NotFound("rack", rack_id)
-    rack = (await with_orders([bundle["rack"]], cache=cache, generation=generation))[0]
-    holders, occupants = bundle["holders"], bundle["occupants"]
+    rack = (await with_orders([bundle.rack], cache=cache, generation=generation))[0]
+    holders, occupants = bundle.holders, bundle.occupants
     now = datetime.now(UTC)
     my_units = _my_units(rack, holding)
     mine_set = set(my_units)
     units = [UnitView(unit=unit, state=STATE_NAMES[char],
                       mine=unit in mine_set, tenant=holders.get(unit), device=occupants.get(unit))
-             for unit, char in zip(range(rack["starting_unit"], rack["starting_unit"] + len(rack["unit_states"])),
-                                   rack["unit_states"], strict=True)]
+             for unit, char in zip(range(rack.starting_unit, rack.starting_unit + len(rack.unit_states)),
+                                   rack.unit_states, strict=True)]
     units.reverse()
     return RackDetail(
         rack=_summary(rack, now, my_units if not staff else None, await site_names(generation, cache=cache)),
@@ -217,17 +230,19 @@ async def rack_detail(*, principal: Principal, rack_id: int, cache: ReadModelCac
                         available_va=f["available_va"], allocated_w=f["allocated_w"],
                         tenant_circuit=bool(f["colo_order_id"]))
                # A tenant sees the rack's supply and its own circuits, never another tenant's.
-               for f in bundle["feeds"] if staff or not f["colo_order_id"] or f["tenant_id"] == mine],
-        freshness=freshness(rack["synced_at"], now=now),
+               for f in bundle.feeds if staff or not f["colo_order_id"] or f["tenant_id"] == mine],
+        freshness=freshness(rack.synced_at, now=now),
     )
 
 
 async def utilization(*, principal: Principal, hall: str | None = None,
                       site_id: int | None = None, cache: ReadModelCache) -> UtilizationReport:
     """Per rack: derated capacity vs committed load, and each tenant's share (ops) or the
-    caller's own share (tenants). Only racks the caller may see."""
+    caller's own share (tenants). Only racks the caller may see. One generation for the whole
+    report: the racks' budgets and the tenants' shares take Colo's power orders from one book."""
     mine = await caller_netbox_tenant(principal, cache=cache)
-    held = await held_racks(mine, cache=cache) if mine is not None else None
+    generation = await cache.generation()
+    held = await held_racks(mine, cache=cache, generation=generation) if mine is not None else None
     query = PlantRack.select().where(PlantRack.status == "active").order_by(PlantRack.name)
     if held is not None:
         query = query.where(PlantRack.netbox_id.is_in(sorted(held) or [-1]))
@@ -235,8 +250,9 @@ async def utilization(*, principal: Principal, hall: str | None = None,
         query = query.where(PlantRack.hall == hall)
     if site_id is not None:
         query = query.where(PlantRack.site_id == site_id)
-    racks = await with_orders(await query, cache=cache, generation=await cache.generation())
-    ids = [r["netbox_id"] for r in racks] or [-1]
+    book = await power_order_book(cache=cache, generation=generation)
+    racks = rack_rows(await query, book)
+    ids = [r.netbox_id for r in racks] or [-1]
     # Committed load by tenant, as dcim.power sums it: the draw of power ports plugged into a rack's
     # supply feeds (by their device's tenant) and Colo's power orders (by the ordering tenant).
     feed_rack = {f["netbox_id"]: f["rack_id"] for f in await PlantPowerFeed.select().where(
@@ -250,7 +266,7 @@ async def utilization(*, principal: Principal, hall: str | None = None,
     committed: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     for port in ports:
         committed[feed_rack[port["feed_id"]]][device_tenant.get(port["device_id"])] += port["allocated_draw"]
-    for (rack_id, tenant), watts in (await ordered_power_w(ids)).items():
+    for (rack_id, tenant), watts in book.on_racks(ids).items():
         committed[rack_id][tenant] += watts
     reserved: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
     for res in await PlantReservation.select(PlantReservation.rack_id, PlantReservation.tenant_id,
@@ -258,10 +274,10 @@ async def utilization(*, principal: Principal, hall: str | None = None,
             PlantReservation.rack_id.is_in(ids)).output(load_json=True):
         reserved[res["rack_id"]][res["tenant_id"]] += len(res["units"])
     names = {t["netbox_id"]: t["name"] for t in await PlantTenant.select(PlantTenant.netbox_id, PlantTenant.name)}
-    sites = await site_names(await cache.generation(), cache=cache)
+    sites = await site_names(generation, cache=cache)
     out = []
     for rack in racks:
-        rid = rack["netbox_id"]
+        rid = rack.netbox_id
         holders = set(committed[rid]) | set(reserved[rid])
         if mine is not None:
             holders = {mine}
@@ -270,16 +286,16 @@ async def utilization(*, principal: Principal, hall: str | None = None,
             reserved_units=reserved[rid].get(t, 0), committed_va=committed[rid].get(t, 0),
         ) for t in sorted(holders, key=lambda x: (x is None, x or 0))]
         out.append(RackUtilization(
-            netbox_id=rid, name=rack["name"], site=sites.get(rack["site_id"], ""), hall=rack["hall"],
-            nominal_va=rack["power_nominal_va"],
-            derated_va=rack["power_sellable_va"], committed_va=rack["power_committed_va"],
-            available_va=rack["power_free_va"], tenants=tenants,
+            netbox_id=rid, name=rack.name, site=sites.get(rack.site_id, ""), hall=rack.hall,
+            nominal_va=rack.power_nominal_va,
+            derated_va=rack.power_sellable_va, committed_va=rack.power_committed_va,
+            available_va=rack.power_free_va, tenants=tenants,
         ))
     total = RackBudget(sum(r.nominal_va for r in out), sum(r.derated_va for r in out),
-                       sum(r.committed_va for r in out), all(x["power_redundant"] for x in racks))
+                       sum(r.committed_va for r in out), all(x.power_redundant for x in racks))
     now = datetime.now(UTC)
     return UtilizationReport(
         racks=out, totals=PowerBudget(total.nominal_va, total.sellable_va, total.committed_va,
                                       total.free_va, total.redundant, total.utilization),
-        freshness=freshness(min((r["synced_at"] for r in racks), default=None), now=now),
+        freshness=freshness(min((r.synced_at for r in racks), default=None), now=now),
     )

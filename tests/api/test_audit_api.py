@@ -18,6 +18,7 @@ from audit.sequencer import now_us
 from colo.crypto import b64decode
 from colo.identity import Role
 from colo.pii import encrypt_for_tenant, erase_tenant_key
+from tenants.schemas import TenantRead
 from tests.conftest import IssuedTestKey
 
 Run = Callable[..., Awaitable[Any]]
@@ -141,7 +142,9 @@ async def test_checkpoint_keys_and_proofs_verify_independently(
 ) -> None:
     await client.get("/v1/access-log/keys", headers=auditor_key.headers)
     await settle(app, run_in_app)
-    keys = (await client.get("/v1/access-log/keys", headers=auditor_key.headers)).json()
+    published = (await client.get("/v1/access-log/keys", headers=auditor_key.headers)).json()
+    assert published["next_cursor"] is None  # a handful of keys: one page
+    keys = published["items"]
     assert any(k["current"] for k in keys)
     verifiers = [VerifierKey.parse(k["vkey"]) for k in keys]
     note = (await client.get("/v1/access-log/checkpoint", headers=auditor_key.headers)).text
@@ -197,15 +200,15 @@ async def test_export_streams_jsonl_that_recomputes_the_signed_root_and_csv(
 
 async def test_personal_data_is_revealed_to_security_withheld_from_auditors_and_erasable(
     client: AsyncTestClient, app: Litestar, run_in_app: Run, security_key: IssuedTestKey,
-    auditor_key: IssuedTestKey, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    auditor_key: IssuedTestKey, make_tenant: Callable[..., Awaitable[TenantRead]],
 ) -> None:
     services = app.state.services
     tenant = await make_tenant()
     secret = "ID card L01X00T47"
     ciphertext = await run_in_app(encrypt_for_tenant, master_key=services.keys.master_key,
-                                  tenant_id=tenant["id"], plaintext=secret)
+                                  tenant_id=tenant.id, plaintext=secret)
     draft = EntryDraft(time_us=now_us(), kind="physical", action="visit.checked_in", outcome="recorded",
-                       tenant_id=str(tenant["id"]), objects={"visit": "v-1"}, pii=ciphertext)
+                       tenant_id=str(tenant.id), objects={"visit": "v-1"}, pii=ciphertext)
     index = await run_in_app(services.access_log.record_durably, draft)
 
     shown = (await client.get(f"/v1/access-log/entries/{index}", headers=security_key.headers)).json()
@@ -216,7 +219,7 @@ async def test_personal_data_is_revealed_to_security_withheld_from_auditors_and_
                             headers=auditor_key.headers)).content
     assert secret.encode() not in raw and ciphertext.encode() in raw
 
-    await run_in_app(erase_tenant_key, tenant_id=tenant["id"])
+    await run_in_app(erase_tenant_key, tenant_id=tenant.id)
     erased = (await client.get(f"/v1/access-log/entries/{index}", headers=security_key.headers)).json()
     assert erased["pii"] == "[erased]"
     checkpoint, lines = await exported_tree(
@@ -226,12 +229,12 @@ async def test_personal_data_is_revealed_to_security_withheld_from_auditors_and_
 
 async def test_time_tenant_and_object_filters_select_exactly_the_matching_entries(
     client: AsyncTestClient, app: Litestar, run_in_app: Run, security_key: IssuedTestKey,
-    make_tenant: Callable[..., Awaitable[dict[str, Any]]], make_key: Callable[..., Awaitable[IssuedTestKey]],
+    make_tenant: Callable[..., Awaitable[TenantRead]], make_key: Callable[..., Awaitable[IssuedTestKey]],
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
     tenant = await make_tenant()
-    member = await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"])
+    member = await make_key(Role.TENANT_MEMBER, tenant_id=tenant.id)
     before = datetime.now(UTC) - timedelta(milliseconds=5)
     probe = uuid.uuid4()
     for _ in range(3):
@@ -239,14 +242,14 @@ async def test_time_tenant_and_object_filters_select_exactly_the_matching_entrie
     await settle(app, run_in_app)
     after = datetime.now(UTC) + timedelta(milliseconds=5)
 
-    by_tenant = await find(client, security_key, tenant_id=str(tenant["id"]))
-    assert len(by_tenant) == 3 and {e["tenant_id"] for e in by_tenant} == {str(tenant["id"])}
+    by_tenant = await find(client, security_key, tenant_id=str(tenant.id))
+    assert len(by_tenant) == 3 and {e["tenant_id"] for e in by_tenant} == {str(tenant.id)}
     by_object = await find(client, security_key, object=str(probe))
     assert [e["objects"] for e in by_object] == [{"key_id": str(probe)}] * 3
-    in_window = await find(client, security_key, tenant_id=str(tenant["id"]), since=before.isoformat(),
+    in_window = await find(client, security_key, tenant_id=str(tenant.id), since=before.isoformat(),
                            until=after.isoformat())
     assert len(in_window) == 3
-    assert await find(client, security_key, tenant_id=str(tenant["id"]), until=before.isoformat()) == []
+    assert await find(client, security_key, tenant_id=str(tenant.id), until=before.isoformat()) == []
     gate = await make_key(Role.GATE)
     assert (await client.get("/v1/access-log/entries", headers=gate.headers)).status_code == 403
 

@@ -14,11 +14,12 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
+from tenants.schemas import TenantRead
 from tests.conftest import IssuedTestKey
 
 Run = Callable[..., Awaitable[Any]]
 MakeKey = Callable[..., Awaitable[IssuedTestKey]]
-MakeTenant = Callable[..., Awaitable[dict[str, Any]]]
+MakeTenant = Callable[..., Awaitable[TenantRead]]
 
 
 def at(**delta: float) -> str:
@@ -41,9 +42,9 @@ async def people(make_key: MakeKey, make_tenant: MakeTenant) -> dict[str, Issued
     tenant = await make_tenant()
     other = await make_tenant()
     return {
-        "admin": await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name="visits admin"),
-        "member": await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"], name="visits member"),
-        "other": await make_key(Role.TENANT_ADMIN, tenant_id=other["id"], name="visits other tenant"),
+        "admin": await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="visits admin"),
+        "member": await make_key(Role.TENANT_MEMBER, tenant_id=tenant.id, name="visits member"),
+        "other": await make_key(Role.TENANT_ADMIN, tenant_id=other.id, name="visits other tenant"),
         "security": await make_key(Role.SECURITY, name="visits security"),
         "gate": await make_key(Role.GATE, name="visits gate"),
         "ops": await make_key(Role.OPS, name="visits ops"),
@@ -72,9 +73,10 @@ async def physical(client: AsyncTestClient, app: Litestar, run_in_app: Run, key:
 
 
 async def open_alerts(client: AsyncTestClient, people: dict[str, IssuedTestKey], kind: str) -> list[dict[str, Any]]:
-    response = await client.get("/v1/alerts", params={"kind": kind}, headers=people["security"].headers)
+    response = await client.get("/v1/alerts", params={"kind": kind, "limit": 200}, headers=people["security"].headers)
     assert response.status_code == 200, response.text
-    return response.json()
+    assert response.json()["next_cursor"] is None
+    return response.json()["items"]
 
 
 async def test_request_approve_check_in_and_out_each_recorded(
@@ -117,7 +119,7 @@ async def test_bad_requests_name_the_field_and_store_nothing(
     client: AsyncTestClient, people: dict[str, IssuedTestKey], make_tenant: MakeTenant, make_key: MakeKey,
 ) -> None:
     tenant = await make_tenant()
-    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"])
+    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id)
     cases = [
         (visit_body(ends_at=at(days=15)), 422, "ends_at"),
         (visit_body(starts_at=at(hours=2), ends_at=at(hours=1)), 422, "ends_at"),
@@ -135,7 +137,7 @@ async def test_bad_requests_name_the_field_and_store_nothing(
         assert response.headers["content-type"].startswith("application/problem+json")
         assert field in (response.json().get("field") or response.json()["detail"]), (field, response.json())
     listed = await client.get("/v1/visits", headers=admin.headers)
-    assert listed.status_code == 200 and listed.json() == []
+    assert listed.status_code == 200 and listed.json() == {"items": [], "next_cursor": None}
 
 
 async def test_another_tenants_visit_answers_exactly_like_a_missing_one(
@@ -149,8 +151,8 @@ async def test_another_tenants_visit_answers_exactly_like_a_missing_one(
     assert strip(foreign.json()) == strip(missing.json())
     cancel = await client.post(f"/v1/visits/{visit['id']}/cancel", headers=people["other"].headers)
     assert cancel.status_code == 404
-    theirs = (await client.get("/v1/visits", headers=people["other"].headers)).json()
-    assert visit["id"] not in {v["id"] for v in theirs}
+    theirs = (await client.get("/v1/visits", params={"limit": 200}, headers=people["other"].headers)).json()
+    assert theirs["next_cursor"] is None and visit["id"] not in {v["id"] for v in theirs["items"]}
     assert (await client.get(f"/v1/visits/{visit['id']}", headers=people["gate"].headers)).status_code == 200
 
 
@@ -224,10 +226,10 @@ async def test_suspending_a_tenant_cancels_its_visits_and_expires_its_badges(
     make_tenant: MakeTenant, make_key: MakeKey,
 ) -> None:
     tenant = await make_tenant()
-    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"])
+    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id)
     pending = await new_visit(client, admin)
     approved = await approve(client, people, (await new_visit(client, admin))["id"])
-    suspended = await client.post(f"/v1/tenants/{tenant['id']}/suspend", json={"reason": "unpaid invoices"},
+    suspended = await client.post(f"/v1/tenants/{tenant.id}/suspend", json={"reason": "unpaid invoices"},
                                   headers=people["ops"].headers)
     assert suspended.status_code == 200, suspended.text
     for visit in (pending, approved):
@@ -252,7 +254,7 @@ async def test_gate_events_carry_the_visitor_encrypted_and_erasure_keeps_the_tre
     from colo.pii import erase_tenant_key
 
     tenant = await make_tenant()
-    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"])
+    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id)
     visit = await approve(client, people, (await new_visit(client, admin, visitors=[guest("Jane Roe")]))["id"])
     badge = visit["visitors"][0]["badge_number"]
     checked_in = await client.post("/v1/gate/check-in", json={"badge": badge}, headers=people["gate"].headers)
@@ -263,7 +265,7 @@ async def test_gate_events_carry_the_visitor_encrypted_and_erasure_keeps_the_tre
                             headers=people["security"].headers)).content
     assert b"Jane Roe" not in raw and b"L01X00T47" not in raw
 
-    await run_in_app(erase_tenant_key, tenant_id=tenant["id"])
+    await run_in_app(erase_tenant_key, tenant_id=tenant.id)
     [erased] = await physical(client, app, run_in_app, people["security"], action="gate.check_in", object=visit["id"])
     assert erased["pii"] == "[erased]"
     gone = (await client.get(f"/v1/visits/{visit['id']}", headers=people["security"].headers)).json()

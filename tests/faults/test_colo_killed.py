@@ -30,7 +30,7 @@ async def test_colo_killed_after_netbox_created_the_reservation_resumes_without_
     orders_plant: OrdersPlant, make_key: Callable[..., Awaitable[Any]], start_colo: StartColo,
     netbox_state: NetBoxState,
 ) -> None:
-    tenant = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"]["id"])
+    tenant = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"].id)
     ops = await make_key(Role.OPS)
     upstream = urlparse(netbox_state.url)
     proxy = TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 80).start()
@@ -70,7 +70,7 @@ async def test_colo_killed_after_netbox_created_the_reservation_resumes_without_
             limit = LEASE.total_seconds() + 2 * WORKER_ROUND_SECONDS + 30
             done = await wait_for(active, within=limit, what="the restarted worker resuming the order")
             resumed_after = time.monotonic() - killed_at
-            events = (await http.get(f"/v1/orders/{order_id}/events", headers=ops.headers)).json()
+            events = (await http.get(f"/v1/orders/{order_id}/events", headers=ops.headers)).json()["items"]
         print(f"\nkilled mid-create; the restarted Colo finished the order {resumed_after:.1f} s after the kill "
               f"(lease {LEASE.total_seconds():.0f} s, attempts {done['attempts']})")
 

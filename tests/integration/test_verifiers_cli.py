@@ -31,13 +31,14 @@ from colo.secretstore import Keys, SigningKey, existing_signing_keys
 from colo.settings import Settings
 from colo.verifying import EXIT_INVALID, EXIT_KEY_NEEDED, EXIT_VALID
 from dcim.orders.loa import format_time, public_keys, sign
+from tenants.schemas import TenantRead
 from tests import audit_support as support
 from tests.conftest import IssuedTestKey
 from tests.servers import COLO, ColoServer, colo_env
 
 Run = Callable[..., Awaitable[Any]]
 MakeKey = Callable[..., Awaitable[IssuedTestKey]]
-MakeTenant = Callable[..., Awaitable[dict[str, Any]]]
+MakeTenant = Callable[..., Awaitable[TenantRead]]
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -199,17 +200,17 @@ async def test_a_tenant_extract_from_the_api_verifies_offline_on_its_own(
     tmp_path: Path,
 ) -> None:
     tenant = await make_tenant()
-    member = await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"])
+    member = await make_key(Role.TENANT_MEMBER, tenant_id=tenant.id)
     security = await make_key(Role.SECURITY, name="extract officer")
     for _ in range(3):  # the tenant's entries, with someone else's between them
         await client.get("/v1/access-log/keys", headers=security.headers)
         await client.get(f"/v1/keys/{uuid.uuid4()}", headers=member.headers)  # logged, allowed or not
-    await logged_for(client, run_in_app, app, str(tenant["id"]), security, 3)
-    export = await client.get("/v1/access-log/export", params={"tenant_id": str(tenant["id"])},
+    await logged_for(client, run_in_app, app, str(tenant.id), security, 3)
+    export = await client.get("/v1/access-log/export", params={"tenant_id": str(tenant.id)},
                               headers=security.headers)
     assert export.status_code == 200, export.text
     header, lines = read_export(export.content.splitlines())
-    assert header.filters == {"tenant_id": str(tenant["id"])} and len(lines) == 3
+    assert header.filters == {"tenant_id": str(tenant.id)} and len(lines) == 3
     assert lines[2].index - lines[0].index > 2  # positions in the file are not log indexes
     published = await client.get("/v1/access-log/keys", headers=security.headers)
     desk = tmp_path / "auditor"
@@ -219,12 +220,12 @@ async def test_a_tenant_extract_from_the_api_verifies_offline_on_its_own(
     (desk / "extract.jsonl").write_text("\n".join(text) + "\n")
 
     needed = colo_in(desk, "audit", "verify", "--export", "extract.jsonl")
-    key = VerifierKey.parse(next(k["vkey"] for k in published.json() if k["current"]))
+    key = VerifierKey.parse(next(k["vkey"] for k in published.json()["items"] if k["current"]))
     assert needed.returncode == EXIT_KEY_NEEDED and f"{key.name}+{key.key_hash.hex()}" in needed.stdout
     verified = colo_in(desk, "audit", "verify", "--export", "extract.jsonl", "--keys", "keys.json")
     assert verified.returncode == EXIT_VALID, verified.stdout + verified.stderr
     assert verified.stdout.startswith(f"OK: 3 entries, 1 checkpoints verified, signed size {header.tree_size}")
-    assert f"a filtered extract (tenant_id={tenant['id']})" in verified.stdout
+    assert f"a filtered extract (tenant_id={tenant.id})" in verified.stdout
 
     second = json.loads(text[2])  # one byte of the second entry: the last digit of its time
     at = second["entry"].index('Z"') - 1

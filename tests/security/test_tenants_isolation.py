@@ -20,9 +20,9 @@ def body_without_location(response: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 async def two_tenants(client: AsyncTestClient, make_tenant, make_key) -> dict[str, Any]:
     tenant_a, tenant_b = await make_tenant(), await make_tenant()
-    admin_a = await make_key(Role.TENANT_ADMIN, tenant_id=tenant_a["id"], name="a admin")
-    admin_b = await make_key(Role.TENANT_ADMIN, tenant_id=tenant_b["id"], name="b admin")
-    member_a = await make_key(Role.TENANT_MEMBER, tenant_id=tenant_a["id"], name="a member")
+    admin_a = await make_key(Role.TENANT_ADMIN, tenant_id=tenant_a.id, name="a admin")
+    admin_b = await make_key(Role.TENANT_ADMIN, tenant_id=tenant_b.id, name="b admin")
+    member_a = await make_key(Role.TENANT_MEMBER, tenant_id=tenant_a.id, name="a member")
     person_b = await client.post("/v1/people", headers=admin_b.headers, json={
         "name": "Bea B", "email": "bea@b.example", "phone": "+4930111222", "site_access": True,
         "id_document_type": "national_id", "id_number": "B99887766"})
@@ -34,7 +34,7 @@ async def two_tenants(client: AsyncTestClient, make_tenant, make_key) -> dict[st
 
 
 def requests_on_b(t: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
-    person, key, tenant = t["person_b"]["id"], t["key_b"]["id"], t["b"]["id"]
+    person, key, tenant = t["person_b"]["id"], t["key_b"]["id"], t["b"].id
     return [
         ("GET", f"/v1/people/{person}", None),
         ("PATCH", f"/v1/people/{person}", {"name": "taken over"}),
@@ -48,7 +48,7 @@ def requests_on_b(t: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | No
 
 def same_request_on_missing(method: str, path: str, t: dict[str, Any]) -> str:
     missing = str(uuid.uuid4())
-    for real in (t["person_b"]["id"], t["key_b"]["id"], str(t["b"]["id"])):
+    for real in (t["person_b"]["id"], t["key_b"]["id"], str(t["b"].id)):
         path = path.replace(real, missing)
     return path
 
@@ -77,17 +77,17 @@ async def test_b_is_unchanged_after_a_tried_everything(client: AsyncTestClient, 
 
 async def test_lists_only_show_the_callers_tenant(client: AsyncTestClient, two_tenants, ops_key) -> None:
     t = two_tenants
-    a_id, b_id = str(t["a"]["id"]), str(t["b"]["id"])
+    a_id, b_id = str(t["a"].id), str(t["b"].id)
     tenants = (await client.get("/v1/tenants", headers=t["member_a"].headers)).json()
-    assert [x["id"] for x in tenants] == [a_id]
+    assert [x["id"] for x in tenants["items"]] == [a_id] and tenants["next_cursor"] is None
     # asking for B's people by filter still yields only A's (none)
-    people = (await client.get(f"/v1/people?tenant_id={b_id}", headers=t["admin_a"].headers)).json()
+    people = (await client.get(f"/v1/people?tenant_id={b_id}", headers=t["admin_a"].headers)).json()["items"]
     assert all(p["tenant_id"] == a_id for p in people)
     assert t["person_b"]["id"] not in {p["id"] for p in people}
-    keys = (await client.get("/v1/keys?include_revoked=true", headers=t["admin_a"].headers)).json()
+    keys = (await client.get("/v1/keys?include_revoked=true", headers=t["admin_a"].headers)).json()["items"]
     assert keys and all(k["tenant_id"] == a_id for k in keys)
     # staff see across tenants (this is what the tenant filter is compared against)
-    staff_people = (await client.get(f"/v1/people?tenant_id={b_id}", headers=ops_key.headers)).json()
+    staff_people = (await client.get(f"/v1/people?tenant_id={b_id}", headers=ops_key.headers)).json()["items"]
     assert t["person_b"]["id"] in {p["id"] for p in staff_people}
 
 
@@ -95,7 +95,7 @@ async def test_fields_that_would_widen_access_are_refused(client: AsyncTestClien
     t = two_tenants
     headers = t["admin_a"].headers
     with_tenant = await client.post("/v1/keys", headers=headers, json={
-        "name": "sneaky", "role": "tenant_admin", "tenant_id": str(t["b"]["id"])})
+        "name": "sneaky", "role": "tenant_admin", "tenant_id": str(t["b"].id)})
     assert with_tenant.status_code == 400 and with_tenant.json()["field"] == "tenant_id"
     staff_role = await client.post("/v1/keys", headers=headers, json={"name": "sneaky", "role": "ops"})
     assert staff_role.status_code == 422 and staff_role.json()["field"] == "role"
@@ -103,12 +103,12 @@ async def test_fields_that_would_widen_access_are_refused(client: AsyncTestClien
         "name": "sneaky", "role": "tenant_member", "person_id": t["person_b"]["id"]})
     assert other_person.status_code == 422 and other_person.json()["field"] == "person_id"
     person_in_b = await client.post("/v1/people", headers=headers, json={
-        "name": "X", "email": "x@a.example", "tenant_id": str(t["b"]["id"])})
+        "name": "X", "email": "x@a.example", "tenant_id": str(t["b"].id)})
     assert person_in_b.status_code == 400 and person_in_b.json()["field"] == "tenant_id"
     status = await client.patch(f"/v1/people/{t['person_b']['id']}", headers=headers, json={"status": "active"})
     assert status.status_code == 400 and status.json()["field"] == "status"
     b_people = (await client.get("/v1/people", headers=t["admin_b"].headers)).json()
-    assert [p["name"] for p in b_people] == ["Bea B"]
+    assert [p["name"] for p in b_people["items"]] == ["Bea B"] and b_people["next_cursor"] is None
 
 
 async def test_ops_cannot_mint_or_rotate_tenant_credentials(client: AsyncTestClient, two_tenants, ops_key) -> None:

@@ -159,12 +159,13 @@ async def test_a_guest_name_with_nul_or_a_bidi_override_is_refused_and_not_store
     client: AsyncTestClient, make_tenant: Any, make_key: Any,
 ) -> None:
     tenant = await make_tenant()
-    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name="text rule visits")
+    admin = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="text rule visits")
 
     async def visits() -> int:
         response = await client.get("/v1/visits", headers=admin.headers, params={"limit": 200})
         assert response.status_code == 200, response.text
-        return len(response.json())
+        assert response.json()["next_cursor"] is None
+        return len(response.json()["items"])
 
     before = await visits()
     refused = {

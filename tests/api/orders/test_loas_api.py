@@ -8,19 +8,20 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
+from tenants.schemas import TenantRead
 from tests.integration.orders.plant import OrdersPlant
 
 MakeKey = Callable[..., Awaitable[Any]]
 
 
 async def test_only_the_z_side_admin_decides_and_a_refusal_blocks_approval(
-    client: AsyncTestClient, make_key: MakeKey, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    client: AsyncTestClient, make_key: MakeKey, make_tenant: Callable[..., Awaitable[TenantRead]],
     orders_plant: OrdersPlant,
 ) -> None:
-    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])).headers
-    z_admin = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"]["id"])).headers
-    z_member = (await make_key(Role.TENANT_MEMBER, tenant_id=orders_plant.tenants["z"]["id"])).headers
-    stranger = (await make_key(Role.TENANT_ADMIN, tenant_id=(await make_tenant())["id"])).headers
+    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)).headers
+    z_admin = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"].id)).headers
+    z_member = (await make_key(Role.TENANT_MEMBER, tenant_id=orders_plant.tenants["z"].id)).headers
+    stranger = (await make_key(Role.TENANT_ADMIN, tenant_id=(await make_tenant()).id)).headers
     ops = (await make_key(Role.OPS)).headers
     body = {"spec": {"kind": "cross_connect", "a_port_id": orders_plant.ports["a"][1],
                      "z_port_id": orders_plant.ports["z"][1], "media": "copper", "speed": "10G"}}
@@ -29,9 +30,10 @@ async def test_only_the_z_side_admin_decides_and_a_refusal_blocks_approval(
     order = created.json()
     loa = (await client.get(f"/v1/orders/{order['id']}/loa", headers=a)).json()
 
-    listed = (await client.get("/v1/loas?status=loa_pending", headers=z_admin)).json()
+    listed = (await client.get("/v1/loas?status=loa_pending", headers=z_admin)).json()["items"]
     assert loa["id"] in {item["id"] for item in listed}
-    assert loa["id"] not in {item["id"] for item in (await client.get("/v1/loas", headers=stranger)).json()}
+    strangers = (await client.get("/v1/loas", params={"limit": 200}, headers=stranger)).json()
+    assert strangers["next_cursor"] is None and loa["id"] not in {item["id"] for item in strangers["items"]}
     assert (await client.post(f"/v1/loas/{loa['id']}/grant", headers=stranger)).status_code == 404
     assert (await client.post(f"/v1/loas/{loa['id']}/grant", headers=z_member)).status_code == 403
     assert (await client.post(f"/v1/loas/{loa['id']}/grant", headers=ops)).status_code == 403  # Z has an account

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from colo.errors import Unavailable
+from colo.paging import PageRequest
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.provisioning import ORDER_FIELD, Provisioner
 from dcim.orders import store
@@ -20,6 +21,7 @@ from dcim.orders.states import OrderAction
 from dcim.orders.tables import Order
 from dcim.orders.worker import FulfilmentWorker, on_tenant_status
 from tenants.events import TenantStatusChange
+from tenants.schemas import TenantRead
 from tests.integration.orders.plant import OrdersPlant, approve, create_order, tenant_principal
 
 Run = Callable[..., Awaitable[Any]]
@@ -55,7 +57,7 @@ async def test_worker_builds_approved_orders_resumes_stale_runs_and_respects_bac
 
     worker = FulfilmentWorker(provisioner, batch=50)
     await run_in_app(worker.run_once)
-    states = {o.id: (await run_in_app(store.load, o.id))["state"] for o in (approved, stale, waiting)}
+    states = {o.id: (await run_in_app(store.load, o.id)).state for o in (approved, stale, waiting)}
     assert states == {approved.id: "active", stale.id: "active", waiting.id: "approved"}
     assert len(await _reservations(gateway, stale.id)) == 1
 
@@ -69,7 +71,7 @@ async def test_two_simultaneous_fulfilment_runs_build_once(
 
     async def run() -> None:
         try:
-            results.append((await run_in_app(fulfil, order_id=order.id, provisioner=provisioner))["state"])
+            results.append((await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)).state)
         except Exception as exc:  # the loser may see the order already moved
             results.append(type(exc).__name__)
 
@@ -77,7 +79,7 @@ async def test_two_simultaneous_fulfilment_runs_build_once(
         group.start_soon(run)
         group.start_soon(run)
     assert "active" in results, results
-    assert (await run_in_app(store.load, order.id))["state"] == "active"
+    assert (await run_in_app(store.load, order.id)).state == "active"
     assert len(await _reservations(gateway, order.id)) == 1
 
 
@@ -92,7 +94,7 @@ async def test_netbox_down_when_ordering_stores_nothing(
     tenant = orders_plant.tenants["z"]
 
     async def count() -> int:
-        return await Order.count().where(Order.tenant_id == tenant["id"])
+        return await Order.count().where(Order.tenant_id == tenant.id)
 
     before = await run_in_app(count)
     with pytest.raises(Unavailable):
@@ -104,18 +106,18 @@ async def test_netbox_down_when_ordering_stores_nothing(
 
 async def test_offboarding_sends_built_services_to_decommission_and_cancels_the_rest(
     run_in_app: Run, orders_plant: OrdersPlant, provisioner: Provisioner,
-    make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    make_tenant: Callable[..., Awaitable[TenantRead]],
 ) -> None:
     leaving = await make_tenant()
     built = await _order(run_in_app, orders_plant, provisioner, 5, tenant=leaving)
     await run_in_app(approve, built.id)
-    assert (await run_in_app(fulfil, order_id=built.id, provisioner=provisioner))["state"] == "active"
+    assert (await run_in_app(fulfil, order_id=built.id, provisioner=provisioner)).state == "active"
     pending = await _order(run_in_app, orders_plant, provisioner, 6, tenant=leaving)
-    change = TenantStatusChange(leaving["id"], "active", "offboarded", "contract ended", "ops")
+    change = TenantStatusChange(leaving.id, "active", "offboarded", "contract ended", "ops")
     # The hook is idempotent: an operator may repeat an offboarding.
     await run_in_app(on_tenant_status, change)
     await run_in_app(on_tenant_status, change)
-    assert (await run_in_app(store.load, built.id))["state"] == "decommission_requested"
-    assert (await run_in_app(store.load, pending.id))["state"] == "cancelled"
-    reasons = [e.reason for e in await run_in_app(store.events, order_id=built.id)]
+    assert (await run_in_app(store.load, built.id)).state == "decommission_requested"
+    assert (await run_in_app(store.load, pending.id)).state == "cancelled"
+    reasons = [e.reason for e in (await run_in_app(store.events, order_id=built.id, page=PageRequest())).items]
     assert reasons[-1] == "tenant offboarded: contract ended"

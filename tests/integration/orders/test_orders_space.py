@@ -11,6 +11,7 @@ import pytest
 from litestar import Litestar
 
 from colo.errors import Conflict, ValidationFailed
+from colo.paging import PageRequest
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.provisioning import ORDER_FIELD, Provisioner
 from dcim.orders import store
@@ -41,22 +42,23 @@ async def test_space_order_reserves_in_netbox_and_decommission_releases(
     assert created and order.state == "submitted" and order.spec["units_assigned"] == [1, 2, 3, 4]
     await run_in_app(approve, order.id)
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "active", row["last_error"]
+    assert row.state == "active", row.last_error
 
     found = [r for r in await reservations_on(gateway, orders_plant.racks["space"])
              if r["custom_fields"][ORDER_FIELD] == str(order.id)]
     assert len(found) == 1
     assert sorted(found[0]["units"]) == [1, 2, 3, 4]
-    assert found[0]["tenant"]["id"] == tenant["netbox_tenant_id"]
+    assert found[0]["tenant"]["id"] == tenant.netbox_tenant_id
     assert [t["slug"] for t in found[0]["tags"]] == ["colo"]
 
-    history = [(e.action, e.to_state, e.actor) for e in await run_in_app(store.events, order_id=order.id)]
+    events = await run_in_app(store.events, order_id=order.id, page=PageRequest())
+    history = [(e.action, e.to_state, e.actor) for e in events.items]
     assert [h[0] for h in history] == ["submit", "review", "approve", "start_provisioning", "activate"]
     assert history[0][2] == who.name and history[2][2] == OPS.name and history[4][2] == "colo-fulfilment"
 
     await run_in_app(act, principal=who, order_id=order.id, action=OrderAction.REQUEST_DECOMMISSION)
     row = await run_in_app(decommission, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "decommissioned"
+    assert row.state == "decommissioned"
     assert not [r for r in await reservations_on(gateway, orders_plant.racks["space"])
                 if r["custom_fields"][ORDER_FIELD] == str(order.id)]
     # The units are free again for the next order.
@@ -89,7 +91,7 @@ async def test_two_orders_racing_for_overlapping_units_exactly_one_wins(
     assert set(losses[0].extra["taken_units"]) <= {23, 24, 25}
 
     await run_in_app(approve, wins[0].id)
-    assert (await run_in_app(fulfil, order_id=wins[0].id, provisioner=provisioner))["state"] == "active"
+    assert (await run_in_app(fulfil, order_id=wins[0].id, provisioner=provisioner)).state == "active"
     overlapping = [r for r in await reservations_on(gateway, rack) if set(r["units"]) & set(range(20, 29))]
     assert len(overlapping) == 1
 
@@ -106,8 +108,8 @@ async def test_units_reserved_in_netbox_behind_colos_back_fail_fulfilment_cleanl
         rack=rack, units=[41], user=user_id, description="laid without authorisation"))
     await run_in_app(approve, order.id)
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "failed"
-    assert "[41]" in row["last_error"] and "no longer free" in row["last_error"]
+    assert row.state == "failed"
+    assert "[41]" in row.last_error and "no longer free" in row.last_error
     mine = [r for r in await reservations_on(gateway, rack) if r["custom_fields"][ORDER_FIELD] == str(order.id)]
     assert mine == []
 
@@ -133,10 +135,10 @@ async def test_fulfilment_resumes_after_a_crash_without_a_twin(
     # A previous run took the order and created the reservation, then died before recording it.
     await run_in_app(store.transition, order.id, OrderAction.START_PROVISIONING, actor=store.SYSTEM)
     made = await run_in_app(provisioner.create_reservation, order_id=order.id, rack_id=rack, units=[10, 11],
-                            netbox_tenant_id=tenant["netbox_tenant_id"], description="first attempt")
+                            netbox_tenant_id=tenant.netbox_tenant_id, description="first attempt")
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "active"
-    assert store.as_dict(row["netbox"])["reservation_id"] == made.id
+    assert row.state == "active"
+    assert row.netbox["reservation_id"] == made.id
     mine = [r for r in await reservations_on(gateway, rack) if r["custom_fields"][ORDER_FIELD] == str(order.id)]
     assert [r["id"] for r in mine] == [made.id]
 
@@ -151,11 +153,11 @@ async def test_netbox_down_leaves_the_order_waiting_visibly_then_it_resumes(
     # A NetBox nobody listens on: the connection is refused, exactly as when it is down.
     down = await run_in_app(_down_provisioner)
     row = await run_in_app(fulfil, order_id=order.id, provisioner=down)
-    assert row["state"] == "provisioning"
-    assert row["last_error"].startswith("waiting for NetBox")
-    assert row["next_attempt_at"] is not None and row["lease_until"] is None
+    assert row.state == "provisioning"
+    assert row.last_error.startswith("waiting for NetBox")
+    assert row.next_attempt_at is not None and (await run_in_app(store.load, order.id)).lease_until is None
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "active" and row["last_error"] == "" and row["attempts"] == 2
+    assert row.state == "active" and row.last_error == "" and row.attempts == 2
 
 
 async def _down_provisioner() -> Provisioner:

@@ -19,6 +19,7 @@ from dcim.netbox import NetBoxGateway
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.fulfil import fulfil
 from dcim.orders.schemas import OrderCreate, SpaceSpec
+from tenants.schemas import TenantRead
 from tests.integration.orders.plant import OrdersPlant, approve, create_order, tenant_principal
 
 Run = Callable[..., Awaitable[Any]]
@@ -66,14 +67,14 @@ async def test_reconciliation_reports_unauthorised_vanished_and_drifted_objects(
                                     idempotency_key=None, provisioner=provisioner)
         await run_in_app(approve, order.id)
         row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-        assert row["state"] == "active"
+        assert row.state == "active"
         order_ids.add(str(order.id))
-        orders.append(json.loads(row["netbox"]) if isinstance(row["netbox"], str) else row["netbox"])
+        orders.append(row.netbox)
     clean = await _run(client, ops)
     assert [f for f in clean["findings"] if f["order_id"] in order_ids] == []
     vanish, drift = orders
     await gateway.call(lambda api: api.dcim.rack_reservations.delete([vanish["reservation_id"]]))
-    z_tenant = orders_plant.tenants["z"]["netbox_tenant_id"]
+    z_tenant = orders_plant.tenants["z"].netbox_tenant_id
     await gateway.call(lambda api: api.dcim.rack_reservations.get(drift["reservation_id"]).update({"tenant": z_tenant}))
 
     report = await _run(client, ops)
@@ -101,7 +102,7 @@ async def test_reconciliation_reports_unauthorised_vanished_and_drifted_objects(
     fixed = await _run(client, ops)
     assert _mine(fixed, kind="undocumented_cable", object_id=rogue) == []
     tenant_only = await client.post("/v1/reconciliation", headers=(await make_key(
-        Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])).headers)
+        Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)).headers)
     assert tenant_only.status_code == 403
 
 
@@ -121,11 +122,11 @@ async def test_colo_reconcile_cli_prints_findings_and_exits_1(
 
 
 async def test_colo_loa_verify_accepts_the_served_loa_and_refuses_a_tampered_copy(
-    client: AsyncTestClient, make_key: MakeKey, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    client: AsyncTestClient, make_key: MakeKey, make_tenant: Callable[..., Awaitable[TenantRead]],
     orders_plant: OrdersPlant, tmp_path: Path, capsys: Any,
 ) -> None:
-    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])).headers
-    z = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"]["id"])).headers
+    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)).headers
+    z = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"].id)).headers
     body = {"spec": {"kind": "cross_connect", "a_port_id": orders_plant.ports["a"][2],
                      "z_port_id": orders_plant.ports["z"][2], "media": "copper", "speed": "100M"}}
     order = (await client.post("/v1/orders", json=body, headers=a)).json()
@@ -136,9 +137,10 @@ async def test_colo_loa_verify_accepts_the_served_loa_and_refuses_a_tampered_cop
     granted = await client.post(f"/v1/loas/{loa['id']}/grant", json={"valid_days": 30}, headers=z)
     assert granted.status_code == 200, granted.text
     text = await client.get(f"/v1/loas/{loa['id']}/text", headers=a)
-    assert text.status_code == 200 and "LOA-CFA" in text.text and orders_plant.tenants["z"]["legal_name"] in text.text
+    assert text.status_code == 200 and "LOA-CFA" in text.text and orders_plant.tenants["z"].legal_name in text.text
     keys = (await client.get("/v1/loas/public-keys")).json()  # public: no key needed
-    flags = [arg for kid, raw in keys.items() for arg in ("--public-key", f"{kid}:{raw}")]
+    assert keys["next_cursor"] is None
+    flags = [arg for key in keys["items"] for arg in ("--public-key", f"{key['key_id']}:{key['public_key']}")]
 
     good = tmp_path / "loa.json"
     good.write_text(json.dumps(granted.json()))
@@ -150,7 +152,7 @@ async def test_colo_loa_verify_accepts_the_served_loa_and_refuses_a_tampered_cop
     bad.write_text(json.dumps(tampered))
     assert colo_main(["loa", "verify", str(bad), *flags]) == 1
     assert "LOA INVALID: signature does not match" in capsys.readouterr().out
-    third = (await make_key(Role.TENANT_ADMIN, tenant_id=(await make_tenant())["id"])).headers
+    third = (await make_key(Role.TENANT_ADMIN, tenant_id=(await make_tenant()).id)).headers
     assert (await client.get(f"/v1/loas/{loa['id']}", headers=third)).status_code == 404
     await client.post(f"/v1/orders/{order['id']}/cancel", headers=a)
 
