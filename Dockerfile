@@ -1,4 +1,10 @@
-# Colo API image. Migrations live beside the packages, so the tree is installed in place.
+# Colo image (API and portal). Migrations live beside the packages, so the tree is installed in place.
+# The portal's browser assets come from the npm lockfile in a build stage: nothing loads from a CDN.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 COLO_ENV=production COLO_LOG_FORMAT=json
@@ -9,10 +15,17 @@ COPY colo ./colo
 COPY dcim ./dcim
 COPY tenants ./tenants
 COPY audit ./audit
+COPY siteaccess ./siteaccess
+COPY accounts ./accounts
 COPY api ./api
+COPY web ./web
+COPY --from=assets /assets/node_modules/htmx.org/dist/htmx.min.js /assets/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+  /assets/node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js /assets/node_modules/swagger-ui-dist/swagger-ui.css \
+  ./web/static/vendor/
 COPY migrations ./migrations
 COPY piccolo_conf.py ./
-RUN pip install --no-cache-dir -c constraints.txt -e . && chown -R colo /app
+RUN pip install --no-cache-dir -c constraints.txt -e . \
+  && pybabel compile -d web/translations -D messages && chown -R colo /app
 USER colo
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --retries=5 \

@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.web.browser import Portal, client_headers, enrol, session_cookie, sign_in
+from tests.web.browser import Portal, client_headers, enrol, session_cookie, sign_in, staff_person
 
 
 def test_staff_set_up_from_the_cli_sign_in_and_out(live_portal: Portal, browser_page: Page) -> None:
@@ -80,7 +80,10 @@ def _track(page: Page, base_url: str, application_id: str, secret: str) -> str:
     page.goto(base_url + "/track")
     page.locator("#f-application_id").fill(application_id)
     page.locator("#f-tracking_secret").fill(secret)
-    page.locator("form[action='/track'] button[type=submit]").click()
+    with page.expect_request(lambda r: r.url.endswith("/track") and r.method == "POST") as posted:
+        page.locator("form[action='/track'] button[type=submit]").click()
+    assert posted.value.headers.get("hx-request") == "true"  # htmx runs under the strict CSP
+    assert posted.value.headers.get("x-csrf-token")  # and sends the token it was given
     page.locator("#application-status, main [role=alert]").first.wait_for()
     status = page.locator("#application-status")
     return (status.get_attribute("data-status") or "") if status.count() else ""
@@ -125,3 +128,32 @@ def test_apply_follow_approval_invite_a_colleague(live_portal: Portal, browser_p
         expect(their_page.locator("main")).to_contain_text(f"Portal Test {number} GmbH")
         their_page.goto(live_portal.url + "/people/invite")  # members may not invite
         expect(their_page.locator("[role=alert]")).to_contain_text("You may not do this.")
+
+
+def test_language_switch_before_and_after_sign_in(live_portal: Portal, browser_page: Page) -> None:
+    page = browser_page  # the browser asks for English (locale en-US)
+    email, secret = staff_person(live_portal, page, role="auditor")
+    page.goto(live_portal.url + "/sign-in")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator("#locale").select_option("az")
+    page.locator("form.language button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "az")
+    expect(page.locator("main h1")).to_have_text("Daxil ol")
+    sign_in(page, live_portal.url, email, secret)  # the choice made before signing in is kept
+    expect(page.locator("main h1")).to_have_text("Xoş gəlmisiniz")
+    assert _locale(live_portal, email) == "az"
+    page.locator("#locale").select_option("en")
+    page.locator("form.language button").click()
+    expect(page.locator("main h1")).to_have_text("Welcome")
+    assert _locale(live_portal, email) == "en"  # stored on the account, for every device
+
+
+def _locale(portal: Portal, email: str) -> str:
+    from accounts.tables import Account
+
+    async def find() -> str:
+        row = await Account.select(Account.locale).where(Account.email == email).first()
+        assert row is not None
+        return str(row["locale"])
+
+    return portal.query(find)
