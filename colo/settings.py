@@ -263,6 +263,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: str | Pat
             f"COLO_AUDIT_RETENTION_DAYS={parsed['audit_retention_days']} is invalid: "
             "expected at least 365 (PCI DSS 10.5.1 keeps access logs 12 months)"
         )
+    if parsed["session_idle_seconds"] > parsed["session_max_seconds"]:
+        raise SettingsError(f"COLO_SESSION_IDLE_SECONDS={parsed['session_idle_seconds']} is invalid: expected at "
+                            f"most COLO_SESSION_MAX_SECONDS ({parsed['session_max_seconds']})")
     if parsed["env"] == "production" and not parsed["session_cookie_secure"]:
         raise SettingsError("COLO_SESSION_COOKIE_SECURE=false is invalid: production sends portal cookies "
                             "over HTTPS only")

@@ -6,6 +6,7 @@ catalog keeps a message nothing uses any more. Messages are extracted here exact
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,5 @@ def test_the_languages_load_and_differ() -> None:
     assert languages.get("en").gettext("Sign in") == "Sign in"
     assert languages.get("xx").code == "az"  # unknown → the facility's language
     assert languages.get("az").number(1234.5) == "1.234,5" and languages.get("en").number(1234.5) == "1,234.5"
+    moment = datetime(2026, 11, 30, 9, 5, tzinfo=UTC)
+    assert "Nov" in languages.get("en").datetime(moment) and "noy" in languages.get("az").datetime(moment)
