@@ -23,14 +23,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from audit.merkle import HASH_SIZE, CompactRange, inclusion_root, leaf_hash
 from audit.note import NoteError, VerifierKey
 from audit.proofs import inclusion_paths
-from audit.search import EXPORT_CHUNK, EntryFilter
+from audit.search import EXPORT_CHUNK, EntryFilter, FilterValue
 from audit.store import LogStore, StoredCheckpoint
 from audit.trust import TrustedState
 from audit.verify import VerifyReport, claimed_index, signed_checkpoint
@@ -45,7 +44,7 @@ class ExportHeader(msgspec.Struct):
     origin: str
     tree_size: int
     checkpoint: str
-    filters: dict[str, Any] = {}
+    filters: dict[str, FilterValue] = {}
     retained_from: int = 0
 
 
@@ -233,5 +232,5 @@ def _report_failures(report: VerifyReport, failures: _Failures, count: int, size
                               f"it was logged or exported); {failures.count} of {count} entries fail: {listed}")
 
 
-def _described(filters: dict[str, Any]) -> str:
+def _described(filters: dict[str, FilterValue]) -> str:
     return ", ".join(f"{name}={value}" for name, value in sorted(filters.items()))

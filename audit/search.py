@@ -1,6 +1,9 @@
 """Search, single reads and the CSV export of access-log entries (the verifiable JSONL export
 is audit/export.py).
 
+An entry's bytes decode to its JSON document (audit.encoding.decode_entry); `entry_read` turns a
+document into the API's EntryRead, with its personal data as the reader may see it, in one place.
+
 Search filters on the indexed columns written next to each entry; results are decoded from the
 entry bytes themselves, so what a reader sees is what the tree commits to. Cursors are opaque
 (`base64("i:<index>")`) and stable under concurrent appends because the index never changes.
@@ -17,8 +20,10 @@ from typing import Any
 from uuid import UUID
 
 from audit.encoding import decode_entry
+from audit.schemas import EntryRead
 from audit.store import LogStore
 from colo.errors import NotFound, ValidationFailed
+from colo.identity import Principal, Role
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant
 
 MAX_LIMIT = 500
@@ -27,6 +32,8 @@ CSV_COLUMNS = (
     "index", "time", "kind", "request_id", "actor_key_id", "actor_person_id", "tenant_id", "role",
     "action", "objects", "outcome", "status", "source", "user_agent", "detail",
 )
+WITHHELD = "[withheld]"
+FilterValue = str | int  # the values an EntryFilter holds (microsecond times, names and ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +47,7 @@ class EntryFilter:
     object_id: str | None = None
     kind: str | None = None
 
-    def described(self) -> dict[str, Any]:
+    def described(self) -> dict[str, FilterValue]:
         """The filters that are set, by name (what an export's header says was applied)."""
         return {name: value for name, value in asdict(self).items() if value is not None}
 
@@ -88,7 +95,7 @@ def decode_cursor(cursor: str) -> int:
         raise ValidationFailed("cursor", "is not a cursor this API returned") from None
 
 
-async def reveal_pii(document: dict[str, Any], *, master_key: bytes) -> dict[str, Any]:
+async def _reveal_pii(document: dict[str, Any], *, master_key: bytes) -> dict[str, Any]:
     """Replace the entry's `pii` ciphertext with its plaintext, or `[erased]` after erasure."""
     ciphertext, tenant = document.get("pii"), document.get("tenant_id")
     if not ciphertext or not tenant:
@@ -122,11 +129,24 @@ async def search_entries(
     return page, next_cursor
 
 
-async def get_entry(*, store: LogStore, index: int) -> dict[str, Any]:
+async def entry_read(document: dict[str, Any], *, principal: Principal, master_key: bytes) -> EntryRead:
+    """An entry's document as `principal` may read it: security officers see its personal data
+    (site access needs it), auditors see that it exists (`[withheld]`); `[erased]` after the
+    tenant's key was erased. The document is the caller's to give away (it is changed)."""
+    if document.get("pii"):
+        if principal.role is Role.SECURITY:
+            document = await _reveal_pii(document, master_key=master_key)
+        else:
+            document["pii"] = WITHHELD
+    return EntryRead.of(document)
+
+
+async def get_entry(*, store: LogStore, index: int, principal: Principal, master_key: bytes) -> EntryRead:
+    """One entry by its index, as `principal` may read it (entry_read)."""
     rows = await store.fetch("SELECT body FROM audit_entry WHERE idx = ?", index)
     if not rows:
         raise NotFound("access-log entry", index)
-    return decode_entry(rows[0][0])
+    return await entry_read(decode_entry(rows[0][0]), principal=principal, master_key=master_key)
 
 
 async def export_csv(*, store: LogStore, filters: EntryFilter) -> AsyncIterator[bytes]:

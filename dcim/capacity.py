@@ -11,7 +11,8 @@ tight fit, so large runs stay whole for large orders:
 
 lower is better; racks holding the facility's own kit (devices with no tenant) rank after every
 other rack, and ties go to the rack name. Power free is the one power model's (dcim.power): the
-read model's figure less Colo's power orders on the rack. The whole search is a handful of queries.
+read model's figure less Colo's power orders on the rack (the generation's cached power-order
+book, dcim.readmodel.power_orders). The whole search is a handful of queries.
 """
 
 from __future__ import annotations
@@ -19,17 +20,16 @@ from __future__ import annotations
 import heapq
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from piccolo.query import OrderByRaw, Select
 from piccolo.query.functions.aggregate import Min
 
 from colo.errors import ValidationFailed
-from dcim.orders.store import by_rack, ordered_power_w
 from dcim.power import kw_to_w
 from dcim.readmodel.cache import ReadModelCache
-from dcim.readmodel.power_orders import adjusted
+from dcim.readmodel.power_orders import RackRow, power_order_book, rack_columns, rack_rows
 from dcim.readmodel.schemas import CapacityAnswer, CapacityQuery, Placement
 from dcim.readmodel.units import free_runs, tightest_run
 from dcim.readmodel.views import freshness, site_names
@@ -68,22 +68,21 @@ def best_run(states: str, starting_unit: int, units: int) -> tuple[int, int] | N
     return tightest_run(free_runs(states, starting_unit), units)
 
 
-# facility, score, name, id, first unit, run length, free ports, row
-Scored = tuple[bool, float, str, int, int, int, int, dict[str, Any]]
+# facility, score, name, id, first unit, run length, free ports, rack
+Scored = tuple[bool, float, str, int, int, int, int, RackRow]
 
 
-def _power_term(rack: dict[str, Any], need_va: int) -> float:
-    term: float = (rack["power_free_va"] - need_va) / (rack["power_sellable_va"] or 1)
-    return term
+def _power_term(rack: RackRow, need_va: int) -> float:
+    return (rack.power_free_va - need_va) / (rack.power_sellable_va or 1)
 
 
-def score_rack(rack: dict[str, Any], *, units: int, need_va: int, free_ports: int,
+def score_rack(rack: RackRow, *, units: int, need_va: int, free_ports: int,
                facility: bool = False) -> Scored | None:
-    run = best_run(rack["unit_states"], rack["starting_unit"], units)
-    if run is None or rack["power_free_va"] < need_va:
+    run = best_run(rack.unit_states, rack.starting_unit, units)
+    if run is None or rack.power_free_va < need_va:
         return None
     score = (run[1] - units) / units + _power_term(rack, need_va)
-    return (facility, score, rack["name"], rack["netbox_id"], run[0], run[1], free_ports, rack)
+    return (facility, score, rack.name, rack.netbox_id, run[0], run[1], free_ports, rack)
 
 
 def _key(item: Scored) -> tuple[bool, float, str]:
@@ -93,11 +92,11 @@ def _key(item: Scored) -> tuple[bool, float, str]:
 def _placement(item: Scored, units: int, sites: dict[int, str] | None = None) -> Placement:
     facility, score, _name, _id, first, length, free_ports, rack = item
     return Placement(
-        rack_id=rack["netbox_id"], rack=rack["name"], hall=rack["hall"], row=rack["row"],
+        rack_id=rack.netbox_id, rack=rack.name, hall=rack.hall, row=rack.row,
         first_unit=first, last_unit=first + units - 1, free_run=length,
-        power_free_va=rack["power_free_va"], mmr_free_ports=free_ports, score=round(score, 4),
+        power_free_va=rack.power_free_va, mmr_free_ports=free_ports, score=round(score, 4),
         facility=facility,
-        site=(sites or {}).get(rack.get("site_id") or 0, ""),
+        site=(sites or {}).get(rack.site_id or 0, ""),
     )
 
 
@@ -105,14 +104,14 @@ def _free_ports_by_hall(ports: dict[int, dict[str, int]], media: str | None) -> 
     return {hall: (by_media.get(media, 0) if media else sum(by_media.values())) for hall, by_media in ports.items()}
 
 
-def rank(racks: list[dict[str, Any]], *, units: int, need_va: int,
+def rank(racks: Sequence[RackRow], *, units: int, need_va: int,
          ports: dict[int, dict[str, int]], need_ports: int, media: str | None,
          limit: int) -> list[Placement]:
-    """Pure ranking of candidate racks (rows with unit_states and power columns)."""
+    """Pure ranking of candidate racks."""
     by_hall = _free_ports_by_hall(ports, media)
     scored = []
     for rack in racks:
-        free_ports = by_hall.get(rack["location_id"] or -1, 0)
+        free_ports = by_hall.get(rack.location_id or -1, 0)
         if free_ports >= need_ports and (item := score_rack(rack, units=units, need_va=need_va,
                                                              free_ports=free_ports)):
             scored.append(item)
@@ -122,13 +121,9 @@ def rank(racks: list[dict[str, Any]], *, units: int, need_va: int,
 def _candidates(query: CapacityQuery, *, need_va: int, rules: SaleRules, buyer: int | None,
                 halls: list[int] | None) -> Select[PlantRack]:
     """A fresh query (Piccolo's where() mutates) over the racks this buyer may be sold."""
-    candidates = PlantRack.select(
-        PlantRack.netbox_id, PlantRack.name, PlantRack.site_id, PlantRack.hall, PlantRack.row,
-        PlantRack.location_id, PlantRack.unit_states, PlantRack.starting_unit, PlantRack.power_free_va,
-        PlantRack.power_sellable_va, PlantRack.power_nominal_va, PlantRack.power_committed_va,
-        PlantRack.power_redundant,
-    ).where(PlantRack.status.is_in(sorted(rules.statuses) or [""]), PlantRack.max_free_run >= query.units,
-            PlantRack.power_free_va >= need_va)
+    candidates = PlantRack.select(*rack_columns()).where(
+        PlantRack.status.is_in(sorted(rules.statuses) or [""]), PlantRack.max_free_run >= query.units,
+        PlantRack.power_free_va >= need_va)
     if rules.unsellable_roles:
         candidates = candidates.where(PlantRack.role.not_in(sorted(rules.unsellable_roles)))
     owned = PlantRack.tenant_id.is_null()
@@ -173,26 +168,28 @@ async def search(*, query: CapacityQuery, rules: SaleRules, buyer: int | None,
         # Halls without enough meet-me-room ports are dropped in SQL, before any rack is read.
         by_hall = _free_ports_by_hall(await mmr_free_ports(), query.media)
         halls = [hall for hall, free in by_hall.items() if free >= query.mmr_ports]
-    ordered = by_rack(await ordered_power_w())
+    generation = await cache.generation()
+    book = await power_order_book(cache=cache, generation=generation)
+    ordered = book.by_rack
     facility = await facility_racks()
     best: list[Scored] = []
 
-    def consider(batch: list[dict[str, Any]]) -> None:
+    def consider(batch: list[RackRow]) -> None:
         nonlocal best
         for rack in batch:
-            free_ports = by_hall.get(rack["location_id"] or -1, 0)
+            free_ports = by_hall.get(rack.location_id or -1, 0)
             item = score_rack(rack, units=query.units, need_va=need_va, free_ports=free_ports,
-                              facility=rack["netbox_id"] in facility)
+                              facility=rack.netbox_id in facility)
             if item is not None:
                 best.append(item)
         best = heapq.nsmallest(query.limit, best, key=_key)
 
     considered = 0
     if ordered:
-        batch = await _candidates(query, need_va=need_va, rules=rules, buyer=buyer, halls=halls).where(
-            PlantRack.netbox_id.is_in(sorted(ordered)))
+        batch = rack_rows(await _candidates(query, need_va=need_va, rules=rules, buyer=buyer, halls=halls).where(
+            PlantRack.netbox_id.is_in(sorted(ordered))), book)
         considered += len(batch)
-        consider([adjusted(rack, ordered[rack["netbox_id"]]) for rack in batch])
+        consider(batch)
     candidates = _candidates(query, need_va=need_va, rules=rules, buyer=buyer, halls=halls)
     if ordered:
         candidates = candidates.where(PlantRack.netbox_id.not_in(sorted(ordered)))
@@ -202,7 +199,7 @@ async def search(*, query: CapacityQuery, rules: SaleRules, buyer: int | None,
     candidates = candidates.order_by(power_term).order_by(PlantRack.name)
     offset = 0
     while True:
-        batch = await candidates.limit(SEARCH_BATCH).offset(offset)
+        batch = rack_rows(await candidates.limit(SEARCH_BATCH).offset(offset), book)  # none has orders
         considered += len(batch)
         consider(batch)
         if len(batch) < SEARCH_BATCH:
@@ -212,7 +209,7 @@ async def search(*, query: CapacityQuery, rules: SaleRules, buyer: int | None,
         offset += SEARCH_BATCH
     # The answer is as old as the oldest rack row it could have used.
     oldest = await PlantRack.select(Min(PlantRack.synced_at, alias="oldest")).first()
-    sites = await site_names(await cache.generation(), cache=cache)  # rack names repeat across sites
+    sites = await site_names(generation, cache=cache)  # rack names repeat across sites
     return CapacityAnswer(
         placements=[_placement(item, query.units, sites) for item in best], considered_racks=considered,
         search_ms=round((time.perf_counter() - started) * 1000, 2),

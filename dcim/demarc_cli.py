@@ -10,18 +10,18 @@ import argparse
 import asyncio
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dcim.demarc import DemarcRead
 
 
-async def _provision(settings: Any, gateway: Any, data: Any) -> dict[str, Any]:
-    import msgspec
-
+async def _provision(settings: Any, gateway: Any, data: Any) -> DemarcRead:
     from colo.db import bound_engine
     from dcim.demarc import provision_demarc
 
     async with bound_engine(settings.database_url):
-        panel: dict[str, Any] = msgspec.to_builtins(await provision_demarc(gateway=gateway, data=data))
-        return panel
+        return await provision_demarc(gateway=gateway, data=data)
 
 
 def cmd_provision_demarc(args: argparse.Namespace) -> int:
@@ -44,7 +44,7 @@ def cmd_provision_demarc(args: argparse.Namespace) -> int:
         field = exc.extra.get("field")
         raise CommandError(f"{'--' + str(field).replace('_id', '').replace('_', '-') + ': ' if field else ''}"
                            f"{exc.detail}") from None
-    print(json.dumps(panel, indent=2))
+    print(json.dumps(msgspec.to_builtins(panel), indent=2))
     return 0
 
 

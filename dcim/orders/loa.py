@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -31,6 +31,15 @@ class LoaInvalid(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class SignedLoa(TypedDict):
+    """The signed LOA-CFA file, a JSON object (what `LoaRead.signed` serves and technicians carry)."""
+
+    format: str
+    document: dict[str, Any]
+    key_id: str
+    signature: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +61,7 @@ def canonical(document: Mapping[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sign(document: Mapping[str, Any], key: SigningKey) -> dict[str, Any]:
+def sign(document: Mapping[str, Any], key: SigningKey) -> SignedLoa:
     """The signed LOA, ready to store, serve and hand to a technician."""
     missing = [name for name in REQUIRED_FIELDS if name not in document]
     if missing:

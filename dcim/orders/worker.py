@@ -9,7 +9,7 @@ built and sends everything built to decommissioning.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 from piccolo.custom_types import Combinable
@@ -31,13 +31,22 @@ NEVER_BUILT = (OrderState.SUBMITTED, OrderState.IN_REVIEW, OrderState.ACTION_REQ
 BUILT = (OrderState.ACTIVE, OrderState.FAILED)
 
 
-async def due_orders(limit: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class DueOrder:
+    """An order the worker should work now: build it, or (decommission_requested) remove it."""
+
+    id: UUID
+    state: str  # an OrderState value of DUE_STATES
+
+
+async def due_orders(limit: int) -> list[DueOrder]:
     moment = store.now()
-    return await Order.select(Order.id, Order.state).where(
+    rows = await Order.select(Order.id, Order.state).where(
         Order.state.is_in(list(DUE_STATES)) & (Order.frozen == False)  # noqa: E712
         & (Order.next_attempt_at.is_null() | (Order.next_attempt_at <= moment))
         & (Order.lease_until.is_null() | (Order.lease_until < moment))
     ).order_by(Order.updated_at).limit(limit)
+    return [DueOrder(id=row["id"], state=row["state"]) for row in rows]
 
 
 def _waiting_for_netbox() -> Combinable:
@@ -87,20 +96,20 @@ class FulfilmentWorker:
         # each order takes several NetBox round trips of a second or more.
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def work(row: dict[str, Any]) -> None:
+        async def work(due: DueOrder) -> None:
             async with gate:
                 try:
-                    if row["state"] == OrderState.DECOMMISSION_REQUESTED:
-                        await decommission(order_id=row["id"], provisioner=self.provisioner)
+                    if due.state == OrderState.DECOMMISSION_REQUESTED:
+                        await decommission(order_id=due.id, provisioner=self.provisioner)
                     else:
-                        await fulfil(order_id=row["id"], provisioner=self.provisioner)
+                        await fulfil(order_id=due.id, provisioner=self.provisioner)
                 except ColoError as exc:  # e.g. another actor moved it meanwhile: next round decides
-                    log.info("fulfilment skipped an order", order_id=str(row["id"]), reason=exc.detail)
+                    log.info("fulfilment skipped an order", order_id=str(due.id), reason=exc.detail)
 
-        outcomes = await asyncio.gather(*(work(row) for row in rows), return_exceptions=True)
-        for row, outcome in zip(rows, outcomes, strict=True):
+        outcomes = await asyncio.gather(*(work(due) for due in rows), return_exceptions=True)
+        for due, outcome in zip(rows, outcomes, strict=True):
             if isinstance(outcome, BaseException):  # the database may be briefly away: next round retries
-                log.error("fulfilment of an order crashed", order_id=str(row["id"]), error=repr(outcome))
+                log.error("fulfilment of an order crashed", order_id=str(due.id), error=repr(outcome))
         return len(rows)
 
     async def _loop(self) -> None:

@@ -8,7 +8,7 @@ for the media — is refused when it is made, naming the field, not after the LO
 
 from __future__ import annotations
 
-from typing import Any
+import msgspec
 
 from colo.errors import Conflict, ValidationFailed
 from dcim.netbox.provisioning import PortLive, Provisioner
@@ -16,8 +16,21 @@ from dcim.netbox.provisioning import PortLive, Provisioner
 SIDES = (("A", "a_port_id"), ("Z", "z_port_id"))
 
 
+class Leg(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One cable of the path, between two NetBox front ports. The order's `netbox` blob records
+    the legs as `msgspec.to_builtins` writes them: the trunk legs A and Z name the hall and
+    meet-me-room ports they use; the jumper M only its ends."""
+
+    name: str  # A, M (the jumper in the meet-me room) or Z
+    a: int
+    b: int
+    hall_port: int | None = None
+    mmr_port: int | None = None
+    mmr_port_name: str | None = None
+
+
 async def plan_legs(*, a_port: PortLive, z_port: PortLive, copper: bool,
-                    provisioner: Provisioner) -> list[dict[str, Any]]:
+                    provisioner: Provisioner) -> list[Leg]:
     """The legs to cable, in order. A port already in the meet-me room (a carrier's panel) needs
     no trunk: the jumper lands on it. Raises ValidationFailed / Conflict naming the port field."""
     if a_port.site_id != z_port.site_id:
@@ -28,7 +41,7 @@ async def plan_legs(*, a_port: PortLive, z_port: PortLive, copper: bool,
     if not rooms:
         raise Conflict("the ports' site has no meet-me room to patch a cross-connect in", field="a_port_id",
                        site_id=a_port.site_id)
-    legs: list[dict[str, Any]] = []
+    legs: list[Leg] = []
     room_end: dict[str, int] = {}
     used: set[int] = set()
     for (side, field), port in zip(SIDES, (a_port, z_port), strict=True):
@@ -49,7 +62,7 @@ async def plan_legs(*, a_port: PortLive, z_port: PortLive, copper: bool,
         used |= {hall.id, mmr.id}
         room_end[side] = mmr.id
         ends = (port.id, hall.id) if side == "A" else (hall.id, port.id)
-        legs.append({"name": side, "a": ends[0], "b": ends[1], "hall_port": hall.id, "mmr_port": mmr.id,
-                     "mmr_port_name": f"{mmr.device_name}:{mmr.name}"})
-    jumper = {"name": "M", "a": room_end["A"], "b": room_end["Z"]}
-    return [leg for leg in legs if leg["name"] == "A"] + [jumper] + [leg for leg in legs if leg["name"] == "Z"]
+        legs.append(Leg(name=side, a=ends[0], b=ends[1], hall_port=hall.id, mmr_port=mmr.id,
+                        mmr_port_name=f"{mmr.device_name}:{mmr.name}"))
+    jumper = Leg(name="M", a=room_end["A"], b=room_end["Z"])
+    return [leg for leg in legs if leg.name == "A"] + [jumper] + [leg for leg in legs if leg.name == "Z"]

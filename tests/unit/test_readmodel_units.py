@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from dcim.capacity import best_run, rank
+from dcim.readmodel.power_orders import RackRow
 from dcim.readmodel.units import counts, free_runs, max_free_run, unit_states
 
 
@@ -39,10 +42,12 @@ def test_best_run_is_the_tightest_that_fits() -> None:
     assert best_run("oo", 1, 1) is None
 
 
-def _rack(name: str, states: str, free_va: int, hall: int = 1) -> dict[str, object]:
-    return {"netbox_id": hash(name) % 1000, "name": name, "hall": "H", "row": "R", "location_id": hall,
-            "unit_states": states, "starting_unit": 1, "power_free_va": free_va,
-            "power_sellable_va": 2944}
+def _rack(name: str, states: str, free_va: int, hall: int = 1) -> RackRow:
+    return RackRow(netbox_id=hash(name) % 1000, name=name, site_id=1, location_id=hall, hall="H", row="R",
+                   status="active", u_height=len(states), starting_unit=1, unit_states=states, free_units=0,
+                   max_free_run=0, occupied_units=0, reserved_units=0, power_nominal_va=3680,
+                   power_sellable_va=2944, power_committed_va=2944 - free_va, power_free_va=free_va,
+                   power_redundant=True, synced_at=datetime.now(UTC))
 
 
 def test_rank_prefers_tight_space_then_tight_power_and_filters_ports() -> None:

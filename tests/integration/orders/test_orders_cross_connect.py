@@ -67,7 +67,7 @@ async def test_tenant_to_tenant_cross_connect_needs_the_z_owners_loa_and_is_cabl
 
     await run_in_app(act, principal=OPS, order_id=order.id, action=OrderAction.APPROVE)
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "active", row["last_error"]
+    assert row.state == "active", row.last_error
     cables = {c["label"].rsplit("-", 1)[1]: c for c in await cables_of(gateway, order.id)}
     assert sorted(cables) == ["A", "M", "Z"]
     assert {c["tenant"]["id"] for c in cables.values()} == {a_tenant["netbox_tenant_id"]}
@@ -79,7 +79,7 @@ async def test_tenant_to_tenant_cross_connect_needs_the_z_owners_loa_and_is_cabl
 
     await run_in_app(act, principal=a_admin, order_id=order.id, action=OrderAction.REQUEST_DECOMMISSION)
     row = await run_in_app(decommission, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "decommissioned"
+    assert row.state == "decommissioned"
     assert await cables_of(gateway, order.id) == []
     assert await port_cable(gateway, a_port) is None and await port_cable(gateway, z_port) is None
 
@@ -97,7 +97,7 @@ async def test_carrier_z_side_is_decided_by_ops_and_a_cabled_port_is_refused(
                      facility="Test Facility")
     await run_in_app(approve, order.id)
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "active", row["last_error"]
+    assert row.state == "active", row.last_error
     labels = sorted(c["label"].rsplit("-", 1)[1] for c in await cables_of(gateway, order.id))
     assert labels == ["A", "M"]  # the carrier's port is in the MMR: the jumper lands on it directly
 
@@ -133,8 +133,8 @@ async def test_an_expired_loa_stops_fulfilment_with_a_clear_reason(
 
     await run_in_app(let_it_expire)
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "failed" and "expired" in row["last_error"]
-    assert row["loa_status"] == "loa_expired"
+    assert row.state == "failed" and "expired" in row.last_error
+    assert row.loa_status == "loa_expired"
     assert await cables_of(gateway, order.id) == []
 
 

@@ -48,7 +48,7 @@ async def test_over_sell_is_refused_with_the_numbers_and_fulfilment_creates_both
 
     await run_in_app(approve, first.id)
     row = await run_in_app(fulfil, order_id=first.id, provisioner=provisioner)
-    assert row["state"] == "active", row["last_error"]
+    assert row.state == "active", row.last_error
     feeds = sorted(await feeds_of(gateway, first.id), key=lambda f: f["name"])
     assert [f["type"]["value"] for f in feeds] == ["primary", "redundant"]
     assert {f["tenant"]["id"] for f in feeds} == {tenant["netbox_tenant_id"]}
@@ -63,7 +63,7 @@ async def test_over_sell_is_refused_with_the_numbers_and_fulfilment_creates_both
                          provisioner=provisioner)
     await run_in_app(act, principal=who, order_id=first.id, action=OrderAction.REQUEST_DECOMMISSION)
     row = await run_in_app(decommission, order_id=first.id, provisioner=provisioner)
-    assert row["state"] == "decommissioned"
+    assert row.state == "decommissioned"
     assert await feeds_of(gateway, first.id) == []
     released, _ = await run_in_app(create_order, principal=who, body=power(rack, 1.5), idempotency_key=None,
                                    provisioner=provisioner)
@@ -124,12 +124,12 @@ async def test_fulfilment_rechecks_headroom_against_the_live_supply(
         row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
     finally:
         await gateway.call(lambda api: api.dcim.power_feeds.get(supply).update({"amperage": 16}))
-    assert row["state"] == "failed"
-    assert "0.736 kW available" in row["last_error"]
+    assert row.state == "failed"
+    assert "0.736 kW available" in row.last_error
     assert await feeds_of(gateway, order.id) == []
     # Retried once the supply is back: it builds.
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
-    assert row["state"] == "active"
+    assert row.state == "active"
     assert len(await feeds_of(gateway, order.id)) == 1
 
 
