@@ -4,9 +4,13 @@ without a CDN, and the access log naming the person."""
 from __future__ import annotations
 
 import re
+import uuid
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+
+from colo.identity import Role
 
 pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
@@ -73,3 +77,25 @@ async def test_api_docs_load_nothing_from_a_cdn(portal: AsyncTestClient) -> None
         assert external == [], external
         for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text):
             assert (await portal.get(url)).status_code == 200, url
+
+
+async def test_refusals_are_in_the_access_log_with_their_reason(portal: AsyncTestClient, make_key: Any) -> None:
+    import asyncio
+
+    security = await make_key(Role.SECURITY)
+    await portal.get("/sign-in")
+    refused = await portal.post("/sign-in", data={"email": "x@example.com", "password": "p", "code": "1"},
+                                headers={"User-Agent": f"csrf-probe-{uuid.uuid4().hex}"})
+    assert refused.status_code == 403
+    agent = refused.request.headers["user-agent"]
+    for _ in range(50):  # the log is written in batches of ≤50 ms
+        listed = await portal.get("/v1/access-log/entries", headers=security.headers,
+                                  params={"action": "POST /sign-in", "outcome": "denied", "limit": 50})
+        assert listed.status_code == 200, listed.text
+        body = listed.json()
+        entries = body["items"] if isinstance(body, dict) else body
+        mine = [e for e in entries if e.get("user_agent") == agent]
+        if mine:
+            break
+        await asyncio.sleep(0.1)
+    assert mine and mine[0]["detail"] == "csrf" and mine[0]["status"] == 403
