@@ -74,14 +74,14 @@ async def _run(quick: bool) -> list[Measurement]:
             async with AsyncTestClient(app=app) as client:
                 ring = KeyRing.of(app.state.services.keys.api_key_peppers)
                 issued = client.blocking_portal.call(lambda: issue_key(ring=ring, name="bench", role=Role.OPS))
-                headers = {"Authorization": f"Bearer {issued.plaintext}"}
+                headers = {"Authorization": f"Bearer {issued.api_key}"}
                 public = await _time_requests(client, "/healthz", {}, requests)
                 keyed = await _time_requests(client, "/v1/auth/whoami", headers, requests)
                 engine = app.state.services.engine
                 select_one = _time_in_app(client, lambda: engine.run_querystring(QueryString("SELECT 1")), requests)
                 auth_only = _time_in_app(
-                    client, lambda: authenticate(token=issued.plaintext, ring=ring, address="127.0.0.1"), requests)
-        parsed = parse_key(issued.plaintext)
+                    client, lambda: authenticate(token=issued.api_key, ring=ring, address="127.0.0.1"), requests)
+        parsed = parse_key(issued.api_key)
         pepper = ring.peppers[ring.current_id]
         rounds = 20_000 if quick else 200_000
         started = time.perf_counter()

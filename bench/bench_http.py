@@ -83,14 +83,14 @@ async def _prepare(database_url: str, secrets_dir: Path) -> Fixture:
                 await PlantRack.select(PlantRack.netbox_id).where(PlantRack.name.is_in(demo_racks))]
     rack_id, units = await _free_units(provisioner, rack_ids)
     await provisioner.create_reservation(order_id=order_id, rack_id=rack_id, units=units,
-                                         netbox_tenant_id=tenant["netbox_tenant_id"], description="benchmark")
+                                         netbox_tenant_id=tenant.netbox_tenant_id, description="benchmark")
     await refresh_racks(gateway, [rack_id])
     settings = Settings(env="test", database_url=database_url, secrets_dir=secrets_dir)
     ring = KeyRing.of(load_keys(settings).api_key_peppers)
     issued = await issue_key(ring=ring, name="bench tenant admin", role=Role.TENANT_ADMIN,
                              tenant_id=tenant_id, created_by="bench")
     return Fixture(database_url=database_url, secrets_dir=secrets_dir, netbox_url=state.url,
-                   netbox_token=state.token, rack_id=rack_id, tenant_key=issued.plaintext, order_id=order_id)
+                   netbox_token=state.token, rack_id=rack_id, tenant_key=issued.api_key, order_id=order_id)
 
 
 async def _free_units(provisioner, rack_ids: list[int]) -> tuple[int, list[int]]:

@@ -19,15 +19,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID, uuid4
 
 from colo.errors import Conflict, ValidationFailed
 from colo.identity import Principal, Role
 from colo.logging import get_logger
 from tenants import validation
-from tenants.keys import IssuedKey, KeyRing, issue_key
+from tenants.keys import KeyRing, issue_key
 from tenants.lifecycle import claim_netbox_link, get_tenant, linked_elsewhere
+from tenants.schemas import TenantRead
+from tenants.schemas_keys import KeyIssued
 from tenants.status import TenantStatus
 from tenants.tables import Application, Tenant
 
@@ -55,13 +57,14 @@ def slug_of(name: str) -> str:
     return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", ascii_name).strip().lower())[:100]
 
 
-async def linked_colo_tenant(netbox_tenant_id: int, *, other_than: UUID | None = None) -> dict[str, Any] | None:
-    """The Colo tenant (not offboarded) linked to this NetBox tenant, if any."""
-    query = Tenant.select(Tenant.id, Tenant.legal_name, Tenant.status).where(
+async def linked_colo_tenant(netbox_tenant_id: int, *, other_than: UUID | None = None) -> UUID | None:
+    """The id of the Colo tenant (not offboarded) linked to this NetBox tenant, if any."""
+    query = Tenant.select(Tenant.id).where(
         (Tenant.netbox_tenant_id == netbox_tenant_id) & (Tenant.status != TenantStatus.OFFBOARDED.value))
     if other_than is not None:
         query = query.where(Tenant.id != other_than)
-    return await query.first()
+    row = await query.first()
+    return None if row is None else row["id"]
 
 
 async def existing_netbox_tenant(netbox: NetBoxTenancy, netbox_tenant_id: int, *,
@@ -72,7 +75,7 @@ async def existing_netbox_tenant(netbox: NetBoxTenancy, netbox_tenant_id: int, *
         raise ValidationFailed("netbox_tenant_id", f"NetBox has no tenant {netbox_tenant_id}")
     holder = await linked_colo_tenant(netbox_tenant_id, other_than=for_tenant)
     if holder is not None:
-        raise linked_elsewhere(netbox_tenant_id, holder["id"])
+        raise linked_elsewhere(netbox_tenant_id, holder)
     return found
 
 
@@ -93,33 +96,39 @@ async def refuse_name_clash(netbox: NetBoxTenancy, *, legal_name: str, tenant_id
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    tenant: TenantRead
+    changed: bool  # False: the same link again, nothing was written
+
+
 async def link_tenant(
     *, principal: Principal, tenant_id: UUID, netbox_tenant_id: int, netbox: NetBoxTenancy,
     replace: bool = False,
-) -> tuple[dict[str, Any], bool]:
-    """Link an existing Colo tenant to an existing NetBox tenant; (row, changed). Idempotent."""
-    row = await get_tenant(principal=principal, tenant_id=tenant_id)
-    if row["netbox_tenant_id"] == netbox_tenant_id:
+) -> Link:
+    """Link an existing Colo tenant to an existing NetBox tenant. Idempotent."""
+    tenant = await get_tenant(principal=principal, tenant_id=tenant_id)
+    if tenant.netbox_tenant_id == netbox_tenant_id:
         if await linked_colo_tenant(netbox_tenant_id, other_than=tenant_id) is None:
-            return row, False  # the same link again: nothing to do
-    if row["status"] == TenantStatus.OFFBOARDED:
-        raise Conflict("an offboarded tenant cannot be linked", current_status=row["status"])
-    if row["netbox_tenant_id"] not in (None, netbox_tenant_id) and not replace:
-        raise Conflict(f"the tenant is linked to NetBox tenant {row['netbox_tenant_id']} already; "
+            return Link(tenant, changed=False)  # the same link again: nothing to do
+    if tenant.status == TenantStatus.OFFBOARDED:
+        raise Conflict("an offboarded tenant cannot be linked", current_status=tenant.status.value)
+    if tenant.netbox_tenant_id not in (None, netbox_tenant_id) and not replace:
+        raise Conflict(f"the tenant is linked to NetBox tenant {tenant.netbox_tenant_id} already; "
                        "send \"replace\": true to link it to another", field="netbox_tenant_id",
-                       current_netbox_tenant_id=row["netbox_tenant_id"])
+                       current_netbox_tenant_id=tenant.netbox_tenant_id)
     await existing_netbox_tenant(netbox, netbox_tenant_id, for_tenant=tenant_id)
-    row = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_tenant_id, replace=replace)
+    tenant = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_tenant_id, replace=replace)
     log.info("tenant linked to NetBox tenant", tenant_id=str(tenant_id), netbox_tenant_id=netbox_tenant_id,
              by=principal.key_id)
-    return row, True
+    return Link(tenant, changed=True)
 
 
 @dataclass(frozen=True, slots=True)
 class Adoption:
-    tenant: dict[str, Any]
+    tenant: TenantRead
     created: bool
-    first_key: IssuedKey | None  # the first tenant-admin key: only when created, and asked for
+    first_key: KeyIssued | None  # the first tenant-admin key: only when created, and asked for
 
 
 async def adopt_tenant(
@@ -139,11 +148,11 @@ async def adopt_tenant(
         raise ValidationFailed("netbox_tenant_id", f"NetBox has no tenant {netbox_tenant_id}")
     holder = await linked_colo_tenant(netbox_tenant_id)
     if holder is not None:
-        same = await Tenant.select().where((Tenant.id == holder["id"]) & (Tenant.country == code)
+        same = await Tenant.select().where((Tenant.id == holder) & (Tenant.country == code)
                                            & (Tenant.registration_number == number)).first()
         if same is not None:
-            return Adoption(same, created=False, first_key=None)
-        raise linked_elsewhere(netbox_tenant_id, holder["id"])
+            return Adoption(TenantRead.of(same), created=False, first_key=None)
+        raise linked_elsewhere(netbox_tenant_id, holder)
     if await Tenant.exists().where((Tenant.country == code) & (Tenant.registration_number == number)
                                    & (Tenant.status != TenantStatus.OFFBOARDED.value)):
         raise Conflict("a tenant with this registration number exists already: link it instead",
@@ -156,7 +165,7 @@ async def adopt_tenant(
     await Tenant.insert(Tenant(id=tenant_id, legal_name=name, registration_number=number, country=code,
                                status=TenantStatus.PENDING.value, created_at=now, updated_at=now))
     try:
-        row = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_tenant_id)
+        tenant = await claim_netbox_link(tenant_id=tenant_id, netbox_tenant_id=netbox_tenant_id)
     except Conflict:
         # lost a race
         await Tenant.delete().where((Tenant.id == tenant_id) & (Tenant.status == TenantStatus.PENDING.value))
@@ -166,5 +175,5 @@ async def adopt_tenant(
         issued = await issue_key(ring=ring, name="first tenant admin key", role=Role.TENANT_ADMIN,
                                  tenant_id=tenant_id, created_by=f"adoption by {principal.key_id}")
     log.info("NetBox tenant adopted", tenant_id=str(tenant_id), netbox_tenant_id=netbox_tenant_id,
-             by=principal.key_id, key_id=str(issued.key["id"]) if issued else None)
-    return Adoption(row, created=True, first_key=issued)
+             by=principal.key_id, key_id=str(issued.key.id) if issued else None)
+    return Adoption(tenant, created=True, first_key=issued)

@@ -51,13 +51,6 @@ class KeyRing:
         return cls(peppers=peppers, current_id=max(peppers))
 
 
-def _row(row: dict[str, Any]) -> dict[str, Any]:
-    row = dict(row)
-    if isinstance(row.get("allowed_networks"), str):
-        row["allowed_networks"] = json.loads(row["allowed_networks"])
-    return row
-
-
 def normalise_networks(networks: list[str], *, field: str = "allowed_networks") -> list[str]:
     result = []
     for text in networks:

@@ -14,6 +14,8 @@ from uuid import UUID
 
 import msgspec
 
+from tenants.status import TenantStatus
+
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text100 = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
@@ -74,6 +76,10 @@ class ApplicationSubmitted(msgspec.Struct):
     status: str
     tracking_secret: str
 
+    @classmethod
+    def of(cls, row: dict[str, Any], *, tracking_secret: str) -> ApplicationSubmitted:
+        return cls(id=row["id"], status=row["status"], tracking_secret=tracking_secret)
+
 
 class ApplicationStatus(msgspec.Struct):
     """What the applicant sees with the tracking secret."""
@@ -84,6 +90,14 @@ class ApplicationStatus(msgspec.Struct):
     tenant_id: UUID | None
     key_available: bool
     updated_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ApplicationStatus:
+        return cls(
+            id=row["id"], status=row["status"], reason=row["review_reason"], tenant_id=row["tenant_id"],
+            key_available=row["status"] == "approved" and row["key_collected_at"] is None,
+            updated_at=row["updated_at"],
+        )
 
 
 class ApplicationAnswer(msgspec.Struct, forbid_unknown_fields=True):
@@ -135,6 +149,18 @@ class ApplicationRead(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, row: dict[str, Any], *, details: dict[str, Any]) -> ApplicationRead:
+        """`details`: the decrypted address and contacts (tenants.applications decrypts them)."""
+        return cls(
+            id=row["id"], legal_name=row["legal_name"], registration_number=row["registration_number"],
+            country=row["country"], services_of_interest=json.loads(row["services"]), address=details["address"],
+            billing_contact=details["billing_contact"], technical_contact=details["technical_contact"],
+            status=row["status"], review_reason=row["review_reason"], applicant_answer=row["applicant_answer"],
+            tenant_id=row["tenant_id"], key_collected=row["key_collected_at"] is not None,
+            created_at=row["created_at"], updated_at=row["updated_at"],
+        )
+
 
 class ReviewReason(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason
@@ -153,7 +179,7 @@ class TenantRead(msgspec.Struct):
     legal_name: str
     registration_number: str
     country: str
-    status: str
+    status: TenantStatus
     status_reason: str
     netbox_tenant_id: int | None
     created_at: datetime
@@ -161,7 +187,12 @@ class TenantRead(msgspec.Struct):
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> TenantRead:
-        return cls(**{f: row[f] for f in cls.__struct_fields__})
+        """The one place a `tenants_tenant` row becomes a schema (tenants.lifecycle, tenants.adoption)."""
+        return cls(
+            id=row["id"], legal_name=row["legal_name"], registration_number=row["registration_number"],
+            country=row["country"], status=TenantStatus(row["status"]), status_reason=row["status_reason"],
+            netbox_tenant_id=row["netbox_tenant_id"], created_at=row["created_at"], updated_at=row["updated_at"],
+        )
 
 
 class StatusChange(msgspec.Struct, forbid_unknown_fields=True):

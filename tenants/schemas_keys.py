@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -36,9 +37,13 @@ class KeyRead(msgspec.Struct):
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> KeyRead:
+        """The one place a `tenants_api_key` row becomes a schema; the digest and pepper id stay behind.
+        `allowed_networks` is JSON text as stored (or the list already decoded)."""
+        networks = row["allowed_networks"]
         return cls(
             id=row["id"], name=row["name"], role=Role(row["role"]), tenant_id=row["tenant"],
-            person_id=row["person_id"], allowed_networks=list(row["allowed_networks"]),
+            person_id=row["person_id"],
+            allowed_networks=list(json.loads(networks) if isinstance(networks, str) else networks),
             expires_at=row["expires_at"], revoked_at=row["revoked_at"],
             revoked_reason=row["revoked_reason"], rotated_from=row["rotated_from"],
             created_by=row["created_by"], created_at=row["created_at"],

@@ -24,6 +24,7 @@ from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
 from devtools.netbox import launcher
 from devtools.netbox.paths import NetBoxPaths, NetBoxState
+from tenants.schemas import TenantRead
 
 PG_SERVER = os.environ.get("COLO_TEST_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 
@@ -107,7 +108,7 @@ class IssuedTestKey:
 @pytest.fixture(scope="session")
 def make_tenant(
     run_in_app: Callable[..., Awaitable[Any]], gateway: NetBoxGateway,
-) -> Callable[..., Awaitable[dict[str, Any]]]:
+) -> Callable[..., Awaitable[TenantRead]]:
     """`tenant = await make_tenant(legal_name=None)`: an active tenant, created through the tenant
     service with its real NetBox tenant (slug `colo-<id hex>`). Returns the tenant row as a dict
     (`id`, `legal_name`, `status`, `netbox_tenant_id`, …). Each call makes a new, uniquely named one."""
@@ -140,10 +141,10 @@ def make_key(run_in_app: Callable[..., Awaitable[Any]], app: Litestar) -> Callab
     async def factory(role: Role, tenant_id: uuid.UUID | None = None, **options: Any) -> IssuedTestKey:
         issued = await run_in_app(issue_key, ring=ring, name=options.pop("name", f"test {role.value}"),
                                   role=role, tenant_id=tenant_id, created_by="tests", **options)
-        principal = Principal(key_id=str(issued.key["id"]), role=role, name=issued.key["name"],
-                              tenant_id=tenant_id, person_id=issued.key["person_id"])
-        return IssuedTestKey(plaintext=issued.plaintext, principal=principal,
-                             headers={"Authorization": f"Bearer {issued.plaintext}"})
+        principal = Principal(key_id=str(issued.key.id), role=role, name=issued.key.name,
+                              tenant_id=tenant_id, person_id=issued.key.person_id)
+        return IssuedTestKey(plaintext=issued.api_key, principal=principal,
+                             headers={"Authorization": f"Bearer {issued.api_key}"})
 
     return factory
 
@@ -169,11 +170,11 @@ async def ops_key(make_key: Callable[..., Awaitable[IssuedTestKey]]) -> IssuedTe
 
 @pytest_asyncio.fixture(scope="session")
 async def tenant_admin(
-    make_tenant: Callable[..., Awaitable[dict[str, Any]]], make_key: Callable[..., Awaitable[IssuedTestKey]],
+    make_tenant: Callable[..., Awaitable[TenantRead]], make_key: Callable[..., Awaitable[IssuedTestKey]],
 ) -> IssuedTestKey:
     """A tenant admin key of a session-wide tenant (`tenant_admin.principal.tenant_id`)."""
     tenant = await make_tenant()
-    return await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name="session tenant admin")
+    return await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="session tenant admin")
 
 
 @pytest_asyncio.fixture(scope="session")

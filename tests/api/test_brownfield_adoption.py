@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
+from tenants.schemas import TenantRead
 from tests.brownfield import BrownfieldPlant, brownfield_plant
 
 pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
@@ -129,7 +130,7 @@ async def test_adopting_is_idempotent_and_a_netbox_tenant_belongs_to_one_colo_te
                              headers=ops_key.headers)
     assert same.status_code == 200 and same.json()["updated_at"] == tenant["updated_at"]
     newcomer = await make_tenant()
-    stolen = await client.post(f"/v1/tenants/{newcomer['id']}/netbox-link",
+    stolen = await client.post(f"/v1/tenants/{newcomer.id}/netbox-link",
                                json={"netbox_tenant_id": plant.customer.netbox_tenant_id, "replace": True},
                                headers=ops_key.headers)
     assert stolen.status_code == 409, stolen.text
@@ -199,7 +200,7 @@ async def test_power_goes_only_where_the_tenant_holds_space_and_reveals_nothing_
     client: AsyncTestClient, plant: BrownfieldPlant, adopted: dict[str, Any], make_tenant: Any, make_key: MakeKey,
 ) -> None:
     outsider = await make_tenant()
-    outsider_key = await make_key(Role.TENANT_ADMIN, tenant_id=outsider["id"])
+    outsider_key = await make_key(Role.TENANT_ADMIN, tenant_id=outsider.id)
     rack = plant.racks["owned_north"]
 
     def power(rack_id: int, kw: float) -> dict[str, Any]:
@@ -264,8 +265,8 @@ async def test_two_concurrent_links_of_one_netbox_tenant_leave_exactly_one_holde
         name=f"Contested {uuid.uuid4().hex[:8]}", slug=f"contested-{uuid.uuid4().hex}").id)
     answers: list[Any] = []
 
-    async def link(tenant: dict[str, Any]) -> None:
-        answers.append(await client.post(f"/v1/tenants/{tenant['id']}/netbox-link",
+    async def link(tenant: TenantRead) -> None:
+        answers.append(await client.post(f"/v1/tenants/{tenant.id}/netbox-link",
                                          json={"netbox_tenant_id": shared, "replace": True}, headers=ops_key.headers))
 
     try:
@@ -273,11 +274,11 @@ async def test_two_concurrent_links_of_one_netbox_tenant_leave_exactly_one_holde
             group.start_soon(link, first)
             group.start_soon(link, second)
         assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
-        holders = [t for t in (first, second) if (await client.get(f"/v1/tenants/{t['id']}", headers=ops_key.headers)
+        holders = [t for t in (first, second) if (await client.get(f"/v1/tenants/{t.id}", headers=ops_key.headers)
                                                   ).json()["netbox_tenant_id"] == shared]
         assert len(holders) == 1
     finally:
         for tenant in (first, second):  # give the NetBox tenant back before deleting it
-            await client.post(f"/v1/tenants/{tenant['id']}/netbox-link", headers=ops_key.headers,
-                              json={"netbox_tenant_id": tenant["netbox_tenant_id"], "replace": True})
+            await client.post(f"/v1/tenants/{tenant.id}/netbox-link", headers=ops_key.headers,
+                              json={"netbox_tenant_id": tenant.netbox_tenant_id, "replace": True})
         await gateway.call(lambda api: api.tenancy.tenants.delete([shared]))

@@ -13,11 +13,12 @@ from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
+from tenants.schemas import TenantRead
 from tests.conftest import IssuedTestKey
 from tests.netbox_cleanup import remove_sites
 
 MakeKey = Callable[..., Awaitable[IssuedTestKey]]
-MakeTenant = Callable[..., Awaitable[dict[str, Any]]]
+MakeTenant = Callable[..., Awaitable[TenantRead]]
 
 
 def _build(api: Any, suffix: str, other_tenant: int) -> dict[str, Any]:
@@ -43,10 +44,10 @@ def _teardown(api: Any, site: int) -> None:
 async def world(gateway: NetBoxGateway, make_tenant: MakeTenant, make_key: MakeKey) -> AsyncIterator[dict[str, Any]]:
     suffix = uuid.uuid4().hex[:8]
     a, b = await make_tenant(), await make_tenant()
-    built = await gateway.call(lambda api: _build(api, suffix, b["netbox_tenant_id"]), what="build demarc site")
+    built = await gateway.call(lambda api: _build(api, suffix, b.netbox_tenant_id), what="build demarc site")
     built.update(suffix=suffix, a=a, b=b, ops=await make_key(Role.OPS),
-                 a_admin=await make_key(Role.TENANT_ADMIN, tenant_id=a["id"]),
-                 b_admin=await make_key(Role.TENANT_ADMIN, tenant_id=b["id"]))
+                 a_admin=await make_key(Role.TENANT_ADMIN, tenant_id=a.id),
+                 b_admin=await make_key(Role.TENANT_ADMIN, tenant_id=b.id))
     try:
         yield built
     finally:
@@ -54,7 +55,7 @@ async def world(gateway: NetBoxGateway, make_tenant: MakeTenant, make_key: MakeK
 
 
 def panel(world: dict[str, Any], who: str, **overrides: Any) -> dict[str, Any]:
-    return {"tenant_id": str(world[who]["id"]), "rack_id": world["room"], "ports": 4, "media": "copper",
+    return {"tenant_id": str(world[who].id), "rack_id": world["room"], "ports": 4, "media": "copper",
             "name": f"DEMARC {who.upper()} {world['suffix']}", **overrides}
 
 
@@ -72,7 +73,7 @@ async def test_ops_provision_a_panel_idempotently_and_the_tenant_sees_its_ports_
     assert again.json()["front_port_ids"] == first["front_port_ids"]
 
     device = await gateway.call(lambda api: dict(api.dcim.devices.get(first["panel_id"])), what="read panel")
-    assert device["tenant"]["id"] == world["a"]["netbox_tenant_id"]
+    assert device["tenant"]["id"] == world["a"].netbox_tenant_id
     assert device["role"]["slug"] == "patch-panel" and "colo" in {t["slug"] for t in device["tags"]}
 
     mine = await client.get("/v1/ports", headers=world["a_admin"].headers)
@@ -98,7 +99,7 @@ async def test_z_side_ports_are_other_parties_free_meet_me_room_ports_and_a_cros
     offered = {p["netbox_id"]: p for p in z_for_a.json()["items"]}
     assert set(b_panel["front_port_ids"]) <= set(offered)
     assert not set(a_panel["front_port_ids"]) & set(offered)  # never your own
-    assert offered[b_panel["front_port_ids"][0]]["owner"]["netbox_id"] == world["b"]["netbox_tenant_id"]
+    assert offered[b_panel["front_port_ids"][0]]["owner"]["netbox_id"] == world["b"].netbox_tenant_id
     assert set(offered[b_panel["front_port_ids"][0]]) == {"netbox_id", "name", "panel_id", "panel", "media", "owner"}
 
     order = await client.post("/v1/orders", headers=world["a_admin"].headers, json={"spec": {
@@ -144,7 +145,7 @@ async def test_the_cli_provisions_the_same_panel_idempotently_and_names_the_flag
         return subprocess.run([COLO, "ports", "provision-demarc", *args], env=env, capture_output=True, text=True,
                               timeout=120, check=False)
 
-    args = ("--tenant", str(world["a"]["id"]), "--rack", str(world["room"]), "--name", f"DEMARC CLI {world['suffix']}",
+    args = ("--tenant", str(world["a"].id), "--rack", str(world["room"]), "--name", f"DEMARC CLI {world['suffix']}",
             "--ports", "2", "--media", "smf")
     first = await asyncio.to_thread(colo, *args)
     assert first.returncode == 0, first.stderr
@@ -154,7 +155,7 @@ async def test_the_cli_provisions_the_same_panel_idempotently_and_names_the_flag
     assert made["created"] is True and repeated["created"] is False
     assert repeated["panel_id"] == made["panel_id"] and len(made["front_port_ids"]) == 2
 
-    refused = await asyncio.to_thread(colo, "--tenant", str(world["a"]["id"]), "--rack", str(world["cage"]),
+    refused = await asyncio.to_thread(colo, "--tenant", str(world["a"].id), "--rack", str(world["cage"]),
                                       "--name", f"DEMARC CLI X {world['suffix']}")
     assert refused.returncode == 2 and "--rack: " in refused.stderr and "another tenant" in refused.stderr
 

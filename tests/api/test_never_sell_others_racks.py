@@ -20,6 +20,7 @@ from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from dcim.readmodel.sync import refresh_racks
 from devtools.demo.seed import authenticated_user_id
+from tenants.schemas import TenantRead
 from tests.brownfield import BrownfieldPlant, brownfield  # noqa: F401 - the module's plant fixture
 from tests.conftest import IssuedTestKey
 from tests.netbox_cleanup import remove_sites
@@ -30,12 +31,12 @@ Run = Callable[..., Awaitable[Any]]
 @pytest_asyncio.fixture(scope="module")
 async def buyer(
     app: Litestar, run_in_app: Run, brownfield: BrownfieldPlant,  # noqa: F811 - fixture
-    make_tenant: Callable[..., Awaitable[dict[str, Any]]], make_key: Callable[..., Awaitable[IssuedTestKey]],
+    make_tenant: Callable[..., Awaitable[TenantRead]], make_key: Callable[..., Awaitable[IssuedTestKey]],
 ) -> dict[str, Any]:
     """A Colo tenant of its own (not the plant's customer) with an admin key; the plant synced."""
     await run_in_app(refresh_racks, app.state.services.netbox, brownfield.rack_ids)
     tenant = await make_tenant()
-    return {"tenant": tenant, "key": await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name="buyer")}
+    return {"tenant": tenant, "key": await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="buyer")}
 
 
 async def _offered(client: AsyncTestClient, key: IssuedTestKey, **query: Any) -> dict[int, dict[str, Any]]:

@@ -22,6 +22,7 @@ from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from dcim.readmodel.sync import refresh_racks
 from devtools.demo.seed import authenticated_user_id
+from tenants.schemas import TenantRead
 from tests.conftest import IssuedTestKey
 from tests.netbox_cleanup import remove_sites
 
@@ -62,16 +63,16 @@ def _teardown(api: Any, built: dict[str, int]) -> None:
 
 @pytest_asyncio.fixture
 async def plant(
-    app: Litestar, gateway: NetBoxGateway, run_in_app: Run, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    app: Litestar, gateway: NetBoxGateway, run_in_app: Run, make_tenant: Callable[..., Awaitable[TenantRead]],
     make_key: Callable[..., Awaitable[IssuedTestKey]],
 ) -> AsyncIterator[dict[str, Any]]:
     tenant, neighbour = await make_tenant(), await make_tenant()
     s = uuid.uuid4().hex[:8]
     built: dict[str, Any] = await gateway.call(
-        lambda api: _build(api, s, tenant["netbox_tenant_id"], neighbour["netbox_tenant_id"]), what="power agree plant")
+        lambda api: _build(api, s, tenant.netbox_tenant_id, neighbour.netbox_tenant_id), what="power agree plant")
     await run_in_app(refresh_racks, app.state.services.netbox, [built["rack"]])
-    built["buyer"] = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name="power buyer")
-    built["neighbour"] = await make_key(Role.TENANT_ADMIN, tenant_id=neighbour["id"], name="power neighbour")
+    built["buyer"] = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="power buyer")
+    built["neighbour"] = await make_key(Role.TENANT_ADMIN, tenant_id=neighbour.id, name="power neighbour")
     built["ops"] = await make_key(Role.OPS, name="power ops")
     try:
         yield built

@@ -11,13 +11,14 @@ from litestar.testing import AsyncTestClient
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from devtools.demo.plan import DemoPlant
+from tenants.schemas import TenantRead
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
 
 async def test_panels_show_carriers_halls_and_live_port_counts(
     client: AsyncTestClient, ops_key: Any, gateway: NetBoxGateway, seeded: DemoPlant,
-    make_tenant: Callable[..., Awaitable[dict[str, Any]]], make_key: Callable[..., Awaitable[Any]],
+    make_tenant: Callable[..., Awaitable[TenantRead]], make_key: Callable[..., Awaitable[Any]],
 ) -> None:
     assert (await client.post("/v1/netbox/sync", headers=ops_key.headers)).status_code == 200
     listed = await client.get("/v1/meet-me-room/panels", headers=ops_key.headers)
@@ -45,7 +46,7 @@ async def test_panels_show_carriers_halls_and_live_port_counts(
     assert ports[0]["free"] is False and ports[0]["cable_label"] == "XC-DEMO-0001"
 
     tenant = await make_tenant()
-    key = await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"])
+    key = await make_key(Role.TENANT_MEMBER, tenant_id=tenant.id)
     seen = await client.get(f"/v1/meet-me-room/panels/{nordlink['netbox_id']}", headers=key.headers)
     assert seen.status_code == 200 and all("cable_label" not in p for p in seen.json()["ports"])
     racks_panel = await client.get(f"/v1/meet-me-room/panels/{panels['MMR-DH1-SMF']['netbox_id'] + 10**6}",

@@ -24,6 +24,7 @@ from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.webhooks import register_webhook, unregister_webhook
 from devtools.demo.seed import authenticated_user_id
+from tenants.schemas import TenantRead
 
 pytestmark = pytest.mark.usefixtures("seeded")
 DEMO_SITE_SLUG = "colo-dc1"
@@ -91,13 +92,13 @@ def _comparable(problem: dict[str, Any]) -> dict[str, Any]:
 
 async def test_tenant_sees_only_racks_it_holds_after_netbox_webhook(
     client: AsyncTestClient, app: Litestar, gateway: NetBoxGateway, ops_key: Any,
-    make_tenant: Callable[..., Awaitable[dict[str, Any]]], make_key: Callable[..., Awaitable[Any]],
+    make_tenant: Callable[..., Awaitable[TenantRead]], make_key: Callable[..., Awaitable[Any]],
     run_in_app: Callable[..., Awaitable[Any]],
 ) -> None:
     synced = await client.post("/v1/netbox/sync", headers=ops_key.headers)
     assert synced.status_code == 200, synced.text
     tenant = await make_tenant()
-    key = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"])
+    key = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id)
     assert (await client.get("/v1/racks", headers=key.headers)).json()["items"] == []
 
     services = app.state.services
@@ -107,7 +108,7 @@ async def test_tenant_sees_only_racks_it_holds_after_netbox_webhook(
         await register_webhook(gateway, colo_base_url=url, secret=services.keys.webhook_secret.decode(),
                                object_types=["dcim.rackreservation"], name=hook_name)
         try:
-            reservation = await _reserve_somewhere(client, ops_key, gateway, tenant["netbox_tenant_id"])
+            reservation = await _reserve_somewhere(client, ops_key, gateway, tenant.netbox_tenant_id)
             body, signature = await _delivery(received, reservation["id"])
         finally:
             await unregister_webhook(gateway, name=hook_name)

@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from devtools.demo.plan import DemoPlant
+from tenants.schemas import TenantRead
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -163,10 +164,10 @@ async def test_unknown_rack_and_bad_filters_are_4xx(client: AsyncTestClient, ops
 
 
 async def test_tenant_may_not_filter_by_another_tenant(
-    client: AsyncTestClient, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    client: AsyncTestClient, make_tenant: Callable[..., Awaitable[TenantRead]],
     make_key: Callable[..., Awaitable[Any]],
 ) -> None:
     tenant, other = await make_tenant(), await make_tenant()
-    key = await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"])
-    response = await client.get("/v1/racks", params={"tenant_id": str(other["id"])}, headers=key.headers)
+    key = await make_key(Role.TENANT_MEMBER, tenant_id=tenant.id)
+    response = await client.get("/v1/racks", params={"tenant_id": str(other.id)}, headers=key.headers)
     assert response.status_code == 422 and response.json()["field"] == "tenant_id"

@@ -20,6 +20,7 @@ from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from dcim.readmodel.sync import refresh_racks
 from devtools.demo.seed import authenticated_user_id
+from tenants.schemas import TenantRead
 from tests.conftest import IssuedTestKey
 from tests.netbox_cleanup import remove_sites
 
@@ -44,15 +45,15 @@ def _teardown(api: Any, sites: list[int]) -> None:
 
 @pytest_asyncio.fixture(scope="module")
 async def plant(
-    app: Litestar, gateway: NetBoxGateway, run_in_app: Run, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    app: Litestar, gateway: NetBoxGateway, run_in_app: Run, make_tenant: Callable[..., Awaitable[TenantRead]],
     make_key: Callable[..., Awaitable[IssuedTestKey]],
 ) -> AsyncIterator[dict[str, Any]]:
     suffix = uuid.uuid4().hex[:8]
     tenant = await make_tenant()
-    built = await gateway.call(lambda api: _build(api, suffix, tenant["netbox_tenant_id"]), what="visit racks")
+    built = await gateway.call(lambda api: _build(api, suffix, tenant.netbox_tenant_id), what="visit racks")
     await run_in_app(refresh_racks, app.state.services.netbox, [*built["same"], built["unique"], built["nobodys"]])
     built["suffix"] = suffix
-    built["admin"] = await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name="visit areas admin")
+    built["admin"] = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="visit areas admin")
     try:
         yield built
     finally:

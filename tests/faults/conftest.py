@@ -16,6 +16,7 @@ import pytest_asyncio
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
 from devtools.netbox.paths import NetBoxState
+from tenants.schemas import TenantRead
 from tests.faults.servers import ColoServer, colo_env
 from tests.integration.orders.plant import OrdersPlant, private_orders_plant, provisioner
 
@@ -26,7 +27,7 @@ StartColo = Callable[..., ColoServer]
 
 @pytest_asyncio.fixture(scope="session")
 async def orders_plant(
-    gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[TenantRead]],
 ) -> AsyncIterator[OrdersPlant]:
     """The fault tests' own plant: they stop, slow and kill things in the middle of orders, so they
     must not share racks, units and ports with the order tests' plant."""

@@ -28,7 +28,7 @@ async def test_fifty_concurrent_orders_for_the_same_units_leave_exactly_one_rese
     orders_plant: OrdersPlant, make_key: Callable[..., Awaitable[Any]], start_colo: StartColo,
     netbox_state: NetBoxState,
 ) -> None:
-    keys = [await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants[side]["id"]) for side in ("a", "z")]
+    keys = [await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants[side].id) for side in ("a", "z")]
     ops = await make_key(Role.OPS)
     server = await asyncio.to_thread(start_colo, netbox_url=netbox_state.url, netbox_token=netbox_state.token)
     rack = orders_plant.racks["space"]

@@ -46,8 +46,8 @@ async def test_netbox_stopped_mid_batch_orders_wait_visibly_then_all_complete_ex
     orders_plant: OrdersPlant, make_key: Callable[..., Awaitable[Any]], start_colo: StartColo,
     netbox_state: NetBoxState,
 ) -> None:
-    tenant = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])
-    z_side = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"]["id"])
+    tenant = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)
+    z_side = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["z"].id)
     ops = await make_key(Role.OPS)
     upstream = urlparse(netbox_state.url)
     netbox = TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 80).start()

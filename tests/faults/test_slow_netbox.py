@@ -38,7 +38,7 @@ async def test_slow_netbox_times_out_cleanly_while_rack_reads_serve_from_the_rea
     orders_plant: OrdersPlant, make_key: Callable[..., Awaitable[Any]], start_colo: StartColo,
     netbox_state: NetBoxState,
 ) -> None:
-    tenant = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])
+    tenant = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)
     ops = await make_key(Role.OPS)
     upstream = urlparse(netbox_state.url)
     netbox = TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 80).start()

@@ -34,13 +34,14 @@ def linker(gateway: NetBoxGateway):
 
 
 async def test_netbox_down_during_approval_leaves_a_pending_tenant_that_a_retry_finishes(
-    client: AsyncTestClient, ops_key, gateway, run_in_app,
+    client: AsyncTestClient, ops_key, gateway, run_in_app, app,
 ) -> None:
     submitted = (await client.post("/v1/applications", json=application_body())).json()
     app_id = uuid.UUID(submitted["id"])
     dead = NetBoxGateway(url="http://127.0.0.1:9", token="nbt_x.y", connect_timeout=0.5, read_timeout=0.5)
     with pytest.raises(Unavailable):
-        await run_in_app(approve_application, principal=OPS, application_id=app_id, link_netbox=linker(dead))
+        await run_in_app(approve_application, principal=OPS, application_id=app_id,
+                         master_key=app.state.services.keys.master_key, link_netbox=linker(dead))
     tenant = await run_in_app(Tenant.select().where(Tenant.id == app_id).first().run)
     assert tenant["status"] == "pending" and tenant["netbox_tenant_id"] is None
     # the applicant cannot collect a key for a tenant that is not active yet
@@ -66,11 +67,15 @@ def outcome(result: object) -> str:
     return type(result).__name__ if isinstance(result, BaseException) else "ok"
 
 
-async def test_concurrent_approvals_create_one_netbox_tenant(client: AsyncTestClient, gateway, run_in_app) -> None:
+async def test_concurrent_approvals_create_one_netbox_tenant(
+    client: AsyncTestClient, gateway, run_in_app, app,
+) -> None:
     submitted = (await client.post("/v1/applications", json=application_body())).json()
     app_id = uuid.UUID(submitted["id"])
+    master = app.state.services.keys.master_key
     results = await gather_in_app(run_in_app, *[
-        lambda: approve_application(principal=OPS, application_id=app_id, link_netbox=linker(gateway))
+        lambda: approve_application(principal=OPS, application_id=app_id, master_key=master,
+                                    link_netbox=linker(gateway))
     ] * 3)
     outcomes = [outcome(r) for r in results]
     assert "ok" in outcomes and set(outcomes) <= {"ok", "Conflict"}, results

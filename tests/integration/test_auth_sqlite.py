@@ -37,10 +37,10 @@ with TestClient(app) as client:
     tenant = portal.call(lambda: issue_key(ring=ring, name="t", role=Role.TENANT_ADMIN, tenant_id=tid))
     expired = portal.call(lambda: issue_key(ring=ring, name="e", role=Role.OPS, expires_at=now + timedelta(seconds=1)))
     def who(key):
-        r = client.get("/v1/auth/whoami", headers={"Authorization": "Bearer " + key.plaintext})
+        r = client.get("/v1/auth/whoami", headers={"Authorization": "Bearer " + key.api_key})
         return [r.status_code, r.json().get("role") or r.json().get("reason")]
     from tenants.keys import authenticate
-    principal = portal.call(lambda: authenticate(token=tenant.plaintext, ring=ring, address=None))
+    principal = portal.call(lambda: authenticate(token=tenant.api_key, ring=ring, address=None))
     out["tenant_id_type"] = type(principal.tenant_id).__name__
     out["staff"] = who(staff)
     out["tenant"] = who(tenant)
@@ -83,7 +83,7 @@ out = {}
 with TestClient(app) as client:
     ring = KeyRing.of(app.state.services.keys.api_key_peppers)
     ops = {"Authorization": "Bearer " + client.blocking_portal.call(
-        lambda: issue_key(ring=ring, name="ops", role=Role.OPS)).plaintext}
+        lambda: issue_key(ring=ring, name="ops", role=Role.OPS)).api_key}
     unique = uuid.uuid4().hex[:10].upper()
     applied = client.post("/v1/applications", json={
         "legal_name": "SQLite Flow AS " + unique, "registration_number": "NO" + unique, "country": "NO",

@@ -60,11 +60,11 @@ async def test_cli_refuses_bad_networks_and_tenant_roles_without_a_tenant(settin
 async def test_break_glass_tenant_admin_key(client: AsyncTestClient, settings: Settings, make_tenant) -> None:
     tenant = await make_tenant()
     created = await colo(settings, "keys", "create", "--role", "tenant_admin", "--name", "recovery",
-                         "--tenant", str(tenant["id"]))
+                         "--tenant", str(tenant.id))
     assert created.returncode == 0, created.stderr.decode()
     me = await client.get("/v1/auth/whoami", headers={"Authorization": f"Bearer {created.stdout.decode().strip()}"})
     assert me.status_code == 200
-    assert me.json()["role"] == "tenant_admin" and me.json()["tenant_id"] == str(tenant["id"])
+    assert me.json()["role"] == "tenant_admin" and me.json()["tenant_id"] == str(tenant.id)
 
 
 async def test_bootstrap_prints_a_first_ops_key_once_on_a_fresh_install(tmp_path: Path) -> None:

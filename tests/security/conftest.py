@@ -20,13 +20,14 @@ from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from devtools.demo.seed import authenticated_user_id
 from tenants.ratelimit import RateLimiter
+from tenants.schemas import TenantRead
 from tests.conftest import IssuedTestKey
 from tests.integration.orders.plant import OrdersPlant, orders_plant, provisioner
 
 __all__ = ["orders_plant", "provisioner"]
 
 MakeKey = Callable[..., Awaitable[IssuedTestKey]]
-MakeTenant = Callable[..., Awaitable[dict[str, Any]]]
+MakeTenant = Callable[..., Awaitable[TenantRead]]
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ async def keys_by_role(make_tenant: MakeTenant, make_key: MakeKey) -> dict[Role,
     tenant = await make_tenant()
     keys = {}
     for role in Role:
-        tenant_id = tenant["id"] if role in (Role.TENANT_ADMIN, Role.TENANT_MEMBER) else None
+        tenant_id = tenant.id if role in (Role.TENANT_ADMIN, Role.TENANT_MEMBER) else None
         keys[role] = await make_key(role, tenant_id=tenant_id, name=f"security {role.value}")
     return keys
 
@@ -64,7 +65,7 @@ async def keys_by_role(make_tenant: MakeTenant, make_key: MakeKey) -> dict[Role,
 class TenantWorld:
     """One tenant's keys and the ids of its objects."""
 
-    tenant: dict[str, Any]
+    tenant: TenantRead
     admin: IssuedTestKey
     member: IssuedTestKey
     ids: dict[str, Any] = field(default_factory=dict)  # person, key, visit, order, xc_order, loa, rack, tenant
@@ -96,7 +97,7 @@ async def _populate(client: AsyncTestClient, world: TenantWorld, *, rack: int, o
     order = await _created(await client.post("/v1/orders", headers=headers, json={
         "spec": {"kind": "space", "rack_id": order_rack, "units": 1}}))
     world.ids.update(person=person["id"], key=key["key"]["id"], visit=visit["id"], order=order["id"],
-                     tenant=str(world.tenant["id"]), rack=rack)
+                     tenant=str(world.tenant.id), rack=rack)
 
 
 @dataclass
@@ -122,12 +123,12 @@ async def bola_world(
     worlds = {}
     for name, tenant in (("victim", victim_tenant), ("attacker", attacker_tenant)):
         worlds[name] = TenantWorld(
-            tenant=tenant, admin=await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"], name=f"{name} admin"),
-            member=await make_key(Role.TENANT_MEMBER, tenant_id=tenant["id"], name=f"{name} member"))
+            tenant=tenant, admin=await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name=f"{name} admin"),
+            member=await make_key(Role.TENANT_MEMBER, tenant_id=tenant.id, name=f"{name} member"))
     # Victim: units 41-42 of the single-feed rack; attacker: units 41-42 of the meet-me rack.
     racks = {"victim": orders_plant.racks["single"], "attacker": orders_plant.racks["mmr"]}
     rack_names = {"victim": f"single-{orders_plant.suffix}", "attacker": f"mmr-{orders_plant.suffix}"}
-    reservations = [await _reserve(gateway, rack=racks[name], netbox_tenant=w.tenant["netbox_tenant_id"],
+    reservations = [await _reserve(gateway, rack=racks[name], netbox_tenant=w.tenant.netbox_tenant_id,
                                    units=[41, 42]) for name, w in worlds.items()]
     # The victim also holds the kit rack, through its panel there (NetBox tenancy of the device).
     await run_in_app(refresh_racks, app.state.services.netbox, [*racks.values(), orders_plant.racks["kit"]])

@@ -196,7 +196,7 @@ async def test_lists_never_show_the_victims_rows(
         op.operation_id for op in lists}
     leaks, requests = [], 0
     for op in lists:
-        for params in filter_variants(op, w.victim.ids, w.victim.tenant["netbox_tenant_id"]):
+        for params in filter_variants(op, w.victim.ids, w.victim.tenant.netbox_tenant_id):
             for attacker in (w.attacker.admin, w.attacker.member):
                 response = await client.get(op.path, params=params, headers=attacker.headers)
                 requests += 1
@@ -233,7 +233,7 @@ async def test_the_victim_is_unchanged_and_owners_find_their_objects(
     assert (await client.get(f"/v1/orders/{w.victim.ids['order']}", headers=owner)).json()["state"] == "submitted"
     assert (await client.get(f"/v1/loas/{w.victim.ids['loa']}", headers=owner)).json()["status"] == "loa_pending"
     # Positive controls: the same requests by the owner find the object (reads first, deletes last).
-    z_admin = await make_key(Role.TENANT_ADMIN, tenant_id=w.plant.tenants["z"]["id"], name="bola z admin")
+    z_admin = await make_key(Role.TENANT_ADMIN, tenant_id=w.plant.tenants["z"].id, name="bola z admin")
     last = {"delete_person": 3, "revoke_key": 2, "rotate_key": 1}
     created_orders = []
     for (op, _loc, _name), build in sorted(REQUESTS.items(), key=lambda kv: (last.get(kv[0][0], 0), kv[0])):

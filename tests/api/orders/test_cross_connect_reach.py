@@ -48,7 +48,7 @@ def _teardown(api: Any, built: dict[str, Any]) -> None:
 @pytest_asyncio.fixture(scope="module")
 async def far_site(gateway: NetBoxGateway, orders_plant: OrdersPlant) -> AsyncIterator[dict[str, Any]]:
     suffix = uuid.uuid4().hex[:8]
-    tenants = {key: orders_plant.tenants[key]["netbox_tenant_id"] for key in ("a", "z")}
+    tenants = {key: orders_plant.tenants[key].netbox_tenant_id for key in ("a", "z")}
     built = await gateway.call(lambda api: _build(api, suffix, tenants), what="build far site")
     try:
         yield built
@@ -64,7 +64,7 @@ def xc(a_port: int, z_port: int) -> dict[str, Any]:
 async def test_ports_at_two_sites_are_refused_at_order_time_naming_z_port_id(
     client: AsyncTestClient, make_key: MakeKey, orders_plant: OrdersPlant, far_site: dict[str, Any],
 ) -> None:
-    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])).headers
+    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)).headers
     response = await client.post("/v1/orders", json=xc(orders_plant.ports["a"][2], far_site["ports"]["z"]), headers=a)
     assert response.status_code == 422, response.text
     problem = response.json()
@@ -77,7 +77,7 @@ async def test_ports_at_two_sites_are_refused_at_order_time_naming_z_port_id(
 async def test_a_site_without_a_meet_me_room_is_refused_at_order_time_naming_a_port_id(
     client: AsyncTestClient, make_key: MakeKey, orders_plant: OrdersPlant, far_site: dict[str, Any],
 ) -> None:
-    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])).headers
+    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)).headers
     response = await client.post("/v1/orders", json=xc(far_site["ports"]["a"], far_site["ports"]["z"]), headers=a)
     assert response.status_code == 409, response.text
     assert response.json()["field"] == "a_port_id"
@@ -87,7 +87,7 @@ async def test_a_site_without_a_meet_me_room_is_refused_at_order_time_naming_a_p
 async def test_a_reachable_pair_at_one_site_is_still_accepted(
     client: AsyncTestClient, make_key: MakeKey, orders_plant: OrdersPlant,
 ) -> None:
-    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"]["id"])).headers
+    a = (await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)).headers
     response = await client.post("/v1/orders", json=xc(orders_plant.ports["a"][2], orders_plant.ports["carrier"][2]),
                                  headers=a)
     assert response.status_code == 201, response.text

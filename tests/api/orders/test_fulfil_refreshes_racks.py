@@ -13,17 +13,18 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
+from tenants.schemas import TenantRead
 from tests.integration.orders.plant import OrdersPlant
 
 MakeKey = Callable[..., Awaitable[Any]]
 
 
 async def test_fulfilled_space_shows_in_the_tenants_rack_view_at_once_and_goes_with_decommissioning(
-    client: AsyncTestClient, make_key: MakeKey, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    client: AsyncTestClient, make_key: MakeKey, make_tenant: Callable[..., Awaitable[TenantRead]],
     orders_plant: OrdersPlant, ops_key: Any,
 ) -> None:
     tenant = await make_tenant()
-    admin = (await make_key(Role.TENANT_ADMIN, tenant_id=tenant["id"])).headers
+    admin = (await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id)).headers
     rack_id = orders_plant.racks["space"]
     created = await client.post("/v1/orders", json={"spec": {"kind": "space", "rack_id": rack_id, "units": 1}},
                                 headers=admin)

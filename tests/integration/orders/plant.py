@@ -21,6 +21,7 @@ from litestar.testing import AsyncTestClient
 from colo.identity import Principal, Role
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.provisioning import Provisioner
+from tenants.schemas import TenantRead
 from tests.netbox_cleanup import remove_sites
 
 PORT_COUNT = 4
@@ -32,7 +33,7 @@ class OrdersPlant:
     site_id: int
     racks: dict[str, int]
     feeds: dict[str, int]
-    tenants: dict[str, dict[str, Any]]  # "a", "z": Colo tenant rows; "carrier": {"netbox_tenant_id"}
+    tenants: dict[str, TenantRead]  # "a", "z": Colo tenants
     ports: dict[str, list[int]] = field(default_factory=dict)  # device key → front port ids
     mmr_location_id: int = 0
 
@@ -99,7 +100,7 @@ def _teardown(api: Any, site_id: int) -> None:
 
 @asynccontextmanager
 async def private_orders_plant(
-    gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[TenantRead]],
 ) -> AsyncIterator[OrdersPlant]:
     """A new plant with its own tenants, removed from NetBox afterwards."""
     suffix = uuid.uuid4().hex[:8]
@@ -107,9 +108,9 @@ async def private_orders_plant(
     tenant_z = await make_tenant(f"Orders Z {suffix} AG")
     carrier_id = await gateway.call(
         lambda api: api.tenancy.tenants.create(name=f"Carrier {suffix}", slug=f"carrier-{suffix}").id)
-    ids = {"a": tenant_a["netbox_tenant_id"], "z": tenant_z["netbox_tenant_id"], "carrier": carrier_id}
+    ids = {"a": tenant_a.netbox_tenant_id, "z": tenant_z.netbox_tenant_id, "carrier": carrier_id}
     plant = await gateway.call(lambda api: _build(api, suffix, ids), what="build orders test plant")
-    plant.tenants = {"a": tenant_a, "z": tenant_z, "carrier": {"netbox_tenant_id": carrier_id}}
+    plant.tenants = {"a": tenant_a, "z": tenant_z}  # the carrier is a NetBox tenant only (ids["carrier"])
     try:
         yield plant
     finally:
@@ -119,7 +120,7 @@ async def private_orders_plant(
 
 @pytest_asyncio.fixture(scope="session")
 async def orders_plant(
-    gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[dict[str, Any]]],
+    gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[TenantRead]],
 ) -> AsyncIterator[OrdersPlant]:
     """The order tests' plant, shared by the session (each test uses its own units and ports)."""
     async with private_orders_plant(gateway, make_tenant) as plant:
@@ -142,7 +143,7 @@ async def power_holders(
     user = await run_in_app(Provisioner(app.state.services.netbox).token_user_id)
     made = [await gateway.call(lambda api, r=rack, t=tenant, u=unit: api.dcim.rack_reservations.create(
         rack=orders_plant.racks[r], units=[u], user=user,
-        tenant=orders_plant.tenants[t]["netbox_tenant_id"], description="holds space for power tests").id)
+        tenant=orders_plant.tenants[t].netbox_tenant_id, description="holds space for power tests").id)
         for rack, tenant, unit in POWER_HOLDINGS]
     racks = sorted({orders_plant.racks[rack] for rack, _t, _u in POWER_HOLDINGS})
     await run_in_app(refresh_racks, app.state.services.netbox, racks)
@@ -156,9 +157,9 @@ async def power_holders(
 OPS = Principal(key_id="ops-test", role=Role.OPS, name="ops tester")
 
 
-def tenant_principal(tenant: dict[str, Any], role: Role = Role.TENANT_ADMIN) -> Principal:
-    return Principal(key_id=f"key-{tenant['id'].hex[:8]}", role=role, name=f"admin of {tenant['legal_name']}",
-                     tenant_id=tenant["id"])
+def tenant_principal(tenant: TenantRead, role: Role = Role.TENANT_ADMIN) -> Principal:
+    return Principal(key_id=f"key-{tenant.id.hex[:8]}", role=role, name=f"admin of {tenant.legal_name}",
+                     tenant_id=tenant.id)
 
 
 async def approve(order_id: uuid.UUID) -> None:

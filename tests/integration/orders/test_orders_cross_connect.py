@@ -63,14 +63,14 @@ async def test_tenant_to_tenant_cross_connect_needs_the_z_owners_loa_and_is_cabl
     checked = verify(granted.signed, trusted=trusted)
     assert checked.document["z_side"]["port"]["id"] == z_port
     assert checked.document["facility"] == "Test Facility"
-    assert checked.document["z_side"]["party"] == z_tenant["legal_name"]
+    assert checked.document["z_side"]["party"] == z_tenant.legal_name
 
     await run_in_app(act, principal=OPS, order_id=order.id, action=OrderAction.APPROVE)
     row = await run_in_app(fulfil, order_id=order.id, provisioner=provisioner)
     assert row.state == "active", row.last_error
     cables = {c["label"].rsplit("-", 1)[1]: c for c in await cables_of(gateway, order.id)}
     assert sorted(cables) == ["A", "M", "Z"]
-    assert {c["tenant"]["id"] for c in cables.values()} == {a_tenant["netbox_tenant_id"]}
+    assert {c["tenant"]["id"] for c in cables.values()} == {a_tenant.netbox_tenant_id}
     assert all(order.id.hex[:8] in c["label"] for c in cables.values())
     assert cables["A"]["a_terminations"][0]["object_id"] == a_port
     assert cables["Z"]["b_terminations"][0]["object_id"] == z_port

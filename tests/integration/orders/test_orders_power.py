@@ -51,7 +51,7 @@ async def test_over_sell_is_refused_with_the_numbers_and_fulfilment_creates_both
     assert row.state == "active", row.last_error
     feeds = sorted(await feeds_of(gateway, first.id), key=lambda f: f["name"])
     assert [f["type"]["value"] for f in feeds] == ["primary", "redundant"]
-    assert {f["tenant"]["id"] for f in feeds} == {tenant["netbox_tenant_id"]}
+    assert {f["tenant"]["id"] for f in feeds} == {tenant.netbox_tenant_id}
     assert {f["rack"]["id"] for f in feeds} == {rack}
     panels = await gateway.call(lambda api: {f.id: f.power_panel.id for f in api.dcim.power_feeds.filter(rack_id=rack)})
     assert feeds[0]["power_panel"]["id"] == panels[orders_plant.feeds["space-A"]]
@@ -91,7 +91,7 @@ async def test_concurrent_power_orders_cannot_both_take_the_last_headroom(
     assert len(conflicts) == 1 and len(outcomes) == 2
     assert conflicts[0].extra["committed_kw"] == 2.0
     won = next(o for o in outcomes if isinstance(o, tuple))[0]
-    owner = "a" if won.tenant_id == orders_plant.tenants["a"]["id"] else "z"
+    owner = "a" if won.tenant_id == orders_plant.tenants["a"].id else "z"
     await run_in_app(act, principal=tenant_principal(orders_plant.tenants[owner]), order_id=won.id,
                      action=OrderAction.CANCEL)
 
