@@ -8,8 +8,10 @@ blocklist instead of composition rules; a second factor is required for everyone
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gzip
+import weakref
 from importlib import resources
 
 from argon2 import PasswordHasher
@@ -21,6 +23,11 @@ MIN_LENGTH = 12
 MAX_LENGTH = 256  # Argon2 would take more, but a bound keeps hashing time bounded
 # argon2-cffi's defaults are RFC 9106's second recommended profile (Argon2id, t=3, m=64 MiB, p=4).
 _HASHER = PasswordHasher()
+# Hashing takes ~0.1-0.6 s of CPU and 64 MiB: it runs in a worker thread (never on the event loop),
+# at most this many at once per event loop, so a flood of sign-ins queues instead of exhausting
+# memory and the thread pool.
+MAX_CONCURRENT_HASHES = 2
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 @functools.cache
@@ -69,3 +76,23 @@ def verify_password(stored_hash: str, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _HASHER.check_needs_rehash(stored_hash)
+
+
+def _slot() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slot = _slots.get(loop)
+    if slot is None:
+        slot = _slots[loop] = asyncio.Semaphore(MAX_CONCURRENT_HASHES)
+    return slot
+
+
+async def hash_password_async(password: str) -> str:
+    """hash_password in a worker thread, bounded (see MAX_CONCURRENT_HASHES)."""
+    async with _slot():
+        return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(stored_hash: str, password: str) -> bool:
+    """verify_password in a worker thread, bounded (see MAX_CONCURRENT_HASHES)."""
+    async with _slot():
+        return await asyncio.to_thread(verify_password, stored_hash, password)

@@ -15,10 +15,14 @@ POLICY: dict[str, frozenset[Role]] = {
     "invite_account": TENANT_ADMIN,
 }
 
-# Pages anyone may open without signing in: the start page (the sign-in form, or the home page
-# for a signed-in person), sign-in, one-time links, the language switch, the application form
-# and its tracking, and the portal's static files.
-PUBLIC: frozenset[str] = frozenset({
+# The API's public operations (documented in the OpenAPI document): none here.
+PUBLIC: frozenset[str] = frozenset()
+
+# Portal pages anyone may open without signing in: the start page (the sign-in form, or the home
+# page for a signed-in person), sign-in, one-time links, the language switch, the application
+# form and its tracking, and the portal's static files. The portal's guard (web/guard.py) denies
+# by default: a portal route whose operation id is neither here nor in POLICY is refused.
+PORTAL_PUBLIC: frozenset[str] = frozenset({
     "portal_index", "portal_sign_in_form", "portal_sign_in", "portal_welcome_form", "portal_welcome",
     "portal_language", "portal_apply_form", "portal_apply", "portal_track_form", "portal_track", "portal_static",
 })

@@ -142,6 +142,7 @@ async def complete_enrolment(*, token: str, password: str, code: str, master_key
     step = totp.matching_step(secret, code, after_step=row["totp_last_step"])
     if step is None:
         raise ValidationFailed("code", "wrong_code")
+    password_hash = await passwords.hash_password_async(password)  # before the transaction: it takes time
     now = datetime.now(UTC)
     async with Account._meta.db.transaction():
         claimed = await AccountLink.update({AccountLink.used_at: now}).where(
@@ -149,7 +150,7 @@ async def complete_enrolment(*, token: str, password: str, code: str, master_key
         if not claimed:
             raise NotFound("link")
         await Account.update({
-            Account.password_hash: passwords.hash_password(password), Account.totp_enrolled: True,
+            Account.password_hash: password_hash, Account.totp_enrolled: True,
             Account.totp_last_step: step, Account.status: "active", Account.updated_at: now,
         }).where(Account.id == account_id)
     log.info("account enrolled", account_id=str(account_id))
@@ -164,7 +165,8 @@ async def authenticate(*, email: str, password: str, code: str, master_key: byte
     """Password and TOTP code, both required; the code is used up (a replay fails)."""
     address = email.strip().lower()
     row = await Account.select().where(Account.email == address).first() if len(address) <= 254 else None
-    if not passwords.verify_password(row["password_hash"] if row else "", password[:passwords.MAX_LENGTH]):
+    if not await passwords.verify_password_async(row["password_hash"] if row else "",
+                                                 password[:passwords.MAX_LENGTH]):
         raise _bad_credentials()
     assert row is not None  # a stored hash matched
     account_id: UUID = row["id"]
@@ -182,7 +184,7 @@ async def authenticate(*, email: str, password: str, code: str, master_key: byte
     if row["tenant_id"] is not None and not await tenant_is_active(row["tenant_id"]):
         raise AuthenticationFailed("your company's account is not active", reason="tenant_inactive")
     if passwords.needs_rehash(row["password_hash"]):
-        await Account.update({Account.password_hash: passwords.hash_password(password)}).where(
+        await Account.update({Account.password_hash: await passwords.hash_password_async(password)}).where(
             Account.id == account_id)
     return AccountRead.of(row)
 

@@ -20,8 +20,9 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from accounts.policy import PORTAL_PUBLIC
 from accounts.service import get_account, principal_of, tenant_is_active
-from api.guards import operation_id_of
+from api.guards import is_automatic_options, operation_id_of
 from api.request_state import RequestState
 from colo.errors import AuthenticationFailed, NotFound, PermissionDenied
 from tenants.policy import is_allowed
@@ -99,6 +100,9 @@ async def portal_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
         if not is_allowed(runtime.policy.roles, operation, viewer.principal.role):
             state.authz_denied = operation
             raise PermissionDenied(f"role {viewer.principal.role.value} may not open {operation}")
+    elif operation not in PORTAL_PUBLIC and not is_automatic_options(handler):  # deny by default, like the API
+        state.authz_denied = operation or "unlisted"
+        raise PermissionDenied(f"{operation or 'this page'} is in no policy table")
     if connection.scope.get("method", "") in UNSAFE_METHODS:
         await refuse_without_csrf(connection, runtime, binding)
 

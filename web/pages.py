@@ -76,9 +76,11 @@ def portal_headers(app: ASGIApp) -> ASGIApp:
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
                         headers[name] = value
+                runtime: WebRuntime = scope["app"].state.web
+                if runtime.secure and "strict-transport-security" not in headers:
+                    headers["strict-transport-security"] = "max-age=31536000"  # ignored over plain http
                 web = scope.get("state", {}).get(STATE_KEY)
                 if isinstance(web, WebRequest):
-                    runtime: WebRuntime = scope["app"].state.web
                     for name, value in web.cookies.items():
                         header, encoded = cookie(runtime, name=name, value=value).to_encoded_header()
                         headers.add(header.decode(), encoded.decode())

@@ -76,3 +76,26 @@ def test_csrf_tokens_are_bound_to_their_session() -> None:
     assert not tokens.valid("session-b", token)
     assert not tokens.valid("session-a", None) and not tokens.valid(None, token)
     assert not CsrfTokens(bytes([1]) * 32).valid("session-a", token)  # another installation's key
+
+
+async def test_hashing_runs_off_the_event_loop_a_few_at_a_time() -> None:
+    import asyncio
+    import threading
+
+    loop_thread = threading.get_ident()
+    seen: list[int] = []
+    original = passwords.hash_password
+
+    def spy(password: str) -> str:
+        seen.append(threading.get_ident())
+        return original(password)
+
+    passwords.hash_password = spy  # type: ignore[assignment]
+    try:
+        hashes = await asyncio.gather(*(passwords.hash_password_async(f"passphrase number {i}") for i in range(3)))
+    finally:
+        passwords.hash_password = original  # type: ignore[assignment]
+    assert len(seen) == 3 and loop_thread not in seen
+    assert all(await asyncio.gather(*(passwords.verify_password_async(h, f"passphrase number {i}")
+                                      for i, h in enumerate(hashes))))
+    assert passwords._slot()._value == passwords.MAX_CONCURRENT_HASHES  # every slot given back

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from colo.identity import Role
@@ -25,6 +26,8 @@ async def test_start_page_is_the_sign_in_form_with_strict_headers(portal: AsyncT
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["strict-transport-security"] == "max-age=31536000"
+    assert response.headers["cache-control"] == "no-store"
     # no inline script or style in the page itself
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", response.text)
     assert "<style" not in response.text and " style=" not in response.text
@@ -35,6 +38,11 @@ async def test_language_from_accept_language(portal: AsyncTestClient) -> None:
     en = await portal.get("/sign-in", headers={"Accept-Language": "en-GB,en;q=0.9,az;q=0.1"})
     assert '<html lang="az">' in az.text and "Daxil ol" in az.text
     assert '<html lang="en">' in en.text and "Sign in" in en.text
+
+
+async def test_portal_routes_answer_options(portal: AsyncTestClient) -> None:
+    response = await portal.options("/sign-in")
+    assert response.status_code == 204 and "POST" in response.headers["allow"]
 
 
 async def test_a_form_post_without_its_csrf_token_is_refused(portal: AsyncTestClient) -> None:
@@ -99,3 +107,17 @@ async def test_refusals_are_in_the_access_log_with_their_reason(portal: AsyncTes
             break
         await asyncio.sleep(0.1)
     assert mine and mine[0]["detail"] == "csrf" and mine[0]["status"] == 403
+
+
+def test_every_portal_route_is_in_a_policy_table(app: Litestar) -> None:
+    """The portal's guard denies by default: each of its routes is signed-in (POLICY) or public
+    (PORTAL_PUBLIC), and the tables name no route that does not exist."""
+    from accounts.policy import POLICY, PORTAL_PUBLIC
+    from api.guards import is_automatic_options, operation_id_of
+    from web.guard import portal_guard
+
+    portal_ops = {operation_id_of(handler) for route in app.routes
+                  for handler in getattr(route, "route_handlers", [])
+                  if portal_guard in handler.resolve_guards() and not is_automatic_options(handler)}
+    assert None not in portal_ops and len(portal_ops) >= 12
+    assert portal_ops == (set(PORTAL_PUBLIC) | set(POLICY)) - {"portal_static"}  # static files need no guard

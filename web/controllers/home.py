@@ -78,7 +78,8 @@ class HomeController(Controller):
             key = name if name in INVITE_ERRORS else "form"
             return page(request, "invite.html", status=422 if isinstance(exc, ValidationFailed) else 409,
                         errors={key: INVITE_ERRORS[key]}, values=values, issued=None, roles=_tenant_roles())
-        link = link_url(str(request.base_url), issued.token)
+        # COLO_PUBLIC_URL when set (behind a proxy the request's own address may be an internal one)
+        link = link_url(runtime.services.settings.public_url or str(request.base_url), issued.token)
         return page(request, "invite.html", errors={}, values={}, issued=issued, link=link, roles=_tenant_roles())
 
 
