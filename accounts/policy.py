@@ -4,12 +4,13 @@ with the other domains' tables by api/guards.py and read by the portal's guard (
 
 from __future__ import annotations
 
-from colo.identity import EVERYONE, TENANT_ADMIN, Role
+from colo.identity import STAFF_ROLES, TENANT_ADMIN, TENANT_ROLES, Role
 
 POLICY: dict[str, frozenset[Role]] = {
-    # signing out (here, or everywhere): every person
-    "portal_sign_out": EVERYONE,
-    "portal_sign_out_everywhere": EVERYONE,
+    # signing out (here, or everywhere): every person (people are staff or a tenant's; the gate
+    # terminal is a key, never a portal account)
+    "portal_sign_out": STAFF_ROLES | TENANT_ROLES,
+    "portal_sign_out_everywhere": STAFF_ROLES | TENANT_ROLES,
     # a tenant admin invites a colleague into its own tenant
     "invite_account_form": TENANT_ADMIN,
     "invite_account": TENANT_ADMIN,
