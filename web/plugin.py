@@ -80,10 +80,17 @@ def install_web(app_config: AppConfig, services: AppServices) -> Assets:
         if change.current in (TenantStatus.SUSPENDED.value, TenantStatus.OFFBOARDED.value):
             await runtime.sessions.end_tenant(change.tenant_id)
 
-    services.tenant_hooks.register(SESSION_HOOK, end_tenant_sessions)
+    def start() -> None:  # like the app's other components: registered while running, removed at stop
+        services.tenant_hooks.register(SESSION_HOOK, end_tenant_sessions)
+
+    async def stop() -> None:
+        services.tenant_hooks.unregister(SESSION_HOOK)
+        await runtime.sessions.stop()
+
     app_config.state["web"] = runtime
     app_config.template_config = template_config()
-    app_config.on_shutdown.append(runtime.sessions.stop)
+    app_config.on_startup.append(start)
+    app_config.on_shutdown.append(stop)
     # "public" to the API's guard (no API key): the portal's own guard checks sessions and policy.
     portal = Router("/", route_handlers=[AuthController, HomeController, ApplicationsController],
                     guards=[portal_guard], middleware=[portal_headers], exception_handlers=EXCEPTION_HANDLERS,

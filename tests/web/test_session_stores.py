@@ -17,6 +17,7 @@ from litestar import Litestar
 
 from accounts.sessions import DatabaseSessions, RedisSessions, SessionLimits, SessionStore, session_digest
 from accounts.tables import WebSession
+from colo.settings import Settings
 from tenants.events import TenantStatusChange
 from tests.web.conftest import REDIS_URL
 
@@ -91,9 +92,12 @@ async def test_ending_every_session_of_an_account_or_a_tenant(
 
 
 async def test_the_tenant_hook_ends_a_suspended_tenants_sessions(
-        app: Litestar, run_in_app: Callable[..., Awaitable[Any]]) -> None:
+        app: Litestar, settings: Settings, run_in_app: Callable[..., Awaitable[Any]]) -> None:
+    from api.app import create_app
+
+    assert "accounts.end_sessions" not in create_app(settings).state.services.tenant_hooks.registered()  # not started
     runtime = app.state.web
-    hook = app.state.services.tenant_hooks.registered()["accounts.end_sessions"]
+    hook = app.state.services.tenant_hooks.registered()["accounts.end_sessions"]  # the running app's
     tenant = uuid.uuid4()
     session_id = await run_in_app(runtime.sessions.create, account_id=uuid.uuid4(), tenant_id=tenant)
     await run_in_app(hook, TenantStatusChange(tenant, "active", "active", "reinstated", "tests"))
