@@ -33,7 +33,7 @@ async def _timed(call: Awaitable[httpx.Response]) -> tuple[httpx.Response, float
     return response, time.monotonic() - started
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(360)
 async def test_slow_netbox_times_out_cleanly_while_rack_reads_serve_from_the_read_model(
     orders_plant: OrdersPlant, make_key: Callable[..., Awaitable[Any]], start_colo: StartColo,
     netbox_state: NetBoxState,
@@ -90,9 +90,18 @@ async def test_slow_netbox_times_out_cleanly_while_rack_reads_serve_from_the_rea
                     assert elapsed < FAST_READ_SECONDS
                 netbox.reset()
 
-            # NetBox fast again: the waiting order is built, a new order is taken.
-            built = await http.post(f"/v1/orders/{order_id}/fulfil", headers=ops.headers)
-            assert built.status_code == 200 and built.json()["state"] == "active", built.text
+            # NetBox fast again: the waiting order is built (by the next fulfil run: one that NetBox,
+            # itself busy on a loaded machine, answers within the read timeout), a new order is taken.
+            async def built() -> bool:
+                current = await http.get(f"/v1/orders/{order_id}", headers=ops.headers)
+                if current.json()["state"] == "active":
+                    return True
+                run = await http.post(f"/v1/orders/{order_id}/fulfil", headers=ops.headers)
+                assert run.status_code == 200, run.text
+                assert run.json()["state"] in ("provisioning", "active"), run.text
+                return bool(run.json()["state"] == "active")
+
+            await wait_for(built, within=90, what="the waiting order built once NetBox is fast again")
             taken = await http.post("/v1/orders", json=order_body(rack, 1, UNIT + 1), headers=tenant.headers)
             assert taken.status_code == 201, taken.text
             await http.post(f"/v1/orders/{taken.json()['id']}/cancel", headers=tenant.headers)
