@@ -7,10 +7,8 @@ opens it, sets a password and enrols TOTP. Progress goes to stderr as log lines.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
-from colo.errors import ColoError
 from colo.identity import STAFF_ROLES, TENANT_ROLES, Role
 from colo.logging import get_logger
 
@@ -25,25 +23,16 @@ def link_url(base_url: str, token: str) -> str:
 
 def cmd_create_staff(args: argparse.Namespace) -> int:
     from accounts.service import create_staff
-    from colo.cli import CommandError, settings_or_exit
-    from colo.db import bound_engine
+    from colo.cli import run_on_database, settings_or_exit
 
     settings = settings_or_exit()
 
     async def main() -> str:
-        async with bound_engine(settings.database_url):
-            issued = await create_staff(email=args.email, role=Role(args.role), name=args.name or "",
-                                        created_by="cli", valid_hours=settings.invitation_hours)
+        issued = await create_staff(email=args.email, role=Role(args.role), name=args.name or "",
+                                    created_by="cli", valid_hours=settings.invitation_hours)
         return issued.token
 
-    try:
-        token = asyncio.run(main())
-    except ColoError as exc:
-        raise CommandError(exc.detail) from None
-    except Exception as exc:
-        if "does not exist" in str(exc) or "no such table" in str(exc):
-            raise CommandError("the database is not migrated: run `colo db migrate` first") from None
-        raise
+    token = run_on_database(settings, main)
     log.warning("staff account created; its set-up link is shown only once, on stdout: open it to set a "
                 "password and enrol TOTP", email=args.email.lower(), role=args.role,
                 valid_hours=settings.invitation_hours)
@@ -56,8 +45,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from uuid import UUID
 
     from accounts.service import invite
-    from colo.cli import CommandError, settings_or_exit
-    from colo.db import bound_engine
+    from colo.cli import CommandError, run_on_database, settings_or_exit
     from colo.identity import Principal
 
     settings = settings_or_exit()
@@ -67,16 +55,12 @@ def cmd_invite(args: argparse.Namespace) -> int:
         raise CommandError("--tenant: expected a tenant id (a UUID)") from None
 
     async def main() -> str:
-        async with bound_engine(settings.database_url):
-            issued = await invite(principal=Principal(key_id="cli", role=Role.OPS, name="colo command line"),
-                                  tenant_id=tenant_id, email=args.email, name=args.name or "",
-                                  role=Role(args.role), valid_hours=settings.invitation_hours)
+        issued = await invite(principal=Principal(key_id="cli", role=Role.OPS, name="colo command line"),
+                              tenant_id=tenant_id, email=args.email, name=args.name or "",
+                              role=Role(args.role), valid_hours=settings.invitation_hours)
         return issued.token
 
-    try:
-        token = asyncio.run(main())
-    except ColoError as exc:
-        raise CommandError(exc.detail) from None
+    token = run_on_database(settings, main)
     log.warning("invitation made; its link is shown only once, on stdout", email=args.email.lower(),
                 role=args.role, tenant_id=str(tenant_id), valid_hours=settings.invitation_hours)
     print(link_url(settings.webhook_base_url, token))
@@ -86,18 +70,16 @@ def cmd_invite(args: argparse.Namespace) -> int:
 def cmd_hint(_args: argparse.Namespace) -> int:
     """Say where the portal is and, while no staff account is active, how to make the first."""
     from accounts.tables import Account
-    from colo.cli import settings_or_exit
-    from colo.db import bound_engine
+    from colo.cli import run_on_database, settings_or_exit
 
     settings = settings_or_exit()
 
     async def staff_exists() -> bool:
-        async with bound_engine(settings.database_url):
-            return bool(await Account.exists().where(
-                Account.role.is_in([r.value for r in STAFF_ROLES]) & (Account.status == "active")))
+        return bool(await Account.exists().where(
+            Account.role.is_in([r.value for r in STAFF_ROLES]) & (Account.status == "active")))
 
     url = settings.webhook_base_url + "/"
-    if asyncio.run(staff_exists()):
+    if run_on_database(settings, staff_exists):
         log.info("portal: sign in at " + url, portal=url)
     else:
         log.warning("portal: sign in at " + url + " — no staff account yet: make the first with "

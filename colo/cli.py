@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from colo.logging import configure_logging, say
 from colo.settings import Settings, SettingsError, load_settings
@@ -26,6 +27,26 @@ def settings_or_exit() -> Settings:
         return load_settings()
     except SettingsError as exc:
         raise CommandError(f"configuration error: {exc}") from None
+
+
+def run_on_database[T](settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run a command's `work` with every table bound to the configured database. A refusal by the
+    domain, or a database that was never migrated, becomes one line the user can act on."""
+    from colo.db import bound_engine
+    from colo.errors import ColoError
+
+    async def main() -> T:
+        async with bound_engine(settings.database_url):
+            return await work()
+
+    try:
+        return asyncio.run(main())
+    except ColoError as exc:
+        raise CommandError(exc.detail) from None
+    except Exception as exc:
+        if "does not exist" in str(exc) or "no such table" in str(exc):  # PostgreSQL, SQLite
+            raise CommandError("the database is not migrated: run `colo db migrate` first") from None
+        raise
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -11,13 +11,11 @@ goes to stderr.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from colo.errors import ColoError
 from colo.identity import TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 from tenants.status import TenantStatus
@@ -33,27 +31,14 @@ CLI_PRINCIPAL = Principal(key_id="cli", role=Role.OPS, name="colo command line")
 
 def _run[T](fn: Callable[[Keys], Awaitable[T]]) -> T:
     """Run fn(keys) against the configured database with every table bound to it."""
-    from colo.cli import CommandError, settings_or_exit
-    from colo.db import bound_engine
+    from colo.cli import run_on_database, settings_or_exit
     from colo.logging import configure_logging
     from colo.secretstore import load_keys
 
     settings = settings_or_exit()
     configure_logging(log_format=settings.log_format, level=settings.log_level)  # to stderr: stdout is the key
     keys = load_keys(settings)
-
-    async def main() -> T:
-        async with bound_engine(settings.database_url):
-            return await fn(keys)
-
-    try:
-        return asyncio.run(main())
-    except ColoError as exc:
-        raise CommandError(exc.detail) from None
-    except Exception as exc:
-        if "does not exist" in str(exc) or "no such table" in str(exc):
-            raise CommandError("the database is not migrated: run `colo db migrate` first") from None
-        raise
+    return run_on_database(settings, lambda: fn(keys))
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
