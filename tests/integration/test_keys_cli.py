@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -80,3 +81,13 @@ async def test_bootstrap_prints_a_first_ops_key_once_on_a_fresh_install(tmp_path
     assert b"an active ops key exists already" in again.stderr
     listed = (await colo(fresh, "keys", "list")).stdout.decode()
     assert listed.count("first ops key") == 1
+
+
+async def test_commands_on_a_database_never_migrated_say_so_in_one_line(settings: Settings, tmp_path: Path) -> None:
+    fresh = dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'never-migrated.sqlite'}")
+    for args in (("keys", "create", "--role", "ops", "--name", "x"),
+                 ("accounts", "create-staff", "--email", "ops@example.com", "--role", "ops")):
+        answer = await colo(fresh, *args)
+        assert answer.returncode == 2, answer.stderr.decode()
+        assert b"the database is not migrated: run `colo db migrate` first" in answer.stderr
+        assert answer.stdout == b""  # no key, no link
