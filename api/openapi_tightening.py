@@ -6,7 +6,7 @@ fuzzing in tests/security/) would see a looser contract than the real one:
 - input structs declared with `forbid_unknown_fields=True` answer 400 to unknown fields, but
   their schemas do not say `additionalProperties: false`;
 - constraints on array items (`list[Annotated[str, Meta(max_length=…)]]`) are dropped;
-- a parameter bound that is zero (`ge=0`) is dropped (`min_free_units`, `offset`, `index`);
+- a parameter bound that is zero (`ge=0`) is dropped (`min_free_units`, `index`);
 - an optional body (`JSONBody[X | None] = None`) is documented as required;
 - public operations inherit the global API-key requirement;
 - every operation that needs a key can answer 429: repeated authentication failures from one
