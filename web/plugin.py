@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Request, Router, get
 from litestar.config.app import AppConfig
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import File
 from litestar.template.config import TemplateConfig
@@ -41,10 +42,10 @@ SESSION_HOOK = "accounts.end_sessions"
 
 
 @get("/static/{digest:str}/{name:path}", operation_id="portal_static", sync_to_thread=False)
-def static_file(request: Request[Any, Any, Any], digest: str, name: str) -> File:
+def static_file(request: Request[Any, Any, Any], digest: FromPath[str], name: FromPath[Path]) -> File:
     """A file of web/static under its content digest, cached for a year (web/assets.py)."""
     runtime: WebRuntime = request.app.state.web
-    path = runtime.assets.find(digest, name.lstrip("/"))
+    path = runtime.assets.find(digest, name.as_posix().lstrip("/"))
     if path is None:
         raise NotFoundException()
     return File(path=path, filename=path.name, content_disposition_type="inline",

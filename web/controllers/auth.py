@@ -8,9 +8,10 @@ session (a new id: a planted cookie is never adopted) and drops the session the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from accounts.passwords import MIN_LENGTH
@@ -102,8 +103,9 @@ class AuthController(Controller):
         return see_other("/sign-in")
 
     @get("/welcome", operation_id="portal_welcome_form")
-    async def welcome_form(self, request: Request[Any, Any, Any], token: str = "") -> Template:
-        return await self._welcome(request, token[:100], errors={})
+    async def welcome_form(self, request: Request[Any, Any, Any],
+                           token: Annotated[str, QueryParameter(max_length=100)] = "") -> Template:
+        return await self._welcome(request, token, errors={})
 
     async def _welcome(self, request: Request[Any, Any, Any], token: str, *, errors: dict[str, str],
                        status: int = 200) -> Template:
