@@ -14,7 +14,10 @@ from colo.settings import Settings, SettingsError, load_settings
 
 # The command line is a composition root: each of these adds its commands through register().
 # They are named here, not imported, because colo (the core) may not import the packages above it.
-DOMAIN_CLIS = ("tenants.cli", "accounts.cli", "audit.cli", "dcim.cli", "devtools.cli")
+DOMAIN_CLIS = ("tenants.cli", "accounts.cli", "audit.cli", "dcim.cli")
+# Development commands (the NetBox launcher, the demo plant) exist in a checkout, not in the
+# production image, which does not ship `devtools/`: there `colo` simply has no such commands.
+DEV_CLI = "devtools.cli"
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -98,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module_name in DOMAIN_CLIS:
         importlib.import_module(module_name).register(sub, netbox_sub)
+    try:
+        dev = importlib.import_module(DEV_CLI)
+    except ModuleNotFoundError as exc:
+        if exc.name != DEV_CLI.partition(".")[0]:
+            raise  # devtools is there but something it needs is not: say so
+    else:
+        dev.register(sub, netbox_sub)
     return parser
 
 
