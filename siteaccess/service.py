@@ -164,7 +164,8 @@ async def list_visits(
         query = query.where(Visit.status == status)
     rows = await select_page(scoped(query, principal=principal, column=Visit.tenant_id),
                              columns=(Visit.starts_at, Visit.id), keyset=VISIT_KEYS, page=page)
-    visitors = await Visitor.select().where(Visitor.visit_id.is_in([r["id"] for r in rows.items] or [uuid4()]))
+    ids = [r["id"] for r in rows.items]
+    visitors = await Visitor.select().where(Visitor.visit_id.is_in(ids)) if ids else []  # an empty page: no query
     by_visit: dict[UUID, list[dict[str, Any]]] = {}
     for visitor in visitors:
         by_visit.setdefault(visitor["visit_id"], []).append(visitor)
