@@ -1,5 +1,8 @@
 """Who may do what with portal accounts: the same table format as tenants/policy.py, merged
-with the other domains' tables by api/guards.py and read by the portal's guard (web/session.py).
+with the other domains' tables by api/guards.py and read by the portal's guard (web/guard.py).
+
+Portal pages that perform an API operation are not listed here: they name that operation
+(`opt={"acts_as": ...}`) and its entry in the owning domain's table decides (one rule).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ POLICY: dict[str, frozenset[Role]] = {
     # a tenant admin invites a colleague into its own tenant
     "invite_account_form": TENANT_ADMIN,
     "invite_account": TENANT_ADMIN,
+    # every person's own account page (profile, language, sessions)
+    "portal_account": STAFF_ROLES | TENANT_ROLES,
 }
 
 # The API's public operations (documented in the OpenAPI document): none here.

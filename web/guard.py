@@ -5,7 +5,9 @@ Runs for every portal route (the web router's guard), after the API's guard has 
 as a route needing no API key. It puts the person's Principal into the request state, so the
 access log (api/access_log.py) records the person as the actor exactly as it records a key.
 Which signed-in pages a role may open is the one policy table (accounts/policy.py merged with
-every other domain's by api/guards.py); a page whose operation id is in it needs a session.
+every other domain's by api/guards.py): a page that performs an API operation names it
+(`opt={"acts_as": ...}`) and is open to exactly the roles that may call it; a portal-only page
+has its own entry in accounts/policy.py. Either way it needs a session.
 
 A session ends on the next click when its account was disabled or its tenant is no longer
 active — the tenant status hook ends them at once anyway (web/plugin.py); this is the second
@@ -92,7 +94,7 @@ async def portal_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
                      ended=why_not)
     web.store(connection.scope)
 
-    operation = operation_id_of(handler)
+    operation = policy_operation(handler)
     if operation is not None and operation in runtime.policy.roles:
         if viewer is None:
             state.auth_failure = why_not or "no_session"
@@ -105,6 +107,14 @@ async def portal_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
         raise PermissionDenied(f"{operation or 'this page'} is in no policy table")
     if connection.scope.get("method", "") in UNSAFE_METHODS:
         await refuse_without_csrf(connection, runtime, binding)
+
+
+def policy_operation(handler: BaseRouteHandler) -> str | None:
+    """The operation whose policy entry decides who may open a portal route: the API operation
+    the page performs (`opt={"acts_as": "list_orders"}`: the same roles as the API, one rule),
+    else the route's own operation id (a portal-only page in accounts/policy.py)."""
+    acts_as = handler.opt.get("acts_as")
+    return acts_as if isinstance(acts_as, str) else operation_id_of(handler)
 
 
 async def refuse_without_csrf(connection: ASGIConnection[Any, Any, Any, Any], runtime: WebRuntime,

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.guard import runtime_of
+from web.nav import visible
 from web.runtime import WebRuntime
 from web.state import STATE_KEY, WebRequest
 
@@ -35,14 +36,15 @@ SECURITY_HEADERS = {
 
 def context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
     """What every template gets: `_`/`gettext`/`ngettext` in the request's language, `lang`,
-    the viewer, the CSRF token and asset URLs."""
+    the viewer, the navigation they may use, the CSRF token and asset URLs."""
     web = WebRequest.of(request.scope)
     runtime = runtime_of(request)
     language = web.language
+    nav = visible(runtime.policy, web.viewer.principal.role) if web.viewer is not None else []
     return {
         "_": language.gettext, "gettext": language.gettext, "ngettext": language.ngettext,
         "lang": language, "viewer": web.viewer, "csrf": runtime.csrf.token(web.csrf_binding),
-        "asset": runtime.assets.url, "path": request.url.path, **values,
+        "asset": runtime.assets.url, "path": request.url.path, "nav": nav, **values,
     }
 
 

@@ -27,9 +27,7 @@ from tenants.events import TenantStatusChange
 from tenants.keys import KeyRing
 from tenants.status import TenantStatus
 from web.assets import CACHE_FOREVER, Assets
-from web.controllers.applications import ApplicationsController
-from web.controllers.auth import AuthController
-from web.controllers.home import HomeController
+from web.controllers import CONTROLLERS
 from web.csrf import CsrfTokens
 from web.errors import EXCEPTION_HANDLERS
 from web.guard import portal_guard
@@ -93,7 +91,7 @@ def install_web(app_config: AppConfig, services: AppServices) -> Assets:
     app_config.on_startup.append(start)
     app_config.on_shutdown.append(stop)
     # "public" to the API's guard (no API key): the portal's own guard checks sessions and policy.
-    portal = Router("/", route_handlers=[AuthController, HomeController, ApplicationsController],
+    portal = Router("/", route_handlers=list(CONTROLLERS),
                     guards=[portal_guard], middleware=[portal_headers], exception_handlers=EXCEPTION_HANDLERS,
                     include_in_schema=False, opt={"public": True})
     static = Router("/", route_handlers=[static_file], include_in_schema=False, opt={"public": True})

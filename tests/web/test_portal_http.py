@@ -110,14 +110,18 @@ async def test_refusals_are_in_the_access_log_with_their_reason(portal: AsyncTes
 
 
 def test_every_portal_route_is_in_a_policy_table(app: Litestar) -> None:
-    """The portal's guard denies by default: each of its routes is signed-in (POLICY) or public
-    (PORTAL_PUBLIC), and the tables name no route that does not exist."""
+    """The portal's guard denies by default: each of its routes is signed-in (its own entry in
+    accounts/POLICY, or the API operation it performs, `acts_as`, in the merged table) or public
+    (PORTAL_PUBLIC), and the portal's own tables name no route that does not exist."""
     from accounts.policy import POLICY, PORTAL_PUBLIC
-    from api.guards import is_automatic_options, operation_id_of
-    from web.guard import portal_guard
+    from api.guards import is_automatic_options, load_access_policy, operation_id_of
+    from web.guard import policy_operation, portal_guard
 
-    portal_ops = {operation_id_of(handler) for route in app.routes
-                  for handler in getattr(route, "route_handlers", [])
-                  if portal_guard in handler.resolve_guards() and not is_automatic_options(handler)}
+    handlers = [handler for route in app.routes for handler in getattr(route, "route_handlers", [])
+                if portal_guard in handler.resolve_guards() and not is_automatic_options(handler)]
+    portal_ops = {operation_id_of(handler) for handler in handlers}
     assert None not in portal_ops and len(portal_ops) >= 12
-    assert portal_ops == (set(PORTAL_PUBLIC) | set(POLICY)) - {"portal_static"}  # static files need no guard
+    acting = {handler.opt["acts_as"] for handler in handlers if "acts_as" in handler.opt}
+    assert acting <= set(load_access_policy().roles), acting - set(load_access_policy().roles)
+    own = {policy_operation(handler) for handler in handlers} - acting
+    assert own == (set(PORTAL_PUBLIC) | set(POLICY)) - {"portal_static"}  # static files need no guard

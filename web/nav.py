@@ -1,0 +1,36 @@
+"""The portal's navigation: each entry names the operation whose policy entry decides who sees it,
+so a person is offered exactly the pages the guard would let them open (one rule, web/guard.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.guards import AccessPolicy
+from colo.identity import Role
+from tenants.policy import is_allowed
+from web.i18n import marker as _
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    path: str
+    label: str
+    operation: str
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("/", _("Dashboard"), "portal_index"),
+    NavItem("/orders", _("Orders"), "list_orders"),
+    NavItem("/capacity", _("Order"), "search_capacity"),
+    NavItem("/loas", _("LOAs"), "list_loas"),
+    NavItem("/visits", _("Visits"), "list_visits"),
+    NavItem("/people", _("People"), "list_people"),
+    NavItem("/keys", _("API keys"), "list_keys"),
+    NavItem("/staff/accounts", _("Staff accounts"), "portal_staff_accounts"),
+    NavItem("/account", _("Your account"), "portal_account"),
+)
+
+
+def visible(policy: AccessPolicy, role: Role) -> list[NavItem]:
+    """The entries `role` may open; the start page is everyone's."""
+    return [item for item in NAV if item.operation == "portal_index" or is_allowed(policy.roles, item.operation, role)]
