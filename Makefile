@@ -15,12 +15,13 @@ VENDOR := node_modules/htmx.org/dist/htmx.min.js node_modules/swagger-ui-dist/sw
 	node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js node_modules/swagger-ui-dist/swagger-ui.css
 CATALOGS := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: help run test venv assets chromium netbox lint bench bench-quick clean
+.PHONY: help run test venv assets chromium netbox lint bench bench-quick screenshots clean
 
 help:
 	@echo "make run    - NetBox up, database migrated, demo seeded, portal and API on http://127.0.0.1:8000 (docs at /schema)"
 	@echo "make test   - lint and the whole test suite against real PostgreSQL and a real NetBox"
 	@echo "make bench  - benchmarks (make bench-quick: under two minutes)"
+	@echo "make screenshots - the portal's pictures in docs/screenshots (with make run running)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it (pyenv install 3.12) or set PYTHON=/path/to/python3.12"; exit 2; }
@@ -43,6 +44,10 @@ assets: $(ASSETS)
 # The browser tests drive Debian's Chromium (browsers are never downloaded from anywhere else).
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+# Pictures of the portal for the README and docs, from the Colo that `make run` serves.
+screenshots: venv chromium
+	@$(COLO) demo screenshots --out docs/screenshots
 
 netbox: venv
 	@$(COLO) netbox up

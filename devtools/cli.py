@@ -1,5 +1,6 @@
-"""Development commands: `colo netbox up|down|status|reset` (a real local NetBox) and `colo demo seed`
-(the demo datacenter in it). Registered by colo/cli.py like a domain's commands; production code
+"""Development commands: `colo netbox up|down|status|reset` (a real local NetBox), `colo demo seed`
+(the demo datacenter in it) and `colo demo screenshots` (the portal's pictures for the docs).
+Registered by colo/cli.py like a domain's commands; production code
 never imports this package.
 """
 
@@ -43,6 +44,20 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_screenshots(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from colo.cli import CommandError
+    from devtools.screenshots import ScreenshotError, take
+
+    try:
+        taken = take(url=args.url, out=Path(args.out))
+    except ScreenshotError as exc:
+        raise CommandError(str(exc)) from None
+    say(f"{len(taken)} screenshots in {args.out}")
+    return 0
+
+
 def register(sub: Any, netbox_sub: Any) -> None:
     up = netbox_sub.add_parser("up", help="install, configure, migrate and serve a local NetBox")
     up.add_argument("--port", type=int, default=None)
@@ -57,3 +72,7 @@ def register(sub: Any, netbox_sub: Any) -> None:
     seed.add_argument("--site-name", default="Colo Regional DC 1")
     seed.add_argument("--site-slug", default="colo-dc1")
     seed.set_defaults(handler=cmd_demo_seed)
+    shots = demo_sub.add_parser("screenshots", help="photograph the portal's main pages from a running Colo")
+    shots.add_argument("--url", default="http://127.0.0.1:8000")
+    shots.add_argument("--out", default="docs/screenshots")
+    shots.set_defaults(handler=cmd_demo_screenshots)

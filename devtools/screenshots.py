@@ -1,0 +1,155 @@
+"""`colo demo screenshots`: pictures of the portal's main pages for the README and docs, taken by
+Debian's Chromium from a running Colo (`make run` in another terminal), never drawn by hand.
+
+It acts as a new customer would arrive: one of the demo datacenter's NetBox tenants is adopted
+as a Colo tenant (through the API, with an ops key made for the purpose and revoked at the end),
+its administrator is invited, sets a password and enrols TOTP in the browser, signs in, and every
+main page is photographed in English and Azerbaijani. Running it again adopts the same tenant
+(adoption is idempotent) and invites a new person.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyotp
+
+CHROMIUM = "/usr/bin/chromium"
+DEMO_TENANT = "acme-bank"  # has racks, kit and cross-connects in the demo plant
+# (file name, path): the main pages, photographed in both languages
+PAGES: tuple[tuple[str, str], ...] = (
+    ("dashboard", "/"),
+    ("capacity", "/capacity"),
+    ("orders", "/orders"),
+    ("order-new", "/orders/new"),
+    ("loas", "/loas"),
+    ("visits", "/visits"),
+    ("visit-new", "/visits/new"),
+    ("people", "/people"),
+    ("keys", "/keys"),
+    ("account", "/account"),
+)
+
+
+class ScreenshotError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Run:
+    url: str
+    out: Path
+    colo: str
+
+    def command(self, *args: str) -> str:
+        done = subprocess.run([self.colo, *args], capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            raise ScreenshotError(f"colo {' '.join(args[:2])} failed: {done.stderr.strip()[-300:]}")
+        return done.stdout.strip().splitlines()[-1]
+
+
+def _netbox_tenant_id(slug: str) -> int:
+    """The demo tenant's NetBox id, through the one gateway (devtools may call it on a thread of
+    its own: no event loop here)."""
+    import asyncio
+
+    from colo.cli import settings_or_exit
+    from dcim.netbox import gateway_from_settings
+
+    gateway = gateway_from_settings(settings_or_exit())
+
+    async def find() -> int:
+        found = await gateway.call(lambda api: api.tenancy.tenants.get(slug=slug))
+        if found is None:
+            raise ScreenshotError(f"NetBox has no tenant {slug!r}: run `colo demo seed` (make run does)")
+        return int(found.id)
+
+    return asyncio.run(find())
+
+
+def _tenant(run: Run, ops: dict[str, str]) -> str:
+    response = httpx.post(run.url + "/v1/tenants/adopt", headers=ops, timeout=60, json={
+        "netbox_tenant_id": _netbox_tenant_id(DEMO_TENANT), "registration_number": "1700012345", "country": "AZ",
+        "legal_name": "Acme Bank ASC"})
+    if response.status_code not in (200, 201):
+        raise ScreenshotError(f"adopting the demo tenant failed: {response.status_code} {response.text[:300]}")
+    httpx.post(run.url + "/v1/netbox/sync", headers=ops, timeout=120)
+    return str(response.json()["id"])
+
+
+def take(*, url: str, out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    colo = shutil.which("colo")
+    if colo is None:
+        raise ScreenshotError("the colo command is not on PATH (activate .venv)")
+    if not Path(CHROMIUM).exists():
+        raise ScreenshotError("install Debian's chromium first: make chromium")
+    run = Run(url=url.rstrip("/"), out=out, colo=colo)
+    try:
+        httpx.get(run.url + "/healthz", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise ScreenshotError(f"no Colo answers at {run.url} ({exc}): start it with `make run`") from None
+    ops_key = run.command("keys", "create", "--role", "ops", "--name", "screenshots")
+    ops = {"Authorization": f"Bearer {ops_key}"}
+    tenant_id = _tenant(run, ops)
+    email = f"admin-{uuid.uuid4().hex[:6]}@acme-bank.example"
+    link = run.command("accounts", "invite", "--tenant", tenant_id, "--email", email, "--role", "tenant_admin")
+    link = re.sub(r"^https?://[^/]+", run.url, link)
+    password = secrets.token_urlsafe(24)  # the account is for this run only
+    out.mkdir(parents=True, exist_ok=True)
+    taken: list[Path] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(run.url + "/sign-in")
+        page.screenshot(path=str(out / "sign-in.png"), full_page=True)
+        taken.append(out / "sign-in.png")
+        page.goto(link)
+        secret = page.locator("code.secret").get_attribute("data-secret") or ""
+        page.locator("#f-password").fill(password)
+        page.locator("#f-password_again").fill(password)
+        page.locator("#f-code").fill(pyotp.TOTP(secret).now())
+        page.locator("form[action='/welcome'] button[type=submit]").click()
+        page.wait_for_load_state()
+        page.goto(run.url + "/sign-in")
+        page.locator("#f-email").fill(email)
+        page.locator("#f-password").fill(password)
+        page.locator("#f-code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+        page.locator("form[action='/sign-in'] button[type=submit]").click()
+        page.wait_for_load_state()
+        for language in ("en", "az"):
+            if language == "az":
+                page.locator("#locale").select_option("az")
+                page.locator("form[action='/language'] button[type=submit]").click()
+                page.wait_for_load_state()
+            for name, path in PAGES:
+                response = page.goto(run.url + path)
+                if response is None or response.status >= 400:
+                    continue  # a page this version does not have
+                target = out / f"{name}.{language}.png" if language == "az" else out / f"{name}.png"
+                page.screenshot(path=str(target), full_page=True)
+                taken.append(target)
+            page.goto(run.url + "/")
+            racks = page.locator("a[href^='/racks/']")
+            if racks.count():
+                page.goto(run.url + (racks.first.get_attribute("href") or "/"))
+                target = out / ("rack.az.png" if language == "az" else "rack.png")
+                page.screenshot(path=str(target), full_page=True)
+                taken.append(target)
+        context.close()
+        browser.close()
+    # the ops key was made for this run only
+    key_id = httpx.get(run.url + "/v1/auth/whoami", headers=ops, timeout=10).json()["key_id"]
+    httpx.post(run.url + f"/v1/keys/{key_id}/revoke", headers=ops, timeout=10, json={"reason": "screenshots taken"})
+    return taken
