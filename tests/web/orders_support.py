@@ -1,0 +1,103 @@
+"""What the portal's order tests share: a small site of their own in the real NetBox (a hall with
+empty, A+B-fed racks nobody owns), put into the read model the way NetBox's events would, and
+the ops steps around the browser through the API (review, approve, fulfil in NetBox, ask for
+action), as tests/api/orders does them.
+
+Every name carries a unique suffix, so other sessions and the demo seed never collide; the site
+and everything at it (the reservations fulfilment made too) are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pynetbox
+
+from devtools.netbox.paths import NetBoxState
+from tests.netbox_cleanup import remove_sites
+from tests.web.browser import Portal
+
+RACK_KEYS = ("journey", "actions", "a11y")
+
+
+@dataclass(frozen=True)
+class PortalPlant:
+    suffix: str
+    site_id: int
+    site_name: str
+    hall: str
+    racks: dict[str, int]  # key → NetBox rack id
+    rack_names: dict[str, str]
+
+
+def _build(api: Any, s: str) -> PortalPlant:
+    site = api.dcim.sites.create(name=f"Portal Orders {s}", slug=f"portal-orders-{s}")
+    hall = api.dcim.locations.create(name=f"Portal Hall {s}", slug=f"portal-hall-{s}", site=site.id)
+    panels = [api.dcim.power_panels.create(site=site.id, name=f"PP-{side}-{s}") for side in "AB"]
+    racks, names = {}, {}
+    for key in RACK_KEYS:
+        names[key] = f"PO-{key}-{s}"
+        racks[key] = api.dcim.racks.create(name=names[key], site=site.id, location=hall.id, u_height=42,
+                                           status="active").id
+        for panel, kind in zip(panels, ("primary", "redundant"), strict=True):
+            api.dcim.power_feeds.create(power_panel=panel.id, rack=racks[key], name=f"{key}-{kind}-{s}",
+                                        status="active", type=kind, supply="ac", phase="single-phase",
+                                        voltage=230, amperage=16, max_utilization=80)
+    return PortalPlant(suffix=s, site_id=site.id, site_name=site.name, hall=hall.name, racks=racks,
+                       rack_names=names)
+
+
+def sync_plant(portal: Portal, netbox: NetBoxState, plant: PortalPlant, *, hall_id: int | None = None) -> None:
+    """The read model learns the site, its hall and racks (what NetBox's webhooks would cause)."""
+    from dcim.netbox import NetBoxGateway
+    from dcim.readmodel.sync import refresh_objects, refresh_racks
+
+    async def sync() -> None:
+        gateway = NetBoxGateway(url=netbox.url, token=netbox.token)  # one per event loop
+        objects = {("dcim.site", plant.site_id)} | ({("dcim.location", hall_id)} if hall_id else set())
+        await refresh_objects(gateway, objects)
+        await refresh_racks(gateway, list(plant.racks.values()))
+
+    portal.query(sync)
+
+
+def portal_plant(netbox: NetBoxState, portal: Portal) -> Iterator[PortalPlant]:
+    """The site for a module's fixture: `yield from portal_plant(netbox_state, live_portal)`."""
+    api = pynetbox.api(netbox.url, token=netbox.token)
+    plant = _build(api, uuid.uuid4().hex[:8])
+    try:
+        hall_id = api.dcim.locations.get(slug=f"portal-hall-{plant.suffix}").id
+        sync_plant(portal, netbox, plant, hall_id=hall_id)
+        yield plant
+    finally:
+        remove_sites(api, [plant.site_id])
+        sync_plant(portal, netbox, plant)  # the racks are gone from the read model too
+
+
+# ---- ops, through the API ------------------------------------------------------------------------
+
+
+def ops_order(portal: Portal, tenant_id: str, spec: dict[str, Any]) -> str:
+    """An order placed by ops on the tenant's behalf (as the API allows staff to)."""
+    made = portal.api("POST", "/v1/orders", json={"spec": spec, "tenant_id": tenant_id})
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+def ops_step(portal: Portal, order_id: str, step: str, reason: str | None = None) -> dict[str, Any]:
+    moved = portal.api("POST", f"/v1/orders/{order_id}/{step}", json={"reason": reason} if reason else None)
+    assert moved.status_code == 200, moved.text
+    body: dict[str, Any] = moved.json()
+    return body
+
+
+def fulfil(portal: Portal, order_id: str) -> dict[str, Any]:
+    """Ops review and approve, then build the order in NetBox now; it is active."""
+    ops_step(portal, order_id, "review")
+    ops_step(portal, order_id, "approve", "capacity checked")
+    built = ops_step(portal, order_id, "fulfil")
+    assert built["state"] == "active", built
+    return built

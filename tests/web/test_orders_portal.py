@@ -1,0 +1,203 @@
+"""A tenant's orders in the portal, in Chromium against a real `colo serve` with the real NetBox:
+space ordered from the capacity search and fulfilled in NetBox by ops through the API, its
+history; cancelling, answering "action required", asking for decommission; a domain refusal next
+to its field; another tenant's order answering exactly like a missing one."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pynetbox
+import pytest
+from playwright.sync_api import Page, expect
+
+from devtools.netbox.paths import NetBoxState
+from tests.web.browser import Portal, new_tenant, sign_in, tenant_person
+from tests.web.orders_support import PortalPlant, fulfil, ops_order, ops_step, portal_plant
+
+ORDER_URL = re.compile(r".*/orders/([0-9a-f-]{36})$")
+
+
+@pytest.fixture(scope="module")
+def orders_site(netbox_state: NetBoxState, live_portal: Portal) -> Iterator[PortalPlant]:
+    yield from portal_plant(netbox_state, live_portal)
+
+
+def _signed_in(portal: Portal, page: Page, *, role: str = "tenant_admin", tenant_id: str | None = None) -> str:
+    """A new tenant (or the given one) with a person of `role` signed in on `page`: the tenant id."""
+    tenant_id = tenant_id or new_tenant(portal)
+    email, secret = tenant_person(portal, page, tenant_id, role=role)
+    sign_in(page, portal.url, email, secret)
+    expect(page).to_have_url(portal.url + "/")
+    return tenant_id
+
+
+def _space(plant: PortalPlant, position: int, units: int = 1) -> dict[str, object]:
+    return {"kind": "space", "rack_id": plant.racks["actions"], "units": units, "position": position}
+
+
+def _state(portal: Portal, order_id: str) -> str:
+    found = portal.api("GET", f"/v1/orders/{order_id}")
+    assert found.status_code == 200, found.text
+    return str(found.json()["state"])
+
+
+def _history(page: Page) -> list[str]:
+    return [row.get_attribute("data-action") or "" for row in page.locator("#history tbody tr").all()]
+
+
+def test_space_from_the_capacity_search_to_fulfilled_with_history(
+    live_portal: Portal, browser_page: Page, orders_site: PortalPlant, netbox_state: NetBoxState,
+) -> None:
+    page, base = browser_page, live_portal.url
+    _signed_in(live_portal, page)
+    page.get_by_role("link", name="Order", exact=True).click()
+    expect(page).to_have_url(base + "/capacity")
+    page.locator("#f-units").fill("2")
+    page.locator("#f-kw").fill("1")
+    page.locator("#f-site_id").select_option(str(orders_site.site_id))
+    page.locator("#f-hall").fill(orders_site.hall)
+    page.locator("#capacity-form button[type=submit]").click()
+    rack = orders_site.racks["journey"]
+    row = page.locator(f"#placements tbody tr[data-rack-id='{rack}']")
+    expect(row).to_contain_text(orders_site.rack_names["journey"])
+    expect(row).to_contain_text("U1-U2")
+    # ranked as the API ranks the same search (no rack here is anyone's: every buyer sees the same)
+    ranked = live_portal.api("POST", "/v1/capacity/search", json={
+        "units": 2, "kw": 1.0, "redundant": True, "site_id": orders_site.site_id, "hall": orders_site.hall})
+    assert ranked.status_code == 200, ranked.text
+    shown = [int(r.get_attribute("data-rack-id") or 0) for r in page.locator("#placements tbody tr").all()]
+    assert shown == [p["rack_id"] for p in ranked.json()["placements"]] and rack in shown
+
+    row.get_by_role("button", name=re.compile("^Order here")).click()
+    expect(page).to_have_url(re.compile(r".*/orders/new\?kind=space&rack_id="))
+    expect(page.locator("#chosen-rack")).to_contain_text(orders_site.rack_names["journey"])
+    expect(page.locator("#f-rack_id")).to_have_value(str(rack))
+    expect(page.locator("#f-units")).to_have_value("2")
+    expect(page.locator("#f-position")).to_have_value("1")
+    expect(page.locator("#f-kw")).to_have_value("1")
+    page.locator("#f-note").fill("two units for the firewall pair")
+    page.locator("#order-form button[type=submit]").click()
+    expect(page).to_have_url(ORDER_URL)
+    found = ORDER_URL.match(page.url)
+    assert found is not None
+    order_id = found.group(1)
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "submitted")
+    expect(page.locator("#waits-for")).to_contain_text("The datacenter to review it")
+    expect(page.locator("#order-facts")).to_contain_text("U1-U2")
+    assert _history(page) == ["submit"]
+
+    built = fulfil(live_portal, order_id)  # ops: review, approve, build in NetBox
+    reservation = pynetbox.api(netbox_state.url, token=netbox_state.token).dcim.rack_reservations.get(
+        built["netbox"]["reservation_id"])
+    assert reservation is not None and reservation.rack.id == rack and sorted(reservation.units) == [1, 2]
+    page.reload()
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "active")
+    expect(page.locator("#order-state")).to_have_text("Fulfilled: in service")
+    assert _history(page) == ["submit", "review", "approve", "start_provisioning", "activate"]
+    expect(page.locator("#history")).to_contain_text("capacity checked")
+    page.goto(base + "/orders")
+    expect(page.locator(f"#orders tr[data-order-id='{order_id}']")).to_have_attribute("data-state", "active")
+
+
+def test_a_member_cancels_an_order(live_portal: Portal, browser_page: Page, orders_site: PortalPlant) -> None:
+    page = browser_page
+    tenant_id = new_tenant(live_portal)
+    order_id = ops_order(live_portal, tenant_id, _space(orders_site, 10))
+    _signed_in(live_portal, page, role="tenant_member", tenant_id=tenant_id)
+    page.goto(live_portal.url + "/orders")
+    page.locator(f"#orders tr[data-order-id='{order_id}'] a").click()
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "submitted")
+    expect(page.locator("#action-request-decommission")).to_have_count(0)
+    page.locator("#r-cancel").fill("ordered the wrong rack")
+    page.get_by_role("button", name="Cancel the order").click()
+    expect(page).to_have_url(live_portal.url + f"/orders/{order_id}")
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "cancelled")
+    assert _history(page) == ["submit", "cancel"]
+    expect(page.locator("#history tbody tr").last).to_contain_text("ordered the wrong rack")
+    expect(page.locator("#actions-h")).to_have_count(0)  # nothing more to do
+    assert _state(live_portal, order_id) == "cancelled"
+
+
+def test_answering_action_required_resubmits(live_portal: Portal, browser_page: Page,
+                                             orders_site: PortalPlant) -> None:
+    page = browser_page
+    tenant_id = new_tenant(live_portal)
+    order_id = ops_order(live_portal, tenant_id, _space(orders_site, 12))
+    ops_step(live_portal, order_id, "review")
+    ops_step(live_portal, order_id, "request-action", "Front or rear mounting?")
+    _signed_in(live_portal, page, tenant_id=tenant_id)
+    page.goto(live_portal.url + f"/orders/{order_id}")
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "action_required")
+    expect(page.locator("#asked")).to_contain_text("Front or rear mounting?")
+    expect(page.locator("#waits-for")).to_contain_text("You: the datacenter needs more from you")
+    page.locator("#r-resubmit").fill("Front mounting, please.")
+    page.get_by_role("button", name="Send the answer and resubmit").click()
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "submitted")
+    assert _history(page) == ["submit", "review", "request_action", "resubmit"]
+    expect(page.locator("#history tbody tr").last).to_contain_text("Front mounting, please.")
+    events = live_portal.api("GET", f"/v1/orders/{order_id}/events").json()["items"]
+    assert events[-1]["action"] == "resubmit" and events[-1]["reason"] == "Front mounting, please."
+
+
+def test_requesting_decommission_of_a_fulfilled_order(live_portal: Portal, browser_page: Page,
+                                                      orders_site: PortalPlant) -> None:
+    page = browser_page
+    tenant_id = new_tenant(live_portal)
+    order_id = ops_order(live_portal, tenant_id, _space(orders_site, 14))
+    fulfil(live_portal, order_id)
+    _signed_in(live_portal, page, tenant_id=tenant_id)
+    page.goto(live_portal.url + f"/orders/{order_id}")
+    expect(page.locator("#action-cancel")).to_have_count(0)  # built: it can no longer be cancelled
+    page.locator("#r-request-decommission").fill("moving out")
+    page.get_by_role("button", name="Request decommission").click()
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "decommission_requested")
+    expect(page.locator("#waits-for")).to_contain_text("The datacenter to remove it")
+    assert _history(page)[-1] == "request_decommission"
+    assert _state(live_portal, order_id) == "decommission_requested"
+
+
+def test_a_refusal_is_shown_next_to_its_field(live_portal: Portal, browser_page: Page,
+                                              orders_site: PortalPlant) -> None:
+    page, base = browser_page, live_portal.url
+    tenant_id = _signed_in(live_portal, page)
+    rack = orders_site.racks["actions"]
+    # the domain: 4 units from U40 do not fit in a 42U rack
+    page.goto(base + f"/orders/new?kind=space&rack_id={rack}&units=4&position=40")
+    with page.expect_response(lambda r: r.url == base + "/orders/new" and r.request.method == "POST") as sent:
+        page.locator("#order-form button[type=submit]").click()
+    assert sent.value.status == 422
+    expect(page.locator("#e-position")).to_have_text(
+        "These units do not fit in this rack: choose a lower position or fewer units.")
+    expect(page.locator("#f-position")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#f-position")).to_have_value("40")
+    # the API's struct: at most 60 units (the browser's own check switched off)
+    page.locator("#f-units").fill("61")
+    page.evaluate("document.querySelector('#order-form').noValidate = true")
+    page.locator("#order-form button[type=submit]").click()
+    expect(page.locator("#e-units")).to_have_text("Enter a whole number of units from 1 to 60.")
+    expect(page.locator("#e-position")).to_have_count(0)
+    listed = live_portal.api("GET", "/v1/orders", params={"tenant_id": tenant_id})
+    assert listed.status_code == 200 and listed.json()["items"] == []  # nothing was ordered
+
+
+def test_another_tenants_order_answers_like_a_missing_one(live_portal: Portal, browser_page: Page,
+                                                          orders_site: PortalPlant) -> None:
+    page, base = browser_page, live_portal.url
+    theirs = ops_order(live_portal, new_tenant(live_portal), _space(orders_site, 16))
+    _signed_in(live_portal, page)
+    answers = {}
+    for name, order_id in (("theirs", theirs), ("missing", str(uuid.uuid4()))):
+        response = page.goto(base + f"/orders/{order_id}")
+        assert response is not None
+        answers[name] = (response.status, page.locator("main").inner_text())
+    assert answers["theirs"][0] == 404 and answers["theirs"] == answers["missing"]
+    page.goto(base + "/orders/new")
+    token = page.locator("#order-form input[name=csrf_token]").get_attribute("value")
+    for order_id in (theirs, str(uuid.uuid4())):
+        posted = page.request.post(base + f"/orders/{order_id}/cancel", form={"csrf_token": token or "", "reason": ""},
+                                   max_redirects=0)
+        assert posted.status == 404, posted.status
+    assert _state(live_portal, theirs) == "submitted"
