@@ -1,18 +1,26 @@
-"""`colo accounts create-staff`: the first (and any) staff account of the portal.
+"""`colo accounts create-staff` and `colo accounts invite`: the first (and any) staff account of
+the portal, and a tenant's first administrator.
 
-Prints the account's one-time set-up link on stdout, alone (it is shown only once); the person
-opens it, sets a password and enrols TOTP. Progress goes to stderr as log lines.
+The account's one-time link is e-mailed to the person when SMTP is configured (COLO_SMTP_HOST);
+otherwise — or when the mail could not be sent — it is printed on stdout, alone (it is shown only
+once). The person opens it, sets a password and enrols TOTP. Progress goes to stderr as log lines.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 from colo.identity import STAFF_ROLES, TENANT_ROLES, Role
 from colo.logging import get_logger
 
+if TYPE_CHECKING:
+    from accounts.schemas import LinkIssued
+    from colo.settings import Settings
+
 log = get_logger(__name__)
+LANGUAGES = ("az", "en")
 
 
 def link_url(base_url: str, token: str) -> str:
@@ -21,23 +29,42 @@ def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/welcome?token={token}"
 
 
+def _hand_over(settings: Settings, issued: LinkIssued, *, language: str, what: str, **fields: str) -> int:
+    """E-mail the link when SMTP is configured; otherwise, or when sending failed, print it alone
+    on stdout (shown only this once)."""
+    from accounts.mail import deliver_link
+    from colo.mail import Mailer
+
+    link = link_url(settings.webhook_base_url, issued.token)
+    mailer = Mailer.of(settings)
+    if mailer is not None:
+        sent = asyncio.run(deliver_link(mailer=mailer, issued=issued, link=link, language=language,
+                                        facility=settings.facility_name))
+        if sent:
+            log.warning(f"{what}; its link was sent by e-mail", email=issued.account.email, language=language,
+                        valid_hours=settings.invitation_hours, **fields)
+            return 0
+        log.error(f"{what}, but the e-mail could not be sent; its link is shown only once, on stdout",
+                  email=issued.account.email, **fields)
+    else:
+        log.warning(f"{what}; its link is shown only once, on stdout: open it to set a password and enrol TOTP",
+                    email=issued.account.email, valid_hours=settings.invitation_hours, **fields)
+    print(link)
+    return 0
+
+
 def cmd_create_staff(args: argparse.Namespace) -> int:
     from accounts.service import create_staff
     from colo.cli import run_on_database, settings_or_exit
 
     settings = settings_or_exit()
 
-    async def main() -> str:
-        issued = await create_staff(email=args.email, role=Role(args.role), name=args.name or "",
-                                    created_by="cli", valid_hours=settings.invitation_hours)
-        return issued.token
+    async def main() -> LinkIssued:
+        return await create_staff(email=args.email, role=Role(args.role), name=args.name or "",
+                                  created_by="cli", valid_hours=settings.invitation_hours)
 
-    token = run_on_database(settings, main)
-    log.warning("staff account created; its set-up link is shown only once, on stdout: open it to set a "
-                "password and enrol TOTP", email=args.email.lower(), role=args.role,
-                valid_hours=settings.invitation_hours)
-    print(link_url(settings.webhook_base_url, token))
-    return 0
+    issued = run_on_database(settings, main)
+    return _hand_over(settings, issued, language=args.language, what="staff account created", role=args.role)
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
@@ -54,17 +81,14 @@ def cmd_invite(args: argparse.Namespace) -> int:
     except ValueError:
         raise CommandError("--tenant: expected a tenant id (a UUID)") from None
 
-    async def main() -> str:
-        issued = await invite(principal=Principal(key_id="cli", role=Role.OPS, name="colo command line"),
-                              tenant_id=tenant_id, email=args.email, name=args.name or "",
-                              role=Role(args.role), valid_hours=settings.invitation_hours)
-        return issued.token
+    async def main() -> LinkIssued:
+        return await invite(principal=Principal(key_id="cli", role=Role.OPS, name="colo command line"),
+                            tenant_id=tenant_id, email=args.email, name=args.name or "",
+                            role=Role(args.role), valid_hours=settings.invitation_hours)
 
-    token = run_on_database(settings, main)
-    log.warning("invitation made; its link is shown only once, on stdout", email=args.email.lower(),
-                role=args.role, tenant_id=str(tenant_id), valid_hours=settings.invitation_hours)
-    print(link_url(settings.webhook_base_url, token))
-    return 0
+    issued = run_on_database(settings, main)
+    return _hand_over(settings, issued, language=args.language, what="invitation made", role=args.role,
+                      tenant_id=str(tenant_id))
 
 
 def cmd_hint(_args: argparse.Namespace) -> int:
@@ -96,12 +120,15 @@ def register(sub: Any, _netbox_sub: Any) -> None:
     staff.add_argument("--email", required=True)
     staff.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
     staff.add_argument("--name", default="")
+    staff.add_argument("--language", default="az", choices=LANGUAGES, help="of the e-mail, when SMTP is configured")
     staff.set_defaults(handler=cmd_create_staff)
     invitation = accounts.add_parser("invite", help="invite a tenant's person (e.g. its first admin); prints the link")
     invitation.add_argument("--tenant", required=True, metavar="TENANT_ID")
     invitation.add_argument("--email", required=True)
     invitation.add_argument("--role", required=True, choices=sorted(r.value for r in TENANT_ROLES))
     invitation.add_argument("--name", default="")
+    invitation.add_argument("--language", default="az", choices=LANGUAGES,
+                            help="of the e-mail, when SMTP is configured")
     invitation.set_defaults(handler=cmd_invite)
     accounts.add_parser("hint", help="say where the portal is and how to make the first staff account").set_defaults(
         handler=cmd_hint)

@@ -7,7 +7,7 @@ Portal pages that perform an API operation are not listed here: they name that o
 
 from __future__ import annotations
 
-from colo.identity import STAFF_ROLES, TENANT_ADMIN, TENANT_ROLES, Role
+from colo.identity import OPS, STAFF_ROLES, TENANT_ADMIN, TENANT_ROLES, Role
 
 POLICY: dict[str, frozenset[Role]] = {
     # signing out (here, or everywhere): every person (people are staff or a tenant's; the gate
@@ -17,6 +17,13 @@ POLICY: dict[str, frozenset[Role]] = {
     # a tenant admin invites a colleague into its own tenant
     "invite_account_form": TENANT_ADMIN,
     "invite_account": TENANT_ADMIN,
+    # a tenant admin makes its tenant's people administrators or members, and removes them
+    "portal_change_account_role": TENANT_ADMIN,
+    "portal_remove_account": TENANT_ADMIN,
+    # ops list, create and disable the facility's staff accounts
+    "portal_staff_accounts": OPS,
+    "portal_create_staff_account": OPS,
+    "portal_disable_staff_account": OPS,
     # every person's own account page (profile, language, sessions)
     "portal_account": STAFF_ROLES | TENANT_ROLES,
 }

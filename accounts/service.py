@@ -18,13 +18,14 @@ from uuid import UUID, uuid4
 
 from accounts import passwords, totp
 from accounts.schemas import AccountRead, Enrolment, LinkIssued
+from accounts.sessions import SessionStore
 from accounts.tables import Account, AccountLink
 from colo.db import violates_unique
-from colo.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from colo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import STAFF_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 from tenants import validation
-from tenants.scope import tenant_for_write
+from tenants.scope import scoped, tenant_for_write
 from tenants.status import TenantStatus
 from tenants.tables import Tenant
 
@@ -194,6 +195,111 @@ async def set_locale(*, account_id: UUID, locale: str) -> None:
         raise ValidationFailed("locale", "az or en")
     await Account.update({Account.locale: locale, Account.updated_at: datetime.now(UTC)}).where(
         Account.id == account_id)
+
+
+# ------------------------------------------------------------------ managing accounts
+
+MAX_LISTED = 500  # a tenant's people, or the facility's staff: far fewer in practice
+
+
+async def list_accounts(*, principal: Principal) -> list[AccountRead]:
+    """Accounts of tenants' people, oldest first: a tenant's own (scoped in the query), every
+    tenant's for staff. Disabled accounts are listed too (their e-mail address stays taken)."""
+    query = scoped(Account.select().where(Account.tenant_id.is_not_null()), principal=principal,
+                   column=Account.tenant_id)
+    rows = await query.order_by(Account.created_at).order_by(Account.id).limit(MAX_LISTED)
+    return [AccountRead.of(row) for row in rows]
+
+
+async def list_staff(*, principal: Principal) -> list[AccountRead]:
+    """The facility's staff accounts, oldest first; for staff callers only."""
+    if not principal.is_facility:
+        raise PermissionDenied("staff accounts are listed for staff only")
+    rows = await Account.select().where(Account.tenant_id.is_null()).order_by(Account.created_at).order_by(
+        Account.id).limit(MAX_LISTED)
+    return [AccountRead.of(row) for row in rows]
+
+
+async def _tenant_account(principal: Principal, account_id: UUID) -> dict[str, Any]:
+    """A tenant person's account the caller may manage; another tenant's is missing (NotFound)."""
+    query = Account.select().where((Account.id == account_id) & Account.tenant_id.is_not_null())
+    row = await scoped(query, principal=principal, column=Account.tenant_id).first()
+    if row is None:
+        raise NotFound("account", account_id)
+    return row
+
+
+async def _refuse_removing_last_admin(row: dict[str, Any]) -> None:
+    """A tenant keeps at least one active administrator account: the last may neither step down
+    nor be removed (it would leave nobody to invite or manage the company's people)."""
+    if row["role"] != Role.TENANT_ADMIN.value or row["status"] != "active":
+        return
+    others = await Account.count().where(
+        (Account.tenant_id == row["tenant_id"]) & (Account.role == Role.TENANT_ADMIN.value)
+        & (Account.status == "active") & (Account.id != row["id"]))
+    if others == 0:
+        raise Conflict("this is the company's last administrator; make another person an administrator first",
+                       field="form", reason="last_admin")
+
+
+async def change_role(*, principal: Principal, account_id: UUID, role: Role) -> AccountRead:
+    """Make a tenant's person an administrator or a member (a tenant admin: own tenant only).
+    Takes effect at the person's next click: a session's role is read from the account each time."""
+    if role not in TENANT_ROLES:
+        raise ValidationFailed("role", "a tenant's people are tenant_admin or tenant_member")
+    row = await _tenant_account(principal, account_id)
+    if row["status"] == "disabled":
+        raise Conflict("this account was removed", field="form", reason="disabled")
+    if row["role"] == role.value:
+        return AccountRead.of(row)
+    if role != Role.TENANT_ADMIN:
+        await _refuse_removing_last_admin(row)
+    await Account.update({Account.role: role.value, Account.updated_at: datetime.now(UTC)}).where(
+        Account.id == account_id)
+    log.info("account role changed", account_id=str(account_id), role=role.value, by=principal.key_id)
+    return await get_account(account_id=account_id)
+
+
+async def _end_account(row: dict[str, Any], *, principal: Principal, sessions: SessionStore) -> str:
+    """Remove an account: one never set up is deleted (its address is free again), an active one
+    is disabled (kept for the record). Either way its links stop working and its sessions end now."""
+    account_id: UUID = row["id"]
+    async with Account._meta.db.transaction():
+        await AccountLink.delete().where(AccountLink.account_id == account_id)
+        if row["status"] == "invited":
+            await Account.delete().where(Account.id == account_id)
+            outcome = "deleted"
+        else:
+            await Account.update({Account.status: "disabled", Account.updated_at: datetime.now(UTC)}).where(
+                Account.id == account_id)
+            outcome = "disabled"
+    ended = await sessions.end_account(account_id)
+    log.info("account removed", account_id=str(account_id), outcome=outcome, sessions_ended=ended,
+             by=principal.key_id)
+    return outcome
+
+
+async def remove_account(*, principal: Principal, account_id: UUID, sessions: SessionStore) -> str:
+    """Remove a tenant's person's account ("deleted" or "disabled"); never the last administrator."""
+    row = await _tenant_account(principal, account_id)
+    if row["status"] == "disabled":
+        return "disabled"
+    await _refuse_removing_last_admin(row)
+    return await _end_account(row, principal=principal, sessions=sessions)
+
+
+async def disable_staff(*, principal: Principal, account_id: UUID, sessions: SessionStore) -> str:
+    """Remove a staff account (ops); never one's own, so an ops account always remains."""
+    if not principal.is_facility:
+        raise NotFound("account", account_id)
+    row = await Account.select().where((Account.id == account_id) & Account.tenant_id.is_null()).first()
+    if row is None:
+        raise NotFound("account", account_id)
+    if principal.person_id == account_id:
+        raise Conflict("you cannot remove your own account", field="form", reason="self")
+    if row["status"] == "disabled":
+        return "disabled"
+    return await _end_account(row, principal=principal, sessions=sessions)
 
 
 def principal_of(account: AccountRead) -> Principal:

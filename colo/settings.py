@@ -176,7 +176,23 @@ VARIABLES: tuple[Var, ...] = (
         "failed portal sign-ins per e-mail address per 15 minutes before sign-in to it is refused"),
     Var("COLO_INVITATION_HOURS", "invitation_hours", _positive_int, 72,
         "how long a portal invitation or set-up link stays valid"),
+    Var("COLO_SMTP_HOST", "smtp_host", _text, "",
+        "SMTP server that sends invitation and set-up links by e-mail; empty = the link is shown once instead"),
+    Var("COLO_SMTP_PORT", "smtp_port", _port, 587, "port of the SMTP server"),
+    Var("COLO_SMTP_USERNAME", "smtp_username", _text, "", "SMTP user name; empty = no authentication"),
+    Var("COLO_SMTP_PASSWORD", "smtp_password", _text, "", "SMTP password (with COLO_SMTP_USERNAME)",
+        secret=True),
+    Var("COLO_SMTP_STARTTLS", "smtp_starttls", _bool, True,
+        "upgrade the SMTP connection with STARTTLS (required); `false` only for a relay on this machine"),
+    Var("COLO_SMTP_FROM", "smtp_from", _text, "",
+        "sender address of Colo's e-mail, e.g. `Colo <portal@dc.example>`; required with COLO_SMTP_HOST"),
+    Var("COLO_SMTP_TIMEOUT", "smtp_timeout", _positive_float, 10.0,
+        "seconds to wait for the SMTP server before the link is shown to the inviter instead"),
 )
+
+# Secrets production may leave empty: the NetBox token (published by the launcher) and the SMTP
+# password (only with an SMTP user; e-mail is optional).
+OPTIONAL_SECRETS = frozenset({"COLO_NETBOX_TOKEN", "COLO_SMTP_PASSWORD"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +231,13 @@ class Settings:
     signin_failures_per_address: int = 30
     signin_failures_per_account: int = 5
     invitation_hours: int = 72
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_from: str = ""
+    smtp_timeout: float = 10.0
 
     @property
     def is_production(self) -> bool:
@@ -269,12 +292,28 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: str | Pat
     if parsed["env"] == "production" and not parsed["session_cookie_secure"]:
         raise SettingsError("COLO_SESSION_COOKIE_SECURE=false is invalid: production sends portal cookies "
                             "over HTTPS only")
+    _check_smtp(parsed)
     if parsed["env"] == "production":
         for var in VARIABLES:
-            if var.secret and var.name != "COLO_NETBOX_TOKEN" and not parsed[var.attr]:
+            if var.secret and var.name not in OPTIONAL_SECRETS and not parsed[var.attr]:
                 raise SettingsError(f"{var.name} is missing: production needs it set explicitly")
     known = {f.name for f in fields(Settings)}
     return Settings(**{k: v for k, v in parsed.items() if k in known})
+
+
+def _check_smtp(parsed: dict[str, Any]) -> None:
+    """E-mail settings that make sense together: a sender, a password only with a user, and no
+    plain-text SMTP to another machine in production (the password and the links would travel bare)."""
+    if not parsed["smtp_host"]:
+        return
+    if not parsed["smtp_from"]:
+        raise SettingsError("COLO_SMTP_FROM is missing: expected the sender address, needed with COLO_SMTP_HOST")
+    if parsed["smtp_password"] and not parsed["smtp_username"]:
+        raise SettingsError("COLO_SMTP_USERNAME is missing: expected the user COLO_SMTP_PASSWORD belongs to")
+    if parsed["env"] == "production" and not parsed["smtp_starttls"] and parsed["smtp_host"] not in (
+            "127.0.0.1", "::1", "localhost"):
+        raise SettingsError("COLO_SMTP_STARTTLS=false is invalid: production sends e-mail to another machine "
+                            "over STARTTLS only")
 
 
 def configuration_table() -> str:

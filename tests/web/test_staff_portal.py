@@ -1,0 +1,92 @@
+"""Staff accounts in the portal, in Debian's Chromium against a real `colo serve`: ops create a
+security officer (no SMTP here: the set-up link is shown once), who sets the account up and signs
+in; ops remove it and its open session ends on the next click; ops cannot remove themselves; a
+tenant admin (and any non-ops person) gets the 403 page."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from tests.web.browser import (
+    Portal,
+    client_headers,
+    enrol,
+    new_tenant,
+    session_cookie,
+    sign_in,
+    staff_person,
+    tenant_person,
+)
+
+
+def staff_row(email: str) -> str:
+    return f"#staff-accounts tr:has(td:text-is('{email}'))"
+
+
+def test_ops_create_a_security_officer_and_remove_it(live_portal: Portal, browser_page: Page) -> None:
+    page, portal = browser_page, live_portal
+    ops, ops_secret = staff_person(portal, page)
+    sign_in(page, portal.url, ops, ops_secret)
+    expect(page.locator("main")).to_contain_text(ops)
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Staff accounts").click()
+    officer = f"officer-{uuid.uuid4().hex[:8]}@example.com"
+    page.locator("#f-email").fill(officer)
+    page.locator("#f-name").fill("Security Officer")
+    page.locator("#f-role").select_option("security")
+    page.locator("form[action='/staff/accounts'] button[type=submit]").click()
+    link = page.locator("#invitation-link").inner_text()
+    assert link.startswith(portal.url + "/welcome?token=cal_")
+    expect(page.locator(staff_row(officer))).to_contain_text("Invited")
+    expect(page.locator(staff_row(officer))).to_contain_text("Security officer")
+    page.goto(portal.url + "/staff/accounts")
+    expect(page.locator("#invitation-link")).to_have_count(0)  # shown once
+    # the same address again is refused next to the field
+    page.locator("#f-email").fill(officer.upper())
+    with page.expect_response(lambda r: r.url.endswith("/staff/accounts") and r.request.method == "POST") as answer:
+        page.locator("form[action='/staff/accounts'] button[type=submit]").click()
+    assert answer.value.status == 409
+    expect(page.locator("#e-email")).to_contain_text("no account yet")
+
+    with page.context.browser.new_context(extra_http_headers=client_headers()) as other:
+        theirs = other.new_page()
+        secret = enrol(theirs, link)
+        sign_in(theirs, portal.url, officer, secret)
+        expect(theirs.locator("main")).to_contain_text(officer)
+        theirs.goto(portal.url + "/staff/accounts")  # security officers do not manage staff
+        expect(theirs.locator("[role=alert]")).to_contain_text("You may not do this.")
+
+        page.goto(portal.url + "/staff/accounts")
+        expect(page.locator(staff_row(officer))).to_contain_text("Active")
+        page.locator(staff_row(officer)).get_by_role("button", name="Remove").click()
+        expect(page.locator(staff_row(officer))).to_contain_text("Removed")
+        theirs.goto(portal.url + "/")
+        expect(theirs.locator("form[action='/sign-in']")).to_be_visible()
+        assert session_cookie(theirs) is None
+
+    # no button to remove oneself, and the post is refused
+    expect(page.locator(staff_row(ops)).get_by_role("button", name="Remove")).to_have_count(0)
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    assert token
+    own = page.request.post(f"{portal.url}/staff/accounts/{portal.account_id(ops)}/disable",
+                            form={"csrf_token": token}, max_redirects=0)
+    assert own.status == 409 and "your own account" in own.text()
+    page.goto(portal.url + "/staff/accounts")
+    expect(page.locator(staff_row(ops))).to_contain_text("Active")
+
+
+def test_a_tenant_admin_gets_the_403_page(live_portal: Portal, browser_page: Page) -> None:
+    page, portal = browser_page, live_portal
+    email, secret = tenant_person(portal, page, new_tenant(portal))
+    sign_in(page, portal.url, email, secret)
+    expect(page.locator("main")).to_contain_text("Company administrator")
+    expect(page.locator("nav.sections")).not_to_contain_text("Staff accounts")
+    response = page.goto(portal.url + "/staff/accounts")
+    assert response is not None and response.status == 403
+    expect(page.locator("[role=alert]")).to_contain_text("You may not do this.")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    assert token
+    made = page.request.post(portal.url + "/staff/accounts", max_redirects=0, form={
+        "csrf_token": token, "email": f"sneaky-{uuid.uuid4().hex[:8]}@example.com", "role": "ops"})
+    assert made.status == 403 and "invitation-link" not in made.text()
