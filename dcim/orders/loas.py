@@ -13,7 +13,7 @@ from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.secretstore import Keys
 from dcim.orders import store
 from dcim.orders.loa import format_time, sign
-from dcim.orders.schemas import LoaRead
+from dcim.orders.schemas import LoaPort, LoaRead, LoaTerms
 from dcim.orders.states import LoaStatus
 from dcim.orders.tables import Loa, Order
 from tenants.tables import Tenant
@@ -56,6 +56,24 @@ async def for_order(*, principal: Principal, order_id: UUID) -> LoaRead:
     return await get_loa(principal=principal, loa_id=row["id"])
 
 
+async def terms(*, principal: Principal, loa_id: UUID) -> LoaTerms:
+    """The cross-connect an LOA authorises, for either party (or staff): the Z side reads what it
+    is asked to grant without seeing the A side's order itself."""
+    row = await _load_for(principal=principal, loa_id=loa_id)
+    order = await store.load(row["order_id"])
+    spec = order.spec
+    names = await _legal_names(row)
+    return LoaTerms(
+        loa_id=row["id"], order_id=order.id, order_state=order.state,
+        a_party=names.get(row["a_tenant_id"], str(row["a_tenant_id"])),
+        z_party=names.get(row["z_tenant_id"], f"NetBox tenant {row['z_netbox_tenant_id']}"),
+        a_port=LoaPort(**_port(spec.get("a_port") or {"id": spec.get("a_port_id", 0)})),
+        z_port=LoaPort(**_port(spec.get("z_port") or {"id": spec.get("z_port_id", 0)})),
+        media=str(spec.get("media", "")), speed=str(spec.get("speed", "")), requested_by=order.created_by,
+        requested_at=order.created_at,
+    )
+
+
 LOA_KEYS = Keyset("loas", (datetime, UUID), descending=True)  # newest first
 
 
@@ -95,8 +113,7 @@ async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Ke
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
     order = await _open_order(row)
     spec = order.spec
-    names = {r["id"]: r["legal_name"] for r in await Tenant.select(Tenant.id, Tenant.legal_name).where(
-        Tenant.id.is_in([i for i in (row["a_tenant_id"], row["z_tenant_id"]) if i]))}
+    names = await _legal_names(row)
     issued = store.now().replace(microsecond=0)
     expires = issued + timedelta(days=valid_days)
     document = {
@@ -133,6 +150,13 @@ async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
         await Order.update({Order.loa_status: LoaStatus.REFUSED.value, Order.updated_at: store.now()}).where(
             Order.id == order.id)
     return await get_loa(principal=principal, loa_id=loa_id)
+
+
+async def _legal_names(row: dict[str, Any]) -> dict[UUID, str]:
+    """Tenant id → legal name, for the LOA's A and Z sides that are Colo tenants."""
+    ids = [i for i in (row["a_tenant_id"], row["z_tenant_id"]) if i]
+    return {r["id"]: r["legal_name"] for r in await Tenant.select(Tenant.id, Tenant.legal_name).where(
+        Tenant.id.is_in(ids))}
 
 
 def _port(port: dict[str, Any]) -> dict[str, Any]:

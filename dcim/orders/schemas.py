@@ -108,6 +108,33 @@ class LoaPublicKey(msgspec.Struct):
     public_key: str
 
 
+class LoaPort(msgspec.Struct):
+    """One end of the cross-connect an LOA authorises: the NetBox front port, its device."""
+
+    id: int
+    device: str
+    name: str
+
+
+class LoaTerms(msgspec.Struct):
+    """What an LOA asks the Z side to authorise, from its cross-connect order: both parties, both
+    ports, media and speed, who requested it and where the order stands. Both parties may read it
+    (the same visibility as the LOA), before the decision too — the signed document carries the
+    same facts only once granted."""
+
+    loa_id: UUID
+    order_id: UUID
+    order_state: str
+    a_party: str
+    z_party: str
+    a_port: LoaPort
+    z_port: LoaPort
+    media: str
+    speed: str
+    requested_by: str
+    requested_at: datetime
+
+
 class LoaRead(msgspec.Struct):
     id: UUID
     order_id: UUID
