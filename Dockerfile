@@ -8,6 +8,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 COLO_ENV=production COLO_LOG_FORMAT=json
+# A Unicode monospaced font for the portal's LOA PDFs (web/pdf.py: party names in any script) and the
+# time-zone database (web/controllers/visits.py: a visit's window in the facility's wall-clock time)
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core tzdata && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 RUN useradd --system --home /app colo
 COPY pyproject.toml constraints.txt README.md ./
