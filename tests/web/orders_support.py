@@ -20,7 +20,7 @@ from devtools.netbox.paths import NetBoxState
 from tests.netbox_cleanup import remove_sites
 from tests.web.browser import Portal
 
-RACK_KEYS = ("journey", "actions", "a11y")
+RACK_KEYS = ("journey", "actions", "a11y", "paging")
 
 
 @dataclass(frozen=True)

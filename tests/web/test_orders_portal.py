@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from devtools.netbox.paths import NetBoxState
 from tests.web.browser import Portal, new_tenant, sign_in, tenant_person
 from tests.web.orders_support import PortalPlant, fulfil, ops_order, ops_step, portal_plant
+from web.controllers.orders import PAGE_SIZE
 
 ORDER_URL = re.compile(r".*/orders/([0-9a-f-]{36})$")
 
@@ -201,3 +202,29 @@ def test_another_tenants_order_answers_like_a_missing_one(live_portal: Portal, b
                                    max_redirects=0)
         assert posted.status == 404, posted.status
     assert _state(live_portal, theirs) == "submitted"
+
+
+def test_orders_page_by_keyset_newest_first_and_filter_by_state(live_portal: Portal, browser_page: Page,
+                                                                orders_site: PortalPlant) -> None:
+    page, base = browser_page, live_portal.url
+    tenant_id = new_tenant(live_portal)
+    rack = orders_site.racks["paging"]
+    made = [ops_order(live_portal, tenant_id, {"kind": "space", "rack_id": rack, "units": 1})
+            for _ in range(PAGE_SIZE + 1)]
+    ops_step(live_portal, made[3], "cancel", "not needed")
+    _signed_in(live_portal, page, tenant_id=tenant_id)
+    page.goto(base + "/orders")
+
+    def shown() -> list[str]:
+        return [r.get_attribute("data-order-id") or "" for r in page.locator("#orders tbody tr").all()]
+
+    first = shown()
+    assert first == list(reversed(made))[:PAGE_SIZE]  # newest first, one page
+    page.locator("#next-page").click()
+    assert shown() == [made[0]]
+    expect(page.locator("#next-page")).to_have_count(0)  # the last page
+    page.goto(base + "/orders")
+    page.locator("#f-state").select_option("cancelled")
+    page.locator("form.filter button[type=submit]").click()
+    assert shown() == [made[3]]
+    expect(page.locator(f"#orders tr[data-order-id='{made[3]}'] .state")).to_have_class(re.compile("bad"))
