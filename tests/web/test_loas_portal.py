@@ -116,17 +116,24 @@ def test_the_z_side_refuses_with_a_reason(live_portal: Portal, plant: LoaPlant, 
 
 def test_the_a_side_and_a_member_see_the_loa_but_do_not_decide(live_portal: Portal, plant: LoaPlant,
                                                                browser_page: Page, chromium: Browser) -> None:
-    _order_id, loa_id = plant.order_cross_connect()
+    order_id, loa_id = plant.order_cross_connect()
     page = browser_page
     signed_in(live_portal, page, plant.a_tenant)
-    page.goto(f"{live_portal.url}/loas/{loa_id}")
+    page.goto(f"{live_portal.url}/loas")
+    expect(page.locator(f"tr.waiting a[href='/loas/{loa_id}']")).to_have_count(0)  # the A side does not answer
+    page.locator(f"a[href='/loas/{loa_id}']").click()
     expect(page.locator("#loa-status")).to_have_text("Waiting for the Z side")
     expect(page.locator("form[action$='/grant'], form[action$='/refuse']")).to_have_count(0)
+    expect(page.locator(f"a[href='/orders/{order_id}']")).to_be_visible()  # its own order
 
     context = chromium.new_context(locale="en-US", extra_http_headers=client_headers())
     try:
         member = context.new_page()
         signed_in(live_portal, member, plant.z_tenant, role="tenant_member")
+        member.goto(f"{live_portal.url}/loas")
+        expect(member.locator(f"tr.waiting a[href='/loas/{loa_id}']")).to_be_visible()  # the company's to answer
+        expect(member.locator("#waiting ~ p.muted")).to_have_text(
+            "Your company's administrator grants or refuses these.")
         member.goto(f"{live_portal.url}/loas/{loa_id}")
         expect(member.locator("#loa-status")).to_have_text("Waiting for the Z side")
         expect(member.locator("form[action$='/grant']")).to_have_count(0)

@@ -65,6 +65,14 @@ def decides(principal: Principal, loa: LoaRead) -> bool:
     return principal.role is Role.TENANT_ADMIN and principal.tenant_id == loa.z_tenant_id
 
 
+def answers(principal: Principal, loa: LoaRead) -> bool:
+    """Whether the viewer's side is the one that answers this LOA (its company decides, whoever
+    in it may): the Z side's tenant, or ops for a carrier without a Colo account."""
+    if loa.z_tenant_id is None:
+        return principal.role is Role.OPS
+    return principal.tenant_id == loa.z_tenant_id
+
+
 def waits_for(principal: Principal, loa: LoaRead) -> bool:
     """An open decision of the viewer's (granting an expired LOA again is possible, as in the API)."""
     return loa.status in (LoaStatus.PENDING, LoaStatus.EXPIRED) and decides(principal, loa)
@@ -108,11 +116,12 @@ class LoasController(Controller):
         principal = current_viewer(request).principal
         pending = await every_row(lambda page: loas.list_for(principal=principal, status=LoaStatus.PENDING.value,
                                                              page=page))
-        waiting = [loa for loa in pending if decides(principal, loa)]
+        waiting = [loa for loa in pending if answers(principal, loa)]
         terms = {loa.id: await loas.terms(principal=principal, loa_id=loa.id) for loa in waiting}
         listed = await loas.list_for(principal=principal, status=None,
                                      page=keyset_request(cursor, limit=LOAS_PER_PAGE, keyset=loas.LOA_KEYS))
         return page(request, "loas.html", waiting=waiting, terms=terms, loas=listed.items,
+                    may_decide=all(decides(principal, loa) for loa in waiting),
                     sides={loa.id: side_of(principal, loa) for loa in listed.items},
                     next_cursor=encode_cursor(listed), first_page=cursor is None, statuses=STATUS_NAMES,
                     classes=STATUS_CLASSES)
