@@ -11,8 +11,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import pynetbox
 from playwright.sync_api import Page, expect
 
+from devtools.demo.seed import authenticated_user_id
+from tests.netbox_cleanup import remove_sites
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, tenant_person
 
 BAKU = ZoneInfo("Asia/Baku")  # the facility's time zone, the form's default
@@ -155,3 +158,39 @@ def test_another_companys_visit_answers_like_a_missing_one(live_portal: Portal, 
     expect(page.locator(f"a[href='/visits/{visit_id}']")).to_have_count(0)
     owned = httpx.get(f"{live_portal.url}/v1/visits/{visit_id}", headers=headers, timeout=30).json()
     assert owned["status"] == "pending"
+
+
+def test_a_rack_the_company_holds_is_an_area_to_visit(live_portal: Portal, browser_page: Page) -> None:
+    tenant_id = new_tenant(live_portal)
+    netbox_tenant = live_portal.api("GET", f"/v1/tenants/{tenant_id}").json()["netbox_tenant_id"]
+    api = pynetbox.api(live_portal.env["COLO_NETBOX_URL"], token=live_portal.env["COLO_NETBOX_TOKEN"])
+    s = uuid.uuid4().hex[:8]
+    site = api.dcim.sites.create(name=f"Visit {s}", slug=f"visit-{s}").id
+    try:
+        held = api.dcim.racks.create(name=f"Visit Held {s}", site=site, u_height=42).id
+        other = api.dcim.racks.create(name=f"Visit Other {s}", site=site, u_height=42).id
+        api.dcim.rack_reservations.create(rack=held, units=[1, 2], user=authenticated_user_id(api),
+                                          tenant=netbox_tenant, description=f"visit test {s}")
+        synced = httpx.post(live_portal.url + "/v1/netbox/sync", headers=live_portal.ops_headers, timeout=300)
+        assert synced.status_code == 200, synced.text
+
+        page = browser_page
+        email, secret = tenant_person(live_portal, page, tenant_id)
+        sign_in(page, live_portal.url, email, secret)
+        page.goto(live_portal.url + "/visits/new")
+        expect(page.locator(f"#a-rack-{other}")).to_have_count(0)  # only racks the company holds
+        fill_window(page, tomorrow_at(9), tomorrow_at(10))
+        page.locator(f"#a-rack-{held}").check()
+        page.locator("#f-cage").fill("C-7")
+        page.locator("#f-guest_name_0").fill("Rack Visitor")
+        page.locator("#f-guest_company_0").fill("Installers Ltd")
+        page.locator("#f-guest_id_document_type_0").select_option("driving_licence")
+        page.locator("#f-guest_id_number_0").fill("DL998877")
+        submit(page)
+        expect(page.locator("#visit-status")).to_have_text("Waiting for security")
+        expect(page.locator("main")).to_contain_text(f"Visit Held {s}")
+        visit_id = page.url.rsplit("/", 1)[1]
+        read = live_portal.api("GET", f"/v1/visits/{visit_id}", security=True).json()
+        assert read["areas"] == ["cage:C-7", f"rack:{held}"]
+    finally:
+        remove_sites(api, [site])
