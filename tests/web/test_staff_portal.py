@@ -75,6 +75,15 @@ def test_ops_create_a_security_officer_and_remove_it(live_portal: Portal, browse
     page.goto(portal.url + "/staff/accounts")
     expect(page.locator(staff_row(ops))).to_contain_text("Active")
 
+    # ops read every tenant's people, each with its company, and change nothing there
+    tenant_id = new_tenant(portal, legal_name=f"Staff View {uuid.uuid4().hex[:6]} GmbH")
+    member = f"member-{uuid.uuid4().hex[:8]}@example.com"
+    portal.colo("accounts", "invite", "--tenant", tenant_id, "--email", member, "--role", "tenant_member")
+    page.goto(portal.url + "/people")
+    row = page.locator(f"#account-list tr:has(td:text-is('{member}'))")
+    expect(row).to_contain_text("Staff View")
+    expect(row.get_by_role("button")).to_have_count(0)
+
 
 def test_a_tenant_admin_gets_the_403_page(live_portal: Portal, browser_page: Page) -> None:
     page, portal = browser_page, live_portal

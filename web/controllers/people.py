@@ -22,6 +22,7 @@ from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Role
 from colo.paging import MAX_LIMIT, PageRequest
 from tenants import people
+from tenants.lifecycle import get_tenant
 from tenants.schemas import IdDocumentType, PersonCreate, PersonRead, PersonUpdate
 from web.forms import field_error, read_form, text
 from web.guard import runtime_of
@@ -85,8 +86,12 @@ class PeopleController(Controller):
         viewer = _viewer(request)
         persons = await people.list_people(principal=viewer.principal, page=PageRequest(limit=MAX_LIMIT))
         accounts = await list_accounts(principal=viewer.principal)
+        companies: dict[UUID, str] = {}
+        if viewer.principal.is_facility:  # staff see every tenant's: say whose
+            for tenant_id in {p.tenant_id for p in persons.items} | {a.tenant_id for a in accounts if a.tenant_id}:
+                companies[tenant_id] = (await get_tenant(principal=viewer.principal, tenant_id=tenant_id)).legal_name
         return page(request, "people.html", status=status, accounts=accounts, persons=persons.items,
-                    more_persons=persons.has_more, errors=errors,
+                    more_persons=persons.has_more, errors=errors, companies=companies,
                     manage=viewer.principal.role == Role.TENANT_ADMIN, role_names=ROLE_NAMES,
                     roles=tenant_roles(), status_names=STATUS_NAMES, document_types=dict(DOCUMENT_TYPES))
 
