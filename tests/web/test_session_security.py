@@ -167,6 +167,7 @@ def test_sign_out_everywhere_ends_the_other_devices_sessions(live_portal: Portal
         theirs = device.new_page()
         theirs.goto(live_portal.url + "/")
         expect(theirs.locator("main")).to_contain_text(email)  # the other device is signed in
+        page.goto(live_portal.url + "/account")  # the account page has "sign out everywhere"
         page.get_by_role("button", name="Sign out everywhere").click()
         expect(page.locator("form[action='/sign-in']")).to_be_visible()
         theirs.goto(live_portal.url + "/")

@@ -1,14 +1,27 @@
-"""The start page: the sign-in form, or for a signed-in person their home (the tenant dashboard
-comes here)."""
+"""The start page and the person's own account page.
+
+`/`: the sign-in form; for a tenant's person the tenant dashboard (web/dashboard.py assembles it
+from the services the API calls: racks with their drawn elevations and power budgets, open
+orders and what each waits for, LOAs waiting for the company's decision, upcoming visits and
+the plant data's age); for staff a short start page with their sections.
+`/account`: who is signed in (profile), their language, and ending every session.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get
+from litestar.params import QueryParameter
 from litestar.response import Template
 
+from api.pagination import MAX_CURSOR_LENGTH, encode_cursor, keyset_request
+from dcim.readmodel.views import RACK_KEYS
 from tenants.lifecycle import get_tenant
+from web.dashboard import RACKS_PER_PAGE, VISIT_STATUS_NAMES, tenant_dashboard
+from web.elevation import KIND_NAMES, unit_ranges
+from web.guard import runtime_of
+from web.i18n import LANGUAGE_NAMES, LOCALES
 from web.pages import page
 from web.roles import ROLE_NAMES
 from web.state import Viewer, WebRequest
@@ -25,10 +38,29 @@ class HomeController(Controller):
     path = "/"
 
     @get("/", operation_id="portal_index")
-    async def index(self, request: Request[Any, Any, Any]) -> Template:
+    async def index(self, request: Request[Any, Any, Any],
+                    cursor: Annotated[str | None, QueryParameter(max_length=MAX_CURSOR_LENGTH)] = None) -> Template:
         web = WebRequest.of(request.scope)
         viewer = web.viewer
         if viewer is None:
             return page(request, "sign_in.html", email="", errors={}, ended=web.ended is not None)
-        return page(request, "home.html", tenant_name=await _tenant_name(viewer),
-                    role_name=ROLE_NAMES[viewer.account.role])
+        role_name = ROLE_NAMES[viewer.account.role]
+        if viewer.principal.is_facility:
+            return page(request, "home_staff.html", role_name=role_name)
+        runtime = runtime_of(request)
+        board, racks = await tenant_dashboard(
+            principal=viewer.principal, policy=runtime.policy, cache=runtime.services.read_cache,
+            master_key=runtime.services.keys.master_key,
+            page=keyset_request(cursor, limit=RACKS_PER_PAGE, keyset=RACK_KEYS))
+        board.next_cursor = encode_cursor(racks) if racks is not None else None
+        return page(request, "home.html", tenant_name=await _tenant_name(viewer), role_name=role_name, board=board,
+                    first_page=cursor is None, kind_names=KIND_NAMES, unit_ranges=unit_ranges,
+                    visit_status_names=VISIT_STATUS_NAMES)
+
+    @get("/account", operation_id="portal_account")
+    async def account(self, request: Request[Any, Any, Any]) -> Template:
+        viewer = WebRequest.of(request.scope).viewer
+        assert viewer is not None  # the guard requires a session for this operation
+        return page(request, "account.html", tenant_name=await _tenant_name(viewer),
+                    role_name=ROLE_NAMES[viewer.account.role],
+                    languages=[(code, LANGUAGE_NAMES[code]) for code in LOCALES])
