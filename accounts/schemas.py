@@ -21,12 +21,14 @@ class AccountRead(msgspec.Struct, frozen=True, kw_only=True):
     locale: str
     totp_enrolled: bool
     created_at: datetime
+    last_sign_in_at: datetime | None = None
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> AccountRead:
         return cls(id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]),
                    tenant_id=row["tenant_id"], status=row["status"], locale=row["locale"],
-                   totp_enrolled=row["totp_enrolled"], created_at=row["created_at"])
+                   totp_enrolled=row["totp_enrolled"], created_at=row["created_at"],
+                   last_sign_in_at=row.get("last_sign_in_at"))
 
 
 class LinkIssued(msgspec.Struct, frozen=True, kw_only=True):

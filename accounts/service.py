@@ -184,6 +184,9 @@ async def authenticate(*, email: str, password: str, code: str, master_key: byte
         raise _bad_credentials()
     if row["tenant_id"] is not None and not await tenant_is_active(row["tenant_id"]):
         raise AuthenticationFailed("your company's account is not active", reason="tenant_inactive")
+    signed_in = datetime.now(UTC)
+    await Account.update({Account.last_sign_in_at: signed_in}).where(Account.id == account_id)
+    row = {**row, "last_sign_in_at": signed_in}
     if passwords.needs_rehash(row["password_hash"]):
         await Account.update({Account.password_hash: await passwords.hash_password_async(password)}).where(
             Account.id == account_id)

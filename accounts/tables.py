@@ -25,6 +25,7 @@ class Account(Table, tablename="accounts_account"):
     totp_enrolled = Boolean(default=False)
     totp_last_step = Integer(default=0)  # the last accepted time step: a code is good once
     locale = Varchar(length=8, default="")  # "az" or "en"; empty = negotiate
+    last_sign_in_at = Timestamptz(null=True, default=None)  # shown to the tenant admin (people page)
     created_by = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -123,11 +123,16 @@ def test_an_invitation_by_email_roles_and_removal(mail_portal: Portal, smtp: Smt
     assert admin not in body and admin not in str(mail)  # nobody else's data: not who invited
     assert mail["To"] == colleague and "portal@colo.test" in mail["From"]
 
+    page.goto(portal.url + "/people")
+    expect(page.locator(account_row(page, colleague))).to_contain_text("Invited")
+    expect(page.locator(account_row(page, colleague)).locator(".last-sign-in")).to_have_text("Never")
     with page.context.browser.new_context(extra_http_headers=client_headers(), locale="en-US") as other:
         theirs = other.new_page()
         their_secret = enrol(theirs, link_in(mail))
         sign_in(theirs, portal.url, colleague, their_secret)
         expect(theirs.locator("main")).to_contain_text("Company member")
+        page.goto(portal.url + "/people")  # the sign-in is recorded
+        expect(page.locator(account_row(page, colleague)).locator(".last-sign-in")).not_to_have_text("Never")
         theirs.goto(portal.url + "/people")  # a member may not manage people
         expect(theirs.locator("[role=alert]")).to_contain_text("You may not do this.")
 
