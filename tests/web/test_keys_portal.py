@@ -10,7 +10,7 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.web.browser import Portal, client_headers, new_tenant, sign_in, tenant_person
+from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 KEY = re.compile(r"^\S{20,}$")
@@ -119,3 +119,26 @@ def test_a_member_cannot_open_the_keys_pages(live_portal: Portal, browser_page: 
         response = page.goto(portal.url + path)
         assert response is not None and response.status == 403, path
         expect(page.locator("[role=alert]")).to_contain_text("You may not do this.")
+
+
+def test_ops_create_staff_keys_and_see_whose_keys_are_whose(live_portal: Portal, browser_page: Page) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal, legal_name="Keys Owner Test GmbH")
+    portal.colo("keys", "create", "--role", "tenant_admin", "--tenant", tenant_id, "--name", "owner-key")
+    email, secret = staff_person(portal, page)
+    sign_in(page, portal.url, email, secret)
+    page.goto(portal.url + "/keys/new")
+    roles = page.locator("#f-role option").evaluate_all("options => options.map(o => o.value)")
+    assert "tenant_admin" not in roles and "auditor" in roles  # ops make staff keys only
+    page.locator("#f-name").fill("audit export")
+    page.locator("#f-role").select_option("auditor")
+    page.locator("form[action='/keys/new'] button[type=submit]").click()
+    me = whoami(portal, page.locator("#api-key").inner_text())
+    assert me.status_code == 200 and me.json()["role"] == "auditor" and me.json()["tenant_id"] is None
+    page.goto(portal.url + "/keys")
+    expect(page.locator("#key-list tr", has_text="owner-key").first).to_contain_text("Keys Owner Test GmbH")
+    expect(page.locator("#key-list tr", has_text="audit export")).to_contain_text("The facility")
+    # a tenant's key is rotated by its tenant admin only: ops get no rotate form
+    page.locator("#key-list tr", has_text="owner-key").first.get_by_role("link").click()
+    expect(page.locator("form[action$='/revoke']")).to_be_visible()
+    expect(page.locator("form[action$='/rotate']")).to_have_count(0)

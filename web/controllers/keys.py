@@ -21,6 +21,7 @@ from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import FACILITY_ROLES, TENANT_ROLES
 from colo.paging import MAX_LIMIT, PageRequest
 from tenants import keys, people
+from tenants.lifecycle import get_tenant
 from tenants.schemas_keys import KeyCreate, KeyIssued, KeyRead, KeyRevoke, KeyRotate
 from web.forms import read_form, text
 from web.guard import runtime_of
@@ -99,7 +100,12 @@ class KeysController(Controller):
         listed = await keys.list_keys(principal=viewer.principal, page=PageRequest(limit=MAX_LIMIT),
                                       include_revoked=revoked)
         now = datetime.now(UTC)
+        companies: dict[UUID, str] = {}
+        if viewer.principal.is_facility:  # ops see every key: say whose
+            for tenant_id in {k.tenant_id for k in listed.items if k.tenant_id is not None}:
+                companies[tenant_id] = (await get_tenant(principal=viewer.principal, tenant_id=tenant_id)).legal_name
         return page(request, "keys.html", keys=listed.items, more=listed.has_more, revoked=revoked,
+                    companies=companies, staff_view=viewer.principal.is_facility,
                     statuses={k.id: _status(k, now) for k in listed.items}, status_names=STATUS_NAMES,
                     role_names=ROLE_NAMES)
 
