@@ -106,6 +106,11 @@ def test_the_z_side_refuses_with_a_reason(live_portal: Portal, plant: LoaPlant, 
     expect(page.locator("#refusal-reason")).to_have_text("port promised to another carrier")
     expect(page.locator(f"a[href='/loas/{loa_id}/pdf']")).to_have_count(0)
     assert page.request.get(f"{live_portal.url}/loas/{loa_id}/pdf").status == 409  # nothing signed to print
+    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    stale = page.request.post(f"{live_portal.url}/loas/{loa_id}/grant", max_redirects=0,
+                              form={"csrf_token": csrf or "", "valid_days": "90"})  # a grant form left open
+    assert stale.status == 409
+    assert "This LOA has been decided already, or its order is closed. Reload the page." in stale.text()
 
     read = plant.a_api("GET", f"/v1/loas/{loa_id}").json()
     assert read["status"] == "loa_refused" and read["reason"] == "port promised to another carrier"

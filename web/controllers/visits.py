@@ -191,9 +191,9 @@ def _input_of(field: str, sources: list[str]) -> str:
     if found is not None:
         position, attribute = int(found.group(1)), found.group(2)
         source = sources[position] if position < len(sources) else "visitors"
-        if source == "people":
-            return "people"
-        return source % attribute if attribute in GUEST_FALLBACK else source % "name"
+        if not source.startswith("guest_"):
+            return source
+        return source % (attribute if attribute in GUEST_FALLBACK else "name")
     return field.split("[", 1)[0] if field.startswith("areas") else field
 
 
@@ -205,7 +205,7 @@ def _messages(exc: ValidationFailed | Conflict | NotFound, sources: list[str]) -
     return field_errors(exc, reasons=REASONS, inputs={field: name}, fallback=fallback)
 
 
-def _schema_error(exc: msgspec.ValidationError, sources: list[str]) -> ValidationFailed:
+def _schema_error(exc: msgspec.ValidationError) -> ValidationFailed:
     """A msgspec refusal of the document as the domain's ValidationFailed on the field it names."""
     found = _PATH.search(str(exc))
     return ValidationFailed((found.group(1) + (found.group(2) or "")) if found else "visitors", str(exc))
@@ -240,7 +240,7 @@ class VisitsController(Controller):
             try:
                 data = msgspec.convert(document, VisitCreate)
             except msgspec.ValidationError as exc:
-                raise _schema_error(exc, sources) from None
+                raise _schema_error(exc) from None
             data = msgspec.structs.replace(
                 data, areas=await resolve_areas(viewer.principal, data.areas, cache=services.read_cache))
             visit = await service.request_visit(principal=viewer.principal, master_key=services.keys.master_key,
