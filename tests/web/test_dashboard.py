@@ -110,8 +110,10 @@ def test_dashboard_and_rack_page_draw_what_the_api_gives_and_never_a_neighbours_
         detail["rack"]["power"]["sellable_va"], detail["rack"]["power"]["committed_va"],
         detail["rack"]["power"]["free_va"])
     assert page.locator("#feeds tbody tr").count() == len(detail["feeds"]) == 2
-    expect(page.get_by_role("link", name="Order rack space")).to_have_attribute(
-        "href", f"/capacity?rack_id={plant.main_rack}&kind=space")
+    expect(page.get_by_role("link", name="Order rack space in this rack")).to_have_attribute(
+        "href", f"/orders/new?kind=space&rack_id={plant.main_rack}")
+    expect(page.get_by_role("link", name="Order power for this rack")).to_have_attribute(
+        "href", f"/orders/new?kind=power&rack_id={plant.main_rack}")
     content = page.content()
     assert plant.neighbour_name not in content and plant.neighbour_device not in content
     assert " style=" not in content

@@ -43,4 +43,5 @@ class RacksController(Controller):
         return page(request, "rack.html", detail=detail, drawing=drawing, power=power, company=company,
                     plant_age=PlantAge.of(detail.freshness),
                     kind_names=KIND_NAMES, unit_ranges=unit_ranges,
-                    may_order=is_allowed(runtime.policy.roles, "search_capacity", viewer.principal.role))
+                    may_order=is_allowed(runtime.policy.roles, "create_order", viewer.principal.role),
+                    may_search=is_allowed(runtime.policy.roles, "search_capacity", viewer.principal.role))
