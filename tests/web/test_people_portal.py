@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
-from playwright.sync_api import APIResponse, Page, expect
+from playwright.sync_api import Page, expect
 
 from accounts.tables import Account
 from colo.identity import Principal, Role
@@ -31,6 +31,7 @@ from tests.web.browser import (
     tenant_person,
 )
 from tests.web.mailbox import SmtpServer, body_of, link_in
+from tests.web.people_support import post, session_alive
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -74,17 +75,6 @@ async def person_name(person_id: UUID) -> str:
     row = await Person.select(Person.name).where(Person.id == person_id).first()
     assert row is not None
     return str(row["name"])
-
-
-def csrf_of(page: Page) -> str:
-    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    assert token
-    return token
-
-
-def post(page: Page, url: str, **form: str) -> APIResponse:
-    """A form post from this browser (its cookies, the page's CSRF token), without following redirects."""
-    return page.request.post(url, form={"csrf_token": csrf_of(page), **form}, max_redirects=0)
 
 
 def account_row(page: Page, email: str) -> str:
@@ -146,9 +136,13 @@ def test_an_invitation_by_email_roles_and_removal(mail_portal: Portal, smtp: Smt
         theirs.goto(portal.url + "/people")
         expect(theirs.locator("#account-list")).to_contain_text(admin)
 
-        # removed: the colleague's open session ends on its next click
+        # removed: the colleague's session ends at once (gone from the store), so their next click
+        # finds them signed out
+        cookie = session_cookie(theirs)
+        assert cookie is not None and session_alive(portal, cookie["value"])
         page.locator(account_row(page, colleague)).get_by_role("button", name="Remove").click()
         expect(page.locator(account_row(page, colleague))).to_contain_text("Removed")
+        assert not session_alive(portal, cookie["value"])
         theirs.goto(portal.url + "/people")
         expect(theirs.locator("form[action='/sign-in']")).to_be_visible()
         assert session_cookie(theirs) is None

@@ -19,6 +19,7 @@ from tests.web.browser import (
     staff_person,
     tenant_person,
 )
+from tests.web.people_support import session_alive
 
 
 def staff_row(email: str) -> str:
@@ -59,8 +60,11 @@ def test_ops_create_a_security_officer_and_remove_it(live_portal: Portal, browse
 
         page.goto(portal.url + "/staff/accounts")
         expect(page.locator(staff_row(officer))).to_contain_text("Active")
+        cookie = session_cookie(theirs)
+        assert cookie is not None and session_alive(portal, cookie["value"])
         page.locator(staff_row(officer)).get_by_role("button", name="Remove").click()
         expect(page.locator(staff_row(officer))).to_contain_text("Removed")
+        assert not session_alive(portal, cookie["value"])  # ended at once, not only at the next click
         theirs.goto(portal.url + "/")
         expect(theirs.locator("form[action='/sign-in']")).to_be_visible()
         assert session_cookie(theirs) is None
