@@ -14,13 +14,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from dcim.orders.loa import parse_time
+from colo.secretstore import SigningKey
+from dcim.orders.loa import parse_time, render_text, sign, verify
 from devtools.netbox.paths import NetBoxState
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, tenant_person
 from tests.web.loa_plant import LoaPlant, loa_plant
+from web.pdf import loa_pdf
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +170,21 @@ def test_another_companys_loa_answers_like_a_missing_one(live_portal: Portal, pl
     page.goto(f"{live_portal.url}/loas")
     expect(page.locator(f"a[href='/loas/{loa_id}']")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("No LOA waits for your decision.")
+
+
+def test_the_pdf_keeps_names_in_any_script_and_the_signature_verifies() -> None:
+    """Azerbaijani letters (schwa, s-cedilla, dotless i) are outside Latin-1: the PDF still carries
+    them exactly, and the attached JSON is the signed document itself (its signature checks out)."""
+    facility, party, granted_by = "Bak\u0131 Mərkəzi DC", "Azəriş\u0131q Şəbəkə MMC", "Şəhla Əliyeva"
+    key = SigningKey(key_id="k-test", private=Ed25519PrivateKey.generate())
+    signed = sign({"loa_id": "l-1", "order_id": "o-1", "facility": facility, "issued_at": "2026-12-01T00:00:00Z",
+                   "expires_at": "2027-03-01T00:00:00Z", "media": "smf", "speed": "10G", "granted_by": granted_by,
+                   "a_side": {"party": party, "port": {"id": 7, "device": "PP-Ə1", "name": "3"}},
+                   "z_side": {"party": "Nord Telecom", "port": {"id": 9, "device": "MMR-1", "name": "12"}}}, key)
+    reader = PdfReader(io.BytesIO(loa_pdf(text=render_text(signed), signed=signed, loa_id="l-1")))
+    extracted = "\n".join(page_.extract_text() for page_ in reader.pages)
+    for name in (facility, party, "PP-Ə1", granted_by, signed["signature"]):
+        assert name in extracted
+    attached = json.loads(reader.attachments["loa-l-1.json"][0])
+    checked = verify(attached, trusted={"k-test": key.private.public_key()}, now=parse_time("2026-12-02T00:00:00Z"))
+    assert checked.document["a_side"]["party"] == party
