@@ -16,12 +16,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from accounts.tables import WebSession
+from colo.errors import Unavailable
 from colo.logging import get_logger
 
 log = get_logger(__name__)
@@ -134,57 +137,73 @@ class RedisSessions:
     def _key(self, digest: str) -> str:
         return f"{self._prefix}:s:{digest}"
 
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """Redis not answering is a dependency that is down (503, retry), not a bug (500)."""
+        from redis.exceptions import RedisError
+
+        try:
+            yield
+        except RedisError as exc:
+            log.warning("session store unavailable", error=type(exc).__name__)
+            raise Unavailable("sessions", "the session store (Redis) does not answer", retry_after=5) from None
+
     def _set(self, kind: str, value: UUID) -> str:
         return f"{self._prefix}:{kind}:{value.hex}"
 
     async def create(self, *, account_id: UUID, tenant_id: UUID | None) -> str:
-        session_id = secrets.token_urlsafe(32)
-        digest = session_digest(session_id)
-        now = time.time()
-        pipe = self._redis.pipeline()
-        pipe.hset(self._key(digest), mapping={"account": account_id.hex, "tenant": tenant_id.hex if tenant_id else "",
-                                              "created": repr(now), "seen": repr(now)})
-        pipe.expire(self._key(digest), min(self.limits.idle, self.limits.absolute))
-        for kind, value in (("account", account_id), ("tenant", tenant_id)):
-            if value is not None:
-                pipe.sadd(self._set(kind, value), digest)
-                pipe.expire(self._set(kind, value), self.limits.absolute + 60)
-        await pipe.execute()
-        return session_id
+        with self._answering():
+            session_id = secrets.token_urlsafe(32)
+            digest = session_digest(session_id)
+            now = time.time()
+            pipe = self._redis.pipeline()
+            pipe.hset(self._key(digest), mapping={
+                "account": account_id.hex, "tenant": tenant_id.hex if tenant_id else "",
+                "created": repr(now), "seen": repr(now)})
+            pipe.expire(self._key(digest), min(self.limits.idle, self.limits.absolute))
+            for kind, value in (("account", account_id), ("tenant", tenant_id)):
+                if value is not None:
+                    pipe.sadd(self._set(kind, value), digest)
+                    pipe.expire(self._set(kind, value), self.limits.absolute + 60)
+            await pipe.execute()
+            return session_id
 
     async def touch(self, session_id: str) -> LiveSession | None:
-        key = self._key(session_id_digest := session_digest(session_id))
-        values = {k.decode(): v.decode() for k, v in (await self._redis.hgetall(key)).items()}
-        if not values.get("account"):
-            return None
-        now = time.time()
-        created, last_seen = float(values["created"]), float(values["seen"])
-        if _expired(self.limits, created, last_seen, now):
-            await self._redis.delete(key)
-            return None
-        if now - last_seen >= self.limits.touch_interval:
-            remaining = int(self.limits.absolute - (now - created)) + 1
-            pipe = self._redis.pipeline()
-            pipe.hset(key, "seen", repr(now))
-            pipe.expire(key, max(1, min(self.limits.idle, remaining)))
-            await pipe.execute()
-            last_seen = now
-        log.debug("session touched", session=session_id_digest[:8])
-        tenant = values.get("tenant")
-        return LiveSession(account_id=UUID(values["account"]), tenant_id=UUID(tenant) if tenant else None,
-                           created_at=created, last_seen_at=last_seen)
+        with self._answering():
+            key = self._key(session_id_digest := session_digest(session_id))
+            values = {k.decode(): v.decode() for k, v in (await self._redis.hgetall(key)).items()}
+            if not values.get("account"):
+                return None
+            now = time.time()
+            created, last_seen = float(values["created"]), float(values["seen"])
+            if _expired(self.limits, created, last_seen, now):
+                await self._redis.delete(key)
+                return None
+            if now - last_seen >= self.limits.touch_interval:
+                remaining = int(self.limits.absolute - (now - created)) + 1
+                pipe = self._redis.pipeline()
+                pipe.hset(key, "seen", repr(now))
+                pipe.expire(key, max(1, min(self.limits.idle, remaining)))
+                await pipe.execute()
+                last_seen = now
+            log.debug("session touched", session=session_id_digest[:8])
+            tenant = values.get("tenant")
+            return LiveSession(account_id=UUID(values["account"]), tenant_id=UUID(tenant) if tenant else None,
+                               created_at=created, last_seen_at=last_seen)
 
     async def end(self, session_id: str) -> None:
-        await self._redis.delete(self._key(session_digest(session_id)))
+        with self._answering():
+            await self._redis.delete(self._key(session_digest(session_id)))
 
     async def _end_set(self, set_key: str) -> int:
-        digests = [d.decode() for d in await self._redis.smembers(set_key)]
-        if digests:
-            ended = int(await self._redis.delete(*(self._key(d) for d in digests)))
-        else:
-            ended = 0
-        await self._redis.delete(set_key)
-        return ended
+        with self._answering():
+            digests = [d.decode() for d in await self._redis.smembers(set_key)]
+            if digests:
+                ended = int(await self._redis.delete(*(self._key(d) for d in digests)))
+            else:
+                ended = 0
+            await self._redis.delete(set_key)
+            return ended
 
     async def end_account(self, account_id: UUID) -> int:
         return await self._end_set(self._set("account", account_id))

@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
-from colo.errors import ColoError, Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from colo.errors import ColoError, Conflict, NotFound, PermissionDenied, RateLimited, Unavailable, ValidationFailed
 from colo.logging import get_logger
 from web.guard import CsrfRefused, SignInRequired
 from web.i18n import marker as _
@@ -34,6 +34,7 @@ MESSAGES = {
     422: _("Some of what you entered is not valid."),
     429: _("Too many attempts. Wait a little and try again."),
     500: _("Something went wrong on our side. Try again later."),
+    503: _("The portal cannot reach a service it needs right now. Try again in a minute."),
 }
 CSRF_REFUSED = _("This form has expired or did not come from this site. Reload the page and try again.")
 
@@ -62,6 +63,8 @@ def colo_error(request: Request[Any, Any, Any], exc: ColoError) -> Response[Any]
         return error_page(request, 429, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, CsrfRefused):
         return error_page(request, 403, message=CSRF_REFUSED)
+    if isinstance(exc, Unavailable):  # e.g. the session store: a dependency down, not a bug
+        return error_page(request, 503, headers={"Retry-After": str(exc.retry_after)})
     status = 500
     if isinstance(exc, PermissionDenied):
         status = 403

@@ -104,3 +104,36 @@ async def test_the_tenant_hook_ends_a_suspended_tenants_sessions(
     assert await run_in_app(runtime.sessions.touch, session_id) is not None  # reinstating ends nothing
     await run_in_app(hook, TenantStatusChange(tenant, "active", "suspended", "unpaid", "tests"))
     assert await run_in_app(runtime.sessions.touch, session_id) is None
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released): a Redis that is down."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_redis_down_is_a_503_page_not_a_500(app: Litestar, portal: Any) -> None:
+    """Redis not answering: the store says Unavailable, and a signed-in person's next click gets
+    503 with Retry-After (a dependency down, not a bug); nothing else changes."""
+    from colo.errors import Unavailable
+
+    dead = RedisSessions(SessionLimits(idle=900, absolute=3600), redis_url=f"redis://127.0.0.1:{_closed_port()}/0")
+    with pytest.raises(Unavailable) as down:
+        await dead.touch("some-session-id")
+    assert down.value.component == "sessions"
+    runtime = app.state.web
+    working, runtime.sessions = runtime.sessions, dead
+    try:
+        portal.cookies.set(runtime.session_cookie, "a" * 43)
+        response = await portal.get("/")
+    finally:
+        runtime.sessions = working
+        await dead.stop()
+    assert response.status_code == 503, response.text[:300]
+    assert response.headers["retry-after"] == "5"
+    after = await portal.get("/sign-in")
+    assert after.status_code == 200  # back as soon as the store answers
