@@ -194,3 +194,37 @@ def test_a_rack_the_company_holds_is_an_area_to_visit(live_portal: Portal, brows
         assert read["areas"] == ["cage:C-7", f"rack:{held}"]
     finally:
         remove_sites(api, [site])
+
+
+def test_a_member_requests_for_guests_without_seeing_the_people_list(live_portal: Portal,
+                                                                     browser_page: Page) -> None:
+    """The API lets a company member request visits but not list the company's people: the form
+    offers a member guest lines only."""
+    tenant_id = new_tenant(live_portal)
+    headers = tenant_api(live_portal, tenant_id)
+    person_id = colleague(live_portal, headers, "Hidden Colleague")
+    page = browser_page
+    email, secret = tenant_person(live_portal, page, tenant_id, role="tenant_member")
+    sign_in(page, live_portal.url, email, secret)
+    page.goto(live_portal.url + "/visits/new")
+    expect(page.locator("#visitors")).to_be_visible()
+    expect(page.locator("input[name=people]")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text("Hidden Colleague")
+    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    fill_window(page, tomorrow_at(14), tomorrow_at(15))
+    page.locator("#a-mmr").check()
+    page.locator("#f-guest_name_0").fill("Member Guest")
+    page.locator("#f-guest_company_0").fill("Guest Co")
+    page.locator("#f-guest_id_document_type_0").select_option("other")
+    page.locator("#f-guest_id_number_0").fill("X-123")
+    submit(page)
+    expect(page.locator("#visit-status")).to_have_text("Waiting for security")
+    assert csrf  # a member may still name a colleague by id, as through the API
+    named = page.request.post(live_portal.url + "/visits/new", max_redirects=0, form={
+        "csrf_token": csrf, "starts_at": tomorrow_at(16).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": tomorrow_at(17).strftime("%Y-%m-%dT%H:%M"), "zone": "Asia/Baku", "areas": "meet-me-room",
+        "people": person_id})
+    assert named.status == 303
+    visit_id = named.headers["location"].rsplit("/", 1)[1]
+    read = httpx.get(f"{live_portal.url}/v1/visits/{visit_id}", headers=headers, timeout=30).json()
+    assert [v["person_id"] for v in read["visitors"]] == [person_id]
