@@ -9,7 +9,7 @@ the form shows a translated message chosen by what the refusal is about, never t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import msgspec
 
@@ -20,6 +20,7 @@ from web.i18n import marker as _
 from web.problems import NOT_VALID, field_errors
 
 KINDS = ("space", "power", "cross_connect")
+REASON = ("reason",)
 CAPACITY_FIELDS = ("units", "kw", "mmr_ports", "media", "site_id", "hall")
 SPEC_FIELDS = {
     "space": ("rack_id", "units", "position", "kw", "site_id", "hall"),
@@ -93,8 +94,22 @@ def invalid_input(exc: msgspec.ValidationError) -> str:
     return path.removeprefix("spec.") if path != "spec" else "form"
 
 
-def refusal_errors(exc: ValidationFailed | Conflict | NotFound) -> dict[str, str]:
-    """{form input: message} for a domain refusal of an order."""
+def refusal_errors(exc: ValidationFailed | Conflict | NotFound, *, inputs: Collection[str]) -> dict[str, str]:
+    """{form input: message} for a domain refusal; about none of the form's `inputs`: the form's."""
+    return _placed(_refusal_errors(exc), inputs)
+
+
+def struct_errors(exc: msgspec.ValidationError, *, inputs: Collection[str]) -> dict[str, str]:
+    name = invalid_input(exc)
+    return _placed({name: INPUT_MESSAGES.get(name, NOT_VALID)}, inputs)
+
+
+def _placed(errors: dict[str, str], inputs: Collection[str]) -> dict[str, str]:
+    """A message about a field the form does not show (`tenant_id`, …) goes above the form."""
+    return {(name if name in inputs else "form"): message for name, message in errors.items()}
+
+
+def _refusal_errors(exc: ValidationFailed | Conflict | NotFound) -> dict[str, str]:
     field = exc.field if isinstance(exc, ValidationFailed) else str(exc.extra.get("field") or "")
     reason = exc.reason if isinstance(exc, ValidationFailed) else exc.detail
     for phrase, name, message in REFUSALS:
@@ -103,11 +118,6 @@ def refusal_errors(exc: ValidationFailed | Conflict | NotFound) -> dict[str, str
     if isinstance(exc, NotFound) and field == "rack_id":
         return {"rack_id": NO_RACK_HELD}
     return field_errors(exc, fallback=INPUT_MESSAGES)
-
-
-def struct_errors(exc: msgspec.ValidationError) -> dict[str, str]:
-    name = invalid_input(exc)
-    return {name: INPUT_MESSAGES.get(name, NOT_VALID)}
 
 
 def capacity_query(values: Mapping[str, str], *, redundant: bool) -> CapacityQuery:

@@ -101,3 +101,92 @@ def fulfil(portal: Portal, order_id: str) -> dict[str, Any]:
     built = ops_step(portal, order_id, "fulfil")
     assert built["state"] == "active", built
     return built
+
+
+# ---- cross-connect ports: a meet-me room with the tenant's panel and a carrier's ----------------------
+
+
+@dataclass(frozen=True)
+class XcPorts:
+    own: list[int]  # the tenant's front ports (A sides)
+    carrier: list[int]  # the carrier's front ports (Z sides)
+    own_panel: str
+    carrier_panel: str
+    carrier_name: str
+    cleanup: dict[str, int]
+
+
+def _ensure(endpoint: Any, **fields: Any) -> Any:
+    """A shared NetBox object (a tag, a role) found by slug or made; another session may race us."""
+    found = endpoint.get(slug=fields["slug"])
+    if found is None:
+        try:
+            found = endpoint.create(**fields)
+        except Exception:  # made meanwhile by another session: then it exists now
+            found = endpoint.get(slug=fields["slug"])
+    assert found is not None
+    return found
+
+
+def build_xc_ports(portal: Portal, netbox: NetBoxState, plant: PortalPlant, netbox_tenant_id: int) -> XcPorts:
+    """In the plant's site: a meet-me room (tagged) with a rack holding two patch panels of two
+    copper ports each, one the tenant's and one a carrier's (a NetBox tenant only); synced."""
+    from dcim.netbox import NetBoxGateway
+    from dcim.readmodel.sync import refresh_device_ports, refresh_objects, refresh_racks
+
+    api, s = pynetbox.api(netbox.url, token=netbox.token), uuid.uuid4().hex[:8]
+    _ensure(api.extras.tags, name="meet-me-room", slug="meet-me-room")
+    role = _ensure(api.dcim.device_roles, name="Patch Panel", slug="patch-panel")
+    room = api.dcim.locations.create(name=f"Portal MMR {s}", slug=f"portal-mmr-{s}", site=plant.site_id,
+                                     tags=[{"slug": "meet-me-room"}])
+    rack = api.dcim.racks.create(name=f"PO-mmr-{s}", site=plant.site_id, location=room.id, u_height=42)
+    maker = api.dcim.manufacturers.create(name=f"po-maker-{s}", slug=f"po-maker-{s}")
+    dtype = api.dcim.device_types.create(manufacturer=maker.id, model=f"po-panel-{s}", slug=f"po-panel-{s}",
+                                         u_height=1)
+    carrier = api.tenancy.tenants.create(name=f"Portal Carrier {s}", slug=f"portal-carrier-{s}")
+    ports: dict[str, list[int]] = {}
+    devices: dict[str, int] = {}
+    for key, tenant, position in (("own", netbox_tenant_id, 40), ("carrier", carrier.id, 38)):
+        devices[key] = api.dcim.devices.create(
+            name=f"PO-{key}-{s}", device_type=dtype.id, role=role.id, site=plant.site_id, location=room.id,
+            rack=rack.id, position=position, face="front", tenant=tenant).id
+        rears = [r.id for r in api.dcim.rear_ports.create(
+            [{"device": devices[key], "name": f"R{i}", "type": "8p8c", "positions": 1} for i in (1, 2)])]
+        ports[key] = [f.id for f in api.dcim.front_ports.create([
+            {"device": devices[key], "name": str(i), "type": "8p8c", "positions": 1,
+             "rear_ports": [{"position": 1, "rear_port": rears[i - 1], "rear_port_position": 1}]}
+            for i in (1, 2)])]
+
+    async def sync() -> None:
+        gateway = NetBoxGateway(url=netbox.url, token=netbox.token)
+        await refresh_objects(gateway, {("dcim.location", room.id), ("tenancy.tenant", carrier.id),
+                                        ("tenancy.tenant", netbox_tenant_id)})
+        await refresh_racks(gateway, [rack.id])
+        await refresh_device_ports(gateway, sorted(devices.values()))
+
+    portal.query(sync)
+    return XcPorts(own=ports["own"], carrier=ports["carrier"], own_panel=f"PO-own-{s}",
+                   carrier_panel=f"PO-carrier-{s}", carrier_name=carrier.name,
+                   cleanup={"rack": rack.id, "device_type": dtype.id, "manufacturer": maker.id,
+                            "carrier": carrier.id, **{f"device_{k}": v for k, v in devices.items()}})
+
+
+def remove_xc_ports(portal: Portal, netbox: NetBoxState, built: XcPorts) -> None:
+    """What the site's removal cannot take (the device type, its maker, the carrier tenant), and
+    the panels, out of the read model too."""
+    from dcim.netbox import NetBoxGateway
+    from dcim.readmodel import store
+    from dcim.readmodel.sync import refresh_racks
+
+    api = pynetbox.api(netbox.url, token=netbox.token)
+    panels = [built.cleanup["device_own"], built.cleanup["device_carrier"]]
+    api.dcim.devices.delete(panels)
+
+    async def sync() -> None:
+        await refresh_racks(NetBoxGateway(url=netbox.url, token=netbox.token), [built.cleanup["rack"]])
+        await store.replace_device_ports(panels, [])  # NetBox no longer answers for their ports
+
+    api.dcim.device_types.delete([built.cleanup["device_type"]])
+    api.dcim.manufacturers.delete([built.cleanup["manufacturer"]])
+    api.tenancy.tenants.delete([built.cleanup["carrier"]])
+    portal.query(sync)  # last: NetBox is tidy even if this fails

@@ -15,7 +15,15 @@ from playwright.sync_api import Page, expect
 
 from devtools.netbox.paths import NetBoxState
 from tests.web.browser import Portal, new_tenant, sign_in, tenant_person
-from tests.web.orders_support import PortalPlant, fulfil, ops_order, ops_step, portal_plant
+from tests.web.orders_support import (
+    PortalPlant,
+    build_xc_ports,
+    fulfil,
+    ops_order,
+    ops_step,
+    portal_plant,
+    remove_xc_ports,
+)
 from web.controllers.orders import PAGE_SIZE
 
 ORDER_URL = re.compile(r".*/orders/([0-9a-f-]{36})$")
@@ -228,3 +236,40 @@ def test_orders_page_by_keyset_newest_first_and_filter_by_state(live_portal: Por
     page.locator("form.filter button[type=submit]").click()
     assert shown() == [made[3]]
     expect(page.locator(f"#orders tr[data-order-id='{made[3]}'] .state")).to_have_class(re.compile("bad"))
+
+
+def test_a_cross_connect_from_the_ports_lists_waits_for_the_loa(
+    live_portal: Portal, browser_page: Page, orders_site: PortalPlant, netbox_state: NetBoxState,
+) -> None:
+    page, base = browser_page, live_portal.url
+    tenant_id = new_tenant(live_portal)
+    tenant = live_portal.api("GET", f"/v1/tenants/{tenant_id}")
+    assert tenant.status_code == 200, tenant.text
+    built = build_xc_ports(live_portal, netbox_state, orders_site, tenant.json()["netbox_tenant_id"])
+    try:
+        _signed_in(live_portal, page, tenant_id=tenant_id)
+        page.goto(base + "/orders/new?kind=cross_connect")
+        offered_a = page.locator("#f-a_port_id option").evaluate_all("options => options.map(o => o.value)")
+        offered_z = page.locator("#f-z_port_id option").evaluate_all("options => options.map(o => o.value)")
+        # the API's lists: only the tenant's own free ports on the A side, never on the Z side
+        assert {str(p) for p in built.own} <= set(offered_a) and not {str(p) for p in built.carrier} & set(offered_a)
+        assert {str(p) for p in built.carrier} <= set(offered_z) and not {str(p) for p in built.own} & set(offered_z)
+        page.locator("#f-a_port_id").select_option(str(built.own[0]))
+        page.locator("#f-z_port_id").select_option(str(built.carrier[1]))
+        page.locator("#f-z_side").select_option("carrier")
+        page.locator("#f-media").select_option("copper")
+        page.locator("#f-speed").select_option("1G")
+        page.locator("#order-form button[type=submit]").click()
+        expect(page).to_have_url(ORDER_URL)
+        expect(page.locator("#order-state")).to_have_attribute("data-state", "submitted")
+        expect(page.locator("#waits-for")).to_contain_text("The other side's letter of authorization (LOA)")
+        expect(page.locator("#order-facts")).to_contain_text(f"{built.own_panel}:1")
+        expect(page.locator("#order-facts")).to_contain_text(f"{built.carrier_panel}:2")
+        found = ORDER_URL.match(page.url)
+        assert found is not None
+        order = live_portal.api("GET", f"/v1/orders/{found.group(1)}").json()
+        assert order["kind"] == "cross_connect" and order["loa_status"] == "loa_pending"
+        assert order["spec"]["a_port"]["id"] == built.own[0] and order["spec"]["z_port"]["id"] == built.carrier[1]
+        ops_step(live_portal, found.group(1), "cancel", "test done")
+    finally:
+        remove_xc_ports(live_portal, netbox_state, built)

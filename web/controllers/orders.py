@@ -82,9 +82,9 @@ class OrdersController(Controller):
                 answer = await capacity.search(query=query, rules=rules_of(services.settings), buyer=buyer,
                                                cache=services.read_cache)
             except msgspec.ValidationError as exc:
-                errors, status = forms.struct_errors(exc), 422
+                errors, status = forms.struct_errors(exc, inputs=forms.CAPACITY_FIELDS), 422
             except ValidationFailed as exc:
-                errors, status = forms.refusal_errors(exc), 422
+                errors, status = forms.refusal_errors(exc, inputs=forms.CAPACITY_FIELDS), 422
         return page(request, "capacity.html", status=status, values=values, redundant=redundant, asked=asked,
                     answer=answer, errors=errors, sites=await _sites(request))
 
@@ -108,17 +108,19 @@ class OrdersController(Controller):
         values["note"] = text(form, "note", limit=1001, strip=False).strip()
         redundant = text(form, "redundant", limit=10) == "true"
         key = forms.idempotency_key(text(form, "idempotency_key", limit=130))
+        inputs = (*forms.SPEC_FIELDS[kind], "note")
         try:
             body = forms.order_create(kind, values, redundant=redundant)
             order, _created = await service.create_order(
                 principal=viewer.principal, body=body, idempotency_key=key,
                 provisioner=services.orders.provisioner, cache=services.read_cache, rules=rules_of(services.settings))
         except msgspec.ValidationError as exc:
-            return await self._form(request, kind, values, redundant=redundant, errors=forms.struct_errors(exc),
-                                    status=422, key=key)
+            return await self._form(request, kind, values, redundant=redundant, status=422, key=key,
+                                    errors=forms.struct_errors(exc, inputs=inputs))
         except (ValidationFailed, Conflict, NotFound) as exc:
-            return await self._form(request, kind, values, redundant=redundant, errors=forms.refusal_errors(exc),
-                                    status=409 if isinstance(exc, Conflict) else 422, key=key)
+            return await self._form(request, kind, values, redundant=redundant, key=key,
+                                    errors=forms.refusal_errors(exc, inputs=inputs),
+                                    status=409 if isinstance(exc, Conflict) else 422)
         return see_other(f"/orders/{order.id}")
 
     async def _form(self, request: Request[Any, Any, Any], kind: str, values: dict[str, str], *,
@@ -185,7 +187,7 @@ class OrdersController(Controller):
             return await self._detail(request, order_id, errors={"reason": forms.INPUT_MESSAGES["reason"]},
                                       failed_action=action.value, status=422)
         except (ValidationFailed, Conflict) as exc:
-            return await self._detail(request, order_id, errors=forms.refusal_errors(exc),
+            return await self._detail(request, order_id, errors=forms.refusal_errors(exc, inputs=forms.REASON),
                                       failed_action=action.value,
                                       status=409 if isinstance(exc, Conflict) else 422)
         return see_other(f"/orders/{order_id}")
