@@ -12,12 +12,13 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.browser import Portal, sign_in, tenant_person
+from tests.web.browser import Portal, client_headers, sign_in, staff_person, tenant_person
 from tests.web.dashboard_plant import MISSING_RACK, Plant, dashboard_plant
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def plant(live_portal: Portal) -> Iterator[Plant]:
+    """One plant for the module: the tests only read it."""
     with dashboard_plant(live_portal) as built:
         yield built
 
@@ -128,3 +129,24 @@ def test_dashboard_and_rack_page_draw_what_the_api_gives_and_never_a_neighbours_
     assert re.search("does not exist", theirs_text)
     assert httpx.get(f"{live_portal.url}/v1/racks/{plant.other_rack}", headers=plant.buyer_key,
                      timeout=30).status_code == 404  # and the API agrees
+
+
+def test_staff_see_on_the_rack_page_the_names_the_read_model_gives_them(
+    live_portal: Portal, browser_page: Page, plant: Plant,
+) -> None:
+    page = browser_page
+    email, secret = staff_person(live_portal, page, role="ops")
+    sign_in(page, live_portal.url, email, secret)
+    expect(page.locator("main h1")).to_be_visible()
+    assert page.locator("li.rack-card").count() == 0  # staff get their start page, not a dashboard
+    page.goto(f"{live_portal.url}/racks/{plant.main_rack}")
+    labels = " ".join(page.locator("main svg.elevation text").all_text_contents())
+    assert plant.neighbour_device in labels  # the device at U20, as GET /v1/racks/{id} names it for ops
+    assert _runs(page, "main svg.elevation", "mine") == set()
+    with page.context.browser.new_context(extra_http_headers=client_headers()) as other:
+        # the same page, for the buyer, never names it (the first test checks the whole page)
+        buyer = other.new_page()
+        buyer_email, buyer_secret = tenant_person(live_portal, buyer, plant.buyer_id, role="tenant_member")
+        sign_in(buyer, live_portal.url, buyer_email, buyer_secret)
+        buyer.goto(f"{live_portal.url}/racks/{plant.main_rack}")
+        assert plant.neighbour_device not in buyer.content()
