@@ -54,6 +54,16 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _time_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("an IANA time zone name such as Asia/Baku or UTC") from None
+    return value
+
+
 def _positive_int(value: str) -> int:
     number = int(value) if value.strip().isdigit() else -1
     if number <= 0:
@@ -164,6 +174,8 @@ VARIABLES: tuple[Var, ...] = (
         ("infrastructure", "network", "meet-me", "meet-me-room", "mmr"),
         "NetBox rack role slugs of the house's racks: never offered or sold (racks with a tenant are "
         "sold to that tenant only)"),
+    Var("COLO_TIME_ZONE", "time_zone", _time_zone, "Asia/Baku",
+        "the facility's time zone (IANA name): the portal shows times and reads times typed into forms in it"),
     Var("COLO_SESSION_IDLE_SECONDS", "session_idle_seconds", _positive_int, 900,
         "a portal session unused this long ends (15 minutes)"),
     Var("COLO_SESSION_MAX_SECONDS", "session_max_seconds", _positive_int, 43200,
@@ -225,6 +237,7 @@ class Settings:
     facility_name: str = "Colo Regional DC 1"
     sellable_rack_statuses: tuple[str, ...] = ("active", "available")
     unsellable_rack_roles: tuple[str, ...] = ("infrastructure", "network", "meet-me", "meet-me-room", "mmr")
+    time_zone: str = "Asia/Baku"
     session_idle_seconds: int = 900
     session_max_seconds: int = 43200
     session_cookie_secure: bool = True

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from gettext import GNUTranslations
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
@@ -52,10 +53,12 @@ def _load(locale: str) -> GNUTranslations:
 
 @dataclass(frozen=True, slots=True)
 class Language:
-    """One locale's translations and formatters, handed to every template as `_`, `fmt_*`."""
+    """One locale's translations and formatters (`lang` in every template). Times are shown on
+    the facility's clock (COLO_TIME_ZONE) with its zone named, whatever the server's zone."""
 
     code: str
     translations: GNUTranslations
+    zone: ZoneInfo
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -64,17 +67,21 @@ class Language:
         return self.translations.ngettext(singular, plural, n)
 
     def datetime(self, value: datetime) -> str:
-        return format_datetime(value, format="medium", locale=self.code)
+        """Date and time on the facility's clock, e.g. "1 dek 2026 10:00 (GMT+04:00)"."""
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        shown = format_datetime(moment, format="medium", tzinfo=self.zone, locale=self.code)
+        return f"{shown} ({format_datetime(moment, format='ZZZZ', tzinfo=self.zone, locale=self.code)})"
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.code)
 
 
 class Languages:
-    """Both catalogs, loaded once per app at start-up."""
+    """Both catalogs, loaded once per app at start-up, formatting times in `time_zone`."""
 
-    def __init__(self) -> None:
-        self._by_code = {code: Language(code, _load(code)) for code in LOCALES}
+    def __init__(self, time_zone: str = "UTC") -> None:
+        zone = ZoneInfo(time_zone)
+        self._by_code = {code: Language(code, _load(code), zone) for code in LOCALES}
 
     def get(self, code: str) -> Language:
         return self._by_code.get(code, self._by_code[DEFAULT_LOCALE])

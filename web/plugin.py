@@ -65,7 +65,7 @@ def build_runtime(services: AppServices, assets: Assets) -> WebRuntime:
             idle=settings.session_idle_seconds, absolute=settings.session_max_seconds)),
         throttle=SignInThrottle(services.rate_limiter, per_address=settings.signin_failures_per_address,
                                 per_account=settings.signin_failures_per_account),
-        csrf=CsrfTokens(services.keys.master_key), languages=Languages(), assets=assets,
+        csrf=CsrfTokens(services.keys.master_key), languages=Languages(settings.time_zone), assets=assets,
         policy=load_access_policy(), ring=KeyRing.of(services.keys.api_key_peppers),
     )
 

@@ -33,6 +33,8 @@ def test_production_defaults_to_json_logs_and_needs_its_secrets() -> None:
         ("COLO_NETBOX_READ_TIMEOUT", "-1", "expected a positive number"),
         ("COLO_AUDIT_RETENTION_DAYS", "30", "at least 365"),
         ("COLO_TRUSTED_PROXIES", "10.0.0.0/33", "COLO_TRUSTED_PROXIES"),
+        ("COLO_TIME_ZONE", "Baku", "an IANA time zone name"),
+        ("COLO_TIME_ZONE", "../../etc/passwd", "an IANA time zone name"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, value: str, expected: str) -> None:

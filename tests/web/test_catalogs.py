@@ -61,3 +61,16 @@ def test_the_languages_load_and_differ() -> None:
     assert languages.get("az").number(1234.5) == "1.234,5" and languages.get("en").number(1234.5) == "1,234.5"
     moment = datetime(2026, 11, 30, 9, 5, tzinfo=UTC)
     assert "Nov" in languages.get("en").datetime(moment) and "noy" in languages.get("az").datetime(moment)
+
+
+def test_times_are_shown_on_the_facility_clock_with_its_zone() -> None:
+    """The same instant reads as 10:00 in Baku (UTC+4) in both languages, zone named, whatever the
+    server's own zone; a naive value is taken as UTC."""
+    from datetime import UTC, datetime
+
+    languages = Languages("Asia/Baku")
+    moment = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    assert languages.get("az").datetime(moment) == "1 dek 2026 10:00:00 (GMT+04:00)"
+    assert languages.get("en").datetime(moment) == "Dec 1, 2026, 10:00:00\u202fAM (GMT+04:00)"
+    assert languages.get("en").datetime(moment.replace(tzinfo=None)) == languages.get("en").datetime(moment)
+    assert Languages("UTC").get("az").datetime(moment) == "1 dek 2026 06:00:00 (GMT+00:00)"
