@@ -1,6 +1,7 @@
 """The dashboard, the rack page and the account page through the app (no browser): a brand-new
-tenant's dashboard reads well with every section empty, the account page carries the profile,
-the language choice and "sign out everywhere", a rack id nobody holds answers the same 404 page
+tenant's dashboard reads well with every section empty, an LOA waits on the Z side's dashboard
+(not the A side's, whose order waits for it) and a visit shows as upcoming, the account page
+carries the profile, the language choice and "sign out everywhere", a rack id nobody holds answers the same 404 page
 however it is spelt, and staff get their short start page, never a tenant's dashboard."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyotp
@@ -17,7 +19,9 @@ from litestar.testing import AsyncTestClient
 
 from accounts import service
 from colo.identity import Principal, Role
+from dcim.netbox import NetBoxGateway
 from tenants.schemas import TenantRead
+from tests.integration.orders.plant import private_orders_plant
 
 pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 
@@ -137,3 +141,44 @@ async def test_staff_get_a_start_page_with_their_sections_not_a_dashboard(
     assert 'href="/account"' in main and 'id="no-racks"' not in main
     account = await portal.get("/account", headers={"Accept-Language": "en"})
     assert "The datacenter (staff)" in account.text
+
+
+async def test_an_loa_waits_on_the_z_sides_dashboard_and_a_visit_is_upcoming(
+    portal: AsyncTestClient, app: Litestar, run_in_app: Run, gateway: NetBoxGateway,
+    make_tenant: Callable[..., Awaitable[TenantRead]], make_key: Callable[..., Awaitable[Any]],
+) -> None:
+    async with private_orders_plant(gateway, make_tenant) as plant:
+        a, z = plant.tenants["a"], plant.tenants["z"]
+        a_key = (await make_key(Role.TENANT_ADMIN, tenant_id=a.id)).headers
+        z_key = (await make_key(Role.TENANT_ADMIN, tenant_id=z.id)).headers
+        created = await portal.post("/v1/orders", headers=a_key, json={"spec": {
+            "kind": "cross_connect", "a_port_id": plant.ports["a"][0], "z_port_id": plant.ports["z"][0],
+            "media": "copper", "speed": "10G"}})
+        assert created.status_code == 201, created.text
+        order = created.json()
+        loa = (await portal.get(f"/v1/orders/{order['id']}/loa", headers=a_key)).json()
+        now = datetime.now(UTC)
+        visit = await portal.post("/v1/visits", headers=z_key, json={
+            "starts_at": (now + timedelta(days=1)).isoformat(),
+            "ends_at": (now + timedelta(days=1, hours=2)).isoformat(),
+            "areas": ["meet-me-room"], "purpose": "patching",
+            "visitors": [{"guest": {"name": "Aysel Mammadova", "company": "Fiber Works",
+                                    "id_document_type": "passport", "id_number": "C01X00T47"}}]})
+        assert visit.status_code == 201, visit.text
+        try:
+            await _signed_in(portal, app, run_in_app, role=Role.TENANT_MEMBER, tenant_id=z.id)
+            z_main = _main((await portal.get("/", headers={"Accept-Language": "en"})).text)
+            assert f'<li data-loa-id="{loa["id"]}"><a href="/loas/{loa["id"]}">' in z_main
+            assert 'id="no-loas"' not in z_main
+            assert f'href="/visits/{visit.json()["id"]}"' in z_main and "Waiting for approval" in z_main
+            assert 'id="no-orders"' in z_main  # the order is A's
+
+            portal.cookies.clear()
+            await _signed_in(portal, app, run_in_app, role=Role.TENANT_MEMBER, tenant_id=a.id)
+            a_main = _main((await portal.get("/", headers={"Accept-Language": "en"})).text)
+            row = re.search(rf'<tr data-order-id="{order["id"]}".*?</tr>', a_main, re.S)
+            assert row is not None and "letter of authorization (LOA)" in row.group(0)
+            assert f'href="/orders/{order["id"]}"' in row.group(0) and "Cross-connect" in row.group(0)
+            assert 'id="no-loas"' in a_main and 'id="no-visits"' in a_main  # A decides nothing; Z's visit
+        finally:
+            await portal.post(f"/v1/orders/{order['id']}/cancel", headers=a_key)
