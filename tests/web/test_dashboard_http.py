@@ -1,8 +1,9 @@
 """The dashboard, the rack page and the account page through the app (no browser): a brand-new
 tenant's dashboard reads well with every section empty, an LOA waits on the Z side's dashboard
 (not the A side's, whose order waits for it) and a visit shows as upcoming, the account page
-carries the profile, the language choice and "sign out everywhere", a rack id nobody holds answers the same 404 page
-however it is spelt, and staff get their short start page, never a tenant's dashboard."""
+carries the profile, the language choice and "sign out everywhere", a rack id nobody holds
+answers the same 404 page however it is spelt, and staff get their short start page, never a
+tenant's dashboard."""
 
 from __future__ import annotations
 
