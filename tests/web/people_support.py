@@ -30,5 +30,7 @@ def csrf_of(page: Page) -> str:
 
 
 def post(page: Page, url: str, **form: str) -> APIResponse:
-    """A form post from this browser (its cookies, the page's CSRF token), without following redirects."""
-    return page.request.post(url, form={"csrf_token": csrf_of(page), **form}, max_redirects=0)
+    """A form post from this browser (its cookies, the page's CSRF token), without following
+    redirects, asking for English (Playwright's request context sends no Accept-Language)."""
+    return page.request.post(url, form={"csrf_token": csrf_of(page), **form}, max_redirects=0,
+                             headers={"Accept-Language": "en"})

@@ -19,7 +19,7 @@ from tests.web.browser import (
     staff_person,
     tenant_person,
 )
-from tests.web.people_support import session_alive
+from tests.web.people_support import post, session_alive
 
 
 def staff_row(email: str) -> str:
@@ -71,10 +71,7 @@ def test_ops_create_a_security_officer_and_remove_it(live_portal: Portal, browse
 
     # no button to remove oneself, and the post is refused
     expect(page.locator(staff_row(ops)).get_by_role("button", name="Remove")).to_have_count(0)
-    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    assert token
-    own = page.request.post(f"{portal.url}/staff/accounts/{portal.account_id(ops)}/disable",
-                            form={"csrf_token": token}, max_redirects=0)
+    own = post(page, f"{portal.url}/staff/accounts/{portal.account_id(ops)}/disable")
     assert own.status == 409 and "your own account" in own.text()
     page.goto(portal.url + "/staff/accounts")
     expect(page.locator(staff_row(ops))).to_contain_text("Active")
@@ -98,8 +95,5 @@ def test_a_tenant_admin_gets_the_403_page(live_portal: Portal, browser_page: Pag
     response = page.goto(portal.url + "/staff/accounts")
     assert response is not None and response.status == 403
     expect(page.locator("[role=alert]")).to_contain_text("You may not do this.")
-    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    assert token
-    made = page.request.post(portal.url + "/staff/accounts", max_redirects=0, form={
-        "csrf_token": token, "email": f"sneaky-{uuid.uuid4().hex[:8]}@example.com", "role": "ops"})
+    made = post(page, portal.url + "/staff/accounts", email=f"sneaky-{uuid.uuid4().hex[:8]}@example.com", role="ops")
     assert made.status == 403 and "invitation-link" not in made.text()
