@@ -94,12 +94,12 @@ async def _detail(request: Request[Any, Any, Any], loa_id: UUID, *, status: int 
                 statuses=STATUS_NAMES, classes=STATUS_CLASSES)
 
 
-async def _signed(principal: Principal, loa_id: UUID) -> tuple[LoaRead, dict[str, Any]]:
-    """The LOA and its signed document, or the API's 409 when it has none (not granted)."""
+async def _signed(principal: Principal, loa_id: UUID) -> dict[str, Any]:
+    """The LOA's signed document, or the API's 409 when it has none (not granted)."""
     loa = await loas.get_loa(principal=principal, loa_id=loa_id)
     if loa.signed is None:
         raise Conflict(f"the LOA is {loa.status}: there is no signed document to print", loa_status=loa.status)
-    return loa, loa.signed
+    return loa.signed
 
 
 def _attachment(content: bytes, *, media_type: str, filename: str) -> Response[bytes]:
@@ -169,13 +169,13 @@ class LoasController(Controller):
     @get("/loas/{loa_id:uuid}/document", operation_id="portal_loa_document", opt={"acts_as": "get_loa_text"})
     async def document(self, request: Request[Any, Any, Any], loa_id: LoaId) -> Response[bytes]:
         """The API's printable text (GET /v1/loas/{id}/text), as a file."""
-        _loa, signed = await _signed(current_viewer(request).principal, loa_id)
+        signed = await _signed(current_viewer(request).principal, loa_id)
         return _attachment(render_text(signed).encode(), media_type="text/plain; charset=utf-8",
                            filename=f"loa-{loa_id}.txt")
 
     @get("/loas/{loa_id:uuid}/pdf", operation_id="portal_loa_pdf", opt={"acts_as": "get_loa_text"})
     async def pdf(self, request: Request[Any, Any, Any], loa_id: LoaId) -> Response[bytes]:
-        _loa, signed = await _signed(current_viewer(request).principal, loa_id)
+        signed = await _signed(current_viewer(request).principal, loa_id)
         content = await anyio.to_thread.run_sync(
             lambda: loa_pdf(text=render_text(signed), signed=signed, loa_id=str(loa_id)))
         return _attachment(content, media_type="application/pdf", filename=f"loa-{loa_id}.pdf")
@@ -183,7 +183,7 @@ class LoasController(Controller):
     @get("/loas/{loa_id:uuid}/signed", operation_id="portal_loa_signed", opt={"acts_as": "get_loa"})
     async def signed(self, request: Request[Any, Any, Any], loa_id: LoaId) -> Response[bytes]:
         """The signed JSON (GET /v1/loas/{id}'s `signed`): the file `colo loa verify` checks."""
-        _loa, signed = await _signed(current_viewer(request).principal, loa_id)
+        signed = await _signed(current_viewer(request).principal, loa_id)
         return _attachment(msgspec.json.encode(signed), media_type="application/json",
                            filename=f"loa-{loa_id}.json")
 
