@@ -33,9 +33,11 @@ PUBLIC: frozenset[str] = frozenset()
 
 # Portal pages anyone may open without signing in: the start page (the sign-in form, or the home
 # page for a signed-in person), sign-in, one-time links, the language switch, the application
-# form and its tracking, and the portal's static files. The portal's guard (web/guard.py) denies
+# form and its tracking (where, once approved, the tracking secret sets up the company's first
+# administrator: accounts/first_admin.py), and the portal's static files. The portal's guard (web/guard.py) denies
 # by default: a portal route whose operation id is neither here nor in POLICY is refused.
 PORTAL_PUBLIC: frozenset[str] = frozenset({
     "portal_index", "portal_sign_in_form", "portal_sign_in", "portal_welcome_form", "portal_welcome",
-    "portal_language", "portal_apply_form", "portal_apply", "portal_track_form", "portal_track", "portal_static",
+    "portal_language", "portal_apply_form", "portal_apply", "portal_track_form", "portal_track",
+    "portal_track_administrator", "portal_static",
 })

@@ -13,6 +13,7 @@ never leaves this module.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -155,14 +156,20 @@ async def answer_application(
     return ApplicationStatus.of(await _get_row(application_id))
 
 
-async def collect_first_key(*, application_id: UUID, secret: str, ring: KeyRing) -> KeyIssued:
-    """Mint the tenant's first tenant-admin key — once. A second collection answers Conflict."""
+async def _approved_row(application_id: UUID, secret: str, ring: KeyRing) -> dict[str, Any]:
+    """The application behind a matching tracking secret, approved, with its tenant active."""
     row = await _tracked_row(application_id, secret, ring)
     if row["status"] != "approved" or row["tenant_id"] is None:
         raise Conflict("the application is not approved (yet)", current_status=row["status"])
     tenant = await Tenant.select(Tenant.status).where(Tenant.id == row["tenant_id"]).first()
     if tenant is None or tenant["status"] != TenantStatus.ACTIVE:
         raise Conflict("the tenant is not active", current_status=tenant["status"] if tenant else "missing")
+    return row
+
+
+async def collect_first_key(*, application_id: UUID, secret: str, ring: KeyRing) -> KeyIssued:
+    """Mint the tenant's first tenant-admin key — once. A second collection answers Conflict."""
+    row = await _approved_row(application_id, secret, ring)
     async with Application._meta.db.transaction():
         claimed = await Application.update({Application.key_collected_at: datetime.now(UTC)}).where(
             (Application.id == application_id) & Application.key_collected_at.is_null()
@@ -173,6 +180,27 @@ async def collect_first_key(*, application_id: UUID, secret: str, ring: KeyRing)
                                  tenant_id=row["tenant_id"], created_by=f"application:{application_id}")
     log.info("first tenant key collected", application_id=str(application_id), key_id=str(issued.key.id))
     return issued
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedApplicant:
+    """An approved application's tenant and the technical contact it names."""
+
+    tenant_id: UUID
+    contact_name: str
+    contact_email: str
+
+
+async def approved_applicant(*, application_id: UUID, secret: str, ring: KeyRing,
+                             master_key: bytes) -> ApprovedApplicant:
+    """Who applied, proven by the tracking secret, once the application is approved and its tenant
+    active: the person the company's first portal account is for (accounts/first_admin.py)."""
+    row = await _approved_row(application_id, secret, ring)
+    contact = (await _details(row, master_key=master_key))["technical_contact"]
+    if contact["email"] == ERASED:
+        raise Conflict("the application's contacts were erased")
+    return ApprovedApplicant(tenant_id=row["tenant_id"], contact_name=str(contact["name"]),
+                             contact_email=str(contact["email"]))
 
 
 # ------------------------------------------------------------------ ops review

@@ -65,7 +65,7 @@ def _apply(page: Page, base_url: str, *, legal_name: str, number: str) -> tuple[
         "address.street": "Parkring 1", "address.postal_code": "10115", "address.city": "Berlin",
         "billing_contact.name": "Bill Payer", "billing_contact.email": "billing@example.com",
         "billing_contact.phone": "+49 30 1234567", "technical_contact.name": "Tech Person",
-        "technical_contact.email": "tech@example.com", "technical_contact.phone": "+49 30 7654321",
+        "technical_contact.email": f"tech-{number.lower()}@example.com", "technical_contact.phone": "+49 30 7654321",
     }
     for name, value in fields.items():
         page.locator(f"[id='f-{name}']").fill(value)
@@ -91,6 +91,17 @@ def _track(page: Page, base_url: str, application_id: str, secret: str) -> str:
     return (status.get_attribute("data-status") or "") if status.count() else ""
 
 
+def _account_tenant(portal: Portal, email: str) -> str:
+    from accounts.tables import Account
+
+    async def find() -> str:
+        row = await Account.select(Account.tenant_id, Account.role).where(Account.email == email).first()
+        assert row is not None and row["role"] == "tenant_admin", row
+        return str(row["tenant_id"])
+
+    return portal.query(find)
+
+
 def test_apply_follow_approval_invite_a_colleague(live_portal: Portal, browser_page: Page) -> None:
     page = browser_page
     number = f"HRB{uuid.uuid4().int % 10**8:08d}"
@@ -104,10 +115,18 @@ def test_apply_follow_approval_invite_a_colleague(live_portal: Portal, browser_p
     tenant_id = approved.json()["tenant"]["id"]
     assert _track(page, live_portal.url, application_id, secret) == "approved"
 
-    admin_email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    link = live_portal.colo("accounts", "invite", "--tenant", tenant_id, "--email", admin_email,
-                            "--role", "tenant_admin")
+    # the applicant sets up the company's first administrator (the technical contact) with the
+    # tracking secret, in the browser: nobody at the datacenter runs a command
+    page.get_by_role("button", name="Set up the administrator account").click()
+    link = page.locator("#administrator-link").get_attribute("href") or ""
+    assert link.startswith(live_portal.url + "/welcome?token=cal_")
+    admin_email = f"tech-{number.lower()}@example.com"
     admin_secret = enrol(page, link)
+    assert _track(page, live_portal.url, application_id, secret) == "approved"  # once: now it refuses
+    page.get_by_role("button", name="Set up the administrator account").click()
+    expect(page.locator("main [role=alert]")).to_contain_text("administrator account exists already")
+    assert not page.locator("#administrator-link").count()
+    assert _account_tenant(live_portal, admin_email) == tenant_id  # the technical contact, in the new tenant
     sign_in(page, live_portal.url, admin_email, admin_secret)
     expect(page.locator("main")).to_contain_text(f"Portal Test {number} GmbH")
     expect(page.locator("main")).to_contain_text("Company administrator")
