@@ -3,8 +3,9 @@ Debian's Chromium from a running Colo (`make run` in another terminal), never dr
 
 It acts as a new customer would arrive: one of the demo datacenter's NetBox tenants is adopted
 as a Colo tenant (through the API, with an ops key made for the purpose and revoked at the end),
-its administrator is invited, sets a password and enrols TOTP in the browser, signs in, and every
-main page is photographed in English and Azerbaijani. Running it again adopts the same tenant
+an order and a visit are placed for it (through the API, with a tenant key also revoked at the
+end), its administrator is invited, sets a password and enrols TOTP in the browser, signs in,
+and every main page is photographed in English and Azerbaijani. Running it again adopts the same tenant
 (adoption is idempotent) and invites a new person.
 """
 
@@ -85,6 +86,37 @@ def _tenant(run: Run, ops: dict[str, str]) -> str:
     return str(response.json()["id"])
 
 
+def _activity(run: Run, tenant_id: str) -> tuple[list[tuple[str, str]], str]:
+    """An order and a visit of the tenant's, so their pages have something to show: placed through
+    the API with a tenant key made for the run (returned, to be revoked at the end)."""
+    from datetime import UTC, datetime, timedelta
+
+    key = run.command("keys", "create", "--role", "tenant_admin", "--tenant", tenant_id, "--name", "screenshots")
+    tenant = {"Authorization": f"Bearer {key}"}
+    pages: list[tuple[str, str]] = []
+    racks = httpx.get(run.url + "/v1/racks", headers=tenant, timeout=30).json()["items"]
+    if racks:
+        order = httpx.post(run.url + "/v1/orders", headers=tenant, timeout=60, json={
+            "spec": {"kind": "space", "rack_id": racks[0]["netbox_id"], "units": 2}})
+        if order.status_code == 201:
+            pages.append(("order", f"/orders/{order.json()['id']}"))
+    day = (datetime.now(UTC) + timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
+    visit = httpx.post(run.url + "/v1/visits", headers=tenant, timeout=30, json={
+        "starts_at": day.isoformat(), "ends_at": (day + timedelta(hours=3)).isoformat(), "areas": ["meet-me-room"],
+        "visitors": [{"guest": {"name": "Rauf Məmmədov", "company": "Caspian Fibre MMC",
+                                "id_document_type": "national_id", "id_number": "AZE1234567"}}],
+        "escort_required": True, "purpose": "Install a patch panel"})
+    if visit.status_code == 201:
+        pages.append(("visit", f"/visits/{visit.json()['id']}"))
+    return pages, key
+
+
+def _revoke(run: Run, key: str) -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+    key_id = httpx.get(run.url + "/v1/auth/whoami", headers=headers, timeout=10).json()["key_id"]
+    httpx.post(run.url + f"/v1/keys/{key_id}/revoke", headers=headers, timeout=10, json={"reason": "screenshots taken"})
+
+
 def take(*, url: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -101,6 +133,7 @@ def take(*, url: str, out: Path) -> list[Path]:
     ops_key = run.command("keys", "create", "--role", "ops", "--name", "screenshots")
     ops = {"Authorization": f"Bearer {ops_key}"}
     tenant_id = _tenant(run, ops)
+    extra_pages, tenant_key = _activity(run, tenant_id)
     email = f"admin-{uuid.uuid4().hex[:6]}@acme-bank.example"
     link = run.command("accounts", "invite", "--tenant", tenant_id, "--email", email, "--role", "tenant_admin")
     link = re.sub(r"^https?://[^/]+", run.url, link)
@@ -133,7 +166,7 @@ def take(*, url: str, out: Path) -> list[Path]:
                 page.locator("#locale").select_option("az")
                 page.locator("form[action='/language'] button[type=submit]").click()
                 page.wait_for_load_state()
-            for name, path in PAGES:
+            for name, path in (*PAGES, *extra_pages):
                 response = page.goto(run.url + path)
                 if response is None or response.status >= 400:
                     continue  # a page this version does not have
@@ -149,7 +182,6 @@ def take(*, url: str, out: Path) -> list[Path]:
                 taken.append(target)
         context.close()
         browser.close()
-    # the ops key was made for this run only
-    key_id = httpx.get(run.url + "/v1/auth/whoami", headers=ops, timeout=10).json()["key_id"]
-    httpx.post(run.url + f"/v1/keys/{key_id}/revoke", headers=ops, timeout=10, json={"reason": "screenshots taken"})
+    for key in (tenant_key, ops_key):  # made for this run only
+        _revoke(run, key)
     return taken
