@@ -17,7 +17,7 @@ from api.services import Services
 from colo.errors import Conflict
 from dcim.orders import loas
 from dcim.orders.loa import public_keys, render_text
-from dcim.orders.schemas import LoaGrant, LoaPublicKey, LoaRead, LoaRefusal
+from dcim.orders.schemas import LoaGrant, LoaPublicKey, LoaRead, LoaRefusal, LoaTerms
 
 LOA = {
     "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "order_id": "5f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b",
@@ -33,6 +33,13 @@ LOA = {
                             "media": "smf", "speed": "10G", "granted_by": "ops on call"}},
 }
 
+TERMS = {
+    "loa_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "order_id": "5f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b",
+    "order_state": "waiting_for_loa", "a_party": "Acme Bank", "z_party": "NordLink Telecom",
+    "a_port": {"id": 801, "device": "ACME-PP1", "name": "1"},
+    "z_port": {"id": 902, "device": "MMR-NORDLINK-SMF", "name": "7"},
+    "media": "smf", "speed": "10G", "requested_by": "acme noc", "requested_at": "2026-11-22T03:30:00Z",
+}
 
 
 class LoaController(Controller):
@@ -55,6 +62,15 @@ class LoaController(Controller):
          responses={**example(LoaRead, LOA, description="The LOA"), **problems(400, 401, 403, 404)})
     async def get_loa(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaRead:
         return await loas.get_loa(principal=principal, loa_id=loa_id)
+
+    @get("/loas/{loa_id:uuid}/terms", operation_id="get_loa_terms",
+         summary="What an LOA asks the Z side to authorise: parties, ports, media, speed, who requested it",
+         description="Readable by both parties (and staff) before the decision too; the signed document carries "
+                     "the same facts only once granted.",
+         responses={**example(LoaTerms, TERMS, description="The cross-connect the LOA authorises"),
+                    **problems(400, 401, 403, 404)})
+    async def get_loa_terms(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaTerms:
+        return await loas.terms(principal=principal, loa_id=loa_id)
 
     @get("/orders/{order_id:uuid}/loa", operation_id="get_order_loa", summary="The LOA of a cross-connect order",
          responses={**example(LoaRead, LOA, description="The LOA"), **problems(400, 401, 403, 404)})

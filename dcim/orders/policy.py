@@ -27,6 +27,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "decommission_order": OPS,
     "list_loas": STAFF_ROLES | TENANT_ROLES,
     "get_loa": STAFF_ROLES | TENANT_ROLES,
+    "get_loa_terms": STAFF_ROLES | TENANT_ROLES,
     "get_order_loa": STAFF_ROLES | TENANT_ROLES,
     "get_loa_text": STAFF_ROLES | TENANT_ROLES,
     "grant_loa": TENANT_ADMIN | OPS,

@@ -68,6 +68,7 @@ REQUESTS: dict[tuple[str, str, str], Callable[[Ids], Request]] = {
     ("get_order_loa", "path", "order_id"): lambda i: ("GET", f"/v1/orders/{i['xc_order']}/loa", None),
     ("get_loa", "path", "loa_id"): lambda i: ("GET", f"/v1/loas/{i['loa']}", None),
     ("get_loa_text", "path", "loa_id"): lambda i: ("GET", f"/v1/loas/{i['loa']}/text", None),
+    ("get_loa_terms", "path", "loa_id"): lambda i: ("GET", f"/v1/loas/{i['loa']}/terms", None),
     ("grant_loa", "path", "loa_id"): lambda i: ("POST", f"/v1/loas/{i['loa']}/grant", {"valid_days": 30}),
     ("refuse_loa", "path", "loa_id"): lambda i: ("POST", f"/v1/loas/{i['loa']}/refuse", {"reason": "bola"}),
     # A cross-connect whose A side is someone else's port: refused with the words for a missing port.

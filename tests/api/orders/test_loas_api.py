@@ -32,6 +32,13 @@ async def test_only_the_z_side_admin_decides_and_a_refusal_blocks_approval(
 
     listed = (await client.get("/v1/loas?status=loa_pending", headers=z_admin)).json()["items"]
     assert loa["id"] in {item["id"] for item in listed}
+    # before deciding, the Z side reads what it is asked to authorise (the portal shows the same)
+    terms = await client.get(f"/v1/loas/{loa['id']}/terms", headers=z_member)
+    assert terms.status_code == 200, terms.text
+    assert terms.json()["z_port"]["id"] == orders_plant.ports["z"][1]
+    assert terms.json()["a_port"]["id"] == orders_plant.ports["a"][1] and terms.json()["speed"] == "10G"
+    assert terms.json()["a_party"] == orders_plant.tenants["a"].legal_name
+    assert (await client.get(f"/v1/loas/{loa['id']}/terms", headers=stranger)).status_code == 404
     strangers = (await client.get("/v1/loas", params={"limit": 200}, headers=stranger)).json()
     assert strangers["next_cursor"] is None and loa["id"] not in {item["id"] for item in strangers["items"]}
     assert (await client.post(f"/v1/loas/{loa['id']}/grant", headers=stranger)).status_code == 404
