@@ -110,6 +110,25 @@ def test_space_from_the_capacity_search_to_fulfilled_with_history(
     page.goto(base + "/orders")
     expect(page.locator(f"#orders tr[data-order-id='{order_id}']")).to_have_attribute("data-state", "active")
 
+    # power for the rack it now holds: a circuit too small for the load is refused next to kW
+    page.goto(base + f"/orders/{order_id}")
+    page.get_by_role("link", name="Order power for this rack").click()
+    expect(page.locator("#f-rack_id")).to_have_value(str(rack))
+    page.locator("#f-kw").fill("4")
+    page.locator("#f-redundancy").select_option("single")
+    page.locator("#order-form button[type=submit]").click()
+    expect(page.locator("#e-kw")).to_have_text(
+        "This circuit cannot carry this load: choose a larger circuit or a smaller load.")
+    page.locator("#f-kw").fill("1.5")
+    page.locator("#order-form button[type=submit]").click()
+    expect(page).to_have_url(ORDER_URL)
+    expect(page.locator("#order-facts")).to_contain_text("1.5")
+    power = ORDER_URL.match(page.url)
+    assert power is not None and power.group(1) != order_id
+    ordered = live_portal.api("GET", f"/v1/orders/{power.group(1)}").json()
+    assert ordered["kind"] == "power" and ordered["spec"]["rack_id"] == rack and ordered["spec"]["kw"] == 1.5
+    assert ordered["spec"]["redundancy"] == "single" and ordered["state"] == "submitted"
+
 
 def test_a_member_cancels_an_order(live_portal: Portal, browser_page: Page, orders_site: PortalPlant) -> None:
     page = browser_page
@@ -157,6 +176,18 @@ def test_requesting_decommission_of_a_fulfilled_order(live_portal: Portal, brows
     tenant_id = new_tenant(live_portal)
     order_id = ops_order(live_portal, tenant_id, _space(orders_site, 14))
     fulfil(live_portal, order_id)
+    # a member may not ask for it (the API's policy): not offered, and a forged post is refused
+    _signed_in(live_portal, page, role="tenant_member", tenant_id=tenant_id)
+    page.goto(live_portal.url + f"/orders/{order_id}")
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "active")
+    expect(page.locator("#action-request-decommission")).to_have_count(0)
+    page.goto(live_portal.url + "/orders/new")
+    token = page.locator("#order-form input[name=csrf_token]").get_attribute("value")
+    forged = page.request.post(live_portal.url + f"/orders/{order_id}/request-decommission",
+                               form={"csrf_token": token or "", "reason": ""}, max_redirects=0)
+    assert forged.status == 403, forged.status
+    assert _state(live_portal, order_id) == "active"
+    page.get_by_role("button", name="Sign out", exact=True).click()
     _signed_in(live_portal, page, tenant_id=tenant_id)
     page.goto(live_portal.url + f"/orders/{order_id}")
     expect(page.locator("#action-cancel")).to_have_count(0)  # built: it can no longer be cancelled
