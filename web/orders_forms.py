@@ -17,7 +17,7 @@ from colo.errors import Conflict, NotFound, ValidationFailed
 from dcim.orders.schemas import OrderCreate
 from dcim.readmodel.schemas import CapacityQuery
 from web.i18n import marker as _
-from web.problems import NOT_VALID, field_errors
+from web.problems import NOT_FOUND, NOT_VALID, field_errors
 
 KINDS = ("space", "power", "cross_connect")
 REASON = ("reason",)
@@ -110,13 +110,15 @@ def _placed(errors: dict[str, str], inputs: Collection[str]) -> dict[str, str]:
 
 
 def _refusal_errors(exc: ValidationFailed | Conflict | NotFound) -> dict[str, str]:
+    if isinstance(exc, NotFound):  # its field is an attribute (web.problems reads `extra`)
+        if exc.field == "rack_id":
+            return {"rack_id": NO_RACK_HELD}
+        return {exc.field or ("rack_id" if exc.resource == "rack" else "form"): NOT_FOUND}
     field = exc.field if isinstance(exc, ValidationFailed) else str(exc.extra.get("field") or "")
     reason = exc.reason if isinstance(exc, ValidationFailed) else exc.detail
     for phrase, name, message in REFUSALS:
         if phrase in reason:
             return {name or field or "form": message}
-    if isinstance(exc, NotFound) and field == "rack_id":
-        return {"rack_id": NO_RACK_HELD}
     return field_errors(exc, fallback=INPUT_MESSAGES)
 
 
