@@ -39,9 +39,10 @@ from web.pages import page, see_other
 from web.problems import field_errors
 from web.state import Viewer, WebRequest
 
-FACILITY_ZONE = "Asia/Baku"  # the facility's wall clock: what "09:00" means on the form by default
-ZONES = (FACILITY_ZONE, "UTC", "Europe/Istanbul", "Asia/Tbilisi", "Asia/Dubai", "Europe/Moscow", "Europe/Berlin",
-         "Europe/London")
+# Besides the facility's own (COLO_TIME_ZONE: what "09:00" means on the form by default), the
+# zones a visitor may type a window in.
+OTHER_ZONES = ("UTC", "Asia/Baku", "Europe/Istanbul", "Asia/Tbilisi", "Asia/Dubai", "Europe/Moscow", "Europe/Berlin",
+               "Europe/London")
 GUEST_ROWS = 3  # guest lines on the form; a visit takes at most 20 visitors (VisitCreate)
 VISITS_PER_PAGE = 50
 
@@ -111,8 +112,12 @@ def area_label(area: str, racks: dict[int, RackSummary]) -> tuple[str, str]:
     return _("Meet-me room"), ""
 
 
-def local(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(FACILITY_ZONE))
+def facility_zone(request: Request[Any, Any, Any]) -> str:
+    return runtime_of(request).services.settings.time_zone
+
+
+def zones(facility: str) -> tuple[str, ...]:
+    return (facility, *(zone for zone in OTHER_ZONES if zone != facility))
 
 
 async def _people(request: Request[Any, Any, Any]) -> list[PersonRead] | None:
@@ -127,9 +132,10 @@ async def _people(request: Request[Any, Any, Any]) -> list[PersonRead] | None:
 
 async def _form(request: Request[Any, Any, Any], *, status: int = 200, values: dict[str, Any] | None = None,
                 errors: dict[str, str] | None = None) -> Template:
-    return page(request, "visit_new.html", status=status, values=values or {"zone": FACILITY_ZONE},
-                errors=errors or {}, people=await _people(request), racks=await _racks(request), zones=ZONES,
-                facility_zone=FACILITY_ZONE, guest_rows=range(GUEST_ROWS), documents=DOCUMENT_NAMES)
+    facility = facility_zone(request)
+    return page(request, "visit_new.html", status=status, values=values or {"zone": facility},
+                errors=errors or {}, people=await _people(request), racks=await _racks(request),
+                zones=zones(facility), facility_zone=facility, guest_rows=range(GUEST_ROWS), documents=DOCUMENT_NAMES)
 
 
 def _values(form: dict[str, Any]) -> dict[str, Any]:
@@ -153,10 +159,10 @@ def _moment(value: str, zone: ZoneInfo, field: str) -> datetime:
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
-def _document(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _document(values: dict[str, Any], facility: str) -> tuple[dict[str, Any], list[str]]:
     """The VisitCreate document of a posted form, and which input each visitor came from (a
     person's `people`, or a guest line's `guest_<field>_<n>` prefix)."""
-    if values["zone"] not in ZONES:
+    if values["zone"] not in zones(facility):
         raise ValidationFailed("zone", "not a time zone of the form")
     zone = ZoneInfo(values["zone"])
     areas = list(values["areas"])
@@ -224,7 +230,7 @@ class VisitsController(Controller):
         may_request = is_allowed(runtime.policy.roles, "request_visit", viewer.principal.role)
         return page(request, "visits.html", visits=listed.items, next_cursor=encode_cursor(listed),
                     first_page=cursor is None, may_request=may_request, racks=await _racks(request),
-                    **_shared())
+                    **_shared(request))
 
     @get("/visits/new", operation_id="portal_visit_form", opt={"acts_as": "request_visit"})
     async def new(self, request: Request[Any, Any, Any]) -> Template:
@@ -236,7 +242,7 @@ class VisitsController(Controller):
         values = _values(await read_form(request))
         sources: list[str] = []
         try:
-            document, sources = _document(values)
+            document, sources = _document(values, facility_zone(request))
             try:
                 data = msgspec.convert(document, VisitCreate)
             except msgspec.ValidationError as exc:
@@ -266,9 +272,9 @@ class VisitsController(Controller):
         return see_other(f"/visits/{visit_id}")
 
 
-def _shared() -> dict[str, Any]:
-    return {"statuses": STATUS_NAMES, "classes": STATUS_CLASSES, "badges": BADGE_NAMES, "local": local,
-            "area_label": area_label, "facility_zone": FACILITY_ZONE, "documents": DOCUMENT_NAMES}
+def _shared(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return {"statuses": STATUS_NAMES, "classes": STATUS_CLASSES, "badges": BADGE_NAMES,
+            "area_label": area_label, "facility_zone": facility_zone(request), "documents": DOCUMENT_NAMES}
 
 
 def cancellable(visit: VisitRead) -> bool:
@@ -283,4 +289,4 @@ async def _detail(request: Request[Any, Any, Any], visit_id: UUID, *, status: in
                                     master_key=runtime.services.keys.master_key)
     may_cancel = cancellable(visit) and is_allowed(runtime.policy.roles, "cancel_visit", viewer.principal.role)
     return page(request, "visit.html", status=status, visit=visit, may_cancel=may_cancel, errors=errors or {},
-                racks=await _racks(request), **_shared())
+                racks=await _racks(request), **_shared(request))
