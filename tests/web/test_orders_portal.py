@@ -219,6 +219,12 @@ def test_a_refusal_is_shown_next_to_its_field(live_portal: Portal, browser_page:
     page.locator("#order-form button[type=submit]").click()
     expect(page.locator("#e-units")).to_have_text("Enter a whole number of units from 1 to 60.")
     expect(page.locator("#e-position")).to_have_count(0)
+    # power only where the tenant holds space: another rack is refused next to the rack
+    page.goto(base + f"/orders/new?kind=power&rack_id={rack}&kw=1")
+    page.locator("#f-kw").fill("1")
+    page.locator("#order-form button[type=submit]").click()
+    expect(page.locator("#e-rack_id")).to_have_text(
+        "You hold no space in this rack: order power only where you have space.")
     listed = live_portal.api("GET", "/v1/orders", params={"tenant_id": tenant_id})
     assert listed.status_code == 200 and listed.json()["items"] == []  # nothing was ordered
 
