@@ -1,9 +1,12 @@
-"""Reading portal forms: bounded text fields, and domain errors turned into field messages."""
+"""Reading portal forms: bounded text fields, and domain or schema refusals turned into the
+input they name."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import msgspec
 from litestar import Request
 
 from colo.errors import Conflict, ValidationFailed
@@ -37,3 +40,19 @@ def field_error(exc: ValidationFailed | Conflict) -> tuple[str, str]:
     if isinstance(exc, ValidationFailed):
         return exc.field, exc.reason
     return str(exc.extra.get("field") or "form"), exc.detail
+
+
+_SCHEMA_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
+
+
+def schema_path(exc: msgspec.ValidationError) -> str | None:
+    """The JSON path a msgspec refusal names, without `$.` (`… - at `$.spec.units`` →
+    `spec.units`, `$.visitors[0].guest.name` → `visitors[0].guest.name`); None for the document."""
+    found = _SCHEMA_PATH.search(str(exc))
+    return found.group(1) if found else None
+
+
+def schema_field(exc: msgspec.ValidationError) -> str:
+    """The top-level field a msgspec refusal names (`$.phone` → phone), else `form`."""
+    path = schema_path(exc)
+    return re.split(r"[.\[]", path, maxsplit=1)[0] if path else "form"

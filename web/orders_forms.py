@@ -16,6 +16,7 @@ import msgspec
 from colo.errors import Conflict, NotFound, ValidationFailed
 from dcim.orders.schemas import OrderCreate
 from dcim.readmodel.schemas import CapacityQuery
+from web.forms import schema_path
 from web.i18n import marker as _
 from web.problems import NOT_FOUND, NOT_VALID, field_errors
 
@@ -28,7 +29,6 @@ SPEC_FIELDS = {
     "cross_connect": ("a_port_id", "z_port_id", "media", "speed", "z_side"),
 }
 IDEMPOTENCY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_PATH = re.compile(r"at `\$\.([a-z_.]+)`")
 
 # Messages for an input whose value the struct refused (type or bounds).
 INPUT_MESSAGES = {
@@ -89,8 +89,7 @@ REFUSALS: tuple[tuple[str, str | None, str], ...] = (
 
 def invalid_input(exc: msgspec.ValidationError) -> str:
     """The form input a msgspec refusal names (`… at `$.spec.units`` → units)."""
-    found = _PATH.search(str(exc))
-    path = found.group(1) if found else "form"
+    path = schema_path(exc) or "form"
     return path.removeprefix("spec.") if path != "spec" else "form"
 
 

@@ -9,7 +9,6 @@ is approved, the same secret sets up the company's first administrator account
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +22,7 @@ from api.request_state import RequestState
 from colo.errors import Conflict, NotFound, ValidationFailed
 from tenants.applications import submit_application, track
 from tenants.schemas import ApplicationCreate, ServiceKind
-from web.forms import field_error, many, read_form, text
+from web.forms import field_error, many, read_form, schema_path, text
 from web.guard import runtime_of
 from web.i18n import marker as _
 from web.invitations import hand_over
@@ -53,7 +52,6 @@ NOT_READY = _("The application is not approved, or the company's account is not 
 FIELDS = ("legal_name", "registration_number", "country", "address.street", "address.postal_code", "address.city",
           "address.region", "billing_contact.name", "billing_contact.email", "billing_contact.phone",
           "technical_contact.name", "technical_contact.email", "technical_contact.phone")
-_PATH = re.compile(r"at `\$\.([a-z_.]+)")
 
 
 async def _limit(request: Request[Any, Any, Any], name: str, rule: tuple[int, int]) -> None:
@@ -94,8 +92,7 @@ class ApplicationsController(Controller):
         try:
             data = msgspec.convert(_document(values, chosen), ApplicationCreate)
         except msgspec.ValidationError as exc:
-            found = _PATH.search(str(exc))
-            name = found.group(1) if found else "services"
+            name = schema_path(exc) or "services"
             return again(422, {name.replace("services_of_interest", "services"): FIELD_INVALID})
         await _limit(request, "apply", APPLY_LIMIT)
         try:

@@ -23,7 +23,7 @@ from colo.paging import MAX_LIMIT, PageRequest
 from tenants import keys, people
 from tenants.lifecycle import get_tenant
 from tenants.schemas_keys import KeyCreate, KeyIssued, KeyRead, KeyRevoke, KeyRotate
-from web.forms import read_form, text
+from web.forms import read_form, schema_field, text
 from web.guard import runtime_of
 from web.i18n import marker as _
 from web.pages import page, see_other
@@ -78,14 +78,9 @@ STATUS_NAMES = {"active": _("Active"), "expiring": _("Active until its expiry"),
                 "expired": _("Expired")}
 
 
-def _msgspec_field(exc: msgspec.ValidationError) -> str:
-    message = str(exc)
-    return message.rsplit("$.", 1)[1].rstrip("`").split(".")[0].split("[")[0] if "$." in message else "form"
-
-
 def _errors(exc: msgspec.ValidationError | ValidationFailed | Conflict | NotFound) -> dict[str, str]:
     if isinstance(exc, msgspec.ValidationError):
-        name = _msgspec_field(exc)
+        name = schema_field(exc)
         return {name: KEY_FIELDS[name]} if name in KEY_FIELDS else {"form": NOT_VALID}
     return field_errors(exc, reasons=KEY_REASONS, fallback=KEY_FIELDS)
 

@@ -24,7 +24,7 @@ from colo.paging import MAX_LIMIT, PageRequest
 from tenants import people
 from tenants.lifecycle import get_tenant
 from tenants.schemas import IdDocumentType, PersonCreate, PersonRead, PersonUpdate
-from web.forms import field_error, read_form, text
+from web.forms import field_error, read_form, schema_field, text
 from web.guard import runtime_of
 from web.i18n import marker as _
 from web.i18n import supported
@@ -64,12 +64,6 @@ def _viewer(request: Request[Any, Any, Any]) -> Viewer:
     viewer = WebRequest.of(request.scope).viewer
     assert viewer is not None  # the guard requires a session for every page here
     return viewer
-
-
-def _msgspec_field(exc: msgspec.ValidationError) -> str:
-    """The field a msgspec error names (`… - at `$.phone``), else the form."""
-    message = str(exc)
-    return message.rsplit("$.", 1)[1].rstrip("`").split(".")[0].split("[")[0] if "$." in message else "form"
 
 
 class PeopleController(Controller):
@@ -238,7 +232,7 @@ def _person_body(values: dict[str, str], *, creating: bool) -> dict[str, Any]:
 
 
 def _invalid(exc: msgspec.ValidationError) -> dict[str, str]:
-    name = _msgspec_field(exc)
+    name = schema_field(exc)
     return {name: PERSON_FIELDS[name]} if name in PERSON_FIELDS else {"form": NOT_VALID}
 
 

@@ -32,7 +32,7 @@ from siteaccess.status import OPEN_STATUSES
 from tenants.people import list_people
 from tenants.policy import is_allowed
 from tenants.schemas import IdDocumentType, PersonRead
-from web.forms import many, read_form, text
+from web.forms import many, read_form, schema_path, text
 from web.guard import runtime_of
 from web.i18n import marker as _
 from web.pages import page, see_other
@@ -82,7 +82,6 @@ GUEST_FALLBACK = {
     "id_number": _("Enter the ID document's number (3 to 40 characters)."),
 }
 _POSITION = re.compile(r"^\$?\.?visitors\[(\d+)\](?:\.guest)?\.?([a-z_]*)")
-_PATH = re.compile(r"at `\$\.([a-z_]+)(\[\d+\](?:\.[a-z_.]+)?)?`")
 
 VisitId = FromPath[UUID]
 
@@ -213,8 +212,7 @@ def _messages(exc: ValidationFailed | Conflict | NotFound, sources: list[str]) -
 
 def _schema_error(exc: msgspec.ValidationError) -> ValidationFailed:
     """A msgspec refusal of the document as the domain's ValidationFailed on the field it names."""
-    found = _PATH.search(str(exc))
-    return ValidationFailed((found.group(1) + (found.group(2) or "")) if found else "visitors", str(exc))
+    return ValidationFailed(schema_path(exc) or "visitors", str(exc))
 
 
 class VisitsController(Controller):
