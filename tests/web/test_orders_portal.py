@@ -307,6 +307,9 @@ def test_a_cross_connect_from_the_ports_lists_waits_for_the_loa(
         order = live_portal.api("GET", f"/v1/orders/{found.group(1)}").json()
         assert order["kind"] == "cross_connect" and order["loa_status"] == "loa_pending"
         assert order["spec"]["a_port"]["id"] == built.own[0] and order["spec"]["z_port"]["id"] == built.carrier[1]
+        loa = live_portal.api("GET", f"/v1/orders/{found.group(1)}/loa").json()
+        expect(page.locator("#order-loa")).to_have_attribute("href", f"/loas/{loa['id']}")
+        expect(page.locator("#order-loa")).to_have_text("Waiting for the other side")
         ops_step(live_portal, found.group(1), "cancel", "test done")
     finally:
         remove_xc_ports(live_portal, netbox_state, built)

@@ -23,7 +23,7 @@ from api.pagination import Cursor, encode_cursor, keyset_request
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.paging import PageRequest
 from dcim import capacity
-from dcim.orders import service, store
+from dcim.orders import loas, service, store
 from dcim.orders.schemas import TransitionRequest
 from dcim.orders.states import OrderAction, OrderState
 from dcim.readmodel import views
@@ -169,12 +169,18 @@ class OrdersController(Controller):
         events = await service.order_events(
             principal=viewer.principal, order_id=order_id,
             page=keyset_request(history, limit=HISTORY_SIZE, keyset=store.EVENT_KEYS))
+        loa = None
+        if order.kind == "cross_connect":  # its LOA's page (/loas/{id}): the same readers as the order
+            try:
+                loa = await loas.for_order(principal=viewer.principal, order_id=order_id)
+            except NotFound:
+                loa = None
         actions = [(action, *show.TENANT_ACTIONS[action]) for action in order.allowed_actions
                    if action in show.TENANT_ACTIONS
                    and is_allowed(runtime.policy.roles, show.TENANT_ACTIONS[action][1], viewer.principal.role)]
         return page(request, "orders_detail.html", status=status, order=order, events=events.items,
                     more_history=encode_cursor(events), facts=show.facts(order), asked=show.asked(events.items),
-                    actions=actions, errors=errors or {}, failed_action=failed_action, show=show)
+                    actions=actions, errors=errors or {}, failed_action=failed_action, show=show, loa=loa)
 
     async def _act(self, request: Request[Any, Any, Any], order_id: UUID, action: OrderAction) -> Template | Redirect:
         viewer = _viewer(request)
