@@ -168,6 +168,15 @@ def test_answering_action_required_resubmits(live_portal: Portal, browser_page: 
     expect(page.locator("#history tbody tr").last).to_contain_text("Front mounting, please.")
     events = live_portal.api("GET", f"/v1/orders/{order_id}/events").json()["items"]
     assert events[-1]["action"] == "resubmit" and events[-1]["reason"] == "Front mounting, please."
+    # a move the order no longer allows (ops rejected it meanwhile) answers 409 and says so
+    ops_step(live_portal, order_id, "reject", "no longer possible")
+    with page.expect_response(lambda r: r.url.endswith(f"/orders/{order_id}/cancel")) as sent:
+        page.get_by_role("button", name="Cancel the order").click()
+    assert sent.value.status == 409
+    expect(page.locator("#action-error")).to_have_text(
+        "This cannot be done in the current state. Reload the page and try again.")
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "rejected")
+    expect(page.locator("#actions-h")).to_have_count(0)
 
 
 def test_requesting_decommission_of_a_fulfilled_order(live_portal: Portal, browser_page: Page,
