@@ -60,6 +60,8 @@ NO_PATH = _("These ports cannot be connected (another site, or no free path in t
 NO_RACK_HELD = _("You hold no space in this rack: order power only where you have space.")
 SENT_ALREADY = _("This form was sent already with other values. Open a new order form.")
 NOT_ACTIVE = _("Your company's account cannot order now. Contact the datacenter.")
+PLANT_UNREACHABLE = _("The datacenter's plant records cannot be reached right now. Nothing was ordered: "
+                      "try again in a minute.")
 MEDIA_NEEDS_PORTS = _("Choose a media only together with a number of meet-me-room ports.")
 # What the refusal is about (a phrase of the domain's reason) → (form input, message).
 REFUSALS: tuple[tuple[str, str | None, str], ...] = (

@@ -20,7 +20,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.pagination import Cursor, encode_cursor, keyset_request
-from colo.errors import Conflict, NotFound, ValidationFailed
+from colo.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from colo.paging import PageRequest
 from dcim import capacity
 from dcim.orders import loas, service, store
@@ -121,6 +121,9 @@ class OrdersController(Controller):
             return await self._form(request, kind, values, redundant=redundant, key=key,
                                     errors=forms.refusal_errors(exc, inputs=inputs),
                                     status=409 if isinstance(exc, Conflict) else 422)
+        except Unavailable:  # NetBox, read live before anything is stored: keep what was typed
+            return await self._form(request, kind, values, redundant=redundant, key=key, status=503,
+                                    errors={"form": forms.PLANT_UNREACHABLE})
         return see_other(f"/orders/{order.id}")
 
     async def _form(self, request: Request[Any, Any, Any], kind: str, values: dict[str, str], *,
