@@ -128,6 +128,11 @@ def test_space_from_the_capacity_search_to_fulfilled_with_history(
     ordered = live_portal.api("GET", f"/v1/orders/{power.group(1)}").json()
     assert ordered["kind"] == "power" and ordered["spec"]["rack_id"] == rack and ordered["spec"]["kw"] == 1.5
     assert ordered["spec"]["redundancy"] == "single" and ordered["state"] == "submitted"
+    page.goto(base + "/orders")
+    page.locator("#f-kind").select_option("power")
+    page.locator("form.filter button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/orders\?state=&kind=power$"))
+    assert [r.get_attribute("data-order-id") for r in page.locator("#orders tbody tr").all()] == [power.group(1)]
 
 
 def test_a_member_cancels_an_order(live_portal: Portal, browser_page: Page, orders_site: PortalPlant) -> None:
@@ -275,11 +280,13 @@ def test_orders_page_by_keyset_newest_first_and_filter_by_state(live_portal: Por
     first = shown()
     assert first == list(reversed(made))[:PAGE_SIZE]  # newest first, one page
     page.locator("#next-page").click()
+    expect(page).to_have_url(re.compile(r"/orders\?cursor="))
     assert shown() == [made[0]]
     expect(page.locator("#next-page")).to_have_count(0)  # the last page
     page.goto(base + "/orders")
     page.locator("#f-state").select_option("cancelled")
     page.locator("form.filter button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/orders\?state=cancelled&kind=$"))
     assert shown() == [made[3]]
     expect(page.locator(f"#orders tr[data-order-id='{made[3]}'] .state")).to_have_class(re.compile("bad"))
 

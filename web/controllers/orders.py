@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
 import msgspec
@@ -40,7 +41,11 @@ from web.state import Viewer, WebRequest
 PAGE_SIZE = 25
 HISTORY_SIZE = 200
 CHOICES_SIZE = 200  # racks and ports offered in a form: one page of the plant lists
-StateFilter = Annotated[OrderState | None, QueryParameter(name="state", required=False)]
+# The list's filter form sends an empty value for "every state" / "everything".
+StateFilter = Annotated[str | None, QueryParameter(name="state", required=False,
+                                                   pattern=f"^({'|'.join(OrderState)})?$")]
+KindFilter = Annotated[str | None, QueryParameter(name="kind", required=False,
+                                                  pattern="^(space|power|cross_connect)?$")]
 HistoryCursor = Annotated[str | None, QueryParameter(name="history", required=False, max_length=512,
                                                      pattern=r"^[A-Za-z0-9_-]+=*$")]
 
@@ -61,6 +66,11 @@ async def _sites(request: Request[Any, Any, Any]) -> list[tuple[int, str]]:
     cache = runtime_of(request).services.read_cache
     names = await views.site_names(await cache.generation(), cache=cache)
     return sorted(names.items(), key=lambda pair: (pair[1], pair[0]))
+
+
+def _filters(state: str, kind: str) -> str:
+    """The list's filters as a query string for its page links ("" or "state=…&kind=…&")."""
+    return "".join(f"{name}={quote(value)}&" for name, value in (("state", state), ("kind", kind)) if value)
 
 
 class OrdersController(Controller):
@@ -148,14 +158,15 @@ class OrdersController(Controller):
     # ---- the tenant's orders ----------------------------------------------------------------
 
     @get("/orders", operation_id="portal_orders", opt={"acts_as": "list_orders"})
-    async def orders(self, request: Request[Any, Any, Any], in_state: StateFilter = None,
+    async def orders(self, request: Request[Any, Any, Any], in_state: StateFilter = None, kind: KindFilter = None,
                      cursor: Cursor = None) -> Template:
         viewer = _viewer(request)
-        result = await store.list_for(principal=viewer.principal, state=in_state.value if in_state else None,
-                                      kind=None, tenant_id=None,
+        result = await store.list_for(principal=viewer.principal, state=in_state or None, kind=kind or None,
+                                      tenant_id=None,
                                       page=keyset_request(cursor, limit=PAGE_SIZE, keyset=store.ORDER_KEYS))
         return page(request, "orders.html", orders=result.items, next_cursor=encode_cursor(result),
-                    in_state=in_state.value if in_state else "", states=show.STATE_NAMES, show=show,
+                    in_state=in_state or "", states=show.STATE_NAMES, show=show,
+                    kind=kind or "", filters=_filters(in_state or "", kind or ""),
                     first_page=cursor is None)
 
     # ---- one order --------------------------------------------------------------------------
