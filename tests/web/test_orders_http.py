@@ -58,6 +58,7 @@ async def test_netbox_unreachable_keeps_the_form_and_orders_nothing(
 ) -> None:
     tenant = await make_tenant()
     await _signed_in(portal, app, run_in_app, tenant.id)
+    portal.cookies.set(app.state.web.language_cookie, "en", domain="testserver.local")  # the messages read here
     form = await portal.get("/orders/new", params={"kind": "space", "rack_id": "4242", "units": "3"})
     assert form.status_code == 200, form.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
