@@ -62,6 +62,8 @@ SENT_ALREADY = _("This form was sent already with other values. Open a new order
 NOT_ACTIVE = _("Your company's account cannot order now. Contact the datacenter.")
 PLANT_UNREACHABLE = _("The datacenter's plant records cannot be reached right now. Nothing was ordered: "
                       "try again in a minute.")
+STAFF_ORDER = _("The portal orders for your own company. Staff order for a tenant through the API, naming the "
+                "tenant.")
 MEDIA_NEEDS_PORTS = _("Choose a media only together with a number of meet-me-room ports.")
 # What the refusal is about (a phrase of the domain's reason) → (form input, message).
 REFUSALS: tuple[tuple[str, str | None, str], ...] = (
@@ -84,6 +86,7 @@ REFUSALS: tuple[tuple[str, str | None, str], ...] = (
     ("belongs to no tenant or carrier", "z_port_id", NO_PATH),
     ("only meaningful together with mmr_ports", "media", MEDIA_NEEDS_PORTS),
     ("already used for a different request", "form", SENT_ALREADY),
+    ("required for staff callers", "form", STAFF_ORDER),
     ("tenant is ", "form", NOT_ACTIVE),
     ("no NetBox tenant linked", "form", NOT_ACTIVE),
 )

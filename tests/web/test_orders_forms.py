@@ -62,7 +62,9 @@ def test_refusals_about_racks_ports_and_fields_the_form_does_not_show() -> None:
     assert forms.refusal_errors(cabled, inputs=forms.SPEC_FIELDS["cross_connect"]) == {"z_port_id": forms.PORT_CABLED}
     # staff without a tenant: the form has no such input, so the message goes above the form
     staff = ValidationFailed("tenant_id", "required for staff callers")
-    assert forms.refusal_errors(staff, inputs=SPACE_INPUTS) == {"form": NOT_VALID}
+    assert forms.refusal_errors(staff, inputs=SPACE_INPUTS) == {"form": forms.STAFF_ORDER}
+    assert forms.refusal_errors(ValidationFailed("tenant_id", "no such tenant"), inputs=SPACE_INPUTS) == {
+        "form": NOT_VALID}
 
 
 def test_every_recognised_refusal_is_still_worded_so_by_the_domain() -> None:
