@@ -110,8 +110,9 @@ def test_the_z_side_refuses_with_a_reason(live_portal: Portal, plant: LoaPlant, 
     expect(page.locator(f"a[href='/loas/{loa_id}/pdf']")).to_have_count(0)
     assert page.request.get(f"{live_portal.url}/loas/{loa_id}/pdf").status == 409  # nothing signed to print
     csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    stale = page.request.post(f"{live_portal.url}/loas/{loa_id}/grant", max_redirects=0,
-                              form={"csrf_token": csrf or "", "valid_days": "90"})  # a grant form left open
+    stale = page.request.post(f"{live_portal.url}/loas/{loa_id}/grant", max_redirects=0,  # a grant form left open
+                              form={"csrf_token": csrf or "", "valid_days": "90"},
+                              headers={"Accept-Language": "en"})  # as the browser's own requests say
     assert stale.status == 409
     assert "This LOA has been decided already, or its order is closed. Reload the page." in stale.text()
 
