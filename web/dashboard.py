@@ -19,7 +19,7 @@ from colo.identity import Principal
 from colo.paging import PageRequest
 from dcim.orders import loas, store
 from dcim.orders.schemas import LoaRead, OrderRead
-from dcim.orders.states import LoaStatus, OrderState
+from dcim.orders.states import TERMINAL, LoaStatus, OrderState
 from dcim.readmodel import views
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import Freshness, PlantResult, PowerBudget, RackDetail, RackSummary
@@ -29,34 +29,15 @@ from siteaccess.status import VisitStatus
 from tenants.policy import is_allowed
 from web.elevation import Elevation, elevation
 from web.i18n import marker as _
+from web.orders_view import KIND_NAMES, state_name, waits_for
 
 RACKS_PER_PAGE = 12  # racks on the dashboard, each with its small elevation; more: the next page
 LIST_LIMIT = 50  # rows read per open-order state, pending LOAs and upcoming visits
 SHOWN = 10  # rows shown per section (the section links to its full list)
 
-# What an open order waits for, by state (orders in other states are done: active or closed).
-WAITS_FOR: dict[str, str] = {
-    OrderState.SUBMITTED: _("The datacenter to review it"),
-    OrderState.IN_REVIEW: _("The datacenter's decision"),
-    OrderState.ACTION_REQUIRED: _("You: the datacenter needs more from you"),
-    OrderState.APPROVED: _("Provisioning to start"),
-    OrderState.PROVISIONING: _("The datacenter to build it in the plant"),
-    OrderState.FAILED: _("The datacenter to retry provisioning"),
-    OrderState.DECOMMISSION_REQUESTED: _("The datacenter to remove it"),
-}
-WAITS_FOR_LOA = _("The other side's letter of authorization (LOA)")
-WAITS_FOR_UNFREEZE = _("Your company's account to be active again")
-OPEN_STATES = tuple(WAITS_FOR)
-STATE_NAMES: dict[str, str] = {
-    OrderState.SUBMITTED: _("Submitted"),
-    OrderState.IN_REVIEW: _("In review"),
-    OrderState.ACTION_REQUIRED: _("Action required"),
-    OrderState.APPROVED: _("Approved"),
-    OrderState.PROVISIONING: _("Provisioning"),
-    OrderState.FAILED: _("Failed"),
-    OrderState.DECOMMISSION_REQUESTED: _("Decommission requested"),
-}
-KIND_NAMES = {"space": _("Rack space"), "power": _("Power"), "cross_connect": _("Cross-connect")}
+# Open orders: waiting for someone (in service and closed orders are done); how each is worded is
+# web/orders_view.py's, so the dashboard and the order pages say the same of the same order.
+OPEN_STATES = tuple(state for state in OrderState if state not in TERMINAL and state != OrderState.ACTIVE)
 VISIT_STATUS_NAMES = {VisitStatus.PENDING: _("Waiting for approval"), VisitStatus.APPROVED: _("Approved")}
 
 
@@ -132,14 +113,6 @@ def may(policy: AccessPolicy, principal: Principal, operation: str) -> bool:
     return is_allowed(policy.roles, operation, principal.role)
 
 
-def waits_for(order: OrderRead) -> str:
-    if order.frozen:
-        return WAITS_FOR_UNFREEZE
-    if order.loa_status == LoaStatus.PENDING and order.state in (OrderState.SUBMITTED, OrderState.IN_REVIEW):
-        return WAITS_FOR_LOA
-    return WAITS_FOR.get(order.state, "")
-
-
 async def rack_card(*, principal: Principal, rack: RackSummary, cache: ReadModelCache) -> RackCard:
     """A rack of the list with its small drawing, from the rack's own detail (GET /v1/racks/{id})."""
     try:
@@ -167,7 +140,7 @@ async def open_orders(principal: Principal) -> tuple[list[OpenOrder], bool]:
         found.extend(result.items)
         more = more or result.next_key is not None
     found.sort(key=lambda o: (o.state != OrderState.ACTION_REQUIRED, -o.created_at.timestamp()))
-    return [OpenOrder(order=o, waits_for=waits_for(o), state_name=STATE_NAMES.get(o.state, o.state),
+    return [OpenOrder(order=o, waits_for=waits_for(o), state_name=state_name(o.state),
                       kind_name=KIND_NAMES.get(o.kind, o.kind)) for o in found[:SHOWN]], more or len(found) > SHOWN
 
 

@@ -28,6 +28,8 @@ def field_errors(exc: ValidationFailed | Conflict | NotFound, *, reasons: Mappin
     → the form's input name; `fallback`: a form input → its generic message."""
     if isinstance(exc, ValidationFailed):
         field, reason = exc.field, exc.reason
+    elif isinstance(exc, NotFound):  # the input that named the missing object, if the domain knows it
+        field, reason = exc.field or default_field, exc.detail
     else:
         field, reason = str(exc.extra.get("field") or default_field), exc.detail
     name = (inputs or {}).get(field, field)
