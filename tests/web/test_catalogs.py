@@ -1,5 +1,6 @@
 """Both message catalogs are complete and current: every message the portal's code and templates
-mark is in web/translations/{az,en}, translated, not fuzzy, with the same placeholders, and no
+mark (`_`, and `ngettext` with every plural form) is in web/translations/{az,en}, translated, not
+fuzzy, with the same placeholders, and no
 catalog keeps a message nothing uses any more. Messages are extracted here exactly as
 `pybabel extract -F web/babel.cfg` does (web/i18n.py says how to update the catalogs)."""
 
@@ -25,7 +26,8 @@ def extracted() -> set[str]:
         method_map, options_map = parse_mapping_cfg(cfg)
     messages = set()
     for _filename, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map=method_map, options_map=options_map, keywords={"_": None}):
+            str(ROOT), method_map=method_map, options_map=options_map,
+            keywords={"_": None, "ngettext": (1, 2)}):
         messages.add(message if isinstance(message, str) else message[0])
     return messages
 
@@ -40,17 +42,20 @@ def test_the_portal_marks_messages() -> None:
 def test_the_catalog_is_complete_and_current(locale: str) -> None:
     with (ROOT / "web" / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh, locale=locale)
-    in_catalog = {m.id for m in catalog if m.id}
+    in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
     code = extracted()
     assert sorted(code - in_catalog) == [], "missing from the catalog (update it: web/i18n.py)"
     assert sorted(in_catalog - code) == [], "stale: no longer used anywhere"
     for message in catalog:
         if not message.id:
             continue
-        assert isinstance(message.id, str) and isinstance(message.string, str)
-        assert message.string.strip(), f"untranslated: {message.id!r}"
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)  # a plural: (one, many)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        assert len(strings) == (1 if len(ids) == 1 else catalog.num_plurals), f"plural forms: {message.id!r}"
+        for text in strings:
+            assert text.strip(), f"untranslated: {message.id!r}"
+            assert PLACEHOLDER.findall(ids[-1]) == PLACEHOLDER.findall(text), message.id
         assert not message.fuzzy, f"fuzzy: {message.id!r}"
-        assert PLACEHOLDER.findall(message.id) == PLACEHOLDER.findall(message.string), message.id
 
 
 def test_the_languages_load_and_differ() -> None:
