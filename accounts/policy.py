@@ -7,7 +7,7 @@ Portal pages that perform an API operation are not listed here: they name that o
 
 from __future__ import annotations
 
-from colo.identity import OPS, STAFF_ROLES, TENANT_ADMIN, TENANT_ROLES, Role
+from colo.identity import LOG_REVIEWERS, OPS, SECURITY, STAFF_ROLES, TENANT_ADMIN, TENANT_ROLES, Role
 
 POLICY: dict[str, frozenset[Role]] = {
     # signing out (here, or everywhere): every person (people are staff or a tenant's; the gate
@@ -26,6 +26,10 @@ POLICY: dict[str, frozenset[Role]] = {
     "portal_disable_staff_account": OPS,
     # every person's own account page (profile, language, sessions)
     "portal_account": STAFF_ROLES | TENANT_ROLES,
+    # the access review (who can get in and who can act): security officers and auditors read it,
+    # security officers revoke from it
+    "portal_access_review": LOG_REVIEWERS,
+    "portal_access_review_revoke": SECURITY,
 }
 
 # The API's public operations (documented in the OpenAPI document): none here.

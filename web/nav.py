@@ -26,6 +26,18 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/visits", _("Visits"), "list_visits"),
     NavItem("/people", _("People"), "list_people"),
     NavItem("/keys", _("API keys"), "list_keys"),
+    # the security officer's console
+    NavItem("/security/visits", _("Visit queue"), "approve_visit"),
+    NavItem("/gate", _("Gate"), "gate_check_in"),
+    NavItem("/alerts", _("Alerts"), "list_alerts"),
+    NavItem("/access-log", _("Access log"), "search_access_log"),
+    NavItem("/access-review", _("Access review"), "portal_access_review"),
+    # the ops console
+    NavItem("/ops/applications", _("Applications"), "list_applications"),
+    NavItem("/ops/orders", _("Order queue"), "review_order"),
+    NavItem("/ops/capacity", _("Capacity map"), "portal_capacity_map"),
+    NavItem("/ops/reconciliation", _("Reconciliation"), "run_reconciliation"),
+    NavItem("/ops/tenants", _("Tenants"), "suspend_tenant"),
     NavItem("/staff/accounts", _("Staff accounts"), "portal_staff_accounts"),
     NavItem("/account", _("Your account"), "portal_account"),
 )
