@@ -5,7 +5,8 @@ It acts as a new customer would arrive: one of the demo datacenter's NetBox tena
 as a Colo tenant (through the API, with an ops key made for the purpose and revoked at the end),
 an order and a visit are placed for it (through the API, with a tenant key also revoked at the
 end), its administrator is invited, sets a password and enrols TOTP in the browser, signs in,
-and every main page is photographed in English and Azerbaijani. Running it again adopts the same tenant
+and every main page is photographed in English and Azerbaijani; then a security officer and an
+ops person (staff accounts made for the run) photograph their consoles. Running it again adopts the same tenant
 (adoption is idempotent) and invites a new person.
 """
 
@@ -17,11 +18,16 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pyotp
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 DEMO_TENANT = "acme-bank"  # has racks, kit and cross-connects in the demo plant
@@ -38,6 +44,14 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("keys", "/keys"),
     ("account", "/account"),
 )
+# The consoles, photographed as a security officer and as ops (staff accounts made for the run).
+STAFF_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "security": (("security-visits", "/security/visits"), ("gate", "/gate"), ("alerts", "/alerts"),
+                 ("access-log", "/access-log"), ("access-review", "/access-review")),
+    "ops": (("ops-applications", "/ops/applications"), ("ops-orders", "/ops/orders"),
+            ("capacity-map", "/ops/capacity"), ("reconciliation", "/ops/reconciliation"),
+            ("tenants", "/ops/tenants"), ("staff-accounts", "/staff/accounts")),
+}
 
 
 class ScreenshotError(RuntimeError):
@@ -117,6 +131,50 @@ def _revoke(run: Run, key: str) -> None:
     httpx.post(run.url + f"/v1/keys/{key_id}/revoke", headers=headers, timeout=10, json={"reason": "screenshots taken"})
 
 
+def _sign_in(page: Page, run: Run, *, link: str, email: str) -> None:
+    """Set the account up from its one-time link (a password for this run only, TOTP) and sign in."""
+    password = secrets.token_urlsafe(24)
+    page.goto(re.sub(r"^https?://[^/]+", run.url, link))
+    secret = page.locator("code.secret").get_attribute("data-secret") or ""
+    page.locator("#f-password").fill(password)
+    page.locator("#f-password_again").fill(password)
+    page.locator("#f-code").fill(pyotp.TOTP(secret).now())
+    page.locator("form[action='/welcome'] button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(run.url + "/sign-in")
+    page.locator("#f-email").fill(email)
+    page.locator("#f-password").fill(password)
+    page.locator("#f-code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.locator("form[action='/sign-in'] button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def _photograph(page: Page, run: Run, pages: Sequence[tuple[str, str]], *, rack_page: bool) -> list[Path]:
+    """Each page in English, then in Azerbaijani (`<name>.az.png`); pages this version lacks are skipped."""
+    taken: list[Path] = []
+    for language in ("en", "az"):
+        if language == "az":
+            page.goto(run.url + "/")  # the last page may have been one this version lacks
+            page.locator("#locale").select_option("az")
+            page.locator("form[action='/language'] button[type=submit]").click()
+            page.wait_for_load_state()
+        suffix = ".az.png" if language == "az" else ".png"
+        for name, path in pages:
+            response = page.goto(run.url + path)
+            if response is None or response.status >= 400:
+                continue
+            page.screenshot(path=str(run.out / f"{name}{suffix}"), full_page=True)
+            taken.append(run.out / f"{name}{suffix}")
+        if rack_page:
+            page.goto(run.url + "/")
+            racks = page.locator("a[href^='/racks/']")
+            if racks.count():
+                page.goto(run.url + (racks.first.get_attribute("href") or "/"))
+                page.screenshot(path=str(run.out / f"rack{suffix}"), full_page=True)
+                taken.append(run.out / f"rack{suffix}")
+    return taken
+
+
 def take(*, url: str, out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -134,53 +192,28 @@ def take(*, url: str, out: Path) -> list[Path]:
     ops = {"Authorization": f"Bearer {ops_key}"}
     tenant_id = _tenant(run, ops)
     extra_pages, tenant_key = _activity(run, tenant_id)
-    email = f"admin-{uuid.uuid4().hex[:6]}@acme-bank.example"
-    link = run.command("accounts", "invite", "--tenant", tenant_id, "--email", email, "--role", "tenant_admin")
-    link = re.sub(r"^https?://[^/]+", run.url, link)
-    password = secrets.token_urlsafe(24)  # the account is for this run only
+    run_id = uuid.uuid4().hex[:6]
+    people: list[tuple[str, str, tuple[str, ...], Sequence[tuple[str, str]]]] = [
+        ("admin", f"admin-{run_id}@acme-bank.example",
+         ("accounts", "invite", "--tenant", tenant_id, "--role", "tenant_admin"), (*PAGES, *extra_pages))]
+    people += [(role, f"{role}-{run_id}@dc.example", ("accounts", "create-staff", "--role", role), STAFF_PAGES[role])
+               for role in STAFF_PAGES]
     out.mkdir(parents=True, exist_ok=True)
     taken: list[Path] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.goto(run.url + "/sign-in")
-        page.screenshot(path=str(out / "sign-in.png"), full_page=True)
-        taken.append(out / "sign-in.png")
-        page.goto(link)
-        secret = page.locator("code.secret").get_attribute("data-secret") or ""
-        page.locator("#f-password").fill(password)
-        page.locator("#f-password_again").fill(password)
-        page.locator("#f-code").fill(pyotp.TOTP(secret).now())
-        page.locator("form[action='/welcome'] button[type=submit]").click()
-        page.wait_for_load_state()
-        page.goto(run.url + "/sign-in")
-        page.locator("#f-email").fill(email)
-        page.locator("#f-password").fill(password)
-        page.locator("#f-code").fill(pyotp.TOTP(secret).at(time.time() + 30))
-        page.locator("form[action='/sign-in'] button[type=submit]").click()
-        page.wait_for_load_state()
-        for language in ("en", "az"):
-            if language == "az":
-                page.locator("#locale").select_option("az")
-                page.locator("form[action='/language'] button[type=submit]").click()
-                page.wait_for_load_state()
-            for name, path in (*PAGES, *extra_pages):
-                response = page.goto(run.url + path)
-                if response is None or response.status >= 400:
-                    continue  # a page this version does not have
-                target = out / f"{name}.{language}.png" if language == "az" else out / f"{name}.png"
-                page.screenshot(path=str(target), full_page=True)
-                taken.append(target)
-            page.goto(run.url + "/")
-            racks = page.locator("a[href^='/racks/']")
-            if racks.count():
-                page.goto(run.url + (racks.first.get_attribute("href") or "/"))
-                target = out / ("rack.az.png" if language == "az" else "rack.png")
-                page.screenshot(path=str(target), full_page=True)
-                taken.append(target)
-        context.close()
+        for role, email, command, pages in people:
+            link = run.command(*command, "--email", email)
+            context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            if role == "admin":
+                page.goto(run.url + "/sign-in")
+                page.screenshot(path=str(out / "sign-in.png"), full_page=True)
+                taken.append(out / "sign-in.png")
+            _sign_in(page, run, link=link, email=email)
+            taken += _photograph(page, run, pages, rack_page=role == "admin")
+            context.close()
         browser.close()
     for key in (tenant_key, ops_key):  # made for this run only
         _revoke(run, key)
