@@ -1,0 +1,119 @@
+"""The access-log pages in a real browser against a real `colo serve`: a security officer finds a
+tenant's API request, opens it, proves it against the signed checkpoint and exports the filter;
+an auditor reads but may not revoke; a tenant admin gets the 403 page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.web.browser import Portal, new_tenant, sign_in, staff_person, tenant_person
+
+
+def tenant_request(portal: Portal, tenant_id: str) -> tuple[str, int]:
+    """A request a tenant makes through the API, found in the log: (the key's id, entry index)."""
+    secret = portal.colo("keys", "create", "--role", "tenant_admin", "--tenant", tenant_id, "--name", "log robot")
+    answer = httpx.get(portal.url + "/v1/auth/whoami", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    key_id = answer.json()["key_id"]
+    entries = portal.access_log(actor=key_id, wanted=lambda found: any(e["action"] == "GET /v1/auth/whoami"
+                                                                       for e in found))
+    entry = next(e for e in entries if e["action"] == "GET /v1/auth/whoami")
+    assert entry["tenant_id"] == tenant_id
+    return key_id, int(entry["index"])
+
+
+def officer(portal: Portal, page: Page, role: str = "security") -> None:
+    email, secret = staff_person(portal, page, role=role)
+    sign_in(page, portal.url, email, secret)
+    expect(page.locator("nav.sections")).to_contain_text("Access log")
+
+
+def test_officer_searches_proves_and_exports(live_portal: Portal, browser_page: Page) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal)
+    key_id, index = tenant_request(portal, tenant_id)
+    officer(portal, page)
+
+    page.goto(portal.url + "/access-log")
+    expect(page.locator("#integrity")).to_contain_text("Signature verifies")
+    expect(page.locator("#witness")).to_contain_text("colo audit witness")
+    page.locator("#f-tenant_id").fill(tenant_id)
+    page.locator("#f-action").fill("GET /v1/auth/*")
+    page.locator("form.search button[type=submit]").click()
+    row = page.locator(f"#entries tr[data-index='{index}']")
+    expect(row).to_contain_text("GET /v1/auth/whoami")
+    expect(row).to_contain_text(key_id)
+    expect(page.locator("#entries tbody tr")).to_have_count(1)  # only this tenant's whoami
+
+    row.get_by_role("link", name=str(index)).click()
+    expect(page).to_have_url(re.compile(rf"/access-log/{index}$"))
+    expect(page.locator("dl.entry")).to_contain_text(tenant_id)
+    page.locator("#prove").click()
+    expect(page.locator("#proof")).to_contain_text(re.compile(rf"Verified: entry {index} is in the log of size \d+"))
+    expect(page.locator("#proof")).not_to_contain_text("Not verified")
+
+    # the export link carries the same filter, and its CSV holds the entry
+    page.go_back()
+    page.go_back()
+    href = page.locator("#export-csv").get_attribute("href")
+    assert href is not None and f"tenant_id={tenant_id}" in href and "format=csv" in href
+    with page.expect_download() as download:
+        page.locator("#export-csv").click()
+    path = download.value.path()
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert [int(r["index"]) for r in rows] == [index]
+    assert rows[0]["tenant_id"] == tenant_id and rows[0]["actor_key_id"] == key_id
+
+    # the JSONL export of the same filter verifies against its own checkpoint (audit's verifier)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    jsonl = httpx.get(portal.url + href.replace("format=csv", "format=jsonl"), cookies=cookies, timeout=30,
+                      headers={"X-Forwarded-For": "10.9.9.9"})
+    assert jsonl.status_code == 200, jsonl.text
+    lines = jsonl.content.splitlines()
+    assert len(lines) == 2 and f'"index":{index}'.encode() in lines[1]
+
+
+def test_proving_an_entry_past_the_end_is_not_found(live_portal: Portal, browser_page: Page) -> None:
+    """No entry, no proof: the Prove page answers 404 for a position past the log's end."""
+    page, portal = browser_page, live_portal
+    officer(portal, page)
+    response = page.goto(portal.url + f"/access-log/{2**52}/proof")
+    assert response is not None and response.status == 404
+
+
+def test_auditor_reads_but_cannot_revoke(live_portal: Portal, browser_page: Page) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal)
+    key_id, index = tenant_request(portal, tenant_id)
+    officer(portal, page, role="auditor")
+    page.goto(portal.url + f"/access-log/{index}")
+    expect(page.locator("dl.entry")).to_contain_text(key_id)
+    page.goto(portal.url + f"/access-review?tenant={tenant_id}")
+    expect(page.locator(f"section[data-tenant='{tenant_id}']")).to_contain_text("log robot")
+    expect(page.locator("form[action*='/revoke']")).to_have_count(0)
+    expect(page.locator("form[action*='/disable']")).to_have_count(0)
+    # a forged revoke post, with the auditor's own valid CSRF token: 403, and the key still works
+    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    answer = page.request.post(portal.url + f"/access-review/keys/{key_id}/revoke",
+                               form={"csrf_token": csrf or ""}, max_redirects=0)
+    assert answer.status == 403
+    page.goto(portal.url + f"/access-review?tenant={tenant_id}")
+    expect(page.locator(f"tr[data-key='{key_id}']")).not_to_contain_text("Revoked")
+
+
+def test_tenant_admin_gets_the_403_page(live_portal: Portal, browser_page: Page) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal)
+    email, secret = tenant_person(portal, page, tenant_id)
+    sign_in(page, portal.url, email, secret)
+    expect(page.locator("nav.sections")).to_be_visible()
+    expect(page.locator("nav.sections")).not_to_contain_text("Access log")
+    for path in ("/access-log", "/access-review", "/access-log/0", "/access-log/export?format=csv"):
+        response = page.goto(portal.url + path)
+        assert response is not None and response.status == 403, path
+        expect(page.locator("main h1")).to_be_visible()
