@@ -1,0 +1,78 @@
+"""The access review in a real browser against a real `colo serve`: a security officer sees a new
+tenant key under its company, revokes it in one click (the API refuses it at once), disables a
+tenant person's account (their open session ends) — and both posts land in the access log."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Browser, Page, expect
+
+from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
+
+
+def whoami(portal: Portal, secret: str) -> httpx.Response:
+    return httpx.get(portal.url + "/v1/auth/whoami", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+
+
+def test_officer_revokes_a_tenant_key_and_the_api_refuses_it(live_portal: Portal, browser_page: Page) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal, "Review Robotics GmbH")
+    secret = portal.colo("keys", "create", "--role", "tenant_admin", "--tenant", tenant_id, "--name", "review robot")
+    key_id = whoami(portal, secret).json()["key_id"]
+    email, totp = staff_person(portal, page, role="security")
+    sign_in(page, portal.url, email, totp)
+    expect(page.locator("nav.sections")).to_contain_text("Access review")
+
+    page.goto(portal.url + "/access-review")
+    section = page.locator(f"section[data-tenant='{tenant_id}']")
+    expect(section.locator("h2")).to_contain_text("Review Robotics GmbH")
+    row = section.locator(f"tr[data-key='{key_id}']")
+    expect(row).to_contain_text("review robot")
+    expect(row).not_to_have_class("dormant")  # just used
+
+    # the dormancy window is a bounded query parameter: out of bounds is refused
+    refused = page.goto(portal.url + "/access-review?days=0")
+    assert refused is not None and refused.status == 400
+    page.goto(portal.url + f"/access-review?tenant={tenant_id}&days=1")
+    expect(page.locator("#f-days")).to_have_value("1")
+
+    page.goto(portal.url + f"/access-review?tenant={tenant_id}")
+    page.locator(f"tr[data-key='{key_id}'] form[action*='/revoke'] button").click()
+    expect(page.locator("#notice")).to_contain_text("The key is revoked")
+    expect(page.locator(f"tr[data-key='{key_id}']")).to_have_count(0)  # no longer an active key
+    assert whoami(portal, secret).status_code == 401
+
+    officer_id = str(portal.account_id(email))
+    entries = portal.access_log(actor=f"web:{officer_id}", wanted=lambda found: any(
+        e["action"].startswith("POST /access-review/keys/") and e["outcome"] == "allowed" for e in found))
+    assert any(e["action"].startswith("POST /access-review/keys/") and key_id in e["objects"].values()
+               for e in entries), entries
+
+
+def test_officer_disables_an_account_and_its_session_ends(live_portal: Portal, browser_page: Page,
+                                                          chromium: Browser) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal)
+    member_context = chromium.new_context(locale="en-US", extra_http_headers=client_headers())
+    try:
+        member = member_context.new_page()
+        member_email, member_totp = tenant_person(portal, member, tenant_id, role="tenant_member")
+        sign_in(member, portal.url, member_email, member_totp)
+        expect(member.locator("nav.sections")).to_be_visible()
+        member_id = str(portal.account_id(member_email))
+
+        email, totp = staff_person(portal, page, role="security")
+        sign_in(page, portal.url, email, totp)
+        page.goto(portal.url + f"/access-review?tenant={tenant_id}")
+        row = page.locator(f"tr[data-account='{member_id}']")
+        expect(row).to_contain_text(member_email)
+        row.locator("form[action*='/disable'] button").click()
+        expect(page.locator("#notice")).to_contain_text("The account is disabled")
+        expect(page.locator(f"tr[data-account='{member_id}']")).to_have_count(0)
+
+        answer = member.goto(portal.url + "/people")
+        assert answer is not None and answer.status == 401  # the sign-in page: the session is over
+        expect(member.locator("form[action='/sign-in']")).to_be_visible()
+        expect(member.locator("nav.sections")).to_have_count(0)
+    finally:
+        member_context.close()
