@@ -207,3 +207,38 @@ def test_a_company_administrator_gets_the_403_page(live_portal: Portal, browser_
     for path in (f"/security/visits/{uuid.uuid4()}/approve", "/gate/check-in", f"/alerts/{uuid.uuid4()}/acknowledge"):
         refused = post(page, portal.url + path, badge="B-AAAAAAAAAA", reason="let me in", note="mine")
         assert refused.status == 403, path
+
+
+def test_who_overstayed_shows_at_the_gate_and_in_the_alerts(live_portal: Portal, browser_page: Page) -> None:
+    from siteaccess.tables import Visit
+
+    page, portal = browser_page, live_portal
+    headers = tenant_api(portal, new_tenant(portal))
+    now = datetime.now(UTC)
+    visit_id = request_visit(portal, headers, guest="Late Leaver", starts=now - timedelta(minutes=5),
+                             ends=now + timedelta(hours=1))
+    approved = portal.api("POST", f"/v1/visits/{visit_id}/approve", security=True, json={"reason": "fine"})
+    badge = approved.json()["visitors"][0]["badge_number"]
+    entered = portal.api("POST", "/v1/gate/check-in", security=True, json={"badge": badge})
+    assert entered.status_code == 200, entered.text
+
+    async def end_the_window() -> None:  # the hour passes: the visit ended a minute ago
+        await Visit.update({Visit.ends_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+            Visit.id == uuid.UUID(visit_id))
+
+    officer(portal, page)
+    page.goto(portal.url + "/gate")
+    expect(page.locator("#on-site")).to_contain_text(badge)
+    expect(page.locator("#overstayed")).not_to_contain_text(badge)
+    portal.query(end_the_window)
+    page.goto(portal.url + "/gate")
+    expect(page.locator("#overstayed")).to_contain_text(badge)
+    expect(page.locator("#overstayed")).to_contain_text("Late Leaver")
+    expect(page.locator("#on-site")).not_to_contain_text(badge)
+    page.goto(portal.url + "/alerts?kind=overstay")  # the list sweeps first, as the API does
+    listed = portal.api("GET", "/v1/alerts", security=True, params={"kind": "overstay", "limit": 200}).json()
+    overstay = next(a["id"] for a in listed["items"] if a["visit_id"] == visit_id)
+    expect(page.locator(f"[id='alert-{overstay}']")).to_contain_text("Overstay")
+    # leave nobody inside and nothing open behind
+    assert portal.api("POST", "/v1/gate/check-out", security=True, json={"badge": badge}).status_code == 200
+    assert portal.api("POST", f"/v1/alerts/{overstay}/acknowledge", security=True).status_code == 200
