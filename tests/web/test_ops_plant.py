@@ -1,0 +1,157 @@
+"""The ops console's plant pages in a real browser against a real `colo serve` and the real
+NetBox: the capacity map of a private site agrees with GET /v1/racks and lights up exactly the
+racks POST /v1/capacity/search places in; a reconciliation run lists a NetBox reservation made
+without an order, linked to NetBox; a tenant is suspended and reinstated through the
+confirmation step; a tenant's admin gets the 403 page on every ops page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pynetbox
+import pytest
+from playwright.sync_api import Page, expect
+
+from devtools.demo.seed import authenticated_user_id
+from devtools.netbox.paths import NetBoxState
+from tests.web.browser import Portal, new_tenant, sign_in, staff_person, tenant_person
+from tests.web.orders_support import PortalPlant, portal_plant, sync_plant
+
+# Reservations made in NetBox without a Colo order: they shape the racks' free units, and each
+# is an undocumented_reservation finding. 42U racks: 30 free (most), 2 free (low).
+RESERVED = {"actions": list(range(1, 13)), "paging": list(range(1, 41))}
+EXPECTED_CLASS = {"journey": "free-most", "a11y": "free-most", "actions": "free-some", "paging": "free-low"}
+
+
+@dataclass(frozen=True)
+class OpsPlant:
+    plant: PortalPlant
+    reservations: dict[str, int]  # rack key → NetBox reservation id
+    netbox_url: str
+
+
+def ops_plant_site(netbox: NetBoxState, portal: Portal) -> Iterator[OpsPlant]:
+    """A private site (orders_support) with two order-less reservations, synced into the read model."""
+    for plant in portal_plant(netbox, portal):
+        api = pynetbox.api(netbox.url, token=netbox.token)
+        user = authenticated_user_id(api)
+        made = {key: api.dcim.rack_reservations.create(rack=plant.racks[key], units=units, user=user,
+                                                       description=f"ops plant test {plant.suffix}").id
+                for key, units in RESERVED.items()}
+        sync_plant(portal, netbox, plant)
+        yield OpsPlant(plant=plant, reservations=made, netbox_url=netbox.url.rstrip("/"))
+
+
+@pytest.fixture(scope="module")
+def ops_site(netbox_state: NetBoxState, live_portal: Portal) -> Iterator[OpsPlant]:
+    yield from ops_plant_site(netbox_state, live_portal)
+
+
+def as_ops(portal: Portal, page: Page) -> None:
+    email, secret = staff_person(portal, page, role="ops")
+    sign_in(page, portal.url, email, secret)
+    expect(page).to_have_url(portal.url + "/")
+
+
+def test_capacity_map_matches_the_api_and_lights_up_the_search(live_portal: Portal, browser_page: Page,
+                                                               ops_site: OpsPlant) -> None:
+    page, plant = browser_page, ops_site.plant
+    as_ops(live_portal, page)
+    listed = live_portal.api("GET", f"/v1/racks?site_id={plant.site_id}&limit=100")
+    assert listed.status_code == 200, listed.text
+    racks = {rack["netbox_id"]: rack for rack in listed.json()["items"]}
+    assert set(racks) == set(plant.racks.values())
+
+    page.goto(live_portal.url + f"/ops/capacity?site_id={plant.site_id}&hall={plant.hall}")
+    expect(page.locator("svg.hallmap[role=img] title")).to_contain_text(plant.hall)
+    for key, rack_id in plant.racks.items():
+        cell = page.locator(f"svg.hallmap g.rack-cell[data-rack-id='{rack_id}']")
+        assert cell.get_attribute("data-free-units") == str(racks[rack_id]["free_units"])
+        assert EXPECTED_CLASS[key] in (cell.get_attribute("class") or "").split(), key
+        row = page.locator(f"#hall-racks tr[data-rack-id='{rack_id}']")
+        assert row.get_attribute("data-free-class") == EXPECTED_CLASS[key]
+        expect(row.locator(f"a[href='/racks/{rack_id}']")).to_have_text(plant.rack_names[key])
+    assert page.locator("svg.hallmap g.rack-cell.lit").count() == 0
+
+    page.locator("#f-units").fill("35")
+    page.locator("#f-kw").fill("1")
+    page.locator("#capacity-map-form button[type=submit]").click()
+    expect(page.locator("#placements")).to_be_visible()
+    searched = live_portal.api("POST", "/v1/capacity/search", json={
+        "units": 35, "kw": 1.0, "redundant": True, "site_id": plant.site_id, "hall": plant.hall})
+    assert searched.status_code == 200, searched.text
+    placed = [p["rack_id"] for p in searched.json()["placements"]]
+    assert sorted(placed) == sorted([plant.racks["journey"], plant.racks["a11y"]])
+    lit = page.locator("svg.hallmap g.rack-cell.lit")
+    assert sorted(int(lit.nth(i).get_attribute("data-rack-id") or 0) for i in range(lit.count())) == sorted(placed)
+    ranked = page.locator("#placements tbody tr")
+    assert [int(ranked.nth(i).get_attribute("data-rack-id") or 0) for i in range(ranked.count())] == placed
+
+
+def test_reconciliation_lists_an_order_less_reservation_linked_to_netbox(live_portal: Portal, browser_page: Page,
+                                                                        ops_site: OpsPlant) -> None:
+    page, plant = browser_page, ops_site.plant
+    as_ops(live_portal, page)
+    page.goto(live_portal.url + "/ops/reconciliation")
+    expect(page.locator("#not-run")).to_be_visible()
+    page.locator("#f-site_id").select_option(str(plant.site_id))
+    page.locator("#run-form button[type=submit]").click()
+    expect(page).to_have_url(live_portal.url + f"/ops/reconciliation?site_id={plant.site_id}")
+    for key, reservation in ops_site.reservations.items():
+        row = page.locator(f"tr[data-kind='undocumented_reservation'][data-object-id='{reservation}']")
+        expect(row).to_have_count(1)
+        link = row.locator("a")
+        assert link.get_attribute("href") == f"{ops_site.netbox_url}/dcim/rack-reservations/{reservation}/", key
+    finding_id = page.locator(f"tr[data-object-id='{ops_site.reservations['paging']}']").get_attribute(
+        "data-finding-id")
+    assert finding_id and len(finding_id) == 16
+
+    page.locator("#f-kind").select_option("undocumented_cable")
+    page.locator("form.filter button[type=submit]").click()
+    expect(page.locator("tr[data-kind='undocumented_reservation']")).to_have_count(0)
+    page.locator("#f-kind").select_option("undocumented_reservation")
+    page.locator("form.filter button[type=submit]").click()
+    expect(page.locator(f"tr[data-finding-id='{finding_id}']")).to_have_count(1)
+
+
+def test_a_tenant_is_suspended_and_reinstated_after_confirming(live_portal: Portal, browser_page: Page) -> None:
+    page, base = browser_page, live_portal.url
+    tenant_id = new_tenant(live_portal)
+    as_ops(live_portal, page)
+    page.goto(base + "/ops/tenants?status=active")
+    expect(page.locator(f"#tenants tr[data-tenant-id='{tenant_id}']")).to_have_attribute("data-status", "active")
+    page.goto(base + f"/ops/tenants/{tenant_id}")
+    expect(page.locator("#tenant-facts")).to_have_attribute("data-status", "active")
+    page.locator("#action-suspend").click()
+    expect(page.locator("#consequences")).to_contain_text("session of the company's people ends at once")
+    assert live_portal.api("GET", f"/v1/tenants/{tenant_id}").json()["status"] == "active"  # nothing yet
+    page.locator("#confirm-form button[type=submit]").click()  # `required` stops an empty reason in the browser
+    assert live_portal.api("GET", f"/v1/tenants/{tenant_id}").json()["status"] == "active"
+    page.locator("#f-reason").fill("unpaid invoices")
+    page.locator("#confirm-form button[type=submit]").click()
+    expect(page).to_have_url(base + f"/ops/tenants/{tenant_id}")
+    expect(page.locator("#tenant-facts")).to_have_attribute("data-status", "suspended")
+    shown = live_portal.api("GET", f"/v1/tenants/{tenant_id}").json()
+    assert (shown["status"], shown["status_reason"]) == ("suspended", "unpaid invoices")
+    expect(page.locator("#action-suspend")).to_have_count(0)
+
+    page.locator("#action-reinstate").click()
+    page.locator("#f-reason").fill("paid")
+    page.locator("#confirm-form button[type=submit]").click()
+    expect(page.locator("#tenant-facts")).to_have_attribute("data-status", "active")
+    assert live_portal.api("GET", f"/v1/tenants/{tenant_id}").json()["status"] == "active"
+
+
+def test_a_tenant_admin_gets_the_403_page_on_every_ops_page(live_portal: Portal, browser_page: Page) -> None:
+    page, base = browser_page, live_portal.url
+    tenant_id = new_tenant(live_portal)
+    email, secret = tenant_person(live_portal, page, tenant_id)
+    sign_in(page, base, email, secret)
+    expect(page).to_have_url(base + "/")
+    for path in ("/ops/capacity", "/ops/reconciliation", "/ops/tenants", f"/ops/tenants/{tenant_id}",
+                 f"/ops/tenants/{tenant_id}/suspend"):
+        response = page.goto(base + path)
+        assert response is not None and response.status == 403, path
+        expect(page.locator("main [role=alert]")).to_be_visible()
+        expect(page.locator("svg.hallmap, #tenants, #run-form, #confirm-form")).to_have_count(0)
