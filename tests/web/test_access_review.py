@@ -4,6 +4,9 @@ tenant person's account (their open session ends) — and both posts land in the
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
@@ -12,6 +15,14 @@ from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff
 
 def whoami(portal: Portal, secret: str) -> httpx.Response:
     return httpx.get(portal.url + "/v1/auth/whoami", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+
+
+async def aged_key(key_id: str, *, days: int) -> None:
+    """Make a test's own fresh key look unused for `days` (made and last used that long ago)."""
+    from tenants.tables import ApiKey
+
+    then = datetime.now(UTC) - timedelta(days=days)
+    await ApiKey.update({ApiKey.created_at: then, ApiKey.last_used_at: then}).where(ApiKey.id == UUID(key_id))
 
 
 def test_officer_revokes_a_tenant_key_and_the_api_refuses_it(live_portal: Portal, browser_page: Page) -> None:
@@ -29,6 +40,18 @@ def test_officer_revokes_a_tenant_key_and_the_api_refuses_it(live_portal: Portal
     row = section.locator(f"tr[data-key='{key_id}']")
     expect(row).to_contain_text("review robot")
     expect(row).not_to_have_class("dormant")  # just used
+
+    # a second key of the company, last used 120 days ago: dormant at the default 90 days, not at 200
+    old_secret = portal.colo("keys", "create", "--role", "tenant_member", "--tenant", tenant_id, "--name", "old robot")
+    old_id = whoami(portal, old_secret).json()["key_id"]
+    portal.query(lambda: aged_key(old_id, days=120))
+    page.goto(portal.url + f"/access-review?tenant={tenant_id}")
+    old_row = page.locator(f"tr[data-key='{old_id}']")
+    expect(old_row).to_have_class("dormant")
+    expect(old_row).to_contain_text("dormant for 90 days or more")
+    expect(page.locator(f"tr[data-key='{key_id}']")).not_to_have_class("dormant")
+    page.goto(portal.url + f"/access-review?tenant={tenant_id}&days=200")
+    expect(page.locator(f"tr[data-key='{old_id}']")).not_to_have_class("dormant")
 
     # the dormancy window is a bounded query parameter: out of bounds is refused
     refused = page.goto(portal.url + "/access-review?days=0")
