@@ -25,12 +25,14 @@ from colo.crypto import b64encode
 from colo.errors import NotFound, ValidationFailed
 from web.i18n import marker as _
 
-FIELDS = ("since", "until", "tenant_id", "actor", "action", "outcome", "object")
+FIELDS = ("since", "until", "tenant_id", "actor", "action", "outcome", "object", "kind")
+KINDS = ("api", "physical")
 FILTER_MESSAGES = {
     "since": _("Enter a date and time, such as 2026-11-22 03:00."),
     "until": _("Enter a date and time, such as 2026-11-22 03:00."),
     "tenant_id": _("Enter a company's identifier (a UUID)."),
     "outcome": _("Choose an outcome."),
+    "kind": _("Choose a kind of entry."),
 }
 
 
@@ -69,14 +71,16 @@ def read_search(params: dict[str, str], zone: ZoneInfo) -> Search:
             values["tenant_id"] = str(UUID(values["tenant_id"]))
         except ValueError:
             errors["tenant_id"] = FILTER_MESSAGES["tenant_id"]
-    if values["outcome"] and values["outcome"] not in OUTCOMES:
-        errors["outcome"] = FILTER_MESSAGES["outcome"]
+    for name, allowed in (("outcome", OUTCOMES), ("kind", KINDS)):
+        if values[name] and values[name] not in allowed:
+            errors[name] = FILTER_MESSAGES[name]
     filters = EntryFilter(
         since_us=times["since"], until_us=times["until"],
         tenant_id=values["tenant_id"] or None if "tenant_id" not in errors else None,
         actor_key_id=values["actor"] or None, action=values["action"] or None,
         outcome=values["outcome"] or None if "outcome" not in errors else None,
         object_id=values["object"] or None,
+        kind=values["kind"] or None if "kind" not in errors else None,
     )
     return Search(values=values, filters=filters, errors=errors)
 

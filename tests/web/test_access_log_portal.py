@@ -4,9 +4,11 @@ an auditor reads but may not revoke; a tenant admin gets the 403 page."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import uuid
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -78,6 +80,34 @@ def test_officer_searches_proves_and_exports(live_portal: Portal, browser_page: 
     assert len(lines) == 2 and f'"index":{index}'.encode() in lines[1]
 
 
+def test_older_pages_keep_the_filter(live_portal: Portal, browser_page: Page) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal)
+    secret = portal.colo("keys", "create", "--role", "tenant_member", "--tenant", tenant_id, "--name", "pager")
+    headers = {"Authorization": f"Bearer {secret}"}
+    key_id = httpx.get(portal.url + "/v1/auth/whoami", headers=headers, timeout=30).json()["key_id"]
+    for _ in range(2):
+        assert httpx.get(portal.url + "/v1/auth/whoami", headers=headers, timeout=30).status_code == 200
+    logged = portal.access_log(actor=key_id, wanted=lambda found: len(found) >= 3)
+    indexes = sorted((int(e["index"]) for e in logged), reverse=True)
+    assert len(indexes) == 3
+    officer(portal, page)
+    page.goto(portal.url + f"/access-log?actor={key_id}&limit=2")
+    rows = page.locator("#entries tbody tr")
+    expect(rows).to_have_count(2)
+    assert [int(i) for i in rows.evaluate_all("rs => rs.map(r => r.dataset.index)")] == indexes[:2]
+    page.locator("#older").click()
+    expect(rows).to_have_count(1)
+    expect(page.locator(f"#entries tr[data-index='{indexes[2]}']")).to_be_visible()
+    expect(page.locator("#older")).to_have_count(0)
+    assert f"actor={key_id}" in page.url and "limit=2" in page.url
+    # a filter the log cannot take is shown on its field, not searched
+    response = page.goto(portal.url + "/access-log?outcome=sideways&since=yesterday")
+    assert response is not None and response.status == 422
+    expect(page.locator("#e-outcome")).to_be_visible()
+    expect(page.locator("#e-since")).to_be_visible()
+
+
 def test_proving_an_entry_past_the_end_is_not_found(live_portal: Portal, browser_page: Page) -> None:
     """No entry, no proof: the Prove page answers 404 for a position past the log's end."""
     page, portal = browser_page, live_portal
@@ -117,3 +147,52 @@ def test_tenant_admin_gets_the_403_page(live_portal: Portal, browser_page: Page)
         response = page.goto(portal.url + path)
         assert response is not None and response.status == 403, path
         expect(page.locator("main h1")).to_be_visible()
+
+
+def test_prove_names_an_altered_entry_and_a_foreign_signature() -> None:
+    """The Prove button's check (web.access_log_view.prove) on a scratch log of its own: it verifies
+    an intact entry, and refuses one a database admin rewrote after it was signed, and a
+    checkpoint checked against keys that did not sign it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from audit.note import verifier_key
+    from audit.sequencer import Sequencer
+    from audit.service import AccessLog
+    from audit.store import PostgresStore
+    from colo.crypto import ed25519_from_seed
+    from tests import audit_support as support
+    from web.access_log_view import prove
+
+    name = f"colo_portal_proof_{uuid.uuid4().hex[:8]}"
+    url = f"{support.PG_SERVER}/{name}"
+    support.migrate_in_subprocess(url)
+
+    async def scenario() -> list[tuple[bool, str | None, int | None]]:
+        store = await PostgresStore.open(url)
+        try:
+            await support.append(store, 10)
+            signer = support.signer()
+            access_log = AccessLog(store=store, sequencer=Sequencer(store=store, signer=signer), signer=signer,
+                                   keys=[("t1", support.keys()[0])], origin=support.ORIGIN)
+            intact = await prove(access_log=access_log, index=4)
+            stranger = verifier_key(support.ORIGIN, ed25519_from_seed(bytes(32)))
+            foreign = await prove(access_log=AccessLog(
+                store=store, sequencer=access_log.sequencer, signer=signer, keys=[("x", stranger)],
+                origin=support.ORIGIN), index=4)
+            await support.tamper(url, "UPDATE audit_entry SET body = replace(body, '/test/t', '/test/X') WHERE idx = 4")
+            altered = await prove(access_log=access_log, index=4)
+            neighbour = await prove(access_log=access_log, index=5)
+            return [(r.verified, r.problem, r.tree_size) for r in (intact, foreign, altered, neighbour)]
+        finally:
+            await store.close()
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # an event loop of its own
+            intact, foreign, altered, neighbour = pool.submit(asyncio.run, scenario()).result()
+    finally:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, support.drop_database(name)).result()
+    assert intact == (True, None, 10)
+    assert foreign[0] is False and foreign[1] is not None and "signature" in foreign[1]
+    assert altered == (False, "The inclusion proof does not lead to the signed root.", 10)
+    assert neighbour == (True, None, 10)

@@ -15,10 +15,10 @@ from litestar.response import Stream, Template
 
 from audit.encoding import OUTCOMES
 from audit.export import export_jsonl
-from audit.search import entry_read, export_csv, get_entry, search_entries
+from audit.search import MAX_LIMIT, entry_read, export_csv, get_entry, search_entries
 from audit.service import AccessLog
 from colo.errors import NotFound, ValidationFailed
-from web.access_log_view import entry_time, integrity, prove, read_search
+from web.access_log_view import KINDS, entry_time, integrity, prove, read_search
 from web.guard import runtime_of
 from web.pages import page
 from web.state import Viewer, WebRequest
@@ -47,7 +47,8 @@ class AccessLogController(Controller):
 
     @get("/access-log", operation_id="portal_access_log", opt={"acts_as": "search_access_log"})
     async def search(self, request: Request[Any, Any, Any],
-                     cursor: Annotated[str | None, QueryParameter(max_length=64)] = None) -> Template:
+                     cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+                     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = PAGE_SIZE) -> Template:
         viewer = _viewer(request)
         runtime = runtime_of(request)
         language = WebRequest.of(request.scope).language
@@ -58,17 +59,19 @@ class AccessLogController(Controller):
         if not errors:
             try:
                 documents, next_cursor = await search_entries(
-                    store=_log(request).store, filters=search.filters, cursor=cursor, limit=PAGE_SIZE)
+                    store=_log(request).store, filters=search.filters, cursor=cursor, limit=limit)
             except ValidationFailed:  # a cursor this page did not make
                 documents, next_cursor = [], None
                 errors["cursor"] = "cursor"
             entries = [await entry_read(d, principal=viewer.principal,
                                         master_key=runtime.services.keys.master_key) for d in documents]
-            older = search.query(cursor=next_cursor) if next_cursor else None
+            paging = {"limit": str(limit)} if limit != PAGE_SIZE else {}
+            older = search.query(cursor=next_cursor, **paging) if next_cursor else None
         panel = await integrity(access_log=_log(request), now=datetime.now(UTC))
-        return page(request, "access_log.html", search=search, entries=entries, errors=errors,
-                    times={e.index: entry_time(e) for e in entries}, older=older, outcomes=OUTCOMES,
-                    export_query=search.query(), panel=panel, paged=cursor is not None)
+        return page(request, "access_log.html", status=422 if search.errors else 200, search=search,
+                    entries=entries, errors=errors, times={e.index: entry_time(e) for e in entries}, older=older,
+                    outcomes=OUTCOMES, kinds=KINDS,
+                    export_query=search.query(), panel=panel)
 
     @get("/access-log/export", operation_id="portal_export_access_log", opt={"acts_as": "export_access_log"})
     async def export(self, request: Request[Any, Any, Any],
