@@ -3,14 +3,17 @@ company applies through the API and ops approve it in the portal (the API then s
 and its tenant active), another is asked for information and rejected with a reason (an empty
 reason answered next to the field); a tenant's space order (placed with the tenant's own API key)
 reviewed, approved and fulfilled from the order queue, its reservation in NetBox; ops asking for
-action with a reason that the tenant's order page then shows; and a tenant admin refused both
-queues with the 403 page."""
+action with a reason that the tenant's order page then shows; an order waiting for NetBox with its
+next attempt; approval offering (and linking) the NetBox tenant of the same name; and a tenant
+admin refused both queues with the 403 page."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pynetbox
@@ -69,7 +72,7 @@ def test_ops_approve_one_application_and_reject_another_with_a_reason(live_porta
     page, base = browser_page, live_portal.url
     suffix = uuid.uuid4().hex[:8]
     first, _ = apply(live_portal, f"Queue First {suffix} GmbH")
-    second, _ = apply(live_portal, f"Queue Second {suffix} GmbH")
+    second, tracking = apply(live_portal, f"Queue Second {suffix} GmbH")
     ops_signed_in(live_portal, page)
     page.locator("nav.sections").get_by_role("link", name="Applications", exact=True).click()
     find_row(page, base + "/ops/applications?status=submitted", f"#applications tr[data-application-id='{first}']")
@@ -107,11 +110,18 @@ def test_ops_approve_one_application_and_reject_another_with_a_reason(live_porta
     expect(page).to_have_url(f"{base}/ops/applications/{second}?done=asked")
     asked = application(live_portal, second)
     assert asked["status"] == "action_required" and asked["review_reason"] == "Please send the trade register extract."
+    expect(page.locator("#form-approve")).to_have_count(0)  # waiting for the applicant: no approval yet
+    answered = httpx.post(f"{base}/v1/applications/{second}/answer", timeout=30, json={"answer": "It is HRB 1."},
+                          headers={**client_headers(), "X-Tracking-Secret": tracking})
+    assert answered.status_code == 200, answered.text
+    page.goto(f"{base}/ops/applications/{second}")
+    expect(page.locator("#applicant-answer")).to_contain_text("It is HRB 1.")
+    expect(page.locator("#application-status")).to_have_attribute("data-status", "submitted")
     # an empty reason is refused next to its field, and nothing changes
     page.locator("#form-reject button[type=submit]").click()
     expect(page.locator("#e-reject")).to_be_visible()
     expect(page.locator("#f-reject_reason")).to_have_attribute("aria-invalid", "true")
-    assert application(live_portal, second)["status"] == "action_required"
+    assert application(live_portal, second)["status"] == "submitted"
     page.locator("#f-reject_reason").fill("We cannot verify the company.")
     page.locator("#form-reject button[type=submit]").click()
     expect(page).to_have_url(f"{base}/ops/applications/{second}?done=rejected")
@@ -218,3 +228,56 @@ def test_a_tenant_admin_gets_the_403_page_for_the_ops_queues(live_portal: Portal
     posted = page.request.post(f"{base}/ops/orders/{order_id}/review", form={"csrf_token": token or ""})
     assert posted.status == 403
     assert ops_step(live_portal, order_id, "cancel")["state"] == "cancelled"  # it was still submitted
+
+
+def test_approval_offers_the_netbox_tenant_of_the_same_name_and_links_it(live_portal: Portal, browser_page: Page,
+                                                                          netbox_state: NetBoxState) -> None:
+    page, base = browser_page, live_portal.url
+    name = f"Queue Known {uuid.uuid4().hex[:8]} GmbH"
+    known = pynetbox.api(netbox_state.url, token=netbox_state.token).tenancy.tenants.create(
+        name=name, slug=f"queue-known-{uuid.uuid4().hex[:8]}")
+    application_id, _ = apply(live_portal, name)
+    ops_signed_in(live_portal, page)
+    page.goto(f"{base}/ops/applications/{application_id}")
+    page.locator("#form-approve button[type=submit]").click()  # "create its NetBox tenant": NetBox has one
+    expect(page.locator("#clashes")).to_contain_text(name)
+    expect(page.locator("#e-netbox_tenant_id")).to_be_visible()
+    expect(page.locator("#netbox-link")).to_be_checked()
+    expect(page.locator("#f-netbox_tenant_id")).to_have_value(str(known.id))
+    assert application(live_portal, application_id)["status"] == "submitted"
+    page.locator("#form-approve button[type=submit]").click()
+    expect(page).to_have_url(f"{base}/ops/applications/{application_id}?done=approved")
+    tenant = live_portal.api("GET", f"/v1/tenants/{application_id}").json()
+    assert tenant["status"] == "active" and tenant["netbox_tenant_id"] == known.id
+
+
+def test_the_queue_shows_an_order_waiting_for_netbox_with_its_next_attempt(
+        live_portal: Portal, browser_page: Page, ops_site: PortalPlant) -> None:
+    from dcim.orders import store
+    from dcim.orders.states import OrderAction
+    from dcim.orders.tables import Order
+
+    page, base = browser_page, live_portal.url
+    order_id = ops_order(live_portal, new_tenant(live_portal), {
+        "kind": "space", "rack_id": ops_site.racks["actions"], "units": 1, "position": 30})
+    ops_step(live_portal, order_id, "review")
+    ops_step(live_portal, order_id, "approve")
+    retry_at = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
+
+    async def postponed() -> None:  # what a fulfilment run records when NetBox cannot be reached
+        await store.transition(UUID(order_id), OrderAction.START_PROVISIONING, actor=store.SYSTEM,
+                               reason="fulfilment started")
+        await store.record(UUID(order_id), {Order.last_error: "waiting for NetBox: connection refused",
+                                            Order.next_attempt_at: retry_at, Order.attempts: 1})
+
+    live_portal.query(postponed)
+    ops_signed_in(live_portal, page)
+    row = f"#orders tr[data-order-id='{order_id}']"
+    find_row(page, base + "/ops/orders?state=provisioning", row)
+    expect(page.locator(row + " td.waits")).to_contain_text("next attempt at")
+    expect(page.locator(row + " td.waits")).to_contain_text("2031")
+    page.goto(f"{base}/ops/orders/{order_id}")
+    expect(page.locator("#last-error")).to_contain_text("connection refused")
+    page.locator("#action-fulfil button[type=submit]").click()  # NetBox answers now: built
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "active")
+    expect(page.locator("#waits-for")).to_contain_text("Nothing")

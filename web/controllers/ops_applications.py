@@ -141,6 +141,8 @@ class OpsApplicationsController(Controller):
                 errors = {"netbox_tenant_id": NETBOX_TAKEN}
             if "approve" in errors:
                 errors = {"approve": CONFLICT}
+            if clashes:  # offer the tenant NetBox has: linking it is the likely answer
+                values["netbox"] = "link"
             return await self._detail(request, application_id, values=values, errors=errors,
                                       clashes=clashes if isinstance(clashes, list) else [],
                                       status=409 if isinstance(exc, Conflict) else 422)

@@ -67,6 +67,7 @@ DONE: dict[str, str] = {
     "decommission": _("Decommissioning ran: see the order's state below."),
 }
 REASON_REQUIRED = _("Give a reason: the tenant sees it.")
+LOA_NOT_GRANTED = _("The Z side has not granted the LOA yet: a cross-connect is approved after that.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +191,9 @@ class OpsOrdersController(Controller):
         except ValidationFailed:
             return await self._detail(request, order_id, errors={key: REASON_REQUIRED}, failed=key, reason=reason,
                                       status=422)
-        except Conflict:
-            return await self._detail(request, order_id, errors={"form": CONFLICT}, failed=key, status=409)
+        except Conflict as exc:
+            message = LOA_NOT_GRANTED if "loa_status" in exc.extra else CONFLICT
+            return await self._detail(request, order_id, errors={"form": message}, failed=key, status=409)
         return see_other(f"/ops/orders/{order_id}?done={key}")
 
     @post("/ops/orders/{order_id:uuid}/review", operation_id="portal_ops_review_order",
