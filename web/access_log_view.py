@@ -161,6 +161,14 @@ class Integrity:
     signature_ok: bool
     key_id: str
 
+    @property
+    def age(self) -> tuple[str, int]:
+        """The checkpoint's age in the largest whole unit: ("seconds"|"minutes"|"hours"|"days", n)."""
+        for unit, seconds in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+            if self.age_seconds >= 2 * seconds:
+                return unit, self.age_seconds // seconds
+        return "seconds", self.age_seconds
+
 
 async def integrity(*, access_log: AccessLog, now: datetime) -> Integrity | None:
     latest = await access_log.store.latest_checkpoint()

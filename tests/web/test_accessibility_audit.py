@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.web.browser import Portal, client_headers, enrol, new_tenant, sign_in
+from tests.web.test_access_review import aged_key
 from tests.web.test_accessibility import LANGUAGES, check
 
 
@@ -55,6 +56,13 @@ def test_access_log_and_review_pages_have_no_serious_violation(live_portal: Port
         page.goto(base + f"/access-review?tenant={tenant_id}")
         expect(page.locator(f"tr[data-key='{key_id}']")).to_be_visible()
         check(page, "/access-review", found)
+        portal.query(lambda: aged_key(key_id, days=400))  # this test's own key, unused for 400 days
+        page.reload()
+        expect(page.locator(f"tr[data-key='{key_id}']")).to_have_class("dormant")
+        check(page, "/access-review (dormant)", found)
+        page.locator(f"tr[data-key='{key_id}'] form[action*='/revoke'] button").click()
+        expect(page.locator("#notice")).to_be_visible()
+        check(page, "/access-review (revoked)", found)
     finally:
         context.close()
     assert not found, found

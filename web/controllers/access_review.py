@@ -33,6 +33,7 @@ REVOKE_REASON = "revoked in the access review"
 NOTICES = {
     "key_revoked": _("The key is revoked: the API refuses it from now on."),
     "account_disabled": _("The account is disabled and its sessions have ended."),
+    "account_deleted": _("The invitation is withdrawn: the account was never set up, and its link no longer works."),
     "last_admin": _("This is the company's last administrator account; it was not disabled. "
                     "Revoke its keys, or ask ops to suspend the company."),
 }
@@ -93,8 +94,8 @@ class AccessReviewController(Controller):
     async def disable(self, request: Request[Any, Any, Any], account_id: FromPath[UUID]) -> Redirect:
         viewer = _viewer(request)
         try:
-            await remove_account(principal=viewer.principal, account_id=account_id,
-                                 sessions=runtime_of(request).sessions)
+            outcome = await remove_account(principal=viewer.principal, account_id=account_id,
+                                           sessions=runtime_of(request).sessions)
         except Conflict:
             return _back(request, "last_admin")
-        return _back(request, "account_disabled")
+        return _back(request, "account_deleted" if outcome == "deleted" else "account_disabled")
