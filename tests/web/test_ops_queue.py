@@ -177,6 +177,15 @@ def test_ops_review_approve_and_fulfil_a_tenants_space_order(live_portal: Portal
     assert reservation is not None and reservation.rack.id == rack and sorted(reservation.units) == [3, 4]
     expect(page.locator("#netbox-reservation")).to_contain_text(str(reservation.id))
 
+    # taken out again: ops ask for decommission, then remove it from NetBox now
+    page.locator("#action-request-decommission button[type=submit]").click()
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "decommission_requested")
+    page.locator("#action-decommission button[type=submit]").click()
+    expect(page).to_have_url(f"{base}/ops/orders/{order_id}?done=decommission")
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "decommissioned")
+    expect(page.locator("#action-decommission")).to_have_count(0)
+    assert pynetbox.api(netbox_state.url, token=netbox_state.token).dcim.rack_reservations.get(reservation.id) is None
+
 
 def test_ops_ask_for_action_and_the_tenant_sees_the_reason(live_portal: Portal, browser_page: Page,
                                                            chromium: Browser, ops_site: PortalPlant) -> None:

@@ -48,6 +48,12 @@ STATUS_NAMES: dict[str, str] = {
     "approved": _("Approved"),
     "rejected": _("Rejected"),
 }
+TENANT_STATUS_NAMES: dict[str, str] = {
+    "pending": _("Pending: the NetBox link is not made yet (approve again)"),
+    "active": _("Active"),
+    "suspended": _("Suspended"),
+    "offboarded": _("Offboarded"),
+}
 DONE: dict[str, str] = {
     "approved": _("The application is approved and the tenant exists in Colo and in NetBox."),
     "rejected": _("The application is rejected; the applicant sees the reason."),
@@ -109,6 +115,7 @@ class OpsApplicationsController(Controller):
                 tenant = None
         return page(request, "ops_application.html", status=status, app=found, tenant=tenant,
                     statuses=STATUS_NAMES, services=SERVICE_NAMES, done=DONE.get(done, ""),
+                    tenant_statuses=TENANT_STATUS_NAMES,
                     errors=errors or {}, values=values or {}, clashes=clashes or [])
 
     @post("/ops/applications/{application_id:uuid}/approve", operation_id="portal_ops_approve_application",

@@ -125,7 +125,8 @@ def ops_actions(order: OrderRead) -> list[tuple[str, OpsAction]]:
     """The moves open in the order's state, in the order ops take them."""
     if order.frozen:
         return []
-    out = [(action, ACTIONS[action]) for action in ACTIONS if action in order.allowed_actions]
+    out = [(action, ACTIONS[action]) for action in ACTIONS
+           if action in order.allowed_actions and action not in ("fulfil", "decommission")]
     if order.state in FULFILLABLE:
         out.append(("fulfil", ACTIONS["fulfil"]))
     if order.state == S.DECOMMISSION_REQUESTED:
