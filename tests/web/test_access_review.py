@@ -99,3 +99,55 @@ def test_officer_disables_an_account_and_its_session_ends(live_portal: Portal, b
         expect(member.locator("nav.sections")).to_have_count(0)
     finally:
         member_context.close()
+
+
+def test_open_badges_and_visits_soon_are_listed(live_portal: Portal, browser_page: Page,
+                                                chromium: Browser) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal)
+    secret = portal.colo("keys", "create", "--role", "tenant_admin", "--tenant", tenant_id, "--name", "visit robot")
+    headers = {"Authorization": f"Bearer {secret}", **client_headers()}
+    starts = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    visit_ids = []
+    for guest, offset in (("Aysel Approved", 0), ("Pending Person", 2)):
+        made = httpx.post(portal.url + "/v1/visits", headers=headers, timeout=30, json={
+            "starts_at": (starts + timedelta(days=offset)).isoformat(),
+            "ends_at": (starts + timedelta(days=offset, hours=2)).isoformat(), "areas": ["meet-me-room"],
+            "visitors": [{"guest": {"name": guest, "company": "Fibre Works LLC", "id_document_type": "passport",
+                                    "id_number": "P1234567"}}]})
+        assert made.status_code == 201, made.text
+        visit_ids.append(made.json()["id"])
+    approved = portal.api("POST", f"/v1/visits/{visit_ids[0]}/approve", security=True,
+                          json={"reason": "access review test"})
+    assert approved.status_code == 200, approved.text
+    badge = approved.json()["visitors"][0]["badge_number"]
+
+    email, totp = staff_person(portal, page, role="security")
+    sign_in(page, portal.url, email, totp)
+    page.goto(portal.url + f"/access-review?tenant={tenant_id}")
+    section = page.locator(f"section[data-tenant='{tenant_id}']")
+    badges = section.locator("table.badges tbody tr")
+    expect(badges).to_have_count(1)  # the pending visit has no badge yet
+    expect(badges).to_contain_text(badge)
+    expect(badges).to_contain_text("Aysel Approved")
+    visits = section.locator("table.visits tbody tr")
+    expect(visits).to_have_count(2)
+    expect(visits.nth(0)).to_contain_text("approved")
+    expect(visits.nth(1)).to_contain_text("pending")
+    expect(visits.nth(1)).to_contain_text("Pending Person")
+
+    # an auditor sees the badge and the visits, not who the visitors are (the API shows auditors no visits)
+    auditor_context = chromium.new_context(locale="en-US", extra_http_headers=client_headers())
+    try:
+        auditor = auditor_context.new_page()
+        email, totp = staff_person(portal, auditor, role="auditor")
+        sign_in(auditor, portal.url, email, totp)
+        auditor.goto(portal.url + f"/access-review?tenant={tenant_id}")
+        section = auditor.locator(f"section[data-tenant='{tenant_id}']")
+        expect(section.locator("table.badges tbody tr")).to_contain_text(badge)
+        expect(section.locator("table.badges tbody tr")).to_contain_text("[withheld]")
+        expect(section.locator("table.visits tbody tr")).to_have_count(2)
+        expect(section).not_to_contain_text("Aysel Approved")
+        expect(section).not_to_contain_text("Pending Person")
+    finally:
+        auditor_context.close()

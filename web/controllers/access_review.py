@@ -77,7 +77,10 @@ class AccessReviewController(Controller):
         if tenant is not None:
             review.tenants = [t for t in review.tenants if t.tenant is not None and t.tenant.id == tenant]
         may_revoke = is_allowed(runtime.policy.roles, "portal_access_review_revoke", viewer.principal.role)
+        # visitors' names are personal data: shown to those the API shows visits to (security), not auditors
+        names = is_allowed(runtime.policy.roles, "list_visits", viewer.principal.role)
         return page(request, "access_review.html", review=review, may_revoke=may_revoke, role_names=ROLE_NAMES,
+                    show_names=names,
                     notice=NOTICES.get(notice or ""), days=shown_days, tenant=tenant,
                     back=f"days={shown_days}" + (f"&tenant={tenant}" if tenant else ""),
                     min_days=MIN_DORMANT_DAYS, max_days=MAX_DORMANT_DAYS, tenant_role=Role.TENANT_ADMIN)
