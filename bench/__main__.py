@@ -17,6 +17,7 @@ BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("bench.bench_sync", "Full NetBox sync of the demo site"),
     ("bench.bench_auth", "Cost of authentication and policy per request"),
     ("bench.bench_portal", "Portal pages (dashboard, rack page) at 2 000 racks vs the API serving the same data"),
+    ("bench.bench_capacity_map", "Ops capacity map at 2 000 racks vs GET /v1/racks"),
 )
 
 

@@ -3,8 +3,9 @@ units, with a bar for its power headroom, lit when a capacity search placed some
 
 Why a module of its own: the map must show exactly the figures GET /v1/racks answers (the read
 model's rack rows with Colo's power orders committed, dcim.readmodel.views.list_racks), and at
-2,000 racks it must stay one read-model query: the racks are read through list_racks in pages of
-its largest size, whose rows are one cached query per read-model generation. Geometry is
+2,000 racks it must stay cheap: the hall's racks are read through list_racks (one cached query per
+read-model generation, in pages of its largest size) and the site's halls by one small cached
+query, so only the hall drawn becomes RackSummary structs. Geometry is
 computed here, so the template only places rectangles (no style attributes: the portal's CSP).
 """
 
@@ -19,6 +20,7 @@ from colo.paging import PageRequest
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import CapacityAnswer, RackSummary
 from dcim.readmodel.views import MAX_LIMIT, list_racks
+from dcim.tables import PlantRack
 from web.i18n import marker as _
 
 FreeClass = Literal["free-none", "free-low", "free-some", "free-most"]
@@ -93,20 +95,25 @@ class HallMap:
         return sum(len(row.cells) for row in self.rows)
 
 
-async def site_racks(*, principal: Principal, site_id: int, cache: ReadModelCache) -> list[RackSummary]:
-    """Every rack of a site, as GET /v1/racks?site_id= pages through them (one cached query)."""
+async def site_halls(*, site_id: int, cache: ReadModelCache) -> list[str]:
+    """The halls of a site that have racks (one small query, cached per read-model generation)."""
+    async def load() -> list[str]:
+        rows = await PlantRack.select(PlantRack.hall).where(PlantRack.site_id == site_id).distinct()
+        return sorted(str(row["hall"]) for row in rows)
+
+    return await cache.get(("ops-map-halls", site_id), load, generation=await cache.generation())
+
+
+async def hall_racks(*, principal: Principal, site_id: int, hall: str, cache: ReadModelCache) -> list[RackSummary]:
+    """Every rack of a hall, as GET /v1/racks?site_id=&hall= pages through them (one cached query)."""
     racks: list[RackSummary] = []
     request = PageRequest(limit=MAX_LIMIT)
     while True:
-        result = await list_racks(principal=principal, site_id=site_id, page=request, cache=cache)
+        result = await list_racks(principal=principal, site_id=site_id, hall=hall, page=request, cache=cache)
         racks.extend(result.items)
         if result.next_key is None:
             return racks
         request = PageRequest(limit=MAX_LIMIT, after=result.next_key)
-
-
-def halls_of(racks: list[RackSummary]) -> list[str]:
-    return sorted({rack.hall for rack in racks})
 
 
 def draw(racks: list[RackSummary], *, hall: str, site: str, answer: CapacityAnswer | None) -> HallMap:

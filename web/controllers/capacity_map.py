@@ -43,10 +43,11 @@ class CapacityMapController(Controller):
         sites = sorted(names.items(), key=lambda pair: (pair[1], pair[0]))
         wanted = text(params, "site_id", limit=12)
         site_id = int(wanted) if wanted.isdigit() and int(wanted) in names else (sites[0][0] if sites else None)
-        racks = await hallmap.site_racks(principal=viewer.principal, site_id=site_id, cache=cache) if site_id else []
-        halls = hallmap.halls_of(racks)
+        halls = await hallmap.site_halls(site_id=site_id, cache=cache) if site_id else []
         hall = text(params, "hall", limit=100)
         hall = hall if hall in halls else (halls[0] if halls else "")
+        racks = await hallmap.hall_racks(principal=viewer.principal, site_id=site_id, hall=hall,
+                                         cache=cache) if site_id and halls else []
         values = {name: text(params, name, limit=100) for name in SEARCH_FIELDS}
         asked = "units" in request.query_params
         redundant = params.get("redundant") == "true" if asked else True
