@@ -1,8 +1,8 @@
 """The ops console's plant pages in a real browser against a real `colo serve` and the real
 NetBox: the capacity map of a private site agrees with GET /v1/racks and lights up exactly the
 racks POST /v1/capacity/search places in; a reconciliation run lists a NetBox reservation made
-without an order, linked to NetBox; a tenant is suspended and reinstated through the
-confirmation step; a tenant's admin gets the 403 page on every ops page."""
+without an order, linked to NetBox; a tenant is suspended, reinstated and offboarded through
+the confirmation step; a tenant's admin gets the 403 page on every ops page."""
 
 from __future__ import annotations
 
@@ -69,6 +69,9 @@ def test_capacity_map_matches_the_api_and_lights_up_the_search(live_portal: Port
         cell = page.locator(f"svg.hallmap g.rack-cell[data-rack-id='{rack_id}']")
         assert cell.get_attribute("data-free-units") == str(racks[rack_id]["free_units"])
         assert EXPECTED_CLASS[key] in (cell.get_attribute("class") or "").split(), key
+        power = racks[rack_id]["power"]
+        assert power["sellable_va"] > 0 and power["free_va"] > 0  # A+B feeds of 230 V x 16 A x 80 %
+        assert cell.get_attribute("data-headroom") == str(round(100 * power["free_va"] / power["sellable_va"]))
         row = page.locator(f"#hall-racks tr[data-rack-id='{rack_id}']")
         assert row.get_attribute("data-free-class") == EXPECTED_CLASS[key]
         expect(row.locator(f"a[href='/racks/{rack_id}']")).to_have_text(plant.rack_names[key])
@@ -115,7 +118,8 @@ def test_reconciliation_lists_an_order_less_reservation_linked_to_netbox(live_po
     expect(page.locator(f"tr[data-finding-id='{finding_id}']")).to_have_count(1)
 
 
-def test_a_tenant_is_suspended_and_reinstated_after_confirming(live_portal: Portal, browser_page: Page) -> None:
+def test_a_tenant_is_suspended_reinstated_and_offboarded_after_confirming(live_portal: Portal,
+                                                                         browser_page: Page) -> None:
     page, base = browser_page, live_portal.url
     tenant_id = new_tenant(live_portal)
     as_ops(live_portal, page)
@@ -141,6 +145,17 @@ def test_a_tenant_is_suspended_and_reinstated_after_confirming(live_portal: Port
     page.locator("#confirm-form button[type=submit]").click()
     expect(page.locator("#tenant-facts")).to_have_attribute("data-status", "active")
     assert live_portal.api("GET", f"/v1/tenants/{tenant_id}").json()["status"] == "active"
+
+    page.locator("#action-offboard").click()
+    expect(page.locator("#consequences")).to_contain_text("cannot be undone")
+    page.locator("#f-reason").fill("contract ended")
+    page.locator("#confirm-form button[type=submit]").click()
+    expect(page.locator("#tenant-facts")).to_have_attribute("data-status", "offboarded")
+    assert live_portal.api("GET", f"/v1/tenants/{tenant_id}").json()["status"] == "offboarded"
+    expect(page.locator(".actions a[id^='action-']")).to_have_count(0)
+    page.goto(base + f"/ops/tenants/{tenant_id}/reinstate")  # an offboarded tenant cannot come back
+    expect(page.locator("#not-allowed")).to_be_visible()
+    expect(page.locator("#confirm-form")).to_have_count(0)
 
 
 def test_a_tenant_admin_gets_the_403_page_on_every_ops_page(live_portal: Portal, browser_page: Page) -> None:
