@@ -8,12 +8,15 @@ import asyncio
 import csv
 import io
 import re
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browser import Portal, new_tenant, sign_in, staff_person, tenant_person
+from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
 
 
 def tenant_request(portal: Portal, tenant_id: str) -> tuple[str, int]:
@@ -27,6 +30,19 @@ def tenant_request(portal: Portal, tenant_id: str) -> tuple[str, int]:
     entry = next(e for e in entries if e["action"] == "GET /v1/auth/whoami")
     assert entry["tenant_id"] == tenant_id
     return key_id, int(entry["index"])
+
+
+def until_logged(portal: Portal, params: dict[str, str], within: float = 10.0) -> list[dict[str, Any]]:
+    """Entries matching `params`, re-read through the API until there is one (the log is written in batches)."""
+    deadline = time.monotonic() + within
+    while True:
+        answer = portal.api("GET", "/v1/access-log/entries", security=True, params=params)
+        assert answer.status_code == 200, answer.text
+        items: list[dict[str, Any]] = answer.json()["items"]
+        if items or time.monotonic() > deadline:
+            assert items, params
+            return items
+        time.sleep(0.2)
 
 
 def officer(portal: Portal, page: Page, role: str = "security") -> None:
@@ -134,6 +150,47 @@ def test_auditor_reads_but_cannot_revoke(live_portal: Portal, browser_page: Page
     assert answer.status == 403
     page.goto(portal.url + f"/access-review?tenant={tenant_id}")
     expect(page.locator(f"tr[data-key='{key_id}']")).not_to_contain_text("Revoked")
+
+
+def test_personal_data_shows_to_the_officer_and_is_withheld_from_the_auditor(
+        live_portal: Portal, browser_page: Page, chromium: Browser) -> None:
+    page, portal = browser_page, live_portal
+    tenant_id = new_tenant(portal)
+    secret = portal.colo("keys", "create", "--role", "tenant_admin", "--tenant", tenant_id, "--name", "gate robot")
+    headers = {"Authorization": f"Bearer {secret}", **client_headers()}
+    now = datetime.now(UTC)
+    guest = f"Nigar Gate {uuid.uuid4().hex[:6]}"
+    made = httpx.post(portal.url + "/v1/visits", headers=headers, timeout=30, json={
+        "starts_at": (now - timedelta(minutes=5)).isoformat(), "ends_at": (now + timedelta(hours=1)).isoformat(),
+        "areas": ["meet-me-room"], "visitors": [{"guest": {
+            "name": guest, "company": "Fibre Works LLC", "id_document_type": "passport", "id_number": "P7654321"}}]})
+    assert made.status_code == 201, made.text
+    approved = portal.api("POST", f"/v1/visits/{made.json()['id']}/approve", security=True, json={"reason": "checked"})
+    assert approved.status_code == 200, approved.text
+    badge = approved.json()["visitors"][0]["badge_number"]
+    entered = portal.api("POST", "/v1/gate/check-in", security=True, json={"badge": badge})
+    assert entered.status_code == 200, entered.text
+
+    logged = until_logged(portal, {"tenant_id": tenant_id, "action": "gate.check_in"})
+    assert logged[0]["pii"] and guest in logged[0]["pii"]  # the API shows a security key the same
+
+    officer(portal, page)
+    page.goto(portal.url + f"/access-log?tenant_id={tenant_id}&action=gate.check_in")
+    row = page.locator("#entries tbody tr")
+    expect(row).to_have_count(1)
+    row.locator("a").first.click()
+    expect(page.locator("#pii")).to_contain_text(guest)
+    entry_path = page.url.removeprefix(portal.url)
+
+    auditor_context = chromium.new_context(locale="en-US", extra_http_headers=client_headers())
+    try:
+        auditor = auditor_context.new_page()
+        officer(portal, auditor, role="auditor")
+        auditor.goto(portal.url + entry_path)
+        expect(auditor.locator("#pii")).to_have_text("[withheld]")
+        expect(auditor.locator("dl.entry")).not_to_contain_text(guest)
+    finally:
+        auditor_context.close()
 
 
 def test_tenant_admin_gets_the_403_page(live_portal: Portal, browser_page: Page) -> None:
