@@ -160,6 +160,7 @@ class Integrity:
     age_seconds: int
     signature_ok: bool
     key_id: str
+    vkey: str | None  # the verifier key that signs it, for `colo audit verify --keys`
 
     @property
     def age(self) -> tuple[str, int]:
@@ -180,6 +181,7 @@ async def integrity(*, access_log: AccessLog, now: datetime) -> Integrity | None
     except NoteError:
         ok = False
     signed_at = datetime.fromtimestamp(latest.signed_at_us / 1_000_000, UTC)
+    key = dict(access_log.keys).get(latest.key_id)
     return Integrity(size=latest.tree_size, root=b64encode(latest.root), signed_at=signed_at,
                      age_seconds=max(0, int((now - signed_at).total_seconds())), signature_ok=ok,
-                     key_id=latest.key_id)
+                     key_id=latest.key_id, vkey=key.vkey if key else None)

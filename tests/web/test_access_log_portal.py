@@ -12,6 +12,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
@@ -60,6 +61,8 @@ def test_officer_searches_proves_and_exports(live_portal: Portal, browser_page: 
     page.goto(portal.url + "/access-log")
     expect(page.locator("#integrity")).to_contain_text("Signature verifies")
     expect(page.locator("#witness")).to_contain_text("colo audit witness")
+    published = portal.api("GET", "/v1/access-log/keys", security=True).json()["items"]
+    expect(page.locator("#vkey")).to_have_text(next(k["vkey"] for k in published if k["current"]))
     page.locator("#f-tenant_id").fill(tenant_id)
     page.locator("#f-action").fill("GET /v1/auth/*")
     page.locator("form.search button[type=submit]").click()
@@ -132,9 +135,19 @@ def test_proving_an_entry_past_the_end_is_not_found(live_portal: Portal, browser
     assert response is not None and response.status == 404
 
 
+async def any_tenant_account(tenant_id: str) -> str:
+    from accounts.tables import Account
+
+    row = await Account.select(Account.id).where(Account.tenant_id == UUID(tenant_id)).first()
+    assert row is not None
+    return str(row["id"])
+
+
 def test_auditor_reads_but_cannot_revoke(live_portal: Portal, browser_page: Page) -> None:
     page, portal = browser_page, live_portal
     tenant_id = new_tenant(portal)
+    portal.colo("accounts", "invite", "--tenant", tenant_id, "--email", f"m-{uuid.uuid4().hex[:8]}@example.com",
+                "--role", "tenant_member")
     key_id, index = tenant_request(portal, tenant_id)
     officer(portal, page, role="auditor")
     page.goto(portal.url + f"/access-log/{index}")
@@ -148,6 +161,10 @@ def test_auditor_reads_but_cannot_revoke(live_portal: Portal, browser_page: Page
     answer = page.request.post(portal.url + f"/access-review/keys/{key_id}/revoke",
                                form={"csrf_token": csrf or ""}, max_redirects=0)
     assert answer.status == 403
+    account = portal.query(lambda: any_tenant_account(tenant_id))
+    forged = page.request.post(portal.url + f"/access-review/accounts/{account}/disable",
+                               form={"csrf_token": csrf or ""}, max_redirects=0)
+    assert forged.status == 403
     page.goto(portal.url + f"/access-review?tenant={tenant_id}")
     expect(page.locator(f"tr[data-key='{key_id}']")).not_to_contain_text("Revoked")
 
