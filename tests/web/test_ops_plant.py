@@ -76,6 +76,9 @@ def test_capacity_map_matches_the_api_and_lights_up_the_search(live_portal: Port
         assert row.get_attribute("data-free-class") == EXPECTED_CLASS[key]
         expect(row.locator(f"a[href='/racks/{rack_id}']")).to_have_text(plant.rack_names[key])
     assert page.locator("svg.hallmap g.rack-cell.lit").count() == 0
+    page.locator("#capacity-map-form button[type=submit]").click()  # empty units: the map alone, no error
+    expect(page.locator("svg.hallmap")).to_be_visible()
+    expect(page.locator("#placements, .error")).to_have_count(0)
 
     page.locator("#f-units").fill("35")
     page.locator("#f-kw").fill("1")

@@ -49,7 +49,7 @@ class CapacityMapController(Controller):
         racks = await hallmap.hall_racks(principal=viewer.principal, site_id=site_id, hall=hall,
                                          cache=cache) if site_id and halls else []
         values = {name: text(params, name, limit=100) for name in SEARCH_FIELDS}
-        asked = "units" in request.query_params
+        asked = bool(values["units"])  # the form sends an empty units field to show the map alone
         redundant = params.get("redundant") == "true" if asked else True
         answer: CapacityAnswer | None = None
         errors: dict[str, str] = {}
