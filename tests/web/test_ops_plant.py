@@ -48,10 +48,12 @@ def ops_site(netbox_state: NetBoxState, live_portal: Portal) -> Iterator[OpsPlan
     yield from ops_plant_site(netbox_state, live_portal)
 
 
-def as_ops(portal: Portal, page: Page) -> None:
+def as_ops(portal: Portal, page: Page) -> str:
+    """Sign an ops person in; their e-mail."""
     email, secret = staff_person(portal, page, role="ops")
     sign_in(page, portal.url, email, secret)
     expect(page).to_have_url(portal.url + "/")
+    return email
 
 
 def test_capacity_map_matches_the_api_and_lights_up_the_search(live_portal: Portal, browser_page: Page,
@@ -98,7 +100,7 @@ def test_capacity_map_matches_the_api_and_lights_up_the_search(live_portal: Port
 def test_reconciliation_lists_an_order_less_reservation_linked_to_netbox(live_portal: Portal, browser_page: Page,
                                                                         ops_site: OpsPlant) -> None:
     page, plant = browser_page, ops_site.plant
-    as_ops(live_portal, page)
+    email = as_ops(live_portal, page)
     page.goto(live_portal.url + "/ops/reconciliation")
     expect(page.locator("#not-run")).to_be_visible()
     page.locator("#f-site_id").select_option(str(plant.site_id))
@@ -119,6 +121,12 @@ def test_reconciliation_lists_an_order_less_reservation_linked_to_netbox(live_po
     page.locator("#f-kind").select_option("undocumented_reservation")
     page.locator("form.filter button[type=submit]").click()
     expect(page.locator(f"tr[data-finding-id='{finding_id}']")).to_have_count(1)
+
+    # every finding is in the access log, under the person who ran it, as the API logs it
+    entries = live_portal.access_log(actor=f"web:{live_portal.account_id(email)}", wanted=lambda found: any(
+        e["action"] == "reconcile_finding" and e["objects"].get("finding") == finding_id for e in found))
+    assert any(e["action"] == "reconcile_finding" and e["objects"].get("finding") == finding_id
+               for e in entries), entries
 
 
 def test_a_tenant_is_suspended_reinstated_and_offboarded_after_confirming(live_portal: Portal,
