@@ -11,12 +11,15 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
+from audit.export import verify_export
+from audit.keys import parse_published_keys
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
 
 
@@ -52,7 +55,7 @@ def officer(portal: Portal, page: Page, role: str = "security") -> None:
     expect(page.locator("nav.sections")).to_contain_text("Access log")
 
 
-def test_officer_searches_proves_and_exports(live_portal: Portal, browser_page: Page) -> None:
+def test_officer_searches_proves_and_exports(live_portal: Portal, browser_page: Page, tmp_path: Path) -> None:
     page, portal = browser_page, live_portal
     tenant_id = new_tenant(portal)
     key_id, index = tenant_request(portal, tenant_id)
@@ -97,6 +100,11 @@ def test_officer_searches_proves_and_exports(live_portal: Portal, browser_page: 
     assert jsonl.status_code == 200, jsonl.text
     lines = jsonl.content.splitlines()
     assert len(lines) == 2 and f'"index":{index}'.encode() in lines[1]
+    extract = tmp_path / "extract.jsonl"
+    extract.write_bytes(jsonl.content)
+    keys = parse_published_keys(portal.api("GET", "/v1/access-log/keys", security=True).json())
+    report = verify_export(extract, keys=keys, origin=None)
+    assert report.ok and report.entries == 1, report.summary()
 
 
 def test_older_pages_keep_the_filter(live_portal: Portal, browser_page: Page) -> None:
