@@ -25,11 +25,11 @@ from web.i18n import marker as _
 
 FreeClass = Literal["free-none", "free-low", "free-some", "free-most"]
 
-CELL_W = 72  # one rack's cell (viewBox units)
-CELL_H = 44
-GAP = 6
+CELL_W = 110  # one rack's cell (viewBox units = CSS pixels: the map scrolls in its frame)
+CELL_H = 58
+GAP = 8
 ROW_LABEL_W = 120  # the row names' column
-BAR_H = 6  # the power headroom bar under the rack's name
+BAR_H = 8  # the power headroom bar under the rack's name
 
 # Free units as a share of the rack's height: the map's four colours, with the legend's words.
 FREE_CLASSES: tuple[tuple[FreeClass, str], ...] = (
