@@ -30,6 +30,9 @@ POLICY: dict[str, frozenset[Role]] = {
     # security officers revoke from it
     "portal_access_review": LOG_REVIEWERS,
     "portal_access_review_revoke": SECURITY,
+    # the ops console's tenant pages (list and detail; suspending and the rest act as the API's
+    # operations): the facility's staff only — list_tenants/get_tenant would let a tenant in
+    "portal_ops_tenants": STAFF_ROLES,
 }
 
 # The API's public operations (documented in the OpenAPI document): none here.

@@ -9,6 +9,10 @@ every other domain's by api/guards.py): a page that performs an API operation na
 (`opt={"acts_as": ...}`) and is open to exactly the roles that may call it; a portal-only page
 has its own entry in accounts/policy.py. Either way it needs a session.
 
+A tenant's person refused a page no tenant role may open (the security and ops consoles) gets the
+answer of a missing page (404), so the consoles' existence tells them nothing; a page some tenant
+role may open (an administrator's page, opened by a member) is a 403.
+
 A session ends on the next click when its account was disabled or its tenant is no longer
 active — the tenant status hook ends them at once anyway (web/plugin.py); this is the second
 line, for a hook that failed.
@@ -27,6 +31,7 @@ from accounts.service import get_account, principal_of, tenant_is_active
 from api.guards import is_automatic_options, operation_id_of
 from api.request_state import RequestState
 from colo.errors import AuthenticationFailed, NotFound, PermissionDenied
+from colo.identity import TENANT_ROLES
 from tenants.policy import is_allowed
 from web import csrf
 from web.i18n import negotiate, supported
@@ -101,6 +106,9 @@ async def portal_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: 
             raise SignInRequired("sign in first", reason=state.auth_failure)
         if not is_allowed(runtime.policy.roles, operation, viewer.principal.role):
             state.authz_denied = operation
+            if viewer.principal.is_tenant and not runtime.policy.roles[operation] & TENANT_ROLES:
+                # the staff consoles do not exist for a tenant's people: the answer of a missing page
+                raise NotFound("page")
             raise PermissionDenied(f"role {viewer.principal.role.value} may not open {operation}")
     elif operation not in PORTAL_PUBLIC and not is_automatic_options(handler):  # deny by default, like the API
         state.authz_denied = operation or "unlisted"

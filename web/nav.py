@@ -37,7 +37,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/ops/orders", _("Order queue"), "review_order"),
     NavItem("/ops/capacity", _("Capacity map"), "portal_capacity_map"),
     NavItem("/ops/reconciliation", _("Reconciliation"), "run_reconciliation"),
-    NavItem("/ops/tenants", _("Tenants"), "suspend_tenant"),
+    NavItem("/ops/tenants", _("Tenants"), "portal_ops_tenants"),
     NavItem("/staff/accounts", _("Staff accounts"), "portal_staff_accounts"),
     NavItem("/account", _("Your account"), "portal_account"),
 )

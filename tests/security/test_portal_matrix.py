@@ -4,8 +4,9 @@ mounted.
 
 - BFLA: a person of every portal role (every role but the gate terminal, which is a key and
   never a person) signs in and opens every signed-in route. A role outside the route's policy
-  entry (its own, or the API operation it `acts_as`) gets the 403 page; a role inside gets past
-  the guard: not the sign-in page, not 403, not 500. Probes change nothing: ids in the path do
+  entry (its own, or the API operation it `acts_as`) gets the 403 page — or, for a tenant's
+  person on a page no tenant role may open (the staff consoles), the 404 of a missing page; a
+  role inside gets past the guard: not the sign-in page, not 403, not 500. Probes change nothing: ids in the path do
   not exist and posted forms are empty.
 - BOLA: every route with an object id in its path is opened by tenant A's administrator with
   tenant B's id, and must answer exactly like the same route with an id that does not exist
@@ -32,7 +33,7 @@ from litestar.testing import AsyncTestClient
 
 from accounts import service
 from api.guards import is_automatic_options, load_access_policy
-from colo.identity import Principal, Role
+from colo.identity import TENANT_ROLES, Principal, Role
 from tenants.policy import is_allowed
 from tests.security.conftest import BolaWorld
 from tests.web.browser import PASSWORD, totp_code
@@ -44,7 +45,12 @@ PORTAL_ROLES = [role for role in Role if role is not Role.GATE]
 # Path parameter → the key of the owning tenant's id in BolaWorld ids.
 OWNED_IDS = {"order_id": "order", "loa_id": "loa", "visit_id": "visit", "rack_id": "rack", "key_id": "key",
              "person_id": "person", "account_id": "account"}
-FACILITY_IDS: dict[str, str] = {}
+FACILITY_IDS: dict[str, str] = {
+    "alert_id": "site-access alerts: the security officers' console only",
+    "application_id": "applications: the ops console only (applicants follow theirs with a tracking secret)",
+    "position": "access-log positions: security officers and auditors only",
+    "tenant_id": "the ops console's tenant pages: staff only",
+}
 # Open to every person and ending the prober's own session: the journeys and
 # tests/web/test_session_security.py sign out for real.
 SESSION_ENDING = frozenset({"portal_sign_out", "portal_sign_out_everywhere"})
@@ -164,13 +170,26 @@ async def test_bfla_every_role_against_every_portal_route(app: Litestar, session
     roles = load_access_policy().roles
     wrong: list[tuple[str, str, str, int]] = []
     for route in signed_in_routes(app):
+        console = not roles[route.operation] & TENANT_ROLES  # a page no tenant role may open
         for role in PORTAL_ROLES:
             response = await sessions[role.value].request(route.method, fill(route.path))
             allowed = is_allowed(roles, route.operation, role)
-            refused = response.status_code in (401, 403)
-            if response.status_code >= 500 or refused == allowed or (not allowed and response.status_code != 403):
+            refusal = 404 if console and role in TENANT_ROLES else 403
+            if allowed and (response.status_code in (401, 403) or response.status_code >= 500):
+                wrong.append((role.value, route.method, route.path, response.status_code))
+            elif not allowed and response.status_code != refusal:
                 wrong.append((role.value, route.method, route.path, response.status_code))
     assert wrong == [], wrong
+
+
+async def test_a_console_page_tells_a_tenant_nothing(app: Litestar, sessions: dict[str, Session]) -> None:
+    """For a tenant's person, a console page answers exactly as the same path with an id nobody
+    has, and as a console page that does not exist under a routed pattern."""
+    member = sessions[Role.TENANT_MEMBER.value]
+    queue = await member.request("GET", "/ops/orders")
+    missing = await member.request("GET", f"/ops/orders/{uuid.uuid4()}")
+    assert queue.status_code == missing.status_code == 404
+    assert _same_page(queue.text, missing.text, ("/ops/orders", missing.url.path))
 
 
 def _same_page(a: str, b: str, ids: tuple[str, str]) -> bool:

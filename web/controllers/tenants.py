@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from api.pagination import Cursor, encode_cursor, keyset_request
 from api.request_state import RequestState
-from colo.errors import Conflict, PermissionDenied
+from colo.errors import Conflict, NotFound
 from colo.paging import PageRequest
 from dcim.orders import store
 from dcim.orders.states import TERMINAL
@@ -72,12 +72,12 @@ ALLOWED_FROM = {"suspend": ("active",), "reinstate": ("suspended",),
 def _viewer(request: Request[Any, Any, Any]) -> Viewer:
     """The signed-in member of staff. list_tenants and get_tenant are open to a tenant's people
     too (they see their own company); this console is the facility's, so a tenant's person gets
-    the same 403 page here as on every other ops page."""
+    the answer of a missing page here, as on every other console page (web/guard.py)."""
     viewer = WebRequest.of(request.scope).viewer
     assert viewer is not None  # the guard requires a session for these operations
     if not viewer.principal.is_facility:
         RequestState.of(request.scope).authz_denied = "ops_console"
-        raise PermissionDenied("the ops console is for the facility's staff")
+        raise NotFound("page")
     return viewer
 
 
@@ -91,7 +91,7 @@ async def _counts(tenant_id: UUID) -> tuple[int, int]:
 class TenantsController(Controller):
     path = "/"
 
-    @get("/ops/tenants", operation_id="portal_ops_tenants", opt={"acts_as": "list_tenants"})
+    @get("/ops/tenants", operation_id="portal_ops_tenants")
     async def tenants(self, request: Request[Any, Any, Any], status: StatusFilter = None,
                       cursor: Cursor = None) -> Template:
         viewer = _viewer(request)
@@ -102,7 +102,7 @@ class TenantsController(Controller):
         return page(request, "ops_tenants.html", tenants=result.items, status_filter=status or "",
                     next_cursor=next_cursor, status_names=STATUS_NAMES)
 
-    @get("/ops/tenants/{tenant_id:uuid}", operation_id="portal_ops_tenant", opt={"acts_as": "get_tenant"})
+    @get("/ops/tenants/{tenant_id:uuid}", operation_id="portal_ops_tenant", opt={"acts_as": "portal_ops_tenants"})
     async def tenant(self, request: Request[Any, Any, Any], tenant_id: FromPath[UUID]) -> Template:
         viewer = _viewer(request)
         tenant = await lifecycle.get_tenant(principal=viewer.principal, tenant_id=tenant_id)
