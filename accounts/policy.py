@@ -33,6 +33,8 @@ POLICY: dict[str, frozenset[Role]] = {
     # the ops console's tenant pages (list and detail; suspending and the rest act as the API's
     # operations): the facility's staff only — list_tenants/get_tenant would let a tenant in
     "portal_ops_tenants": STAFF_ROLES,
+    # the ops console's capacity map: every rack of a hall by free units and power headroom
+    "portal_capacity_map": OPS,
 }
 
 # The API's public operations (documented in the OpenAPI document): none here.

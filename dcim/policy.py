@@ -22,8 +22,6 @@ PLANT_POLICY: dict[str, frozenset[Role]] = {
     "provision_demarc_panel": OPS,
     "list_own_ports": PLANT_READERS,
     "list_z_side_ports": PLANT_READERS,
-    # the ops console's capacity map: every rack of a hall by free units and power headroom
-    "portal_capacity_map": OPS,
 }
 # NetBox calls this without an API key; it is authenticated by the HMAC signature instead.
 PLANT_PUBLIC = frozenset({"receive_netbox_webhook"})
