@@ -8,7 +8,7 @@ templates and fails on one missing from a catalog, untranslated, fuzzy, or no lo
 
 Updating the catalogs after changing a message:
 
-    .venv/bin/pybabel extract -F web/babel.cfg -k _ --no-location --sort-output -o /tmp/messages.pot .
+    .venv/bin/pybabel extract -F web/babel.cfg -k _ -k pgettext:1c,2 --no-location --sort-output -o /tmp/messages.pot .
     .venv/bin/pybabel update -i /tmp/messages.pot -d web/translations -D messages --no-fuzzy-matching
     # translate every empty msgstr in az/, copy the msgid into en/, drop obsolete (#~) entries
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -35,6 +35,7 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LOCALES = ("az", "en")
 DEFAULT_LOCALE = "az"
 LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English"}
+Moment = datetime  # (inside Language, `datetime` names its method)
 
 
 def _load(locale: str) -> GNUTranslations:
@@ -71,6 +72,19 @@ class Language:
         moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         shown = format_datetime(moment, format="medium", tzinfo=self.zone, locale=self.code)
         return f"{shown} ({format_datetime(moment, format='ZZZZ', tzinfo=self.zone, locale=self.code)})"
+
+    def date_and_time(self, value: Moment) -> tuple[str, str]:
+        """The same moment in two short lines (a drawing's labels): the date, then the time of day
+        with the zone, e.g. ("1 dek 2026", "10:00 (GMT+04:00)")."""
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        zone = format_datetime(moment, format="ZZZZ", tzinfo=self.zone, locale=self.code)
+        return (format_date(moment.astimezone(self.zone).date(), format="medium", locale=self.code),
+                f"{format_time(moment, format='short', tzinfo=self.zone, locale=self.code)} ({zone})")
+
+    def pgettext(self, context: str, message: str) -> str:
+        """A message whose word alone is ambiguous ("Issued": a badge, a date), told apart by a
+        context; extracted with `-k pgettext:1c,2`."""
+        return self.translations.pgettext(context, message)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.code)

@@ -35,7 +35,7 @@ SECURITY_HEADERS = {
 
 
 def context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
-    """What every template gets: `_`/`gettext`/`ngettext` in the request's language, `lang`,
+    """What every template gets: `_`/`gettext`/`ngettext`/`pgettext` in the request's language, `lang`,
     the viewer, the navigation they may use, the CSRF token and asset URLs."""
     web = WebRequest.of(request.scope)
     runtime = runtime_of(request)
@@ -43,6 +43,7 @@ def context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
     nav = visible(runtime.policy, web.viewer.principal.role) if web.viewer is not None else []
     return {
         "_": language.gettext, "gettext": language.gettext, "ngettext": language.ngettext,
+        "pgettext": language.pgettext,
         "lang": language, "viewer": web.viewer, "csrf": runtime.csrf.token(web.csrf_binding),
         "asset": runtime.assets.url, "path": request.url.path, "nav": nav, **values,
     }

@@ -29,6 +29,7 @@ from dcim.orders.schemas import OrderRead, TransitionRequest
 from dcim.orders.states import LoaStatus, OrderAction, OrderState
 from tenants.lifecycle import get_tenant
 from web import orders_view as show
+from web import timeline as drawn
 from web.forms import read_form, text
 from web.guard import runtime_of
 from web.i18n import marker as _
@@ -174,7 +175,8 @@ class OpsOrdersController(Controller):
             page=keyset_request(history, limit=HISTORY_SIZE, keyset=store.EVENT_KEYS))
         tenants = await tenant_names(viewer.principal, [order])
         return page(request, "ops_order.html", status=status, order=order, events=events.items,
-                    more_history=encode_cursor(events), facts=show.facts(order), asked=show.asked(events.items),
+                    more_history=encode_cursor(events), timeline=drawn.draw(order, events.items),
+                    facts=show.facts(order), asked=show.asked(events.items),
                     show=show, waits=waits_for(order), actions=ops_actions(order), tenant=tenants[order.tenant_id],
                     done=DONE.get(done, ""), errors=errors or {}, failed=failed, reason=reason)
 

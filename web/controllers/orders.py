@@ -33,6 +33,7 @@ from dcim.sales import rules_of
 from tenants.policy import is_allowed
 from web import orders_forms as forms
 from web import orders_view as show
+from web import timeline as drawn
 from web.forms import read_form, text
 from web.guard import runtime_of
 from web.pages import page, see_other
@@ -193,7 +194,8 @@ class OrdersController(Controller):
                    if action in show.TENANT_ACTIONS
                    and is_allowed(runtime.policy.roles, show.TENANT_ACTIONS[action][1], viewer.principal.role)]
         return page(request, "orders_detail.html", status=status, order=order, events=events.items,
-                    more_history=encode_cursor(events), facts=show.facts(order), asked=show.asked(events.items),
+                    more_history=encode_cursor(events), timeline=drawn.draw(order, events.items),
+                    facts=show.facts(order), asked=show.asked(events.items),
                     actions=actions, errors=errors or {}, failed_action=failed_action, show=show, loa=loa)
 
     async def _act(self, request: Request[Any, Any, Any], order_id: UUID, action: OrderAction) -> Template | Redirect:
