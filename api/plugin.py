@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from litestar import Litestar, Router
 from litestar.config.app import AppConfig
@@ -93,7 +94,9 @@ class ColoPlugin(InitPluginProtocol):
                 # First component, so it stops last: the others' shutdown is still logged.
                 services.access_log = await open_access_log(settings=settings, keys=services.keys)
                 # Site access: its journal into the access log, its tenant hook and alert monitor.
-                services.site_access = SiteAccessRuntime(services.access_log, hooks=services.tenant_hooks)
+                services.site_access = SiteAccessRuntime(
+                    services.access_log, hooks=services.tenant_hooks,
+                    holding=timedelta(days=settings.shipment_holding_days))
                 await services.site_access.start()
                 # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
                 services.read_model = ReadModelRefresher(

@@ -200,6 +200,8 @@ VARIABLES: tuple[Var, ...] = (
         "sender address of Colo's e-mail, e.g. `Colo <portal@dc.example>`; required with COLO_SMTP_HOST"),
     Var("COLO_SMTP_TIMEOUT", "smtp_timeout", _positive_float, 10.0,
         "seconds to wait for the SMTP server before the link is shown to the inviter instead"),
+    Var("COLO_SHIPMENT_HOLDING_DAYS", "shipment_holding_days", _positive_int, 5,
+        "days a delivery may wait at the loading dock before its tenant is reminded and an alert is raised"),
 )
 
 # Secrets production may leave empty: the NetBox token (published by the launcher) and the SMTP
@@ -251,6 +253,7 @@ class Settings:
     smtp_starttls: bool = True
     smtp_from: str = ""
     smtp_timeout: float = 10.0
+    shipment_holding_days: int = 5
 
     @property
     def is_production(self) -> bool:

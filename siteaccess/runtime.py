@@ -1,6 +1,6 @@
 """Site access in a running app: the journal that writes its physical events to the access log,
-its tenant-status hook, and the monitor that turns overstays and bursts of failed API
-authentications into alerts.
+its tenant-status hook, and the monitor that turns overstays, bursts of failed API
+authentications and deliveries held at the dock past the holding period into alerts.
 
 The services take a `journal` callable (siteaccess/journal.py); this module adapts it to the
 access log (durably: the event is committed before the caller is answered). The app's lifespan
@@ -20,8 +20,10 @@ from audit.service import AccessLog
 from audit.signals import failed_authentication_bursts
 from colo.logging import get_logger
 from siteaccess.alerts import alert_on_auth_failures, sweep_overstays
+from siteaccess.dock import sweep_held
 from siteaccess.hooks import HOOK_NAME, tenant_status_hook
 from siteaccess.journal import Journal, PhysicalEvent
+from siteaccess.shipments import HOLDING_PERIOD
 from tenants.events import TenantHooks
 
 AUTH_WINDOW = timedelta(minutes=5)
@@ -45,10 +47,12 @@ def access_log_journal(access_log: AccessLog) -> Journal:
     return record
 
 
-async def sweep(access_log: AccessLog, *, now: datetime | None = None) -> int:
-    """One pass of the monitor: overstays and failed-authentication bursts → alerts."""
+async def sweep(access_log: AccessLog, *, now: datetime | None = None, holding: timedelta = HOLDING_PERIOD) -> int:
+    """One pass of the monitor: overstays, failed-authentication bursts and deliveries held at
+    the dock longer than `holding` → alerts."""
     moment = now or datetime.now(UTC)
     created = await sweep_overstays(now=moment)
+    created += await sweep_held(journal=access_log_journal(access_log), now=moment, holding=holding)
     bursts = await failed_authentication_bursts(
         store=access_log.store,
         since_us=int((moment - AUTH_WINDOW).timestamp() * 1_000_000), threshold=AUTH_THRESHOLD)
@@ -59,15 +63,19 @@ class SiteAccessRuntime:
     """The long-lived part of site access in the app: the journal its services write to, the
     tenant-status hook (registered on the app's hooks), and `sweep` every MONITOR_INTERVAL seconds."""
 
-    def __init__(self, access_log: AccessLog, *, hooks: TenantHooks, interval: float = MONITOR_INTERVAL) -> None:
+    def __init__(
+        self, access_log: AccessLog, *, hooks: TenantHooks, interval: float = MONITOR_INTERVAL,
+        holding: timedelta = HOLDING_PERIOD,
+    ) -> None:
         self.access_log = access_log
+        self.holding = holding  # how long a delivery may wait at the dock (COLO_SHIPMENT_HOLDING_DAYS)
         self.journal: Journal = access_log_journal(access_log)
         self.hooks = hooks  # the app's (tenants/events.py): never another app's
         self.interval = interval
         self.task: asyncio.Task[None] | None = None
 
     async def sweep(self, *, now: datetime | None = None) -> int:
-        return await sweep(self.access_log, now=now)
+        return await sweep(self.access_log, now=now, holding=self.holding)
 
     async def _run(self) -> None:
         while True:

@@ -29,6 +29,30 @@ class AlertKind(StrEnum):
     REFUSED_BURST = "refused_burst"  # refusals of one visitor, or at the gate overall, piling up
     OVERSTAY = "overstay"  # on site after the visit's window ended
     AUTH_FAILURE_BURST = "auth_failure_burst"  # failed API authentications from one address
+    SHIPMENT_HELD_TOO_LONG = "shipment_held_too_long"  # at the dock past the holding period
 
 
 OPEN_STATUSES = (VisitStatus.PENDING.value, VisitStatus.APPROVED.value)
+
+
+class ShipmentDirection(StrEnum):
+    INBOUND = "inbound"  # a delivery to the dock for the tenant
+    OUTBOUND = "outbound"  # the tenant's equipment leaving the site
+
+
+class ShipmentStatus(StrEnum):
+    # inbound: expected → received → stored → delivered_to_cage | collected (cancelled while expected)
+    EXPECTED = "expected"  # announced by the tenant, not at the dock yet
+    RECEIVED = "received"  # taken in at the dock (announced or not)
+    STORED = "stored"  # on a dock shelf, waiting
+    DELIVERED_TO_CAGE = "delivered_to_cage"
+    COLLECTED = "collected"  # handed to someone at the dock
+    # outbound: requested → approved → handed_over (or refused / cancelled)
+    REQUESTED = "requested"
+    APPROVED = "approved"  # security or ops let it leave
+    HANDED_OVER = "handed_over"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"  # by the tenant
+
+
+HELD_STATUSES = (ShipmentStatus.RECEIVED.value, ShipmentStatus.STORED.value)  # at the dock, the clock runs

@@ -4,7 +4,7 @@ Visitor names and ID document numbers are personal data: stored only as cipherte
 tenant's data key (colo.pii) plus a mask for display, so erasing the tenant erases them.
 """
 
-from piccolo.columns import UUID, Boolean, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, Boolean, Date, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -76,4 +76,57 @@ class Alert(Table, tablename="visits_alert"):
     acknowledged_by = Varchar(length=64, default="")
 
 
-TABLES: list[type[Table]] = [Visit, Visitor, GateEvent, Alert]
+class Shipment(Table, tablename="visits_shipment"):
+    """A delivery to the dock (inbound: announced, or unannounced and assigned by the dock) or
+    equipment leaving (outbound). The collector's and the taker's names and ID numbers are
+    personal data: ciphertext under the tenant's key plus a mask, like a visitor's."""
+
+    id = UUID(primary_key=True)
+    tenant_id = UUID(index=True)
+    direction = Varchar(length=8, index=True)  # inbound, outbound
+    status = Varchar(length=24, index=True)
+    announced = Boolean(default=True)  # False: registered by the dock without an announcement
+    requested_by = Varchar(length=64)  # API key id (the dock's, for an unannounced delivery)
+    carrier = Varchar(length=100, default="")
+    boxes = Integer(default=1)
+    expected_on = Date(null=True, default=None)  # inbound
+    deliver_to = Varchar(length=105, null=True, default=None)  # rack:<id> / cage:<name>; None = hold at the dock
+    description = Varchar(length=500, default="")
+    collector_name_ciphertext = Text(default="")  # outbound: who is to collect
+    collector_name_masked = Varchar(length=200, default="")
+    collector_company = Varchar(length=200, default="")
+    collect_at = Timestamptz(null=True, default=None)
+    location = Varchar(length=100, default="")  # the dock shelf
+    received_at = Timestamptz(null=True, default=None, index=True)
+    completed_at = Timestamptz(null=True, default=None, index=True)
+    taken_by_name_ciphertext = Text(default="")  # whoever took it at the handover
+    taken_by_name_masked = Varchar(length=200, default="")
+    taken_by_company = Varchar(length=200, default="")
+    taken_by_id_document_type = Varchar(length=30, default="")
+    taken_by_id_number_ciphertext = Text(default="")
+    taken_by_id_number_masked = Varchar(length=60, default="")
+    decided_by = Varchar(length=64, default="")
+    decision_reason = Varchar(length=500, default="")
+    created_at = Timestamptz(index=True)
+
+
+class ShipmentTracking(Table, tablename="visits_shipment_tracking"):
+    """One tracking number of a shipment (normalised: upper case); the dock matches on any."""
+
+    id = UUID(primary_key=True)
+    shipment_id = UUID(index=True)
+    tracking_number = Varchar(length=40, index=True)
+
+
+class ShipmentEvent(Table, tablename="visits_shipment_event"):
+    """A shipment's history, as its tenant sees it: every step, who (API key id) and when."""
+
+    id = UUID(primary_key=True)
+    shipment_id = UUID(index=True)
+    at = Timestamptz()
+    action = Varchar(length=32)
+    actor = Varchar(length=64, default="")
+    detail = Varchar(length=500, default="")
+
+
+TABLES: list[type[Table]] = [Visit, Visitor, GateEvent, Alert, Shipment, ShipmentTracking, ShipmentEvent]
