@@ -98,6 +98,30 @@ def _slugs(value: str) -> tuple[str, ...]:
     return parts
 
 
+def _minutes_by(*names: str) -> Callable[[str], tuple[tuple[str, int], ...]]:
+    """`name:minutes,…` naming each of `names` once (the service desk's SLA targets)."""
+    def parse(value: str) -> tuple[tuple[str, int], ...]:
+        found: dict[str, int] = {}
+        for part in value.split(","):
+            name, _, minutes = part.strip().partition(":")
+            if name not in names or name in found or not minutes.strip().isdigit() or int(minutes) <= 0:
+                break
+            found[name] = int(minutes)
+        else:
+            if set(found) == set(names):
+                return tuple((name, found[name]) for name in names)
+        raise ValueError(",".join(f"{name}:<minutes>" for name in names) + " (each once, positive)")
+
+    return parse
+
+
+def _percent(value: str) -> int:
+    number = int(value) if value.strip().isdigit() else -1
+    if not 1 <= number <= 99:
+        raise ValueError("a whole percentage from 1 to 99")
+    return number
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("a non-empty value")
@@ -202,7 +226,25 @@ VARIABLES: tuple[Var, ...] = (
         "seconds to wait for the SMTP server before the link is shown to the inviter instead"),
     Var("COLO_SHIPMENT_HOLDING_DAYS", "shipment_holding_days", _positive_int, 5,
         "days a delivery may wait at the loading dock before its tenant is reminded and an alert is raised"),
+    Var("COLO_SLA_HANDS_MINUTES", "sla_hands_minutes", _minutes_by("standard", "expedited"),
+        (("standard", 240), ("expedited", 60)),
+        "smart-hands SLA: minutes from request to work started, per scheduling class"),
+    Var("COLO_SLA_SCHEDULED_GRACE_MINUTES", "sla_scheduled_grace_minutes", _positive_int, 30,
+        "smart-hands SLA of a scheduled window: work starts within this many minutes of the window's start"),
+    Var("COLO_SLA_TROUBLE_MINUTES", "sla_trouble_minutes", _minutes_by("critical", "high", "normal", "low"),
+        (("critical", 240), ("high", 480), ("normal", 1440), ("low", 4320)),
+        "trouble-ticket SLA: minutes from report to resolution, per priority"),
+    Var("COLO_SLA_WARN_PERCENT", "sla_warn_percent", _percent, 80,
+        "ops are alerted when a ticket has used this share of its SLA target (and again when breached)"),
+    Var("COLO_SERVICEDESK_REOPEN_DAYS", "servicedesk_reopen_days", _positive_int, 7,
+        "a completed service-desk ticket may be reopened by its tenant within this many days"),
+    Var("COLO_ATTACHMENTS_DIR", "attachments_dir", Path, "./var/attachments",
+        "where service-desk attachments are stored, content-addressed by sha256"),
+    Var("COLO_ATTACHMENT_MAX_BYTES", "attachment_max_bytes", _positive_int, 10 * 1024 * 1024,
+        "largest service-desk attachment accepted (bytes; at most 25 MiB)"),
 )
+
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # the attachment upload route's body limit (api/)
 
 # Secrets production may leave empty: the NetBox token (published by the launcher) and the SMTP
 # password (only with an SMTP user; e-mail is optional).
@@ -254,6 +296,14 @@ class Settings:
     smtp_from: str = ""
     smtp_timeout: float = 10.0
     shipment_holding_days: int = 5
+    sla_hands_minutes: tuple[tuple[str, int], ...] = (("standard", 240), ("expedited", 60))
+    sla_scheduled_grace_minutes: int = 30
+    sla_trouble_minutes: tuple[tuple[str, int], ...] = (("critical", 240), ("high", 480), ("normal", 1440),
+                                                        ("low", 4320))
+    sla_warn_percent: int = 80
+    servicedesk_reopen_days: int = 7
+    attachments_dir: Path = Path("./var/attachments")
+    attachment_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def is_production(self) -> bool:
@@ -309,6 +359,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: str | Pat
         raise SettingsError("COLO_SESSION_COOKIE_SECURE=false is invalid: production sends portal cookies "
                             "over HTTPS only")
     _check_smtp(parsed)
+    if parsed["attachment_max_bytes"] > MAX_ATTACHMENT_BYTES:
+        raise SettingsError(f"COLO_ATTACHMENT_MAX_BYTES={parsed['attachment_max_bytes']} is invalid: expected at "
+                            f"most {MAX_ATTACHMENT_BYTES} (the upload route's body limit)")
     if parsed["env"] == "production":
         for var in VARIABLES:
             if var.secret and var.name not in OPTIONAL_SECRETS and not parsed[var.attr]:
@@ -338,6 +391,6 @@ def configuration_table() -> str:
     for var in VARIABLES:
         default = var.default if var.default not in ("", ()) else "—"
         if isinstance(default, tuple):
-            default = ",".join(default)
+            default = ",".join(f"{item[0]}:{item[1]}" if isinstance(item, tuple) else item for item in default)
         rows.append(f"| `{var.name}` | `{default}` | {var.meaning} |")
     return "\n".join(rows)

@@ -1,0 +1,42 @@
+"""The service desk in a running app: its settings, and the sweep that raises SLA alerts every
+SWEEP_INTERVAL seconds (started and stopped by the app's lifespan, api/plugin.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+
+from colo.logging import get_logger
+from servicedesk.alerts import sweep
+from servicedesk.config import ServiceDeskConfig
+
+SWEEP_INTERVAL = 60.0
+log = get_logger(__name__)
+
+
+class ServiceDeskRuntime:
+    def __init__(self, config: ServiceDeskConfig, *, interval: float = SWEEP_INTERVAL) -> None:
+        self.config = config
+        self.interval = interval
+        self.task: asyncio.Task[None] | None = None
+
+    async def sweep(self, *, now: datetime | None = None) -> int:
+        return await sweep(config=self.config, now=now)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.sweep()
+            except Exception as exc:  # the next pass retries; never take the app down
+                log.error("service-desk SLA sweep failed", error=type(exc).__name__)
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self._run(), name="servicedesk-sla-sweep")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
