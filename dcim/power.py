@@ -112,3 +112,27 @@ def rack_budget(feeds: Iterable[Feed], *, ordered_w: int = 0) -> RackBudget:
         return RackBudget(nominal, sellable, committed, True)
     only = sides["primary"] or sides["redundant"]
     return RackBudget(sum(f.nominal_va for f in only), sum(f.available_va for f in only), committed, False)
+
+
+@dataclass(frozen=True, slots=True)
+class SideBudget:
+    """One feed side of a rack against the rack's whole load: with A and B, either side must carry
+    all of it alone when the other is lost, so each side's free power is its own derated capacity
+    less everything committed on the rack; the weaker side's is the rack's `free_va`."""
+
+    side: str  # "primary" (A) | "redundant" (B)
+    nominal_va: int
+    available_va: int  # the side's derated capacity (0: nothing live on this side)
+    committed_va: int  # the rack's committed load, both sides together (RackBudget.committed_va)
+
+    @property
+    def free_va(self) -> int:
+        return max(0, self.available_va - self.committed_va)
+
+
+def side_budgets(feeds: Iterable[Feed], *, committed_va: int) -> list[SideBudget]:
+    """The A and the B side of a rack (that order, both always), from its feeds: supply only, as
+    rack_budget counts it; `committed_va` is the rack's committed load with Colo's orders."""
+    supply = [f for f in feeds if is_supply(f)]
+    return [SideBudget(side, sum(f.nominal_va for f in supply if f.side == side),
+                       sum(f.available_va for f in supply if f.side == side), committed_va) for side in SIDES]

@@ -22,7 +22,7 @@ from dcim.orders.schemas import LoaRead, OrderRead
 from dcim.orders.states import TERMINAL, LoaStatus, OrderState
 from dcim.readmodel import views
 from dcim.readmodel.cache import ReadModelCache
-from dcim.readmodel.schemas import Freshness, PlantResult, PowerBudget, RackDetail, RackSummary
+from dcim.readmodel.schemas import FeedView, Freshness, PlantResult, PowerBudget, RackDetail, RackSummary
 from siteaccess import service as visits
 from siteaccess.schemas import VisitRead
 from siteaccess.status import VisitStatus
@@ -30,6 +30,7 @@ from tenants.policy import is_allowed
 from web.elevation import Elevation, elevation
 from web.i18n import marker as _
 from web.orders_view import KIND_NAMES, state_name, waits_for
+from web.power_sides import SideBar, of_feed_views
 
 RACKS_PER_PAGE = 12  # racks on the dashboard, each with its small elevation; more: the next page
 LIST_LIMIT = 50  # rows read per open-order state, pending LOAs and upcoming visits
@@ -51,14 +52,16 @@ class PowerBar:
     redundant: bool
     percent: int  # committed of sellable, 0 to 100 (the bar's filled width)
     over: bool  # more committed than sellable
+    sides: tuple[SideBar, ...] = ()  # the A and the B side, drawn as a bar each (web/power_sides.py)
 
     @classmethod
-    def of(cls, budget: PowerBudget) -> PowerBar:
+    def of(cls, budget: PowerBudget, feeds: list[FeedView] | None = None) -> PowerBar:
         share = budget.committed_va / budget.sellable_va if budget.sellable_va else (1.0 if budget.committed_va
                                                                                      else 0.0)
+        sides = tuple(of_feed_views(feeds, committed_va=budget.committed_va)) if feeds is not None else ()
         return cls(sellable_va=budget.sellable_va, committed_va=budget.committed_va, free_va=budget.free_va,
                    redundant=budget.redundant, percent=max(0, min(100, round(share * 100))),
-                   over=budget.committed_va > budget.sellable_va)
+                   over=budget.committed_va > budget.sellable_va, sides=sides)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,8 @@ async def rack_card(*, principal: Principal, rack: RackSummary, cache: ReadModel
         detail = await views.rack_detail(principal=principal, rack_id=rack.netbox_id, cache=cache)
     except NotFound:
         return RackCard(rack=rack, power=PowerBar.of(rack.power), drawing=None)
-    return RackCard(rack=rack, power=PowerBar.of(rack.power), drawing=elevation(detail, small=True))
+    return RackCard(rack=rack, power=PowerBar.of(detail.rack.power, detail.feeds),
+                    drawing=elevation(detail, small=True))
 
 
 async def racks_section(board: Dashboard, *, principal: Principal, cache: ReadModelCache,
@@ -186,4 +190,4 @@ async def tenant_dashboard(*, principal: Principal, policy: AccessPolicy, cache:
 
 def rack_page(detail: RackDetail) -> tuple[Elevation, PowerBar]:
     """The rack page's drawing and power bar, from GET /v1/racks/{id}'s answer."""
-    return elevation(detail), PowerBar.of(detail.rack.power)
+    return elevation(detail), PowerBar.of(detail.rack.power, detail.feeds)

@@ -1,27 +1,31 @@
 """A hall as the ops capacity map draws it: every rack a cell, row by row, coloured by its free
-units, with a bar for its power headroom, lit when a capacity search placed something in it.
+units, with a bar for the power headroom of each feed side (A above B, web/power_sides.py), lit
+when a capacity search placed something in it.
 
 Why a module of its own: the map must show exactly the figures GET /v1/racks answers (the read
 model's rack rows with Colo's power orders committed, dcim.readmodel.views.list_racks), and at
 2,000 racks it must stay cheap: the hall's racks are read through list_racks (one cached query per
 read-model generation, in pages of its largest size) and the site's halls by one small cached
-query, so only the hall drawn becomes RackSummary structs. Geometry is
+query, so only the hall drawn becomes RackSummary structs; the feeds of the hall's racks, for the
+A and B figures, are one more query per hall (cached per read-model generation). Geometry is
 computed here, so the template only places rectangles (no style attributes: the portal's CSP).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from colo.identity import Principal
 from colo.paging import PageRequest
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import CapacityAnswer, RackSummary
 from dcim.readmodel.views import MAX_LIMIT, list_racks
-from dcim.tables import PlantRack
+from dcim.tables import PlantPowerFeed, PlantRack
 from web.i18n import marker as _
+from web.power_sides import SideBar, of_feed_rows
 
 FreeClass = Literal["free-none", "free-low", "free-some", "free-most"]
 
@@ -29,7 +33,10 @@ CELL_W = 110  # one rack's cell (viewBox units = CSS pixels: the map scrolls in 
 CELL_H = 58
 GAP = 8
 ROW_LABEL_W = 120  # the row names' column
-BAR_H = 8  # the power headroom bar under the rack's name
+BAR_H = 7  # a feed side's power headroom bar (A, then B under it, below the rack's name)
+BAR_TOP = 36  # the A bar's top in the cell; the B bar's is BAR_TOP + BAR_H + BAR_GAP
+BAR_GAP = 3
+BAR_LEFT = 16  # room for the side's letter
 
 # Free units as a share of the rack's height: the map's four colours, with the legend's words.
 FREE_CLASSES: tuple[tuple[FreeClass, str], ...] = (
@@ -67,10 +74,36 @@ class Cell:
     free_class: FreeClass
     headroom: int  # percent of the sellable power still free
     rank: int | None  # 1 = the search's best fit; None when the search did not place anything here
+    sides: tuple[SideBar, ...] = ()  # A and B (none when the feeds were not read)
 
     @property
     def bar_w(self) -> int:
         return round((CELL_W - 8) * self.headroom / 100)
+
+    @property
+    def side_bars(self) -> list[SideGeometry]:
+        """Where each side's bar goes: the frame (full width) and the free part filled."""
+        width = CELL_W - BAR_LEFT - 4
+        return [SideGeometry(side=side, x=self.x + BAR_LEFT, y=self.y + BAR_TOP + index * (BAR_H + BAR_GAP),
+                             width=width, filled=round(width * side.headroom / 100))
+                for index, side in enumerate(self.sides)]
+
+
+@dataclass(frozen=True, slots=True)
+class SideGeometry:
+    side: SideBar
+    x: int
+    y: int
+    width: int
+    filled: int
+
+    @property
+    def letter_x(self) -> int:
+        return self.x - BAR_LEFT + 5
+
+    @property
+    def letter_y(self) -> int:
+        return self.y + BAR_H
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +149,31 @@ async def hall_racks(*, principal: Principal, site_id: int, hall: str, cache: Re
         request = PageRequest(limit=MAX_LIMIT, after=result.next_key)
 
 
-def draw(racks: list[RackSummary], *, hall: str, site: str, answer: CapacityAnswer | None) -> HallMap:
-    """The hall's racks placed row by row (rows and racks by name), lit where `answer` placed."""
+async def hall_sides(racks: list[RackSummary], *, site_id: int, hall: str,
+                     cache: ReadModelCache) -> dict[int, tuple[SideBar, ...]]:
+    """Each rack's A and B side (rack id → bars), from the hall's feeds (one query, cached per
+    read-model generation) and the racks' committed load as list_racks answered it."""
+    ids = sorted(rack.netbox_id for rack in racks)
+
+    async def load() -> dict[int, list[dict[str, Any]]]:
+        by_rack: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        if ids:
+            for row in await PlantPowerFeed.select(
+                    PlantPowerFeed.netbox_id, PlantPowerFeed.rack_id, PlantPowerFeed.side, PlantPowerFeed.status,
+                    PlantPowerFeed.nominal_va, PlantPowerFeed.available_va, PlantPowerFeed.allocated_w,
+                    PlantPowerFeed.colo_order_id).where(PlantPowerFeed.rack_id.is_in(ids)):
+                by_rack[int(row["rack_id"])].append(row)
+        return dict(by_rack)
+
+    feeds = await cache.get(("ops-map-feeds", site_id, hall), load, generation=await cache.generation())
+    return {rack.netbox_id: tuple(of_feed_rows(feeds.get(rack.netbox_id, []), committed_va=rack.power.committed_va))
+            for rack in racks}
+
+
+def draw(racks: list[RackSummary], *, hall: str, site: str, answer: CapacityAnswer | None,
+         sides: Mapping[int, tuple[SideBar, ...]] | None = None) -> HallMap:
+    """The hall's racks placed row by row (rows and racks by name), lit where `answer` placed,
+    each with its A and B bars when `sides` has them."""
     ranks: dict[int, int] = {}
     for index, placement in enumerate(answer.placements if answer else [], start=1):
         ranks.setdefault(placement.rack_id, index)
@@ -136,7 +192,7 @@ def draw(racks: list[RackSummary], *, hall: str, site: str, answer: CapacityAnsw
             counts[kind] += 1
             cells.append(Cell(rack=rack, x=ROW_LABEL_W + column * (CELL_W + GAP), y=y, free_class=kind,
                               headroom=headroom_percent(rack.power.free_va, rack.power.sellable_va),
-                              rank=ranks.get(rack.netbox_id)))
+                              rank=ranks.get(rack.netbox_id), sides=(sides or {}).get(rack.netbox_id, ())))
         widest = max(widest, len(cells))
         rows.append(MapRow(name=name, y=y, cells=cells))
     return HallMap(site=site, hall=hall, rows=rows, width=ROW_LABEL_W + max(1, widest) * (CELL_W + GAP),

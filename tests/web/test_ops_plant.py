@@ -97,6 +97,69 @@ def test_capacity_map_matches_the_api_and_lights_up_the_search(live_portal: Port
     assert [int(ranked.nth(i).get_attribute("data-rack-id") or 0) for i in range(ranked.count())] == placed
 
 
+def test_capacity_map_and_rack_page_draw_the_a_and_b_sides_of_a_rack_whose_sides_differ(
+        live_portal: Portal, browser_page: Page, ops_site: OpsPlant, netbox_state: NetBoxState) -> None:
+    """A rack fed 230 V x 32 A on A and 230 V x 16 A on B (80 %): A carries 5,888 W, B 2,944 W; the
+    rack sells B's (the weaker side), and the map, its table and the rack page show both."""
+    from dcim.netbox import NetBoxGateway
+    from dcim.readmodel.sync import refresh_racks
+
+    page, plant = browser_page, ops_site.plant
+    api = pynetbox.api(netbox_state.url, token=netbox_state.token)
+    hall = api.dcim.locations.get(slug=f"portal-hall-{plant.suffix}")
+    panels = {p.name: p.id for p in api.dcim.power_panels.filter(site_id=plant.site_id)}
+    rack = api.dcim.racks.create(name=f"PO-sides-{plant.suffix}", site=plant.site_id, location=hall.id,
+                                 u_height=42, status="active")
+    feeds = []
+    for side, kind, amperage in (("A", "primary", 32), ("B", "redundant", 16)):
+        feeds.append(api.dcim.power_feeds.create(power_panel=panels[f"PP-{side}-{plant.suffix}"], rack=rack.id,
+                                    name=f"sides-{kind}-{plant.suffix}", status="active", type=kind, supply="ac",
+                                    phase="single-phase", voltage=230, amperage=amperage, max_utilization=80))
+
+    def sync() -> None:
+        async def run() -> None:
+            await refresh_racks(NetBoxGateway(url=netbox_state.url, token=netbox_state.token), [rack.id])
+
+        live_portal.query(run)
+
+    sync()
+    try:
+        power = live_portal.api("GET", f"/v1/racks/{rack.id}").json()["rack"]["power"]
+        assert (power["sellable_va"], power["redundant"]) == (2944, True)
+        committed = power["committed_va"]
+        free = {"A": 5888 - committed, "B": 2944 - committed}
+        as_ops(live_portal, page)
+        page.goto(live_portal.url + f"/ops/capacity?site_id={plant.site_id}&hall={plant.hall}")
+        cell = page.locator(f"svg.hallmap g.rack-cell[data-rack-id='{rack.id}']")
+        for side in ("A", "B"):
+            bar = cell.locator(f"g.side-bar[data-side={side}]")
+            assert bar.get_attribute("data-free-va") == str(free[side])
+            assert bar.get_attribute("data-available-va") == str({"A": 5888, "B": 2944}[side])
+            assert bar.get_attribute("data-headroom") == str(round(100 * free[side] / {"A": 5888, "B": 2944}[side]))
+            cells = page.locator(f"#hall-racks tr[data-rack-id='{rack.id}'] td.side-free[data-side={side}]")
+            expect(cells).to_have_attribute("data-free-va", str(free[side]))
+        assert cell.locator("g.side-bar[data-weaker=true]").get_attribute("data-side") == "B"
+        expect(cell.locator("title").first).to_contain_text(f"A side: {free['A']:,} W free of 5,888 W")
+        expect(cell.locator("title").first).to_contain_text(f"B side: {free['B']:,} W free of 2,944 W")
+        expect(page.locator(f"#hall-racks tr[data-rack-id='{rack.id}'] td.side-free[data-side=B]")).to_contain_text(
+            "weaker")
+        assert cell.get_attribute("data-headroom") == str(round(100 * free["B"] / 2944))  # the rack's: B's
+        expect(page.locator("#map-legend")).to_contain_text("A side (upper bar)")
+
+        page.goto(live_portal.url + f"/racks/{rack.id}")
+        sides = page.locator(f".power[data-rack-id='{rack.id}'] .power-sides li")
+        assert [s.get_attribute("data-side") for s in sides.all()] == ["A", "B"]
+        for item, side in zip(sides.all(), ("A", "B"), strict=True):
+            assert item.get_attribute("data-free-va") == str(free[side])
+        expect(sides.nth(0)).to_contain_text(f"A side: {committed:,} W of 5,888 W committed")
+        expect(sides.nth(1)).to_contain_text("The weaker side.")
+    finally:
+        for feed in feeds:
+            feed.delete()
+        rack.delete()
+        sync()
+
+
 def test_reconciliation_lists_an_order_less_reservation_linked_to_netbox(live_portal: Portal, browser_page: Page,
                                                                         ops_site: OpsPlant) -> None:
     page, plant = browser_page, ops_site.plant

@@ -64,8 +64,11 @@ class CapacityMapController(Controller):
                 errors, status = forms.struct_errors(exc, inputs=SEARCH_FIELDS), 422
             except ValidationFailed as exc:
                 errors, status = forms.refusal_errors(exc, inputs=SEARCH_FIELDS), 422
-        drawing = hallmap.draw(racks, hall=hall, site=names.get(site_id, "") if site_id else "", answer=answer)
+        sides = await hallmap.hall_sides(racks, site_id=site_id, hall=hall, cache=cache) if site_id else {}
+        drawing = hallmap.draw(racks, hall=hall, site=names.get(site_id, "") if site_id else "", answer=answer,
+                               sides=sides)
         return page(request, "ops_capacity.html", status=status, sites=sites, site_id=site_id, halls=halls,
                     hall=hall, drawing=drawing, answer=answer, values=values, redundant=redundant, asked=asked,
                     errors=errors, free_classes=hallmap.FREE_CLASSES, fill=hallmap.FILL, ink=hallmap.INK,
-                    cell_w=hallmap.CELL_W, cell_h=hallmap.CELL_H, bar_h=hallmap.BAR_H)
+                    cell_w=hallmap.CELL_W, cell_h=hallmap.CELL_H, bar_h=hallmap.BAR_H, bar_left=hallmap.BAR_LEFT,
+                    bar_top=hallmap.BAR_TOP)
