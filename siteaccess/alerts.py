@@ -1,6 +1,6 @@
 """Site-access alerts for security: refused gate attempts, bursts of them, overstays, and
 bursts of failed API authentications. One alert per incident (`dedup_key`), acknowledged by
-a security officer."""
+a security officer with a note of what was done about it, kept on the alert."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from siteaccess.tables import Alert, GateEvent, Visit, Visitor
 BURST_WINDOW = timedelta(minutes=10)
 VISITOR_BURST = 3  # refused attempts by one visitor within the window
 GATE_BURST = 10  # refused attempts at the gate overall within the window
+NOTE_LIMIT = 500  # characters of an acknowledgement's note (the column's length)
 
 
 def bucket(moment: datetime, width: timedelta) -> int:
@@ -96,8 +97,23 @@ async def list_alerts(*, open_only: bool = True, kind: str | None = None, page: 
     return rows.map(AlertRead.of)
 
 
-async def acknowledge_alert(*, principal: Principal, alert_id: UUID) -> AlertRead:
-    await Alert.update({Alert.acknowledged_at: datetime.now(UTC), Alert.acknowledged_by: principal.key_id}).where(
+ACKNOWLEDGED_KEYS = Keyset("acknowledged_alerts", (datetime, UUID), descending=True)  # latest handled first
+
+
+async def list_acknowledged(*, kind: str | None = None, page: PageRequest) -> PageResult[AlertRead]:
+    """Handled alerts, the most recently acknowledged first: who, when and the note."""
+    query = Alert.select().where(Alert.acknowledged_at.is_not_null())
+    if kind is not None:
+        query = query.where(Alert.kind == kind)
+    rows = await select_page(query, columns=(Alert.acknowledged_at, Alert.id), keyset=ACKNOWLEDGED_KEYS, page=page)
+    return rows.map(AlertRead.of)
+
+
+async def acknowledge_alert(*, principal: Principal, alert_id: UUID, note: str = "") -> AlertRead:
+    """Mark the alert handled, with what was done about it (`note`, kept on the alert). The
+    first acknowledgement stands: acknowledging again changes nothing and answers the alert."""
+    await Alert.update({Alert.acknowledged_at: datetime.now(UTC), Alert.acknowledged_by: principal.key_id,
+                        Alert.acknowledgement_note: note.strip()[:NOTE_LIMIT]}).where(
         (Alert.id == alert_id) & Alert.acknowledged_at.is_null())
     row = await Alert.select().where(Alert.id == alert_id).first()
     if row is None:

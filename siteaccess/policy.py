@@ -16,6 +16,7 @@ POLICY: dict[str, frozenset[Role]] = {
     # the gate
     "gate_check_in": GATE_STAFF,
     "gate_check_out": GATE_STAFF,
+    "list_on_site": GATE_STAFF,
     # alerts
     "list_alerts": SECURITY,
     "acknowledge_alert": SECURITY,

@@ -56,6 +56,12 @@ class Decision(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason
 
 
+class Acknowledgement(msgspec.Struct, forbid_unknown_fields=True):
+    """What was done about an alert (optional): kept on the alert, shown with who and when."""
+
+    note: Annotated[str, Meta(max_length=500, examples=["called the company: they come tomorrow"])] = ""
+
+
 class GateScan(msgspec.Struct, forbid_unknown_fields=True):
     """What the gate reads: the badge, or (no badge yet, e.g. not approved) the visitor id."""
 
@@ -142,10 +148,37 @@ class AlertRead(msgspec.Struct):
     created_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str
+    acknowledgement_note: str
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> AlertRead:
         """A `visits_alert` row."""
         return cls(id=row["id"], kind=AlertKind(row["kind"]), tenant_id=row["tenant_id"], visit_id=row["visit_id"],
                    visitor_id=row["visitor_id"], detail=row["detail"], created_at=row["created_at"],
-                   acknowledged_at=row["acknowledged_at"], acknowledged_by=row["acknowledged_by"])
+                   acknowledged_at=row["acknowledged_at"], acknowledged_by=row["acknowledged_by"],
+                   acknowledgement_note=row["acknowledgement_note"])
+
+
+class OnSiteRead(msgspec.Struct):
+    """One person on site now (siteaccess/on_site.py): the name's mask, never the name."""
+
+    visitor_id: UUID
+    visitor_name_masked: str
+    company: str
+    badge_number: str | None
+    tenant_id: UUID
+    tenant_name: str
+    visit_id: UUID
+    checked_in_at: datetime
+    window_ends_at: datetime
+    escort_required: bool
+    overstayed: bool
+
+    @classmethod
+    def of(cls, row: dict[str, Any], *, visit: dict[str, Any], tenant_name: str, now: datetime) -> OnSiteRead:
+        """A `visits_visitor` row on site, its visit's row (`ends_at`, `escort_required`), and
+        its tenant's legal name; overstayed when the window ended before `now`."""
+        return cls(visitor_id=row["id"], visitor_name_masked=row["name_masked"], company=row["company"],
+                   badge_number=row["badge_number"], tenant_id=row["tenant_id"], tenant_name=tenant_name,
+                   visit_id=row["visit_id"], checked_in_at=row["checked_in_at"], window_ends_at=visit["ends_at"],
+                   escort_required=visit["escort_required"], overstayed=visit["ends_at"] < now)

@@ -74,6 +74,7 @@ class Alert(Table, tablename="visits_alert"):
     created_at = Timestamptz(index=True)
     acknowledged_at = Timestamptz(null=True, default=None)
     acknowledged_by = Varchar(length=64, default="")
+    acknowledgement_note = Varchar(length=500, default="")  # what the officer did about it
 
 
 class Shipment(Table, tablename="visits_shipment"):

@@ -1,7 +1,8 @@
 """Site visits, the gate and site-access alerts.
 
 Tenants request and cancel visits (their own only: another tenant's visit is 404); security
-approves or denies; the gate (or security) checks people in and out; security reads alerts.
+approves or denies; the gate (or security) checks people in and out and sees who is on site;
+security reads and acknowledges alerts.
 """
 
 from __future__ import annotations
@@ -24,8 +25,17 @@ from colo.paging import every_row
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import RackSummary
 from dcim.readmodel.views import list_racks
-from siteaccess import alerts, gate, service
-from siteaccess.schemas import AlertRead, Decision, GateResult, GateScan, VisitCreate, VisitRead
+from siteaccess import alerts, gate, on_site, service
+from siteaccess.schemas import (
+    Acknowledgement,
+    AlertRead,
+    Decision,
+    GateResult,
+    GateScan,
+    OnSiteRead,
+    VisitCreate,
+    VisitRead,
+)
 from siteaccess.status import VisitStatus
 
 StatusFilter = FromQuery[VisitStatus | None]
@@ -143,6 +153,17 @@ class GateController(Controller):
                                     master_key=services.keys.master_key)
 
 
+    @get("/on-site", operation_id="list_on_site",
+         summary="Who is on site now (names masked), the latest check-in first; overstayed: the visit's window "
+                 "has ended", responses=problems(400, 401, 403, 422), **PAGED)
+    async def list_on_site(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, limit: PageSize = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Response[Page[OnSiteRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=on_site.ON_SITE_KEYS)
+        return respond(request, await on_site.list_on_site(principal=principal, page=page))
+
+
 class AlertController(Controller):
     path = "/v1/alerts"
     tags = ["alerts"]
@@ -159,6 +180,12 @@ class AlertController(Controller):
         return respond(request, await alerts.list_alerts(open_only=open_only, kind=kind, page=page))
 
     @post("/{alert_id:uuid}/acknowledge", operation_id="acknowledge_alert", status_code=200,
-          summary="Mark an alert as handled", responses=problems(401, 403, 404))
-    async def acknowledge(self, principal: CurrentPrincipal, alert_id: FromPath[UUID]) -> AlertRead:
-        return await alerts.acknowledge_alert(principal=principal, alert_id=alert_id)
+          summary="Mark an alert as handled, optionally with a note of what was done (kept on the alert; "
+                  "the first acknowledgement stands)", responses=problems(400, 401, 403, 404))
+    async def acknowledge(
+        self, principal: CurrentPrincipal, alert_id: FromPath[UUID],
+        data: Annotated[Acknowledgement | None, Body(examples=[Example(
+            summary="with a note", value={"note": "called the company: they come tomorrow"})])] = None,
+    ) -> AlertRead:
+        return await alerts.acknowledge_alert(principal=principal, alert_id=alert_id,
+                                              note=data.note if data else "")
