@@ -4,6 +4,7 @@ pages, the list and the detail say the same thing about the same order."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dcim.orders.schemas import OrderEventRead, OrderRead
@@ -102,12 +103,28 @@ def waits_for(order: OrderRead) -> str:
     return WAITS_FOR.get(order.state, "")
 
 
+# Codes the API stores, as people read them (the order form offers the same words).
+REDUNDANCY_NAMES = {"a+b": _("A and B feeds"), "single": _("A single feed")}
+PHASE_NAMES = {"single-phase": _("Single-phase"), "three-phase": _("Three-phase")}
+MEDIA_NAMES = {"smf": _("Single-mode fibre"), "mmf": _("Multi-mode fibre"), "copper": _("Copper")}
+
+
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One line of what an order is for: a label (a msgid) and a value shown as it is."""
+    """One line of what an order is for: a label (a msgid) and a value, shown as it is or, when
+    `named` (a code's name from the maps above), translated."""
 
     label: str
     value: str
+    named: bool = False
+
+    def shown(self, gettext: Callable[[str], str]) -> str:
+        return gettext(self.value) if self.named else self.value
+
+
+def media_name(code: str) -> str:
+    """A port media code's name (a msgid), or the code itself when it is not one Colo knows."""
+    return MEDIA_NAMES.get(code, code)
 
 
 def _units(units: object) -> str:
@@ -127,9 +144,10 @@ def facts(order: OrderRead) -> list[Fact]:
     spec = order.spec
     out: list[Fact] = []
 
-    def add(label: str, value: object) -> None:
+    def add(label: str, value: object, names: dict[str, str] | None = None) -> None:
         if value not in (None, "", [], {}):
-            out.append(Fact(label, str(value)))
+            name = names.get(str(value)) if names else None
+            out.append(Fact(label, name, named=True) if name else Fact(label, str(value)))
 
     if order.kind == "space":
         add(_("Rack"), spec.get("rack_name") or spec.get("rack_id"))
@@ -140,12 +158,13 @@ def facts(order: OrderRead) -> list[Fact]:
     elif order.kind == "power":
         add(_("Rack"), spec.get("rack_id"))
         add(_("Load (kW)"), spec.get("kw"))
-        add(_("Redundancy"), spec.get("redundancy"))
-        add(_("Circuit"), f"{spec.get('phase', '')}, {spec.get('voltage', '')} V, {spec.get('amperage', '')} A")
+        add(_("Redundancy"), spec.get("redundancy"), REDUNDANCY_NAMES)
+        add(_("Phase"), spec.get("phase"), PHASE_NAMES)
+        add(_("Circuit"), f"{spec.get('voltage', '')} V, {spec.get('amperage', '')} A")
     else:
         add(_("A side (your port)"), _port(spec.get("a_port")))
         add(_("Z side"), _port(spec.get("z_port")))
-        add(_("Media"), spec.get("media"))
+        add(_("Media"), spec.get("media"), MEDIA_NAMES)
         add(_("Speed"), spec.get("speed"))
     add(_("Note"), spec.get("note"))
     return out

@@ -1,6 +1,6 @@
 """Both message catalogs are complete and current: every message the portal's code and templates
-mark (`_`, and `ngettext` with every plural form) is in web/translations/{az,en}, translated, not
-fuzzy, with the same placeholders, and no
+mark (`_`, `pgettext` with its context, and `ngettext` with every plural form) is in
+web/translations/{az,en}, translated, not fuzzy, with the same placeholders, and no
 catalog keeps a message nothing uses any more. Messages are extracted here exactly as
 `pybabel extract -F web/babel.cfg` does (web/i18n.py says how to update the catalogs)."""
 
@@ -25,11 +25,16 @@ def extracted() -> set[str]:
     with (ROOT / "web" / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     messages = set()
-    for _filename, _line, message, _comments, _context in extract_from_dir(
+    for _filename, _line, message, _comments, context in extract_from_dir(
             str(ROOT), method_map=method_map, options_map=options_map,
-            keywords={"_": None, "ngettext": (1, 2)}):
-        messages.add(message if isinstance(message, str) else message[0])
+            keywords={"_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}):
+        messages.add(keyed(message if isinstance(message, str) else message[0], context))
     return messages
+
+
+def keyed(message: str, context: str | None) -> str:
+    """A message with a context (pgettext) as gettext keys it: context, EOT, message."""
+    return f"{context}\x04{message}" if context else message
 
 
 def test_the_portal_marks_messages() -> None:
@@ -42,7 +47,7 @@ def test_the_portal_marks_messages() -> None:
 def test_the_catalog_is_complete_and_current(locale: str) -> None:
     with (ROOT / "web" / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh, locale=locale)
-    in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+    in_catalog = {keyed(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in catalog if m.id}
     code = extracted()
     assert sorted(code - in_catalog) == [], "missing from the catalog (update it: web/i18n.py)"
     assert sorted(in_catalog - code) == [], "stale: no longer used anywhere"

@@ -29,6 +29,7 @@ from dcim.orders.states import LoaStatus
 from web.forms import read_form, text
 from web.guard import runtime_of
 from web.i18n import marker as _
+from web.orders_view import media_name
 from web.pages import page, see_other
 from web.pdf import loa_pdf
 from web.problems import field_errors
@@ -91,7 +92,7 @@ async def _detail(request: Request[Any, Any, Any], loa_id: UUID, *, status: int 
     terms = await loas.terms(principal=principal, loa_id=loa_id)
     return page(request, "loa.html", status=status, loa=loa, terms=terms, side=side_of(principal, loa),
                 may_decide=waits_for(principal, loa), errors=errors or {}, values=values or {"valid_days": "90"},
-                statuses=STATUS_NAMES, classes=STATUS_CLASSES)
+                statuses=STATUS_NAMES, classes=STATUS_CLASSES, media_name=media_name)
 
 
 async def _signed(principal: Principal, loa_id: UUID) -> dict[str, Any]:
@@ -124,7 +125,7 @@ class LoasController(Controller):
                     may_decide=all(decides(principal, loa) for loa in waiting),
                     sides={loa.id: side_of(principal, loa) for loa in listed.items},
                     next_cursor=encode_cursor(listed), first_page=cursor is None, statuses=STATUS_NAMES,
-                    classes=STATUS_CLASSES)
+                    classes=STATUS_CLASSES, media_name=media_name)
 
     @get("/loas/{loa_id:uuid}", operation_id="portal_loa", opt={"acts_as": "get_loa"})
     async def detail(self, request: Request[Any, Any, Any], loa_id: LoaId) -> Template:
