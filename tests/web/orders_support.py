@@ -12,7 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import pynetbox
 
@@ -101,6 +103,22 @@ def fulfil(portal: Portal, order_id: str) -> dict[str, Any]:
     built = ops_step(portal, order_id, "fulfil")
     assert built["state"] == "active", built
     return built
+
+
+def postpone(portal: Portal, order_id: str, retry_at: datetime) -> None:
+    """What a fulfilment run records when NetBox cannot be reached (dcim/orders/fulfil.py
+    _postpone): the approved order provisioning, its error and the next attempt's time."""
+    from dcim.orders import store
+    from dcim.orders.states import OrderAction
+    from dcim.orders.tables import Order
+
+    async def postponed() -> None:
+        await store.transition(UUID(order_id), OrderAction.START_PROVISIONING, actor=store.SYSTEM,
+                               reason="fulfilment started")
+        await store.record(UUID(order_id), {Order.last_error: "waiting for NetBox: connection refused",
+                                            Order.next_attempt_at: retry_at, Order.attempts: 1})
+
+    portal.query(postponed)
 
 
 # ---- cross-connect ports: a meet-me room with the tenant's panel and a carrier's ----------------------

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pynetbox
@@ -22,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from devtools.netbox.paths import NetBoxState
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
-from tests.web.orders_support import PortalPlant, ops_order, ops_step, portal_plant
+from tests.web.orders_support import PortalPlant, ops_order, ops_step, portal_plant, postpone
 
 
 @pytest.fixture(scope="module")
@@ -262,10 +261,6 @@ def test_approval_offers_the_netbox_tenant_of_the_same_name_and_links_it(live_po
 
 def test_the_queue_shows_an_order_waiting_for_netbox_with_its_next_attempt(
         live_portal: Portal, browser_page: Page, ops_site: PortalPlant) -> None:
-    from dcim.orders import store
-    from dcim.orders.states import OrderAction
-    from dcim.orders.tables import Order
-
     page, base = browser_page, live_portal.url
     order_id = ops_order(live_portal, new_tenant(live_portal), {
         "kind": "space", "rack_id": ops_site.racks["actions"], "units": 1, "position": 30})
@@ -273,13 +268,7 @@ def test_the_queue_shows_an_order_waiting_for_netbox_with_its_next_attempt(
     ops_step(live_portal, order_id, "approve")
     retry_at = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
 
-    async def postponed() -> None:  # what a fulfilment run records when NetBox cannot be reached
-        await store.transition(UUID(order_id), OrderAction.START_PROVISIONING, actor=store.SYSTEM,
-                               reason="fulfilment started")
-        await store.record(UUID(order_id), {Order.last_error: "waiting for NetBox: connection refused",
-                                            Order.next_attempt_at: retry_at, Order.attempts: 1})
-
-    live_portal.query(postponed)
+    postpone(live_portal, order_id, retry_at)
     ops_signed_in(live_portal, page)
     row = f"#orders tr[data-order-id='{order_id}']"
     find_row(page, base + "/ops/orders?state=provisioning", row)
