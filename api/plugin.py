@@ -35,6 +35,8 @@ from dcim.netbox import gateway_from_settings
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
+from servicedesk.config import ServiceDeskConfig
+from servicedesk.runtime import ServiceDeskRuntime
 from siteaccess.runtime import SiteAccessRuntime
 from tenants.ratelimit import RateLimiter
 from web.plugin import install_web
@@ -108,6 +110,9 @@ class ColoPlugin(InitPluginProtocol):
                     Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test",
                     hooks=services.tenant_hooks)
                 await services.orders.start()
+                # Service desk: its settings, and the sweep that raises SLA alerts for ops.
+                services.service_desk = ServiceDeskRuntime(ServiceDeskConfig.of(settings))
+                await services.service_desk.start()
                 services.started = True
                 app.state.services = services
                 log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",

@@ -1,0 +1,115 @@
+"""The service desk's attachments, SLA alerts and monthly report.
+
+Attachments are uploaded as multipart form data (field `file`), checked by their content and
+stored by sha256 (servicedesk/attachments.py); a download goes through the ticket's tenant scope,
+so another tenant's attachment is 404. The report joins the tenant's shipments handled in the
+month, read from site access here at the assembly point (servicedesk/ does not import siteaccess/).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.openapi import ResponseSpec
+from litestar.params import Body, FromPath, FromQuery, Parameter, QueryParameter
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
+from api.services import Services
+from colo.settings import MAX_ATTACHMENT_BYTES
+from servicedesk import alerts, attachments
+from servicedesk.report import ServiceReport, ShipmentFigures, as_csv, month_bounds, monthly_report
+from servicedesk.schemas import AttachmentRead, SlaAlertRead
+from servicedesk.status import SlaAlertKind
+from siteaccess.shipments import monthly_tally
+from tenants.scope import tenant_for_write
+
+MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and part headers around the file
+Month = Annotated[str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+@dataclass
+class AttachmentUpload:
+    """The multipart form: one `file` part (a photo or a PDF; its type is read from its bytes)."""
+
+    file: UploadFile
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class ServiceDeskFilesController(Controller):
+    path = "/v1/service-desk"
+    tags = ["service desk"]
+
+    @post("/tickets/{ticket_id:uuid}/attachments", operation_id="upload_service_attachment", status_code=201,
+          summary="Attach a photo (JPEG, PNG, WebP) or a PDF: type checked from the content, stored by sha256",
+          request_max_body_size=MAX_ATTACHMENT_BYTES + MULTIPART_OVERHEAD,
+          responses=problems(400, 401, 403, 404, 413, 422))
+    async def upload(
+        self, principal: CurrentPrincipal, services: Services, ticket_id: FromPath[UUID],
+        data: Annotated[AttachmentUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> AttachmentRead:
+        content = await data.file.read()
+        return await attachments.add_attachment(principal=principal, ticket_id=ticket_id,
+                                                filename=data.file.filename or "", content=content,
+                                                config=services.service_desk.config)
+
+    @get("/tickets/{ticket_id:uuid}/attachments/{attachment_id:uuid}", operation_id="download_service_attachment",
+         summary="Download an attachment of one of your tickets (its bytes, with their media type)",
+         responses={200: ResponseSpec(bytes, description="The file", media_type="application/octet-stream"),
+                    **problems(401, 403, 404)})
+    async def download(self, principal: CurrentPrincipal, services: Services, ticket_id: FromPath[UUID],
+                       attachment_id: FromPath[UUID]) -> Response[bytes]:
+        found = await attachments.download(principal=principal, ticket_id=ticket_id, attachment_id=attachment_id,
+                                           config=services.service_desk.config)
+        name = found.attachment.filename
+        return Response(found.content, media_type=found.attachment.media_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
+
+    @get("/alerts", operation_id="list_service_sla_alerts",
+         summary="SLA alerts for ops: tickets near their due time, and past it", responses=problems(400, 401, 403, 422),
+         **PAGED)
+    async def list_alerts(
+        self, request: Request[Any, Any, Any], services: Services, open_only: FromQuery[bool] = True,
+        kind: FromQuery[SlaAlertKind | None] = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[SlaAlertRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=alerts.ALERT_KEYS)
+        await services.service_desk.sweep()  # what is true now, not only as of the last pass
+        return respond(request, await alerts.list_alerts(open_only=open_only, kind=kind, page=page))
+
+    @post("/alerts/{alert_id:uuid}/acknowledge", operation_id="acknowledge_service_sla_alert", status_code=200,
+          summary="Mark an SLA alert as handled", responses=problems(401, 403, 404))
+    async def acknowledge(self, principal: CurrentPrincipal, alert_id: FromPath[UUID]) -> SlaAlertRead:
+        return await alerts.acknowledge(principal=principal, alert_id=alert_id)
+
+    @get("/reports/{month:str}", operation_id="get_service_report",
+         summary="A tenant's month: hands time and billable minutes, trouble tickets' resolution and SLA, "
+                 "shipments handled — JSON, or CSV with format=csv",
+         responses={200: ResponseSpec(ServiceReport, description="The report (format=csv: text/csv)"),
+                    **problems(400, 401, 403, 422)})
+    async def report(
+        self, principal: CurrentPrincipal, month: Month, tenant_id: FromQuery[UUID | None] = None,
+        fmt: Annotated[ReportFormat, QueryParameter(name="format")] = ReportFormat.JSON,
+    ) -> Response[Any]:
+        tenant = tenant_for_write(principal, tenant_id)  # a tenant: its own; staff name one
+        start, end = month_bounds(month)
+        tally = await monthly_tally(tenant_id=tenant, start=start, end=end)
+        report = await monthly_report(tenant_id=tenant, month=month, shipments=ShipmentFigures(
+            inbound_received=tally.inbound_received, inbound_unannounced=tally.inbound_unannounced,
+            outbound_handed_over=tally.outbound_handed_over))
+        if fmt is ReportFormat.CSV:
+            return Response(as_csv(report), media_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition": f'attachment; filename="service-report-{month}.csv"'})
+        return Response(report)
