@@ -18,7 +18,6 @@ from api.controllers.ports import DemarcController, PortController
 from api.controllers.reconcile import ReconcileController
 from api.controllers.service_desk import ServiceDeskController
 from api.controllers.service_desk_files import ServiceDeskFilesController
-from api.controllers.shipments import DockController, ShipmentController
 from api.controllers.tenants import TenantController
 from api.controllers.visits import AlertController, GateController, VisitController
 
@@ -26,7 +25,7 @@ CONTROLLERS: list[type] = [
     HealthController,
     WhoAmIController, KeyController, ApplicationController,
     TenantController, PeopleController,
-    AccessLogController, VisitController, GateController, AlertController, ShipmentController, DockController,
+    AccessLogController, VisitController, GateController, AlertController,
     RackController, PowerController, CapacityController, MeetMeRoomController, NetBoxSyncController,
     OrderController, LoaController, ReconcileController, DemarcController, PortController,
     ServiceDeskController, ServiceDeskFilesController,

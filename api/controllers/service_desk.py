@@ -84,8 +84,8 @@ class ServiceDeskController(Controller):
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[TicketSummary]]:
         page = keyset_request(cursor, limit=limit, keyset=service.TICKET_KEYS)
-        return respond(request, await service.list_tickets(principal=principal, page=page, state=ticket_state, kind=kind,
-                                                           tenant_id=tenant_id))
+        return respond(request, await service.list_tickets(principal=principal, page=page, state=ticket_state,
+                                                           kind=kind, tenant_id=tenant_id))
 
     @get("/tickets/{ticket_id:uuid}", operation_id="get_service_ticket",
          summary="One ticket: its details, SLA figures, time spent, attachments and the actions its state allows",
