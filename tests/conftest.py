@@ -60,7 +60,7 @@ def settings(database_url: str, netbox_state: NetBoxState, tmp_path_factory: pyt
     return Settings(
         env="test", database_url=database_url, netbox_url=netbox_state.url,
         netbox_token=netbox_state.token, secrets_dir=Path(tmp_path_factory.mktemp("secrets")),
-        log_format="console", log_level="WARNING",
+        log_format="console", log_level="WARNING", attachments_dir=Path(tmp_path_factory.mktemp("attachments")),
     )
 
 
