@@ -37,6 +37,7 @@ BAR_H = 7  # a feed side's power headroom bar (A, then B under it, below the rac
 BAR_TOP = 36  # the A bar's top in the cell; the B bar's is BAR_TOP + BAR_H + BAR_GAP
 BAR_GAP = 3
 BAR_LEFT = 16  # room for the side's letter
+LETTER_DX = 5 - BAR_LEFT  # the letter's x from its bar's left end (the bar's group is translated)
 
 # Free units as a share of the rack's height: the map's four colours, with the legend's words.
 FREE_CLASSES: tuple[tuple[FreeClass, str], ...] = (
@@ -96,14 +97,6 @@ class SideGeometry:
     y: int
     width: int
     filled: int
-
-    @property
-    def letter_x(self) -> int:
-        return self.x - BAR_LEFT + 5
-
-    @property
-    def letter_y(self) -> int:
-        return self.y + BAR_H
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from dcim.power import Feed, rack_budget, side_budgets
 from dcim.readmodel.schemas import FeedView, Freshness, PowerBudget, RackSummary
 from web.dashboard import PowerBar
-from web.hallmap import BAR_GAP, BAR_H, BAR_LEFT, BAR_TOP, CELL_H, CELL_W, draw
+from web.hallmap import BAR_GAP, BAR_H, BAR_LEFT, BAR_TOP, CELL_H, CELL_W, LETTER_DX, draw
 from web.power_sides import bars, of_feed_rows, of_feed_views
 
 A32 = Feed(1, "primary", nominal_va=7360, available_va=5888, allocated_w=300)
@@ -76,5 +76,5 @@ def test_the_map_draws_a_above_b_inside_the_cell_filled_by_free_share() -> None:
     assert a.x == b.x == with_sides.x + BAR_LEFT and a.width == b.width == CELL_W - BAR_LEFT - 4
     assert a.y == with_sides.y + BAR_TOP and b.y == a.y + BAR_H + BAR_GAP
     assert (a.filled, b.filled) == (round(a.width * 0.75), round(b.width * 0.5))
-    assert b.y + BAR_H <= with_sides.y + CELL_H and a.letter_x > with_sides.x  # inside the cell
+    assert b.y + BAR_H <= with_sides.y + CELL_H and a.x + LETTER_DX > with_sides.x  # inside the cell
     assert without.sides == () and without.side_bars == []

@@ -70,5 +70,4 @@ class CapacityMapController(Controller):
         return page(request, "ops_capacity.html", status=status, sites=sites, site_id=site_id, halls=halls,
                     hall=hall, drawing=drawing, answer=answer, values=values, redundant=redundant, asked=asked,
                     errors=errors, free_classes=hallmap.FREE_CLASSES, fill=hallmap.FILL, ink=hallmap.INK,
-                    cell_w=hallmap.CELL_W, cell_h=hallmap.CELL_H, bar_h=hallmap.BAR_H, bar_left=hallmap.BAR_LEFT,
-                    bar_top=hallmap.BAR_TOP)
+                    cell_w=hallmap.CELL_W, cell_h=hallmap.CELL_H, bar_h=hallmap.BAR_H, letter_dx=hallmap.LETTER_DX)
