@@ -24,7 +24,7 @@ from colo.identity import Principal
 from colo.pii import encrypt_for_tenant, mask
 from siteaccess.alerts import raise_alert
 from siteaccess.journal import Journal
-from siteaccess.shipment_schemas import Delivery, Handover, Receipt, ShipmentRead, Storage
+from siteaccess.shipment_schemas import Handover, Receipt, ShipmentRead, Storage
 from siteaccess.shipments import HOLDING_PERIOD, get_shipment, normalise, now_utc, record, shipment_row
 from siteaccess.status import HELD_STATUSES, AlertKind, ShipmentDirection, ShipmentStatus
 from siteaccess.tables import Shipment, ShipmentTracking
@@ -118,7 +118,7 @@ async def store(
 
 
 async def deliver(
-    *, principal: Principal, shipment_id: UUID, data: Delivery, journal: Journal, master_key: bytes,
+    *, principal: Principal, shipment_id: UUID, journal: Journal, master_key: bytes,
     holding: timedelta = HOLDING_PERIOD, now: datetime | None = None,
 ) -> ShipmentRead:
     """Take a delivery to the rack or cage its announcement names."""
@@ -128,9 +128,8 @@ async def deliver(
         raise Conflict("this shipment is held at the dock for collection: hand it over instead")
     await _move(row, allowed=HELD_STATUSES, what="delivered",
                 values={Shipment.status: ShipmentStatus.DELIVERED_TO_CAGE.value, Shipment.completed_at: moment})
-    note = data.note.strip()
     await record(row=row, action="delivered_to_cage", actor=principal, journal=journal, now=moment,
-                 detail=f"to {row['deliver_to']}" + (f": {note}" if note else ""),
+                 detail=f"to {row['deliver_to']}",
                  objects={"area": row["deliver_to"]})
     return await get_shipment(principal=principal, shipment_id=shipment_id, master_key=master_key, holding=holding)
 

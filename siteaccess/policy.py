@@ -1,9 +1,9 @@
-"""Who may call the site-access routes (format: tenants/policy.py): visits, the gate and alerts,
-the whole physical-security surface in one table."""
+"""Who may call the site-access routes (format: tenants/policy.py): visits, the gate, alerts,
+shipments and the loading dock, the whole physical-security surface in one table."""
 
 from __future__ import annotations
 
-from colo.identity import GATE_STAFF, SECURITY, TENANT_ROLES, Role
+from colo.identity import GATE_STAFF, OPS, SECURITY, TENANT_ROLES, Role
 
 POLICY: dict[str, frozenset[Role]] = {
     # site visits: tenants request, security decides, the gate reads the day's visits
@@ -20,6 +20,19 @@ POLICY: dict[str, frozenset[Role]] = {
     # alerts
     "list_alerts": SECURITY,
     "acknowledge_alert": SECURITY,
+    # shipments: tenants announce and request, security or ops let equipment leave; the dock
+    # (the gate role, security, ops) receives, stores, delivers and hands over
+    "announce_shipment": TENANT_ROLES,
+    "request_outbound_shipment": TENANT_ROLES,
+    "list_shipments": TENANT_ROLES | GATE_STAFF | OPS,
+    "get_shipment": TENANT_ROLES | GATE_STAFF | OPS,
+    "cancel_shipment": TENANT_ROLES,
+    "approve_shipment": SECURITY | OPS,
+    "refuse_shipment": SECURITY | OPS,
+    "receive_shipment": GATE_STAFF | OPS,
+    "store_shipment": GATE_STAFF | OPS,
+    "deliver_shipment": GATE_STAFF | OPS,
+    "hand_over_shipment": GATE_STAFF | OPS,
 }
 
 PUBLIC: frozenset[str] = frozenset()

@@ -69,10 +69,6 @@ class Storage(msgspec.Struct, forbid_unknown_fields=True):
     location: Annotated[str, Meta(min_length=1, max_length=100, examples=["dock shelf 3B"])]
 
 
-class Delivery(msgspec.Struct, forbid_unknown_fields=True):
-    note: Annotated[str, Meta(max_length=200)] = ""
-
-
 class Handover(msgspec.Struct, forbid_unknown_fields=True):
     """Who took the shipment at the dock, as on their ID document."""
 

@@ -16,6 +16,7 @@ from api.controllers.plant import (
 )
 from api.controllers.ports import DemarcController, PortController
 from api.controllers.reconcile import ReconcileController
+from api.controllers.shipments import DockController, ShipmentController
 from api.controllers.service_desk import ServiceDeskController
 from api.controllers.service_desk_files import ServiceDeskFilesController
 from api.controllers.tenants import TenantController
@@ -25,7 +26,7 @@ CONTROLLERS: list[type] = [
     HealthController,
     WhoAmIController, KeyController, ApplicationController,
     TenantController, PeopleController,
-    AccessLogController, VisitController, GateController, AlertController,
+    AccessLogController, VisitController, GateController, AlertController, ShipmentController, DockController,
     RackController, PowerController, CapacityController, MeetMeRoomController, NetBoxSyncController,
     OrderController, LoaController, ReconcileController, DemarcController, PortController,
     ServiceDeskController, ServiceDeskFilesController,

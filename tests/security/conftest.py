@@ -68,7 +68,7 @@ class TenantWorld:
     tenant: TenantRead
     admin: IssuedTestKey
     member: IssuedTestKey
-    ids: dict[str, Any] = field(default_factory=dict)  # person, key, visit, order, xc_order, loa, rack, tenant
+    ids: dict[str, Any] = field(default_factory=dict)  # person, key, visit, order, xc_order, loa, rack, tenant, …
 
 
 async def _created(response: Any) -> dict[str, Any]:
@@ -96,8 +96,11 @@ async def _populate(client: AsyncTestClient, world: TenantWorld, *, rack: int, o
         "purpose": "security test visit"}))
     order = await _created(await client.post("/v1/orders", headers=headers, json={
         "spec": {"kind": "space", "rack_id": order_rack, "units": 1}}))
+    shipment = await _created(await client.post("/v1/shipments/inbound", headers=headers, json={
+        "carrier": "DHL", "tracking_numbers": [f"SEC{uuid.uuid4().hex[:12].upper()}"], "boxes": 1,
+        "expected_on": (now + timedelta(days=1)).date().isoformat()}))
     world.ids.update(person=person["id"], key=key["key"]["id"], visit=visit["id"], order=order["id"],
-                     tenant=str(world.tenant.id), rack=rack)
+                     tenant=str(world.tenant.id), rack=rack, shipment=shipment["id"])
 
 
 @dataclass

@@ -75,6 +75,11 @@ REQUESTS: dict[tuple[str, str, str], Callable[[Ids], Request]] = {
     ("create_order", "body", "spec.a_port_id"): lambda i: ("POST", "/v1/orders", xc_spec(i["a_port"], i["z_port"])),
     ("create_order", "body", "tenant_id"): lambda i: ("POST", "/v1/orders", {
         "spec": {"kind": "space", "rack_id": i["order_rack"], "units": 1}, "tenant_id": i["tenant"]}),
+    ("get_shipment", "path", "shipment_id"): lambda i: ("GET", f"/v1/shipments/{i['shipment']}", None),
+    ("cancel_shipment", "path", "shipment_id"): lambda i: ("POST", f"/v1/shipments/{i['shipment']}/cancel", None),
+    ("announce_shipment", "body", "deliver_to"): lambda i: ("POST", "/v1/shipments/inbound", {
+        "carrier": "Bola Freight", "tracking_numbers": [f"BOLA{uuid.uuid4().hex[:10].upper()}"], "boxes": 1,
+        "expected_on": "2030-01-02", "deliver_to": f"rack:{i['rack_name']}"}),
 }
 # Inputs that name facility objects, not tenant-owned ones.
 FACILITY_IDS = {
@@ -88,11 +93,11 @@ FACILITY_IDS = {
 }
 # Inputs that name an object by something other than an id: `rack:<name>` areas of a visit
 # must be racks the tenant holds.
-NAME_REFERENCES = {("request_visit", "body", "areas[]")}
+NAME_REFERENCES = {("request_visit", "body", "areas[]"), ("announce_shipment", "body", "deliver_to")}
 # Filters of lists: test_lists_never_show_the_victims_rows sends the victim's ids in them.
 LIST_FILTER_IDS = {("list_people", "query", "tenant_id"), ("list_orders", "query", "tenant_id"),
                    ("list_racks", "query", "tenant_id")}
-OWN_LISTED = ("person", "key", "visit", "order", "xc_order", "loa", "tenant")  # ids the lists show
+OWN_LISTED = ("person", "key", "visit", "order", "xc_order", "loa", "tenant", "shipment")  # ids the lists show
 # Operations the owner may legitimately be refused on (409/403 from the domain) — still "found".
 # The LOA is decided by the Z side, so its positive control runs as the Z-side tenant's admin.
 Z_SIDE_OPERATIONS = {"grant_loa", "refuse_loa"}
@@ -111,7 +116,7 @@ def strip(response: Any, ids: Ids | None = None) -> str:
 
 def missing_ids(world: BolaWorld) -> Ids:
     return {"key": str(uuid.uuid4()), "person": str(uuid.uuid4()), "tenant": str(uuid.uuid4()),
-            "visit": str(uuid.uuid4()),
+            "visit": str(uuid.uuid4()), "shipment": str(uuid.uuid4()),
             "order": str(uuid.uuid4()), "xc_order": str(uuid.uuid4()), "loa": str(uuid.uuid4()), "rack": 2**31 - 7,
             "a_port": 2**31 - 9, "z_port": world.plant.ports["z"][2], "order_rack": world.plant.racks["space"],
             "rack_name": f"no-such-rack-{uuid.uuid4().hex[:6]}"}
@@ -213,7 +218,8 @@ async def test_lists_never_show_the_victims_rows(
     # Positive control: the victim's own lists do show these rows.
     owner = w.victim.admin.headers
     seen = "".join([(await client.get(path, headers=owner)).text for path in
-                    ("/v1/people", "/v1/keys", "/v1/visits", "/v1/orders", "/v1/loas", "/v1/tenants")])
+                    ("/v1/people", "/v1/keys", "/v1/visits", "/v1/orders", "/v1/loas", "/v1/tenants",
+                     "/v1/shipments")])
     missing_from_own = {k: v for k, v in w.victim.ids.items() if k in OWN_LISTED and str(v) not in seen}
     assert missing_from_own == {}, "the victim's own lists miss its objects: broken fixture"
     racks = (await client.get("/v1/racks", headers=owner)).json()["items"]
@@ -231,6 +237,7 @@ async def test_the_victim_is_unchanged_and_owners_find_their_objects(
     assert (await client.get(f"/v1/people/{w.victim.ids['person']}", headers=owner)).json()["name"] == "Site Person"
     assert (await client.get(f"/v1/keys/{w.victim.ids['key']}", headers=owner)).json()["revoked_at"] is None
     assert (await client.get(f"/v1/visits/{w.victim.ids['visit']}", headers=owner)).json()["status"] == "pending"
+    assert (await client.get(f"/v1/shipments/{w.victim.ids['shipment']}", headers=owner)).json()["status"] == "expected"
     assert (await client.get(f"/v1/orders/{w.victim.ids['order']}", headers=owner)).json()["state"] == "submitted"
     assert (await client.get(f"/v1/loas/{w.victim.ids['loa']}", headers=owner)).json()["status"] == "loa_pending"
     # Positive controls: the same requests by the owner find the object (reads first, deletes last).
