@@ -32,16 +32,28 @@ class TrustedState:
 
     @classmethod
     def load(cls, directory: Path, keys: list[VerifierKey]) -> TrustedState:
+        """The state to go on from (the witness, a verifier with --state): created when missing."""
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return cls.read(directory, keys) or cls(directory=directory, checkpoint=None, note=None, tree=CompactRange())
+
+    @classmethod
+    def read(cls, directory: Path, keys: list[VerifierKey]) -> TrustedState | None:
+        """The state as its owner left it, or None when it holds no checkpoint (or no directory):
+        for readers that must never write it (the portal's integrity panel). Creates nothing."""
         note_path = directory / "checkpoint"
-        if not note_path.exists():
-            return cls(directory=directory, checkpoint=None, note=None, tree=CompactRange())
+        if not note_path.is_file():
+            return None
         note = note_path.read_text()
         checkpoint = verify_checkpoint(note, keys)  # a state file is trusted only if still signed
         tree = CompactRange.from_bytes(checkpoint.size, (directory / "frontier").read_bytes())
         if tree.root() != checkpoint.root:
             raise ValueError(f"{directory}: the stored frontier does not match the trusted checkpoint")
         return cls(directory=directory, checkpoint=checkpoint, note=note, tree=tree)
+
+    def recorded_at(self) -> float | None:
+        """When the trusted checkpoint was written (the file's modification time, seconds)."""
+        path = self.directory / "checkpoint"
+        return path.stat().st_mtime if path.is_file() else None
 
     def leaf(self, index: int) -> bytes | None:
         """The mirrored leaf hash at `index`, when the trusted tree covers it."""

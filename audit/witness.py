@@ -7,16 +7,21 @@ leaves gives the signed root — i.e. the new tree contains the old one unchange
 is an alarm naming the first index where the views differ (found by comparing the database's
 leaf hashes with the witness's mirror). Point several Colo databases (or one database seen
 from several places) at the same witness state and a split view cannot go unnoticed.
+
+`compare_with_witness` is the read-only side: whether the log's latest checkpoint still extends
+what the witness recorded (the portal's integrity panel shows it; it never writes the state).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.merkle import HASH_SIZE, CompactRange
+from audit.merkle import HASH_SIZE, CompactRange, verify_consistency
 from audit.note import NoteError, VerifierKey, verify_checkpoint
+from audit.proofs import consistency_proof
 from audit.store import LogStore
 from audit.trust import TrustedState
+from colo.errors import NotFound, ValidationFailed
 
 LEAF_CHUNK = 50_000
 
@@ -81,3 +86,52 @@ async def witness_once(*, store: LogStore, state: TrustedState, keys: list[Verif
                              old, index if index is not None else old)
     state.advance(latest.note, checkpoint, leaves, tree)
     return WitnessReport(False, f"witnessed size {checkpoint.size} (was {old})", checkpoint.size)
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessComparison:
+    """The live log's latest signed checkpoint against the witness's last one (read only)."""
+
+    witnessed_size: int
+    live_size: int | None  # None: no checkpoint published yet
+    consistent: bool | None  # None: nothing to compare with
+    problem: str = ""  # why it is not consistent, in words
+
+    @property
+    def behind(self) -> int:
+        """Entries the live log holds beyond what the witness recorded."""
+        return max(0, (self.live_size or 0) - self.witnessed_size)
+
+
+async def compare_with_witness(
+    *, store: LogStore, state: TrustedState, keys: list[VerifierKey], origin: str,
+) -> WitnessComparison:
+    """Does the latest signed checkpoint extend the tree the witness recorded? Checked with an
+    RFC 9162 consistency proof from the log (audit.proofs) against the witness's own root, the
+    way a client checks a log: nothing is written, the witness's state is left as it is."""
+    witnessed = state.checkpoint
+    latest = await store.latest_checkpoint()
+    if witnessed is None or latest is None:
+        return WitnessComparison(state.size, latest.tree_size if latest else None, None)
+    try:
+        live = verify_checkpoint(latest.note, keys, origin=origin)
+    except NoteError as exc:
+        return WitnessComparison(witnessed.size, latest.tree_size, False,
+                                 f"the latest checkpoint is not validly signed: {exc}")
+    if live.size < witnessed.size:
+        return WitnessComparison(witnessed.size, live.size, False,
+                                 f"the log shrank from {witnessed.size} to {live.size} entries (rolled back)")
+    if live.size == witnessed.size:
+        same = live.root == witnessed.root
+        return WitnessComparison(witnessed.size, live.size, same,
+                                 "" if same else f"two different trees of size {live.size} are signed (fork)")
+    try:
+        proof = await consistency_proof(store=store, first=witnessed.size, second=live.size)
+    except (NotFound, ValidationFailed) as exc:
+        return WitnessComparison(witnessed.size, live.size, False,
+                                 f"the log cannot prove it extends the witnessed tree: {exc}")
+    if not verify_consistency(witnessed.size, live.size, witnessed.root, live.root, proof.hashes):
+        return WitnessComparison(witnessed.size, live.size, False,
+                                 f"checkpoint {live.size} does not extend the witnessed tree of size "
+                                 f"{witnessed.size} (fork or rewritten history)")
+    return WitnessComparison(witnessed.size, live.size, True)

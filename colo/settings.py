@@ -174,6 +174,9 @@ VARIABLES: tuple[Var, ...] = (
         "access-log retention; at least 365 (PCI DSS 10.5.1)"),
     Var("COLO_AUDIT_ENABLED", "audit_enabled", _bool, True,
         "record API requests in the access log (off only for benchmarks)"),
+    Var("COLO_AUDIT_WITNESS_STATE", "audit_witness_state", _text, "",
+        "the witness's state directory (`colo audit witness --state DIR`), read only: the access log's "
+        "integrity panel shows its last checkpoint and whether the log still extends it; empty = no witness shown"),
     Var("COLO_WEBHOOK_SECRET", "webhook_secret", _text, "",
         "HMAC secret NetBox signs its webhooks with", secret=True),
     Var("COLO_PUBLIC_URL", "public_url", _url, "",
@@ -271,6 +274,7 @@ class Settings:
     audit_origin: str = "colo.example/access-log"
     audit_retention_days: int = 400
     audit_enabled: bool = True
+    audit_witness_state: str = ""
     webhook_secret: str = field(default="", repr=False)
     public_url: str = ""
     webhook_grace_seconds: float = 120.0

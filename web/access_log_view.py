@@ -1,13 +1,17 @@
 """What the access-log pages compute beside the audit package's own functions: the search form's
 filters (times typed on the facility's clock), and an inclusion proof checked here, in the
 portal, with audit's verification functions — so "verified" on the page means the signature and
-the RFC 9162 path were checked, not that the database said so.
+the RFC 9162 path were checked, not that the database said so. The integrity panel also reads the
+witness's state (COLO_AUDIT_WITNESS_STATE, read only: never created or written here) and shows
+whether the log's latest checkpoint still extends the witness's (audit.witness.compare_with_witness).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import asyncio
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -20,7 +24,9 @@ from audit.proofs import inclusion_proof
 from audit.search import EntryFilter
 from audit.service import AccessLog
 from audit.store import StoredCheckpoint
+from audit.trust import TrustedState
 from audit.verify import claimed_index, signed_checkpoint
+from audit.witness import compare_with_witness
 from colo.crypto import b64encode
 from colo.errors import NotFound, ValidationFailed
 from web.i18n import marker as _
@@ -150,9 +156,57 @@ async def prove(*, access_log: AccessLog, index: int) -> ProofResult:
     return replace(result, verified=True)
 
 
+def in_units(seconds: int) -> tuple[str, int]:
+    """A duration in its largest whole unit: ("seconds"|"minutes"|"hours"|"days", n)."""
+    for unit, width in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * width:
+            return unit, seconds // width
+    return "seconds", seconds
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessPanel:
+    """The witness's state as the panel shows it: not configured, nothing recorded yet, unreadable
+    (`problem`), or its last checkpoint with whether the live log extends it and how far behind."""
+
+    configured: bool
+    recorded: bool = False
+    unreadable: bool = False
+    size: int = 0
+    recorded_at: datetime | None = None
+    age_seconds: int = 0
+    consistent: bool | None = None  # None: no live checkpoint to compare with
+    behind: int = 0  # entries the live log holds beyond the witness's checkpoint
+    problem: str = ""
+
+    @property
+    def age(self) -> tuple[str, int]:
+        return in_units(self.age_seconds)
+
+
+async def witness_panel(*, access_log: AccessLog, directory: str, now: datetime) -> WitnessPanel:
+    """Read the witness's state without writing it (TrustedState.read creates nothing) and compare."""
+    if not directory:
+        return WitnessPanel(configured=False)
+    try:
+        state = await asyncio.to_thread(TrustedState.read, Path(directory), access_log.verifier_keys)
+        recorded = await asyncio.to_thread(state.recorded_at) if state is not None else None
+    except (OSError, ValueError) as exc:  # NoteError is a ValueError: not signed under the log's keys
+        return WitnessPanel(configured=True, unreadable=True, problem=str(exc))
+    if state is None:
+        return WitnessPanel(configured=True)
+    comparison = await compare_with_witness(store=access_log.store, state=state, keys=access_log.verifier_keys,
+                                            origin=access_log.origin)
+    at = datetime.fromtimestamp(recorded, UTC) if recorded is not None else None
+    return WitnessPanel(configured=True, recorded=True, size=comparison.witnessed_size, recorded_at=at,
+                        age_seconds=max(0, int((now - at).total_seconds())) if at else 0,
+                        consistent=comparison.consistent, behind=comparison.behind, problem=comparison.problem)
+
+
 @dataclass(frozen=True, slots=True)
 class Integrity:
-    """The integrity panel: the latest signed checkpoint, whether its signature verifies."""
+    """The integrity panel: the latest signed checkpoint, whether its signature verifies, and the
+    witness's view of it."""
 
     size: int
     root: str
@@ -161,17 +215,15 @@ class Integrity:
     signature_ok: bool
     key_id: str
     vkey: str | None  # the verifier key that signs it, for `colo audit verify --keys`
+    witness: WitnessPanel = field(default_factory=lambda: WitnessPanel(configured=False))
 
     @property
     def age(self) -> tuple[str, int]:
         """The checkpoint's age in the largest whole unit: ("seconds"|"minutes"|"hours"|"days", n)."""
-        for unit, seconds in (("days", 86400), ("hours", 3600), ("minutes", 60)):
-            if self.age_seconds >= 2 * seconds:
-                return unit, self.age_seconds // seconds
-        return "seconds", self.age_seconds
+        return in_units(self.age_seconds)
 
 
-async def integrity(*, access_log: AccessLog, now: datetime) -> Integrity | None:
+async def integrity(*, access_log: AccessLog, now: datetime, witness_state: str = "") -> Integrity | None:
     latest = await access_log.store.latest_checkpoint()
     if latest is None:
         return None
@@ -184,4 +236,5 @@ async def integrity(*, access_log: AccessLog, now: datetime) -> Integrity | None
     key = dict(access_log.keys).get(latest.key_id)
     return Integrity(size=latest.tree_size, root=b64encode(latest.root), signed_at=signed_at,
                      age_seconds=max(0, int((now - signed_at).total_seconds())), signature_ok=ok,
-                     key_id=latest.key_id, vkey=key.vkey if key else None)
+                     key_id=latest.key_id, vkey=key.vkey if key else None,
+                     witness=await witness_panel(access_log=access_log, directory=witness_state, now=now))

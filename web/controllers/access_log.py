@@ -67,7 +67,8 @@ class AccessLogController(Controller):
                                         master_key=runtime.services.keys.master_key) for d in documents]
             paging = {"limit": str(limit)} if limit != PAGE_SIZE else {}
             older = search.query(cursor=next_cursor, **paging) if next_cursor else None
-        panel = await integrity(access_log=_log(request), now=datetime.now(UTC))
+        panel = await integrity(access_log=_log(request), now=datetime.now(UTC),
+                                witness_state=runtime.services.settings.audit_witness_state)
         return page(request, "access_log.html", status=422 if search.errors else 200, search=search,
                     entries=entries, errors=errors, times={e.index: entry_time(e) for e in entries}, older=older,
                     outcomes=OUTCOMES, kinds=KINDS,
