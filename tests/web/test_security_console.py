@@ -159,10 +159,15 @@ def test_refused_badges_are_alerted_and_acknowledged_with_a_note(live_portal: Po
     expect(page.locator("#alerts-status")).to_have_text("The alert was acknowledged; your note is in the access log.")
     expect(page.locator(f"[id='alert-{window_alert}']")).to_have_count(0)
     assert "kind=out_of_window" in page.url  # back to the kind the officer was looking at
+    handled = page.locator(f"[id='handled-{window_alert}']")  # recently acknowledged, of this kind
+    expect(handled).to_contain_text("called the company: they come tomorrow")
+    expect(handled).to_contain_text(legal_name)
+    expect(page.locator("#handled")).not_to_contain_text("Unknown badge")  # another kind
     everything = portal.api("GET", "/v1/alerts", security=True,
                             params={"kind": "out_of_window", "open_only": "false", "limit": 200}).json()
     done = next(a for a in everything["items"] if a["id"] == window_alert)
     assert done["acknowledged_at"] is not None and done["acknowledged_by"]
+    assert done["acknowledgement_note"] == "called the company: they come tomorrow"  # kept on the alert
     entries = portal.access_log(actor=done["acknowledged_by"], wanted=lambda found: any(
         e.get("action") == "alert.acknowledged" for e in found))
     noted = [e for e in entries if e.get("action") == "alert.acknowledged"]
@@ -233,7 +238,8 @@ def test_who_overstayed_shows_at_the_gate_and_in_the_alerts(live_portal: Portal,
     portal.query(end_the_window)
     page.goto(portal.url + "/gate")
     expect(page.locator("#overstayed")).to_contain_text(badge)
-    expect(page.locator("#overstayed")).to_contain_text("Late Leaver")
+    expect(page.locator("#overstayed")).to_contain_text("********ver")  # masked: the tablet is in the entrance
+    expect(page.locator("#overstayed")).not_to_contain_text("Late Leaver")
     expect(page.locator("#on-site")).not_to_contain_text(badge)
     page.goto(portal.url + "/alerts?kind=overstay")  # the list sweeps first, as the API does
     listed = portal.api("GET", "/v1/alerts", security=True, params={"kind": "overstay", "limit": 200}).json()

@@ -2,10 +2,11 @@
 
 The list is what the API's GET /v1/alerts answers (the monitor's sweep first, so an overstay
 shows as soon as it is true; open alerts, newest first, optionally one kind); acknowledging
-calls the API's acknowledge_alert. The alert has no place for the officer's note, so the note
-is recorded beside the acknowledgement as a physical event in the access log (the site-access
-journal, the same durable record every gate refusal writes): evidence of what was done about
-it, readable by whoever reviews the log.
+calls the API's acknowledge_alert with the officer's note, which is kept on the alert. The note
+is also recorded beside the acknowledgement as a physical event in the access log (the site-access
+journal, the same durable record every gate refusal writes): evidence of what was done about it
+that the database administrator cannot quietly rewrite. Below the open ones, the alerts handled
+most recently (of the chosen kind) with who acknowledged them, when, and the note.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from accounts.service import get_account
 from api.pagination import MAX_CURSOR_LENGTH, encode_cursor, keyset_request
+from colo.errors import NotFound
+from colo.paging import PageRequest
 from siteaccess import alerts
+from siteaccess.alerts import NOTE_LIMIT
 from siteaccess.journal import PhysicalEvent
 from siteaccess.schemas import AlertRead
 from siteaccess.status import AlertKind
@@ -30,7 +35,7 @@ from web.i18n import marker as _
 from web.pages import page, see_other
 
 ALERTS_PER_PAGE = 50
-NOTE_LIMIT = 500
+RECENTLY_HANDLED = 20
 KIND_NAMES = {
     AlertKind.OUT_OF_WINDOW: _("Outside the visit's window"),
     AlertKind.NOT_APPROVED: _("Visit not approved"),
@@ -47,6 +52,17 @@ AlertId = FromPath[UUID]
 Kind = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,32}$")]
 
 
+async def actor_names(actors: set[str]) -> dict[str, str]:
+    """`web:<account id>` → the account's e-mail; an API key's id stays as it is."""
+    names: dict[str, str] = {}
+    for actor in actors:
+        try:
+            names[actor] = (await get_account(account_id=UUID(actor.removeprefix("web:")))).email
+        except (ValueError, NotFound):
+            continue
+    return names
+
+
 async def _list(request: Request[Any, Any, Any], *, kind: str | None = None, cursor: str | None = None,
                 done: bool = False, status: int = 200, errors: dict[str, str] | None = None,
                 values: dict[str, str] | None = None) -> Template:
@@ -57,8 +73,11 @@ async def _list(request: Request[Any, Any, Any], *, kind: str | None = None, cur
     listed = await alerts.list_alerts(open_only=True, kind=chosen,
                                       page=keyset_request(cursor, limit=ALERTS_PER_PAGE, keyset=alerts.ALERT_KEYS))
     items: list[AlertRead] = listed.items
-    named = await tenant_names(request, {a.tenant_id for a in items if a.tenant_id is not None})
+    handled = (await alerts.list_acknowledged(kind=chosen, page=PageRequest(limit=RECENTLY_HANDLED))).items
+    named = await tenant_names(request, {a.tenant_id for a in items + handled if a.tenant_id is not None})
     return page(request, "alerts.html", status=status, alerts=items, kinds=KIND_NAMES, kind=chosen,
+                handled=handled, actors=await actor_names({a.acknowledged_by for a in handled
+                                                           if a.acknowledged_by.startswith("web:")}),
                 next_cursor=encode_cursor(listed), first_page=cursor is None, tenants=named,
                 done=ACKNOWLEDGED if done else None, errors=errors or {}, values=values or {},
                 facility_zone=facility_zone(request))
@@ -83,7 +102,7 @@ class AlertsController(Controller):
             key = str(alert_id)
             return await _list(request, kind=kind or None, status=422, errors={key: NOTE_REQUIRED},
                                values={key: note})
-        alert = await alerts.acknowledge_alert(principal=viewer.principal, alert_id=alert_id)
+        alert = await alerts.acknowledge_alert(principal=viewer.principal, alert_id=alert_id, note=note)
         await services.site_access.journal(PhysicalEvent(
             action="alert.acknowledged", outcome="recorded", tenant_id=alert.tenant_id, actor=viewer.principal,
             objects={"alert_id": str(alert.id), "kind": alert.kind.value,

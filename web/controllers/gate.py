@@ -6,16 +6,15 @@ big ALLOWED or REFUSED and the reason in words. Check-in and check-out call what
 alert — exactly as there, before the screen shows it. The result is the response to the post
 itself, not a redirect: the next scan is the next post, and the answer belongs to this one.
 
-Who is on site comes from what the API offers the gate: the approved visits (list_visits),
-their visitors' `on_site`, newest start first. A visit lasts at most 14 days, so the scan stops
-at visits that started before OVERSTAY_HORIZON more than that; anyone still inside from an older
-visit has had an overstay alert (siteaccess.alerts.sweep_overstays) open in /alerts for weeks.
+Who is on site, and who overstayed, is what the API's GET /v1/gate/on-site answers
+(siteaccess.on_site: every visitor checked in and not out, names masked — the tablet stands at
+the entrance — and overstayed once the visit's window ended).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -23,12 +22,10 @@ from litestar import Controller, Request, get, post
 from litestar.response import Template
 
 from colo.errors import NotFound
-from colo.paging import PageRequest
-from siteaccess import gate, service
+from colo.paging import every_row
+from siteaccess import gate, on_site, service
 from siteaccess.gate import GateRefused
-from siteaccess.schemas import GateResult, GateScan, VisitorRead, VisitRead
-from siteaccess.service import MAX_WINDOW
-from siteaccess.status import VisitStatus
+from siteaccess.schemas import GateResult, GateScan, OnSiteRead, VisitorRead, VisitRead
 from web.controllers.security_visits import shared, tenant_names
 from web.controllers.visits import current_viewer
 from web.forms import read_form, text
@@ -36,8 +33,6 @@ from web.guard import runtime_of
 from web.i18n import marker as _
 from web.pages import page
 
-OVERSTAY_HORIZON = timedelta(days=7)
-SCAN_PAGE = 200
 REFUSALS = {
     "the badge has expired": _("The badge has expired."),
     "the visit is": _("The visit is not approved."),
@@ -48,14 +43,6 @@ REFUSALS = {
 UNKNOWN_BADGE = _("Unknown badge: no visitor holds this badge.")
 NOT_A_BADGE = _("Not a badge number: a badge reads B- and ten letters or digits.")
 REFUSED_OTHER = _("Refused by the gate.")
-
-
-@dataclass(frozen=True, slots=True)
-class Inside:
-    """One person on site, with the visit they came in on."""
-
-    visitor: VisitorRead
-    visit: VisitRead
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,29 +63,21 @@ class Outcome:
         return next((v for v in self.visit.visitors if v.id == self.result.visitor_id), None)
 
 
-async def _inside(request: Request[Any, Any, Any], now: datetime) -> list[Inside]:
-    """Everyone on site now, from the approved visits that could still have someone inside."""
-    viewer, runtime = current_viewer(request), runtime_of(request)
-    oldest = now - MAX_WINDOW - OVERSTAY_HORIZON
-    found: list[Inside] = []
-    request_page = PageRequest(limit=SCAN_PAGE)
-    while True:
-        listed = await service.list_visits(principal=viewer.principal, master_key=runtime.services.keys.master_key,
-                                           status=VisitStatus.APPROVED, page=request_page)
-        found += [Inside(visitor, visit) for visit in listed.items for visitor in visit.visitors if visitor.on_site]
-        if listed.next_key is None or not listed.items or listed.items[-1].starts_at < oldest:
-            return found
-        request_page = PageRequest(limit=SCAN_PAGE, after=listed.next_key)
+async def _inside(request: Request[Any, Any, Any], now: datetime) -> list[OnSiteRead]:
+    """Everyone on site now, every page of the API's list."""
+    principal = current_viewer(request).principal
+    return await every_row(lambda page: on_site.list_on_site(principal=principal, page=page, now=now))
 
 
 async def _screen(request: Request[Any, Any, Any], *, outcome: Outcome | None = None, status: int = 200) -> Template:
     now = datetime.now(UTC)
     inside = await _inside(request, now)
-    visits = [entry.visit for entry in inside] + ([outcome.visit] if outcome and outcome.visit else [])
+    tenants = {entry.tenant_id: entry.tenant_name for entry in inside if entry.tenant_name}
+    if outcome and outcome.visit:
+        tenants |= await tenant_names(request, {outcome.visit.tenant_id})
     return page(request, "gate.html", status=status, outcome=outcome, now=now,
-                on_site=[entry for entry in inside if entry.visit.ends_at >= now],
-                overstayed=[entry for entry in inside if entry.visit.ends_at < now],
-                tenants=await tenant_names(request, {visit.tenant_id for visit in visits}), **shared(request))
+                on_site=[entry for entry in inside if not entry.overstayed],
+                overstayed=[entry for entry in inside if entry.overstayed], tenants=tenants, **shared(request))
 
 
 def _reason(refusal: GateRefused) -> str:
