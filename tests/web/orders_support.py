@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +20,7 @@ import pynetbox
 
 from devtools.netbox.paths import NetBoxState
 from tests.netbox_cleanup import remove_sites
-from tests.web.browser import Portal
+from tests.web.browser import Portal, new_tenant
 
 RACK_KEYS = ("journey", "actions", "a11y", "paging")
 
@@ -105,20 +105,30 @@ def fulfil(portal: Portal, order_id: str) -> dict[str, Any]:
     return built
 
 
-def postpone(portal: Portal, order_id: str, retry_at: datetime) -> None:
-    """What a fulfilment run records when NetBox cannot be reached (dcim/orders/fulfil.py
-    _postpone): the approved order provisioning, its error and the next attempt's time."""
+RETRY_AT = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)  # a postponed run's next attempt, far ahead
+
+
+def postponed_order(portal: Portal, rack_id: int, position: int) -> str:
+    """A new tenant's one-unit space order, reviewed and approved, whose fulfilment could not reach
+    NetBox: provisioning, with the error and the next attempt (RETRY_AT) a run records then
+    (dcim/orders/fulfil.py _postpone)."""
     from dcim.orders import store
     from dcim.orders.states import OrderAction
     from dcim.orders.tables import Order
+
+    order_id = ops_order(portal, new_tenant(portal), {
+        "kind": "space", "rack_id": rack_id, "units": 1, "position": position})
+    ops_step(portal, order_id, "review")
+    ops_step(portal, order_id, "approve")
 
     async def postponed() -> None:
         await store.transition(UUID(order_id), OrderAction.START_PROVISIONING, actor=store.SYSTEM,
                                reason="fulfilment started")
         await store.record(UUID(order_id), {Order.last_error: "waiting for NetBox: connection refused",
-                                            Order.next_attempt_at: retry_at, Order.attempts: 1})
+                                            Order.next_attempt_at: RETRY_AT, Order.attempts: 1})
 
     portal.query(postponed)
+    return order_id
 
 
 # ---- cross-connect ports: a meet-me room with the tenant's panel and a carrier's ----------------------

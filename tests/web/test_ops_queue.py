@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from devtools.netbox.paths import NetBoxState
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
-from tests.web.orders_support import PortalPlant, ops_order, ops_step, portal_plant, postpone
+from tests.web.orders_support import PortalPlant, ops_order, ops_step, portal_plant, postponed_order
 
 
 @pytest.fixture(scope="module")
@@ -262,13 +261,7 @@ def test_approval_offers_the_netbox_tenant_of_the_same_name_and_links_it(live_po
 def test_the_queue_shows_an_order_waiting_for_netbox_with_its_next_attempt(
         live_portal: Portal, browser_page: Page, ops_site: PortalPlant) -> None:
     page, base = browser_page, live_portal.url
-    order_id = ops_order(live_portal, new_tenant(live_portal), {
-        "kind": "space", "rack_id": ops_site.racks["actions"], "units": 1, "position": 30})
-    ops_step(live_portal, order_id, "review")
-    ops_step(live_portal, order_id, "approve")
-    retry_at = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
-
-    postpone(live_portal, order_id, retry_at)
+    order_id = postponed_order(live_portal, ops_site.racks["actions"], 30)
     ops_signed_in(live_portal, page)
     row = f"#orders tr[data-order-id='{order_id}']"
     find_row(page, base + "/ops/orders?state=provisioning", row)

@@ -7,7 +7,7 @@ fulfilment could not reach NetBox shows its next attempt on the timeline, until 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from colo.settings import Settings
 from devtools.netbox.paths import NetBoxState
 from tests.web.browser import Portal, new_tenant, sign_in, staff_person, tenant_person
-from tests.web.orders_support import PortalPlant, ops_order, ops_step, portal_plant, postpone
+from tests.web.orders_support import RETRY_AT, PortalPlant, ops_order, ops_step, portal_plant, postponed_order
 from web.i18n import Languages
 
 FULFILLED = ["submitted", "in_review", "approved", "provisioning", "active"]
@@ -81,19 +81,13 @@ def test_ops_fulfil_an_order_and_its_timeline_shows_every_step_with_its_time(
 def test_an_order_waiting_for_netbox_shows_its_next_attempt_until_it_is_built(
         live_portal: Portal, browser_page: Page, timeline_site: PortalPlant, settings: Settings) -> None:
     page, base = browser_page, live_portal.url
-    order_id = ops_order(live_portal, new_tenant(live_portal), {
-        "kind": "space", "rack_id": timeline_site.racks["actions"], "units": 1, "position": 25})
-    ops_step(live_portal, order_id, "review")
-    ops_step(live_portal, order_id, "approve")
-    retry_at = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
-
-    postpone(live_portal, order_id, retry_at)
+    order_id = postponed_order(live_portal, timeline_site.racks["actions"], 25)
     email, secret = staff_person(live_portal, page, role="ops")
     sign_in(page, base, email, secret)
     page.goto(f"{base}/ops/orders/{order_id}")
     assert steps(page)[3:] == [("provisioning", "done", "true"), ("attempt", "attempt", None),
                                ("active", "planned", None)]
-    day, clock = Languages(settings.time_zone).get("en").date_and_time(retry_at)
+    day, clock = Languages(settings.time_zone).get("en").date_and_time(RETRY_AT)
     attempt = page.locator("svg#timeline g.step[data-kind=attempt]")
     assert attempt.locator("text.when").all_text_contents() == [day, clock]
     expect(attempt).to_contain_text("NetBox could not be reached")
