@@ -12,7 +12,7 @@ import argparse
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from colo.identity import STAFF_ROLES, TENANT_ROLES, Role
+from colo.identity import FACILITY_ROLES, STAFF_ROLES, TENANT_ROLES, Role
 from colo.logging import get_logger
 
 if TYPE_CHECKING:
@@ -118,7 +118,8 @@ def register(sub: Any, _netbox_sub: Any) -> None:
                                                                                  required=True)
     staff = accounts.add_parser("create-staff", help="create a staff account and print its one-time set-up link")
     staff.add_argument("--email", required=True)
-    staff.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
+    staff.add_argument("--role", required=True, choices=sorted(r.value for r in FACILITY_ROLES),
+                       help="gate: the gate screen's account (a tablet at the entrance), which opens nothing else")
     staff.add_argument("--name", default="")
     staff.add_argument("--language", default="az", choices=LANGUAGES, help="of the e-mail, when SMTP is configured")
     staff.set_defaults(handler=cmd_create_staff)

@@ -7,13 +7,14 @@ Portal pages that perform an API operation are not listed here: they name that o
 
 from __future__ import annotations
 
-from colo.identity import LOG_REVIEWERS, OPS, SECURITY, STAFF_ROLES, TENANT_ADMIN, TENANT_ROLES, Role
+from colo.identity import FACILITY_ROLES, LOG_REVIEWERS, OPS, SECURITY, STAFF_ROLES, TENANT_ADMIN, TENANT_ROLES, Role
 
 POLICY: dict[str, frozenset[Role]] = {
-    # signing out (here, or everywhere): every person (people are staff or a tenant's; the gate
-    # terminal is a key, never a portal account)
-    "portal_sign_out": STAFF_ROLES | TENANT_ROLES,
-    "portal_sign_out_everywhere": STAFF_ROLES | TENANT_ROLES,
+    # signing out (here, or everywhere): every portal account — the facility's people, the gate
+    # screen's account (role gate: a tablet at the entrance that signs in like a person and may
+    # open the gate screen and its own account only; the gate's API key stays a key) and a tenant's
+    "portal_sign_out": FACILITY_ROLES | TENANT_ROLES,
+    "portal_sign_out_everywhere": FACILITY_ROLES | TENANT_ROLES,
     # a tenant admin invites a colleague into its own tenant
     "invite_account_form": TENANT_ADMIN,
     "invite_account": TENANT_ADMIN,
@@ -24,8 +25,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "portal_staff_accounts": OPS,
     "portal_create_staff_account": OPS,
     "portal_disable_staff_account": OPS,
-    # every person's own account page (profile, language, sessions)
-    "portal_account": STAFF_ROLES | TENANT_ROLES,
+    # every account's own page (profile, language, sessions), the gate screen's too
+    "portal_account": FACILITY_ROLES | TENANT_ROLES,
     # the access review (who can get in and who can act): security officers and auditors read it,
     # security officers revoke from it
     "portal_access_review": LOG_REVIEWERS,

@@ -22,7 +22,7 @@ from accounts.sessions import SessionStore
 from accounts.tables import Account, AccountLink
 from colo.db import violates_unique
 from colo.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
-from colo.identity import STAFF_ROLES, TENANT_ROLES, Principal, Role
+from colo.identity import FACILITY_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 from tenants import validation
 from tenants.scope import scoped, tenant_for_write
@@ -75,9 +75,11 @@ async def _new_account(*, email: str, name: str, role: Role, tenant_id: UUID | N
 
 
 async def create_staff(*, email: str, role: Role, name: str = "", created_by: str, valid_hours: int) -> LinkIssued:
-    """A staff account (ops, security, auditor) and its one-time set-up link."""
-    if role not in STAFF_ROLES:
-        raise ValidationFailed("role", "staff accounts are ops, security or auditor")
+    """A staff account and its one-time set-up link: one of the facility's people (ops, security,
+    auditor), or the gate screen's account (a tablet at the entrance: it signs in like a person,
+    password and TOTP, and its role's policy lets it open the gate screen and its own account only)."""
+    if role not in FACILITY_ROLES:
+        raise ValidationFailed("role", "staff accounts are ops, security, auditor or gate")
     return await _new_account(email=email, name=name, role=role, tenant_id=None, created_by=created_by,
                               purpose="setup", valid_hours=valid_hours)
 

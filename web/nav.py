@@ -1,5 +1,9 @@
 """The portal's navigation: each entry names the operation whose policy entry decides who sees it,
-so a person is offered exactly the pages the guard would let them open (one rule, web/guard.py)."""
+so a person is offered exactly the pages the guard would let them open (one rule, web/guard.py).
+
+A screen account (the gate's tablet at the entrance, KIOSK_SCREENS) is offered its one screen and
+its own account page, of what the policy lets it open, and lands on that screen: what else the
+gate role may read (the visits list) is for the gate's key, not for a screen at the door."""
 
 from __future__ import annotations
 
@@ -43,6 +47,14 @@ NAV: tuple[NavItem, ...] = (
 )
 
 
+# role → the one screen its account lands on and is offered
+KIOSK_SCREENS: dict[Role, str] = {Role.GATE: "/gate"}
+
+
 def visible(policy: AccessPolicy, role: Role) -> list[NavItem]:
-    """The entries `role` may open; the start page is everyone's."""
+    """The entries `role` may open; the start page is everyone's but a screen account's."""
+    screen = KIOSK_SCREENS.get(role)
+    if screen is not None:
+        return [item for item in NAV if item.path in (screen, "/account")
+                and is_allowed(policy.roles, item.operation, role)]
     return [item for item in NAV if item.operation == "portal_index" or is_allowed(policy.roles, item.operation, role)]

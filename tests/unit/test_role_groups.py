@@ -32,7 +32,9 @@ def test_the_gate_is_a_facility_key_but_not_staff() -> None:
 def test_the_gate_reaches_only_the_door() -> None:
     policy = load_access_policy()
     gate_ops = {op for op, roles in policy.roles.items() if Role.GATE in roles}
-    assert gate_ops == {"whoami", "list_visits", "get_visit", "gate_check_in", "gate_check_out"}
+    assert gate_ops == {"whoami", "list_visits", "get_visit", "gate_check_in", "gate_check_out", "list_on_site",
+                        # the gate screen's portal account: its own account page, signing out
+                        "portal_account", "portal_sign_out", "portal_sign_out_everywhere"}
 
 
 def test_policy_tables_use_the_groups_of_colo_identity_and_no_other_definition() -> None:

@@ -37,7 +37,8 @@ def test_a_visit_reads_with_its_statuses_as_enums_and_encodes_them_as_the_stored
 
 def test_an_alert_reads_with_its_kind_as_an_enum_and_an_unknown_kind_is_refused() -> None:
     row = {"id": uuid.uuid4(), "kind": "overstay", "tenant_id": None, "visit_id": None, "visitor_id": None,
-           "detail": "still on site", "created_at": NOW, "acknowledged_at": None, "acknowledged_by": ""}
+           "detail": "still on site", "created_at": NOW, "acknowledged_at": None, "acknowledged_by": "",
+           "acknowledgement_note": ""}
     assert AlertRead.of(row).kind is AlertKind.OVERSTAY
     with pytest.raises(ValueError):
         AlertRead.of({**row, "kind": "made_up"})

@@ -1,6 +1,7 @@
 """The start page and the person's own account page.
 
-`/`: the sign-in form; for a tenant's person the tenant dashboard (web/dashboard.py assembles it
+`/`: the sign-in form; for a screen account (the gate's tablet) its screen (web/nav.py
+KIOSK_SCREENS); for a tenant's person the tenant dashboard (web/dashboard.py assembles it
 from the services the API calls: racks with their drawn elevations and power budgets, open
 orders and what each waits for, LOAs waiting for the company's decision, upcoming visits and
 the plant data's age); for staff a short start page with their sections.
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.params import QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from api.pagination import MAX_CURSOR_LENGTH, encode_cursor, keyset_request
 from dcim.readmodel.views import RACK_KEYS
@@ -22,7 +23,8 @@ from web.dashboard import RACKS_PER_PAGE, VISIT_STATUS_NAMES, tenant_dashboard
 from web.elevation import KIND_NAMES, unit_ranges
 from web.guard import runtime_of
 from web.i18n import LANGUAGE_NAMES, LOCALES
-from web.pages import page
+from web.nav import KIOSK_SCREENS
+from web.pages import page, see_other
 from web.roles import ROLE_NAMES
 from web.state import Viewer, WebRequest
 
@@ -39,11 +41,14 @@ class HomeController(Controller):
 
     @get("/", operation_id="portal_index")
     async def index(self, request: Request[Any, Any, Any],
-                    cursor: Annotated[str | None, QueryParameter(max_length=MAX_CURSOR_LENGTH)] = None) -> Template:
+                    cursor: Annotated[str | None, QueryParameter(max_length=MAX_CURSOR_LENGTH)] = None,
+                    ) -> Template | Redirect:
         web = WebRequest.of(request.scope)
         viewer = web.viewer
         if viewer is None:
             return page(request, "sign_in.html", email="", errors={}, ended=web.ended is not None)
+        if (screen := KIOSK_SCREENS.get(viewer.account.role)) is not None:
+            return see_other(screen)
         role_name = ROLE_NAMES[viewer.account.role]
         if viewer.principal.is_facility:
             return page(request, "home_staff.html", role_name=role_name)

@@ -1,6 +1,8 @@
 """Staff accounts in the portal: ops list them, create one (as `colo accounts create-staff`
 does: the one-time set-up link e-mailed when SMTP is configured, else shown once) and remove
-one (its sessions end at once; never one's own account)."""
+one (its sessions end at once; never one's own account). A staff account is one of the
+facility's people (ops, security, auditor) or the gate screen's account (role gate: the tablet at
+the entrance, which lands on the gate screen and may open nothing else)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from accounts.service import create_staff, disable_staff, list_staff
 from colo.errors import Conflict, ValidationFailed
-from colo.identity import STAFF_ROLES, Role
+from colo.identity import FACILITY_ROLES, Role
 from web.forms import field_error, read_form, text
 from web.guard import runtime_of
 from web.i18n import marker as _
@@ -39,7 +41,8 @@ def _viewer(request: Request[Any, Any, Any]) -> Viewer:
 
 
 def staff_roles() -> list[tuple[str, str]]:
-    return [(role.value, ROLE_NAMES[role]) for role in sorted(STAFF_ROLES)]
+    """The roles a staff account may have: the facility's people, and the gate screen's account."""
+    return [(role.value, ROLE_NAMES[role]) for role in sorted(FACILITY_ROLES)]
 
 
 class StaffController(Controller):
