@@ -66,7 +66,7 @@ def test_capacity_map_matches_the_api_and_lights_up_the_search(live_portal: Port
     assert set(racks) == set(plant.racks.values())
 
     page.goto(live_portal.url + f"/ops/capacity?site_id={plant.site_id}&hall={plant.hall}")
-    expect(page.locator("svg.hallmap[role=img] title")).to_contain_text(plant.hall)
+    expect(page.locator("svg.hallmap[role=img] > title")).to_contain_text(plant.hall)
     for key, rack_id in plant.racks.items():
         cell = page.locator(f"svg.hallmap g.rack-cell[data-rack-id='{rack_id}']")
         assert cell.get_attribute("data-free-units") == str(racks[rack_id]["free_units"])
