@@ -16,9 +16,9 @@ from api.controllers.plant import (
 )
 from api.controllers.ports import DemarcController, PortController
 from api.controllers.reconcile import ReconcileController
-from api.controllers.shipments import DockController, ShipmentController
 from api.controllers.service_desk import ServiceDeskController
 from api.controllers.service_desk_files import ServiceDeskFilesController
+from api.controllers.shipments import DockController, ShipmentController
 from api.controllers.tenants import TenantController
 from api.controllers.visits import AlertController, GateController, VisitController
 

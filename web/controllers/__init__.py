@@ -10,6 +10,7 @@ from web.controllers.alerts import AlertsController
 from web.controllers.applications import ApplicationsController
 from web.controllers.auth import AuthController
 from web.controllers.capacity_map import CapacityMapController
+from web.controllers.dock import DockController
 from web.controllers.gate import GateController
 from web.controllers.home import HomeController
 from web.controllers.keys import KeysController
@@ -21,15 +22,17 @@ from web.controllers.people import PeopleController
 from web.controllers.racks import RacksController
 from web.controllers.reconciliation import ReconciliationController
 from web.controllers.security_visits import SecurityVisitsController
+from web.controllers.shipments import ShipmentsController
 from web.controllers.staff import StaffController
 from web.controllers.tenants import TenantsController
 from web.controllers.visits import VisitsController
 
 CONTROLLERS: tuple[type[Controller], ...] = (
     AuthController, HomeController, ApplicationsController, PeopleController, KeysController, StaffController,
-    OrdersController, LoasController, VisitsController, RacksController,
+    OrdersController, LoasController, VisitsController, RacksController, ShipmentsController,
     # the security officer's console
     SecurityVisitsController, GateController, AlertsController, AccessLogController, AccessReviewController,
+    DockController,
     # the ops console
     OpsApplicationsController, OpsOrdersController, CapacityMapController, ReconciliationController,
     TenantsController,
