@@ -14,6 +14,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from colo.text import LINE_CLASS
 from servicedesk.catalogue import DetailValue
 from servicedesk.lifecycle import allowed_actions
 from servicedesk.sla import Clock
@@ -32,7 +33,9 @@ NetBoxId = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 Title = Annotated[str, Meta(min_length=3, max_length=200, examples=["Reseat the uplink in U12"])]
 LongText = Annotated[str, Meta(min_length=3, max_length=2000)]
 Phone = Annotated[str, Meta(max_length=40, pattern=r"^[0-9+() .\-]*$", examples=["+994 12 555 01 02"])]
-Email = Annotated[str, Meta(max_length=254, pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")]
+_ADDRESS_PART = rf"[^@\s{LINE_CLASS}]+"
+Email = Annotated[str, Meta(max_length=254, pattern=rf"^({_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART})?$",
+                            examples=["noc@tenant.example"])]
 DetailName = Annotated[str, Meta(pattern=r"^[a-z_]{1,40}$")]
 
 
@@ -63,7 +66,9 @@ class HandsCreate(msgspec.Struct, forbid_unknown_fields=True):
     scheduling: SchedulingClass = SchedulingClass.STANDARD
     window_start: datetime | None = None  # scheduling=scheduled only
     window_end: datetime | None = None
-    details: Annotated[dict[DetailName, DetailValue], Meta(max_length=20)] = {}
+    # the request type's fields (GET /v1/service-desk/catalogue), by name
+    details: Annotated[dict[DetailName, DetailValue], Meta(
+        max_length=20, extra_json_schema={"extra": {"max_properties": 20}})] = {}
 
 
 class Affected(msgspec.Struct, forbid_unknown_fields=True):

@@ -14,16 +14,20 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi import ResponseSpec
-from litestar.params import Body, FromPath, FromQuery, Parameter, QueryParameter
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import Services
+from colo.errors import ValidationFailed
 from colo.settings import MAX_ATTACHMENT_BYTES
 from servicedesk import alerts, attachments
 from servicedesk.report import ServiceReport, ShipmentFigures, as_csv, month_bounds, monthly_report
@@ -37,10 +41,33 @@ Month = Annotated[str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description
 
 
 @dataclass
-class AttachmentUpload:
-    """The multipart form: one `file` part (a photo or a PDF; its type is read from its bytes)."""
+class UploadOperation(Operation):
+    """The upload's request body in the document: a multipart form with one `file` part. (The
+    handler reads the form itself, so that a body that is not such a form is a problem naming
+    `file`, or `body` when it is not even a JSON object, like every other route's.)"""
 
-    file: UploadFile
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(required=True, content={"multipart/form-data": OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.OBJECT, required=["file"], properties={"file": Schema(
+                type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, max_length=MAX_ATTACHMENT_BYTES,
+                description="a photo (JPEG, PNG, WebP) or a PDF")}))})
+
+
+async def uploaded_file(request: Request[Any, Any, Any]) -> UploadFile:
+    """The form's `file` part, or a 422 naming `file` (`body` when the body is not even a JSON
+    object: what a client sending JSON here gets told on every route)."""
+    form = await request.form()
+    part = form.get("file")
+    if isinstance(part, UploadFile):
+        return part
+    if request.content_type[0] != RequestEncodingType.MULTI_PART:
+        try:
+            sent = msgspec.json.decode(await request.body())
+        except msgspec.DecodeError:
+            sent = None
+        if not isinstance(sent, dict):
+            raise ValidationFailed("body", "send a multipart/form-data body with the file as its part `file`")
+    raise ValidationFailed("file", "send the file as the multipart/form-data part named `file`")
 
 
 class ReportFormat(StrEnum):
@@ -54,20 +81,19 @@ class ServiceDeskFilesController(Controller):
 
     @post("/tickets/{ticket_id:uuid}/attachments", operation_id="upload_service_attachment", status_code=201,
           summary="Attach a photo (JPEG, PNG, WebP) or a PDF: type checked from the content, stored by sha256",
-          request_max_body_size=MAX_ATTACHMENT_BYTES + MULTIPART_OVERHEAD,
+          request_max_body_size=MAX_ATTACHMENT_BYTES + MULTIPART_OVERHEAD, operation_class=UploadOperation,
           responses=problems(400, 401, 403, 404, 413, 422))
-    async def upload(
-        self, principal: CurrentPrincipal, services: Services, ticket_id: FromPath[UUID],
-        data: Annotated[AttachmentUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
-    ) -> AttachmentRead:
-        content = await data.file.read()
+    async def upload(self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+                     ticket_id: FromPath[UUID]) -> AttachmentRead:
+        upload = await uploaded_file(request)
         return await attachments.add_attachment(principal=principal, ticket_id=ticket_id,
-                                                filename=data.file.filename or "", content=content,
+                                                filename=upload.filename or "", content=await upload.read(),
                                                 config=services.service_desk.config)
 
     @get("/tickets/{ticket_id:uuid}/attachments/{attachment_id:uuid}", operation_id="download_service_attachment",
          summary="Download an attachment of one of your tickets (its bytes, with their media type)",
-         responses={200: ResponseSpec(bytes, description="The file", media_type="application/octet-stream"),
+         responses={200: ResponseSpec(bytes, description="The file", media_type="application/octet-stream",
+                                 generate_examples=False),
                     **problems(401, 403, 404)})
     async def download(self, principal: CurrentPrincipal, services: Services, ticket_id: FromPath[UUID],
                        attachment_id: FromPath[UUID]) -> Response[bytes]:
@@ -97,7 +123,8 @@ class ServiceDeskFilesController(Controller):
     @get("/reports/{month:str}", operation_id="get_service_report",
          summary="A tenant's month: hands time and billable minutes, trouble tickets' resolution and SLA, "
                  "shipments handled — JSON, or CSV with format=csv",
-         responses={200: ResponseSpec(ServiceReport, description="The report (format=csv: text/csv)"),
+         responses={200: ResponseSpec(ServiceReport, description="The report (format=csv: text/csv)",
+                                 generate_examples=False),
                     **problems(400, 401, 403, 422)})
     async def report(
         self, principal: CurrentPrincipal, month: Month, tenant_id: FromQuery[UUID | None] = None,

@@ -82,6 +82,21 @@ async def _reserve(gateway: NetBoxGateway, *, rack: int, netbox_tenant: int, uni
         rack=rack, units=units, user=user, tenant=netbox_tenant, description="security tests").id)
 
 
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+async def _service_desk(client: AsyncTestClient, world: TenantWorld, *, rack: int) -> None:
+    """A hands request in the tenant's rack, with a PDF attached."""
+    headers = world.admin.headers
+    ticket = await _created(await client.post("/v1/service-desk/hands", headers=headers, json={
+        "request_type": "other", "title": "Security test hands", "scope": "look at the rack",
+        "where": {"rack_id": rack}, "contact": {"name": "Sec Tester"}}))
+    attachment = await _created(await client.post(
+        f"/v1/service-desk/tickets/{ticket['id']}/attachments", headers=headers,
+        files={"file": ("security.pdf", PDF, "application/pdf")}))
+    world.ids.update(ticket=ticket["id"], attachment=attachment["id"])
+
+
 async def _populate(client: AsyncTestClient, world: TenantWorld, *, rack: int, order_rack: int) -> None:
     headers = world.admin.headers
     person = await _created(await client.post("/v1/people", headers=headers, json={
@@ -138,11 +153,16 @@ async def bola_world(
     for name, world in worlds.items():
         await _populate(client, world, rack=racks[name], order_rack=orders_plant.racks["space"])
         world.ids["rack_name"] = rack_names[name]
+        await _service_desk(client, world, rack=racks[name])
     xc = await _created(await client.post("/v1/orders", headers=worlds["victim"].admin.headers, json={
         "spec": {"kind": "cross_connect", "a_port_id": orders_plant.ports["a"][3],
                  "z_port_id": orders_plant.ports["z"][3], "media": "copper", "speed": "1G"}}))
     loa = await _created(await client.get(f"/v1/orders/{xc['id']}/loa", headers=worlds["victim"].admin.headers))
     worlds["victim"].ids.update(xc_order=xc["id"], loa=loa["id"], a_port=orders_plant.ports["a"][3])
+    # The victim's device (its panel in the kit rack) and the feed of its rack, for service-desk tickets.
+    device = await gateway.call(lambda api: next(iter(api.dcim.devices.filter(
+        site_id=orders_plant.site_id, tenant_id=victim_tenant.netbox_tenant_id))).id)
+    worlds["victim"].ids.update(device=device, feed=orders_plant.feeds["single-A"])
     ops = await make_key(Role.OPS, name="bola ops")
     yield BolaWorld(attacker=worlds["attacker"], victim=worlds["victim"], plant=orders_plant, ops=ops)
     for world in worlds.values():  # release what the orders hold, so later tests find the plant as it was

@@ -37,6 +37,21 @@ def xc_spec(a_port: Any, z_port: Any) -> dict[str, Any]:
                      "speed": "1G"}}
 
 
+DESK = "/v1/service-desk"
+FILE = "__file__"  # a body of this one key is sent as the multipart form's `file`
+BOLA_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def hands(where: dict[str, Any]) -> dict[str, Any]:
+    return {"request_type": "other", "title": "Bola hands", "scope": "bola scope", "where": where,
+            "contact": {"name": "Bola"}}
+
+
+def trouble(affected: dict[str, Any]) -> dict[str, Any]:
+    return {"category": "other", "title": "Bola fault", "description": "bola fault", "affected": affected,
+            "contact": {"name": "Bola"}}
+
+
 # (operation, location, input) → builds the request from a tenant's ids (the victim's, a
 # missing set, or the owner's own for the positive control).
 REQUESTS: dict[tuple[str, str, str], Callable[[Ids], Request]] = {
@@ -80,9 +95,37 @@ REQUESTS: dict[tuple[str, str, str], Callable[[Ids], Request]] = {
     ("announce_shipment", "body", "deliver_to"): lambda i: ("POST", "/v1/shipments/inbound", {
         "carrier": "Bola Freight", "tracking_numbers": [f"BOLA{uuid.uuid4().hex[:10].upper()}"], "boxes": 1,
         "expected_on": "2030-01-02", "deliver_to": f"rack:{i['rack_name']}"}),
+    **{("get_service_ticket", "path", "ticket_id"): lambda i: ("GET", f"{DESK}/tickets/{i['ticket']}", None),
+       ("list_service_ticket_events", "path", "ticket_id"): lambda i: (
+           "GET", f"{DESK}/tickets/{i['ticket']}/events", None),
+       ("answer_service_ticket", "path", "ticket_id"): lambda i: (
+           "POST", f"{DESK}/tickets/{i['ticket']}/answer", {"text": "bola answer"}),
+       ("cancel_service_ticket", "path", "ticket_id"): lambda i: (
+           "POST", f"{DESK}/tickets/{i['ticket']}/cancel", {"reason": "bola"}),
+       ("reopen_service_ticket", "path", "ticket_id"): lambda i: (
+           "POST", f"{DESK}/tickets/{i['ticket']}/reopen", {"text": "bola reopen"}),
+       ("upload_service_attachment", "path", "ticket_id"): lambda i: (
+           "POST", f"{DESK}/tickets/{i['ticket']}/attachments", {FILE: ("bola.pdf", BOLA_PDF, "application/pdf")}),
+       ("download_service_attachment", "path", "ticket_id"): lambda i: (
+           "GET", f"{DESK}/tickets/{i['ticket']}/attachments/{i['attachment']}", None),
+       ("download_service_attachment", "path", "attachment_id"): lambda i: (
+           "GET", f"{DESK}/tickets/{i['ticket']}/attachments/{i['attachment']}", None),
+       ("get_service_report", "query", "tenant_id"): lambda i: (
+           "GET", f"{DESK}/reports/2026-11?tenant_id={i['tenant']}", None),
+       ("create_hands_request", "body", "where.rack_id"): lambda i: (
+           "POST", f"{DESK}/hands", hands({"rack_id": i["rack"]})),
+       ("create_hands_request", "body", "where.device_id"): lambda i: (
+           "POST", f"{DESK}/hands", hands({"device_id": i["device"]})),
+       ("create_hands_request", "body", "where.cross_connect_order_id"): lambda i: (
+           "POST", f"{DESK}/hands", hands({"cross_connect_order_id": i["xc_order"]})),
+       **{("create_trouble_ticket", "body", f"affected.{name}{items}"): (
+           lambda i, name=name, key=key: ("POST", f"{DESK}/trouble", trouble({name: [i[key]]})))
+          for name, key in (("rack_ids", "rack"), ("power_feed_ids", "feed"), ("cross_connect_order_ids", "xc_order"))
+          for items in ("", "[]")}},
 }
 # Inputs that name facility objects, not tenant-owned ones.
 FACILITY_IDS = {
+    ("get_service_report", "path", "month"): "a calendar month, not an object",
     ("create_order", "body", "spec.rack_id"): "racks belong to the facility: free units anywhere may be ordered",
     ("create_order", "body", "spec.site_id"): "sites belong to the facility",
     ("create_order", "body", "spec.z_port_id"): "the Z side is the other party by design; its owner decides the LOA",
@@ -96,8 +139,9 @@ FACILITY_IDS = {
 NAME_REFERENCES = {("request_visit", "body", "areas[]"), ("announce_shipment", "body", "deliver_to")}
 # Filters of lists: test_lists_never_show_the_victims_rows sends the victim's ids in them.
 LIST_FILTER_IDS = {("list_people", "query", "tenant_id"), ("list_orders", "query", "tenant_id"),
-                   ("list_racks", "query", "tenant_id")}
-OWN_LISTED = ("person", "key", "visit", "order", "xc_order", "loa", "tenant", "shipment")  # ids the lists show
+                   ("list_racks", "query", "tenant_id"), ("list_service_tickets", "query", "tenant_id")}
+OWN_LISTED = ("person", "key", "visit", "order", "xc_order", "loa", "tenant", "ticket",
+              "shipment")  # ids the lists show
 # Operations the owner may legitimately be refused on (409/403 from the domain) — still "found".
 # The LOA is decided by the Z side, so its positive control runs as the Z-side tenant's admin.
 Z_SIDE_OPERATIONS = {"grant_loa", "refuse_loa"}
@@ -118,6 +162,7 @@ def missing_ids(world: BolaWorld) -> Ids:
     return {"key": str(uuid.uuid4()), "person": str(uuid.uuid4()), "tenant": str(uuid.uuid4()),
             "visit": str(uuid.uuid4()), "shipment": str(uuid.uuid4()),
             "order": str(uuid.uuid4()), "xc_order": str(uuid.uuid4()), "loa": str(uuid.uuid4()), "rack": 2**31 - 7,
+            "ticket": str(uuid.uuid4()), "attachment": str(uuid.uuid4()), "device": 2**31 - 11, "feed": 2**31 - 13,
             "a_port": 2**31 - 9, "z_port": world.plant.ports["z"][2], "order_rack": world.plant.racks["space"],
             "rack_name": f"no-such-rack-{uuid.uuid4().hex[:6]}"}
 
@@ -146,6 +191,8 @@ def test_the_matrix_covers_every_id_input(openapi: dict[str, Any]) -> None:
 
 async def send(client: AsyncTestClient, request: Request, headers: dict[str, str]) -> Any:
     method, path, body = request
+    if body is not None and FILE in body:
+        return await client.request(method, path, files={"file": body[FILE]}, headers=headers)
     return await client.request(method, path, json=body, headers=headers)
 
 
@@ -219,6 +266,7 @@ async def test_lists_never_show_the_victims_rows(
     owner = w.victim.admin.headers
     seen = "".join([(await client.get(path, headers=owner)).text for path in
                     ("/v1/people", "/v1/keys", "/v1/visits", "/v1/orders", "/v1/loas", "/v1/tenants",
+                     f"{DESK}/tickets",
                      "/v1/shipments")])
     missing_from_own = {k: v for k, v in w.victim.ids.items() if k in OWN_LISTED and str(v) not in seen}
     assert missing_from_own == {}, "the victim's own lists miss its objects: broken fixture"
