@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit import cli_archive, cli_witness
 from audit.note import NoteError, VerifierKey, parse_checkpoint
 
 if TYPE_CHECKING:  # imported for the annotations only: the commands import lazily, so `colo --help` stays fast
@@ -139,23 +138,13 @@ async def _verify(args: argparse.Namespace) -> int:
     from audit.export import ExportFormatError, read_header, verify_export
     from audit.store import open_store
     from audit.verify import VerifyReport, export_source, verify, verify_database
-    from audit.witnessing import check_witnessed
     from colo.cli import CommandError
     from colo.verifying import EXIT_INVALID, EXIT_VALID
 
     settings = _settings()
     trust = _trust(args, settings)
-    witnesses, required = cli_witness.witness_keys(args), cli_witness.required(args)
     report: VerifyReport
-    if args.archive:
-        if not trust.keys:
-            return _key_needed([])
-        report = await cli_archive.verify_archive(Path(args.archive), trust=trust.keys, origin=trust.origin,
-                                                  witnesses=witnesses, required=required)
-    elif args.export:
-        if required:
-            raise CommandError("--witness: an export is checked against its own checkpoint; verify the "
-                               "database or the archive for witness cosignatures")
+    if args.export:
         path = Path(args.export)
         try:
             header = read_header(path)
@@ -187,8 +176,6 @@ async def _verify(args: argparse.Namespace) -> int:
             trusted = _state(args.state, trust) if args.state else None
             report = await verify_database(store=store, keys=trust.keys, origin=trust.origin,
                                            trusted=trusted, check_columns=not args.skip_column_check)
-            if required and report.ok:
-                await check_witnessed(store=store, report=report, witnesses=witnesses, required=required)
         finally:
             await store.close()
     print(report.summary())
@@ -201,10 +188,7 @@ async def _verify(args: argparse.Namespace) -> int:
 async def _witness(args: argparse.Namespace) -> int:
     from audit.store import open_store
     from audit.witness import witness_once
-    from colo.cli import CommandError
 
-    if not args.state:
-        raise CommandError("--state DIR is required (or `colo audit witness serve` for a cosigning witness)")
     settings = _settings()
     trust = _trust(args, settings)
     store = await open_store(_database_url(args, settings))
@@ -256,16 +240,13 @@ def _keys_command(args: argparse.Namespace) -> int:
 
 
 async def _prune(args: argparse.Namespace) -> int:
-    from audit.archive import sealed_below
     from audit.retention import prune
     from audit.store import open_store
 
     settings = _settings()
     store = await open_store(args.database_url or settings.database_url)
     try:
-        archived = sealed_below(Path(settings.audit_archive_dir)) if settings.audit_archive_dir else None
-        removed = await prune(store=store, retention_days=settings.audit_retention_days, dry_run=args.dry_run,
-                              sealed_below=archived)
+        removed = await prune(store=store, retention_days=settings.audit_retention_days, dry_run=args.dry_run)
     finally:
         await store.close()
     verb = "would remove" if args.dry_run else "removed"
@@ -310,14 +291,9 @@ def register(sub: Any, _netbox_sub: Any) -> None:
 
     witness = keyed(commands.add_parser(
         "witness", help="record checkpoints outside the database; exit 3 on a fork or rollback"))
-    witness.add_argument("--state", help="directory the database admin cannot write (required)")
+    witness.add_argument("--state", required=True, help="directory the database admin cannot write")
     witness.add_argument("--every", type=float, default=0, help="repeat every N seconds")
     witness.set_defaults(handler=lambda a: asyncio.run(_witness(a)))
-    cli_witness.register(witness)
-    cli_witness.add_witness_options(verify)
-    verify.add_argument("--archive", metavar="DIR", help="verify the sealed archive segments in DIR, offline "
-                        "(`colo audit archive seal`); needs no database")
-    cli_archive.register(commands, common, keyed)
 
     common(commands.add_parser("checkpoint", help="print the latest signed checkpoint")).set_defaults(
         handler=lambda a: asyncio.run(_checkpoint(a)))
