@@ -22,6 +22,7 @@ from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
 from api.http_methods import http_methods_middleware
+from api.notices import tenant_notices
 from api.openapi_tightening import TightenedJsonPlugin, TightenedSwaggerPlugin
 from api.pagination import refuse_offset
 from api.request_id import request_id_middleware
@@ -98,7 +99,7 @@ class ColoPlugin(InitPluginProtocol):
                 # Site access: its journal into the access log, its tenant hook and alert monitor.
                 services.site_access = SiteAccessRuntime(
                     services.access_log, hooks=services.tenant_hooks,
-                    holding=timedelta(days=settings.shipment_holding_days))
+                    holding=timedelta(days=settings.shipment_holding_days), tell=tenant_notices(settings))
                 await services.site_access.start()
                 # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
                 services.read_model = ReadModelRefresher(

@@ -24,6 +24,7 @@ from colo.identity import Principal
 from colo.pii import encrypt_for_tenant, mask
 from siteaccess.alerts import raise_alert
 from siteaccess.journal import Journal
+from siteaccess.notices import Tell, held_too_long, no_mail, unannounced
 from siteaccess.shipment_schemas import Handover, Receipt, ShipmentRead, Storage
 from siteaccess.shipments import HOLDING_PERIOD, get_shipment, normalise, now_utc, record, shipment_row
 from siteaccess.status import HELD_STATUSES, AlertKind, ShipmentDirection, ShipmentStatus
@@ -53,10 +54,10 @@ async def _expected_with(number: str) -> list[dict[str, Any]]:
 
 async def receive(
     *, principal: Principal, data: Receipt, journal: Journal, master_key: bytes,
-    holding: timedelta = HOLDING_PERIOD, now: datetime | None = None,
+    holding: timedelta = HOLDING_PERIOD, now: datetime | None = None, tell: Tell = no_mail,
 ) -> ShipmentRead:
     """Take a delivery in by tracking number: the matching announcement, or — with `tenant_id`
-    — a new unannounced shipment of that tenant."""
+    — a new unannounced shipment of that tenant, whose administrators are told (`tell`)."""
     moment = now or now_utc()
     number = normalise(data.tracking_number)
     known = await _expected_with(number)
@@ -85,6 +86,8 @@ async def receive(
         detail = f"unannounced delivery, tracking number {number}, assigned to the tenant by the dock"
     await record(row=row, action="received", actor=principal, journal=journal, now=moment, detail=detail,
                  objects={"tracking_number": number})
+    if not expected:
+        await tell(row["tenant_id"], unannounced(tracking=number, boxes=data.boxes or 1))
     return await get_shipment(principal=principal, shipment_id=row["id"], master_key=master_key, holding=holding)
 
 
@@ -193,9 +196,12 @@ async def decide(
     return await get_shipment(principal=principal, shipment_id=shipment_id, master_key=master_key, holding=holding)
 
 
-async def sweep_held(*, journal: Journal, now: datetime | None = None, holding: timedelta = HOLDING_PERIOD) -> int:
+async def sweep_held(
+    *, journal: Journal, now: datetime | None = None, holding: timedelta = HOLDING_PERIOD, tell: Tell = no_mail,
+) -> int:
     """Deliveries at the dock longer than the holding period: one alert each (for ops and
-    security) and a reminder in the shipment's history (for the tenant). Returns alerts created."""
+    security), a reminder in the shipment's history and to its administrators (`tell`) for the
+    tenant. Returns alerts created."""
     moment = now or now_utc()
     rows = await Shipment.select().where(Shipment.status.is_in(list(HELD_STATUSES))
                                          & (Shipment.received_at < moment - holding))
@@ -212,5 +218,9 @@ async def sweep_held(*, journal: Journal, now: datetime | None = None, holding: 
         await record(row=row, action="reminder", actor=None, journal=journal, now=moment,
                      detail=f"at the dock for {days} day(s), past the holding period of {holding.days} day(s): "
                      "please arrange collection or delivery")
+        numbers = await ShipmentTracking.select(ShipmentTracking.tracking_number).where(
+            ShipmentTracking.shipment_id == row["id"])
+        await tell(row["tenant_id"], held_too_long(tracking=", ".join(n["tracking_number"] for n in numbers),
+                                                   days=days, holding=holding.days))
     return created
 

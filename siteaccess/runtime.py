@@ -23,6 +23,7 @@ from siteaccess.alerts import alert_on_auth_failures, sweep_overstays
 from siteaccess.dock import sweep_held
 from siteaccess.hooks import HOOK_NAME, tenant_status_hook
 from siteaccess.journal import Journal, PhysicalEvent
+from siteaccess.notices import Tell, no_mail
 from siteaccess.shipments import HOLDING_PERIOD
 from tenants.events import TenantHooks
 
@@ -47,12 +48,14 @@ def access_log_journal(access_log: AccessLog) -> Journal:
     return record
 
 
-async def sweep(access_log: AccessLog, *, now: datetime | None = None, holding: timedelta = HOLDING_PERIOD) -> int:
+async def sweep(
+    access_log: AccessLog, *, now: datetime | None = None, holding: timedelta = HOLDING_PERIOD, tell: Tell = no_mail,
+) -> int:
     """One pass of the monitor: overstays, failed-authentication bursts and deliveries held at
     the dock longer than `holding` → alerts."""
     moment = now or datetime.now(UTC)
     created = await sweep_overstays(now=moment)
-    created += await sweep_held(journal=access_log_journal(access_log), now=moment, holding=holding)
+    created += await sweep_held(journal=access_log_journal(access_log), now=moment, holding=holding, tell=tell)
     bursts = await failed_authentication_bursts(
         store=access_log.store,
         since_us=int((moment - AUTH_WINDOW).timestamp() * 1_000_000), threshold=AUTH_THRESHOLD)
@@ -65,17 +68,18 @@ class SiteAccessRuntime:
 
     def __init__(
         self, access_log: AccessLog, *, hooks: TenantHooks, interval: float = MONITOR_INTERVAL,
-        holding: timedelta = HOLDING_PERIOD,
+        holding: timedelta = HOLDING_PERIOD, tell: Tell = no_mail,
     ) -> None:
         self.access_log = access_log
         self.holding = holding  # how long a delivery may wait at the dock (COLO_SHIPMENT_HOLDING_DAYS)
+        self.tell: Tell = tell  # mails a tenant's administrators about its shipments (or nothing)
         self.journal: Journal = access_log_journal(access_log)
         self.hooks = hooks  # the app's (tenants/events.py): never another app's
         self.interval = interval
         self.task: asyncio.Task[None] | None = None
 
     async def sweep(self, *, now: datetime | None = None) -> int:
-        return await sweep(self.access_log, now=now, holding=self.holding)
+        return await sweep(self.access_log, now=now, holding=self.holding, tell=self.tell)
 
     async def _run(self) -> None:
         while True:

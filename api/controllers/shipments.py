@@ -120,7 +120,8 @@ class DockController(Controller):
                   "registered as unannounced for that tenant", responses=problems(400, 401, 403, 404, 409, 422))
     async def receive(self, principal: CurrentPrincipal, services: Services, data: JSONBody[Receipt]) -> ShipmentRead:
         return await dock.receive(principal=principal, data=data, journal=services.site_access.journal,
-                                  master_key=services.keys.master_key, holding=services.site_access.holding)
+                                  master_key=services.keys.master_key, holding=services.site_access.holding,
+                                  tell=services.site_access.tell)
 
     @post("/shipments/{shipment_id:uuid}/store", operation_id="store_shipment", status_code=200,
           summary="Put a received delivery on a dock shelf", responses=problems(400, 401, 403, 404, 409, 422))

@@ -101,7 +101,8 @@ async def _receive(request: Request[Any, Any, Any]) -> Template:
         return await _screen(request, status=422, errors={"receive": {field: message}}, values=values)
     try:
         received = await dock.receive(principal=viewer.principal, data=receipt, journal=services.site_access.journal,
-                                      master_key=services.keys.master_key, holding=services.site_access.holding)
+                                      master_key=services.keys.master_key, holding=services.site_access.holding,
+                                      tell=services.site_access.tell)
     except (ValidationFailed, NotFound, Conflict) as exc:
         if isinstance(exc, ValidationFailed) and exc.field == "tenant_id":
             message = SEVERAL if exc.reason.startswith("several") else UNANNOUNCED
