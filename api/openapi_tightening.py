@@ -48,7 +48,9 @@ from api.guards import load_access_policy
 from api.input_rules import document_text_rule
 
 # operation id → the media types its 200 answer comes in (chosen by a query parameter)
-MEDIA_TYPES = {"export_access_log": ("application/jsonl", "text/csv")}
+MEDIA_TYPES = {"export_access_log": ("application/jsonl", "text/csv"),
+               "get_service_report": ("application/json", "text/csv"),
+               "download_service_attachment": ("image/jpeg", "image/png", "image/webp", "application/pdf")}
 ITEM_CONSTRAINTS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "format")
 METHODS = ("get", "put", "post", "delete", "patch")
 HTTP_NOTE = ("Every GET operation also answers HEAD (same status and headers, no body). Errors are RFC 9457 "
@@ -198,7 +200,9 @@ def _tighten_responses(operation: dict[str, Any], *, problem: dict[str, Any], au
         responses.setdefault(str(status), as_problem(status))
     media_types = MEDIA_TYPES.get(operation.get("operationId", ""))
     if media_types and "200" in responses:
-        responses["200"]["content"] = {media: {"schema": {"type": "string"}} for media in media_types}
+        generated = responses["200"].get("content") or {}  # a JSON one keeps its schema
+        responses["200"]["content"] = {media: generated.get(media, {"schema": {"type": "string"}})
+                                       for media in media_types}
 
 
 def served_document(app: Litestar, generated: dict[str, Any]) -> dict[str, Any]:

@@ -36,10 +36,12 @@ Phone = Annotated[str, Meta(max_length=40, pattern=r"^[0-9+() .\-]*$", examples=
 _ADDRESS_PART = rf"[^@\s{LINE_CLASS}]+"
 Email = Annotated[str, Meta(max_length=254, pattern=rf"^({_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART})?$",
                             examples=["noc@tenant.example"])]
-DetailName = Annotated[str, Meta(pattern=r"^[a-z_]{1,40}$")]
+DETAIL_NAME = r"^[a-z_]{1,40}$"
+DetailName = Annotated[str, Meta(pattern=DETAIL_NAME)]
+DETAIL_NAMES = {"type": "string", "pattern": DETAIL_NAME}  # the document's propertyNames of `details`
 
 
-class Contact(msgspec.Struct, forbid_unknown_fields=True):
+class TicketContact(msgspec.Struct, forbid_unknown_fields=True):
     """Who to call about the work."""
 
     name: Annotated[str, Meta(min_length=1, max_length=200)]
@@ -61,14 +63,14 @@ class HandsCreate(msgspec.Struct, forbid_unknown_fields=True):
     request_type: RequestType
     title: Title
     scope: Annotated[str, Meta(min_length=3, max_length=4000)]  # the scope of work
-    contact: Contact
+    contact: TicketContact
     where: Where = msgspec.field(default_factory=Where)
     scheduling: SchedulingClass = SchedulingClass.STANDARD
     window_start: datetime | None = None  # scheduling=scheduled only
     window_end: datetime | None = None
     # the request type's fields (GET /v1/service-desk/catalogue), by name
     details: Annotated[dict[DetailName, DetailValue], Meta(
-        max_length=20, extra_json_schema={"extra": {"max_properties": 20}})] = {}
+        max_length=20, extra_json_schema={"extra": {"max_properties": 20, "property_names": DETAIL_NAMES}})] = {}
 
 
 class Affected(msgspec.Struct, forbid_unknown_fields=True):
@@ -84,7 +86,7 @@ class TroubleCreate(msgspec.Struct, forbid_unknown_fields=True):
     category: TroubleCategory
     title: Title
     description: Annotated[str, Meta(min_length=3, max_length=4000)]
-    contact: Contact
+    contact: TicketContact
     priority: Priority = Priority.NORMAL
     affected: Affected = msgspec.field(default_factory=Affected)
 
@@ -193,7 +195,7 @@ class TicketRead(msgspec.Struct):
     category: TroubleCategory | None
     priority: Priority | None
     affected: Affected | None
-    contact: Contact
+    contact: TicketContact
     provider_caused: bool | None
     resolution: str
     created_by: str
@@ -218,7 +220,7 @@ class TicketRead(msgspec.Struct):
             where=msgspec.json.decode(row["location"], type=Where) if hands else None,
             category=summary.category, priority=summary.priority,
             affected=None if hands else msgspec.json.decode(row["affected"], type=Affected),
-            contact=Contact(name=row["contact_name"], phone=row["contact_phone"], email=row["contact_email"]),
+            contact=TicketContact(name=row["contact_name"], phone=row["contact_phone"], email=row["contact_email"]),
             provider_caused=row["provider_caused"], resolution=row["resolution"], created_by=row["created_by"],
             created_at=row["created_at"], updated_at=row["updated_at"], completed_at=row["completed_at"],
             sla=summary.sla, minutes_spent=minutes, billable_minutes=billable, attachments=attachments,
