@@ -22,6 +22,7 @@ from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
 from api.http_methods import http_methods_middleware
+from api.metering_plant import discover as discover_meters
 from api.notices import tenant_notices
 from api.openapi_tightening import TightenedJsonPlugin, TightenedSwaggerPlugin
 from api.pagination import refuse_offset
@@ -36,6 +37,8 @@ from dcim.netbox import gateway_from_settings
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
+from metering.config import MeteringConfig
+from metering.runtime import MeteringRuntime
 from servicedesk.config import ServiceDeskConfig
 from servicedesk.runtime import ServiceDeskRuntime
 from siteaccess.runtime import SiteAccessRuntime
@@ -114,6 +117,13 @@ class ColoPlugin(InitPluginProtocol):
                 # Service desk: its settings, and the sweep that raises SLA alerts for ops.
                 services.service_desk = ServiceDeskRuntime(ServiceDeskConfig.of(settings))
                 await services.service_desk.start()
+                # Metering: PDUs discovered from NetBox, polled every interval (unless COLO_METERING=off);
+                # test runs poll explicitly, as they drive order fulfilment.
+                metering_config = MeteringConfig.of(settings)
+                services.metering = MeteringRuntime(
+                    metering_config if settings.env != "test" else metering_config.off(),
+                    discover=lambda: discover_meters(services.netbox, metering_config))
+                await services.metering.start()
                 services.started = True
                 app.state.services = services
                 log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",

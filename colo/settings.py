@@ -122,6 +122,26 @@ def _percent(value: str) -> int:
     return number
 
 
+def _thresholds(value: str) -> tuple[int, int]:
+    """`warn,critical`: two whole percentages, the first below the second (metering's feed alerts)."""
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and 1 <= int(parts[0]) < int(parts[1]) <= 100:
+        return int(parts[0]), int(parts[1])
+    raise ValueError("two percentages `warning,critical`, e.g. 80,90")
+
+
+def _range(value: str) -> tuple[float, float]:
+    """`low:high`, low below high (metering's inlet temperature and humidity ranges)."""
+    low, _, high = value.partition(":")
+    try:
+        bounds = float(low), float(high)
+    except ValueError:
+        bounds = (0.0, 0.0)
+    if not bounds[0] < bounds[1]:
+        raise ValueError("`low:high` with low below high, e.g. 18:27")
+    return bounds
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("a non-empty value")
@@ -245,13 +265,40 @@ VARIABLES: tuple[Var, ...] = (
         "where service-desk attachments are stored, content-addressed by sha256"),
     Var("COLO_ATTACHMENT_MAX_BYTES", "attachment_max_bytes", _positive_int, 10 * 1024 * 1024,
         "largest service-desk attachment accepted (bytes; at most 25 MiB)"),
+    Var("COLO_METERING", "metering", _choice("auto", "on", "off"), "auto",
+        "the PDU poller: `auto` runs it when NetBox has PDUs to meter, `on` always, `off` never"),
+    Var("COLO_METERING_INTERVAL", "metering_interval", _positive_float, 60.0,
+        "seconds between two SNMP poll rounds of every PDU"),
+    Var("COLO_METERING_TIMEOUT", "metering_timeout", _positive_float, 2.0,
+        "seconds one PDU may take to answer a round (then it is skipped, and backed off if it keeps failing)"),
+    Var("COLO_METERING_CONCURRENCY", "metering_concurrency", _positive_int, 64,
+        "PDUs polled at the same time"),
+    Var("COLO_METERING_PDU_ROLES", "metering_pdu_roles", _slugs, ("pdu",),
+        "NetBox device role slugs whose devices are metered PDUs"),
+    Var("COLO_SNMP_COMMUNITY", "snmp_community", _text, "",
+        "SNMP v2c community of the PDUs, unless the device's `snmp_community` custom field names one", secret=True),
+    Var("COLO_SNMP_V3_USER", "snmp_v3_user", _text, "",
+        "SNMPv3 user (authPriv, SHA and AES-128) for PDUs whose `snmp_version` custom field is v3"),
+    Var("COLO_SNMP_V3_AUTH_KEY", "snmp_v3_auth_key", _text, "", "SNMPv3 authentication pass phrase", secret=True),
+    Var("COLO_SNMP_V3_PRIV_KEY", "snmp_v3_priv_key", _text, "", "SNMPv3 privacy pass phrase", secret=True),
+    Var("COLO_METERING_FEED_THRESHOLDS", "metering_feed_thresholds", _thresholds, (80, 90),
+        "warning and critical load of a feed, in % of its derated capacity (`80,90`)"),
+    Var("COLO_METERING_INLET_TEMPERATURE", "metering_inlet_temperature", _range, (18.0, 27.0),
+        "rack inlet temperature range in °C (`low:high`, default ASHRAE's recommended); outside it alerts"),
+    Var("COLO_METERING_INLET_HUMIDITY", "metering_inlet_humidity", _range, (20.0, 60.0),
+        "rack inlet relative humidity range in % (`low:high`); outside it alerts"),
+    Var("COLO_METERING_SILENT_INTERVALS", "metering_silent_intervals", _positive_int, 3,
+        "a meter with no reading for this many intervals raises an alert"),
 )
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # the attachment upload route's body limit (api/)
 
 # Secrets production may leave empty: the NetBox token (published by the launcher) and the SMTP
 # password (only with an SMTP user; e-mail is optional).
-OPTIONAL_SECRETS = frozenset({"COLO_NETBOX_TOKEN", "COLO_SMTP_PASSWORD"})
+OPTIONAL_SECRETS = frozenset({"COLO_NETBOX_TOKEN", "COLO_SMTP_PASSWORD",
+                              "COLO_LOA_SIGNING_KEY",  # only with COLO_LOA_TRUST_LIST (checked below)
+                              # SNMP credentials: only where PDUs are metered that need them
+                              "COLO_SNMP_COMMUNITY", "COLO_SNMP_V3_AUTH_KEY", "COLO_SNMP_V3_PRIV_KEY"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +355,19 @@ class Settings:
     servicedesk_reopen_days: int = 7
     attachments_dir: Path = Path("./var/attachments")
     attachment_max_bytes: int = 10 * 1024 * 1024
+    metering: str = "auto"
+    metering_interval: float = 60.0
+    metering_timeout: float = 2.0
+    metering_concurrency: int = 64
+    metering_pdu_roles: tuple[str, ...] = ("pdu",)
+    snmp_community: str = field(default="", repr=False)
+    snmp_v3_user: str = ""
+    snmp_v3_auth_key: str = field(default="", repr=False)
+    snmp_v3_priv_key: str = field(default="", repr=False)
+    metering_feed_thresholds: tuple[int, int] = (80, 90)
+    metering_inlet_temperature: tuple[float, float] = (18.0, 27.0)
+    metering_inlet_humidity: tuple[float, float] = (20.0, 60.0)
+    metering_silent_intervals: int = 3
 
     @property
     def is_production(self) -> bool:

@@ -5,6 +5,7 @@ from api.controllers.applications import ApplicationController
 from api.controllers.health import HealthController
 from api.controllers.keys import KeyController, WhoAmIController
 from api.controllers.loas import LoaController
+from api.controllers.metering import MeteringController
 from api.controllers.netbox_sync import NetBoxSyncController
 from api.controllers.orders import OrderController
 from api.controllers.people import PeopleController
@@ -30,4 +31,5 @@ CONTROLLERS: list[type] = [
     RackController, PowerController, CapacityController, MeetMeRoomController, NetBoxSyncController,
     OrderController, LoaController, ReconcileController, DemarcController, PortController,
     ServiceDeskController, ServiceDeskFilesController,
+    MeteringController,
 ]

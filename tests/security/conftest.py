@@ -97,6 +97,17 @@ async def _service_desk(client: AsyncTestClient, world: TenantWorld, *, rack: in
     world.ids.update(ticket=ticket["id"], attachment=attachment["id"])
 
 
+async def _meter(world: TenantWorld) -> None:
+    """Metering: a (pushed) meter on the tenant's rack and feed, its readings the tenant's."""
+    from metering.discovery import DiscoveredMeter, sync_meters
+    from metering.status import MeterSource
+
+    await sync_meters([DiscoveredMeter(
+        key=f"bola-{world.tenant.id}", name="bola meter", netbox_device_id=None, host="", feed_id=world.ids["feed"],
+        rack_id=world.ids["rack"], side="primary", feed_capacity_w=2944, tenant_id=world.tenant.id,
+        source=MeterSource.PUSH)], deactivate_missing=False)
+
+
 async def _populate(client: AsyncTestClient, world: TenantWorld, *, rack: int, order_rack: int) -> None:
     headers = world.admin.headers
     person = await _created(await client.post("/v1/people", headers=headers, json={
@@ -163,6 +174,7 @@ async def bola_world(
     device = await gateway.call(lambda api: next(iter(api.dcim.devices.filter(
         site_id=orders_plant.site_id, tenant_id=victim_tenant.netbox_tenant_id))).id)
     worlds["victim"].ids.update(device=device, feed=orders_plant.feeds["single-A"])
+    await run_in_app(_meter, worlds["victim"])
     ops = await make_key(Role.OPS, name="bola ops")
     yield BolaWorld(attacker=worlds["attacker"], victim=worlds["victim"], plant=orders_plant, ops=ops)
     for world in worlds.values():  # release what the orders hold, so later tests find the plant as it was

@@ -123,8 +123,21 @@ REQUESTS: dict[tuple[str, str, str], Callable[[Ids], Request]] = {
           for name, key in (("rack_ids", "rack"), ("power_feed_ids", "feed"), ("cross_connect_order_ids", "xc_order"))
           for items in ("", "[]")}},
 }
+METER = "/v1/metering"
+# Metering: the victim's rack and feed carry a meter whose readings are the victim's.
+REQUESTS.update({
+    ("get_feed_power", "path", "feed_id"): lambda i: ("GET", f"{METER}/feeds/{i['feed']}", None),
+    ("get_feed_power_history", "path", "feed_id"): lambda i: ("GET", f"{METER}/feeds/{i['feed']}/history", None),
+    ("get_rack_power", "path", "rack_id"): lambda i: ("GET", f"{METER}/racks/{i['rack']}", None),
+    ("get_rack_power_history", "path", "rack_id"): lambda i: ("GET", f"{METER}/racks/{i['rack']}/history", None),
+    ("get_tenant_power", "path", "tenant_id"): lambda i: ("GET", f"{METER}/tenants/{i['tenant']}", None),
+    ("get_tenant_power_history", "path", "tenant_id"): lambda i: (
+        "GET", f"{METER}/tenants/{i['tenant']}/history", None),
+    ("get_power_bill", "query", "tenant_id"): lambda i: ("GET", f"{METER}/bills/2026-11?tenant_id={i['tenant']}", None),
+})
 # Inputs that name facility objects, not tenant-owned ones.
 FACILITY_IDS = {
+    ("get_power_bill", "path", "month"): "a calendar month, not an object",
     ("get_service_report", "path", "month"): "a calendar month, not an object",
     ("create_order", "body", "spec.rack_id"): "racks belong to the facility: free units anywhere may be ordered",
     ("create_order", "body", "spec.site_id"): "sites belong to the facility",

@@ -33,7 +33,9 @@ PROBE_BODY = {"__probe__": 1}
 def fill_path(path: str) -> str:
     """Concrete values for path parameters: ids that do not exist (Litestar or OpenAPI templates)."""
     def value(match: re.Match[str]) -> str:
-        kind = match.group(2) or ("int" if match.group(1) in ("rack_id", "panel_id", "index") else "uuid")
+        if match.group(1) == "month":  # a calendar month (YYYY-MM), not an object
+            return "2026-11"
+        kind = match.group(2) or ("int" if match.group(1) in ("rack_id", "panel_id", "index", "feed_id") else "uuid")
         return {"uuid": str(uuid.uuid4()), "int": "987654321"}.get(kind, "does-not-exist")
     return re.sub(r"\{(\w+)(?::(\w+))?\}", value, path)
 
