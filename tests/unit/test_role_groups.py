@@ -33,6 +33,9 @@ def test_the_gate_reaches_only_the_door() -> None:
     policy = load_access_policy()
     gate_ops = {op for op, roles in policy.roles.items() if Role.GATE in roles}
     assert gate_ops == {"whoami", "list_visits", "get_visit", "gate_check_in", "gate_check_out", "list_on_site",
+                        # the loading dock is a door too: deliveries in, equipment out
+                        "list_shipments", "get_shipment", "receive_shipment", "store_shipment", "deliver_shipment",
+                        "hand_over_shipment",
                         # the gate screen's portal account: its own account page, signing out
                         "portal_account", "portal_sign_out", "portal_sign_out_everywhere"}
 
