@@ -19,7 +19,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import Example, OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 
@@ -37,7 +37,8 @@ from siteaccess.shipments import monthly_tally
 from tenants.scope import tenant_for_write
 
 MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and part headers around the file
-Month = Annotated[str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM",
+                                 examples=[Example(value="2026-11")])]
 
 
 @dataclass
