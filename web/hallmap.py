@@ -144,23 +144,21 @@ async def hall_racks(*, principal: Principal, site_id: int, hall: str, cache: Re
 
 async def hall_sides(racks: list[RackSummary], *, site_id: int, hall: str,
                      cache: ReadModelCache) -> dict[int, tuple[SideBar, ...]]:
-    """Each rack's A and B side (rack id → bars), from the hall's feeds (one query, cached per
-    read-model generation) and the racks' committed load as list_racks answered it."""
-    ids = sorted(rack.netbox_id for rack in racks)
-
-    async def load() -> dict[int, list[dict[str, Any]]]:
+    """Each rack's A and B side (rack id → bars), from the hall's feeds and the racks' committed
+    load as list_racks answered it: one query, the bars cached per read-model generation (the
+    racks' committed load, Colo's orders included, changes only with it)."""
+    async def load() -> dict[int, tuple[SideBar, ...]]:
         by_rack: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        if ids:
+        if racks:
             for row in await PlantPowerFeed.select(
                     PlantPowerFeed.netbox_id, PlantPowerFeed.rack_id, PlantPowerFeed.side, PlantPowerFeed.status,
                     PlantPowerFeed.nominal_va, PlantPowerFeed.available_va, PlantPowerFeed.allocated_w,
-                    PlantPowerFeed.colo_order_id).where(PlantPowerFeed.rack_id.is_in(ids)):
+                    PlantPowerFeed.colo_order_id).where(PlantPowerFeed.rack_id.is_in([r.netbox_id for r in racks])):
                 by_rack[int(row["rack_id"])].append(row)
-        return dict(by_rack)
+        return {rack.netbox_id: tuple(of_feed_rows(by_rack.get(rack.netbox_id, []),
+                                                   committed_va=rack.power.committed_va)) for rack in racks}
 
-    feeds = await cache.get(("ops-map-feeds", site_id, hall), load, generation=await cache.generation())
-    return {rack.netbox_id: tuple(of_feed_rows(feeds.get(rack.netbox_id, []), committed_va=rack.power.committed_va))
-            for rack in racks}
+    return await cache.get(("ops-map-sides", site_id, hall), load, generation=await cache.generation())
 
 
 def draw(racks: list[RackSummary], *, hall: str, site: str, answer: CapacityAnswer | None,
