@@ -50,6 +50,7 @@ from api.input_rules import document_text_rule
 # operation id → the media types its 200 answer comes in (chosen by a query parameter)
 MEDIA_TYPES = {"export_access_log": ("application/jsonl", "text/csv"),
                "get_service_report": ("application/json", "text/csv"),
+               "get_power_bill": ("application/json", "text/csv"),
                "download_service_attachment": ("image/jpeg", "image/png", "image/webp", "application/pdf")}
 ITEM_CONSTRAINTS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "format")
 METHODS = ("get", "put", "post", "delete", "patch")

@@ -65,7 +65,7 @@ class MeteringController(Controller):
         return await views.power_now(principal, views.Subject("feed", feed_id))
 
     @get("/feeds/{feed_id:int}/history", operation_id="get_feed_power_history", summary=HISTORY_DOC,
-         responses=problems(400, 401, 403, 404))
+         responses=problems(400, 401, 403, 404, 422))
     async def feed_history(self, principal: CurrentPrincipal, feed_id: NetBoxIdPath,
                            resolution: FromQuery[Resolution] = Resolution.HOUR,
                            start: FromQuery[datetime | None] = None, end: FromQuery[datetime | None] = None,
@@ -79,7 +79,7 @@ class MeteringController(Controller):
         return await views.power_now(principal, views.Subject("rack", rack_id))
 
     @get("/racks/{rack_id:int}/history", operation_id="get_rack_power_history", summary=HISTORY_DOC,
-         responses=problems(400, 401, 403, 404))
+         responses=problems(400, 401, 403, 404, 422))
     async def rack_history(self, principal: CurrentPrincipal, rack_id: NetBoxIdPath,
                            resolution: FromQuery[Resolution] = Resolution.HOUR,
                            start: FromQuery[datetime | None] = None, end: FromQuery[datetime | None] = None,
@@ -93,7 +93,7 @@ class MeteringController(Controller):
         return await views.power_now(principal, views.Subject("tenant", tenant_id))
 
     @get("/tenants/{tenant_id:uuid}/history", operation_id="get_tenant_power_history", summary=HISTORY_DOC,
-         responses=problems(400, 401, 403, 404))
+         responses=problems(400, 401, 403, 404, 422))
     async def tenant_history(self, principal: CurrentPrincipal, tenant_id: FromPath[UUID],
                              resolution: FromQuery[Resolution] = Resolution.HOUR,
                              start: FromQuery[datetime | None] = None, end: FromQuery[datetime | None] = None,
@@ -112,7 +112,7 @@ class MeteringController(Controller):
         tenant = tenant_for_write(principal, tenant_id)  # a tenant: its own; staff name one
         bill = await billing.monthly_bill(tenant_id=tenant, month=month)
         if fmt is ExportFormat.CSV:
-            return Response(billing.as_csv(bill), media_type="text/csv; charset=utf-8", headers={
+            return Response(billing.as_csv(bill), media_type="text/csv", headers={
                 "Content-Disposition": f'attachment; filename="power-{month}.csv"'})
         return Response(bill)
 
