@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from audit import cli_witness
 from audit.note import NoteError, VerifierKey, parse_checkpoint
 
 if TYPE_CHECKING:  # imported for the annotations only: the commands import lazily, so `colo --help` stays fast
@@ -138,13 +139,18 @@ async def _verify(args: argparse.Namespace) -> int:
     from audit.export import ExportFormatError, read_header, verify_export
     from audit.store import open_store
     from audit.verify import VerifyReport, export_source, verify, verify_database
+    from audit.witnessing import check_witnessed
     from colo.cli import CommandError
     from colo.verifying import EXIT_INVALID, EXIT_VALID
 
     settings = _settings()
     trust = _trust(args, settings)
+    witnesses, required = cli_witness.witness_keys(args), cli_witness.required(args)
     report: VerifyReport
     if args.export:
+        if required:
+            raise CommandError("--witness: an export is checked against its own checkpoint; verify the "
+                               "database or the archive for witness cosignatures")
         path = Path(args.export)
         try:
             header = read_header(path)
@@ -176,6 +182,8 @@ async def _verify(args: argparse.Namespace) -> int:
             trusted = _state(args.state, trust) if args.state else None
             report = await verify_database(store=store, keys=trust.keys, origin=trust.origin,
                                            trusted=trusted, check_columns=not args.skip_column_check)
+            if required and report.ok:
+                await check_witnessed(store=store, report=report, witnesses=witnesses, required=required)
         finally:
             await store.close()
     print(report.summary())
@@ -188,7 +196,10 @@ async def _verify(args: argparse.Namespace) -> int:
 async def _witness(args: argparse.Namespace) -> int:
     from audit.store import open_store
     from audit.witness import witness_once
+    from colo.cli import CommandError
 
+    if not args.state:
+        raise CommandError("--state DIR is required (or `colo audit witness serve` for a cosigning witness)")
     settings = _settings()
     trust = _trust(args, settings)
     store = await open_store(_database_url(args, settings))
@@ -291,9 +302,11 @@ def register(sub: Any, _netbox_sub: Any) -> None:
 
     witness = keyed(commands.add_parser(
         "witness", help="record checkpoints outside the database; exit 3 on a fork or rollback"))
-    witness.add_argument("--state", required=True, help="directory the database admin cannot write")
+    witness.add_argument("--state", help="directory the database admin cannot write (required)")
     witness.add_argument("--every", type=float, default=0, help="repeat every N seconds")
     witness.set_defaults(handler=lambda a: asyncio.run(_witness(a)))
+    cli_witness.register(witness)
+    cli_witness.add_witness_options(verify)
 
     common(commands.add_parser("checkpoint", help="print the latest signed checkpoint")).set_defaults(
         handler=lambda a: asyncio.run(_checkpoint(a)))

@@ -14,6 +14,9 @@ POLICY: dict[str, frozenset[Role]] = {
     "get_access_log_keys": LOG_REVIEWERS,
     "get_inclusion_proof": LOG_REVIEWERS,
     "get_consistency_proof": LOG_REVIEWERS,
+    # the log as C2SP tlog-tiles (api/controllers/tiles.py): the same readers
+    "get_tlog_checkpoint": LOG_REVIEWERS,
+    "get_tlog_tile": LOG_REVIEWERS,
 }
 
 PUBLIC: frozenset[str] = frozenset()

@@ -25,6 +25,7 @@ from audit.appender import append_batch, checkpoint_if_due
 from audit.encoding import EntryDraft, now_us
 from audit.keys import LogSigner
 from audit.store import LogStore
+from audit.witnessing import Cosigner
 from colo.logging import get_logger
 
 log = get_logger(__name__)
@@ -35,9 +36,10 @@ class Sequencer:
     def __init__(
         self, *, store: LogStore, signer: LogSigner, max_batch: int = 256, max_delay: float = 0.05,
         checkpoint_interval: float = 0.5, max_pending: int = 100_000,
-        clock: Callable[[], int] = now_us,
+        clock: Callable[[], int] = now_us, cosigner: Cosigner | None = None,
     ) -> None:
         self.store = store
+        self.cosigner = cosigner  # witnesses asked after each checkpoint, in the background
         self.signer = signer
         self.max_batch = max_batch
         self.max_delay = max_delay
@@ -81,9 +83,11 @@ class Sequencer:
         await self._task
         self._task = None
         try:
-            await checkpoint_if_due(self.store, signer=self.signer, now_us=self.clock())
+            self._witness(await checkpoint_if_due(self.store, signer=self.signer, now_us=self.clock()))
         except Exception as exc:  # shutting down: report, do not mask the shutdown
             log.error("final checkpoint failed", error=type(exc).__name__)
+        if self.cosigner is not None:
+            await self.cosigner.drain()
 
     def submit(self, draft: EntryDraft) -> None:
         """Queue an entry without waiting (the request path)."""
@@ -106,7 +110,14 @@ class Sequencer:
 
     async def checkpoint_now(self) -> int:
         await self.flush()
-        return await checkpoint_if_due(self.store, signer=self.signer, now_us=self.clock())
+        size = await checkpoint_if_due(self.store, signer=self.signer, now_us=self.clock())
+        self._witness(size)
+        return size
+
+    def _witness(self, size: int) -> None:
+        """Have the checkpoint of `size` cosigned in the background (audit.witnessing)."""
+        if self.cosigner is not None and size > 0:
+            self.cosigner.request(size)
 
     def _enqueue(self, draft: EntryDraft, future: asyncio.Future[int] | None) -> None:
         if self._task is None:
@@ -159,6 +170,8 @@ class Sequencer:
                     future.set_result(result.first_index + offset)
             self._committed += len(batch)
             self._release_barriers()
+            if result.checkpoint_size > result.first_index:
+                self._witness(result.checkpoint_size)  # this batch's transaction signed one
             if result.checkpoint_size < result.size:
                 self._checkpoint_due_at = result.checkpoint_at_us + self.checkpoint_interval_us
             else:
@@ -192,7 +205,7 @@ class Sequencer:
             return
         if self.clock() >= self._checkpoint_due_at:
             try:
-                await checkpoint_if_due(self.store, signer=self.signer, now_us=self.clock())
+                self._witness(await checkpoint_if_due(self.store, signer=self.signer, now_us=self.clock()))
                 self._checkpoint_due_at = None
             except Exception as exc:
                 log.error("checkpoint failed; retrying", error=type(exc).__name__)

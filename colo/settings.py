@@ -197,6 +197,14 @@ VARIABLES: tuple[Var, ...] = (
     Var("COLO_AUDIT_WITNESS_STATE", "audit_witness_state", _text, "",
         "the witness's state directory (`colo audit witness --state DIR`), read only: the access log's "
         "integrity panel shows its last checkpoint and whether the log still extends it; empty = no witness shown"),
+    Var("COLO_AUDIT_WITNESSES", "audit_witnesses", _text, "",
+        "cosigning witnesses (C2SP tlog-witness) the sequencer asks after each checkpoint, as comma-separated "
+        "`URL VKEY` pairs (VKEY: the witness's cosignature/v1 verifier key); empty = none"),
+    Var("COLO_AUDIT_WITNESSES_REQUIRED", "audit_witnesses_required", _positive_int, 1,
+        "cosignatures a checkpoint needs before `/v1/access-log/tlog/checkpoint` serves it (capped at the "
+        "number of witnesses; a checkpoint left without them for 60 s is served with what it has)"),
+    Var("COLO_AUDIT_WITNESS_TIMEOUT", "audit_witness_timeout", _positive_float, 5.0,
+        "seconds a witness may take to answer (then that checkpoint goes without its cosignature)"),
     Var("COLO_WEBHOOK_SECRET", "webhook_secret", _text, "",
         "HMAC secret NetBox signs its webhooks with", secret=True),
     Var("COLO_PUBLIC_URL", "public_url", _url, "",
@@ -322,6 +330,9 @@ class Settings:
     audit_retention_days: int = 400
     audit_enabled: bool = True
     audit_witness_state: str = ""
+    audit_witnesses: str = ""
+    audit_witnesses_required: int = 1
+    audit_witness_timeout: float = 5.0
     webhook_secret: str = field(default="", repr=False)
     public_url: str = ""
     webhook_grace_seconds: float = 120.0

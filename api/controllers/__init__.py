@@ -21,13 +21,15 @@ from api.controllers.service_desk import ServiceDeskController
 from api.controllers.service_desk_files import ServiceDeskFilesController
 from api.controllers.shipments import DockController, ShipmentController
 from api.controllers.tenants import TenantController
+from api.controllers.tiles import TlogController
 from api.controllers.visits import AlertController, GateController, VisitController
 
 CONTROLLERS: list[type] = [
     HealthController,
     WhoAmIController, KeyController, ApplicationController,
     TenantController, PeopleController,
-    AccessLogController, VisitController, GateController, AlertController, ShipmentController, DockController,
+    AccessLogController, TlogController,
+    VisitController, GateController, AlertController, ShipmentController, DockController,
     RackController, PowerController, CapacityController, MeetMeRoomController, NetBoxSyncController,
     OrderController, LoaController, ReconcileController, DemarcController, PortController,
     ServiceDeskController, ServiceDeskFilesController,
