@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit import cli_witness
+from audit import cli_archive, cli_witness
 from audit.note import NoteError, VerifierKey, parse_checkpoint
 
 if TYPE_CHECKING:  # imported for the annotations only: the commands import lazily, so `colo --help` stays fast
@@ -147,7 +147,12 @@ async def _verify(args: argparse.Namespace) -> int:
     trust = _trust(args, settings)
     witnesses, required = cli_witness.witness_keys(args), cli_witness.required(args)
     report: VerifyReport
-    if args.export:
+    if args.archive:
+        if not trust.keys:
+            return _key_needed([])
+        report = await cli_archive.verify_archive(Path(args.archive), trust=trust.keys, origin=trust.origin,
+                                                  witnesses=witnesses, required=required)
+    elif args.export:
         if required:
             raise CommandError("--witness: an export is checked against its own checkpoint; verify the "
                                "database or the archive for witness cosignatures")
@@ -251,13 +256,16 @@ def _keys_command(args: argparse.Namespace) -> int:
 
 
 async def _prune(args: argparse.Namespace) -> int:
+    from audit.archive import sealed_below
     from audit.retention import prune
     from audit.store import open_store
 
     settings = _settings()
     store = await open_store(args.database_url or settings.database_url)
     try:
-        removed = await prune(store=store, retention_days=settings.audit_retention_days, dry_run=args.dry_run)
+        archived = sealed_below(Path(settings.audit_archive_dir)) if settings.audit_archive_dir else None
+        removed = await prune(store=store, retention_days=settings.audit_retention_days, dry_run=args.dry_run,
+                              sealed_below=archived)
     finally:
         await store.close()
     verb = "would remove" if args.dry_run else "removed"
@@ -307,6 +315,9 @@ def register(sub: Any, _netbox_sub: Any) -> None:
     witness.set_defaults(handler=lambda a: asyncio.run(_witness(a)))
     cli_witness.register(witness)
     cli_witness.add_witness_options(verify)
+    verify.add_argument("--archive", metavar="DIR", help="verify the sealed archive segments in DIR, offline "
+                        "(`colo audit archive seal`); needs no database")
+    cli_archive.register(commands, common, keyed)
 
     common(commands.add_parser("checkpoint", help="print the latest signed checkpoint")).set_defaults(
         handler=lambda a: asyncio.run(_checkpoint(a)))

@@ -15,14 +15,18 @@ from colo.errors import ValidationFailed
 MINIMUM_DAYS = 365
 
 
-async def prune(*, store: LogStore, retention_days: int, dry_run: bool = False, now_us: int | None = None) -> int:
+async def prune(*, store: LogStore, retention_days: int, dry_run: bool = False, now_us: int | None = None,
+                sealed_below: int | None = None) -> int:
+    """Delete entries older than the retention period; with `sealed_below` (an archive is
+    configured: audit/archive.py), only those among the first `sealed_below`, which are sealed."""
     if retention_days < MINIMUM_DAYS:
         raise ValidationFailed("retention_days", f"must be at least {MINIMUM_DAYS}")
     now = now_us if now_us is not None else clock_us()
     cutoff = now - retention_days * 86_400 * 1_000_000
-    rows = await store.fetch("SELECT count(*) FROM audit_entry WHERE time_us < ?", cutoff)
+    bound = sealed_below if sealed_below is not None else 2**62
+    rows = await store.fetch("SELECT count(*) FROM audit_entry WHERE time_us < ? AND idx < ?", cutoff, bound)
     count = int(rows[0][0])
     if count and not dry_run:
         async with store.writing() as writer:
-            await writer.execute("DELETE FROM audit_entry WHERE time_us < ?", cutoff)
+            await writer.execute("DELETE FROM audit_entry WHERE time_us < ? AND idx < ?", cutoff, bound)
     return count

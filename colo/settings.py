@@ -142,6 +142,13 @@ def _range(value: str) -> tuple[float, float]:
     return bounds
 
 
+def _segment(value: str) -> int:
+    """Entries per access-log archive segment: whole tiles of 256."""
+    if not value.isdigit() or int(value) < 256 or int(value) % 256:
+        raise ValueError("a multiple of 256 (the tile width), e.g. 65536")
+    return int(value)
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("a non-empty value")
@@ -205,6 +212,11 @@ VARIABLES: tuple[Var, ...] = (
         "number of witnesses; a checkpoint left without them for 60 s is served with what it has)"),
     Var("COLO_AUDIT_WITNESS_TIMEOUT", "audit_witness_timeout", _positive_float, 5.0,
         "seconds a witness may take to answer (then that checkpoint goes without its cosignature)"),
+    Var("COLO_AUDIT_ARCHIVE_DIR", "audit_archive_dir", _text, "",
+        "where `colo audit archive seal` writes sealed access-log segments (ship them to write-once storage); "
+        "when set, `colo audit prune` deletes only entries already sealed there; empty = no archive"),
+    Var("COLO_AUDIT_ARCHIVE_SEGMENT", "audit_archive_segment", _segment, 65536,
+        "entries per archive segment (a multiple of 256, the tile width)"),
     Var("COLO_WEBHOOK_SECRET", "webhook_secret", _text, "",
         "HMAC secret NetBox signs its webhooks with", secret=True),
     Var("COLO_PUBLIC_URL", "public_url", _url, "",
@@ -333,6 +345,8 @@ class Settings:
     audit_witnesses: str = ""
     audit_witnesses_required: int = 1
     audit_witness_timeout: float = 5.0
+    audit_archive_dir: str = ""
+    audit_archive_segment: int = 65536
     webhook_secret: str = field(default="", repr=False)
     public_url: str = ""
     webhook_grace_seconds: float = 120.0
