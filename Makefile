@@ -56,6 +56,7 @@ netbox: venv
 run: netbox
 	@$(COLO) db migrate
 	@$(COLO) demo seed
+	@$(COLO) demo snmp
 	@$(COLO) netbox sync --quiet
 	@$(COLO) keys bootstrap
 	@$(COLO) accounts hint

@@ -44,6 +44,23 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_snmp(args: argparse.Namespace) -> int:
+    from colo.cli import settings_or_exit
+    from dcim.netbox import gateway_from_settings
+    from devtools.demo.meters import seed_meters, start_agents, stop_agents
+    from devtools.demo.plan import build_plant
+
+    if args.stop:
+        say("demo SNMP agents stopped" if stop_agents() else "no demo SNMP agents were running")
+        return 0
+    plant = build_plant(site_name=args.site_name, site_slug=args.site_slug)
+    changed = asyncio.run(seed_meters(gateway_from_settings(settings_or_exit()), plant))
+    agent = start_agents(plant)
+    say(f"demo PDUs answer SNMP on {len(agent.addresses)} loopback addresses, port {agent.port} "
+        f"({changed} PDUs given their address in NetBox); `colo demo snmp --stop` stops them")
+    return 0
+
+
 def cmd_demo_screenshots(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -72,6 +89,11 @@ def register(sub: Any, netbox_sub: Any) -> None:
     seed.add_argument("--site-name", default="Colo Regional DC 1")
     seed.add_argument("--site-slug", default="colo-dc1")
     seed.set_defaults(handler=cmd_demo_seed)
+    snmp = demo_sub.add_parser("snmp", help="the demo PDUs' SNMP agents (snmpsim on loopback), left running")
+    snmp.add_argument("--site-name", default="Colo Regional DC 1")
+    snmp.add_argument("--site-slug", default="colo-dc1")
+    snmp.add_argument("--stop", action="store_true", help="stop the agents started earlier")
+    snmp.set_defaults(handler=cmd_demo_snmp)
     shots = demo_sub.add_parser("screenshots", help="photograph the portal's main pages from a running Colo")
     shots.add_argument("--url", default="http://127.0.0.1:8000")
     shots.add_argument("--out", default="docs/screenshots")

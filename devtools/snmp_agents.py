@@ -152,8 +152,10 @@ class SnmpAgent:
             self.directory.chmod(0o755)
             (self.directory / "data").chmod(0o755)
             (self.directory / "cache").chmod(0o777)
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        start_new_session=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        # its errors to a file, not a pipe: the demo's agent outlives the command that started it
+        with (self.directory / "responder.log").open("wb") as log:
+            self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=log,
+                                            start_new_session=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
         self._wait_ready(wait)
         return self
 
@@ -165,7 +167,7 @@ class SnmpAgent:
             sock.settimeout(0.3)
             while time.monotonic() < deadline:
                 if self.process is not None and self.process.poll() is not None:
-                    err = self.process.stderr.read().decode()[-800:] if self.process.stderr else ""
+                    err = (self.directory / "responder.log").read_text(errors="replace")[-800:]
                     raise RuntimeError(f"snmpsim exited: {err}")
                 sock.sendto(probe, (self.addresses[-1], self.port))
                 try:
