@@ -13,11 +13,13 @@ from bench.harness import Measurement, machine_line, not_measurable, render, wri
 BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("bench.bench_http", "Tenant rack read vs NetBox, cost of auditing, framework ceiling"),
     ("bench.bench_audit", "Access-log appends, checkpoint latency, verification, proof sizes"),
+    ("bench.bench_tlog", "Access log II: tile fetches, witness cosigning, archive seal and offline verify"),
     ("bench.bench_capacity", "Capacity search over synthetic racks"),
     ("bench.bench_sync", "Full NetBox sync of the demo site"),
     ("bench.bench_auth", "Cost of authentication and policy per request"),
     ("bench.bench_portal", "Portal pages (dashboard, rack page) at 2 000 racks vs the API serving the same data"),
     ("bench.bench_capacity_map", "Ops capacity map at 2 000 racks vs GET /v1/racks"),
+    ("bench.bench_metering", "Metering: ingest, one SNMP poll round, monthly kWh export"),
 )
 
 

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from piccolo.query.functions.aggregate import Sum
+
 from colo.errors import ValidationFailed
 from metering.schemas import Bill, CircuitBill, Gap, MeterChange
 from metering.status import Flag, Metric, Resolution
@@ -123,3 +125,20 @@ def as_csv(bill: Bill) -> str:
         writer.writerow([bill.month, bill.tenant_id, m.kind, "", "", "", "", "", "", "", m.meter,
                          m.at.isoformat(), "", "energy counted from the new counter value"])
     return out.getvalue()
+
+
+async def feed_kwh(*, month: str) -> list[tuple[int, float]]:
+    """The facility's month per feed (kWh), from the daily roll-ups: what billing reconciles against
+    the utility's meter, and the figure the bench measures for 2 000 feeds."""
+    start, end = month_bounds(month)
+    meters = {m["id"]: m["feed_id"] for m in await Meter.select(Meter.id, Meter.feed_id)
+              .where(Meter.feed_id.is_not_null())}
+    rows = await Rollup.select(Rollup.meter_id, Sum(Rollup.energy_kwh).as_alias("kwh")).where(
+        (Rollup.resolution == Resolution.DAY.value) & (Rollup.metric == Metric.ENERGY_KWH.value)
+        & (Rollup.channel == 0) & (Rollup.bucket >= start) & (Rollup.bucket < end)).group_by(Rollup.meter_id)
+    totals: dict[int, float] = defaultdict(float)
+    for row in rows:
+        feed = meters.get(row["meter_id"])
+        if feed is not None:
+            totals[feed] += float(row["kwh"] or 0.0)
+    return sorted((feed, round(kwh, 3)) for feed, kwh in totals.items())

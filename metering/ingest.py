@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+from piccolo.engine.postgres import PostgresEngine
+
 from colo.errors import ValidationFailed
 from metering.alerts import evaluate
 from metering.config import MeteringConfig
@@ -21,7 +23,12 @@ from metering.schemas import IngestResult, ReadingIn
 from metering.tables import Meter, Reading
 
 FUTURE_SLACK = timedelta(minutes=5)  # a BMS clock a little ahead is tolerated
-CHUNK = 1000
+CHUNK = 1000  # rows a multi-row INSERT (SQLite)
+BATCH = 10_000  # rows an UNNEST insert (PostgreSQL)
+UNNEST_INSERT = (
+    "INSERT INTO metering_reading (id, meter_id, channel, metric, at, value, dedup) "
+    "SELECT * FROM unnest({}::uuid[], {}::uuid[], {}::int[], {}::text[], {}::timestamptz[], {}::float8[], {}::text[]) "
+    "ON CONFLICT (dedup) DO NOTHING RETURNING id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +51,19 @@ def dedup_key(meter_id: UUID, channel: int, metric: str, at: datetime) -> str:
 async def store(rows: Sequence[Row]) -> IngestResult:
     """Insert what is new (ON CONFLICT DO NOTHING on `dedup`), then refresh the meters' latest."""
     accepted = 0
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        inserted = await Reading.insert(*[
-            Reading(id=uuid4(), meter_id=r.meter_id, channel=r.channel, metric=r.metric, at=r.at, value=r.value,
-                    dedup=dedup_key(r.meter_id, r.channel, r.metric, r.at)) for r in chunk
-        ]).on_conflict(target=Reading.dedup, action="DO NOTHING").returning(Reading.id)
+    postgres = isinstance(Reading._meta.db, PostgresEngine)
+    for start in range(0, len(rows), BATCH if postgres else CHUNK):
+        chunk = rows[start:start + (BATCH if postgres else CHUNK)]
+        if postgres:  # one statement a batch: its columns as arrays (no parameter limit, no per-row objects)
+            inserted = await Reading.raw(
+                UNNEST_INSERT, [uuid4() for _ in chunk], [r.meter_id for r in chunk], [r.channel for r in chunk],
+                [r.metric for r in chunk], [r.at for r in chunk], [r.value for r in chunk],
+                [dedup_key(r.meter_id, r.channel, r.metric, r.at) for r in chunk])
+        else:
+            inserted = await Reading.insert(*[
+                Reading(id=uuid4(), meter_id=r.meter_id, channel=r.channel, metric=r.metric, at=r.at,
+                        value=r.value, dedup=dedup_key(r.meter_id, r.channel, r.metric, r.at)) for r in chunk
+            ]).on_conflict(target=Reading.dedup, action="DO NOTHING").returning(Reading.id)
         accepted += len(inserted)
     await _refresh_latest(rows)
     return IngestResult(accepted=accepted, duplicates=len(rows) - accepted)
@@ -64,9 +78,12 @@ async def _refresh_latest(rows: Iterable[Row]) -> None:
         if r.at == at:
             values[f"{r.channel}:{r.metric}"] = r.value
         newest[r.meter_id] = (at, values)
+    if not newest:
+        return
+    known = {m["id"]: m for m in await Meter.select(Meter.id, Meter.last_seen_at, Meter.first_seen_at,
+                                                     Meter.last_values).where(Meter.id.is_in(list(newest)))}
     for meter_id, (at, values) in newest.items():
-        meter = await Meter.select(Meter.last_seen_at, Meter.first_seen_at, Meter.last_values).where(
-            Meter.id == meter_id).first()
+        meter = known.get(meter_id)
         if meter is None:
             continue
         seen = meter["last_seen_at"]
