@@ -29,6 +29,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/loas", _("LOAs"), "list_loas"),
     NavItem("/visits", _("Visits"), "list_visits"),
     NavItem("/shipments", _("Shipments"), "announce_shipment"),
+    NavItem("/service-desk", _("Service desk"), "create_hands_request"),
     NavItem("/people", _("People"), "list_people"),
     NavItem("/keys", _("API keys"), "list_keys"),
     # the security officer's console
@@ -42,6 +43,7 @@ NAV: tuple[NavItem, ...] = (
     # the ops console
     NavItem("/ops/applications", _("Applications"), "list_applications"),
     NavItem("/ops/orders", _("Order queue"), "review_order"),
+    NavItem("/ops/service-desk", _("Service desk queue"), "accept_service_ticket"),
     NavItem("/ops/capacity", _("Capacity map"), "portal_capacity_map"),
     NavItem("/ops/reconciliation", _("Reconciliation"), "run_reconciliation"),
     NavItem("/ops/tenants", _("Tenants"), "portal_ops_tenants"),

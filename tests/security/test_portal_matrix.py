@@ -44,7 +44,8 @@ pytestmark = pytest.mark.usefixtures("seeded")
 PORTAL_ROLES = list(Role)
 # Path parameter → the key of the owning tenant's id in BolaWorld ids.
 OWNED_IDS = {"order_id": "order", "loa_id": "loa", "visit_id": "visit", "rack_id": "rack", "key_id": "key",
-             "person_id": "person", "account_id": "account", "shipment_id": "shipment"}
+             "person_id": "person", "account_id": "account", "shipment_id": "shipment", "ticket_id": "ticket",
+             "attachment_id": "attachment"}
 FACILITY_IDS: dict[str, str] = {
     "alert_id": "site-access alerts: the security officers' console only",
     "application_id": "applications: the ops console only (applicants follow theirs with a tracking secret)",

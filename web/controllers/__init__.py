@@ -17,11 +17,13 @@ from web.controllers.keys import KeysController
 from web.controllers.loas import LoasController
 from web.controllers.ops_applications import OpsApplicationsController
 from web.controllers.ops_orders import OpsOrdersController
+from web.controllers.ops_service_desk import OpsServiceDeskController
 from web.controllers.orders import OrdersController
 from web.controllers.people import PeopleController
 from web.controllers.racks import RacksController
 from web.controllers.reconciliation import ReconciliationController
 from web.controllers.security_visits import SecurityVisitsController
+from web.controllers.service_desk import ServiceDeskController
 from web.controllers.shipments import ShipmentsController
 from web.controllers.staff import StaffController
 from web.controllers.tenants import TenantsController
@@ -29,11 +31,11 @@ from web.controllers.visits import VisitsController
 
 CONTROLLERS: tuple[type[Controller], ...] = (
     AuthController, HomeController, ApplicationsController, PeopleController, KeysController, StaffController,
-    OrdersController, LoasController, VisitsController, RacksController, ShipmentsController,
+    OrdersController, LoasController, VisitsController, RacksController, ShipmentsController, ServiceDeskController,
     # the security officer's console
     SecurityVisitsController, GateController, AlertsController, AccessLogController, AccessReviewController,
     DockController,
     # the ops console
     OpsApplicationsController, OpsOrdersController, CapacityMapController, ReconciliationController,
-    TenantsController,
+    TenantsController, OpsServiceDeskController,
 )

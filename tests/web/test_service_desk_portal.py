@@ -1,0 +1,103 @@
+"""The service desk in the portal, in Debian's Chromium against a real `colo serve`, in
+Azerbaijani and in English, with axe-core on every page: a company's person asks for smart hands
+from the form the catalogue builds (an empty form is refused next to its inputs), reports a fault,
+and follows the ticket; ops find it in their queue (least SLA time left first), accept, start, log
+time (billed in 30-minute steps) and complete it; the company then sees it completed and reopens it.
+The company's people are offered no ops action, and ops none of the company's."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
+from tests.web.test_accessibility import LANGUAGES, check
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_service_desk_pages_work_and_have_no_serious_accessibility_violation(
+    live_portal: Portal, chromium: Browser, language: str,
+) -> None:
+    portal, base = live_portal, live_portal.url
+    tenant_id = new_tenant(portal)
+    title = f"Find parcel {uuid.uuid4().hex[:6]}"
+    context = chromium.new_context(extra_http_headers=client_headers())
+    cookie = {"name": "colo_lang", "value": language, "domain": "127.0.0.1", "path": "/"}
+    context.add_cookies([cookie])
+    staff_context = chromium.new_context(extra_http_headers=client_headers())
+    staff_context.add_cookies([cookie])
+    page = context.new_page()
+    found: dict[str, list[dict[str, Any]]] = {}
+    try:
+        email, secret = tenant_person(portal, page, tenant_id)
+        sign_in(page, base, email, secret)
+        assert page.locator("html").get_attribute("lang") == language
+        page.goto(base + "/service-desk")
+        expect(page.locator("#no-tickets")).to_be_visible()
+        check(page, "/service-desk (empty)", found)
+        page.goto(base + "/service-desk/hands/new?type=locate_package")
+        expect(page.locator("#f-d_tracking_number")).to_be_visible()  # the type's own fields
+        check(page, "/service-desk/hands/new", found)
+        page.locator("#hands-form button[type=submit]").click()
+        expect(page.locator("#hands-form .error").first).to_be_visible()
+        check(page, "/service-desk/hands/new (refused)", found)
+        page.locator("#f-title").fill(title)
+        page.locator("#f-scope").fill("A box from DHL for us, please find it")
+        page.locator("#f-d_tracking_number").fill("1Z999AA10123456784")
+        page.locator("#f-contact_name").fill("Leyla Mammadova")
+        page.locator("#hands-form button[type=submit]").click()
+        expect(page.locator("#ticket-state")).to_have_attribute("data-state", "submitted")
+        ticket_url = page.url
+        assert page.locator("#action-accept").count() == 0 and page.locator("#action-cancel").count() == 1
+        check(page, "/service-desk/tickets/{id}", found)
+        page.goto(base + "/service-desk/trouble/new")
+        check(page, "/service-desk/trouble/new", found)
+        page.locator("#f-title").fill("Too warm in our row")
+        page.locator("#f-description").fill("Inlet temperature 31 °C since 09:00")
+        page.locator("#f-category").select_option("environmental")
+        page.locator("#f-contact_name").fill("Leyla Mammadova")
+        page.locator("#trouble-form button[type=submit]").click()
+        expect(page.locator("#ticket-state")).to_have_attribute("data-state", "submitted")
+        page.goto(base + "/service-desk")
+        expect(page.locator("#tickets tbody tr")).to_have_count(2)
+        check(page, "/service-desk", found)
+
+        tenant_page = page  # the company's person stays signed in; ops work in a browser of their own
+        page = staff_context.new_page()
+        staff_email, staff_secret = staff_person(portal, page, role="ops")
+        sign_in(page, base, staff_email, staff_secret)
+        page.goto(base + "/ops/service-desk")
+        row = page.locator("#queue tr", has_text=title)
+        expect(row).to_be_visible()
+        check(page, "/ops/service-desk", found)
+        page.goto(ticket_url)
+        assert page.locator("#action-answer").count() == 0 and page.locator("#action-reopen").count() == 0
+        page.locator("#action-accept button[type=submit]").click()
+        page.locator("#action-start button[type=submit]").click()
+        expect(page.locator("#ticket-state")).to_have_attribute("data-state", "in_progress")
+        page.locator("#action-time button[type=submit]").click()  # no minutes: refused next to the input
+        expect(page.locator("#e-time")).to_be_visible()
+        check(page, "/service-desk/tickets/{id} (ops, refused)", found)
+        page.locator("#m-time").fill("35")
+        page.locator("#action-time button[type=submit]").click()
+        expect(page.locator("#time-spent")).to_contain_text("60")
+        page.locator("#t-complete").fill("Found on shelf 3, delivered to the cage")
+        page.locator("#action-complete button[type=submit]").click()
+        expect(page.locator("#ticket-state")).to_have_attribute("data-state", "completed")
+        check(page, "/service-desk/tickets/{id} (ops, completed)", found)
+
+        page = tenant_page
+        page.goto(ticket_url)
+        expect(page.locator("#ticket-state")).to_have_attribute("data-state", "completed")
+        expect(page.locator("#ticket-history li")).to_have_count(5)  # opened, accepted, started, time, completed
+        page.locator("#t-reopen").fill("It was the wrong box")
+        page.locator("#action-reopen button[type=submit]").click()
+        expect(page.locator("#ticket-state")).to_have_attribute("data-state", "submitted")
+        check(page, "/service-desk/tickets/{id} (reopened)", found)
+    finally:
+        context.close()
+        staff_context.close()
+    assert found == {}, found
