@@ -39,6 +39,8 @@ from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
 from metering.config import MeteringConfig
 from metering.runtime import MeteringRuntime
+from notify.config import NotifyConfig
+from notify.runtime import NotifyRuntime
 from servicedesk.config import ServiceDeskConfig
 from servicedesk.runtime import ServiceDeskRuntime
 from siteaccess.runtime import SiteAccessRuntime
@@ -124,6 +126,10 @@ class ColoPlugin(InitPluginProtocol):
                     metering_config if settings.env != "test" else metering_config.off(),
                     discover=lambda: discover_meters(services.netbox, metering_config))
                 await services.metering.start()
+                # Notifications: the outbox dispatcher (webhooks). Test runs drive it with their own clock.
+                services.notify = NotifyRuntime(NotifyConfig.of(settings), master_key=services.keys.master_key,
+                                                run_loop=settings.env != "test")
+                await services.notify.start()
                 services.started = True
                 app.state.services = services
                 log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",

@@ -22,6 +22,7 @@ from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.refresher import ReadModelRefresher
 from metering.runtime import MeteringRuntime
+from notify.runtime import NotifyRuntime
 from servicedesk.runtime import ServiceDeskRuntime
 from siteaccess.runtime import SiteAccessRuntime
 from tenants.events import TenantHooks
@@ -54,13 +55,14 @@ class AppServices:
     orders: OrdersRuntime = field(init=False)
     service_desk: ServiceDeskRuntime = field(init=False)  # its settings and the SLA alert sweep
     metering: MeteringRuntime = field(init=False)  # PDU discovery and polling, roll-ups, power alerts
+    notify: NotifyRuntime = field(init=False)  # the outbox dispatcher: webhook deliveries (notify/)
     started: bool = False  # set once every component above is running
 
     def stoppable(self) -> list[tuple[str, Stoppable]]:
         """The components with a `stop`, in start order (the lifespan stops them in reverse)."""
         return [("rate_limiter", self.rate_limiter), ("access_log", self.access_log),
                 ("site_access", self.site_access), ("read_model", self.read_model), ("orders", self.orders),
-                ("service_desk", self.service_desk), ("metering", self.metering)]
+                ("service_desk", self.service_desk), ("metering", self.metering), ("notify", self.notify)]
 
 
 # Handlers declare `services: Services`. Injected by name and not validated: it is our own object,

@@ -15,7 +15,7 @@ from colo.settings import Settings, SettingsError, load_settings
 # The command line is a composition root: each of these adds its commands through register().
 # They are named here, not imported, because colo (the core) may not import the packages above it.
 DOMAIN_CLIS = ("tenants.cli", "accounts.cli", "audit.cli", "dcim.cli", "siteaccess.cli", "servicedesk.cli",
-               "metering.cli")
+               "metering.cli", "notify.cli")
 # Development commands (the NetBox launcher, the demo plant) exist in a checkout, not in the
 # production image, which does not ship `devtools/`: there `colo` simply has no such commands.
 DEV_CLI = "devtools.cli"

@@ -58,7 +58,7 @@ def engine_from_url(url: str) -> Engine[Any]:
 # before dcim). Site access's app keeps its name "visits" (siteaccess/piccolo_app.py says why).
 PICCOLO_APPS = ("colo.piccolo_app", "tenants.piccolo_app", "audit.piccolo_app", "siteaccess.piccolo_app",
                 "dcim.piccolo_app", "dcim.orders.piccolo_app", "accounts.piccolo_app", "servicedesk.piccolo_app",
-                "metering.piccolo_app")
+                "metering.piccolo_app", "notify.piccolo_app")
 
 
 @functools.cache

@@ -269,6 +269,13 @@ VARIABLES: tuple[Var, ...] = (
         "seconds to wait for the SMTP server before the link is shown to the inviter instead"),
     Var("COLO_SHIPMENT_HOLDING_DAYS", "shipment_holding_days", _positive_int, 5,
         "days a delivery may wait at the loading dock before its tenant is reminded and an alert is raised"),
+    Var("COLO_WEBHOOK_ALLOW_NETWORKS", "webhook_allow_networks", _networks, (),
+        "private, loopback or link-local networks tenants' webhook endpoints may reach anyway (comma-separated "
+        "CIDRs); empty = only public addresses"),
+    Var("COLO_WEBHOOK_TIMEOUT", "webhook_timeout", _positive_float, 5.0,
+        "seconds one webhook attempt may take (connect, send, read the answer) before it counts as failed"),
+    Var("COLO_WEBHOOK_DISABLE_AFTER_HOURS", "webhook_disable_after_hours", _positive_int, 72,
+        "hours a webhook endpoint may fail without a success before it is disabled and its tenant told"),
     Var("COLO_SLA_HANDS_MINUTES", "sla_hands_minutes", _minutes_by("standard", "expedited"),
         (("standard", 240), ("expedited", 60)),
         "smart-hands SLA: minutes from request to work started, per scheduling class"),
@@ -372,6 +379,9 @@ class Settings:
     smtp_from: str = ""
     smtp_timeout: float = 10.0
     shipment_holding_days: int = 5
+    webhook_allow_networks: tuple[str, ...] = ()
+    webhook_timeout: float = 5.0
+    webhook_disable_after_hours: int = 72
     sla_hands_minutes: tuple[tuple[str, int], ...] = (("standard", 240), ("expedited", 60))
     sla_scheduled_grace_minutes: int = 30
     sla_trouble_minutes: tuple[tuple[str, int], ...] = (("critical", 240), ("high", 480), ("normal", 1440),

@@ -16,4 +16,6 @@ class TenantDataKey(Table, tablename="colo_tenant_data_key"):
     created_at = Timestamptz()
 
 
-TABLES: list[type[Table]] = [TenantDataKey]
+from colo.outbox import OutboxEvent  # noqa: E402  (the transactional outbox, colo/outbox.py)
+
+TABLES: list[type[Table]] = [TenantDataKey, OutboxEvent]

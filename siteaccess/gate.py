@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
+from colo.outbox import EventType, VisitorMoved, record_event
 from colo.pii import TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant
 from siteaccess.alerts import alert_on_refusal_bursts, bucket, raise_alert
 from siteaccess.journal import Journal, PhysicalEvent
@@ -74,6 +75,12 @@ async def _refuse(
     return refusal
 
 
+async def _tell(type: EventType, *, visit: dict[str, Any], visitor: dict[str, Any], moment: datetime) -> None:
+    """The visit's tenant learns its visitor came or left (by id: no name leaves the gate)."""
+    await record_event(type=type, tenant_id=visit["tenant_id"], now=moment,
+                       payload=VisitorMoved(visit_id=visit["id"], visitor_id=visitor["id"], at=moment))
+
+
 async def check_in(
     *, principal: Principal, scan: GateScan, journal: Journal, master_key: bytes, now: datetime | None = None,
 ) -> GateResult:
@@ -87,9 +94,12 @@ async def check_in(
     assert visit is not None
     refusal = _check_in_refusal(visit, visitor, moment)
     if refusal is None:
-        changed = await Visitor.update({Visitor.on_site: True, Visitor.checked_in_at: moment,
-                                        Visitor.checked_out_at: None}).where(
-            (Visitor.id == visitor["id"]) & Visitor.on_site.eq(False)).returning(Visitor.id)
+        async with Visitor._meta.db.transaction():
+            changed = await Visitor.update({Visitor.on_site: True, Visitor.checked_in_at: moment,
+                                            Visitor.checked_out_at: None}).where(
+                (Visitor.id == visitor["id"]) & Visitor.on_site.eq(False)).returning(Visitor.id)
+            if changed:
+                await _tell(EventType.VISITOR_CHECKED_IN, visit=visit, visitor=visitor, moment=moment)
         if not changed:  # a second gate checked the same badge in a moment ago
             refusal = GateRefused("already checked in")
     if refusal is not None:
@@ -108,8 +118,11 @@ async def check_out(
         raise NotFound("visitor", scan.badge or scan.visitor_id)
     visit = await Visit.select().where(Visit.id == visitor["visit_id"]).first()
     assert visit is not None
-    changed = await Visitor.update({Visitor.on_site: False, Visitor.checked_out_at: moment}).where(
-        (Visitor.id == visitor["id"]) & Visitor.on_site.eq(True)).returning(Visitor.id)
+    async with Visitor._meta.db.transaction():
+        changed = await Visitor.update({Visitor.on_site: False, Visitor.checked_out_at: moment}).where(
+            (Visitor.id == visitor["id"]) & Visitor.on_site.eq(True)).returning(Visitor.id)
+        if changed:
+            await _tell(EventType.VISITOR_CHECKED_OUT, visit=visit, visitor=visitor, moment=moment)
     if not changed:
         raise await _refuse(GateRefused("not checked in"), principal=principal, journal=journal, now=moment,
                             action="check-out", visitor=visitor, visit=visit, scan=scan)

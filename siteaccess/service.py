@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
+from colo.outbox import EventType, VisitDecided, record_event
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, mask
 from siteaccess.journal import Journal, PhysicalEvent
@@ -199,6 +200,8 @@ async def decide_visit(
                 Visitor.badge_number: badge, Visitor.badge_expires_at: row["ends_at"],
                 Visitor.badge_status: BadgeStatus.ISSUED.value,
             }).where(Visitor.id == visitor_id)
+        await record_event(type=EventType.VISIT_DECIDED, tenant_id=row["tenant_id"], now=moment,
+                           payload=VisitDecided(visit_id=visit_id, status=status))
     objects = {"visit_id": str(visit_id)}
     await journal(PhysicalEvent(action=f"visit.{status}", outcome="recorded", tenant_id=row["tenant_id"],
                                 actor=principal, objects=objects, detail=reason.strip()))

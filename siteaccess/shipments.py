@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 from colo.errors import Conflict, ValidationFailed
 from colo.identity import Principal
+from colo.outbox import EventType, ShipmentUpdated, record_event
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.pii import ERASED, TenantKeyErased, decrypt_for_tenant, encrypt_for_tenant, mask
 from siteaccess.journal import Journal, PhysicalEvent
@@ -48,8 +49,11 @@ async def record(
     now: datetime, outcome: str = "recorded", pii: str | None = None, objects: dict[str, str] | None = None,
 ) -> None:
     """One step of a shipment: a history row (the tenant's view), then the access-log entry."""
-    await ShipmentEvent.insert(ShipmentEvent(id=uuid4(), shipment_id=row["id"], at=now, action=action[:32],
-                                             actor=actor.key_id if actor else "", detail=detail[:500]))
+    async with ShipmentEvent._meta.db.transaction():  # the tenant's history row and its outbox event
+        await ShipmentEvent.insert(ShipmentEvent(id=uuid4(), shipment_id=row["id"], at=now, action=action[:32],
+                                                 actor=actor.key_id if actor else "", detail=detail[:500]))
+        await record_event(type=EventType.SHIPMENT_UPDATED, tenant_id=row["tenant_id"], now=now,
+                           payload=ShipmentUpdated(shipment_id=row["id"], action=action[:32], at=now))
     await journal(PhysicalEvent(action=f"shipment.{action}", outcome=outcome, tenant_id=row["tenant_id"],
                                 actor=actor, objects={"shipment_id": str(row["id"]), **(objects or {})},
                                 detail=detail[:500], pii=pii))

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from colo.errors import Conflict, NotFound, PermissionDenied
 from colo.identity import Principal, Role
+from colo.outbox import EventType, LoaChanged, record_event
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.secretstore import Keys
 from dcim.orders import store
@@ -135,6 +136,8 @@ async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Ke
         }).where(Loa.id == loa_id)
         await Order.update({Order.loa_status: LoaStatus.GRANTED.value, Order.updated_at: store.now()}).where(
             Order.id == order.id)
+        await record_event(type=EventType.LOA_GRANTED, tenant_id=row["a_tenant_id"], payload=LoaChanged(
+            loa_id=loa_id, order_id=order.id, status=LoaStatus.GRANTED.value))
     return await get_loa(principal=principal, loa_id=loa_id)
 
 
@@ -149,6 +152,8 @@ async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
                           Loa.decided_by: (principal.name or principal.key_id)[:100]}).where(Loa.id == loa_id)
         await Order.update({Order.loa_status: LoaStatus.REFUSED.value, Order.updated_at: store.now()}).where(
             Order.id == order.id)
+        await record_event(type=EventType.LOA_REFUSED, tenant_id=row["a_tenant_id"], payload=LoaChanged(
+            loa_id=loa_id, order_id=order.id, status=LoaStatus.REFUSED.value))
     return await get_loa(principal=principal, loa_id=loa_id)
 
 

@@ -18,6 +18,7 @@ from piccolo.engine.postgres import PostgresEngine
 from colo.db import violates_unique
 from colo.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from colo.identity import Principal
+from colo.outbox import EventType, LoaChanged, OrderStateChanged, record_event
 from colo.paging import PageRequest, PageResult
 from dcim import power
 from dcim.capacity import search
@@ -126,8 +127,13 @@ async def _insert(order: Order, actor: store.Actor, extra_rows: list[Any]) -> No
     await OrderEvent.insert(store.event_row(order_id=order.id, actor=actor, action="submit", from_state="",
                                             to_state=OrderState.SUBMITTED.value,
                                             reason=store.as_dict(order.spec).get("note", "")))
+    await record_event(type=EventType.ORDER_STATE_CHANGED, tenant_id=order.tenant_id, payload=OrderStateChanged(
+        order_id=order.id, kind=order.kind, action="submit", from_state="", to_state=OrderState.SUBMITTED.value))
     for row in extra_rows:
         await type(row).insert(row)
+        if isinstance(row, Loa) and row.z_tenant_id is not None:  # the Z side is asked to grant it
+            await record_event(type=EventType.LOA_REQUESTED, tenant_id=row.z_tenant_id, payload=LoaChanged(
+                loa_id=row.id, order_id=order.id, status=LoaStatus.PENDING.value))
 
 
 async def _create_space(order: Order, spec: SpaceSpec, actor: store.Actor, provisioner: Provisioner,

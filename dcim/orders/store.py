@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from colo.errors import Conflict, NotFound
+from colo.outbox import EventType, OrderStateChanged, record_event
 from colo.identity import Principal
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from dcim.orders.schemas import OrderEventRead, OrderRead
@@ -174,6 +175,8 @@ async def transition(
             raise Conflict("the order changed while this request ran; retry", state=current.state)
         await OrderEvent.insert(event_row(order_id=order_id, actor=actor, action=action.value,
                                           from_state=row.state, to_state=target.value, reason=reason))
+        await record_event(type=EventType.ORDER_STATE_CHANGED, tenant_id=row.tenant_id, payload=OrderStateChanged(
+            order_id=order_id, kind=row.kind, action=action.value, from_state=row.state, to_state=target.value))
         if row.kind == "power":  # committed power in the cached rack views changes with it
             await bump_generation()
         if target in TERMINAL:

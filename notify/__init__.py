@@ -1,0 +1,1 @@
+"""Notifications: the outbox's dispatcher, tenants' webhook endpoints and their deliveries."""

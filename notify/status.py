@@ -1,0 +1,16 @@
+"""The states of a webhook endpoint and of one delivery, stored as their values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EndpointStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"  # failing for longer than COLO_WEBHOOK_DISABLE_AFTER_HOURS, or by its tenant
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt
+    SUCCEEDED = "succeeded"  # the endpoint answered 2xx
+    FAILED = "failed"  # every retry of the back-off schedule failed, or the endpoint was disabled
