@@ -29,6 +29,10 @@ UNNEST_INSERT = (
     "INSERT INTO metering_reading (id, meter_id, channel, metric, at, value, dedup) "
     "SELECT * FROM unnest({}::uuid[], {}::uuid[], {}::int[], {}::text[], {}::timestamptz[], {}::float8[], {}::text[]) "
     "ON CONFLICT (dedup) DO NOTHING RETURNING id")
+LATEST_UPDATE = (
+    "UPDATE metering_meter AS m SET last_seen_at = v.seen, last_values = v.vals, first_seen_at = v.first "
+    "FROM unnest({}::uuid[], {}::timestamptz[], {}::text[], {}::timestamptz[]) AS v(id, seen, vals, first) "
+    "WHERE m.id = v.id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +74,12 @@ async def store(rows: Sequence[Row]) -> IngestResult:
 
 
 async def _refresh_latest(rows: Iterable[Row]) -> None:
+    """Each meter's newest values, last-seen and first-seen instants: one read of the meters, then
+    one UPDATE (PostgreSQL: every meter of the batch at once, from arrays)."""
     newest: dict[UUID, tuple[datetime, dict[str, float]]] = {}
+    earliest: dict[UUID, datetime] = {}
     for r in rows:
+        earliest[r.meter_id] = min(earliest.get(r.meter_id, r.at), r.at)
         at, values = newest.get(r.meter_id, (r.at, {}))
         if r.at > at:
             at, values = r.at, {}
@@ -82,20 +90,24 @@ async def _refresh_latest(rows: Iterable[Row]) -> None:
         return
     known = {m["id"]: m for m in await Meter.select(Meter.id, Meter.last_seen_at, Meter.first_seen_at,
                                                      Meter.last_values).where(Meter.id.is_in(list(newest)))}
+    updates: list[tuple[UUID, datetime, str, datetime]] = []  # id, last seen, latest values, first seen
     for meter_id, (at, values) in newest.items():
         meter = known.get(meter_id)
         if meter is None:
             continue
-        seen = meter["last_seen_at"]
-        if seen is not None and seen > at:
-            if meter["first_seen_at"] is None or at < meter["first_seen_at"]:
-                await Meter.update({Meter.first_seen_at: at}).where(Meter.id == meter_id)
-            continue  # a late batch: the latest values stay
+        seen, first = meter["last_seen_at"], meter["first_seen_at"]
+        first = earliest[meter_id] if first is None else min(first, earliest[meter_id])
+        if seen is not None and seen > at:  # a late batch: the latest values stay
+            updates.append((meter_id, seen, meter["last_values"], first))
+            continue
         merged = {**json.loads(meter["last_values"] or "{}"), **values} if seen == at else values
-        changes: dict[object, object] = {Meter.last_seen_at: at, Meter.last_values: json.dumps(merged)}
-        if meter["first_seen_at"] is None or at < meter["first_seen_at"]:
-            changes[Meter.first_seen_at] = at
-        await Meter.update(changes).where(Meter.id == meter_id)  # type: ignore[arg-type]
+        updates.append((meter_id, at, json.dumps(merged), first))
+    if isinstance(Meter._meta.db, PostgresEngine):
+        await Meter.raw(LATEST_UPDATE, *[list(column) for column in zip(*updates, strict=True)])
+        return
+    for meter_id, at, values_json, first in updates:
+        await Meter.update({Meter.last_seen_at: at, Meter.last_values: values_json,
+                            Meter.first_seen_at: first}).where(Meter.id == meter_id)
 
 
 async def ingest(readings: Sequence[ReadingIn], *, now: datetime | None = None) -> IngestResult:
