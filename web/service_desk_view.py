@@ -38,6 +38,7 @@ FIELD_MESSAGES = {
     "text": _("Write 3 to 2000 characters."),
     "minutes": _("Enter the minutes worked (1 to 1440)."),
     "provider_caused": _("Say whether the fault was the datacenter's."),
+    "file": _("Attach a photo (JPEG, PNG, WebP) or a PDF, named for what it is, within the size limit."),
 }
 
 

@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.api.servicedesk.test_attachments_isolation import png
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
 from tests.web.test_accessibility import LANGUAGES, check
+
+PNG = png()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -53,6 +56,14 @@ def test_service_desk_pages_work_and_have_no_serious_accessibility_violation(
         ticket_url = page.url
         assert page.locator("#action-accept").count() == 0 and page.locator("#action-cancel").count() == 1
         check(page, "/service-desk/tickets/{id}", found)
+        page.locator("#f-file").set_input_files(files=[{"name": "label.jpg", "mimeType": "image/jpeg",
+                                                        "buffer": b"MZ\x90\x00" + b"\x00" * 64}])
+        page.locator("#attach-form button[type=submit]").click()
+        expect(page.locator("#e-attach")).to_be_visible()  # a program named .jpg
+        check(page, "/service-desk/tickets/{id} (attachment refused)", found)
+        page.locator("#f-file").set_input_files(files=[{"name": "label.png", "mimeType": "image/png", "buffer": PNG}])
+        page.locator("#attach-form button[type=submit]").click()
+        expect(page.locator("#attachments li")).to_have_count(1)
         page.goto(base + "/service-desk/trouble/new")
         check(page, "/service-desk/trouble/new", found)
         page.locator("#f-title").fill("Too warm in our row")
@@ -92,7 +103,7 @@ def test_service_desk_pages_work_and_have_no_serious_accessibility_violation(
         page = tenant_page
         page.goto(ticket_url)
         expect(page.locator("#ticket-state")).to_have_attribute("data-state", "completed")
-        expect(page.locator("#ticket-history li")).to_have_count(5)  # opened, accepted, started, time, completed
+        expect(page.locator("#ticket-history li")).to_have_count(6)  # opened, attached, accepted, started, time, done
         page.locator("#t-reopen").fill("It was the wrong box")
         page.locator("#action-reopen button[type=submit]").click()
         expect(page.locator("#ticket-state")).to_have_attribute("data-state", "submitted")

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -22,6 +23,7 @@ from api.pagination import MAX_CURSOR_LENGTH, encode_cursor, keyset_request
 from api.service_desk_plant import check_affected, check_where
 from colo.errors import Conflict, ValidationFailed
 from colo.paging import PageRequest
+from colo.settings import MAX_ATTACHMENT_BYTES
 from servicedesk import attachments, service, work
 from servicedesk.catalogue import BY_TYPE, REQUEST_TYPES
 from servicedesk.lifecycle import Action
@@ -59,8 +61,10 @@ async def detail_page(request: Request[Any, Any, Any], ticket_id: UUID, *, statu
     actions = [(name, view.ACTIONS[name]) for name in view.ACTIONS
                if (name in ticket.allowed_actions or name in view.ANY_STATE)
                and is_allowed(runtime.policy.roles, view.ACTIONS[name].operation, role)]
+    may_attach = is_allowed(runtime.policy.roles, "upload_service_attachment", role)
     return page(request, "service_ticket.html", status=status, ticket=ticket, events=events.items, actions=actions,
-                errors=errors or {}, failed=failed, view=view, facility_zone=facility_zone(request))
+                errors=errors or {}, failed=failed, view=view, facility_zone=facility_zone(request),
+                may_attach=may_attach)
 
 
 class ServiceDeskController(Controller):
@@ -149,6 +153,23 @@ class ServiceDeskController(Controller):
         return Response(found.content, media_type=found.attachment.media_type, headers={
             "Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox"})
+
+    @post("/service-desk/tickets/{ticket_id:uuid}/attachments", operation_id="portal_upload_service_attachment",
+          opt={"acts_as": "upload_service_attachment"}, status_code=303,
+          request_max_body_size=MAX_ATTACHMENT_BYTES + 64 * 1024)
+    async def upload(self, request: Request[Any, Any, Any], ticket_id: TicketId) -> Redirect | Template:
+        viewer, services = current_viewer(request), runtime_of(request).services
+        part = (await request.form()).get("file")
+        try:
+            if not isinstance(part, UploadFile):
+                raise ValidationFailed("file", "no file")
+            await attachments.add_attachment(principal=viewer.principal, ticket_id=ticket_id,
+                                             filename=part.filename or "", content=await part.read(),
+                                             config=services.service_desk.config)
+        except ValidationFailed:
+            return await detail_page(request, ticket_id, status=422, failed="attach",
+                                     errors={"attach": view.FIELD_MESSAGES["file"]})
+        return see_other(f"/service-desk/tickets/{ticket_id}")
 
     async def _act(self, request: Request[Any, Any, Any], ticket_id: UUID, name: str) -> Redirect | Template:
         viewer, services = current_viewer(request), runtime_of(request).services
