@@ -54,10 +54,13 @@ def webhook_receiver() -> Iterator[Receiver]:
             if receiver.hold is not None:
                 receiver.hold.wait(30)
             status = receiver.next_status()
-            self.send_response(status)
-            self.send_header("content-length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
+            try:
+                self.send_response(status)
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+            except (BrokenPipeError, ConnectionResetError):  # the caller is gone (killed, timed out)
+                return
 
         def log_message(self, format: str, *args: object) -> None:
             return

@@ -1,0 +1,109 @@
+"""A tenant never receives another tenant's event, across every event type Colo emits.
+
+Two tenants, each with an endpoint subscribed to everything. Visits (decided, visitor in and
+out) and shipments go through the real API and write their outbox rows in their own
+transactions; order and LOA events — whose domain paths need a provisioned plant and are
+exercised by the orders tests — and the endpoint-disabled notice are put in the outbox directly.
+Each receiver must get exactly its own tenant's events, of every type, and nothing else."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from standardwebhooks.webhooks import Webhook
+
+from colo.identity import Role
+from colo.outbox import EndpointDisabled, EventType, LoaChanged, OrderStateChanged, OutboxEvent
+from notify.endpoints import delete_endpoint
+from tests.api.notify.support import MakeTenant, Run, admin, config, dispatch, endpoint, event
+from tests.conftest import IssuedTestKey
+from tests.webhook_receiver import webhook_receiver
+
+MakeKey = Any
+
+
+def at(**delta: float) -> str:
+    return (datetime.now(UTC) + timedelta(**delta)).isoformat()
+
+
+async def visit_flow(client: AsyncTestClient, tenant_key: IssuedTestKey, security: IssuedTestKey,
+                     gate: IssuedTestKey) -> None:
+    body = {"starts_at": at(minutes=-1), "ends_at": at(hours=8), "areas": ["meet-me-room"],
+            "visitors": [{"guest": {"name": "Erika Mustermann", "company": "Fiber Works GmbH",
+                                    "id_document_type": "national_id", "id_number": "L01X00T47"}}],
+            "escort_required": True, "purpose": "patching"}
+    made = await client.post("/v1/visits", json=body, headers=tenant_key.headers)
+    assert made.status_code == 201, made.text
+    approved = await client.post(f"/v1/visits/{made.json()['id']}/approve", json={"reason": "works order 4711"},
+                                 headers=security.headers)
+    assert approved.status_code == 200, approved.text
+    badge = approved.json()["visitors"][0]["badge_number"]
+    for step in ("check-in", "check-out"):
+        response = await client.post(f"/v1/gate/{step}", json={"badge": badge}, headers=gate.headers)
+        assert response.status_code == 200, response.text
+
+
+async def shipment_flow(client: AsyncTestClient, tenant_key: IssuedTestKey) -> None:
+    body = {"carrier": "DHL Express", "tracking_numbers": [f"TRK{uuid.uuid4().hex[:12].upper()}"], "boxes": 1,
+            "expected_on": date.today().isoformat(), "description": "one server"}
+    made = await client.post("/v1/shipments/inbound", json=body, headers=tenant_key.headers)
+    assert made.status_code == 201, made.text
+
+
+async def test_each_tenant_receives_only_its_own_events_of_every_type(
+        app: Litestar, client: AsyncTestClient, run_in_app: Run, make_tenant: MakeTenant, make_key: MakeKey,
+        fresh_rate_limits: None) -> None:
+    key = app.state.services.keys.master_key
+    security = await make_key(Role.SECURITY, name="isolation security")
+    gate = await make_key(Role.GATE, name="isolation gate")
+    tenants = [await make_tenant(), await make_tenant()]
+    with webhook_receiver() as first, webhook_receiver() as second:
+        receivers = dict(zip((t.id for t in tenants), (first, second), strict=True))
+        made = {t.id: await endpoint(run_in_app, key, t.id, receivers[t.id].url) for t in tenants}
+        for tenant in tenants:
+            tenant_key = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="isolation admin")
+            await visit_flow(client, tenant_key, security, gate)
+            await shipment_flow(client, tenant_key)
+            order_id, loa_id = uuid.uuid4(), uuid.uuid4()
+            await event(run_in_app, EventType.ORDER_STATE_CHANGED, tenant.id, OrderStateChanged(
+                order_id=order_id, kind="cross_connect", action="submit", from_state="", to_state="submitted"))
+            for kind in (EventType.LOA_REQUESTED, EventType.LOA_GRANTED, EventType.LOA_REFUSED):
+                await event(run_in_app, kind, tenant.id, LoaChanged(loa_id=loa_id, order_id=order_id,
+                                                                    status=kind.value.split(".")[1]))
+            await event(run_in_app, EventType.ENDPOINT_DISABLED, tenant.id, EndpointDisabled(
+                endpoint_id=uuid.uuid4(), failing_since=datetime.now(UTC)))
+        await run_in_app(dispatch, config(), key)
+        for tenant in tenants:
+            receiver = receivers[tenant.id]
+            bodies = [Webhook(made[tenant.id].secret).verify(r.body, r.headers) for r in receiver.received]
+            assert {b["data"]["tenant_id"] for b in bodies} == {str(tenant.id)}
+            assert {b["type"] for b in bodies} == {t.value for t in EventType}
+            mine = await run_in_app(OutboxEvent.select(OutboxEvent.id).where(OutboxEvent.tenant_id == tenant.id).run)
+            assert sorted(receiver.ids()) == sorted(str(row["id"]) for row in mine)
+        for tenant in tenants:
+            await run_in_app(delete_endpoint, principal=admin(tenant.id), endpoint_id=made[tenant.id].endpoint.id)
+
+
+async def test_an_event_rolled_back_with_its_change_is_never_delivered(
+        app: Litestar, run_in_app: Run, make_tenant: MakeTenant) -> None:
+    from colo.outbox import record_event
+
+    tenant = await make_tenant()
+    marker = uuid.uuid4()
+
+    async def change_that_fails() -> None:
+        async with OutboxEvent._meta.db.transaction():
+            await record_event(type=EventType.ORDER_STATE_CHANGED, tenant_id=tenant.id, payload=OrderStateChanged(
+                order_id=marker, kind="space", action="approve", from_state="submitted", to_state="approved"))
+            raise RuntimeError("the change failed after the event was written")
+
+    try:
+        await run_in_app(change_that_fails)
+    except RuntimeError:
+        pass
+    rows = await run_in_app(OutboxEvent.select().where(OutboxEvent.tenant_id == tenant.id).run)
+    assert rows == []
