@@ -31,6 +31,7 @@ from api.services import AppServices
 from audit.service import open_access_log
 from colo.db import bound_engine, engine_from_url
 from colo.logging import configure_logging, get_logger
+from colo.mail import Mailer
 from colo.secretstore import load_keys
 from colo.settings import Settings
 from dcim.netbox import gateway_from_settings
@@ -128,7 +129,8 @@ class ColoPlugin(InitPluginProtocol):
                 await services.metering.start()
                 # Notifications: the outbox dispatcher (webhooks). Test runs drive it with their own clock.
                 services.notify = NotifyRuntime(NotifyConfig.of(settings), master_key=services.keys.master_key,
-                                                run_loop=settings.env != "test")
+                                                run_loop=settings.env != "test", mailer=Mailer.of(settings),
+                                                facility=settings.facility_name)
                 await services.notify.start()
                 services.started = True
                 app.state.services = services

@@ -14,7 +14,10 @@ def _runtime() -> tuple[Any, Any]:
     from notify.runtime import NotifyRuntime
 
     settings = settings_or_exit()
-    return settings, NotifyRuntime(NotifyConfig.of(settings), master_key=load_keys(settings).master_key)
+    from colo.mail import Mailer
+
+    return settings, NotifyRuntime(NotifyConfig.of(settings), master_key=load_keys(settings).master_key,
+                                   mailer=Mailer.of(settings), facility=settings.facility_name)
 
 
 def cmd_run(_args: argparse.Namespace) -> int:

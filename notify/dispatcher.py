@@ -27,8 +27,10 @@ from piccolo.engine.postgres import PostgresEngine
 from standardwebhooks.webhooks import Webhook
 
 from colo.logging import get_logger
+from colo.mail import Mailer
 from colo.outbox import EndpointDisabled, EventType, OutboxEvent, record_event
 from notify.config import NotifyConfig
+from notify.email import fan_out_email, send_due
 from notify.outbound import OutboundRefused, post
 from notify.secrets import unseal
 from notify.status import DeliveryStatus, EndpointStatus
@@ -55,8 +57,9 @@ def _types(value: object) -> list[str]:
     return list(value) if isinstance(value, list) else list(msgspec.json.decode(str(value)))
 
 
-async def fan_out(*, now: datetime | None = None, batch: int = 100) -> int:
-    """One batch of outbox events turned into deliveries; returns how many events it took."""
+async def fan_out(*, now: datetime | None = None, batch: int = 100, email: bool = False) -> int:
+    """One batch of outbox events turned into deliveries (and e-mails, with `email`); returns how
+    many events it took."""
     moment = now or datetime.now(UTC)
     async with OutboxEvent._meta.db.transaction():
         events = await OutboxEvent.raw(PENDING_EVENTS + (" FOR UPDATE SKIP LOCKED" if _postgres() else ""), batch)
@@ -76,6 +79,8 @@ async def fan_out(*, now: datetime | None = None, batch: int = 100) -> int:
         ]
         if deliveries:
             await WebhookDelivery.insert(*deliveries)
+        if email:
+            await fan_out_email(events, now=moment)
         await OutboxEvent.update({OutboxEvent.dispatched_at: moment}).where(
             OutboxEvent.id.is_in([e["id"] for e in events]))
     return len(events)
@@ -109,15 +114,22 @@ def signature(endpoint: dict[str, Any], *, master_key: bytes, msg_id: str, body:
 class Dispatcher:
     """Fan-out and delivery passes over one shared HTTP client."""
 
-    def __init__(self, config: NotifyConfig, *, master_key: bytes, client: httpx.AsyncClient) -> None:
+    def __init__(self, config: NotifyConfig, *, master_key: bytes, client: httpx.AsyncClient,
+                 mailer: Mailer | None = None, facility: str = "Colo") -> None:
         self.config = config
         self.master_key = master_key
         self.client = client
+        self.mailer = mailer  # None: Colo sends no e-mail (no SMTP configured)
+        self.facility = facility
 
     async def run_once(self, *, now: datetime | None = None) -> int:
         """One pass: fan out, then attempt what is due. Returns how much work it found."""
-        taken = await fan_out(now=now, batch=self.config.batch)
-        return taken + await self.deliver_due(now=now)
+        taken = await fan_out(now=now, batch=self.config.batch, email=self.mailer is not None)
+        taken += await self.deliver_due(now=now)
+        if self.mailer is not None:
+            taken += await send_due(mailer=self.mailer, facility=self.facility, retry=self.config.retry_schedule,
+                                    now=now, batch=self.config.batch)
+        return taken
 
     async def deliver_due(self, *, now: datetime | None = None) -> int:
         moment = now or datetime.now(UTC)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 
 from colo.logging import get_logger
+from colo.mail import Mailer
 from notify.config import NotifyConfig
 from notify.dispatcher import Dispatcher
 from notify.outbound import new_client
@@ -18,10 +19,12 @@ log = get_logger(__name__)
 
 
 class NotifyRuntime:
-    def __init__(self, config: NotifyConfig, *, master_key: bytes, run_loop: bool = True) -> None:
+    def __init__(self, config: NotifyConfig, *, master_key: bytes, run_loop: bool = True,
+                 mailer: Mailer | None = None, facility: str = "Colo") -> None:
         self.config = config
         self.client = new_client(config.timeout)
-        self.dispatcher = Dispatcher(config, master_key=master_key, client=self.client)
+        self.dispatcher = Dispatcher(config, master_key=master_key, client=self.client, mailer=mailer,
+                                     facility=facility)
         self.run_loop = run_loop  # test runs drive `dispatcher.run_once` themselves, with their own `now`
         self.task: asyncio.Task[None] | None = None
 

@@ -42,4 +42,30 @@ class WebhookDelivery(Table, tablename="notify_webhook_delivery"):
     delivered_at = Timestamptz(null=True, default=None)
 
 
-TABLES: list[type[Table]] = [WebhookEndpoint, WebhookDelivery]
+class EmailSubscription(Table, tablename="notify_email_subscription"):
+    """One of a tenant's people opted in to e-mail about some event types, in one language."""
+
+    id = UUID(primary_key=True)
+    tenant_id = UUID(index=True)
+    person_id = UUID(unique=True)  # tenants_person.id; the address is read from there when sending
+    language = Varchar(length=2)  # az | en
+    event_types = JSON()
+    created_at = Timestamptz()
+
+
+class EmailDelivery(Table, tablename="notify_email_delivery"):
+    """One e-mail about one event to one subscriber: its retry queue and outcome."""
+
+    id = UUID(primary_key=True)
+    subscription_id = UUID(index=True)
+    tenant_id = UUID(index=True)
+    event_id = UUID(index=True)
+    status = Varchar(length=16, choices=DeliveryStatus, default=DeliveryStatus.PENDING.value)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None, index=True)
+    last_error = Varchar(length=200, default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+TABLES: list[type[Table]] = [WebhookEndpoint, WebhookDelivery, EmailSubscription, EmailDelivery]

@@ -1,0 +1,82 @@
+"""The e-mail texts of each event type, in Azerbaijani and English (notify/ cannot use the portal's
+catalogs under web/; the table is small and kept here, as accounts/mail.py keeps its own).
+
+A text names only the tenant's own objects by id and their states: no secrets, and no personal
+data — a visitor is "a visitor" with an id, never a name.
+"""
+
+# Azerbaijani is written with the dotless i (U+0131).
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+from typing import Any
+
+from colo.outbox import EventType
+
+DEFAULT_LANGUAGE = "az"
+LANGUAGES = ("az", "en")
+
+# (subject, body) per event type and language; `{…}` are fields of the event's payload.
+TEXTS: dict[EventType, dict[str, tuple[str, str]]] = {
+    EventType.ORDER_STATE_CHANGED: {
+        "en": ("Order {order_id}: {to_state}", "Your {kind} order {order_id} moved from {from_state} to {to_state}."),
+        "az": ("Sifariş {order_id}: {to_state}", "{kind} sifarişiniz {order_id} {from_state} vəziyyətindən "
+               "{to_state} vəziyyətinə keçdi."),
+    },
+    EventType.LOA_REQUESTED: {
+        "en": ("LOA {loa_id} awaits your decision", "A cross-connect to one of your ports asks for your LOA "
+               "{loa_id} (order {order_id}). Grant or refuse it in the portal."),
+        "az": ("LOA {loa_id} qərarınızı gözləyir", "Portlarınızdan birinə kross-bağlantı üçün LOA {loa_id} "
+               "(sifariş {order_id}) tələb olunur. Onu portalda təsdiq edin və ya rədd edin."),
+    },
+    EventType.LOA_GRANTED: {
+        "en": ("LOA {loa_id} granted", "The LOA {loa_id} for your order {order_id} was granted."),
+        "az": ("LOA {loa_id} təsdiq edildi", "Sifarişiniz {order_id} üçün LOA {loa_id} təsdiq edildi."),
+    },
+    EventType.LOA_REFUSED: {
+        "en": ("LOA {loa_id} refused", "The LOA {loa_id} for your order {order_id} was refused."),
+        "az": ("LOA {loa_id} rədd edildi", "Sifarişiniz {order_id} üçün LOA {loa_id} rədd edildi."),
+    },
+    EventType.VISIT_DECIDED: {
+        "en": ("Visit {visit_id}: {status}", "Your visit request {visit_id} was {status}."),
+        "az": ("Ziyarət {visit_id}: {status}", "Ziyarət sorğunuz {visit_id} üzrə qərar: {status}."),
+    },
+    EventType.VISITOR_CHECKED_IN: {
+        "en": ("A visitor of visit {visit_id} arrived", "Visitor {visitor_id} of visit {visit_id} checked in at {at}."),
+        "az": ("Ziyarət {visit_id} üzrə qonaq gəldi", "Ziyarət {visit_id} üzrə qonaq {visitor_id} {at} "
+               "tarixində daxil oldu."),
+    },
+    EventType.VISITOR_CHECKED_OUT: {
+        "en": ("A visitor of visit {visit_id} left", "Visitor {visitor_id} of visit {visit_id} checked out at {at}."),
+        "az": ("Ziyarət {visit_id} üzrə qonaq getdi", "Ziyarət {visit_id} üzrə qonaq {visitor_id} {at} "
+               "tarixində çıxdı."),
+    },
+    EventType.SHIPMENT_UPDATED: {
+        "en": ("Shipment {shipment_id}: {action}", "Your shipment {shipment_id}: {action} at {at}."),
+        "az": ("Göndəriş {shipment_id}: {action}", "Göndərişiniz {shipment_id}: {action}, {at}."),
+    },
+    EventType.ENDPOINT_DISABLED: {
+        "en": ("Webhook endpoint {endpoint_id} disabled", "Your webhook endpoint {endpoint_id} has failed since "
+               "{failing_since} and was disabled. Fix it, then enable it again in Colo."),
+        "az": ("Webhook ünvanı {endpoint_id} söndürüldü", "Webhook ünvanınız {endpoint_id} {failing_since} "
+               "tarixindən bəri uğursuzdur və söndürüldü. Düzəldin və Colo-da yenidən aktiv edin."),
+    },
+}
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def compose(event_type: str, data: dict[str, Any], *, language: str, facility: str) -> tuple[str, str]:
+    """(subject, body) of the e-mail about one event."""
+    texts = TEXTS[EventType(event_type)]
+    subject, body = texts.get(language, texts[DEFAULT_LANGUAGE])
+    fields = _Fields({k: str(v) for k, v in data.items()})
+    footer = {"en": "You receive this because you subscribed to these notices.",
+              "az": "Bu bildirişlərə abunə olduğunuz üçün bu məktubu alırsınız."}[
+        language if language in LANGUAGES else DEFAULT_LANGUAGE]
+    return (f"[{facility}] " + subject.format_map(fields),
+            body.format_map(fields) + f"\n\n{facility}\n{footer}\n")
