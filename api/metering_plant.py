@@ -64,12 +64,14 @@ async def meters_of(pdus: list[PduRecord]) -> list[DiscoveredMeter]:
             rows.append(DiscoveredMeter(key=meter_key(pdu.device_id, None, 0), rack_id=pdu.rack_id,
                                         tenant_id=tenants.get(owner) if owner is not None else None,
                                         **common))  # type: ignore[arg-type]
-        for feed in pdu.feeds:
+        # One meter per PDU: rPDU2's figures are the whole device's, so a PDU cabled to several feeds is
+        # metered on its first one (by NetBox id) rather than counted once per feed.
+        for feed in pdu.feeds[:1]:
             holder = feed.tenant_id if feed.tenant_id is not None else owner
             contracted = (orders.get(feed.colo_order_id, 0) // max(circuits_of_order[feed.colo_order_id], 1)
                           if feed.colo_order_id else 0)
             rows.append(DiscoveredMeter(
-                key=meter_key(pdu.device_id, feed.netbox_id, len(pdu.feeds)), feed_id=feed.netbox_id,
+                key=meter_key(pdu.device_id, feed.netbox_id, 1), feed_id=feed.netbox_id,
                 feed_name=feed.name, side=feed.side,
                 feed_capacity_w=available_va(voltage=feed.voltage, amperage=feed.amperage, phase=feed.phase,
                                              max_utilization=feed.max_utilization),

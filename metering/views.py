@@ -121,7 +121,7 @@ async def power_now(principal: Principal, subject: Subject, *, now: datetime | N
     temps = [v for k, v in probes if k.endswith(Metric.TEMPERATURE_C.value)]
     hums = [v for k, v in probes if k.endswith(Metric.HUMIDITY_PCT.value)]
     capacity = _capacity_w(meters, subject.kind)
-    contracted = contracted_w(meters) if subject.kind != "rack" or any(m["contracted_w"] for m in meters) else 0
+    contracted = contracted_w(meters)
     today = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     seen = [m["last_seen_at"] for m in meters if m["last_seen_at"] is not None]
     return PowerNow(
