@@ -48,6 +48,8 @@ def build_entry(scope: Scope, status: int, trusted_proxies: tuple[str, ...]) -> 
     objects = {str(k): str(v) for k, v in (scope.get("path_params") or {}).items()}
     if template is None:  # no route matched: keep (a bounded copy of) what was asked for
         objects = {"path": clip(scope.get("path", ""), 200) or ""}
+    if state.signer_fingerprint:  # a signed submission (an LOA granted by certificate): who signed it
+        objects["signer_certificate_sha256"] = state.signer_fingerprint
     detail = state.auth_failure or state.authz_denied or ("rate_limited" if status == 429 else None)
     return EntryDraft(
         kind="api",

@@ -36,6 +36,7 @@ from colo.secretstore import load_keys
 from colo.settings import Settings
 from dcim.netbox import gateway_from_settings
 from dcim.netbox.provisioning import Provisioner
+from dcim.orders.signed_grant import load_pki
 from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
 from metering.config import MeteringConfig
@@ -82,7 +83,7 @@ class ColoPlugin(InitPluginProtocol):
         limiter = RateLimiter(redis_url=settings.redis_url)
         return AppServices(
             settings=settings, keys=load_keys(settings), engine=engine, netbox=gateway_from_settings(settings),
-            rate_limiter=limiter,
+            rate_limiter=limiter, loa_pki=load_pki(settings),
             # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
             auth_throttle=AuthFailureThrottle(limiter, per_address=(settings.auth_failures_per_address, 60),
                                               per_key=(settings.auth_failures_per_key, 60)),

@@ -96,3 +96,14 @@ class RequestState:
     @problem_type.setter
     def problem_type(self, value: str) -> None:
         self.values["problem_type"] = value
+
+    @property
+    def signer_fingerprint(self) -> str | None:
+        """SHA-256 of the X.509 certificate that signed what this request submitted (a signed
+        LOA): the access log records it with the action (api/access_log.py)."""
+        value: str | None = self.values.get("signer_fingerprint")
+        return value
+
+    @signer_fingerprint.setter
+    def signer_fingerprint(self, value: str) -> None:
+        self.values["signer_fingerprint"] = value

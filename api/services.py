@@ -18,6 +18,7 @@ from audit.service import AccessLog
 from colo.secretstore import Keys
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
+from dcim.orders.signed_grant import LoaPki
 from dcim.orders.worker import OrdersRuntime
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.refresher import ReadModelRefresher
@@ -47,6 +48,8 @@ class AppServices:
     tenant_hooks: TenantHooks = field(default_factory=TenantHooks)
     # This app's read-model query cache (dcim/readmodel/cache.py), passed to the plant views.
     read_cache: ReadModelCache = field(default_factory=ReadModelCache)
+    # LOAs granted by certificate (dcim/orders/signed_grant.py); None without COLO_LOA_TRUST_LIST.
+    loa_pki: LoaPki | None = None
     # Started by the lifespan (api/plugin.py), in this order. Unset until then: reading one
     # before start-up raises AttributeError.
     access_log: AccessLog = field(init=False)

@@ -118,3 +118,19 @@ def existing_signing_keys(settings: Settings) -> tuple[SigningKey, ...]:
     if settings.is_production or not path.is_file():
         return ()
     return _signing_keys(path.read_text().strip())
+
+
+def loa_signing_pem(settings: Settings, *, make: Callable[[], str]) -> str:
+    """The facility's LOA countersigning key and certificate (COLO_LOA_SIGNING_KEY: PEM text or a
+    file's path), or (dev/test) the PEM `make` generates once into the secrets directory."""
+    return settings.loa_signing_key or _dev_value(settings, "loa_signing.pem", make)
+
+
+def existing_loa_signing_pem(settings: Settings) -> str:
+    """COLO_LOA_SIGNING_KEY or the dev file when it exists, else ""; never generates (verifiers)."""
+    if settings.loa_signing_key:
+        return settings.loa_signing_key
+    path = Path(settings.secrets_dir) / "loa_signing.pem"
+    if settings.is_production or not path.is_file():
+        return ""
+    return path.read_text().strip()

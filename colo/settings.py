@@ -235,6 +235,15 @@ VARIABLES: tuple[Var, ...] = (
         "networks whose X-Forwarded-For is believed, comma-separated CIDRs"),
     Var("COLO_FACILITY_NAME", "facility_name", _text, "Colo Regional DC 1",
         "facility name printed on LOAs"),
+    Var("COLO_LOA_TRUST_LIST", "loa_trust_list", _text, "",
+        "CA roots (a PEM file, or a directory of PEM/DER certificates and *.crl files) whose person certificates "
+        "may grant LOAs by signing the PDF (PAdES); empty = no PKI: LOAs are granted by the click alone"),
+    Var("COLO_LOA_REVOCATION_POLICY", "loa_revocation_policy", _choice("hard-fail", "soft-fail"), "hard-fail",
+        "when a signer certificate's OCSP/CRL responder cannot be reached: `hard-fail` refuses the grant, "
+        "`soft-fail` accepts it"),
+    Var("COLO_LOA_SIGNING_KEY", "loa_signing_key", _text, "",
+        "the facility's X.509 key and certificate countersigning signed LOAs (PEM text, or a file's path); "
+        "needed in production with COLO_LOA_TRUST_LIST", secret=True),
     Var("COLO_SELLABLE_RACK_STATUSES", "sellable_rack_statuses", _slugs, ("active", "available"),
         "NetBox rack statuses whose racks capacity search offers and space orders accept"),
     Var("COLO_UNSELLABLE_RACK_ROLES", "unsellable_rack_roles", _slugs,
@@ -324,6 +333,7 @@ MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # the attachment upload route's body li
 # password (only with an SMTP user; e-mail is optional).
 OPTIONAL_SECRETS = frozenset({"COLO_NETBOX_TOKEN", "COLO_SMTP_PASSWORD",
                               "COLO_LOA_SIGNING_KEY",  # only with COLO_LOA_TRUST_LIST (checked below)
+                              "COLO_LOA_SIGNING_KEY",  # only with COLO_LOA_TRUST_LIST (checked below)
                               # SNMP credentials: only where PDUs are metered that need them
                               "COLO_SNMP_COMMUNITY", "COLO_SNMP_V3_AUTH_KEY", "COLO_SNMP_V3_PRIV_KEY"})
 
@@ -362,6 +372,9 @@ class Settings:
     auth_failures_per_key: int = 10
     trusted_proxies: tuple[str, ...] = ()
     facility_name: str = "Colo Regional DC 1"
+    loa_trust_list: str = ""
+    loa_revocation_policy: str = "hard-fail"
+    loa_signing_key: str = field(default="", repr=False)
     sellable_rack_statuses: tuple[str, ...] = ("active", "available")
     unsellable_rack_roles: tuple[str, ...] = ("infrastructure", "network", "meet-me", "meet-me-room", "mmr")
     time_zone: str = "Asia/Baku"
@@ -461,6 +474,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: str | Pat
     if parsed["attachment_max_bytes"] > MAX_ATTACHMENT_BYTES:
         raise SettingsError(f"COLO_ATTACHMENT_MAX_BYTES={parsed['attachment_max_bytes']} is invalid: expected at "
                             f"most {MAX_ATTACHMENT_BYTES} (the upload route's body limit)")
+    if parsed["env"] == "production" and parsed["loa_trust_list"] and not parsed["loa_signing_key"]:
+        raise SettingsError("COLO_LOA_SIGNING_KEY is missing: production countersigns signed LOAs with it "
+                            "(COLO_LOA_TRUST_LIST is set)")
     if parsed["env"] == "production":
         for var in VARIABLES:
             if var.secret and var.name not in OPTIONAL_SECRETS and not parsed[var.attr]:

@@ -69,6 +69,7 @@ async def create_person(*, principal: Principal, master_key: bytes, data: Person
     id_number = validation.plain_text(data.id_number, field="id_number") if data.id_number is not None else None
     doc_type = data.id_document_type.value if data.id_document_type is not None else None
     _check_document(doc_type, id_number)
+    signing = validation.signing_identity(data.signing_identity) if data.signing_identity is not None else ""
     phone_ct, phone_masked = await _encrypted(master_key, tenant_id, phone)
     id_ct, id_masked = await _encrypted(master_key, tenant_id, id_number)
     now = datetime.now(UTC)
@@ -76,7 +77,8 @@ async def create_person(*, principal: Principal, master_key: bytes, data: Person
     await Person.insert(Person(
         id=person_id, tenant=tenant_id, name=name, email=email, phone_ciphertext=phone_ct,
         phone_masked=phone_masked, site_access=data.site_access, id_document_type=doc_type or "",
-        id_number_ciphertext=id_ct, id_number_masked=id_masked, created_at=now, updated_at=now,
+        id_number_ciphertext=id_ct, id_number_masked=id_masked, signing_identity=signing, created_at=now,
+        updated_at=now,
     ))
     log.info("person created", person_id=str(person_id), tenant_id=str(tenant_id), by=principal.key_id)
     return await get_person(principal=principal, person_id=person_id)
@@ -128,6 +130,9 @@ async def update_person(
         values[Person.email] = validation.email(data.email)
     if data.site_access is not msgspec.UNSET:
         values[Person.site_access] = data.site_access
+    if data.signing_identity is not msgspec.UNSET:
+        values[Person.signing_identity] = validation.signing_identity(data.signing_identity) \
+            if data.signing_identity is not None else ""
     if data.phone is not msgspec.UNSET:
         phone = validation.phone(data.phone) if data.phone is not None else None
         values[Person.phone_ciphertext], values[Person.phone_masked] = await _encrypted(master_key, tenant_id, phone)
@@ -160,3 +165,10 @@ async def delete_person(*, principal: Principal, person_id: UUID) -> None:
         )
         await scoped(Person.delete().where(Person.id == person_id), principal=principal, column=Person.tenant)
     log.info("person deleted", person_id=str(person_id), by=principal.key_id)
+
+
+async def signing_identities(*, tenant_id: UUID) -> list[tuple[str, str]]:
+    """(name, signing identity) of the tenant's people who may sign LOAs with a certificate."""
+    rows = await Person.select(Person.name, Person.signing_identity).where(
+        (Person.tenant == tenant_id) & (Person.signing_identity != "")).order_by(Person.created_at)
+    return [(r["name"], r["signing_identity"]) for r in rows]

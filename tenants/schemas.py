@@ -24,6 +24,8 @@ CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=2)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=30)]
 IdNumber = Annotated[str, msgspec.Meta(min_length=3, max_length=40)]
+# `serialNumber:…`, `email:…` or `cn:…`: the certificate subject identifier a person signs LOAs with
+SigningIdentity = Annotated[str, msgspec.Meta(min_length=4, max_length=300)]
 
 
 class ServiceKind(StrEnum):
@@ -243,6 +245,7 @@ class PersonRead(msgspec.Struct):
     id_number: str
     created_at: datetime
     updated_at: datetime
+    signing_identity: str = ""  # "" = may not sign LOAs with a certificate
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> PersonRead:
@@ -251,6 +254,7 @@ class PersonRead(msgspec.Struct):
             phone=row["phone_masked"], site_access=row["site_access"],
             id_document_type=row["id_document_type"], id_number=row["id_number_masked"],
             created_at=row["created_at"], updated_at=row["updated_at"],
+            signing_identity=row.get("signing_identity", ""),
         )
 
 
@@ -261,6 +265,7 @@ class PersonCreate(msgspec.Struct, forbid_unknown_fields=True):
     site_access: bool = False
     id_document_type: IdDocumentType | None = None
     id_number: IdNumber | None = None
+    signing_identity: SigningIdentity | None = None
 
 
 class PersonUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -272,3 +277,4 @@ class PersonUpdate(msgspec.Struct, forbid_unknown_fields=True):
     site_access: bool | msgspec.UnsetType = msgspec.UNSET
     id_document_type: IdDocumentType | msgspec.UnsetType | None = msgspec.UNSET
     id_number: IdNumber | msgspec.UnsetType | None = msgspec.UNSET
+    signing_identity: SigningIdentity | msgspec.UnsetType | None = msgspec.UNSET

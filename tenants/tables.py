@@ -71,6 +71,7 @@ class Person(Table, tablename="tenants_person"):
     id_document_type = Varchar(length=30, default="")
     id_number_ciphertext = Text(default="")
     id_number_masked = Varchar(length=60, default="")
+    signing_identity = Varchar(length=300, default="")  # certificate subject id for signing LOAs; "" = none
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -106,3 +106,20 @@ def plain_text(value: str, *, field: str) -> str:
     if reason := name_refusal(text):
         raise ValidationFailed(field, reason)
     return text
+
+
+SIGNING_IDENTITY_KINDS = ("serialNumber", "email", "cn")
+
+
+def signing_identity(value: str, *, field: str = "signing_identity") -> str:
+    """The certificate subject identifier a person signs LOAs with, `kind:value`: `serialNumber:`
+    (the subject's serialNumber attribute, e.g. a national person id), `email:` (subject or
+    subjectAltName e-mail) or `cn:` (the common name). Setting one gives the person the right to
+    grant their company's LOAs with that certificate (dcim.orders.signed_grant)."""
+    kind, sep, rest = value.strip().partition(":")
+    if not sep or kind not in SIGNING_IDENTITY_KINDS or not rest.strip():
+        raise ValidationFailed(field, "expected serialNumber:VALUE, email:ADDRESS or cn:NAME")
+    text = plain_text(rest, field=field)
+    if kind == "email":
+        text = email(text, field=field).lower()
+    return f"{kind}:{text}"

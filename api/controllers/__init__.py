@@ -5,6 +5,7 @@ from api.controllers.applications import ApplicationController
 from api.controllers.health import HealthController
 from api.controllers.keys import KeyController, WhoAmIController
 from api.controllers.loas import LoaController
+from api.controllers.loas_signed import SignedLoaController
 from api.controllers.metering import MeteringController
 from api.controllers.netbox_sync import NetBoxSyncController
 from api.controllers.orders import OrderController
@@ -31,7 +32,7 @@ CONTROLLERS: list[type] = [
     AccessLogController, TlogController,
     VisitController, GateController, AlertController, ShipmentController, DockController,
     RackController, PowerController, CapacityController, MeetMeRoomController, NetBoxSyncController,
-    OrderController, LoaController, ReconcileController, DemarcController, PortController,
+    OrderController, LoaController, SignedLoaController, ReconcileController, DemarcController, PortController,
     ServiceDeskController, ServiceDeskFilesController,
     MeteringController,
 ]

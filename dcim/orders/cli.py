@@ -81,6 +81,10 @@ def cmd_loa_verify(args: argparse.Namespace) -> int:
     from colo.verifying import EXIT_INVALID, EXIT_KEY_NEEDED, EXIT_VALID
     from dcim.orders.loa import LoaInvalid, claimed_signer, verify
 
+    if _is_pdf(args.file):
+        from dcim.orders.cli_pdf import verify_pdf
+
+        return verify_pdf(args)
     try:
         loaded = json.loads(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -115,6 +119,14 @@ def cmd_loa_verify(args: argparse.Namespace) -> int:
     print(f"  Z side: {doc['z_side'].get('party')} port {doc['z_side'].get('port', {}).get('name')}")
     print(f"  signed with key {checked.key_id} (from {source}); expires {doc['expires_at']}")
     return EXIT_VALID
+
+
+def _is_pdf(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(5) == b"%PDF-"
+    except OSError:
+        return False
 
 
 async def _reconcile(site_id: int | None) -> dict[str, Any]:
@@ -164,8 +176,17 @@ def register(sub: Any) -> None:
     verify = loa_sub.add_parser(
         "verify", help="verify an LOA-CFA file offline (signature, expiry) with the facility's published keys",
         description="Exit status: 0 valid, 1 invalid (altered, foreign key, expired), 2 usage error, "
-                    "4 no key at hand (the key needed is named). Never creates a key.")
-    verify.add_argument("file", help="the LOA's JSON (as served by GET /v1/loas/{id})")
+                    "4 no key at hand (the key needed is named). A signed PDF: 1 modified, 5 certificate "
+                    "expired, 6 revoked, 7 untrusted root, 8 signer not authorised by the Z side, 9 not "
+                    "countersigned by the facility, 10 certificate may not sign. Never creates a key.")
+    verify.add_argument("file", help="the LOA's JSON (as served by GET /v1/loas/{id}), or its signed PDF "
+                                     "(GET /v1/loas/{id}/pdf of an LOA granted by certificate)")
+    verify.add_argument("--trust", metavar="PATH",
+                        help="PDF: the national CA roots (a PEM file or a directory; *.crl files in it are "
+                             "checked for revocation); default COLO_LOA_TRUST_LIST")
+    verify.add_argument("--facility-cert", metavar="FILE",
+                        help="PDF: the facility's countersigning certificate(s), PEM "
+                             "(GET /v1/loas/signing-certificates)")
     verify.add_argument("--api", metavar="URL",
                         help="the facility API's base URL: fetch its published keys (GET /v1/loas/public-keys)")
     verify.add_argument("--keys", "--key", metavar="FILE",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,7 @@ from dcim.orders import store
 from dcim.orders.loa import format_time, sign
 from dcim.orders.schemas import LoaPort, LoaRead, LoaTerms
 from dcim.orders.states import LoaStatus
-from dcim.orders.tables import Loa, Order
+from dcim.orders.tables import Loa, LoaSignedPdf, Order
 from tenants.tables import Tenant
 
 OPEN_ORDER_STATES = ("submitted", "in_review", "action_required")
@@ -35,6 +36,11 @@ def to_read(row: dict[str, Any]) -> LoaRead:
 async def get_loa(*, principal: Principal, loa_id: UUID) -> LoaRead:
     """One LOA, with the signed document once granted."""
     return to_read(await _load_for(principal=principal, loa_id=loa_id))
+
+
+async def load_for(*, principal: Principal, loa_id: UUID) -> dict[str, Any]:
+    """The LOA row, if the caller is either party or staff (else NotFound, as for a missing one)."""
+    return await _load_for(principal=principal, loa_id=loa_id)
 
 
 async def _load_for(*, principal: Principal, loa_id: UUID) -> dict[str, Any]:
@@ -89,7 +95,7 @@ async def list_for(*, principal: Principal, status: str | None, page: PageReques
     return rows.map(to_read)
 
 
-def _may_decide(principal: Principal, row: dict[str, Any]) -> None:
+def may_decide(principal: Principal, row: dict[str, Any]) -> None:
     """Only the Z-side owner decides; ops decide for a carrier that has no Colo account."""
     if row["z_tenant_id"] is None:
         if principal.role is not Role.OPS:
@@ -107,9 +113,23 @@ async def _open_order(row: dict[str, Any]) -> store.OrderRow:
     return order
 
 
-async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Keys, facility: str) -> LoaRead:
+@dataclass(frozen=True, slots=True)
+class SignedPdf:
+    """A grant by certificate (dcim.orders.signed_grant): the countersigned PDF and its signer."""
+
+    pdf: bytes
+    signer: str  # the granter's name from their certificate
+    subject: str
+    fingerprint: str  # SHA-256 of the granter's certificate, hex
+    signed_at: datetime
+
+
+async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Keys, facility: str,
+                signed_pdf: SignedPdf | None = None) -> LoaRead:
+    """Grant and sign the LOA (Ed25519 JSON); with `signed_pdf`, the grant is the certificate
+    holder's and the countersigned PDF is stored beside it in the same transaction."""
     row = await _load_for(principal=principal, loa_id=loa_id)
-    _may_decide(principal, row)
+    may_decide(principal, row)
     if row["status"] not in (LoaStatus.PENDING, LoaStatus.EXPIRED):
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
     order = await _open_order(row)
@@ -127,8 +147,16 @@ async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Ke
                    "port": _port(spec["z_port"])},
         "media": spec["media"], "speed": spec["speed"], "granted_by": principal.name or principal.key_id,
     }
+    if signed_pdf is not None:
+        document["granted_by"] = signed_pdf.signer
+        document["granter_certificate_sha256"] = signed_pdf.fingerprint
     signed = sign(document, keys.current_signing_key)
     async with Loa._meta.db.transaction():
+        if signed_pdf is not None:
+            await LoaSignedPdf.delete().where(LoaSignedPdf.id == loa_id)
+            await LoaSignedPdf.insert(LoaSignedPdf(
+                id=loa_id, pdf=signed_pdf.pdf, signer_subject=signed_pdf.subject[:500],
+                signer_fingerprint=signed_pdf.fingerprint, signed_at=signed_pdf.signed_at))
         await Loa.update({
             Loa.status: LoaStatus.GRANTED.value, Loa.document: json.dumps(signed, sort_keys=True),
             Loa.signature: signed["signature"], Loa.key_id: signed["key_id"], Loa.issued_at: issued,
@@ -143,7 +171,7 @@ async def grant(*, principal: Principal, loa_id: UUID, valid_days: int, keys: Ke
 
 async def refuse(*, principal: Principal, loa_id: UUID, reason: str) -> LoaRead:
     row = await _load_for(principal=principal, loa_id=loa_id)
-    _may_decide(principal, row)
+    may_decide(principal, row)
     if row["status"] != LoaStatus.PENDING:
         raise Conflict(f"the LOA is already {row['status']}", loa_status=row["status"])
     order = await _open_order(row)

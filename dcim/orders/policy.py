@@ -32,11 +32,13 @@ POLICY: dict[str, frozenset[Role]] = {
     "get_loa_text": STAFF_ROLES | TENANT_ROLES,
     "grant_loa": TENANT_ADMIN | OPS,
     "refuse_loa": TENANT_ADMIN | OPS,
+    "grant_loa_signed": TENANT_ADMIN | OPS,
+    "get_loa_pdf": STAFF_ROLES | TENANT_ROLES,
     "run_reconciliation": OPS | frozenset({Role.AUDITOR}),
 }
 
 # Anyone holding an LOA must be able to check it offline with the facility's public key.
-PUBLIC: frozenset[str] = frozenset({"loa_public_keys"})
+PUBLIC: frozenset[str] = frozenset({"loa_public_keys", "loa_signing_certificates"})
 
 # The moves a person makes through dcim/orders/service.py:act, by the operation that makes each.
 # Fulfilment's own moves (start_provisioning, activate, fail, decommission) are not among them.

@@ -9,6 +9,7 @@ from piccolo.columns import (
     JSON,
     UUID,
     Boolean,
+    Bytea,
     Integer,
     Text,
     Timestamptz,
@@ -87,4 +88,16 @@ class Loa(Table, tablename="orders_loa"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: list[type[Table]] = [Order, OrderEvent, UnitClaim, Loa]
+class LoaSignedPdf(Table, tablename="orders_loa_signed_pdf"):
+    """A granted LOA's PDF, signed by the Z-side granter (PAdES) and countersigned by the facility.
+    Kept apart from orders_loa so listing LOAs never reads the files."""
+
+    id = UUID(primary_key=True)  # the LOA's id
+    pdf = Bytea()
+    signer_subject = Varchar(length=500)
+    signer_fingerprint = Varchar(length=64)  # SHA-256 of the granter's certificate, hex
+    signed_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: list[type[Table]] = [Order, OrderEvent, UnitClaim, Loa, LoaSignedPdf]

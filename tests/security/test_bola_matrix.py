@@ -86,6 +86,9 @@ REQUESTS: dict[tuple[str, str, str], Callable[[Ids], Request]] = {
     ("get_loa_terms", "path", "loa_id"): lambda i: ("GET", f"/v1/loas/{i['loa']}/terms", None),
     ("grant_loa", "path", "loa_id"): lambda i: ("POST", f"/v1/loas/{i['loa']}/grant", {"valid_days": 30}),
     ("refuse_loa", "path", "loa_id"): lambda i: ("POST", f"/v1/loas/{i['loa']}/refuse", {"reason": "bola"}),
+    ("get_loa_pdf", "path", "loa_id"): lambda i: ("GET", f"/v1/loas/{i['loa']}/pdf", None),
+    ("grant_loa_signed", "path", "loa_id"): lambda i: (
+        "POST", f"/v1/loas/{i['loa']}/grant-signed", {FILE: ("loa.pdf", BOLA_PDF, "application/pdf")}),
     # A cross-connect whose A side is someone else's port: refused with the words for a missing port.
     ("create_order", "body", "spec.a_port_id"): lambda i: ("POST", "/v1/orders", xc_spec(i["a_port"], i["z_port"])),
     ("create_order", "body", "tenant_id"): lambda i: ("POST", "/v1/orders", {
@@ -157,7 +160,7 @@ OWN_LISTED = ("person", "key", "visit", "order", "xc_order", "loa", "tenant", "t
               "shipment")  # ids the lists show
 # Operations the owner may legitimately be refused on (409/403 from the domain) — still "found".
 # The LOA is decided by the Z side, so its positive control runs as the Z-side tenant's admin.
-Z_SIDE_OPERATIONS = {"grant_loa", "refuse_loa"}
+Z_SIDE_OPERATIONS = {"grant_loa", "refuse_loa", "grant_loa_signed", "get_loa_pdf"}
 
 
 def strip(response: Any, ids: Ids | None = None) -> str:

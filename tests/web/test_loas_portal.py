@@ -20,10 +20,10 @@ from pypdf import PdfReader
 
 from colo.secretstore import SigningKey
 from dcim.orders.loa import parse_time, render_text, sign, verify
+from dcim.orders.loa_pdf import loa_pdf
 from devtools.netbox.paths import NetBoxState
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, tenant_person
 from tests.web.loa_plant import LoaPlant, loa_plant
-from web.pdf import loa_pdf
 
 
 @pytest.fixture(scope="module")

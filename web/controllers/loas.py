@@ -4,7 +4,10 @@ Every page calls what the API's /v1/loas calls (dcim.orders.loas), with the view
 so the rules are the API's: both parties (and staff) read an LOA, another tenant's LOA is the
 same 404 as a missing one, only the Z side's company administrator decides (ops for a carrier
 without a Colo account). The document download is the API's `get_loa_text` byte for byte; the
-PDF (web/pdf.py) sets the same text and attaches the signed JSON, the authority.
+PDF is the API's `get_loa_pdf` (dcim/orders/loa_pdf.py, dcim/orders/signed_grant.py): the same
+text with the signed JSON attached, the authority — or, where the facility has a national PKI,
+the PDF the Z side signs with a certificate and uploads (`grant_signed`), and once granted so,
+the file carrying the signer's and the facility's signatures.
 """
 
 from __future__ import annotations
@@ -12,17 +15,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from api.pagination import MAX_CURSOR_LENGTH, encode_cursor, keyset_request
+from api.request_state import RequestState
 from colo.errors import Conflict, ValidationFailed
 from colo.identity import Principal, Role
 from colo.paging import every_row
-from dcim.orders import loas
+from dcim.orders import loas, signed_grant
 from dcim.orders.loa import render_text
 from dcim.orders.schemas import LoaGrant, LoaRead, LoaRefusal
 from dcim.orders.states import LoaStatus
@@ -31,7 +35,6 @@ from web.guard import runtime_of
 from web.i18n import marker as _
 from web.orders_view import media_name
 from web.pages import page, see_other
-from web.pdf import loa_pdf
 from web.problems import field_errors
 from web.state import Viewer, WebRequest
 
@@ -48,6 +51,22 @@ VALID_DAYS = _("Enter a number of days from 1 to 365.")
 REASON_NEEDED = _("Say why you refuse (at most 1000 characters).")
 ALREADY_DECIDED = _("This LOA has been decided already, or its order is closed. Reload the page.")
 DECISION_REASONS = {"the LOA is already": ALREADY_DECIDED, "the cross-connect order is": ALREADY_DECIDED}
+CHOOSE_PDF = _("Choose the LOA's PDF, signed with your certificate.")
+NO_PKI = _("This facility does not take signed LOAs; grant it with the button instead.")
+# Why a signed PDF is refused (dcim.orders.pades.Refusal), in words for the signer.
+REFUSALS = {
+    "not_signed": _("The file is not a signed PDF. Sign the PDF you downloaded here with your certificate."),
+    "modified": _("The PDF was changed after it was signed, or its signature does not cover the whole file."),
+    "wrong_document": _("This is not this LOA's PDF. Download the PDF from this page and sign that one."),
+    "untrusted_root": _("Your certificate was not issued by a certification authority this facility trusts."),
+    "key_usage": _("Your certificate may not be used to sign documents."),
+    "certificate_expired": _("Your certificate was not valid when you signed."),
+    "certificate_revoked": _("Your certificate has been revoked."),
+    "revocation_unknown": _("Your certificate authority could not be asked whether your certificate is revoked. "
+                            "Try again later."),
+    "signer_not_authorised": _("You are not recorded as a person who may sign LOAs for your company, or you were "
+                               "recorded after the PDF was downloaded. Ask your company administrator."),
+}
 
 LoaId = FromPath[UUID]
 
@@ -90,8 +109,10 @@ async def _detail(request: Request[Any, Any, Any], loa_id: UUID, *, status: int 
     principal = current_viewer(request).principal
     loa = await loas.get_loa(principal=principal, loa_id=loa_id)
     terms = await loas.terms(principal=principal, loa_id=loa_id)
+    signed_grants = runtime_of(request).services.loa_pki is not None and loa.z_tenant_id is not None
     return page(request, "loa.html", status=status, loa=loa, terms=terms, side=side_of(principal, loa),
-                may_decide=waits_for(principal, loa), errors=errors or {}, values=values or {"valid_days": "90"},
+                may_decide=waits_for(principal, loa), signed_grants=signed_grants, errors=errors or {},
+                values=values or {"valid_days": "90"},
                 statuses=STATUS_NAMES, classes=STATUS_CLASSES, media_name=media_name)
 
 
@@ -150,6 +171,36 @@ class LoasController(Controller):
                                  values=values)
         return see_other(f"/loas/{loa_id}")
 
+    @post("/loas/{loa_id:uuid}/grant-signed", operation_id="portal_grant_loa_signed",
+          opt={"acts_as": "grant_loa_signed"}, status_code=303,
+          request_max_body_size=signed_grant.MAX_SIGNED_PDF_BYTES + 64 * 1024)
+    async def grant_signed(self, request: Request[Any, Any, Any], loa_id: LoaId) -> Redirect | Template:
+        """The Z side's signer uploads the LOA's PDF signed with their certificate (PAdES)."""
+        principal = current_viewer(request).principal
+        services = runtime_of(request).services
+        form = await request.form()
+        part = form.get("file")
+        values = {"valid_days": text(await read_form(request), "valid_days", limit=10)}
+        try:
+            data = msgspec.convert({"valid_days": int(values["valid_days"])}, LoaGrant)
+        except (ValueError, msgspec.ValidationError):
+            return await _detail(request, loa_id, status=422, errors={"valid_days": VALID_DAYS}, values=values)
+        if not isinstance(part, UploadFile):
+            return await _detail(request, loa_id, status=422, errors={"file": CHOOSE_PDF}, values=values)
+        try:
+            granted = await signed_grant.grant_signed(
+                principal=principal, loa_id=loa_id, pdf=await part.read(), valid_days=data.valid_days,
+                keys=services.keys, facility=services.settings.facility_name, pki=services.loa_pki)
+        except (ValidationFailed, Conflict) as exc:
+            refusal = str(exc.extra.get("refusal", "")) if isinstance(exc, ValidationFailed) else ""
+            errors = {"file": REFUSALS[refusal]} if refusal in REFUSALS else field_errors(
+                exc, reasons={**DECISION_REASONS, "this facility does not take signed LOAs": NO_PKI},
+                fallback={"file": CHOOSE_PDF}, default_field="file")
+            return await _detail(request, loa_id, status=409 if isinstance(exc, Conflict) else 422, errors=errors,
+                                 values=values)
+        RequestState.of(request.scope).signer_fingerprint = granted.signer.fingerprint
+        return see_other(f"/loas/{loa_id}")
+
     @post("/loas/{loa_id:uuid}/refuse", operation_id="portal_refuse_loa", opt={"acts_as": "refuse_loa"},
           status_code=303)
     async def refuse(self, request: Request[Any, Any, Any], loa_id: LoaId) -> Redirect | Template:
@@ -174,12 +225,13 @@ class LoasController(Controller):
         return _attachment(render_text(signed).encode(), media_type="text/plain; charset=utf-8",
                            filename=f"loa-{loa_id}.txt")
 
-    @get("/loas/{loa_id:uuid}/pdf", operation_id="portal_loa_pdf", opt={"acts_as": "get_loa_text"})
+    @get("/loas/{loa_id:uuid}/pdf", operation_id="portal_loa_pdf", opt={"acts_as": "get_loa_pdf"})
     async def pdf(self, request: Request[Any, Any, Any], loa_id: LoaId) -> Response[bytes]:
-        signed = await _signed(current_viewer(request).principal, loa_id)
-        content = await anyio.to_thread.run_sync(
-            lambda: loa_pdf(text=render_text(signed), signed=signed, loa_id=str(loa_id)))
-        return _attachment(content, media_type="application/pdf", filename=f"loa-{loa_id}.pdf")
+        """The API's GET /v1/loas/{id}/pdf: printable once granted (countersigned when granted by
+        certificate), the PDF to sign while it waits (the Z side)."""
+        found = await signed_grant.pdf_for(principal=current_viewer(request).principal, loa_id=loa_id,
+                                           facility=runtime_of(request).services.settings.facility_name)
+        return _attachment(found.content, media_type="application/pdf", filename=found.filename)
 
     @get("/loas/{loa_id:uuid}/signed", operation_id="portal_loa_signed", opt={"acts_as": "get_loa"})
     async def signed(self, request: Request[Any, Any, Any], loa_id: LoaId) -> Response[bytes]:
