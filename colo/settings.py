@@ -131,14 +131,14 @@ def _thresholds(value: str) -> tuple[int, int]:
 
 
 def _range(value: str) -> tuple[float, float]:
-    """`low:high`, low below high (metering's inlet temperature and humidity ranges)."""
-    low, _, high = value.partition(":")
+    """`low,high`, low below high (metering's inlet temperature and humidity ranges)."""
+    low, _, high = value.partition(",")
     try:
         bounds = float(low), float(high)
     except ValueError:
         bounds = (0.0, 0.0)
     if not bounds[0] < bounds[1]:
-        raise ValueError("`low:high` with low below high, e.g. 18:27")
+        raise ValueError("`low,high` with low below high, e.g. 18,27")
     return bounds
 
 
@@ -320,9 +320,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("COLO_METERING_FEED_THRESHOLDS", "metering_feed_thresholds", _thresholds, (80, 90),
         "warning and critical load of a feed, in % of its derated capacity (`80,90`)"),
     Var("COLO_METERING_INLET_TEMPERATURE", "metering_inlet_temperature", _range, (18.0, 27.0),
-        "rack inlet temperature range in °C (`low:high`, default ASHRAE's recommended); outside it alerts"),
+        "rack inlet temperature range in °C (`low,high`, default ASHRAE's recommended); outside it alerts"),
     Var("COLO_METERING_INLET_HUMIDITY", "metering_inlet_humidity", _range, (20.0, 60.0),
-        "rack inlet relative humidity range in % (`low:high`); outside it alerts"),
+        "rack inlet relative humidity range in % (`low,high`); outside it alerts"),
     Var("COLO_METERING_SILENT_INTERVALS", "metering_silent_intervals", _positive_int, 3,
         "a meter with no reading for this many intervals raises an alert"),
 )
@@ -332,7 +332,6 @@ MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # the attachment upload route's body li
 # Secrets production may leave empty: the NetBox token (published by the launcher) and the SMTP
 # password (only with an SMTP user; e-mail is optional).
 OPTIONAL_SECRETS = frozenset({"COLO_NETBOX_TOKEN", "COLO_SMTP_PASSWORD",
-                              "COLO_LOA_SIGNING_KEY",  # only with COLO_LOA_TRUST_LIST (checked below)
                               "COLO_LOA_SIGNING_KEY",  # only with COLO_LOA_TRUST_LIST (checked below)
                               # SNMP credentials: only where PDUs are metered that need them
                               "COLO_SNMP_COMMUNITY", "COLO_SNMP_V3_AUTH_KEY", "COLO_SNMP_V3_PRIV_KEY"})
@@ -506,6 +505,7 @@ def configuration_table() -> str:
     for var in VARIABLES:
         default = var.default if var.default not in ("", ()) else "—"
         if isinstance(default, tuple):
-            default = ",".join(f"{item[0]}:{item[1]}" if isinstance(item, tuple) else item for item in default)
+            default = ",".join(f"{item[0]}:{item[1]}" if isinstance(item, tuple) else
+                               f"{item:g}" if isinstance(item, float) else str(item) for item in default)
         rows.append(f"| `{var.name}` | `{default}` | {var.meaning} |")
     return "\n".join(rows)
