@@ -31,6 +31,8 @@ class EventType(StrEnum):
     VISITOR_CHECKED_OUT = "visitor.checked_out"
     SHIPMENT_UPDATED = "shipment.updated"
     ENDPOINT_DISABLED = "webhook.endpoint_disabled"
+    NOTICE_PUBLISHED = "notice.published"
+    NOTICE_UPDATED = "notice.updated"
 
 
 class OutboxEvent(Table, tablename="colo_outbox_event"):
@@ -80,7 +82,38 @@ class EndpointDisabled(msgspec.Struct, frozen=True, kw_only=True):
     failing_since: datetime
 
 
-Payload = OrderStateChanged | LoaChanged | VisitDecided | VisitorMoved | ShipmentUpdated | EndpointDisabled
+class AffectedRack(msgspec.Struct, frozen=True, kw_only=True):
+    """One of the tenant's racks in a notice: the feeds (sides) it loses, whether it keeps power."""
+
+    rack_id: int
+    rack: str
+    hall: str
+    sides_lost: list[str]
+    keeps_power: bool
+    whole_rack: bool
+
+
+class AffectedCrossConnect(msgspec.Struct, frozen=True, kw_only=True):
+    order_id: UUID
+    end: str  # A | Z
+
+
+class NoticeChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """A maintenance or incident notice as one tenant sees it: only its own affected services
+    (empty lists: an update that no longer affects it)."""
+
+    notice_id: UUID
+    kind: str
+    status: str
+    summary: str
+    starts_at: datetime
+    ends_at: datetime | None
+    racks: list[AffectedRack]
+    cross_connects: list[AffectedCrossConnect]
+
+
+Payload = (OrderStateChanged | LoaChanged | VisitDecided | VisitorMoved | ShipmentUpdated | EndpointDisabled
+           | NoticeChanged)
 
 
 async def record_event(

@@ -62,7 +62,26 @@ TEXTS: dict[EventType, dict[str, tuple[str, str]]] = {
         "az": ("Webhook ünvanı {endpoint_id} söndürüldü", "Webhook ünvanınız {endpoint_id} {failing_since} "
                "tarixindən bəri uğursuzdur və söndürüldü. Düzəldin və Colo-da yenidən aktiv edin."),
     },
+    EventType.NOTICE_PUBLISHED: {
+        "en": ("{kind} notice: {summary}", "A {kind} ({status}) from {starts_at} to {ends_at} affects your "
+               "services: {affected}."),
+        "az": ("Bildiriş ({kind}): {summary}", "{starts_at} – {ends_at} arasında {kind} ({status}) "
+               "xidmətlərinizə təsir edir: {affected}."),
+    },
+    EventType.NOTICE_UPDATED: {
+        "en": ("Notice updated ({status}): {summary}", "The {kind} notice was updated: {status}, {starts_at} to "
+               "{ends_at}. Your affected services: {affected}."),
+        "az": ("Bildiriş yeniləndi ({status}): {summary}", "{kind} bildirişi yeniləndi: {status}, {starts_at} – "
+               "{ends_at}. Təsirə məruz qalan xidmətləriniz: {affected}."),
+    },
 }
+
+
+def _affected(data: dict[str, Any]) -> str:
+    racks = [f"{r['rack']} ({'/'.join(r['sides_lost']) or 'rack'}{'' if r['keeps_power'] else ', no power'})"
+             for r in data.get("racks", [])]
+    links = [f"cross-connect {c['order_id']} ({c['end']})" for c in data.get("cross_connects", [])]
+    return ", ".join(racks + links) or "—"
 
 
 class _Fields(dict[str, Any]):
@@ -75,6 +94,8 @@ def compose(event_type: str, data: dict[str, Any], *, language: str, facility: s
     texts = TEXTS[EventType(event_type)]
     subject, body = texts.get(language, texts[DEFAULT_LANGUAGE])
     fields = _Fields({k: str(v) for k, v in data.items()})
+    if "notice_id" in data:
+        fields["affected"] = _affected(data)
     footer = {"en": "You receive this because you subscribed to these notices.",
               "az": "Bu bildirişlərə abunə olduğunuz üçün bu məktubu alırsınız."}[
         language if language in LANGUAGES else DEFAULT_LANGUAGE]

@@ -10,6 +10,23 @@ class EndpointStatus(StrEnum):
     DISABLED = "disabled"  # failing for longer than COLO_WEBHOOK_DISABLE_AFTER_HOURS, or by its tenant
 
 
+class NoticeKind(StrEnum):
+    MAINTENANCE = "maintenance"
+    INCIDENT = "incident"
+    ADVISORY = "advisory"
+    SECURITY = "security"
+
+
+class NoticeStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    EXTENDED = "extended"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    RESOLVED = "resolved"
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for its (next) attempt
     SUCCEEDED = "succeeded"  # the endpoint answered 2xx

@@ -68,4 +68,29 @@ class EmailDelivery(Table, tablename="notify_email_delivery"):
     sent_at = Timestamptz(null=True, default=None)
 
 
-TABLES: list[type[Table]] = [WebhookEndpoint, WebhookDelivery, EmailSubscription, EmailDelivery]
+class Notice(Table, tablename="notify_notice"):
+    """A maintenance, incident, advisory or security notice ops published, and the plant it touches."""
+
+    id = UUID(primary_key=True)
+    kind = Varchar(length=16)  # notify.status.NoticeKind
+    status = Varchar(length=16)  # notify.status.NoticeStatus
+    summary = Varchar(length=2000)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz(null=True, default=None)
+    targets = JSON()  # the plant objects, by NetBox id (notify.notices.NoticeTargets)
+    published_by = Varchar(length=100)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class NoticeAudience(Table, tablename="notify_notice_audience"):
+    """One tenant a notice affects, with its own affected services only (what it is shown)."""
+
+    id = UUID(primary_key=True)
+    notice_id = UUID(index=True)
+    tenant_id = UUID(index=True)
+    impact = JSON()  # {"racks": [...], "cross_connects": [...]} (colo.outbox AffectedRack/AffectedCrossConnect)
+
+
+TABLES: list[type[Table]] = [WebhookEndpoint, WebhookDelivery, EmailSubscription, EmailDelivery, Notice,
+                             NoticeAudience]

@@ -125,3 +125,48 @@ async def test_a_patch_panel_reaches_both_ends_of_its_cross_connects(
         (a_tenant.id, (CrossConnectImpact(order_id=hit, end="A"),)),
         (z_tenant.id, (CrossConnectImpact(order_id=hit, end="Z"),)),
     }
+
+
+async def test_a_notice_on_a_panel_tells_exactly_the_tenants_fed_by_it_and_updates_reach_the_same_audience(
+        plant: Plant, run_in_app: Run) -> None:
+    from api.notice_impact import audience_of
+    from colo.identity import Principal, Role
+    from colo.outbox import NoticeChanged, OutboxEvent
+    from notify.notices import NoticeCreate, NoticeTargets, NoticeUpdate, my_notices, publish_notice, update_notice
+    from notify.status import NoticeKind, NoticeStatus
+
+    ops = Principal(key_id="ops", role=Role.OPS, name="ops on duty")
+    targets = NoticeTargets(power_panels=[plant.panels["A"]])
+    data = NoticeCreate(kind=NoticeKind.MAINTENANCE, summary="UPS swap on panel A", starts_at=datetime.now(UTC),
+                        targets=targets)
+    notice = await run_in_app(publish_notice, principal=ops, data=data, audience=await run_in_app(audience_of, targets))
+    assert notice.tenants_affected == 3
+
+    async def told(key: str, type: str) -> list[NoticeChanged]:
+        import msgspec
+
+        rows = await run_in_app(OutboxEvent.select().where(
+            (OutboxEvent.tenant_id == plant.tenants[key]) & (OutboxEvent.type == type)).run)
+        return [msgspec.json.decode(r["payload"], type=NoticeChanged) for r in rows]
+
+    for key in ("R1", "R2"):
+        [mine] = await told(key, "notice.published")
+        assert [(r.rack_id, r.sides_lost, r.keeps_power) for r in mine.racks] == [(plant.racks[key], ["A"], True)]
+    [dark] = await told("R3", "notice.published")
+    assert [(r.sides_lost, r.keeps_power) for r in dark.racks] == [(["A", "B"], False)]
+    assert await told("R4", "notice.published") == []
+    tenant = Principal(key_id="t", role=Role.TENANT_ADMIN, name="t", tenant_id=plant.tenants["R1"])
+    [shown] = await run_in_app(my_notices, principal=tenant)
+    assert [r.rack_id for r in shown.racks] == [plant.racks["R1"]]  # its own rack only
+    outsider = Principal(key_id="o", role=Role.TENANT_ADMIN, name="o", tenant_id=plant.tenants["R4"])
+    assert await run_in_app(my_notices, principal=outsider) == []
+    # moved to R4's A feed: R1 to R3 are told they are no longer affected, R4 is told it is
+    moved = NoticeTargets(power_feeds=[plant.feeds["R4-A"]])
+    await run_in_app(update_notice, principal=ops, notice_id=notice.id, audience=await run_in_app(audience_of, moved),
+                     data=NoticeUpdate(status=NoticeStatus.RESCHEDULED, targets=moved))
+    for key in ("R1", "R2", "R3"):
+        [update] = await told(key, "notice.updated")
+        assert (update.status, update.racks) == ("rescheduled", [])
+    [update] = await told("R4", "notice.updated")
+    assert [(r.sides_lost, r.keeps_power) for r in update.racks] == [(["A"], True)]
+    assert await run_in_app(my_notices, principal=tenant) == []

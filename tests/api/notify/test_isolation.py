@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from standardwebhooks.webhooks import Webhook
 
 from colo.identity import Role
-from colo.outbox import EndpointDisabled, EventType, LoaChanged, OrderStateChanged, OutboxEvent
+from colo.outbox import EndpointDisabled, EventType, LoaChanged, NoticeChanged, OrderStateChanged, OutboxEvent
 from notify.endpoints import delete_endpoint
 from tests.api.notify.support import MakeTenant, Run, admin, config, dispatch, endpoint, event
 from tests.conftest import IssuedTestKey
@@ -76,6 +76,10 @@ async def test_each_tenant_receives_only_its_own_events_of_every_type(
                                                                     status=kind.value.split(".")[1]))
             await event(run_in_app, EventType.ENDPOINT_DISABLED, tenant.id, EndpointDisabled(
                 endpoint_id=uuid.uuid4(), failing_since=datetime.now(UTC)))
+            for kind in (EventType.NOTICE_PUBLISHED, EventType.NOTICE_UPDATED):
+                await event(run_in_app, kind, tenant.id, NoticeChanged(
+                    notice_id=uuid.uuid4(), kind="maintenance", status="scheduled", summary="UPS swap",
+                    starts_at=datetime.now(UTC), ends_at=None, racks=[], cross_connects=[]))
         await run_in_app(dispatch, config(), key)
         for tenant in tenants:
             receiver = receivers[tenant.id]
