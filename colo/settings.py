@@ -244,6 +244,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("COLO_LOA_SIGNING_KEY", "loa_signing_key", _text, "",
         "the facility's X.509 key and certificate countersigning signed LOAs (PEM text, or a file's path); "
         "needed in production with COLO_LOA_TRUST_LIST", secret=True),
+    Var("COLO_LOA_TSA_URL", "loa_tsa_url", _url, "",
+        "an RFC 3161 timestamp authority the facility's countersignature takes its time from (PAdES B-T); "
+        "empty = the signature carries the facility's own clock"),
     Var("COLO_SELLABLE_RACK_STATUSES", "sellable_rack_statuses", _slugs, ("active", "available"),
         "NetBox rack statuses whose racks capacity search offers and space orders accept"),
     Var("COLO_UNSELLABLE_RACK_ROLES", "unsellable_rack_roles", _slugs,
@@ -374,6 +377,7 @@ class Settings:
     loa_trust_list: str = ""
     loa_revocation_policy: str = "hard-fail"
     loa_signing_key: str = field(default="", repr=False)
+    loa_tsa_url: str = ""
     sellable_rack_statuses: tuple[str, ...] = ("active", "available")
     unsellable_rack_roles: tuple[str, ...] = ("infrastructure", "network", "meet-me", "meet-me-room", "mmr")
     time_zone: str = "Asia/Baku"

@@ -1,6 +1,7 @@
 """A real test PKI on loopback (certomancer): a national root, an intermediate with OCSP and CRLs
 served over HTTP, and person certificates — valid, revoked, expired, one without a signing key
-usage, one from a root outside the trust list — plus real PAdES signing with pyHanko.
+usage, one from a root outside the trust list — an RFC 3161 timestamp authority, and real PAdES
+signing with pyHanko.
 
 `LoopbackPki.serve()` builds it: keys generated now (P-256), certificates and responders from one
 certomancer configuration, served by certomancer's animator (a WSGI app) from a werkzeug server
@@ -34,7 +35,7 @@ from werkzeug.serving import make_server
 from dcim.orders.pades import TrustList
 
 ARCH = "colo-test"
-KEYS = ("root", "interm", "interm-ocsp", "alice", "bob", "carol", "dave", "erin", "other-root", "mallory")
+KEYS = ("root", "interm", "interm-ocsp", "tsa", "alice", "bob", "carol", "dave", "erin", "other-root", "mallory")
 LONG = {"valid-from": "2000-01-01T00:00:00+0000", "valid-to": "2500-01-01T00:00:00+0000"}
 PERSON = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2200-01-01T00:00:00+0000"}
 EXPIRED = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2022-01-01T00:00:00+0000"}
@@ -70,6 +71,7 @@ def _config(key_dir: Path, prefix: str) -> dict[str, Any]:
                 "root": {"common-name": "Test National Root CA"},
                 "interm": {"common-name": "Test Qualified Signatures CA"},
                 "interm-ocsp": {"common-name": "Test OCSP responder"},
+                "tsa": {"common-name": "Test Time Stamping Authority"},
                 "alice": {"common-name": "Alice Aliyeva", "serial-number": "PNOAZ-1111111",
                           "email-address": "alice@z.example"},
                 "bob": {"common-name": "Bob Babayev", "serial-number": "PNOAZ-2222222"},
@@ -88,6 +90,9 @@ def _config(key_dir: Path, prefix: str) -> dict[str, Any]:
                 "interm-ocsp": {"issuer": "interm", "validity": LONG, "extensions": [
                     _ku("digital_signature"), {"id": "extended_key_usage", "critical": True,
                                                "value": ["ocsp_signing"]}, {"id": "ocsp_no_check"}]},
+                "tsa": {"issuer": "root", "validity": LONG, "extensions": [
+                    _ku("digital_signature"), {"id": "extended_key_usage", "critical": True,
+                                               "value": ["time_stamping"]}]},
                 "alice": _person("interm", PERSON),
                 "bob": _person("interm", PERSON, revoked=True),
                 "carol": _person("interm", EXPIRED),
@@ -100,6 +105,7 @@ def _config(key_dir: Path, prefix: str) -> dict[str, Any]:
             "services": {
                 "ocsp": {"interm": {"for-issuer": "interm", "responder-cert": "interm-ocsp",
                                     "signing-key": "interm-ocsp"}},
+                "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
                 "crl-repo": {"root": {"for-issuer": "root", "signing-key": "root", "simulated-update-schedule": "P90D"},
                              "interm": {"for-issuer": "interm", "signing-key": "interm",
                                         "simulated-update-schedule": "P30D"}},
@@ -136,6 +142,10 @@ class LoopbackPki:
 
     def cert(self, label: str) -> x509.Certificate:
         return self.arch.get_cert(label)
+
+    @property
+    def tsa_url(self) -> str:
+        return str(self.arch.service_registry.get_tsa_info("tsa").url)
 
     def trust(self, *, with_crls: bool = False) -> TrustList:
         crls = (self.arch.service_registry.get_crl("interm").dump(),

@@ -5,7 +5,8 @@ incrementally, with the facility's LOA signing key, so the stored file alone pro
 an authorised person of the Z side signed it and that the facility accepted it then. The key and
 its certificate come as one PEM (COLO_LOA_SIGNING_KEY: the text, or a file's path); a dev/test
 install generates a self-signed one once into the secrets directory (colo.secretstore), like its
-other keys. Verifiers read it with `existing_facility_certificates`, which never generates.
+other keys. With COLO_LOA_TSA_URL the countersignature also carries a timestamp (PAdES B-T).
+Verifiers read it with `existing_facility_certificates`, which never generates.
 Signing blocks (hashing, pyHanko): call it in a worker thread.
 """
 
@@ -24,12 +25,14 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from colo.secretstore import existing_loa_signing_pem, loa_signing_pem
 from colo.settings import Settings, SettingsError
 
 FIELD = "FacilityCountersignature"
+TSA_TIMEOUT = 10  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +98,10 @@ def existing_facility_certificates(settings: Settings) -> tuple[x509.Certificate
     return (signer.certificate, *signer.chain)
 
 
-def countersign(pdf: bytes, signer: FacilitySigner) -> bytes:
-    """`pdf` with the facility's signature appended (an incremental update; the granter's stays intact)."""
+def countersign(pdf: bytes, signer: FacilitySigner, *, tsa_url: str = "") -> bytes:
+    """`pdf` with the facility's signature appended (an incremental update; the granter's stays
+    intact). With `tsa_url`, the signature carries an RFC 3161 timestamp from that authority
+    (PAdES B-T): a trusted time of acceptance, not only the facility's own clock."""
     registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]  # pyhanko-certvalidator leaves __init__ unannotated
     for cert in signer.chain:
         registry.register(cert)
@@ -104,5 +109,6 @@ def countersign(pdf: bytes, signer: FacilitySigner) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=SigSeedSubFilter.PADES,
                                         reason="LOA-CFA accepted by the facility")
-    out = signers.sign_pdf(writer, meta, signer=cms_signer)
+    timestamper = HTTPTimeStamper(tsa_url, timeout=TSA_TIMEOUT) if tsa_url else None
+    out = signers.sign_pdf(writer, meta, signer=cms_signer, timestamper=timestamper)
     return bytes(out.getvalue())

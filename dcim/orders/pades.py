@@ -206,9 +206,11 @@ async def _classify(embedded: EmbeddedPdfSignature, status: PdfSignatureStatus, 
                                               f"({status.trust_problem_indic})")
 
 
-async def _check(embedded: EmbeddedPdfSignature, context: ValidationContext, *, whole_file: bool) -> Signer:
+async def _check(embedded: EmbeddedPdfSignature, context: ValidationContext, *, whole_file: bool,
+                 ts_context: ValidationContext | None = None) -> Signer:
     try:
         status = await async_validate_pdf_signature(embedded, signer_validation_context=context,
+                                                    ts_validation_context=ts_context,
                                                     key_usage_settings=SIGNER_KEY_USAGE)
     except (SignatureValidationError, SigningError, ValueError) as exc:
         raise SignatureRefused(Refusal.MODIFIED, f"the signature cannot be validated ({exc})") from None
@@ -223,6 +225,10 @@ async def _check(embedded: EmbeddedPdfSignature, context: ValidationContext, *, 
         raise SignatureRefused(Refusal.MODIFIED, "the file was changed after it was signed")
     if not status.trusted:
         await _classify(embedded, status, context)
+    timestamp = status.timestamp_validity
+    if timestamp is not None and not (timestamp.intact and timestamp.valid and timestamp.trusted):
+        raise SignatureRefused(Refusal.UNTRUSTED, "the signature's timestamp is altered or its authority is not "
+                                                  "trusted")
     return _signer(status)
 
 
@@ -295,8 +301,9 @@ def verify_countersigned(pdf: bytes, *, trust: TrustList, facility_certs: Sequen
     async def run() -> tuple[Signer, Signer]:
         facility_trust = TrustList(roots=tuple(facility_certs))
         facility_context = _context(facility_trust, revocation="soft-fail", moment=None)
+        tsa_context = _context(trust, revocation="soft-fail", moment=None)  # TSAs chain to the trust list
         try:
-            facility = await _check(facility_sig, facility_context, whole_file=True)
+            facility = await _check(facility_sig, facility_context, whole_file=True, ts_context=tsa_context)
         except SignatureRefused as exc:
             if exc.refusal is Refusal.MODIFIED:
                 raise

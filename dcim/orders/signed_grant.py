@@ -60,6 +60,7 @@ class LoaPki:
     trust: TrustList
     revocation: str  # "hard-fail" or "soft-fail"
     signer: FacilitySigner
+    tsa_url: str = ""  # the countersignature's timestamp authority (RFC 3161); "" = none
 
 
 def load_pki(settings: Settings) -> LoaPki | None:
@@ -71,7 +72,8 @@ def load_pki(settings: Settings) -> LoaPki | None:
     except (OSError, ValueError) as exc:
         raise SettingsError(f"COLO_LOA_TRUST_LIST is invalid: {exc}") from None
     assert settings.loa_revocation_policy in REVOCATION_POLICIES
-    return LoaPki(trust=trust, revocation=settings.loa_revocation_policy, signer=facility_signer(settings))
+    return LoaPki(trust=trust, revocation=settings.loa_revocation_policy, signer=facility_signer(settings),
+                  tsa_url=settings.loa_tsa_url)
 
 
 def identity_digest(identity: str) -> str:
@@ -207,7 +209,7 @@ async def grant_signed(*, principal: Principal, loa_id: UUID, pdf: bytes, valid_
     if not {identity_digest(i) for i in mine} & listed:
         raise _refuse(Refusal.NOT_AUTHORISED, f"{signer.subject} became a signer after this PDF was prepared: "
                                               "download the PDF again and sign that")
-    countersigned = await asyncio.to_thread(countersign, pdf, pki.signer)
+    countersigned = await asyncio.to_thread(lambda: countersign(pdf, pki.signer, tsa_url=pki.tsa_url))
     read = await loas.grant(principal=principal, loa_id=loa_id, valid_days=valid_days, keys=keys, facility=facility,
                             signed_pdf=loas.SignedPdf(pdf=countersigned, signer=person, subject=signer.subject,
                                                       fingerprint=signer.fingerprint, signed_at=signer.signed_at))

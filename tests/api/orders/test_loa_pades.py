@@ -26,8 +26,8 @@ from colo.identity import Role
 from dcim.orders.countersign import FacilitySigner, countersign, parse_pem, self_signed_pem
 from dcim.orders.loa import verify
 from dcim.orders.loa_pdf import request_pdf
-from dcim.orders.pades import fingerprint
-from dcim.orders.signed_grant import LoaPki
+from dcim.orders.pades import Refusal, SignatureRefused, TrustList, fingerprint, verify_countersigned
+from dcim.orders.signed_grant import LoaPki, identity_digest
 from tests.integration.orders.plant import OrdersPlant
 from tests.pki import LoopbackPki
 
@@ -240,3 +240,21 @@ async def test_grant_with_a_qualified_signature_and_verify_offline(
             break
         await asyncio.sleep(0.1)
     assert signed_entries[0]["objects"]["signer_certificate_sha256"] == fingerprint(pki.cert("alice"))
+
+
+async def test_countersignature_timestamped_by_a_tsa(pki: LoopbackPki, facility: FacilitySigner) -> None:
+    """COLO_LOA_TSA_URL: the facility's countersignature carries an RFC 3161 timestamp (PAdES B-T)
+    from the TSA on loopback, which the offline verifier checks against the trust list."""
+    pdf = request_pdf(text="timestamped", request={"format": "colo-loa-request/1", "loa_id": "ts",
+                                                   "authorised_signers": [{"name": "Alice", "identity_sha256":
+                                                                           identity_digest(ALICE)}]}, loa_id="ts")
+    signed = pki.sign(pdf, "alice")
+    both = await asyncio.to_thread(lambda: countersign(signed, facility, tsa_url=pki.tsa_url))
+    checked = await asyncio.to_thread(lambda: verify_countersigned(both, trust=pki.trust(with_crls=True),
+                                                                   facility_certs=[facility.certificate]))
+    assert checked.facility.timestamped and checked.granter.common_name == "Alice Aliyeva"
+    untrusted_tsa = LoopbackPki(config=pki.config, url=pki.url)
+    with pytest.raises(SignatureRefused) as refused:  # a trust list without the TSA's root
+        await asyncio.to_thread(lambda: verify_countersigned(
+            both, trust=TrustList(roots=(untrusted_tsa.cert("other-root"),)), facility_certs=[facility.certificate]))
+    assert refused.value.refusal in (Refusal.UNTRUSTED, Refusal.FACILITY)
