@@ -24,8 +24,8 @@ def test_readme_shows_the_two_commands() -> None:
 
 def test_architecture_names_every_top_level_package() -> None:
     architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
-    for package in ("colo/", "dcim/", "tenants/", "audit/", "siteaccess/", "accounts/", "api/", "web/", "migrations/",
-                    "tests/", "bench/", "docs/", "devtools/"):
+    for package in ("colo/", "dcim/", "tenants/", "audit/", "siteaccess/", "servicedesk/", "metering/", "notify/",
+                    "accounts/", "api/", "web/", "migrations/", "tests/", "bench/", "docs/", "devtools/"):
         assert package in architecture
 
 
@@ -48,7 +48,8 @@ def test_architecture_tree_names_every_module() -> None:
     architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
     tree = architecture[architecture.index("## Tree"):architecture.index("## Conventions")]
     named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", tree))
-    packages = ("colo", "tenants", "audit", "siteaccess", "dcim", "accounts", "api", "web", "devtools")
+    packages = ("colo", "tenants", "audit", "siteaccess", "servicedesk", "metering", "notify", "dcim", "accounts", "api",
+                "web", "devtools")
     missing = [str(path.relative_to(ROOT)) for package in packages
                for path in sorted((ROOT / package).rglob("*.py"))
                if path.name != "__init__.py" and path.stem not in named]
