@@ -53,7 +53,7 @@ ACTION_NAMES = {
 REASONS = {
     "must not be in the past": _("The date must not be in the past."),
     "must be within 180 days": _("The date must be within 180 days from now."),
-    "this tracking number is already listed": _("Each tracking number once."),
+    "this tracking number is already listed": _("Enter each tracking number only once."),
     "is not a rack your tenant holds": _("Choose one of your company's racks."),
     "shipments can only be announced or requested while the tenant is active": _(
         "Your company's account is not active."),
