@@ -1,9 +1,11 @@
 """The service desk's attachments, SLA alerts and monthly report.
 
 Attachments are uploaded as multipart form data (field `file`), checked by their content and
-stored by sha256 (servicedesk/attachments.py); a download goes through the ticket's tenant scope,
-so another tenant's attachment is 404. The report joins the tenant's shipments handled in the
-month, read from site access here at the assembly point (servicedesk/ does not import siteaccess/).
+stored by sha256 (servicedesk/attachments.py), on open tickets only (a cancelled or completed one
+answers 409); a download goes through the ticket's tenant scope, so another tenant's attachment is
+404, and so is one whose file is not stored on this server (its detail says so). The report joins
+the tenant's shipments handled in the month, read from site access here at the assembly point
+(servicedesk/ does not import siteaccess/).
 """
 
 from __future__ import annotations
@@ -82,8 +84,9 @@ class ServiceDeskFilesController(Controller):
 
     @post("/tickets/{ticket_id:uuid}/attachments", operation_id="upload_service_attachment", status_code=201,
           summary="Attach a photo (JPEG, PNG, WebP) or a PDF: type checked from the content, stored by sha256",
+          description="Refused with 409 (naming the state) on a cancelled or completed ticket.",
           request_max_body_size=MAX_ATTACHMENT_BYTES + MULTIPART_OVERHEAD, operation_class=UploadOperation,
-          responses=problems(400, 401, 403, 404, 413, 422))
+          responses=problems(400, 401, 403, 404, 409, 413, 422))
     async def upload(self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
                      ticket_id: FromPath[UUID]) -> AttachmentRead:
         upload = await uploaded_file(request)
@@ -93,6 +96,7 @@ class ServiceDeskFilesController(Controller):
 
     @get("/tickets/{ticket_id:uuid}/attachments/{attachment_id:uuid}", operation_id="download_service_attachment",
          summary="Download an attachment of one of your tickets (its bytes, with their media type)",
+         description="404 also when the attachment's file is not stored on this server (the detail says so).",
          responses={200: ResponseSpec(bytes, description="The file", media_type="application/octet-stream",
                                  generate_examples=False),
                     **problems(401, 403, 404)})

@@ -1,18 +1,23 @@
 """The service desk in the portal, in Debian's Chromium against a real `colo serve`, in
 Azerbaijani and in English, with axe-core on every page: a company's person asks for smart hands
 from the form the catalogue builds (an empty form is refused next to its inputs), reports a fault,
-and follows the ticket; ops find it in their queue (least SLA time left first), accept, start, log
-time (billed in 30-minute steps) and complete it; the company then sees it completed and reopens it.
+and follows the ticket (an attachment whose file is not on the server shows a message, not an
+error; a completed ticket offers no upload); ops find it in their queue (least SLA time left
+first), accept, start, log time (billed in 30-minute steps) and complete it; the company then sees
+it completed and reopens it.
 The company's people are offered no ops action, and ops none of the company's."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from servicedesk.attachments import blob_path
 from tests.api.servicedesk.test_attachments_isolation import png
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
 from tests.web.test_accessibility import LANGUAGES, check
@@ -61,9 +66,22 @@ def test_service_desk_pages_work_and_have_no_serious_accessibility_violation(
         page.locator("#attach-form button[type=submit]").click()
         expect(page.locator("#e-attach")).to_be_visible()  # a program named .jpg
         check(page, "/service-desk/tickets/{id} (attachment refused)", found)
-        page.locator("#f-file").set_input_files(files=[{"name": "label.png", "mimeType": "image/png", "buffer": PNG}])
+        photo = PNG + uuid.uuid4().bytes  # bytes of this test's own: its file is removed below
+        page.locator("#f-file").set_input_files(files=[{"name": "label.png", "mimeType": "image/png",
+                                                        "buffer": photo}])
         page.locator("#attach-form button[type=submit]").click()
         expect(page.locator("#attachments li")).to_have_count(1)
+        # the file lost from the disk (a database restored without it): the ticket page says so, not a 500
+        attachments_dir = Path(portal.env.get("COLO_ATTACHMENTS_DIR", "./var/attachments"))
+        blob_path(attachments_dir, hashlib.sha256(photo).hexdigest()).unlink()
+        link = page.locator("#attachments li a").get_attribute("href")
+        lost = page.goto(base + str(link))
+        assert lost is not None and lost.status == 404
+        expect(page.locator("[role=alert]")).to_be_visible()
+        if language == "en":
+            expect(page.locator("[role=alert]")).to_contain_text("not stored on this server")
+        check(page, "/service-desk/tickets/{id}/attachments/{id} (file not stored)", found)
+        page.goto(ticket_url)
         page.goto(base + "/service-desk/trouble/new")
         check(page, "/service-desk/trouble/new", found)
         page.locator("#f-title").fill("Too warm in our row")
@@ -104,6 +122,7 @@ def test_service_desk_pages_work_and_have_no_serious_accessibility_violation(
         page.goto(ticket_url)
         expect(page.locator("#ticket-state")).to_have_attribute("data-state", "completed")
         expect(page.locator("#ticket-history li")).to_have_count(6)  # opened, attached, accepted, started, time, done
+        assert page.locator("#attach-form").count() == 0  # a completed ticket takes no files
         page.locator("#t-reopen").fill("It was the wrong box")
         page.locator("#action-reopen button[type=submit]").click()
         expect(page.locator("#ticket-state")).to_have_attribute("data-state", "submitted")

@@ -2,7 +2,9 @@
 the forms to open them — the hands form built from the API's catalogue — and one ticket with its
 SLA figures, history and attachments; the actions its state allows and the viewer's role may take
 (the tenant answers, cancels, reopens; ops accept, start, complete, ask, note and log time) post
-to routes that perform those API operations (`acts_as`).
+to routes that perform those API operations (`acts_as`). A cancelled or completed ticket offers no
+upload (and refuses one with 409); an attachment whose file is not on this server shows the ticket
+page with a message saying so (404), not an error page.
 
 The pages call what /v1/service-desk calls (servicedesk.service and .work, the API's plant checks)
 with the viewer's principal: another tenant's ticket answers exactly like a missing one.
@@ -35,9 +37,14 @@ from web import service_desk_view as view
 from web.controllers.visits import current_viewer, facility_zone
 from web.forms import read_form, text
 from web.guard import runtime_of
+from web.i18n import marker as _
 from web.pages import page, see_other
 
 PER_PAGE = 50
+CLOSED = {state.value for state in attachments.CLOSED_STATES}
+ATTACH_CLOSED = _("Files cannot be attached to a cancelled or completed ticket.")
+FILE_NOT_STORED = _("This attachment's file is not stored on this server. The operator has been told; "
+                    "ask the service desk to restore it.")
 HISTORY_SIZE = 200
 TicketId = FromPath[UUID]
 TypeChoice = Annotated[str | None, QueryParameter(name="type", required=False,
@@ -61,7 +68,8 @@ async def detail_page(request: Request[Any, Any, Any], ticket_id: UUID, *, statu
     actions = [(name, view.ACTIONS[name]) for name in view.ACTIONS
                if (name in ticket.allowed_actions or name in view.ANY_STATE)
                and is_allowed(runtime.policy.roles, view.ACTIONS[name].operation, role)]
-    may_attach = is_allowed(runtime.policy.roles, "upload_service_attachment", role)
+    may_attach = ticket.state.value not in CLOSED and is_allowed(runtime.policy.roles, "upload_service_attachment",
+                                                                  role)
     return page(request, "service_ticket.html", status=status, ticket=ticket, events=events.items, actions=actions,
                 errors=errors or {}, failed=failed, view=view, facility_zone=facility_zone(request),
                 may_attach=may_attach)
@@ -146,10 +154,13 @@ class ServiceDeskController(Controller):
     @get("/service-desk/tickets/{ticket_id:uuid}/attachments/{attachment_id:uuid}",
          operation_id="portal_service_attachment", opt={"acts_as": "download_service_attachment"})
     async def attachment(self, request: Request[Any, Any, Any], ticket_id: TicketId,
-                         attachment_id: FromPath[UUID]) -> Response[bytes]:
+                         attachment_id: FromPath[UUID]) -> Response[bytes] | Template:
         viewer, services = current_viewer(request), runtime_of(request).services
-        found = await attachments.download(principal=viewer.principal, ticket_id=ticket_id,
-                                           attachment_id=attachment_id, config=services.service_desk.config)
+        try:
+            found = await attachments.download(principal=viewer.principal, ticket_id=ticket_id,
+                                               attachment_id=attachment_id, config=services.service_desk.config)
+        except attachments.FileNotStored:  # logged at error level by the domain
+            return await detail_page(request, ticket_id, status=404, errors={"form": FILE_NOT_STORED})
         return Response(found.content, media_type=found.attachment.media_type, headers={
             "Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox"})
@@ -169,6 +180,8 @@ class ServiceDeskController(Controller):
         except ValidationFailed:
             return await detail_page(request, ticket_id, status=422, failed="attach",
                                      errors={"attach": view.FIELD_MESSAGES["file"]})
+        except Conflict:
+            return await detail_page(request, ticket_id, status=409, failed="attach", errors={"form": ATTACH_CLOSED})
         return see_other(f"/service-desk/tickets/{ticket_id}")
 
     async def _act(self, request: Request[Any, Any, Any], ticket_id: UUID, name: str) -> Redirect | Template:
