@@ -1,9 +1,11 @@
 """The portal's navigation: each entry names the operation whose policy entry decides who sees it,
 so a person is offered exactly the pages the guard would let them open (one rule, web/guard.py).
 
-A screen account (the gate's tablet at the entrance, KIOSK_SCREENS) is offered its one screen and
-its own account page, of what the policy lets it open, and lands on that screen: what else the
-gate role may read (the visits list) is for the gate's key, not for a screen at the door."""
+A screen account (the gate's tablet at the entrance, KIOSK_SCREENS) is offered its screens and its
+own account page, of what the policy lets it open, and lands on the first of its screens: the gate
+tablet is offered the gate and the loading dock (the gate role does the dock's work,
+siteaccess/policy.py). What else the gate role may read (the visits list) is for the gate's key,
+not offered on a screen at the door."""
 
 from __future__ import annotations
 
@@ -52,14 +54,14 @@ NAV: tuple[NavItem, ...] = (
 )
 
 
-# role → the one screen its account lands on and is offered
-KIOSK_SCREENS: dict[Role, str] = {Role.GATE: "/gate"}
+# role → the screens its account is offered; it lands on the first
+KIOSK_SCREENS: dict[Role, tuple[str, ...]] = {Role.GATE: ("/gate", "/dock")}
 
 
 def visible(policy: AccessPolicy, role: Role) -> list[NavItem]:
     """The entries `role` may open; the start page is everyone's but a screen account's."""
-    screen = KIOSK_SCREENS.get(role)
-    if screen is not None:
-        return [item for item in NAV if item.path in (screen, "/account")
+    screens = KIOSK_SCREENS.get(role)
+    if screens is not None:
+        return [item for item in NAV if item.path in (*screens, "/account")
                 and is_allowed(policy.roles, item.operation, role)]
     return [item for item in NAV if item.operation == "portal_index" or is_allowed(policy.roles, item.operation, role)]

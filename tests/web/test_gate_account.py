@@ -1,9 +1,10 @@
 """The gate screen's own portal account, in Debian's Chromium against a real `colo serve`: ops
 create it on the staff accounts page (role gate), the tablet sets it up (password and TOTP like
-every staff account) and signs in, lands on the gate screen, is offered nothing but that screen and
-its account, checks a visitor in (who then shows on site, masked), and is refused every console
-page it may not open — the capacity map, the ops order queue, applications, the access log — with
-the 403 page other staff get; its API key twin is untouched (the gate key still works)."""
+every staff account) and signs in, lands on the gate screen, is offered the gate, the loading dock
+(the gate role does the dock's work) and its account, nothing else, checks a visitor in (who then
+shows on site, masked), opens the dock, and is refused every console page it may not open — the
+capacity map, the ops order queue, applications, the access log, outbound approvals — with the 403
+page other staff get; its API key twin is untouched (the gate key still works)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from tests.web.people_support import post
 from tests.web.test_security_console import read_visit, request_visit, scan, tenant_api
 
 
-def test_ops_make_a_gate_account_that_opens_the_gate_screen_only(live_portal: Portal, browser_page: Page) -> None:
+def test_ops_make_a_gate_account_that_opens_the_gate_and_dock_screens_only(
+    live_portal: Portal, browser_page: Page,
+) -> None:
     page, portal = browser_page, live_portal
     headers = tenant_api(portal, new_tenant(portal))
     now = datetime.now(UTC)
@@ -45,7 +48,7 @@ def test_ops_make_a_gate_account_that_opens_the_gate_screen_only(live_portal: Po
         sign_in(tablet, portal.url, gate, secret)
         expect(tablet).to_have_url(portal.url + "/gate")  # lands on the gate screen
         nav = tablet.locator("nav.sections")
-        expect(nav.get_by_role("link")).to_have_text(["Gate", "Your account"])  # nothing else offered
+        expect(nav.get_by_role("link")).to_have_text(["Gate", "Loading dock", "Your account"])  # nothing else
         tablet.goto(portal.url + "/")
         expect(tablet).to_have_url(portal.url + "/gate")
 
@@ -57,8 +60,15 @@ def test_ops_make_a_gate_account_that_opens_the_gate_screen_only(live_portal: Po
         expect(tablet.locator("#on-site")).to_contain_text("*" * (len(guest) - 3) + guest[-3:])
         assert read_visit(portal, headers, visit_id)["visitors"][0]["on_site"] is True
 
-        for path in ("/ops/capacity", "/ops/orders", "/ops/applications", "/access-log", "/alerts",
-                     "/security/visits", "/staff/accounts", "/access-review", "/ops/tenants"):
+        nav.get_by_role("link", name="Loading dock").click()  # the dock opens from the tablet
+        expect(tablet).to_have_url(portal.url + "/dock")
+        expect(tablet.locator("#f-tracking_number")).to_be_visible()
+        dock = tablet.goto(portal.url + "/dock")
+        assert dock is not None and dock.status == 200
+
+        for path in ("/ops/capacity", "/ops/orders", "/ops/applications", "/ops/service-desk", "/access-log",
+                     "/alerts", "/security/visits", "/security/shipments", "/staff/accounts", "/access-review",
+                     "/ops/tenants"):
             response = tablet.goto(portal.url + path)
             assert response is not None and response.status == 403, path  # as other staff refused a page
             expect(tablet.locator("[role=alert]")).to_contain_text("You may not do this.")

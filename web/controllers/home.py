@@ -1,10 +1,10 @@
 """The start page and the person's own account page.
 
-`/`: the sign-in form; for a screen account (the gate's tablet) its screen (web/nav.py
-KIOSK_SCREENS); for a tenant's person the tenant dashboard (web/dashboard.py assembles it
-from the services the API calls: racks with their drawn elevations and power budgets, open
-orders and what each waits for, LOAs waiting for the company's decision, upcoming visits and
-the plant data's age); for staff a short start page with their sections.
+`/`: the sign-in form; for a screen account (the gate's tablet) the first of its screens, the
+gate (web/nav.py KIOSK_SCREENS); for a tenant's person the tenant dashboard (web/dashboard.py
+assembles it from the services the API calls: racks with their drawn elevations and power
+budgets, open orders and what each waits for, LOAs waiting for the company's decision, upcoming
+visits and the plant data's age); for staff a short start page with their sections.
 `/account`: who is signed in (profile), their language, and ending every session.
 """
 
@@ -47,8 +47,8 @@ class HomeController(Controller):
         viewer = web.viewer
         if viewer is None:
             return page(request, "sign_in.html", email="", errors={}, ended=web.ended is not None)
-        if (screen := KIOSK_SCREENS.get(viewer.account.role)) is not None:
-            return see_other(screen)
+        if (screens := KIOSK_SCREENS.get(viewer.account.role)) is not None:
+            return see_other(screens[0])
         role_name = ROLE_NAMES[viewer.account.role]
         if viewer.principal.is_facility:
             return page(request, "home_staff.html", role_name=role_name)

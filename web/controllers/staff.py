@@ -2,7 +2,9 @@
 does: the one-time set-up link e-mailed when SMTP is configured, else shown once) and remove
 one (its sessions end at once; never one's own account). A staff account is one of the
 facility's people (ops, security, auditor) or the gate screen's account (role gate: the tablet at
-the entrance, which lands on the gate screen and may open nothing else)."""
+the entrance, which lands on the gate screen and is offered the gate, the loading dock and its own
+account page; it may open what the gate role's policy entries allow — those screens, the visits
+and the shipments they handle — and none of the ops or security console pages)."""
 
 from __future__ import annotations
 
