@@ -3,12 +3,15 @@ tenant's rack or cage or hand them over, and let approved outbound equipment lea
 
 A scanned tracking number is matched to an announcement (any of its numbers); a delivery nobody
 announced is registered for the tenant the dock names, marked `announced: false` in the tenant's
-list (e-mail to the tenant is left to the notifications work: Colo has no notice mail yet). A
-handover — inbound collected at the dock, or outbound equipment leaving — names who took it,
-kept like a visitor's identity (ciphertext under the tenant's key plus a mask) and written to the
-access log as a physical event, as a gate check-in is. Outbound equipment leaves only on an
-approved request: any other attempt is refused and recorded. Deliveries held at the dock past
-the holding period remind the tenant (a history entry) and raise one alert each (`sweep_held`).
+list, and the tenant's administrators are told by e-mail (`tell`: the wording in
+siteaccess/notices.py, mailed by accounts/notices.py as api/notices.py wires it when SMTP is
+configured; `no_mail` otherwise). A handover — inbound collected at the dock, or outbound
+equipment leaving — names who took it, kept like a visitor's identity (ciphertext under the
+tenant's key plus a mask) and written to the access log as a physical event, as a gate check-in
+is. Outbound equipment leaves only on an approved request: any other attempt is refused and
+recorded. Deliveries held at the dock past the holding period remind the tenant (a history
+entry, and an e-mail to its administrators through the same `tell`) and raise one alert each,
+read by ops and security (`sweep_held`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ NetBox runs marked, the next attempt of a postponed run, and the steps still to 
 Why a module of its own: the tenant's order page and ops' order page draw the same picture from
 the same facts (the order and its history from dcim.orders.service, exactly what
 GET /v1/orders/{id} and /events answer), and the geometry is pure, so it is unit-tested without a
-browser (tests/unit/web/test_timeline.py). Steps are spaced evenly, not by elapsed time: an
+browser (tests/unit/test_portal_timeline.py). Steps are spaced evenly, not by elapsed time: an
 approval, a build and an activation seconds apart stay readable next to a review days later; the
 time of each step is written under it. Only the latest MAX_STEPS steps are drawn (the history table
 beside the drawing, its text alternative, has every change). Labels are message ids the template
