@@ -19,7 +19,10 @@ COPY dcim ./dcim
 COPY tenants ./tenants
 COPY audit ./audit
 COPY siteaccess ./siteaccess
+COPY servicedesk ./servicedesk
+COPY metering ./metering
 COPY accounts ./accounts
+COPY notify ./notify
 COPY api ./api
 COPY web ./web
 COPY --from=assets /assets/node_modules/htmx.org/dist/htmx.min.js /assets/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
@@ -27,8 +30,11 @@ COPY --from=assets /assets/node_modules/htmx.org/dist/htmx.min.js /assets/node_m
   ./web/static/vendor/
 COPY migrations ./migrations
 COPY piccolo_conf.py ./
+# Every package pyproject.toml names (but devtools/, for development only) is copied above:
+# tests/unit/test_container_files.py checks it. Attachments live in a volume (compose.yaml).
+ENV COLO_ATTACHMENTS_DIR=/app/var/attachments
 RUN pip install --no-cache-dir -c constraints.txt -e . \
-  && pybabel compile -d web/translations -D messages && chown -R colo /app
+  && pybabel compile -d web/translations -D messages && mkdir -p "$COLO_ATTACHMENTS_DIR" && chown -R colo /app
 USER colo
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --retries=5 \
