@@ -17,8 +17,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "gate_check_in": GATE_STAFF,
     "gate_check_out": GATE_STAFF,
     "list_on_site": GATE_STAFF,
-    # alerts
-    "list_alerts": SECURITY,
+    # alerts: security handles them; ops read them too (a delivery held at the dock too long is theirs)
+    "list_alerts": SECURITY | OPS,
     "acknowledge_alert": SECURITY,
     # shipments: tenants announce and request, security or ops let equipment leave; the dock
     # (the gate role, security, ops) receives, stores, delivers and hands over

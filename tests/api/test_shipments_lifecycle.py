@@ -188,7 +188,7 @@ async def test_a_delivery_held_past_the_holding_period_reminds_the_tenant_and_al
         cursor: str | None = None
         for _ in range(50):  # every page of the open alerts of this kind, not only the first
             params = {"kind": "shipment_held_too_long", "limit": 200, **({"cursor": cursor} if cursor else {})}
-            body = await ok(await client.get("/v1/alerts", params=params, headers=people["security"].headers))
+            body = await ok(await client.get("/v1/alerts", params=params, headers=people["ops"].headers))
             found += [a for a in body["items"] if held["id"] in a["detail"]]
             cursor = body["next_cursor"]
             if cursor is None:
@@ -199,8 +199,11 @@ async def test_a_delivery_held_past_the_holding_period_reminds_the_tenant_and_al
     assert await alerts() == []
     await run_in_app(runtime.sweep, now=since + timedelta(days=5, minutes=1))
     await run_in_app(runtime.sweep, now=since + timedelta(days=6))
-    [alert] = await alerts()
+    [alert] = await alerts()  # ops read it (issue 14: ops are alerted); security acknowledges it
     assert alert["tenant_id"] == str(people["tenant"].id)
+    url = f"/v1/alerts/{alert['id']}/acknowledge"
+    assert (await client.post(url, json={"note": "chased"}, headers=people["ops"].headers)).status_code == 403
+    await ok(await client.post(url, json={"note": "tenant called"}, headers=people["security"].headers))
     mine = await ok(await client.get(f"/v1/shipments/{held['id']}", headers=admin))
     assert [e["action"] for e in mine["history"]].count("reminder") == 1
 

@@ -47,7 +47,7 @@ OWNED_IDS = {"order_id": "order", "loa_id": "loa", "visit_id": "visit", "rack_id
              "person_id": "person", "account_id": "account", "shipment_id": "shipment", "ticket_id": "ticket",
              "attachment_id": "attachment"}
 FACILITY_IDS: dict[str, str] = {
-    "alert_id": "site-access alerts: the security officers' console only",
+    "alert_id": "site-access alerts: acknowledged on the security officers' console only (ops read the list)",
     "application_id": "applications: the ops console only (applicants follow theirs with a tracking secret)",
     "position": "access-log positions: security officers and auditors only",
     "tenant_id": "the ops console's tenant pages: staff only",

@@ -3,7 +3,8 @@ administrator announces a delivery and asks for equipment to leave; the dock (an
 scans the second tracking number (matched), registers a delivery nobody announced for the
 company (which then sees it marked unannounced), stores and hands over; the hand-over of
 outbound equipment is refused until security approves it on the approvals page; the company
-follows every step in the shipment's history and cancels an announcement."""
+follows every step in the shipment's history and cancels an announcement. Ops read the alerts
+(a delivery held too long) without being offered to acknowledge them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 from playwright.sync_api import Page, expect
 
 from tests.web.browser import Portal, new_tenant, sign_in, staff_person, tenant_person
+from tests.web.people_support import post
 
 
 def tracking() -> str:
@@ -119,3 +121,32 @@ def test_a_company_and_the_dock_work_shipments_to_the_end(live_portal: Portal, b
     page.goto(f"{portal.url}/shipments/{outbound}")
     expect(page.locator("#shipment-status")).to_have_text("Handed over")
     expect(page.locator("#shipment-history")).to_contain_text("Handover refused")
+
+
+def test_ops_read_the_dock_alerts_without_acknowledging(live_portal: Portal, browser_page: Page) -> None:
+    """Ops are alerted when a delivery is held too long: the alerts page is in their navigation and
+    lists it, with no acknowledge form (acknowledging is security's); a post to acknowledge is 403."""
+    from siteaccess.alerts import raise_alert
+    from siteaccess.status import AlertKind
+
+    page, portal = browser_page, live_portal
+    marker = f"shipment {uuid.uuid4()} held at the dock past the holding period"
+
+    async def held_too_long() -> None:
+        await raise_alert(kind=AlertKind.SHIPMENT_HELD_TOO_LONG, dedup_key=f"test-held:{marker}", detail=marker)
+
+    portal.query(held_too_long)
+    ops_email, ops_secret = staff_person(portal, page, role="ops")
+    sign_in(page, portal.url, ops_email, ops_secret)
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Alerts").click()
+    expect(page).to_have_url(portal.url + "/alerts")
+    page.goto(portal.url + "/alerts?kind=shipment_held_too_long")
+    row = page.locator("#alerts tbody tr", has_text=marker)
+    expect(row).to_contain_text("Held at the dock too long")
+    expect(page.locator("#alerts form.acknowledge")).to_have_count(0)
+    expect(page.locator("#alerts thead")).not_to_contain_text("Acknowledge")
+    alert_id = str(row.get_attribute("id")).removeprefix("alert-")
+    refused = post(page, f"{portal.url}/alerts/{alert_id}/acknowledge", note="not mine to close")
+    assert refused.status == 403
+    assert portal.api("POST", f"/v1/alerts/{alert_id}/acknowledge", security=True,
+                      json={"note": "seen by security"}).status_code == 200

@@ -7,6 +7,9 @@ is also recorded beside the acknowledgement as a physical event in the access lo
 journal, the same durable record every gate refusal writes): evidence of what was done about it
 that the database administrator cannot quietly rewrite. Below the open ones, the alerts handled
 most recently (of the chosen kind) with who acknowledged them, when, and the note.
+
+Ops read the list too (a delivery held at the dock too long is theirs to chase); only those whose
+role may acknowledge (security) are offered the acknowledge form.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from siteaccess.alerts import NOTE_LIMIT
 from siteaccess.journal import PhysicalEvent
 from siteaccess.schemas import AlertRead
 from siteaccess.status import AlertKind
+from tenants.policy import is_allowed
 from web.controllers.security_visits import tenant_names
 from web.controllers.visits import current_viewer, facility_zone
 from web.forms import read_form, text
@@ -44,6 +48,7 @@ KIND_NAMES = {
     AlertKind.REFUSED_BURST: _("Repeated refusals"),
     AlertKind.OVERSTAY: _("Overstay"),
     AlertKind.AUTH_FAILURE_BURST: _("Failed API sign-ins"),
+    AlertKind.SHIPMENT_HELD_TOO_LONG: _("Held at the dock too long"),
 }
 NOTE_REQUIRED = _("Write what you did about it, in 3 to 500 characters.")
 ACKNOWLEDGED = _("The alert was acknowledged; your note is in the access log.")
@@ -75,7 +80,9 @@ async def _list(request: Request[Any, Any, Any], *, kind: str | None = None, cur
     items: list[AlertRead] = listed.items
     handled = (await alerts.list_acknowledged(kind=chosen, page=PageRequest(limit=RECENTLY_HANDLED))).items
     named = await tenant_names(request, {a.tenant_id for a in items + handled if a.tenant_id is not None})
+    may_acknowledge = is_allowed(runtime.policy.roles, "acknowledge_alert", current_viewer(request).principal.role)
     return page(request, "alerts.html", status=status, alerts=items, kinds=KIND_NAMES, kind=chosen,
+                may_acknowledge=may_acknowledge,
                 handled=handled, actors=await actor_names({a.acknowledged_by for a in handled
                                                            if a.acknowledged_by.startswith("web:")}),
                 next_cursor=encode_cursor(listed), first_page=cursor is None, tenants=named,
