@@ -48,8 +48,8 @@ def test_architecture_tree_names_every_module() -> None:
     architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
     tree = architecture[architecture.index("## Tree"):architecture.index("## Conventions")]
     named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", tree))
-    packages = ("colo", "tenants", "audit", "siteaccess", "servicedesk", "metering", "notify", "dcim", "accounts", "api",
-                "web", "devtools")
+    packages = ("colo", "tenants", "audit", "siteaccess", "servicedesk", "metering", "notify", "dcim", "accounts",
+                "api", "web", "devtools")
     missing = [str(path.relative_to(ROOT)) for package in packages
                for path in sorted((ROOT / package).rglob("*.py"))
                if path.name != "__init__.py" and path.stem not in named]
