@@ -116,7 +116,7 @@ class ColoPlugin(InitPluginProtocol):
                 # explicitly (POST /v1/orders/{id}/fulfil), so they do not race a background worker.
                 services.orders = OrdersRuntime(
                     Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test",
-                    hooks=services.tenant_hooks)
+                    hooks=services.tenant_hooks, signed_decommissions="decommissions" in settings.signed_approvals)
                 await services.orders.start()
                 # Service desk: its settings, and the sweep that raises SLA alerts for ops.
                 services.service_desk = ServiceDeskRuntime(ServiceDeskConfig.of(settings))

@@ -149,6 +149,14 @@ def _segment(value: str) -> int:
     return int(value)
 
 
+def _approvals(value: str) -> tuple[str, ...]:
+    """Which approvals must be signed (PAdES): `visits`, `decommissions`, both comma-separated."""
+    parts = sorted({part.strip() for part in value.split(",") if part.strip()})
+    if not parts or any(part not in ("visits", "decommissions") for part in parts):
+        raise ValueError("`visits`, `decommissions` or `visits,decommissions`")
+    return tuple(parts)
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("a non-empty value")
@@ -247,6 +255,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("COLO_LOA_TSA_URL", "loa_tsa_url", _url, "",
         "an RFC 3161 timestamp authority the facility's countersignature takes its time from (PAdES B-T); "
         "empty = the signature carries the facility's own clock"),
+    Var("COLO_SIGNED_APPROVALS", "signed_approvals", _approvals, (),
+        "approvals that must be signed with the approver's X.509 certificate (PAdES, checked like a signed LOA "
+        "against COLO_LOA_TRUST_LIST): `visits` (security), `decommissions` (ops), both; empty = a click"),
     Var("COLO_SELLABLE_RACK_STATUSES", "sellable_rack_statuses", _slugs, ("active", "available"),
         "NetBox rack statuses whose racks capacity search offers and space orders accept"),
     Var("COLO_UNSELLABLE_RACK_ROLES", "unsellable_rack_roles", _slugs,
@@ -378,6 +389,7 @@ class Settings:
     loa_revocation_policy: str = "hard-fail"
     loa_signing_key: str = field(default="", repr=False)
     loa_tsa_url: str = ""
+    signed_approvals: tuple[str, ...] = ()
     sellable_rack_statuses: tuple[str, ...] = ("active", "available")
     unsellable_rack_roles: tuple[str, ...] = ("infrastructure", "network", "meet-me", "meet-me-room", "mmr")
     time_zone: str = "Asia/Baku"
@@ -480,6 +492,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: str | Pat
     if parsed["env"] == "production" and parsed["loa_trust_list"] and not parsed["loa_signing_key"]:
         raise SettingsError("COLO_LOA_SIGNING_KEY is missing: production countersigns signed LOAs with it "
                             "(COLO_LOA_TRUST_LIST is set)")
+    if parsed["signed_approvals"] and not parsed["loa_trust_list"]:
+        raise SettingsError("COLO_SIGNED_APPROVALS needs COLO_LOA_TRUST_LIST: the approvers' certificates are "
+                            "checked against it")
     if parsed["env"] == "production":
         for var in VARIABLES:
             if var.secret and var.name not in OPTIONAL_SECRETS and not parsed[var.attr]:

@@ -13,6 +13,9 @@ POLICY: dict[str, frozenset[Role]] = {
     "cancel_visit": TENANT_ROLES,
     "approve_visit": SECURITY,
     "deny_visit": SECURITY,
+    # signed approvals (COLO_SIGNED_APPROVALS=visits): the PDF to sign, and the signed approval
+    "get_visit_approval_pdf": SECURITY,
+    "approve_visit_signed": SECURITY,
     # the gate
     "gate_check_in": GATE_STAFF,
     "gate_check_out": GATE_STAFF,

@@ -110,6 +110,7 @@ class VisitRead(msgspec.Struct):
     decision_reason: str
     created_at: datetime
     visitors: list[VisitorRead]
+    approval_signer_sha256: str = ""  # approved with a signed document: the approver's certificate (SHA-256)
 
     @classmethod
     def of(cls, row: dict[str, Any], *, visitors: list[VisitorRead]) -> VisitRead:
@@ -119,7 +120,7 @@ class VisitRead(msgspec.Struct):
             ends_at=row["ends_at"], areas=json.loads(row["areas"]), escort_required=row["escort_required"],
             purpose=row["purpose"], requested_by=row["requested_by"], decided_by=row["decided_by"],
             decided_at=row["decided_at"], decision_reason=row["decision_reason"], created_at=row["created_at"],
-            visitors=visitors,
+            visitors=visitors, approval_signer_sha256=row.get("approval_signer_sha256", ""),
         )
 
 

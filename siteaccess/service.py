@@ -174,12 +174,20 @@ async def list_visits(
     return PageResult(reads, rows.next_key, rows.keyset)
 
 
+SIGNATURE_REQUIRED = "this facility requires visit approvals signed with the approver's certificate"
+
+
 async def decide_visit(
     *, principal: Principal, visit_id: UUID, approve: bool, reason: str, master_key: bytes, journal: Journal,
-    now: datetime | None = None,
+    require_signature: bool, signer_sha256: str = "", now: datetime | None = None,
 ) -> VisitRead:
-    """Security approves (badges issued, expiring at the window's end) or denies, with a reason."""
+    """Security approves (badges issued, expiring at the window's end) or denies, with a reason.
+    Where approvals must be signed (COLO_SIGNED_APPROVALS=visits) an approval carries the
+    approver's certificate fingerprint (`signer_sha256`, checked by siteaccess.approvals)."""
     moment = now or now_utc()
+    if approve and require_signature and not signer_sha256:
+        raise Conflict(f"{SIGNATURE_REQUIRED}: download GET /v1/visits/{{visit_id}}/approval-pdf, sign it and "
+                       "upload it to POST /v1/visits/{visit_id}/approve-signed")
     row = await _visit_row(principal, visit_id)
     if row["status"] != VisitStatus.PENDING:
         raise Conflict(f"the visit is {row['status']}; only pending visits can be decided")
@@ -191,7 +199,7 @@ async def decide_visit(
     async with Visit._meta.db.transaction():
         changed = await Visit.update({
             Visit.status: status, Visit.decided_by: principal.key_id, Visit.decided_at: moment,
-            Visit.decision_reason: reason.strip(),
+            Visit.decision_reason: reason.strip(), Visit.approval_signer_sha256: signer_sha256,
         }).where((Visit.id == visit_id) & (Visit.status == VisitStatus.PENDING.value)).returning(Visit.id)
         if not changed:  # someone else decided first
             raise Conflict("the visit was decided concurrently")
@@ -203,8 +211,9 @@ async def decide_visit(
         await record_event(type=EventType.VISIT_DECIDED, tenant_id=row["tenant_id"], now=moment,
                            payload=VisitDecided(visit_id=visit_id, status=status))
     objects = {"visit_id": str(visit_id)}
+    signed = {"signer_certificate_sha256": signer_sha256} if signer_sha256 else {}
     await journal(PhysicalEvent(action=f"visit.{status}", outcome="recorded", tenant_id=row["tenant_id"],
-                                actor=principal, objects=objects, detail=reason.strip()))
+                                actor=principal, objects={**objects, **signed}, detail=reason.strip()))
     for visitor_id, badge in badges.items():
         await journal(PhysicalEvent(
             action="badge.issued", outcome="recorded", tenant_id=row["tenant_id"], actor=principal,

@@ -24,6 +24,8 @@ class Visit(Table, tablename="visits_visit"):
     decided_by = Varchar(length=64, default="")
     decided_at = Timestamptz(null=True, default=None)
     decision_reason = Varchar(length=500, default="")
+    # approved with a signed document (COLO_SIGNED_APPROVALS=visits): SHA-256 of the approver's certificate
+    approval_signer_sha256 = Varchar(length=64, default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 

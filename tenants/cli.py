@@ -68,6 +68,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         return await issue_key(
             ring=KeyRing.of(keys.api_key_peppers), name=args.name, role=role, tenant_id=tenant_id,
             expires_at=expires, allowed_networks=args.network, created_by="cli",
+            signing_identity=args.signing_identity,
         )
 
     issued = _run(create)
@@ -203,6 +204,8 @@ def register(sub: Any, netbox_sub: Any) -> None:
     create.add_argument("--tenant", default=None, metavar="TENANT_ID",
                         help="for tenant roles only: a tenant that lost its admin keys")
     create.add_argument("--name", required=True)
+    create.add_argument("--signing-identity", default="", metavar="KIND:VALUE",
+                        help="staff keys: the certificate (serialNumber:…, email:…, cn:…) that signs approvals")
     create.add_argument("--expires-days", type=int, default=None, help="expire after this many days")
     create.add_argument("--network", action="append", default=[], metavar="CIDR",
                         help="allowed source network (repeatable); default: anywhere")

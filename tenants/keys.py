@@ -72,9 +72,14 @@ async def issue_key(
     *, ring: KeyRing, name: str, role: Role, tenant_id: UUID | None = None,
     person_id: UUID | None = None, expires_at: datetime | None = None,
     allowed_networks: list[str] | None = None, created_by: str = "", rotated_from: UUID | None = None,
+    signing_identity: str = "",
 ) -> KeyIssued:
     """Create a key row and return it with its plaintext `api_key` (never stored, never logged)."""
     check_role_tenant(role, tenant_id)
+    if signing_identity and role not in FACILITY_ROLES:
+        raise ValidationFailed("signing_identity", "only staff keys carry a signing identity (a tenant's signers "
+                                                   "are its people: set it on the person)")
+    signing_identity = validation.signing_identity(signing_identity) if signing_identity else ""
     now = datetime.now(UTC)
     if expires_at is not None and expires_at <= now:
         raise ValidationFailed("expires_at", "must be in the future")
@@ -85,6 +90,7 @@ async def issue_key(
         digest=key_digest(ring.peppers[ring.current_id], key_id, secret), pepper_id=ring.current_id,
         allowed_networks=json.dumps(normalise_networks(allowed_networks or [])),
         expires_at=expires_at, created_by=created_by, rotated_from=rotated_from, created_at=now,
+        signing_identity=signing_identity,
     )
     await row.save()
     log.info("api key issued", key_id=str(key_id), role=role.value,
@@ -187,9 +193,10 @@ async def get_key(*, principal: Principal, key_id: UUID) -> KeyRead:
 
 async def create_key(
     *, principal: Principal, ring: KeyRing, name: str, role: Role, person_id: UUID | None = None,
-    expires_at: datetime | None = None, allowed_networks: list[str] | None = None,
+    expires_at: datetime | None = None, allowed_networks: list[str] | None = None, signing_identity: str = "",
 ) -> KeyIssued:
-    """Tenant admins create keys for their own tenant; ops create staff keys only."""
+    """Tenant admins create keys for their own tenant; ops create staff keys only (with the
+    approver's signing identity where signed approvals are required)."""
     name = validation.plain_text(name, field="name")  # a name people tell keys apart by
     if principal.is_tenant:
         if role not in TENANT_ROLES:
@@ -206,6 +213,7 @@ async def create_key(
     return await issue_key(
         ring=ring, name=name, role=role, tenant_id=tenant_id, person_id=person_id,
         expires_at=expires_at, allowed_networks=allowed_networks, created_by=principal.key_id,
+        signing_identity=signing_identity,
     )
 
 
@@ -251,6 +259,7 @@ async def rotate_key(
             ring=ring, name=old.name, role=old.role, tenant_id=old.tenant_id,
             person_id=old.person_id, expires_at=old.expires_at,
             allowed_networks=old.allowed_networks, created_by=principal.key_id, rotated_from=key_id,
+            signing_identity=old.signing_identity,
         )
         ends = now + overlap
         if old.expires_at is None or old.expires_at > ends:
@@ -267,3 +276,13 @@ async def revoke_tenant_keys(*, tenant_id: UUID, reason: str) -> int:
     ).where((ApiKey.tenant == tenant_id) & ApiKey.revoked_at.is_null()).returning(ApiKey.id)
     return len(revoked)
 
+
+async def signing_identity_of(principal: Principal) -> str:
+    """The signing identity recorded on the caller's staff API key ("" when none, or not an API key)."""
+    try:
+        key_id = UUID(principal.key_id)
+    except ValueError:  # a portal session or the command line: no key, no recorded identity
+        return ""
+    row = await ApiKey.select(ApiKey.signing_identity).where(
+        (ApiKey.id == key_id) & ApiKey.tenant.is_null()).first()
+    return str(row["signing_identity"]) if row else ""

@@ -11,6 +11,7 @@ import msgspec
 
 from colo.identity import Principal, Role
 from colo.text import LINE_PATTERN
+from tenants.schemas import SigningIdentity
 
 KeyName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=LINE_PATTERN)]
 Cidr = Annotated[str, msgspec.Meta(min_length=3, max_length=50)]
@@ -34,6 +35,7 @@ class KeyRead(msgspec.Struct):
     created_at: datetime
     last_used_at: datetime | None
     last_used_address: str
+    signing_identity: str = ""  # staff keys: the certificate signed approvals must carry; "" = none
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> KeyRead:
@@ -48,6 +50,7 @@ class KeyRead(msgspec.Struct):
             revoked_reason=row["revoked_reason"], rotated_from=row["rotated_from"],
             created_by=row["created_by"], created_at=row["created_at"],
             last_used_at=row["last_used_at"], last_used_address=row["last_used_address"],
+            signing_identity=row.get("signing_identity", ""),
         )
 
 
@@ -66,6 +69,9 @@ class KeyCreate(msgspec.Struct, forbid_unknown_fields=True):
     person_id: UUID | None = None
     expires_at: datetime | None = None
     allowed_networks: Networks = msgspec.field(default_factory=list)
+    # staff keys only: the certificate subject id (serialNumber:…, email:…, cn:…) whose signature
+    # approves visits or decommissions where the deployment requires signed approvals
+    signing_identity: SigningIdentity | None = None
 
 
 class KeyRevoke(msgspec.Struct, forbid_unknown_fields=True):

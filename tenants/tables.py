@@ -91,6 +91,8 @@ class ApiKey(Table, tablename="tenants_api_key"):
     revoked_at = Timestamptz(null=True, default=None)
     revoked_reason = Varchar(length=200, default="")
     rotated_from = UUID(null=True, default=None)
+    # a staff key's certificate subject id (tenants.validation.signing_identity) for signed approvals; "" = none
+    signing_identity = Varchar(length=300, default="")
     created_by = Varchar(length=64, default="")
     last_used_at = Timestamptz(null=True, default=None)
     last_used_address = Varchar(length=45, default="")

@@ -21,6 +21,7 @@ from api.controllers.reconcile import ReconcileController
 from api.controllers.service_desk import ServiceDeskController
 from api.controllers.service_desk_files import ServiceDeskFilesController
 from api.controllers.shipments import DockController, ShipmentController
+from api.controllers.signed_approvals import SignedApprovalController
 from api.controllers.tenants import TenantController
 from api.controllers.tiles import TlogController
 from api.controllers.visits import AlertController, GateController, VisitController
@@ -33,6 +34,7 @@ CONTROLLERS: list[type] = [
     VisitController, GateController, AlertController, ShipmentController, DockController,
     RackController, PowerController, CapacityController, MeetMeRoomController, NetBoxSyncController,
     OrderController, LoaController, SignedLoaController, ReconcileController, DemarcController, PortController,
+    SignedApprovalController,
     ServiceDeskController, ServiceDeskFilesController,
     MeteringController,
 ]

@@ -51,6 +51,7 @@ class KeyController(Controller):
         return await keys.create_key(
             principal=principal, ring=_ring(services), name=data.name, role=data.role,
             person_id=data.person_id, expires_at=data.expires_at, allowed_networks=data.allowed_networks,
+            signing_identity=data.signing_identity or "",
         )
 
     @get("/{key_id:uuid}", operation_id="get_key", summary="One API key (never its secret)",

@@ -15,6 +15,7 @@ from api.controllers.problem_docs import example, problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import AppServices, Services
 from colo.identity import Principal
+from colo.signed_approval import DECOMMISSIONS, required
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders import service, store
 from dcim.orders.schemas import OrderCreate, OrderEventRead, OrderRead, TransitionRequest
@@ -169,9 +170,12 @@ class OrderController(Controller):
 
     @post("/{order_id:uuid}/decommission", operation_id="decommission_order", status_code=200,
           summary="Ops: remove the order's NetBox objects now and mark it decommissioned",
+          description="409 where the facility requires signed decommission approvals (COLO_SIGNED_APPROVALS): use "
+                      "POST /v1/orders/{order_id}/decommission-signed.",
           responses={**example(OrderRead, ORDER, description="The order after this run"),
                      **problems(400, 401, 403, 404, 409)})
     async def decommission(self, principal: CurrentPrincipal, services: Services,
                            order_id: FromPath[UUID]) -> OrderRead:
         return await service.decommission(principal=principal, order_id=order_id,
-                                          provisioner=provisioner_of(services))
+                                          provisioner=provisioner_of(services),
+                                          require_signature=required(services.settings, DECOMMISSIONS))

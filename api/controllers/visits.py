@@ -22,6 +22,7 @@ from api.services import Services
 from colo.errors import ValidationFailed
 from colo.identity import Principal
 from colo.paging import every_row
+from colo.signed_approval import VISITS, required
 from dcim.readmodel.cache import ReadModelCache
 from dcim.readmodel.schemas import RackSummary
 from dcim.readmodel.views import list_racks
@@ -118,12 +119,15 @@ class VisitController(Controller):
 
     @post("/{visit_id:uuid}/approve", operation_id="approve_visit", status_code=200,
           summary="Approve a pending visit: every visitor gets a badge expiring at the window's end",
+          description="409 where the facility requires signed visit approvals (COLO_SIGNED_APPROVALS): use "
+                      "POST /v1/visits/{visit_id}/approve-signed.",
           responses=problems(400, 401, 403, 404, 409))
     async def approve(
         self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: DecisionBody,
     ) -> VisitRead:
         return await service.decide_visit(principal=principal, visit_id=visit_id, approve=True, reason=data.reason,
-                                          master_key=services.keys.master_key, journal=services.site_access.journal)
+                                          master_key=services.keys.master_key, journal=services.site_access.journal,
+                                          require_signature=required(services.settings, VISITS))
 
     @post("/{visit_id:uuid}/deny", operation_id="deny_visit", status_code=200,
           summary="Deny a pending visit, with a reason", responses=problems(400, 401, 403, 404, 409))
@@ -131,7 +135,8 @@ class VisitController(Controller):
         self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: DecisionBody,
     ) -> VisitRead:
         return await service.decide_visit(principal=principal, visit_id=visit_id, approve=False, reason=data.reason,
-                                          master_key=services.keys.master_key, journal=services.site_access.journal)
+                                          master_key=services.keys.master_key, journal=services.site_access.journal,
+                                          require_signature=False)
 
 
 class GateController(Controller):

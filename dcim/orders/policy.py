@@ -25,6 +25,9 @@ POLICY: dict[str, frozenset[Role]] = {
     "fulfil_order": OPS,
     "request_order_decommission": TENANT_ADMIN | OPS,
     "decommission_order": OPS,
+    # signed approvals (COLO_SIGNED_APPROVALS=decommissions): the PDF to sign, and the signed approval
+    "get_decommission_pdf": OPS,
+    "decommission_order_signed": OPS,
     "list_loas": STAFF_ROLES | TENANT_ROLES,
     "get_loa": STAFF_ROLES | TENANT_ROLES,
     "get_loa_terms": STAFF_ROLES | TENANT_ROLES,

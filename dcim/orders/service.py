@@ -285,9 +285,19 @@ async def fulfil(*, principal: Principal, order_id: UUID, provisioner: Provision
     return await fulfilment.fulfil(order_id=order_id, provisioner=provisioner)
 
 
-async def decommission(*, principal: Principal, order_id: UUID, provisioner: Provisioner) -> OrderRead:
-    """Ops remove an order's NetBox objects now; the order after this run."""
+SIGNATURE_REQUIRED = "this facility requires decommissions approved with the ops person's certificate"
+
+
+async def decommission(*, principal: Principal, order_id: UUID, provisioner: Provisioner,
+                       require_signature: bool) -> OrderRead:
+    """Ops remove an order's NetBox objects now; the order after this run. Where decommissions must
+    be approved with a signed document (COLO_SIGNED_APPROVALS=decommissions) that approval comes
+    first (dcim.orders.approvals)."""
     await store.load_for(principal=principal, order_id=order_id)
+    if require_signature and not await Order.exists().where(
+            (Order.id == order_id) & (Order.decommission_signer_sha256 != "")):
+        raise Conflict(f"{SIGNATURE_REQUIRED}: download GET /v1/orders/{{order_id}}/decommission-pdf, sign it and "
+                       "upload it to POST /v1/orders/{order_id}/decommission-signed")
     return await fulfilment.decommission(order_id=order_id, provisioner=provisioner)
 
 

@@ -40,6 +40,8 @@ class Order(Table, tablename="orders_order"):
     last_error = Text(default="")
     next_attempt_at = Timestamptz(null=True, default=None)  # retry not before (backoff)
     lease_until = Timestamptz(null=True, default=None)  # a fulfilment run holds the order until
+    # signed approvals (COLO_SIGNED_APPROVALS=decommissions): SHA-256 of the approving ops person's certificate
+    decommission_signer_sha256 = Varchar(length=64, default="")
     created_by = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -39,10 +39,16 @@ class DueOrder:
     state: str  # an OrderState value of DUE_STATES
 
 
-async def due_orders(limit: int) -> list[DueOrder]:
+async def due_orders(limit: int, *, signed_decommissions: bool = False) -> list[DueOrder]:
+    """With `signed_decommissions` (COLO_SIGNED_APPROVALS=decommissions) a requested decommission
+    waits until ops approve it with a signed document (dcim.orders.approvals)."""
     moment = store.now()
+    due: Combinable = Order.state.is_in(list(DUE_STATES))
+    if signed_decommissions:
+        due = due & ((Order.state != OrderState.DECOMMISSION_REQUESTED.value)
+                     | (Order.decommission_signer_sha256 != ""))
     rows = await Order.select(Order.id, Order.state).where(
-        Order.state.is_in(list(DUE_STATES)) & (Order.frozen == False)  # noqa: E712
+        due & (Order.frozen == False)  # noqa: E712
         & (Order.next_attempt_at.is_null() | (Order.next_attempt_at <= moment))
         & (Order.lease_until.is_null() | (Order.lease_until < moment))
     ).order_by(Order.updated_at).limit(limit)
@@ -59,8 +65,9 @@ class FulfilmentWorker:
     """Runs `run_once` every `interval` seconds until stopped."""
 
     def __init__(self, provisioner: Provisioner, *, interval: float = 5.0, batch: int = 10,
-                 concurrency: int = 4) -> None:
+                 concurrency: int = 4, signed_decommissions: bool = False) -> None:
         self.provisioner = provisioner
+        self.signed_decommissions = signed_decommissions
         self.interval = interval
         self.batch = batch
         self.concurrency = concurrency
@@ -91,7 +98,7 @@ class FulfilmentWorker:
     async def run_once(self) -> int:
         """Work every due order once; returns how many were attempted."""
         await self.wake_when_netbox_returns()
-        rows = await due_orders(self.batch)
+        rows = await due_orders(self.batch, signed_decommissions=self.signed_decommissions)
         # A few orders at a time: a backlog (after an outage) is built within a minute even when
         # each order takes several NetBox round trips of a second or more.
         gate = asyncio.Semaphore(self.concurrency)
@@ -138,11 +145,13 @@ class OrdersRuntime:
     """The long-lived part of orders in the app: provisioner, optional worker, tenant hook."""
 
     def __init__(self, provisioner: Provisioner, *, facility: str, run_worker: bool, hooks: TenantHooks,
-                 interval: float = 5.0) -> None:
+                 interval: float = 5.0, signed_decommissions: bool = False) -> None:
         self.provisioner = provisioner
         self.hooks = hooks  # the app's (tenants/events.py): never another app's
         self.facility = facility
-        self.worker = FulfilmentWorker(provisioner, interval=interval) if run_worker else None
+        self.signed_decommissions = signed_decommissions
+        self.worker = FulfilmentWorker(provisioner, interval=interval,
+                                       signed_decommissions=signed_decommissions) if run_worker else None
 
     async def start(self) -> None:
         self.hooks.register(HOOK_NAME, on_tenant_status)

@@ -24,6 +24,7 @@ from litestar.response import Redirect, Template
 from api.pagination import Cursor, encode_cursor, keyset_request
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
+from colo.signed_approval import DECOMMISSIONS, required
 from dcim.orders import service, store
 from dcim.orders.schemas import OrderRead, TransitionRequest
 from dcim.orders.states import LoaStatus, OrderAction, OrderState
@@ -68,6 +69,8 @@ DONE: dict[str, str] = {
     "decommission": _("Decommissioning ran: see the order's state below."),
 }
 REASON_REQUIRED = _("Give a reason: the tenant sees it.")
+SIGNED_DECOMMISSION = _("This facility requires decommissions approved with your certificate: download the "
+                        "decommission PDF from the API, sign it and upload it there.")
 LOA_NOT_GRANTED = _("The Z side has not granted the LOA yet: a cross-connect is approved after that.")
 
 
@@ -247,8 +250,10 @@ class OpsOrdersController(Controller):
         viewer, services = _viewer(request), runtime_of(request).services
         try:
             await service.decommission(principal=viewer.principal, order_id=order_id,
-                                       provisioner=services.orders.provisioner)
-        except Conflict:
-            return await self._detail(request, order_id, errors={"form": CONFLICT}, failed="decommission",
+                                       provisioner=services.orders.provisioner,
+                                       require_signature=required(services.settings, DECOMMISSIONS))
+        except Conflict as exc:
+            problem = SIGNED_DECOMMISSION if exc.detail.startswith(service.SIGNATURE_REQUIRED) else CONFLICT
+            return await self._detail(request, order_id, errors={"form": problem}, failed="decommission",
                                       status=409)
         return see_other(f"/ops/orders/{order_id}?done=decommission")

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from api.pagination import MAX_CURSOR_LENGTH, encode_cursor, keyset_request
 from colo.errors import Conflict, NotFound
+from colo.signed_approval import VISITS, required
 from siteaccess import service
 from siteaccess.schemas import Decision, VisitRead
 from siteaccess.status import VisitStatus
@@ -46,6 +47,8 @@ REASON_REQUIRED = _("Give the reason in 3 to 500 characters; the company sees it
 NOTE_INVALID = _("A note has at most 500 characters.")
 ALREADY_DECIDED = _("This visit was decided or withdrawn in the meantime; the queue below is up to date.")
 WINDOW_ENDED = _("This visit's window has already ended; it can only be denied.")
+SIGNED_APPROVAL = _("This facility requires visit approvals signed with your certificate: download the "
+                    "approval PDF from the API, sign it and upload it there.")
 
 VisitId = FromPath[UUID]
 
@@ -118,8 +121,11 @@ async def _decide(request: Request[Any, Any, Any], visit_id: UUID, *, approve: b
     try:
         await service.decide_visit(principal=viewer.principal, visit_id=visit_id, approve=approve,
                                    reason=decision.reason, master_key=services.keys.master_key,
-                                   journal=services.site_access.journal)
+                                   journal=services.site_access.journal,
+                                   require_signature=required(services.settings, VISITS))
     except Conflict as exc:
         problem = WINDOW_ENDED if exc.detail.startswith("the visit's window") else ALREADY_DECIDED
+        if exc.detail.startswith(service.SIGNATURE_REQUIRED):
+            problem = SIGNED_APPROVAL
         return await _queue(request, status=409, problem=problem, values={key: {field: written}})
     return see_other(f"/security/visits?done={'approved' if approve else 'denied'}")
