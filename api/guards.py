@@ -22,6 +22,7 @@ import accounts.policy
 import audit.policy
 import dcim.policy
 import metering.policy
+import notify.policy
 import servicedesk.policy
 import siteaccess.policy
 import tenants.policy
@@ -38,7 +39,7 @@ from tenants.policy import is_allowed, merge_policies
 # Every domain's policy table; a domain with routes adds its module here (its name appears in
 # start-up errors and in the generated policy table of docs/SECURITY.md).
 POLICY_TABLES: tuple[ModuleType, ...] = (tenants.policy, audit.policy, siteaccess.policy, dcim.policy,
-                                         accounts.policy, servicedesk.policy, metering.policy)
+                                         accounts.policy, servicedesk.policy, metering.policy, notify.policy)
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 

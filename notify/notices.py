@@ -9,7 +9,7 @@ tenants affected before or after it (one that no longer is gets the update with 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -19,24 +19,28 @@ from msgspec import Meta
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
 from colo.outbox import AffectedCrossConnect, AffectedRack, EventType, NoticeChanged, record_event
+from colo.text import LINE_PATTERN, TEXT_PATTERN
 from notify.status import NoticeKind, NoticeStatus
 from notify.tables import Notice, NoticeAudience
 
+WINDOW_PAST = timedelta(days=366)
+WINDOW_AHEAD = timedelta(days=731)
 Ids = Annotated[list[Annotated[int, Meta(ge=1, le=2**31 - 1)]], Meta(max_length=500)]
-Summary = Annotated[str, Meta(min_length=3, max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+RowName = Annotated[str, Meta(min_length=1, max_length=200, pattern=LINE_PATTERN)]
+Summary = Annotated[str, Meta(min_length=3, max_length=2000, pattern=TEXT_PATTERN)]
 
 
 class NoticeTargets(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The plant objects a notice touches, by NetBox id; rows by their rack group's name."""
 
-    power_panels: Ids = []
-    power_feeds: Ids = []
-    racks: Ids = []
-    rows: Annotated[list[Annotated[str, Meta(min_length=1, max_length=200)]], Meta(max_length=100)] = []
-    locations: Ids = []
-    sites: Ids = []
-    patch_panels: Ids = []
-    ports: Ids = []
+    power_panels: Ids = msgspec.field(default_factory=list)
+    power_feeds: Ids = msgspec.field(default_factory=list)
+    racks: Ids = msgspec.field(default_factory=list)
+    rows: Annotated[list[RowName], Meta(max_length=100)] = msgspec.field(default_factory=list)
+    locations: Ids = msgspec.field(default_factory=list)
+    sites: Ids = msgspec.field(default_factory=list)
+    patch_panels: Ids = msgspec.field(default_factory=list)
+    ports: Ids = msgspec.field(default_factory=list)
 
 
 class NoticeCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -45,7 +49,7 @@ class NoticeCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     starts_at: datetime
     ends_at: datetime | None = None
     status: NoticeStatus = NoticeStatus.SCHEDULED
-    targets: NoticeTargets = NoticeTargets()
+    targets: NoticeTargets = msgspec.field(default_factory=NoticeTargets)
 
 
 class NoticeUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -60,8 +64,8 @@ class Audience(msgspec.Struct, frozen=True, kw_only=True):
     """One affected tenant and its own affected services."""
 
     tenant_id: UUID
-    racks: list[AffectedRack] = []
-    cross_connects: list[AffectedCrossConnect] = []
+    racks: list[AffectedRack] = msgspec.field(default_factory=list)
+    cross_connects: list[AffectedCrossConnect] = msgspec.field(default_factory=list)
 
 
 class NoticeRead(msgspec.Struct, kw_only=True):
@@ -97,9 +101,14 @@ def _json(value: Any) -> Any:
     return msgspec.json.decode(value) if isinstance(value, (str, bytes)) else value
 
 
-def _check_window(starts_at: datetime, ends_at: datetime | None) -> None:
+def _check_window(starts_at: datetime, ends_at: datetime | None, *, now: datetime) -> None:
+    """A window near today (a year back for incidents found late, two ahead for planned work)."""
+    if not now - WINDOW_PAST <= starts_at <= now + WINDOW_AHEAD:
+        raise ValidationFailed("starts_at", "must lie between a year ago and two years ahead")
     if ends_at is not None and ends_at <= starts_at:
         raise ValidationFailed("ends_at", "must be after starts_at")
+    if ends_at is not None and ends_at > starts_at + WINDOW_AHEAD:
+        raise ValidationFailed("ends_at", "must be within two years of starts_at")
 
 
 async def _tell(notice: dict[str, Any], audience: list[Audience], type: EventType, now: datetime) -> None:
@@ -133,8 +142,8 @@ async def _read(notice_id: UUID) -> NoticeRead:
 async def publish_notice(*, principal: Principal, data: NoticeCreate, audience: list[Audience],
                          now: datetime | None = None) -> NoticeRead:
     """Store the notice and its audience and tell each tenant, in one transaction."""
-    _check_window(data.starts_at, data.ends_at)
     moment = now or datetime.now(UTC)
+    _check_window(data.starts_at, data.ends_at, now=moment)
     notice_id = uuid4()
     row: dict[str, Any] = {"id": notice_id, "kind": data.kind.value, "status": data.status.value,
                            "summary": data.summary, "starts_at": data.starts_at, "ends_at": data.ends_at}
@@ -167,7 +176,7 @@ async def update_notice(*, principal: Principal, notice_id: UUID, data: NoticeUp
     row = {"id": notice_id, "kind": current["kind"], "status": (data.status or current["status"]),
            "summary": data.summary or current["summary"], "starts_at": data.starts_at or current["starts_at"],
            "ends_at": data.ends_at if data.ends_at is not None else current["ends_at"]}
-    _check_window(row["starts_at"], row["ends_at"])
+    _check_window(row["starts_at"], row["ends_at"], now=moment if data.starts_at is not None else row["starts_at"])
     before = {r["tenant_id"] for r in await NoticeAudience.select(NoticeAudience.tenant_id).where(
         NoticeAudience.notice_id == notice_id)}
     now_affected = {m.tenant_id for m in audience if m.racks or m.cross_connects}

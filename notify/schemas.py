@@ -14,9 +14,10 @@ import msgspec
 from msgspec import Meta
 
 from colo.outbox import EventType
+from colo.text import LINE_CLASS, TEXT_PATTERN
 from notify.status import DeliveryStatus, EndpointStatus
 
-Url = Annotated[str, Meta(pattern=r"^https?://[^\s]{1,1990}$", max_length=2000,
+Url = Annotated[str, Meta(pattern=rf"^https?://[^\s{LINE_CLASS}]{{1,1990}}$", max_length=2000,
                           examples=["https://hooks.example.net/colo"])]
 EventTypes = Annotated[list[EventType], Meta(min_length=1, max_length=len(EventType))]
 
@@ -24,7 +25,7 @@ EventTypes = Annotated[list[EventType], Meta(min_length=1, max_length=len(EventT
 class EndpointCreate(msgspec.Struct, forbid_unknown_fields=True):
     url: Url
     event_types: EventTypes
-    description: Annotated[str, Meta(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+    description: Annotated[str, Meta(max_length=200, pattern=TEXT_PATTERN)] = ""
 
 
 class EndpointRead(msgspec.Struct, kw_only=True):

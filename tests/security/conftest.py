@@ -97,6 +97,30 @@ async def _service_desk(client: AsyncTestClient, world: TenantWorld, *, rack: in
     world.ids.update(ticket=ticket["id"], attachment=attachment["id"])
 
 
+async def _webhook(client: AsyncTestClient, world: TenantWorld, run_in_app: Callable[..., Awaitable[Any]]) -> None:
+    """A webhook endpoint of the tenant's and one delivery in its log (an event fanned out to it)."""
+    from colo.outbox import EventType, OrderStateChanged, OutboxEvent, record_event
+    from notify.dispatcher import fan_out
+    from notify.tables import WebhookDelivery
+
+    made = await _created(await client.post("/v1/webhooks", headers=world.admin.headers, json={
+        "url": "https://hooks.example.invalid/colo", "event_types": ["order.state_changed"]}))
+    endpoint_id = made["endpoint"]["id"]
+
+    async def delivery() -> str:
+        async with OutboxEvent._meta.db.transaction():
+            await record_event(type=EventType.ORDER_STATE_CHANGED, tenant_id=world.tenant.id, payload=OrderStateChanged(
+                order_id=uuid.uuid4(), kind="space", action="approve", from_state="submitted", to_state="approved"))
+        while await fan_out():
+            pass
+        row = await WebhookDelivery.select(WebhookDelivery.id).where(
+            WebhookDelivery.endpoint_id == uuid.UUID(endpoint_id)).first()
+        assert row is not None
+        return str(row["id"])
+
+    world.ids.update(webhook=endpoint_id, delivery=await run_in_app(delivery))
+
+
 async def _meter(world: TenantWorld) -> None:
     """Metering: a (pushed) meter on the tenant's rack and feed, its readings the tenant's."""
     from metering.discovery import DiscoveredMeter, sync_meters
@@ -165,6 +189,7 @@ async def bola_world(
         await _populate(client, world, rack=racks[name], order_rack=orders_plant.racks["space"])
         world.ids["rack_name"] = rack_names[name]
         await _service_desk(client, world, rack=racks[name])
+        await _webhook(client, world, run_in_app)
     xc = await _created(await client.post("/v1/orders", headers=worlds["victim"].admin.headers, json={
         "spec": {"kind": "cross_connect", "a_port_id": orders_plant.ports["a"][3],
                  "z_port_id": orders_plant.ports["z"][3], "media": "copper", "speed": "1G"}}))

@@ -138,6 +138,18 @@ REQUESTS.update({
         "GET", f"{METER}/tenants/{i['tenant']}/history", None),
     ("get_power_bill", "query", "tenant_id"): lambda i: ("GET", f"{METER}/bills/2026-11?tenant_id={i['tenant']}", None),
 })
+HOOKS = "/v1/webhooks"
+REQUESTS.update({
+    ("rotate_webhook_secret", "path", "endpoint_id"): lambda i: ("POST", f"{HOOKS}/{i['webhook']}/rotate-secret", None),
+    ("enable_webhook_endpoint", "path", "endpoint_id"): lambda i: ("POST", f"{HOOKS}/{i['webhook']}/enable", None),
+    ("delete_webhook_endpoint", "path", "endpoint_id"): lambda i: ("DELETE", f"{HOOKS}/{i['webhook']}", None),
+    ("list_webhook_deliveries", "path", "endpoint_id"): lambda i: (
+        "GET", f"{HOOKS}/{i['webhook']}/deliveries", None),
+    ("redeliver_webhook", "path", "endpoint_id"): lambda i: (
+        "POST", f"{HOOKS}/{i['webhook']}/deliveries/{i['delivery']}/redeliver", None),
+    ("redeliver_webhook", "path", "delivery_id"): lambda i: (
+        "POST", f"{HOOKS}/{i['webhook']}/deliveries/{i['delivery']}/redeliver", None),
+})
 # Inputs that name facility objects, not tenant-owned ones.
 FACILITY_IDS = {
     ("get_power_bill", "path", "month"): "a calendar month, not an object",
@@ -180,7 +192,8 @@ def missing_ids(world: BolaWorld) -> Ids:
             "order": str(uuid.uuid4()), "xc_order": str(uuid.uuid4()), "loa": str(uuid.uuid4()), "rack": 2**31 - 7,
             "ticket": str(uuid.uuid4()), "attachment": str(uuid.uuid4()), "device": 2**31 - 11, "feed": 2**31 - 13,
             "a_port": 2**31 - 9, "z_port": world.plant.ports["z"][2], "order_rack": world.plant.racks["space"],
-            "rack_name": f"no-such-rack-{uuid.uuid4().hex[:6]}"}
+            "rack_name": f"no-such-rack-{uuid.uuid4().hex[:6]}", "webhook": str(uuid.uuid4()),
+            "delivery": str(uuid.uuid4())}
 
 
 def victim_ids(world: BolaWorld) -> Ids:
@@ -306,7 +319,7 @@ async def test_the_victim_is_unchanged_and_owners_find_their_objects(
     assert (await client.get(f"/v1/loas/{w.victim.ids['loa']}", headers=owner)).json()["status"] == "loa_pending"
     # Positive controls: the same requests by the owner find the object (reads first, deletes last).
     z_admin = await make_key(Role.TENANT_ADMIN, tenant_id=w.plant.tenants["z"].id, name="bola z admin")
-    last = {"delete_person": 3, "revoke_key": 2, "rotate_key": 1}
+    last = {"delete_person": 3, "revoke_key": 2, "rotate_key": 1, "delete_webhook_endpoint": 1}
     created_orders = []
     for (op, _loc, _name), build in sorted(REQUESTS.items(), key=lambda kv: (last.get(kv[0][0], 0), kv[0])):
         headers = z_admin.headers if op in Z_SIDE_OPERATIONS else owner

@@ -1,0 +1,127 @@
+"""Notifications over HTTP: a tenant administrator's webhook endpoints (the secret answered once,
+rotation with overlap, the delivery log and redelivery), the notices affecting a tenant, and ops'
+notices — published and updated with the impact api/notice_impact.py works out from the plant,
+previewed before publishing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
+
+from api.auth import CurrentPrincipal
+from api.controllers.problem_docs import problems
+from api.notice_impact import audience_of
+from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
+from api.services import Services
+from colo.paging import Keyset, slice_page
+from notify import endpoints, notices
+from notify.notices import Audience, MyNoticeRead, NoticeCreate, NoticeRead, NoticeTargets, NoticeUpdate
+from notify.schemas import DeliveryRead, EndpointCreate, EndpointRead, EndpointSecret
+
+ENDPOINT_KEYS = Keyset("webhook_endpoints", (datetime, UUID))
+DELIVERY_KEYS = Keyset("webhook_deliveries", (datetime, UUID), descending=True)
+NOTICE_KEYS = Keyset("notices", (datetime, UUID), descending=True)
+MY_NOTICE_KEYS = Keyset("my_notices", (datetime, UUID), descending=True)
+
+
+class WebhookController(Controller):
+    path = "/v1/webhooks"
+    tags = ["notifications"]
+
+    @post("/", operation_id="create_webhook_endpoint", status_code=201,
+          summary="Register an endpoint for some event types; the signing secret is in this answer only",
+          responses=problems(400, 401, 403, 409, 422))
+    async def create(self, principal: CurrentPrincipal, services: Services,
+                     data: JSONBody[EndpointCreate]) -> EndpointSecret:
+        return await endpoints.create_endpoint(principal=principal, data=data, master_key=services.keys.master_key)
+
+    @get("/", operation_id="list_webhook_endpoints", summary="Your tenant's webhook endpoints",
+         responses=problems(400, 401, 403, 422), **PAGED)
+    async def list_endpoints(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                             limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None) -> Response[Page[EndpointRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=ENDPOINT_KEYS)
+        rows = await endpoints.list_endpoints(principal=principal)
+        return respond(request, slice_page(rows, key=lambda e: (e.created_at, e.id), keyset=ENDPOINT_KEYS, page=page))
+
+    @post("/{endpoint_id:uuid}/rotate-secret", operation_id="rotate_webhook_secret", status_code=200,
+          summary="A new signing secret (answered once); the old one keeps signing beside it for 24 hours",
+          responses=problems(401, 403, 404))
+    async def rotate(self, principal: CurrentPrincipal, services: Services,
+                     endpoint_id: FromPath[UUID]) -> EndpointSecret:
+        return await endpoints.rotate_secret(principal=principal, endpoint_id=endpoint_id,
+                                             master_key=services.keys.master_key)
+
+    @post("/{endpoint_id:uuid}/enable", operation_id="enable_webhook_endpoint", status_code=200,
+          summary="Take a disabled endpoint back into service", responses=problems(401, 403, 404))
+    async def enable(self, principal: CurrentPrincipal, endpoint_id: FromPath[UUID]) -> EndpointRead:
+        return await endpoints.enable_endpoint(principal=principal, endpoint_id=endpoint_id)
+
+    @delete("/{endpoint_id:uuid}", operation_id="delete_webhook_endpoint", status_code=204,
+            summary="Remove an endpoint and its delivery log", responses=problems(401, 403, 404))
+    async def remove(self, principal: CurrentPrincipal, endpoint_id: FromPath[UUID]) -> None:
+        await endpoints.delete_endpoint(principal=principal, endpoint_id=endpoint_id)
+
+    @get("/{endpoint_id:uuid}/deliveries", operation_id="list_webhook_deliveries",
+         summary="The endpoint's delivery log, newest first: status, attempts, latency, answer code, next attempt",
+         responses=problems(400, 401, 403, 404, 422), **PAGED)
+    async def deliveries(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                         endpoint_id: FromPath[UUID], limit: PageSize = DEFAULT_LIMIT,
+                         cursor: Cursor = None) -> Response[Page[DeliveryRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=DELIVERY_KEYS)
+        rows = await endpoints.list_deliveries(principal=principal, endpoint_id=endpoint_id)
+        return respond(request, slice_page(rows, key=lambda d: (d.created_at, d.id), keyset=DELIVERY_KEYS, page=page))
+
+    @post("/{endpoint_id:uuid}/deliveries/{delivery_id:uuid}/redeliver", operation_id="redeliver_webhook",
+          status_code=200, summary="Send a delivery again now, under the same webhook-id",
+          responses=problems(401, 403, 404, 409))
+    async def redeliver(self, principal: CurrentPrincipal, endpoint_id: FromPath[UUID],
+                        delivery_id: FromPath[UUID]) -> DeliveryRead:
+        return await endpoints.redeliver(principal=principal, endpoint_id=endpoint_id, delivery_id=delivery_id)
+
+
+class NoticeController(Controller):
+    path = "/v1/notices"
+    tags = ["notifications"]
+
+    @get("/mine", operation_id="list_my_notices",
+         summary="Maintenance and incident notices affecting your tenant, with your affected racks and "
+                 "cross-connects only", responses=problems(400, 401, 403, 422), **PAGED)
+    async def mine(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                   limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None) -> Response[Page[MyNoticeRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=MY_NOTICE_KEYS)
+        rows = await notices.my_notices(principal=principal)
+        return respond(request, slice_page(rows, key=lambda n: (n.updated_at, n.id), keyset=MY_NOTICE_KEYS,
+                                           page=page))
+
+    @get("/", operation_id="list_notices", summary="Every notice, newest first (ops)",
+         responses=problems(400, 401, 403, 422), **PAGED)
+    async def list_all(self, request: Request[Any, Any, Any], limit: PageSize = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> Response[Page[NoticeRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=NOTICE_KEYS)
+        rows = await notices.list_notices()
+        return respond(request, slice_page(rows, key=lambda n: (n.created_at, n.id), keyset=NOTICE_KEYS, page=page))
+
+    @post("/", operation_id="publish_notice", status_code=201,
+          summary="Publish a notice on plant objects; every affected tenant is told its own share",
+          responses=problems(400, 401, 403, 422))
+    async def publish(self, principal: CurrentPrincipal, data: JSONBody[NoticeCreate]) -> NoticeRead:
+        return await notices.publish_notice(principal=principal, data=data, audience=await audience_of(data.targets))
+
+    @patch("/{notice_id:uuid}", operation_id="update_notice",
+           summary="Change a notice's status, window, summary or plant objects; the tenants affected before "
+                   "or after are told", responses=problems(400, 401, 403, 404, 422))
+    async def update(self, principal: CurrentPrincipal, notice_id: FromPath[UUID],
+                     data: JSONBody[NoticeUpdate]) -> NoticeRead:
+        targets = data.targets if data.targets is not None else await notices.notice_targets(notice_id)
+        return await notices.update_notice(principal=principal, notice_id=notice_id, data=data,
+                                           audience=await audience_of(targets))
+
+    @post("/impact", operation_id="preview_notice_impact", status_code=200,
+          summary="Which tenants a notice on these plant objects would reach, and how (nothing is published)",
+          responses=problems(400, 401, 403, 422))
+    async def preview(self, data: JSONBody[NoticeTargets]) -> list[Audience]:
+        return await audience_of(data)
