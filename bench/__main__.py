@@ -20,6 +20,7 @@ BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("bench.bench_portal", "Portal pages (dashboard, rack page) at 2 000 racks vs the API serving the same data"),
     ("bench.bench_capacity_map", "Ops capacity map at 2 000 racks vs GET /v1/racks"),
     ("bench.bench_metering", "Metering: ingest, one SNMP poll round, monthly kWh export"),
+    ("bench.bench_notify", "Notifications: notice impact of a panel feeding 2 000 racks"),
 )
 
 
