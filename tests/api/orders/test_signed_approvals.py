@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from colo.identity import Role
 from colo.pades import fingerprint
 from dcim.orders.countersign import FacilitySigner, parse_pem, self_signed_pem
 from dcim.orders.signed_grant import LoaPki
+from dcim.orders.worker import due_orders
 from tenants.schemas import TenantRead
 from tests.api.test_visits_api import visit_body
 from tests.conftest import IssuedTestKey
@@ -144,7 +146,7 @@ async def test_visit_approved_with_the_officers_signature(
 
 async def test_decommission_approved_with_the_ops_signature(
     client: AsyncTestClient, make_key: MakeKey, orders_plant: OrdersPlant, pki: LoopbackPki,
-    signed_approvals: Callable[[bool], None],
+    signed_approvals: Callable[[bool], None], run_in_app: Callable[..., Awaitable[Any]],
 ) -> None:
     signed_approvals(True)
     tenant = await make_key(Role.TENANT_ADMIN, tenant_id=orders_plant.tenants["a"].id)
@@ -162,6 +164,9 @@ async def test_decommission_approved_with_the_ops_signature(
     asked = await client.post(f"/v1/orders/{oid}/request-decommission", json={"reason": "moving out"},
                               headers=tenant.headers)
     assert asked.status_code == 200 and asked.json()["state"] == "decommission_requested", asked.text
+    # the fulfilment worker leaves it alone until it is approved with a signature (and takes it without the setting)
+    assert uuid.UUID(oid) not in {due.id for due in await run_in_app(due_orders, 100_000, signed_decommissions=True)}
+    assert uuid.UUID(oid) in {due.id for due in await run_in_app(due_orders, 100_000)}
 
     click = await client.post(f"/v1/orders/{oid}/decommission", headers=ops.headers)
     assert click.status_code == 409 and "signed" in click.json()["detail"], click.text
