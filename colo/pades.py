@@ -151,7 +151,7 @@ def _signer(status: PdfSignatureStatus) -> Signer:
                   timestamped=timestamp is not None)
 
 
-def _context(trust: TrustList, *, revocation: str, moment: datetime | None,
+def validation_context(trust: TrustList, *, revocation: str, moment: datetime | None,
              fetching: AIOHttpFetcherBackend | None = None,
              other_certs: Iterable[x509.Certificate] = ()) -> ValidationContext:
     """Online when `fetching` is given (OCSP/CRL as the certificates name them), else offline:
@@ -162,7 +162,7 @@ def _context(trust: TrustList, *, revocation: str, moment: datetime | None,
         fetcher_backend=fetching)
 
 
-def _reader(pdf: bytes) -> PdfFileReader:
+def read_pdf(pdf: bytes) -> PdfFileReader:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         _ = reader.embedded_signatures
@@ -202,8 +202,8 @@ async def _classify(embedded: EmbeddedPdfSignature, status: PdfSignatureStatus, 
                                               f"({status.trust_problem_indic})")
 
 
-async def _check(embedded: EmbeddedPdfSignature, context: ValidationContext, *, whole_file: bool,
-                 ts_context: ValidationContext | None = None) -> Signer:
+async def check_signature(embedded: EmbeddedPdfSignature, context: ValidationContext, *, whole_file: bool,
+                          ts_context: ValidationContext | None = None) -> Signer:
     try:
         status = await async_validate_pdf_signature(embedded, signer_validation_context=context,
                                                     ts_validation_context=ts_context,
@@ -246,7 +246,7 @@ def check_single(pdf: bytes, *, trust: TrustList, revocation: str,
                  moment: datetime | None = None) -> tuple[Signer, PdfFileReader]:
     """Validate a PDF carrying exactly one signature, covering the whole file (online: revocation
     is fetched as the certificate names it). The signer and the reader; SignatureRefused otherwise."""
-    reader = _reader(pdf)
+    reader = read_pdf(pdf)
     signatures = reader.embedded_signatures
     if len(signatures) != 1:
         raise SignatureRefused(Refusal.NOT_SIGNED if not signatures else Refusal.MODIFIED,
@@ -256,9 +256,9 @@ def check_single(pdf: bytes, *, trust: TrustList, revocation: str,
     async def run() -> Signer:
         fetching = AIOHttpFetcherBackend(per_request_timeout=FETCH_TIMEOUT)
         try:
-            context = _context(trust, revocation=revocation, moment=moment, fetching=fetching,
-                               other_certs=signatures[0].other_embedded_certs)
-            return await _check(signatures[0], context, whole_file=True)
+            context = validation_context(trust, revocation=revocation, moment=moment, fetching=fetching,
+                                         other_certs=signatures[0].other_embedded_certs)
+            return await check_signature(signatures[0], context, whole_file=True)
         finally:
             await fetching.close()  # type: ignore[no-untyped-call]  # pyhanko-certvalidator leaves it unannotated
 

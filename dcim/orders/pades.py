@@ -30,13 +30,13 @@ from colo.pades import (
     SignatureRefused,
     Signer,
     TrustList,
-    _check,
-    _context,
-    _reader,
+    check_signature,
     check_single,
     fingerprint,
     load_trust_list,
     read_attachment,
+    read_pdf,
+    validation_context,
 )
 from dcim.orders.loa_pdf import REQUEST_ATTACHMENT
 
@@ -80,7 +80,7 @@ def verify_countersigned(pdf: bytes, *, trust: TrustList, facility_certs: Sequen
     countersigned; revocation from the CRLs kept in the trust list) and the facility's (its
     certificate is one of `facility_certs`, trusted as given), then the granter among the Z side's
     authorised signers recorded in the signed request."""
-    reader = _reader(pdf)
+    reader = read_pdf(pdf)
     signatures = reader.embedded_signatures
     if not signatures:
         raise SignatureRefused(Refusal.NOT_SIGNED, "the PDF carries no signature")
@@ -91,18 +91,20 @@ def verify_countersigned(pdf: bytes, *, trust: TrustList, facility_certs: Sequen
 
     async def run() -> tuple[Signer, Signer]:
         facility_trust = TrustList(roots=tuple(facility_certs))
-        facility_context = _context(facility_trust, revocation="soft-fail", moment=None)
-        tsa_context = _context(trust, revocation="soft-fail", moment=None)  # TSAs chain to the trust list
+        facility_context = validation_context(facility_trust, revocation="soft-fail", moment=None)
+        # TSAs chain to the trust list
+        tsa_context = validation_context(trust, revocation="soft-fail", moment=None)
         try:
-            facility = await _check(facility_sig, facility_context, whole_file=True, ts_context=tsa_context)
+            facility = await check_signature(facility_sig, facility_context, whole_file=True,
+                                             ts_context=tsa_context)
         except SignatureRefused as exc:
             if exc.refusal is Refusal.MODIFIED:
                 raise
             raise SignatureRefused(Refusal.FACILITY, "the countersignature is not the facility's: "
                                                      f"{exc.reason}") from None
-        granter_context = _context(trust, revocation="soft-fail", moment=facility.signed_at,
-                                   other_certs=granter_sig.other_embedded_certs)
-        granter = await _check(granter_sig, granter_context, whole_file=False)
+        granter_context = validation_context(trust, revocation="soft-fail", moment=facility.signed_at,
+                                             other_certs=granter_sig.other_embedded_certs)
+        granter = await check_signature(granter_sig, granter_context, whole_file=False)
         return granter, facility
 
     granter, facility = asyncio.run(run())

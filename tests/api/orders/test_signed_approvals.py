@@ -79,7 +79,7 @@ async def _signed_entries(client: AsyncTestClient, make_key: MakeKey, object_id:
     reader = (await make_key(Role.SECURITY)).headers
     found: list[dict[str, Any]] = []
     for _ in range(50):  # the access log is written in batches
-        response = await client.get("/v1/access-log/entries", params={"object_id": object_id, "kind": kind,
+        response = await client.get("/v1/access-log/entries", params={"object": object_id, "kind": kind,
                                                                        "limit": 50}, headers=reader)
         assert response.status_code == 200, response.text
         found = [e for e in response.json()["items"] if e["objects"].get("signer_certificate_sha256")]
