@@ -62,11 +62,18 @@ async def subscribe(*, principal: Principal, data: SubscriptionCreate, now: date
     if principal.tenant_id is None or person is None:
         raise NotFound("person", data.person_id, field="person_id")
     types = sorted({t.value for t in data.event_types})
-    await EmailSubscription.delete().where(EmailSubscription.person_id == data.person_id)
-    subscription_id = uuid4()
-    await EmailSubscription.insert(EmailSubscription(
-        id=subscription_id, tenant_id=principal.tenant_id, person_id=data.person_id, language=data.language,
-        event_types=types, created_at=now or datetime.now(UTC)))
+    existing = await EmailSubscription.select(EmailSubscription.id).where(
+        EmailSubscription.person_id == data.person_id).first()
+    if existing is not None:  # the person's one subscription, changed in place
+        subscription_id = existing["id"]
+        await EmailSubscription.update({EmailSubscription.event_types: types,
+                                        EmailSubscription.language: data.language}).where(
+            EmailSubscription.id == subscription_id)
+    else:
+        subscription_id = uuid4()
+        await EmailSubscription.insert(EmailSubscription(
+            id=subscription_id, tenant_id=principal.tenant_id, person_id=data.person_id, language=data.language,
+            event_types=types, created_at=now or datetime.now(UTC)))
     row = await EmailSubscription.select().where(EmailSubscription.id == subscription_id).first()
     assert row is not None
     return SubscriptionRead.of(row)

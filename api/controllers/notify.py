@@ -18,7 +18,8 @@ from api.notice_impact import audience_of
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import Services
 from colo.paging import Keyset, slice_page
-from notify import endpoints, notices
+from notify import email, endpoints, notices
+from notify.email import SubscriptionCreate, SubscriptionRead
 from notify.notices import Audience, MyNoticeRead, NoticeCreate, NoticeRead, NoticeTargets, NoticeUpdate
 from notify.schemas import DeliveryRead, EndpointCreate, EndpointRead, EndpointSecret
 
@@ -26,6 +27,7 @@ ENDPOINT_KEYS = Keyset("webhook_endpoints", (datetime, UUID))
 DELIVERY_KEYS = Keyset("webhook_deliveries", (datetime, UUID), descending=True)
 NOTICE_KEYS = Keyset("notices", (datetime, UUID), descending=True)
 MY_NOTICE_KEYS = Keyset("my_notices", (datetime, UUID), descending=True)
+SUBSCRIPTION_KEYS = Keyset("notification_subscriptions", (datetime, UUID))
 
 
 class WebhookController(Controller):
@@ -81,6 +83,32 @@ class WebhookController(Controller):
     async def redeliver(self, principal: CurrentPrincipal, endpoint_id: FromPath[UUID],
                         delivery_id: FromPath[UUID]) -> DeliveryRead:
         return await endpoints.redeliver(principal=principal, endpoint_id=endpoint_id, delivery_id=delivery_id)
+
+
+class SubscriptionController(Controller):
+    path = "/v1/notification-subscriptions"
+    tags = ["notifications"]
+
+    @post("/", operation_id="subscribe_notifications", status_code=200,
+          summary="Have one of your people e-mailed about some event types, in Azerbaijani or English "
+                  "(replaces what they received before)", responses=problems(400, 401, 403, 404, 422))
+    async def subscribe(self, principal: CurrentPrincipal, data: JSONBody[SubscriptionCreate]) -> SubscriptionRead:
+        return await email.subscribe(principal=principal, data=data)
+
+    @get("/", operation_id="list_notification_subscriptions", summary="Who of your people is e-mailed about what",
+         responses=problems(400, 401, 403, 422), **PAGED)
+    async def list_subscriptions(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+                                 limit: PageSize = DEFAULT_LIMIT,
+                                 cursor: Cursor = None) -> Response[Page[SubscriptionRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=SUBSCRIPTION_KEYS)
+        rows = await email.list_subscriptions(principal=principal)
+        return respond(request, slice_page(rows, key=lambda s: (s.created_at, s.id), keyset=SUBSCRIPTION_KEYS,
+                                           page=page))
+
+    @delete("/{subscription_id:uuid}", operation_id="unsubscribe_notifications", status_code=204,
+            summary="Stop e-mailing this person", responses=problems(401, 403, 404))
+    async def unsubscribe(self, principal: CurrentPrincipal, subscription_id: FromPath[UUID]) -> None:
+        await email.unsubscribe(principal=principal, subscription_id=subscription_id)
 
 
 class NoticeController(Controller):

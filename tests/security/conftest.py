@@ -118,7 +118,10 @@ async def _webhook(client: AsyncTestClient, world: TenantWorld, run_in_app: Call
         assert row is not None
         return str(row["id"])
 
-    world.ids.update(webhook=endpoint_id, delivery=await run_in_app(delivery))
+    subscription = await _created(await client.post("/v1/notification-subscriptions", headers=world.admin.headers,
+                                                    json={"person_id": world.ids["person"], "language": "en",
+                                                          "event_types": ["order.state_changed"]}))
+    world.ids.update(webhook=endpoint_id, delivery=await run_in_app(delivery), subscription=subscription["id"])
 
 
 async def _meter(world: TenantWorld) -> None:

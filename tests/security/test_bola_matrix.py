@@ -149,6 +149,10 @@ REQUESTS.update({
         "POST", f"{HOOKS}/{i['webhook']}/deliveries/{i['delivery']}/redeliver", None),
     ("redeliver_webhook", "path", "delivery_id"): lambda i: (
         "POST", f"{HOOKS}/{i['webhook']}/deliveries/{i['delivery']}/redeliver", None),
+    ("subscribe_notifications", "body", "person_id"): lambda i: (
+        "POST", "/v1/notification-subscriptions", {"person_id": i["person"], "event_types": ["loa.granted"]}),
+    ("unsubscribe_notifications", "path", "subscription_id"): lambda i: (
+        "DELETE", f"/v1/notification-subscriptions/{i['subscription']}", None),
 })
 # Inputs that name facility objects, not tenant-owned ones.
 FACILITY_IDS = {
@@ -193,7 +197,7 @@ def missing_ids(world: BolaWorld) -> Ids:
             "ticket": str(uuid.uuid4()), "attachment": str(uuid.uuid4()), "device": 2**31 - 11, "feed": 2**31 - 13,
             "a_port": 2**31 - 9, "z_port": world.plant.ports["z"][2], "order_rack": world.plant.racks["space"],
             "rack_name": f"no-such-rack-{uuid.uuid4().hex[:6]}", "webhook": str(uuid.uuid4()),
-            "delivery": str(uuid.uuid4())}
+            "delivery": str(uuid.uuid4()), "subscription": str(uuid.uuid4())}
 
 
 def victim_ids(world: BolaWorld) -> Ids:
@@ -319,7 +323,8 @@ async def test_the_victim_is_unchanged_and_owners_find_their_objects(
     assert (await client.get(f"/v1/loas/{w.victim.ids['loa']}", headers=owner)).json()["status"] == "loa_pending"
     # Positive controls: the same requests by the owner find the object (reads first, deletes last).
     z_admin = await make_key(Role.TENANT_ADMIN, tenant_id=w.plant.tenants["z"].id, name="bola z admin")
-    last = {"delete_person": 3, "revoke_key": 2, "rotate_key": 1, "delete_webhook_endpoint": 1}
+    last = {"delete_person": 3, "revoke_key": 2, "rotate_key": 1, "delete_webhook_endpoint": 1,
+            "unsubscribe_notifications": 1}
     created_orders = []
     for (op, _loc, _name), build in sorted(REQUESTS.items(), key=lambda kv: (last.get(kv[0][0], 0), kv[0])):
         headers = z_admin.headers if op in Z_SIDE_OPERATIONS else owner
