@@ -81,6 +81,8 @@ class OrderRead(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     allowed_actions: list[str]
+    # a decommission approved with a signed document (COLO_SIGNED_APPROVALS): the approver's certificate, SHA-256
+    decommission_signer_sha256: str = ""
 
 
 class OrderEventRead(msgspec.Struct):

@@ -78,6 +78,7 @@ class OrderRow:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    decommission_signer_sha256: str = ""
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> OrderRow:
@@ -89,6 +90,7 @@ class OrderRow:
             loa_status=row["loa_status"], netbox=as_dict(row["netbox"]), attempts=row["attempts"],
             last_error=row["last_error"], next_attempt_at=row["next_attempt_at"], lease_until=row["lease_until"],
             created_by=row["created_by"], created_at=row["created_at"], updated_at=row["updated_at"],
+            decommission_signer_sha256=row.get("decommission_signer_sha256", ""),
         )
 
 
@@ -103,6 +105,7 @@ def to_read(order: OrderRow | Mapping[str, Any]) -> OrderRead:
         last_error=order.last_error, next_attempt_at=order.next_attempt_at, created_by=order.created_by,
         created_at=order.created_at, updated_at=order.updated_at,
         allowed_actions=[] if order.frozen else allowed_actions(order.state),
+        decommission_signer_sha256=order.decommission_signer_sha256,
     )
 
 

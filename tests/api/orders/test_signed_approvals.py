@@ -176,6 +176,7 @@ async def test_decommission_approved_with_the_ops_signature(
     assert _refusal(await _upload(client, signed, ops, pki.sign(to_sign, "carol"))) == "certificate_expired"
     done = await _upload(client, signed, ops, pki.sign(to_sign, "alice"))
     assert done.status_code == 200 and done.json()["state"] == "decommissioned", done.text
+    assert done.json()["decommission_signer_sha256"] == fingerprint(pki.cert("alice"))
     entries = await _signed_entries(client, make_key, oid, kind="api")
     assert [e["objects"]["signer_certificate_sha256"] for e in entries] == [fingerprint(pki.cert("alice"))]
 
