@@ -233,7 +233,7 @@ async def test_grant_with_a_qualified_signature_and_verify_offline(
     assert "facility_signature" in capsys.readouterr().out
 
     for _ in range(50):  # the access log is written in batches
-        entries = (await client.get("/v1/access-log/entries", params={"object_id": loa.id, "limit": 50},
+        entries = (await client.get("/v1/access-log/entries", params={"object": str(loa.id), "limit": 50},
                                     headers=(await make_key(Role.SECURITY)).headers)).json()["items"]
         signed_entries = [e for e in entries if e["objects"].get("signer_certificate_sha256")]
         if signed_entries:
