@@ -24,7 +24,7 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 
 
 def config(**overrides: Any) -> NotifyConfig:
-    return NotifyConfig(**{"allow_networks": LOOPBACK, "timeout": 1.0, **overrides})
+    return NotifyConfig(**{"allow_networks": LOOPBACK, "timeout": 3.0, **overrides})  # generous: a busy machine
 
 
 def admin(tenant_id: UUID) -> Principal:

@@ -54,7 +54,7 @@ async def test_a_500_and_a_timeout_are_retried_on_the_schedule_with_the_same_web
     key = app.state.services.keys.master_key
     tenant = await make_tenant()
     now = datetime.now(UTC)
-    cfg = config(timeout=0.5)
+    cfg = config(timeout=1.0)
     with webhook_receiver() as receiver:
         made = await endpoint(run_in_app, key, tenant.id, receiver.url, [EventType.ORDER_STATE_CHANGED])
         event_id = await event(run_in_app, EventType.ORDER_STATE_CHANGED, tenant.id, order_event())
