@@ -33,6 +33,15 @@ class EventType(StrEnum):
     ENDPOINT_DISABLED = "webhook.endpoint_disabled"
     NOTICE_PUBLISHED = "notice.published"
     NOTICE_UPDATED = "notice.updated"
+    TICKET_SUBMITTED = "ticket.submitted"
+    TICKET_ACCEPTED = "ticket.accepted"
+    TICKET_IN_PROGRESS = "ticket.in_progress"
+    TICKET_ACTION_REQUIRED = "ticket.action_required"
+    TICKET_CUSTOMER_UPDATED = "ticket.customer_updated"
+    TICKET_COMPLETED = "ticket.completed"
+    TICKET_CANCELLED = "ticket.cancelled"
+    TICKET_REOPENED = "ticket.reopened"
+    TICKET_NOTE_ADDED = "ticket.note_added"
 
 
 class OutboxEvent(Table, tablename="colo_outbox_event"):
@@ -112,8 +121,28 @@ class NoticeChanged(msgspec.Struct, frozen=True, kw_only=True):
     cross_connects: list[AffectedCrossConnect]
 
 
+class TicketChanged(msgspec.Struct, frozen=True, kw_only=True):
+    """A service-desk ticket moved (or was opened: `from_state` ""). No title, text or contact: the
+    tenant reads those from the ticket itself."""
+
+    ticket_id: UUID
+    kind: str  # hands | trouble
+    action: str  # submit | accept | start | complete | request_action | answer | cancel | reopen
+    from_state: str
+    to_state: str
+
+
+class TicketNoteAdded(msgspec.Struct, frozen=True, kw_only=True):
+    """Ops added a work note to the ticket (its text stays on the ticket, not in the event)."""
+
+    ticket_id: UUID
+    kind: str
+    state: str
+    note_id: UUID
+
+
 Payload = (OrderStateChanged | LoaChanged | VisitDecided | VisitorMoved | ShipmentUpdated | EndpointDisabled
-           | NoticeChanged)
+           | NoticeChanged | TicketChanged | TicketNoteAdded)
 
 
 async def record_event(

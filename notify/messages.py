@@ -76,6 +76,37 @@ TEXTS: dict[EventType, dict[str, tuple[str, str]]] = {
     },
 }
 
+# Service-desk tickets: one sentence per transition, naming the ticket by id (the title and texts
+# stay on the ticket, where the tenant reads them).
+_TICKET_TEXTS: dict[EventType, tuple[str, str, str, str]] = {  # en subject, en body, az subject, az body
+    EventType.TICKET_SUBMITTED: ("Ticket {ticket_id} submitted", "Your {kind} ticket {ticket_id} was submitted.",
+                                 "Müraciət {ticket_id} göndərildi", "{kind} müraciətiniz {ticket_id} göndərildi."),
+    EventType.TICKET_ACCEPTED: ("Ticket {ticket_id} accepted", "Your {kind} ticket {ticket_id} was accepted.",
+                                "Müraciət {ticket_id} qəbul edildi", "{kind} müraciətiniz {ticket_id} qəbul edildi."),
+    EventType.TICKET_IN_PROGRESS: ("Ticket {ticket_id} in progress", "Work on your {kind} ticket {ticket_id} "
+                                   "has started.", "Müraciət {ticket_id} icradadır",
+                                   "{kind} müraciətiniz {ticket_id} üzrə işə başlanıldı."),
+    EventType.TICKET_ACTION_REQUIRED: ("Ticket {ticket_id} needs your answer", "Your {kind} ticket {ticket_id} "
+                                       "waits for your answer. Reply in the portal.",
+                                       "Müraciət {ticket_id} cavabınızı gözləyir", "{kind} müraciətiniz "
+                                       "{ticket_id} cavabınızı gözləyir. Portalda cavab verin."),
+    EventType.TICKET_CUSTOMER_UPDATED: ("Ticket {ticket_id} answered", "Your answer on {kind} ticket {ticket_id} "
+                                        "was recorded.", "Müraciət {ticket_id} cavablandırıldı",
+                                        "{kind} müraciətiniz {ticket_id} üzrə cavabınız qeydə alındı."),
+    EventType.TICKET_COMPLETED: ("Ticket {ticket_id} completed", "Your {kind} ticket {ticket_id} was completed.",
+                                 "Müraciət {ticket_id} tamamlandı", "{kind} müraciətiniz {ticket_id} tamamlandı."),
+    EventType.TICKET_CANCELLED: ("Ticket {ticket_id} cancelled", "Your {kind} ticket {ticket_id} was cancelled.",
+                                 "Müraciət {ticket_id} ləğv edildi", "{kind} müraciətiniz {ticket_id} ləğv edildi."),
+    EventType.TICKET_REOPENED: ("Ticket {ticket_id} reopened", "Your {kind} ticket {ticket_id} was reopened.",
+                                "Müraciət {ticket_id} yenidən açıldı", "{kind} müraciətiniz {ticket_id} yenidən "
+                                "açıldı."),
+    EventType.TICKET_NOTE_ADDED: ("Ticket {ticket_id}: work note", "A work note was added to your {kind} ticket "
+                                  "{ticket_id} ({state}).", "Müraciət {ticket_id}: iş qeydi",
+                                  "{kind} müraciətiniz {ticket_id} ({state}) üçün iş qeydi əlavə edildi."),
+}
+TEXTS.update({type: {"en": (en_subject, en_body), "az": (az_subject, az_body)}
+              for type, (en_subject, en_body, az_subject, az_body) in _TICKET_TEXTS.items()})
+
 
 def _affected(data: dict[str, Any]) -> str:
     racks = [f"{r['rack']} ({'/'.join(r['sides_lost']) or 'rack'}{'' if r['keeps_power'] else ', no power'})"

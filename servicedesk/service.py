@@ -17,6 +17,7 @@ import msgspec
 
 from colo.errors import Conflict, ValidationFailed
 from colo.identity import Principal
+from colo.outbox import EventType, TicketChanged, record_event
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from servicedesk.catalogue import BY_TYPE, check_details
 from servicedesk.config import ServiceDeskConfig
@@ -102,6 +103,9 @@ async def _open(principal: Principal, ticket: Ticket, *, now: datetime) -> Ticke
     async with Ticket._meta.db.transaction():
         await Ticket.insert(ticket)
         await TicketEvent.insert(event)
+        await record_event(type=EventType.TICKET_SUBMITTED, tenant_id=ticket.tenant_id, now=now, payload=TicketChanged(
+            ticket_id=ticket.id, kind=ticket.kind, action="submit", from_state="",
+            to_state=TicketState.SUBMITTED.value))
     return await get_ticket(principal=principal, ticket_id=ticket.id, now=now)
 
 

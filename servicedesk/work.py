@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from colo.errors import Conflict, ValidationFailed
 from colo.identity import Principal
+from colo.outbox import EventType, TicketChanged, TicketNoteAdded, record_event
 from servicedesk.config import ServiceDeskConfig
 from servicedesk.lifecycle import Action, next_state
 from servicedesk.schemas import Completion, TicketRead, clock_of
@@ -25,6 +26,23 @@ from servicedesk.tables import Ticket, TicketEvent
 def _event(principal: Principal, row: dict[str, Any], kind: EventKind, now: datetime, **values: Any) -> TicketEvent:
     return TicketEvent(id=uuid4(), ticket_id=row["id"], tenant_id=row["tenant_id"], at=now, actor=principal.key_id,
                        actor_role=principal.role.value, kind=kind.value, **values)
+
+
+# The outbox event of each transition, by action (REOPEN leads to "submitted" again, but the tenant is
+# told it was reopened) — every other action by the state it leads to.
+TRANSITION_EVENTS: dict[TicketState, EventType] = {
+    TicketState.SUBMITTED: EventType.TICKET_SUBMITTED,
+    TicketState.ACCEPTED: EventType.TICKET_ACCEPTED,
+    TicketState.IN_PROGRESS: EventType.TICKET_IN_PROGRESS,
+    TicketState.ACTION_REQUIRED: EventType.TICKET_ACTION_REQUIRED,
+    TicketState.CUSTOMER_UPDATED: EventType.TICKET_CUSTOMER_UPDATED,
+    TicketState.COMPLETED: EventType.TICKET_COMPLETED,
+    TicketState.CANCELLED: EventType.TICKET_CANCELLED,
+}
+
+
+def transition_event(action: Action, target: TicketState) -> EventType:
+    return EventType.TICKET_REOPENED if action is Action.REOPEN else TRANSITION_EVENTS[target]
 
 
 def _clock_after(action: Action, row: dict[str, Any], clock: Clock, config: ServiceDeskConfig,
@@ -83,14 +101,22 @@ async def act(
             raise Conflict("the ticket changed meanwhile; read it again and retry", state=current.value)
         await TicketEvent.insert(_event(principal, row, EventKind.TRANSITION, moment, from_state=current.value,
                                         to_state=target.value, text=text.strip()[:2000]))
+        await record_event(type=transition_event(action, target), tenant_id=row["tenant_id"], now=moment,
+                           payload=TicketChanged(ticket_id=ticket_id, kind=row["kind"], action=action.value,
+                                                 from_state=current.value, to_state=target.value))
     return await read_of(await load_ticket(principal=principal, ticket_id=ticket_id), now=moment)
 
 
 async def add_note(*, principal: Principal, ticket_id: UUID, text: str, now: datetime | None = None) -> TicketRead:
     moment = now or now_utc()
     row = await load_ticket(principal=principal, ticket_id=ticket_id)
-    await TicketEvent.insert(_event(principal, row, EventKind.NOTE, moment, text=text.strip()[:2000]))
-    await Ticket.update({Ticket.updated_at: moment}).where(Ticket.id == ticket_id)
+    note = _event(principal, row, EventKind.NOTE, moment, text=text.strip()[:2000])
+    async with Ticket._meta.db.transaction():
+        await TicketEvent.insert(note)
+        await Ticket.update({Ticket.updated_at: moment}).where(Ticket.id == ticket_id)
+        await record_event(type=EventType.TICKET_NOTE_ADDED, tenant_id=row["tenant_id"], now=moment,
+                           payload=TicketNoteAdded(ticket_id=ticket_id, kind=row["kind"], state=row["state"],
+                                                   note_id=note.id))
     return await read_of(await load_ticket(principal=principal, ticket_id=ticket_id), now=moment)
 
 

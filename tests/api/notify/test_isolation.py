@@ -1,9 +1,10 @@
 """A tenant never receives another tenant's event, across every event type Colo emits.
 
 Two tenants, each with an endpoint subscribed to everything. Visits (decided, visitor in and
-out) and shipments go through the real API and write their outbox rows in their own
-transactions; order and LOA events — whose domain paths need a provisioned plant and are
-exercised by the orders tests — and the endpoint-disabled notice are put in the outbox directly.
+out), shipments and service-desk tickets (every transition, a work note) go through the real API
+and write their outbox rows in their own transactions; order and LOA events — whose domain paths
+need a provisioned plant and are exercised by the orders tests — and the endpoint-disabled notice
+are put in the outbox directly.
 Each receiver must get exactly its own tenant's events, of every type, and nothing else."""
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from colo.identity import Role
 from colo.outbox import EndpointDisabled, EventType, LoaChanged, NoticeChanged, OrderStateChanged, OutboxEvent
 from notify.endpoints import delete_endpoint
 from tests.api.notify.support import MakeTenant, Run, admin, config, dispatch, endpoint, event
+from tests.api.servicedesk.conftest import trouble_body
 from tests.conftest import IssuedTestKey
 from tests.webhook_receiver import webhook_receiver
 
 MakeKey = Any
+DESK = "/v1/service-desk"
 
 
 def at(**delta: float) -> str:
@@ -54,12 +57,35 @@ async def shipment_flow(client: AsyncTestClient, tenant_key: IssuedTestKey) -> N
     assert made.status_code == 201, made.text
 
 
+async def ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def ticket_flow(client: AsyncTestClient, tenant_key: IssuedTestKey, ops: IssuedTestKey) -> None:
+    """One trouble ticket through every transition the service desk has, and a work note."""
+    tenant, staff = tenant_key.headers, ops.headers
+    ticket = await ok(await client.post(f"{DESK}/trouble", headers=tenant, json=trouble_body()), 201)  # submitted
+    path = f"{DESK}/tickets/{ticket['id']}"
+    await ok(await client.post(f"{path}/request-action", headers=staff, json={"text": "Which PDU?"}))
+    await ok(await client.post(f"{path}/answer", headers=tenant, json={"text": "The left one"}))
+    for step in ("accept", "start"):
+        await ok(await client.post(f"{path}/{step}", headers=staff))
+    await ok(await client.post(f"{path}/notes", headers=staff, json={"text": "breaker checked"}))
+    await ok(await client.post(f"{path}/complete", headers=staff, json={"resolution": "reset",
+                                                                      "provider_caused": False}))
+    await ok(await client.post(f"{path}/reopen", headers=tenant, json={"text": "down again"}))
+    await ok(await client.post(f"{path}/cancel", headers=tenant, json={"reason": "fixed"}))
+
+
 async def test_each_tenant_receives_only_its_own_events_of_every_type(
         app: Litestar, client: AsyncTestClient, run_in_app: Run, make_tenant: MakeTenant, make_key: MakeKey,
         fresh_rate_limits: None) -> None:
     key = app.state.services.keys.master_key
     security = await make_key(Role.SECURITY, name="isolation security")
     gate = await make_key(Role.GATE, name="isolation gate")
+    ops = await make_key(Role.OPS, name="isolation ops")
     tenants = [await make_tenant(), await make_tenant()]
     with webhook_receiver() as first, webhook_receiver() as second:
         receivers = dict(zip((t.id for t in tenants), (first, second), strict=True))
@@ -68,6 +94,7 @@ async def test_each_tenant_receives_only_its_own_events_of_every_type(
             tenant_key = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="isolation admin")
             await visit_flow(client, tenant_key, security, gate)
             await shipment_flow(client, tenant_key)
+            await ticket_flow(client, tenant_key, ops)
             order_id, loa_id = uuid.uuid4(), uuid.uuid4()
             await event(run_in_app, EventType.ORDER_STATE_CHANGED, tenant.id, OrderStateChanged(
                 order_id=order_id, kind="cross_connect", action="submit", from_state="", to_state="submitted"))
@@ -111,3 +138,25 @@ async def test_an_event_rolled_back_with_its_change_is_never_delivered(
         pass
     rows = await run_in_app(OutboxEvent.select().where(OutboxEvent.tenant_id == tenant.id).run)
     assert rows == []
+
+
+async def test_a_tenants_webhook_receives_its_tickets_state_change(
+        app: Litestar, client: AsyncTestClient, run_in_app: Run, make_tenant: MakeTenant, make_key: MakeKey,
+        fresh_rate_limits: None) -> None:
+    """Ops accept a ticket through the API; the tenant's endpoint, subscribed to acceptances only, gets
+    exactly that change, signed, with the ticket's id, kind and states and none of its texts."""
+    key = app.state.services.keys.master_key
+    tenant = await make_tenant()
+    ops = await make_key(Role.OPS, name="ticket webhook ops")
+    tenant_key = await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="ticket webhook admin")
+    with webhook_receiver() as receiver:
+        made = await endpoint(run_in_app, key, tenant.id, receiver.url, [EventType.TICKET_ACCEPTED])
+        ticket = await ok(await client.post(f"{DESK}/trouble", headers=tenant_key.headers, json=trouble_body()), 201)
+        await ok(await client.post(f"{DESK}/tickets/{ticket['id']}/accept", headers=ops.headers))
+        await run_in_app(dispatch, config(), key)
+        [got] = receiver.received
+        body = Webhook(made.secret).verify(got.body, got.headers)
+        assert body["type"] == "ticket.accepted" and body["data"].pop("event_id") == receiver.ids()[0]
+        assert body["data"] == {"tenant_id": str(tenant.id), "ticket_id": ticket["id"], "kind": "trouble",
+                                "action": "accept", "from_state": "submitted", "to_state": "accepted"}
+        await run_in_app(delete_endpoint, principal=admin(tenant.id), endpoint_id=made.endpoint.id)
