@@ -42,6 +42,8 @@ class EventType(StrEnum):
     TICKET_CANCELLED = "ticket.cancelled"
     TICKET_REOPENED = "ticket.reopened"
     TICKET_NOTE_ADDED = "ticket.note_added"
+    POWER_OVER_CONTRACT = "power.over_contract"
+    ACCESS_ALERT_RAISED = "access.alert_raised"
 
 
 class OutboxEvent(Table, tablename="colo_outbox_event"):
@@ -141,8 +143,28 @@ class TicketNoteAdded(msgspec.Struct, frozen=True, kw_only=True):
     note_id: UUID
 
 
+class PowerOverContract(msgspec.Struct, frozen=True, kw_only=True):
+    """The tenant draws more than its contracted power (metering's alert, raised once while it holds)."""
+
+    alert_id: UUID
+    drawn_w: float
+    contracted_w: float
+    at: datetime
+
+
+class AccessAlertRaised(msgspec.Struct, frozen=True, kw_only=True):
+    """A site-access alert about one of the tenant's visits (e.g. a visitor still on site after the
+    window ended); the visitor by id only."""
+
+    alert_id: UUID
+    kind: str
+    visit_id: UUID | None
+    visitor_id: UUID | None
+    at: datetime
+
+
 Payload = (OrderStateChanged | LoaChanged | VisitDecided | VisitorMoved | ShipmentUpdated | EndpointDisabled
-           | NoticeChanged | TicketChanged | TicketNoteAdded)
+           | NoticeChanged | TicketChanged | TicketNoteAdded | PowerOverContract | AccessAlertRaised)
 
 
 async def record_event(

@@ -21,6 +21,7 @@ from uuid import UUID, uuid4
 
 from colo.errors import NotFound
 from colo.identity import Principal
+from colo.outbox import EventType, PowerOverContract, record_event
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from metering.config import MeteringConfig
 from metering.schemas import AlertRead
@@ -131,16 +132,27 @@ async def evaluate(config: MeteringConfig, *, now: datetime | None = None) -> tu
     for key, c in holding.items():
         if key in open_keys:
             continue
-        inserted = await MeteringAlert.insert(MeteringAlert(
-            id=uuid4(), kind=c.kind.value, subject=c.subject, open_key=key, tenant_id=c.tenant_id,
-            detail=c.detail[:500], value=round(c.value, 3), threshold=c.threshold, opened_at=moment,
-        )).on_conflict(target=MeteringAlert.open_key, action="DO NOTHING").returning(MeteringAlert.id)
-        raised += len(inserted)
+        raised += await _raise(c, moment)
     cleared = [alert_id for key, alert_id in open_keys.items() if key not in holding]
     if cleared:
         await MeteringAlert.update({MeteringAlert.open_key: None, MeteringAlert.cleared_at: moment}).where(
             MeteringAlert.id.is_in(cleared))
     return raised, len(cleared)
+
+
+async def _raise(c: Condition, moment: datetime) -> int:
+    """Insert the alert (unless open already); a tenant's over-contract alert tells the tenant, in the
+    same transaction (its draw and contract only: no other tenant's figures)."""
+    async with MeteringAlert._meta.db.transaction():
+        inserted = await MeteringAlert.insert(MeteringAlert(
+            id=uuid4(), kind=c.kind.value, subject=c.subject, open_key=c.key, tenant_id=c.tenant_id,
+            detail=c.detail[:500], value=round(c.value, 3), threshold=c.threshold, opened_at=moment,
+        )).on_conflict(target=MeteringAlert.open_key, action="DO NOTHING").returning(MeteringAlert.id)
+        if inserted and c.kind is AlertKind.TENANT_OVER_CONTRACT and c.tenant_id is not None:
+            await record_event(type=EventType.POWER_OVER_CONTRACT, tenant_id=c.tenant_id, now=moment,
+                               payload=PowerOverContract(alert_id=inserted[0]["id"], drawn_w=round(c.value, 3),
+                                                         contracted_w=c.threshold, at=moment))
+    return len(inserted)
 
 
 async def list_alerts(*, open_only: bool = True, kind: AlertKind | None = None,

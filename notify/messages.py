@@ -104,6 +104,18 @@ _TICKET_TEXTS: dict[EventType, tuple[str, str, str, str]] = {  # en subject, en 
                                   "{ticket_id} ({state}).", "Müraciət {ticket_id}: iş qeydi",
                                   "{kind} müraciətiniz {ticket_id} ({state}) üçün iş qeydi əlavə edildi."),
 }
+TEXTS[EventType.POWER_OVER_CONTRACT] = {
+    "en": ("Power above your contract", "Your racks draw {drawn_w} W, above the {contracted_w} W you contracted "
+           "(since {at})."),
+    "az": ("Enerji sərfiyyatı müqavilədən yuxarıdır", "Rəflərinizin sərfiyyatı {drawn_w} W-dır, müqavilədəki "
+           "{contracted_w} W-dan çoxdur ({at} tarixindən)."),
+}
+TEXTS[EventType.ACCESS_ALERT_RAISED] = {
+    "en": ("Site access alert on visit {visit_id}", "Site access alert ({kind}) on your visit {visit_id}, "
+           "visitor {visitor_id}, at {at}."),
+    "az": ("Ziyarət {visit_id} üzrə giriş xəbərdarlığı", "Ziyarətiniz {visit_id} üzrə giriş xəbərdarlığı "
+           "({kind}), qonaq {visitor_id}, {at}."),
+}
 TEXTS.update({type: {"en": (en_subject, en_body), "az": (az_subject, az_body)}
               for type, (en_subject, en_body, az_subject, az_body) in _TICKET_TEXTS.items()})
 

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from colo.errors import NotFound
 from colo.identity import Principal
+from colo.outbox import AccessAlertRaised, EventType, record_event
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from siteaccess.schemas import AlertRead
 from siteaccess.status import AlertKind
@@ -28,12 +29,20 @@ async def raise_alert(
     *, kind: AlertKind, dedup_key: str, detail: str, tenant_id: UUID | None = None, visit_id: UUID | None = None,
     visitor_id: UUID | None = None, now: datetime | None = None,
 ) -> bool:
-    """Create the alert unless one with the same dedup key exists; True when created."""
+    """Create the alert unless one with the same dedup key exists; True when created. An alert about
+    a tenant's visit (`tenant_id` set, e.g. an overstay) tells that tenant in the same transaction:
+    the alert's kind and the visit's and visitor's ids, not the detail (it may name people)."""
     kind = AlertKind(kind)  # an unknown kind is a ValueError, never a stored alert
-    inserted = await Alert.insert(Alert(
-        id=uuid4(), kind=kind.value, tenant_id=tenant_id, visit_id=visit_id, visitor_id=visitor_id,
-        detail=detail[:500], dedup_key=dedup_key[:200], created_at=now or datetime.now(UTC),
-    )).on_conflict(target=Alert.dedup_key, action="DO NOTHING").returning(Alert.id)
+    moment = now or datetime.now(UTC)
+    async with Alert._meta.db.transaction():
+        inserted = await Alert.insert(Alert(
+            id=uuid4(), kind=kind.value, tenant_id=tenant_id, visit_id=visit_id, visitor_id=visitor_id,
+            detail=detail[:500], dedup_key=dedup_key[:200], created_at=moment,
+        )).on_conflict(target=Alert.dedup_key, action="DO NOTHING").returning(Alert.id)
+        if inserted and tenant_id is not None:
+            await record_event(type=EventType.ACCESS_ALERT_RAISED, tenant_id=tenant_id, now=moment,
+                               payload=AccessAlertRaised(alert_id=inserted[0]["id"], kind=kind.value,
+                                                         visit_id=visit_id, visitor_id=visitor_id, at=moment))
     return bool(inserted)
 
 

@@ -3,8 +3,9 @@
 Two tenants, each with an endpoint subscribed to everything. Visits (decided, visitor in and
 out), shipments and service-desk tickets (every transition, a work note) go through the real API
 and write their outbox rows in their own transactions; order and LOA events — whose domain paths
-need a provisioned plant and are exercised by the orders tests — and the endpoint-disabled notice
-are put in the outbox directly.
+need a provisioned plant and are exercised by the orders tests —, the endpoint-disabled notice and
+the over-contract power alert (test_alert_events.py drives it from readings) are put in the outbox
+directly; a site-access alert is raised for each tenant.
 Each receiver must get exactly its own tenant's events, of every type, and nothing else."""
 
 from __future__ import annotations
@@ -18,8 +19,18 @@ from litestar.testing import AsyncTestClient
 from standardwebhooks.webhooks import Webhook
 
 from colo.identity import Role
-from colo.outbox import EndpointDisabled, EventType, LoaChanged, NoticeChanged, OrderStateChanged, OutboxEvent
+from colo.outbox import (
+    EndpointDisabled,
+    EventType,
+    LoaChanged,
+    NoticeChanged,
+    OrderStateChanged,
+    OutboxEvent,
+    PowerOverContract,
+)
 from notify.endpoints import delete_endpoint
+from siteaccess.alerts import raise_alert
+from siteaccess.status import AlertKind
 from tests.api.notify.support import MakeTenant, Run, admin, config, dispatch, endpoint, event
 from tests.api.servicedesk.conftest import trouble_body
 from tests.conftest import IssuedTestKey
@@ -107,6 +118,10 @@ async def test_each_tenant_receives_only_its_own_events_of_every_type(
                 await event(run_in_app, kind, tenant.id, NoticeChanged(
                     notice_id=uuid.uuid4(), kind="maintenance", status="scheduled", summary="UPS swap",
                     starts_at=datetime.now(UTC), ends_at=None, racks=[], cross_connects=[]))
+            await event(run_in_app, EventType.POWER_OVER_CONTRACT, tenant.id, PowerOverContract(
+                alert_id=uuid.uuid4(), drawn_w=9_500.0, contracted_w=9_000.0, at=datetime.now(UTC)))
+            await run_in_app(raise_alert, kind=AlertKind.OVERSTAY, dedup_key=f"overstay:isolation:{uuid.uuid4()}",
+                             tenant_id=tenant.id, detail="still on site")
         await run_in_app(dispatch, config(), key)
         for tenant in tenants:
             receiver = receivers[tenant.id]
