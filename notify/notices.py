@@ -19,6 +19,7 @@ from msgspec import Meta
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
 from colo.outbox import AffectedCrossConnect, AffectedRack, EventType, NoticeChanged, record_event
+from colo.paging import Keyset, PageRequest, PageResult, select_page
 from colo.text import LINE_PATTERN, TEXT_PATTERN
 from notify.status import NoticeKind, NoticeStatus
 from notify.tables import Notice, NoticeAudience
@@ -193,27 +194,33 @@ async def update_notice(*, principal: Principal, notice_id: UUID, data: NoticeUp
     return await _read(notice_id)
 
 
-async def list_notices(*, limit: int = 100) -> list[NoticeRead]:
-    """Every notice, newest first (ops)."""
-    rows = await Notice.select(Notice.id).order_by(Notice.created_at, ascending=False).limit(limit)
-    return [await _read(row["id"]) for row in rows]
+NOTICE_KEYS = Keyset("notices", (datetime, UUID), descending=True)  # newest first
+MY_NOTICE_KEYS = Keyset("my_notices", (datetime, UUID), descending=True)
+
+
+async def list_notices(*, page: PageRequest) -> PageResult[NoticeRead]:
+    """Every notice, newest first (ops), one keyset page of them."""
+    rows = await select_page(Notice.select(Notice.id, Notice.created_at), columns=(Notice.created_at, Notice.id),
+                             keyset=NOTICE_KEYS, page=page)
+    return PageResult([await _read(row["id"]) for row in rows.items], rows.next_key, rows.keyset)
 
 
 async def get_notice(*, notice_id: UUID) -> NoticeRead:
     return await _read(notice_id)
 
 
-async def my_notices(*, principal: Principal, limit: int = 100) -> list[MyNoticeRead]:
-    """The notices affecting the principal's tenant, newest first, with its own services only."""
+async def my_notices(*, principal: Principal, page: PageRequest) -> PageResult[MyNoticeRead]:
+    """The notices affecting the principal's tenant, newest first (by when they were published, which
+    never changes, so a page boundary holds), with its own services only."""
     mine = await NoticeAudience.select().where(NoticeAudience.tenant_id == principal.tenant_id)
     impacts = {row["notice_id"]: _json(row["impact"]) for row in mine}
     if not impacts:
-        return []
-    rows = await Notice.select().where(Notice.id.is_in(list(impacts))).order_by(
-        Notice.created_at, ascending=False).limit(limit)
-    return [MyNoticeRead(id=r["id"], kind=NoticeKind(r["kind"]), status=NoticeStatus(r["status"]),
-                         summary=r["summary"], starts_at=r["starts_at"], ends_at=r["ends_at"],
-                         racks=msgspec.convert(impacts[r["id"]]["racks"], list[AffectedRack]),
-                         cross_connects=msgspec.convert(impacts[r["id"]]["cross_connects"],
-                                                        list[AffectedCrossConnect]),
-                         updated_at=r["updated_at"]) for r in rows]
+        return PageResult([], None, MY_NOTICE_KEYS)
+    rows = await select_page(Notice.select().where(Notice.id.is_in(list(impacts))),
+                             columns=(Notice.created_at, Notice.id), keyset=MY_NOTICE_KEYS, page=page)
+    return rows.map(lambda r: MyNoticeRead(
+        id=r["id"], kind=NoticeKind(r["kind"]), status=NoticeStatus(r["status"]), summary=r["summary"],
+        starts_at=r["starts_at"], ends_at=r["ends_at"],
+        racks=msgspec.convert(impacts[r["id"]]["racks"], list[AffectedRack]),
+        cross_connects=msgspec.convert(impacts[r["id"]]["cross_connects"], list[AffectedCrossConnect]),
+        updated_at=r["updated_at"]))

@@ -25,8 +25,6 @@ from notify.schemas import DeliveryRead, EndpointCreate, EndpointRead, EndpointS
 
 ENDPOINT_KEYS = Keyset("webhook_endpoints", (datetime, UUID))
 DELIVERY_KEYS = Keyset("webhook_deliveries", (datetime, UUID), descending=True)
-NOTICE_KEYS = Keyset("notices", (datetime, UUID), descending=True)
-MY_NOTICE_KEYS = Keyset("my_notices", (datetime, UUID), descending=True)
 SUBSCRIPTION_KEYS = Keyset("notification_subscriptions", (datetime, UUID))
 
 
@@ -120,18 +118,15 @@ class NoticeController(Controller):
                  "cross-connects only", responses=problems(400, 401, 403, 422), **PAGED)
     async def mine(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
                    limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None) -> Response[Page[MyNoticeRead]]:
-        page = keyset_request(cursor, limit=limit, keyset=MY_NOTICE_KEYS)
-        rows = await notices.my_notices(principal=principal)
-        return respond(request, slice_page(rows, key=lambda n: (n.updated_at, n.id), keyset=MY_NOTICE_KEYS,
-                                           page=page))
+        page = keyset_request(cursor, limit=limit, keyset=notices.MY_NOTICE_KEYS)
+        return respond(request, await notices.my_notices(principal=principal, page=page))
 
     @get("/", operation_id="list_notices", summary="Every notice, newest first (ops)",
          responses=problems(400, 401, 403, 422), **PAGED)
     async def list_all(self, request: Request[Any, Any, Any], limit: PageSize = DEFAULT_LIMIT,
                        cursor: Cursor = None) -> Response[Page[NoticeRead]]:
-        page = keyset_request(cursor, limit=limit, keyset=NOTICE_KEYS)
-        rows = await notices.list_notices()
-        return respond(request, slice_page(rows, key=lambda n: (n.created_at, n.id), keyset=NOTICE_KEYS, page=page))
+        page = keyset_request(cursor, limit=limit, keyset=notices.NOTICE_KEYS)
+        return respond(request, await notices.list_notices(page=page))
 
     @post("/", operation_id="publish_notice", status_code=201,
           summary="Publish a notice on plant objects; every affected tenant is told its own share",

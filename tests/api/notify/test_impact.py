@@ -132,6 +132,7 @@ async def test_a_notice_on_a_panel_tells_exactly_the_tenants_fed_by_it_and_updat
     from api.notice_impact import audience_of
     from colo.identity import Principal, Role
     from colo.outbox import NoticeChanged, OutboxEvent
+    from colo.paging import PageRequest
     from notify.notices import NoticeCreate, NoticeTargets, NoticeUpdate, my_notices, publish_notice, update_notice
     from notify.status import NoticeKind, NoticeStatus
 
@@ -156,10 +157,10 @@ async def test_a_notice_on_a_panel_tells_exactly_the_tenants_fed_by_it_and_updat
     assert [(r.sides_lost, r.keeps_power) for r in dark.racks] == [(["A", "B"], False)]
     assert await told("R4", "notice.published") == []
     tenant = Principal(key_id="t", role=Role.TENANT_ADMIN, name="t", tenant_id=plant.tenants["R1"])
-    [shown] = await run_in_app(my_notices, principal=tenant)
+    [shown] = (await run_in_app(my_notices, principal=tenant, page=PageRequest())).items
     assert [r.rack_id for r in shown.racks] == [plant.racks["R1"]]  # its own rack only
     outsider = Principal(key_id="o", role=Role.TENANT_ADMIN, name="o", tenant_id=plant.tenants["R4"])
-    assert await run_in_app(my_notices, principal=outsider) == []
+    assert (await run_in_app(my_notices, principal=outsider, page=PageRequest())).items == []
     # moved to R4's A feed: R1 to R3 are told they are no longer affected, R4 is told it is
     moved = NoticeTargets(power_feeds=[plant.feeds["R4-A"]])
     await run_in_app(update_notice, principal=ops, notice_id=notice.id, audience=await run_in_app(audience_of, moved),
@@ -169,4 +170,4 @@ async def test_a_notice_on_a_panel_tells_exactly_the_tenants_fed_by_it_and_updat
         assert (update.status, update.racks) == ("rescheduled", [])
     [update] = await told("R4", "notice.updated")
     assert [(r.sides_lost, r.keeps_power) for r in update.racks] == [(["A"], True)]
-    assert await run_in_app(my_notices, principal=tenant) == []
+    assert (await run_in_app(my_notices, principal=tenant, page=PageRequest())).items == []
