@@ -16,8 +16,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from colo.errors import Conflict, NotFound
-from colo.outbox import EventType, OrderStateChanged, record_event
 from colo.identity import Principal
+from colo.outbox import EventType, OrderStateChanged, record_event
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from dcim.orders.schemas import OrderEventRead, OrderRead
 from dcim.orders.states import HOLDS_CAPACITY, TERMINAL, OrderAction, OrderState, allowed_actions, next_state
