@@ -1,6 +1,7 @@
 """Who may call the notification routes (format: tenants/policy.py): a tenant's administrators
 manage its webhook endpoints and their delivery log; every tenant key reads the notices that
-affect its tenant; ops publish, update, list and preview notices."""
+affect its tenant and its tenant's events (the inbox); ops publish, update, list and preview
+notices."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "list_notification_subscriptions": TENANT_ADMIN,
     "unsubscribe_notifications": TENANT_ADMIN,
     "list_my_notices": TENANT_ROLES,
+    "list_my_events": TENANT_ROLES,
     "publish_notice": OPS,
     "update_notice": OPS,
     "list_notices": OPS,

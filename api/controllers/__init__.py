@@ -8,7 +8,7 @@ from api.controllers.loas import LoaController
 from api.controllers.loas_signed import SignedLoaController
 from api.controllers.metering import MeteringController
 from api.controllers.netbox_sync import NetBoxSyncController
-from api.controllers.notify import NoticeController, SubscriptionController, WebhookController
+from api.controllers.notify import EventController, NoticeController, SubscriptionController, WebhookController
 from api.controllers.orders import OrderController
 from api.controllers.people import PeopleController
 from api.controllers.plant import (
@@ -38,5 +38,5 @@ CONTROLLERS: list[type] = [
     SignedApprovalController,
     ServiceDeskController, ServiceDeskFilesController,
     MeteringController,
-    WebhookController, SubscriptionController, NoticeController,
+    WebhookController, SubscriptionController, NoticeController, EventController,
 ]

@@ -1,25 +1,27 @@
 """Notifications over HTTP: a tenant administrator's webhook endpoints (the secret answered once,
-rotation with overlap, the delivery log and redelivery), the notices affecting a tenant, and ops'
-notices — published and updated with the impact api/notice_impact.py works out from the plant,
-previewed before publishing."""
+rotation with overlap, the delivery log and redelivery), a tenant's inbox of its events, the
+notices affecting a tenant, and ops' notices — published and updated with the impact
+api/notice_impact.py works out from the plant, previewed before publishing."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.notice_impact import audience_of
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import Services
+from colo.outbox import EventType
 from colo.paging import Keyset, slice_page
-from notify import email, endpoints, notices
+from notify import email, endpoints, inbox, notices
 from notify.email import SubscriptionCreate, SubscriptionRead
+from notify.inbox import InboxEventRead
 from notify.notices import Audience, MyNoticeRead, NoticeCreate, NoticeRead, NoticeTargets, NoticeUpdate
 from notify.schemas import DeliveryRead, EndpointCreate, EndpointRead, EndpointSecret
 
@@ -107,6 +109,22 @@ class SubscriptionController(Controller):
             summary="Stop e-mailing this person", responses=problems(401, 403, 404))
     async def unsubscribe(self, principal: CurrentPrincipal, subscription_id: FromPath[UUID]) -> None:
         await email.unsubscribe(principal=principal, subscription_id=subscription_id)
+
+
+class EventController(Controller):
+    path = "/v1/events"
+    tags = ["notifications"]
+
+    @get("/mine", operation_id="list_my_events",
+         summary="Your tenant's events, newest first: the same events and data your webhooks carry",
+         responses=problems(400, 401, 403, 422), **PAGED)
+    async def mine(
+        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        event_type: Annotated[EventType | None, QueryParameter(name="type")] = None,
+        limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
+    ) -> Response[Page[InboxEventRead]]:
+        page = keyset_request(cursor, limit=limit, keyset=inbox.INBOX_KEYS)
+        return respond(request, await inbox.list_my_events(principal=principal, page=page, event_type=event_type))
 
 
 class NoticeController(Controller):

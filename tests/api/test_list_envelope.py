@@ -288,6 +288,7 @@ def calls(world: dict[str, Any], more: dict[str, Any], ops: IssuedTestKey) -> di
         "list_notification_subscriptions": Call(admin, "/v1/notification-subscriptions", {}),
         "list_notices": Call(ops, "/v1/notices", {}),
         "list_my_notices": Call(admin, "/v1/notices/mine", {}),
+        "list_my_events": Call(admin, "/v1/events/mine", {"type": "ticket.submitted"}),
     }
 
 
