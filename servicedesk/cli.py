@@ -3,8 +3,10 @@ time left, breached first), show a ticket with its history, accept, start, compl
 time, and print a tenant's monthly report (JSON or CSV).
 
 Like the other domain CLIs it works on the configured database directly, as the local operator
-("cli" in the ticket's history). The report here carries no shipments figures: those are site
-access's, which this domain does not import; the API's report (GET /v1/service-desk/reports/…) has them.
+("cli" in the ticket's history); every step that changes a ticket, done or refused, is also an
+access-log entry (actor `cli:colo-servicedesk`), as the API's steps are. The report here carries no
+shipments figures: those are site access's, which this domain does not import; the API's report
+(GET /v1/service-desk/reports/…) has them.
 """
 
 from __future__ import annotations
@@ -19,14 +21,48 @@ from colo.identity import Principal, Role
 CLI_PRINCIPAL = Principal(key_id="cli", role=Role.OPS, name="colo command line")
 
 
-def _run[T](work: Callable[[Any], Awaitable[T]]) -> T:
-    """work(config) against the configured database."""
+def _run[T](work: Callable[[Any], Awaitable[T]], *, logged: tuple[str, UUID] | None = None) -> T:
+    """work(config) against the configured database. A step that changes a ticket (`logged`: its
+    action and ticket) lands in the access log like the API's — allowed, or refused with why."""
     from colo.cli import run_on_database, settings_or_exit
     from servicedesk.config import ServiceDeskConfig
 
     settings = settings_or_exit()
     config = ServiceDeskConfig.of(settings)
-    return run_on_database(settings, lambda: work(config))
+    if logged is None:
+        return run_on_database(settings, lambda: work(config))
+
+    async def run() -> T:
+        from colo.errors import ColoError
+
+        try:
+            result = await work(config)
+        except ColoError as exc:
+            await _log(settings, action=logged[0], ticket_id=logged[1], outcome="refused", detail=exc.detail)
+            raise
+        await _log(settings, action=logged[0], ticket_id=logged[1], outcome="allowed",
+                   tenant_id=getattr(result, "tenant_id", None))
+        return result
+
+    return run_on_database(settings, run)
+
+
+async def _log(settings: Any, *, action: str, ticket_id: UUID, outcome: str, detail: str | None = None,
+               tenant_id: UUID | None = None) -> None:
+    """One access-log entry for a command-line step (a command is an assembly point, like the app:
+    it may wire the access log in)."""
+    from audit.encoding import EntryDraft
+    from audit.service import open_access_log
+    from colo.secretstore import load_keys
+
+    access_log = await open_access_log(settings=settings, keys=load_keys(settings))
+    try:
+        await access_log.record_durably(EntryDraft(
+            kind="api", action=f"cli:servicedesk {action}", outcome=outcome, actor_key_id="cli:colo-servicedesk",
+            role=CLI_PRINCIPAL.role.value, tenant_id=str(tenant_id) if tenant_id else None,
+            objects={"ticket_id": str(ticket_id)}, detail=detail))
+    finally:
+        await access_log.stop()
 
 
 def _uuid(text: str) -> UUID:
@@ -102,7 +138,7 @@ def _act(action_name: str) -> Callable[[argparse.Namespace], int]:
             return await act(principal=CLI_PRINCIPAL, ticket_id=args.ticket, action=Action(action_name),
                              config=config, completion=completion)
 
-        ticket = _run(work)
+        ticket = _run(work, logged=(action_name, args.ticket))
         print(f"{ticket.id} is {ticket.state.value}")
         return 0
 
@@ -112,7 +148,8 @@ def _act(action_name: str) -> Callable[[argparse.Namespace], int]:
 def cmd_note(args: argparse.Namespace) -> int:
     from servicedesk.work import add_note
 
-    _run(lambda _config: add_note(principal=CLI_PRINCIPAL, ticket_id=args.ticket, text=args.text))
+    _run(lambda _config: add_note(principal=CLI_PRINCIPAL, ticket_id=args.ticket, text=args.text),
+         logged=("note", args.ticket))
     print("noted")
     return 0
 
@@ -121,7 +158,7 @@ def cmd_time(args: argparse.Namespace) -> int:
     from servicedesk.work import log_time
 
     ticket = _run(lambda _config: log_time(principal=CLI_PRINCIPAL, ticket_id=args.ticket, minutes=args.minutes,
-                                           note=args.note))
+                                           note=args.note), logged=("time", args.ticket))
     print(f"{ticket.minutes_spent} min on the ticket, {ticket.billable_minutes} billable")
     return 0
 

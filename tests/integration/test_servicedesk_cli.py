@@ -1,6 +1,7 @@
 """`colo servicedesk …` as staff run it: a tenant's hands request (opened through the API) is in
 the queue, accepted, started, noted, timed and completed from the command line, its history
-shows every step, and the monthly report comes out as CSV; a refused step is one line, status 2."""
+shows every step, each step (and the refused one) is an access-log entry, and the monthly report comes
+out as CSV; a refused step is one line, status 2."""
 
 from __future__ import annotations
 
@@ -36,6 +37,16 @@ async def test_staff_work_a_ticket_from_the_command_line(
                  ("time", ticket, "20", "--note", "searching"), ("complete", ticket, "--resolution", "delivered")):
         done = await colo(settings, "servicedesk", *args)
         assert done.returncode == 0, (args, done.stderr.decode())
+    security = await make_key(Role.SECURITY)
+    logged = (await client.get("/v1/access-log/entries", params={"object": ticket, "limit": 100},
+                               headers=security.headers)).json()["items"]
+    steps = sorted((e["action"], e["outcome"]) for e in logged if e["action"].startswith("cli:servicedesk"))
+    assert steps == sorted([("cli:servicedesk start", "refused"), ("cli:servicedesk accept", "allowed"),
+                            ("cli:servicedesk start", "allowed"), ("cli:servicedesk note", "allowed"),
+                            ("cli:servicedesk time", "allowed"), ("cli:servicedesk complete", "allowed")]), steps
+    assert all(e["tenant_id"] == str(tenant.id) for e in logged
+               if e["action"].startswith("cli:servicedesk") and e["outcome"] == "allowed" and
+               e["action"] != "cli:servicedesk note")
     shown = (await colo(settings, "servicedesk", "show", ticket)).stdout.decode()
     assert "completed" in shown and "found it in the dock" in shown and "20 min" in shown
     assert "billable 30 min" in shown
