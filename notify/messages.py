@@ -107,7 +107,7 @@ _TICKET_TEXTS: dict[EventType, tuple[str, str, str, str]] = {  # en subject, en 
 TEXTS[EventType.POWER_OVER_CONTRACT] = {
     "en": ("Power above your contract", "Your racks draw {drawn_w} W, above the {contracted_w} W you contracted "
            "(since {at})."),
-    "az": ("Enerji sərfiyyatı müqavilədən yuxarıdır", "Rəflərinizin sərfiyyatı {drawn_w} W-dır, müqavilədəki "
+    "az": ("Enerji sərfiyyatı müqavilədən yuxarıdır", "Rəklərinizin sərfiyyatı {drawn_w} W-dır, müqavilədəki "
            "{contracted_w} W-dan çoxdur ({at} tarixindən)."),
 }
 TEXTS[EventType.ACCESS_ALERT_RAISED] = {

@@ -32,6 +32,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/visits", _("Visits"), "list_visits"),
     NavItem("/shipments", _("Shipments"), "announce_shipment"),
     NavItem("/service-desk", _("Service desk"), "create_hands_request"),
+    NavItem("/notifications", _("Notifications"), "list_my_events"),
     NavItem("/people", _("People"), "list_people"),
     NavItem("/keys", _("API keys"), "list_keys"),
     # the security officer's console

@@ -15,6 +15,7 @@ from web.controllers.gate import GateController
 from web.controllers.home import HomeController
 from web.controllers.keys import KeysController
 from web.controllers.loas import LoasController
+from web.controllers.notifications import NotificationsController
 from web.controllers.ops_applications import OpsApplicationsController
 from web.controllers.ops_orders import OpsOrdersController
 from web.controllers.ops_service_desk import OpsServiceDeskController
@@ -32,6 +33,7 @@ from web.controllers.visits import VisitsController
 CONTROLLERS: tuple[type[Controller], ...] = (
     AuthController, HomeController, ApplicationsController, PeopleController, KeysController, StaffController,
     OrdersController, LoasController, VisitsController, RacksController, ShipmentsController, ServiceDeskController,
+    NotificationsController,
     # the security officer's console
     SecurityVisitsController, GateController, AlertsController, AccessLogController, AccessReviewController,
     DockController,
