@@ -3,11 +3,13 @@ Debian's Chromium from a running Colo (`make run` in another terminal), never dr
 
 It acts as a new customer would arrive: one of the demo datacenter's NetBox tenants is adopted
 as a Colo tenant (through the API, with an ops key made for the purpose and revoked at the end),
-an order and a visit are placed for it (through the API, with a tenant key also revoked at the
-end), its administrator is invited, sets a password and enrols TOTP in the browser, signs in,
-and every main page is photographed in English and Azerbaijani; then a security officer and an
-ops person (staff accounts made for the run) photograph their consoles. Running it again adopts the same tenant
-(adoption is idempotent) and invites a new person.
+an order, a visit, service-desk tickets and shipments are placed for it (through the API, with a
+tenant key also revoked at the end; the ops key works the tickets and receives deliveries at the
+dock, a security key refuses two scans at the gate), its administrator is invited, sets a
+password and enrols TOTP in the browser, signs in, and every main page is photographed in
+English and Azerbaijani; then a security officer, an ops person and the gate's screen account
+(staff accounts made for the run) photograph their consoles. Running it again adopts the same
+tenant (adoption is idempotent) and invites a new person.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pyotp
@@ -40,17 +42,28 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("loas", "/loas"),
     ("visits", "/visits"),
     ("visit-new", "/visits/new"),
+    ("shipments", "/shipments"),
+    ("shipment-new", "/shipments/inbound/new"),
+    ("outbound-new", "/shipments/outbound/new"),
+    ("service-desk", "/service-desk"),
+    ("hands-new", "/service-desk/hands/new"),
+    ("trouble-new", "/service-desk/trouble/new"),
+    ("notifications", "/notifications"),
     ("people", "/people"),
     ("keys", "/keys"),
     ("account", "/account"),
 )
-# The consoles, photographed as a security officer and as ops (staff accounts made for the run).
+# The consoles, photographed as a security officer, as ops and as the gate's screen account (the
+# tablet at the entrance, which also works the loading dock): staff accounts made for the run.
 STAFF_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "security": (("security-visits", "/security/visits"), ("gate", "/gate"), ("alerts", "/alerts"),
-                 ("access-log", "/access-log"), ("access-review", "/access-review")),
+                 ("security-shipments", "/security/shipments"), ("access-log", "/access-log"),
+                 ("access-review", "/access-review")),
     "ops": (("ops-applications", "/ops/applications"), ("ops-orders", "/ops/orders"),
-            ("capacity-map", "/ops/capacity"), ("reconciliation", "/ops/reconciliation"),
-            ("tenants", "/ops/tenants"), ("staff-accounts", "/staff/accounts")),
+            ("ops-service-desk", "/ops/service-desk"), ("capacity-map", "/ops/capacity"),
+            ("reconciliation", "/ops/reconciliation"), ("tenants", "/ops/tenants"),
+            ("staff-accounts", "/staff/accounts")),
+    "gate": (("dock", "/dock"),),
 }
 
 
@@ -100,35 +113,118 @@ def _tenant(run: Run, ops: dict[str, str]) -> str:
     return str(response.json()["id"])
 
 
-def _activity(run: Run, tenant_id: str) -> tuple[list[tuple[str, str]], str]:
-    """An order and a visit of the tenant's, so their pages have something to show: placed through
-    the API with a tenant key made for the run (returned, to be revoked at the end)."""
+def _post(run: Run, path: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any] | None:
+    """An API call that makes or changes something: its answer, or None (what needed it is skipped)."""
+    response = httpx.post(run.url + path, headers=headers, timeout=60, json=body)
+    return response.json() if response.status_code in (200, 201) else None
+
+
+def _activity(run: Run, tenant_id: str, ops: dict[str, str],
+              security: dict[str, str]) -> tuple[list[tuple[str, str]], str]:
+    """An order, a visit, tickets and shipments of the tenant's, so their pages have something to show:
+    placed through the API with a tenant key made for the run (returned, to be revoked at the end);
+    then refusals at the gate, for the alerts page."""
     from datetime import UTC, datetime, timedelta
 
     key = run.command("keys", "create", "--role", "tenant_admin", "--tenant", tenant_id, "--name", "screenshots")
     tenant = {"Authorization": f"Bearer {key}"}
     pages: list[tuple[str, str]] = []
     racks = httpx.get(run.url + "/v1/racks", headers=tenant, timeout=30).json()["items"]
-    if racks:
-        order = httpx.post(run.url + "/v1/orders", headers=tenant, timeout=60, json={
-            "spec": {"kind": "space", "rack_id": racks[0]["netbox_id"], "units": 2}})
-        if order.status_code == 201:
-            pages.append(("order", f"/orders/{order.json()['id']}"))
+    rack_id: int | None = racks[0]["netbox_id"] if racks else None
+    if rack_id is not None:
+        order = _post(run, "/v1/orders", tenant, {"spec": {"kind": "space", "rack_id": rack_id, "units": 2}})
+        if order is not None:
+            pages.append(("order", f"/orders/{order['id']}"))
     day = (datetime.now(UTC) + timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
-    visit = httpx.post(run.url + "/v1/visits", headers=tenant, timeout=30, json={
+    visit = _post(run, "/v1/visits", tenant, {
         "starts_at": day.isoformat(), "ends_at": (day + timedelta(hours=3)).isoformat(), "areas": ["meet-me-room"],
         "visitors": [{"guest": {"name": "Rauf Məmmədov", "company": "Caspian Fibre MMC",
                                 "id_document_type": "national_id", "id_number": "AZE1234567"}}],
         "escort_required": True, "purpose": "Install a patch panel"})
-    if visit.status_code == 201:
-        pages.append(("visit", f"/visits/{visit.json()['id']}"))
+    if visit is not None:
+        pages.append(("visit", f"/visits/{visit['id']}"))
+    _alerts(run, security, visit["visitors"][0]["id"] if visit else None)
+    pages += _service_desk(run, tenant, ops, rack_id)
+    pages += _shipments(run, tenant, ops, tenant_id, rack_id)
     return pages, key
 
 
-def _revoke(run: Run, key: str) -> None:
-    headers = {"Authorization": f"Bearer {key}"}
-    key_id = httpx.get(run.url + "/v1/auth/whoami", headers=headers, timeout=10).json()["key_id"]
-    httpx.post(run.url + f"/v1/keys/{key_id}/revoke", headers=headers, timeout=10, json={"reason": "screenshots taken"})
+def _alerts(run: Run, security: dict[str, str], visitor_id: str | None) -> None:
+    """A badge nobody holds scanned at the gate (its alert acknowledged, with a note), then the
+    tenant's visitor, whose visit is not approved yet (its alert left open)."""
+    _post(run, "/v1/gate/check-in", security, {"badge": "B-UNKNOWN234"})
+    alerts = httpx.get(run.url + "/v1/alerts", headers=security, timeout=30).json()["items"]
+    if alerts:
+        _post(run, f"/v1/alerts/{alerts[0]['id']}/acknowledge", security, {
+            "note": "A contractor's expired card from another site; taken back at the desk."})
+    if visitor_id is not None:
+        _post(run, "/v1/gate/check-in", security, {"visitor_id": visitor_id})
+
+
+def _service_desk(run: Run, tenant: dict[str, str], ops: dict[str, str], rack_id: int | None) -> list[tuple[str, str]]:
+    """A smart-hands request ops accepted and noted on, and a trouble ticket ops asked the tenant about."""
+    contact = {"name": "Leyla Əliyeva", "phone": "+994 12 555 01 02", "email": "noc@acme-bank.example"}
+    trouble = _post(run, "/v1/service-desk/trouble", tenant, {
+        "category": "cross_connect_down", "priority": "high", "title": "Cross-connect to Caspian Fibre down",
+        "description": "The link to Caspian Fibre has been down since 09:40; our side shows no light.",
+        "contact": contact, "affected": {"rack_ids": [rack_id] if rack_id is not None else []}})
+    if trouble is not None:
+        _post(run, f"/v1/service-desk/tickets/{trouble['id']}/accept", ops, {})
+        _post(run, f"/v1/service-desk/tickets/{trouble['id']}/request-action", ops, {
+            "text": "Which port of your patch panel does the cross-connect land on?"})
+    hands = _post(run, "/v1/service-desk/hands", tenant, {
+        "request_type": "cable_patch", "title": "Reseat the uplink in U12", "contact": contact,
+        "where": {"rack_id": rack_id, "units": [12]} if rack_id is not None else {},
+        "scope": "Reseat the fibre in port 1 of the core switch and send a photo of the link light.",
+        "details": {"action": "reseat", "a_end": "core-sw-1 port 1", "cable_type": "smf"}})
+    if hands is None:
+        return []
+    _post(run, f"/v1/service-desk/tickets/{hands['id']}/accept", ops, {})
+    _post(run, f"/v1/service-desk/tickets/{hands['id']}/notes", ops, {"text": "Technician on the way with a SMF kit."})
+    return [("service-ticket", f"/service-desk/tickets/{hands['id']}")]
+
+
+def _shipments(run: Run, tenant: dict[str, str], ops: dict[str, str], tenant_id: str,
+               rack_id: int | None) -> list[tuple[str, str]]:
+    """Deliveries announced for today (one already received at the dock and shelved), one the dock
+    received unannounced, and equipment asked to leave (one request approved, one waiting)."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from colo.cli import settings_or_exit
+
+    today = datetime.now(UTC).astimezone(ZoneInfo(settings_or_exit().time_zone)).date().isoformat()
+    tracking = [f"1Z{secrets.token_hex(6).upper()}" for _ in range(3)]
+    to_rack = {"deliver_to": f"rack:{rack_id}"} if rack_id is not None else {}
+    _post(run, "/v1/shipments/inbound", tenant, {
+        "carrier": "DHL Express", "tracking_numbers": [tracking[0]], "boxes": 2, "expected_on": today,
+        "description": "Two 1U servers", **to_rack})
+    shelved = _post(run, "/v1/shipments/inbound", tenant, {
+        "carrier": "UPS", "tracking_numbers": [tracking[1]], "boxes": 1, "expected_on": today,
+        "description": "SFP+ optics, 20 pcs"})
+    if shelved is not None:
+        _post(run, "/v1/dock/receive", ops, {"tracking_number": tracking[1]})
+        _post(run, f"/v1/dock/shipments/{shelved['id']}/store", ops, {"location": "3B"})
+    _post(run, "/v1/dock/receive", ops, {"tracking_number": tracking[2], "tenant_id": tenant_id,
+                                         "carrier": "Azərpoçt", "boxes": 1})
+    collect_at = (datetime.now(UTC) + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+    for number, what in enumerate(("Retired Dell R640, serial 7XK2QH2", "2 x Juniper EX4300, RMA")):
+        outbound = _post(run, "/v1/shipments/outbound", tenant, {
+            "description": what, "boxes": 1, "collect_at": collect_at.isoformat(),
+            "collector": {"name": "Elvin Quliyev", "company": "Caspian Logistics MMC"}})
+        if outbound is not None and number == 0:
+            _post(run, f"/v1/shipments/{outbound['id']}/approve", ops, {"reason": "On the tenant's inventory"})
+    return [("shipment", f"/shipments/{shelved['id']}")] if shelved is not None else []
+
+
+def _revoke(run: Run, key: str, *, by: str) -> None:
+    """Revoke `key` with the ops key `by` (a tenant may not revoke its own last tenant-admin key)."""
+    key_id = httpx.get(run.url + "/v1/auth/whoami", headers={"Authorization": f"Bearer {key}"},
+                       timeout=10).json()["key_id"]
+    response = httpx.post(run.url + f"/v1/keys/{key_id}/revoke", headers={"Authorization": f"Bearer {by}"},
+                          timeout=10, json={"reason": "screenshots taken"})
+    if response.status_code != 200:
+        raise ScreenshotError(f"revoking the run's key {key_id} failed: {response.status_code} {response.text[:300]}")
 
 
 def _sign_in(page: Page, run: Run, *, link: str, email: str) -> None:
@@ -191,7 +287,8 @@ def take(*, url: str, out: Path) -> list[Path]:
     ops_key = run.command("keys", "create", "--role", "ops", "--name", "screenshots")
     ops = {"Authorization": f"Bearer {ops_key}"}
     tenant_id = _tenant(run, ops)
-    extra_pages, tenant_key = _activity(run, tenant_id)
+    security_key = run.command("keys", "create", "--role", "security", "--name", "screenshots")
+    extra_pages, tenant_key = _activity(run, tenant_id, ops, {"Authorization": f"Bearer {security_key}"})
     run_id = uuid.uuid4().hex[:6]
     people: list[tuple[str, str, tuple[str, ...], Sequence[tuple[str, str]]]] = [
         ("admin", f"admin-{run_id}@acme-bank.example",
@@ -215,6 +312,6 @@ def take(*, url: str, out: Path) -> list[Path]:
             taken += _photograph(page, run, pages, rack_page=role == "admin")
             context.close()
         browser.close()
-    for key in (tenant_key, ops_key):  # made for this run only
-        _revoke(run, key)
+    for key in (tenant_key, security_key, ops_key):  # made for this run only; the ops key last
+        _revoke(run, key, by=ops_key)
     return taken
