@@ -247,4 +247,9 @@ def test_who_overstayed_shows_at_the_gate_and_in_the_alerts(live_portal: Portal,
     expect(page.locator(f"[id='alert-{overstay}']")).to_contain_text("Overstay")
     # leave nobody inside and nothing open behind
     assert portal.api("POST", "/v1/gate/check-out", security=True, json={"badge": badge}).status_code == 200
-    assert portal.api("POST", f"/v1/alerts/{overstay}/acknowledge", security=True).status_code == 200
+    done = portal.api("POST", f"/v1/alerts/{overstay}/acknowledge", security=True)
+    assert done.status_code == 200, done.text
+    page.goto(portal.url + "/alerts?kind=overstay")  # acknowledged through an API key: "By" names the key
+    by = page.locator(f"[id='handled-{overstay}'] td").nth(5)
+    expect(by).to_have_text("portal tests")  # the key's name (tests/web/browser.py), not its id
+    assert done.json()["acknowledged_by"] not in by.inner_text()

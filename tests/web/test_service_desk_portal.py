@@ -14,12 +14,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from servicedesk.attachments import blob_path
 from tests.api.servicedesk.test_attachments_isolation import png
 from tests.web.browser import Portal, client_headers, new_tenant, sign_in, staff_person, tenant_person
+from tests.web.dashboard_plant import dashboard_plant
 from tests.web.test_accessibility import LANGUAGES, check
 
 PNG = png()
@@ -131,3 +133,57 @@ def test_service_desk_pages_work_and_have_no_serious_accessibility_violation(
         context.close()
         staff_context.close()
     assert found == {}, found
+
+
+def test_a_smart_hands_ticket_reads_in_labels_and_rack_names_and_ops_see_their_own_state_words(
+    live_portal: Portal, chromium: Browser,
+) -> None:
+    """The catalogue's fields and choices appear as the portal's labels (not `a_end`, `smf`), in
+    the form and on the ticket; the rack by its name, not its NetBox id; a ticket waiting on the
+    company reads "Waiting for the company" in ops' queue, "Your answer needed" to the company."""
+    portal, base = live_portal, live_portal.url
+    with dashboard_plant(portal) as plant:
+        created = httpx.post(base + "/v1/service-desk/hands", headers=plant.buyer_key, timeout=30, json={
+            "request_type": "cable_patch", "title": f"Reseat {plant.suffix}", "scope": "Reseat the uplink",
+            "where": {"rack_id": plant.main_rack, "units": plant.mine[:1]}, "contact": {"name": "Nigar Aliyeva"},
+            "details": {"action": "reseat", "a_end": "sw1 port 3", "cable_type": "smf"}})
+        assert created.status_code == 201, created.text
+        ticket = created.json()["id"]
+        for step, body in (("accept", None), ("request-action", {"text": "Which cable is it?"})):
+            moved = portal.api("POST", f"/v1/service-desk/tickets/{ticket}/{step}", json=body)
+            assert moved.status_code == 200, moved.text
+        context = chromium.new_context(extra_http_headers=client_headers())
+        staff_context = chromium.new_context(extra_http_headers=client_headers())
+        for each in (context, staff_context):
+            each.add_cookies([{"name": "colo_lang", "value": "en", "domain": "127.0.0.1", "path": "/"}])
+        try:
+            page = context.new_page()
+            email, secret = tenant_person(portal, page, plant.buyer_id)
+            sign_in(page, base, email, secret)
+            page.goto(base + "/service-desk/hands/new?type=cable_patch")
+            expect(page.locator("label[for=f-d_a_end]")).to_have_text("From (device and port)")
+            expect(page.locator("#f-d_cable_type option[value=smf]")).to_have_text("Single-mode fibre")
+            page.goto(f"{base}/service-desk/tickets/{ticket}")
+            facts = page.locator("#ticket-facts")
+            expect(facts).to_contain_text("From (device and port)")
+            expect(facts).to_contain_text("Reseat")
+            expect(facts).to_contain_text("Single-mode fibre")
+            for raw in ("a_end", "cable_type", "smf"):
+                expect(facts).not_to_contain_text(raw)
+            expect(page.locator("#ticket-rack")).to_contain_text(plant.main_name)
+            assert not page.locator("#ticket-rack").inner_text().startswith(str(plant.main_rack))
+            expect(page.locator("#ticket-state")).to_have_text("Your answer needed")
+
+            staff = staff_context.new_page()
+            staff_email, staff_secret = staff_person(portal, staff, role="ops")
+            sign_in(staff, base, staff_email, staff_secret)
+            staff.goto(base + "/ops/service-desk")
+            row = staff.locator(f"#queue tr[data-ticket-id='{ticket}']")
+            expect(row).to_contain_text("Waiting for the company")
+            expect(row).not_to_contain_text("Your answer needed")
+            staff.goto(f"{base}/service-desk/tickets/{ticket}")
+            expect(staff.locator("#ticket-state")).to_have_text("Waiting for the company")
+            expect(staff.locator("#ticket-rack")).to_contain_text(plant.main_name)  # staff: any rack by name
+        finally:
+            context.close()
+            staff_context.close()

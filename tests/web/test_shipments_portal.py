@@ -91,6 +91,9 @@ def test_a_company_and_the_dock_work_shipments_to_the_end(live_portal: Portal, b
     page.locator(f"[id='{held}']").get_by_label("Shelf").fill("3B")
     page.locator(f"[id='{held}']").get_by_role("button", name="Store").click()
     expect(page.locator("#dock-status")).to_have_text("Stored.")
+    stored = page.locator(f"[id='{held}']")  # stored: the shelf form moves it, it does not "store" it again
+    expect(stored.get_by_role("button", name="Move to shelf")).to_be_visible()
+    expect(stored.get_by_role("button", name="Store", exact=True)).to_have_count(0)
     hand_over(page, held, "Kamran Aliyev")
     expect(page.locator("#dock-status")).to_have_text("Handed over.")
 

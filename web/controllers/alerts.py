@@ -24,12 +24,14 @@ from litestar.response import Redirect, Template
 from accounts.service import get_account
 from api.pagination import MAX_CURSOR_LENGTH, encode_cursor, keyset_request
 from colo.errors import NotFound
+from colo.identity import Principal
 from colo.paging import PageRequest
 from siteaccess import alerts
 from siteaccess.alerts import NOTE_LIMIT
 from siteaccess.journal import PhysicalEvent
 from siteaccess.schemas import AlertRead
 from siteaccess.status import AlertKind
+from tenants.keys import get_key
 from tenants.policy import is_allowed
 from web.controllers.security_visits import tenant_names
 from web.controllers.visits import current_viewer, facility_zone
@@ -57,12 +59,16 @@ AlertId = FromPath[UUID]
 Kind = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]{1,32}$")]
 
 
-async def actor_names(actors: set[str]) -> dict[str, str]:
-    """`web:<account id>` → the account's e-mail; an API key's id stays as it is."""
+async def actor_names(actors: set[str], *, principal: Principal) -> dict[str, str]:
+    """`web:<account id>` → the account's e-mail; an API key's id → the key's name (as this person
+    may see it); an actor it cannot resolve stays as it is."""
     names: dict[str, str] = {}
     for actor in actors:
         try:
-            names[actor] = (await get_account(account_id=UUID(actor.removeprefix("web:")))).email
+            if actor.startswith("web:"):
+                names[actor] = (await get_account(account_id=UUID(actor.removeprefix("web:")))).email
+            else:
+                names[actor] = (await get_key(principal=principal, key_id=UUID(actor))).name
         except (ValueError, NotFound):
             continue
     return names
@@ -83,8 +89,8 @@ async def _list(request: Request[Any, Any, Any], *, kind: str | None = None, cur
     may_acknowledge = is_allowed(runtime.policy.roles, "acknowledge_alert", current_viewer(request).principal.role)
     return page(request, "alerts.html", status=status, alerts=items, kinds=KIND_NAMES, kind=chosen,
                 may_acknowledge=may_acknowledge,
-                handled=handled, actors=await actor_names({a.acknowledged_by for a in handled
-                                                           if a.acknowledged_by.startswith("web:")}),
+                handled=handled, actors=await actor_names({a.acknowledged_by for a in handled if a.acknowledged_by},
+                                                         principal=current_viewer(request).principal),
                 next_cursor=encode_cursor(listed), first_page=cursor is None, tenants=named,
                 done=ACKNOWLEDGED if done else None, errors=errors or {}, values=values or {},
                 facility_zone=facility_zone(request))

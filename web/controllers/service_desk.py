@@ -23,9 +23,10 @@ from litestar.response import Redirect, Template
 from api.controllers.visits import held_racks
 from api.pagination import MAX_CURSOR_LENGTH, encode_cursor, keyset_request
 from api.service_desk_plant import check_affected, check_where
-from colo.errors import Conflict, ValidationFailed
+from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.paging import PageRequest
 from colo.settings import MAX_ATTACHMENT_BYTES
+from dcim.readmodel.views import rack_detail
 from servicedesk import attachments, service, work
 from servicedesk.catalogue import BY_TYPE, REQUEST_TYPES
 from servicedesk.lifecycle import Action
@@ -58,6 +59,19 @@ async def _racks(request: Request[Any, Any, Any]) -> dict[int, Any]:
     return await held_racks(viewer.principal, cache=runtime_of(request).services.read_cache)
 
 
+async def rack_names(request: Request[Any, Any, Any], rack_ids: list[int]) -> dict[int, str]:
+    """NetBox rack id → its name, from the read model as this person may see it (a tenant its own
+    racks, staff any); a rack it cannot resolve keeps its id."""
+    viewer, cache = current_viewer(request), runtime_of(request).services.read_cache
+    names: dict[int, str] = {}
+    for rack_id in dict.fromkeys(rack_ids):
+        try:
+            names[rack_id] = (await rack_detail(principal=viewer.principal, rack_id=rack_id, cache=cache)).rack.name
+        except NotFound:
+            continue
+    return names
+
+
 async def detail_page(request: Request[Any, Any, Any], ticket_id: UUID, *, status: int = 200,
                       errors: dict[str, str] | None = None, failed: str = "") -> Template:
     viewer, runtime = current_viewer(request), runtime_of(request)
@@ -70,9 +84,12 @@ async def detail_page(request: Request[Any, Any, Any], ticket_id: UUID, *, statu
                and is_allowed(runtime.policy.roles, view.ACTIONS[name].operation, role)]
     may_attach = ticket.state.value not in CLOSED and is_allowed(runtime.policy.roles, "upload_service_attachment",
                                                                   role)
+    rack_ids = ([ticket.where.rack_id] if ticket.where and ticket.where.rack_id else []) + (
+        list(ticket.affected.rack_ids) if ticket.affected else [])
+    state_names = view.STATE_NAMES if viewer.principal.tenant_id is not None else view.STAFF_STATE_NAMES
     return page(request, "service_ticket.html", status=status, ticket=ticket, events=events.items, actions=actions,
                 errors=errors or {}, failed=failed, view=view, facility_zone=facility_zone(request),
-                may_attach=may_attach)
+                may_attach=may_attach, rack_names=await rack_names(request, rack_ids), state_names=state_names)
 
 
 class ServiceDeskController(Controller):
