@@ -17,6 +17,8 @@ from colo.settings import Settings
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.worker import HOOK_NAME, OrdersRuntime
 from dcim.readmodel.refresher import ReadModelRefresher
+from metering.runtime import MeteringRuntime
+from notify.runtime import NotifyRuntime
 from servicedesk.runtime import ServiceDeskRuntime
 from siteaccess.hooks import HOOK_NAME as SITE_ACCESS_HOOK
 from siteaccess.runtime import SiteAccessRuntime
@@ -35,16 +37,18 @@ async def test_the_lifespan_fills_every_component_and_stops_them_from_one_list(
     assert isinstance(services.read_model, ReadModelRefresher)
     assert isinstance(services.orders, OrdersRuntime)
     assert isinstance(services.service_desk, ServiceDeskRuntime)
+    assert isinstance(services.metering, MeteringRuntime)
+    assert isinstance(services.notify, NotifyRuntime)
     # Start order; the lifespan stops them in reverse (the access log late, so shutdown is logged).
     assert [name for name, _ in services.stoppable()] == [
-        "rate_limiter", "access_log", "site_access", "read_model", "orders", "service_desk"]
+        "rate_limiter", "access_log", "site_access", "read_model", "orders", "service_desk", "metering", "notify"]
 
 
 def test_a_component_the_app_has_not_started_is_an_error_not_a_fallback(settings: Settings) -> None:
     services = create_app(settings).state.services
     assert not services.started
     assert isinstance(services.rate_limiter, RateLimiter)  # built with the app
-    for name in ("access_log", "site_access", "read_model", "orders", "service_desk"):
+    for name in ("access_log", "site_access", "read_model", "orders", "service_desk", "metering", "notify"):
         with pytest.raises(AttributeError):
             getattr(services, name)
 
