@@ -200,3 +200,14 @@ def test_the_proxy_config_matches_the_compose_file(generated_env: dict[str, str]
     assert "listen 443 ssl;" in conf and "return 301 https://" in conf
     ports = {str(port).rsplit(":", 1)[-1] for port in proxy["ports"]}  # type: ignore[union-attr]
     assert ports == {"443", "80"}
+
+
+def test_every_one_shot_service_is_awaited_by_a_long_running_one(generated_env: dict[str, str]) -> None:
+    """`docker compose up --wait` counts an exited container as a failure unless a service that stays
+    up depends on it with service_completed_successfully (docker/compose#10596): adopt each one."""
+    found = services(compose(generated_env))
+    completed = {"condition": "service_completed_successfully"}
+    for one_shot in ONE_SHOT:
+        adopters = [name for name, service in found.items()
+                    if name not in ONE_SHOT and (service.get("depends_on") or {}).get(one_shot) == completed]
+        assert adopters, f"nothing long-running waits for {one_shot}"
