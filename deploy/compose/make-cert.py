@@ -4,7 +4,7 @@ Why: the proxy terminates TLS from the first `docker compose up` without the ope
 openssl first; a certificate already in the directory (the operator's own, or one made earlier) is
 kept as it is. It runs in Colo's own image (the `tls-init` service), which has `cryptography`.
 
-Environment: COLO_TLS_DIR_IN_CONTAINER (default /app/var/tls), COLO_TLS_HOSTNAME (default localhost).
+Environment: TLS_DIR (default /app/var/tls), TLS_HOSTNAME (default localhost).
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def make(directory: Path, hostname: str) -> bool:
 
 
 def main() -> int:
-    directory = Path(os.environ.get("COLO_TLS_DIR_IN_CONTAINER", "/app/var/tls"))
-    hostname = os.environ.get("COLO_TLS_HOSTNAME", "localhost")
+    directory = Path(os.environ.get("TLS_DIR", "/app/var/tls"))
+    hostname = os.environ.get("TLS_HOSTNAME", "localhost")
     made = make(directory, hostname)
     print(f"self-signed certificate for {hostname} written to {directory}" if made
           else f"{directory / 'cert.pem'} exists: kept")

@@ -93,7 +93,7 @@ def test_colo_migrates_a_database_from_the_unpacked_wheel(wheel: Path, tmp_path:
 
 def test_make_cert_makes_a_usable_pair_once_and_then_keeps_it(tmp_path: Path) -> None:
     script = ROOT / "deploy" / "compose" / "make-cert.py"
-    env = {**os.environ, "COLO_TLS_DIR_IN_CONTAINER": str(tmp_path / "tls"), "COLO_TLS_HOSTNAME": "colo.dc.example"}
+    env = {**os.environ, "TLS_DIR": str(tmp_path / "tls"), "TLS_HOSTNAME": "colo.dc.example"}
     made = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, check=True)
     assert "written" in made.stdout
     cert_path, key_path = tmp_path / "tls" / "cert.pem", tmp_path / "tls" / "key.pem"
