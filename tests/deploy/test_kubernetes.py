@@ -156,3 +156,19 @@ def test_api_replicas_run_no_background_work_and_scale_behind_a_budget(manifests
     egress_ports = {port["port"] for rule in api_policy["spec"]["egress"] for port in rule["ports"]}
     assert {53, 5432, 6379} <= egress_ports  # DNS, PostgreSQL, Redis (and NetBox's port)
     assert [port["port"] for rule in api_policy["spec"]["ingress"] for port in rule["ports"]] == [8000]
+
+
+def test_the_migration_phase_can_be_applied_first_with_all_it_needs(manifests: list[Manifest]) -> None:
+    """Colo starts (and /readyz answers 200) on an unmigrated database, so OPERATIONS.md applies the
+    objects labelled component in (config, migrate) first, waits for the Job, then applies the rest:
+    that selection must hold the Job and everything its pod references, and no Colo process."""
+    phase = [item for item in manifests
+             if item["metadata"].get("labels", {}).get("app.kubernetes.io/component") in {"config", "migrate"}]
+    names = {(item["kind"], item["metadata"]["name"]) for item in phase}
+    assert ("Job", "colo-migrate") in names and ("NetworkPolicy", "colo-migrate") in names
+    spec = pod_specs(phase)["Job/colo-migrate"]
+    assert ("ServiceAccount", spec["serviceAccountName"]) in names
+    for container in spec["containers"]:
+        for source in container.get("envFrom", []):
+            assert ("ConfigMap", source["configMapRef"]["name"]) in names
+    assert not any(kind in {"Deployment", "HorizontalPodAutoscaler"} for kind, _name in names)
