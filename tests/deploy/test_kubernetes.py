@@ -172,3 +172,8 @@ def test_the_migration_phase_can_be_applied_first_with_all_it_needs(manifests: l
         for source in container.get("envFrom", []):
             assert ("ConfigMap", source["configMapRef"]["name"]) in names
     assert not any(kind in {"Deployment", "HorizontalPodAutoscaler"} for kind, _name in names)
+
+
+def test_the_autoscaler_alone_sets_the_api_replica_count(manifests: list[Manifest]) -> None:
+    """A `replicas` in the Deployment would undo the autoscaler's count at every `kubectl apply`."""
+    assert "replicas" not in by_kind(manifests, "Deployment")["colo-api"]["spec"]
