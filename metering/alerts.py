@@ -104,13 +104,15 @@ def conditions(meters: list[dict[str, Any]], config: MeteringConfig, now: dateti
             found.append(Condition(AlertKind.REDUNDANCY_AT_RISK, f"rack:{rack_id}",
                                    f"rack {rack_id}: A+B draw {total / 1000:.2f} kW, one side carries "
                                    f"{carry / 1000:.2f} kW", total, float(carry)))
+    # A tenant's draw is its own meters' (a feed may carry several tenants' PDUs: never another's watts),
+    # its contract the committed power of each of its circuits once.
     tenants: dict[UUID, tuple[float, dict[int, int]]] = {}
-    for feed_id, (meter, draw) in by_feed.items():
-        if meter["tenant_id"] is None:
+    for meter, values in live:
+        if meter["tenant_id"] is None or meter["feed_id"] is None:
             continue
         total, contracts = tenants.get(meter["tenant_id"], (0.0, {}))
-        contracts[feed_id] = meter["contracted_w"]
-        tenants[meter["tenant_id"]] = (total + draw, contracts)
+        contracts[meter["feed_id"]] = max(contracts.get(meter["feed_id"], 0), meter["contracted_w"])
+        tenants[meter["tenant_id"]] = (total + _power(values), contracts)
     for tenant_id, (draw, contracts) in tenants.items():
         contracted = sum(contracts.values())
         if contracted > 0 and draw > contracted:

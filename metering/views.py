@@ -68,7 +68,8 @@ def _capacity_w(meters: list[dict[str, Any]], kind: str) -> int | None:
 
 
 def contracted_w(meters: list[dict[str, Any]]) -> int:
-    return sum({m["feed_id"]: m["contracted_w"] for m in meters}.values())
+    """Each tenant's circuit on each feed counted once (a feed may carry several tenants' circuits)."""
+    return sum({(m["feed_id"], m["tenant_id"]): m["contracted_w"] for m in meters}.values())
 
 
 async def _bucket_kw(meter_ids: list[UUID], resolution: Resolution, start: datetime, end: datetime,
