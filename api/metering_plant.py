@@ -2,7 +2,8 @@
 tenants mapped to Colo's, and a tenant circuit's contracted power from its order — handed to
 metering as typed rows (metering does not import dcim, tenants' tables or orders).
 
-The readings of a PDU belong to the tenant of the feed (a tenant circuit), else of the PDU
+A PDU whose inlets are on two feeds (A and B) is one meter per inlet (on its feed); the readings
+of a PDU belong to the tenant of the feed (a tenant circuit), else of the PDU
 device, else of its rack. A circuit's contracted power is its order's committed watts, shared by
 the order's circuits (an A+B order's two feeds carry half each, summing to the order's power).
 """
@@ -64,14 +65,16 @@ async def meters_of(pdus: list[PduRecord]) -> list[DiscoveredMeter]:
             rows.append(DiscoveredMeter(key=meter_key(pdu.device_id, None, 0), rack_id=pdu.rack_id,
                                         tenant_id=tenants.get(owner) if owner is not None else None,
                                         **common))  # type: ignore[arg-type]
-        # One meter per PDU: rPDU2's figures are the whole device's, so a PDU cabled to several feeds is
-        # metered on its first one (by NetBox id) rather than counted once per feed.
-        for feed in pdu.feeds[:1]:
+        # A PDU whose inlets are cabled to different feeds (A and B) is one meter per inlet, each on its
+        # feed and read from the PDU's per-inlet (module) rows; a PDU on one feed is one meter.
+        inlet_of = dict(pdu.inlets) if len(pdu.feeds) > 1 else {}
+        for feed in pdu.feeds:
             holder = feed.tenant_id if feed.tenant_id is not None else owner
             contracted = (orders.get(feed.colo_order_id, 0) // max(circuits_of_order[feed.colo_order_id], 1)
                           if feed.colo_order_id else 0)
             rows.append(DiscoveredMeter(
-                key=meter_key(pdu.device_id, feed.netbox_id, 1), feed_id=feed.netbox_id,
+                key=meter_key(pdu.device_id, feed.netbox_id, len(pdu.feeds)), feed_id=feed.netbox_id,
+                inlet=inlet_of.get(feed.netbox_id, 0),
                 feed_name=feed.name, side=feed.side,
                 feed_capacity_w=available_va(voltage=feed.voltage, amperage=feed.amperage, phase=feed.phase,
                                              max_utilization=feed.max_utilization),

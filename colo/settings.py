@@ -189,6 +189,8 @@ VARIABLES: tuple[Var, ...] = (
     Var("COLO_SNMP_V3_AUTH_KEY", "snmp_v3_auth_key", parsers.text, "", "SNMPv3 authentication pass phrase",
         secret=True),
     Var("COLO_SNMP_V3_PRIV_KEY", "snmp_v3_priv_key", parsers.text, "", "SNMPv3 privacy pass phrase", secret=True),
+    Var("COLO_SNMP_V3_CONTEXT", "snmp_v3_context", parsers.text, "",
+        "SNMPv3 context name the PDUs serve their MIB in (empty: the default context)"),
     Var("COLO_METERING_FEED_THRESHOLDS", "metering_feed_thresholds", parsers.thresholds, (80, 90),
         "warning and critical load of a feed, in % of its derated capacity (`80,90`)"),
     Var("COLO_METERING_INLET_TEMPERATURE", "metering_inlet_temperature", parsers.value_range, (18.0, 27.0),
@@ -285,6 +287,7 @@ class Settings:
     snmp_v3_user: str = ""
     snmp_v3_auth_key: str = field(default="", repr=False)
     snmp_v3_priv_key: str = field(default="", repr=False)
+    snmp_v3_context: str = ""
     metering_feed_thresholds: tuple[int, int] = (80, 90)
     metering_inlet_temperature: tuple[float, float] = (18.0, 27.0)
     metering_inlet_humidity: tuple[float, float] = (20.0, 60.0)

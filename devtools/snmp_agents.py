@@ -40,11 +40,13 @@ class PduProfile:
     humidity_pct: float | None = 45.0
     delay_ms: int = 0  # answer every request this late (a slow agent)
     static: bool = False  # constant values (for exact assertions)
+    # A PDU with several inlets (rPDU2 modules): each inlet's mean power in W (power_w is then their
+    # sum); inlet n's energy counter starts at energy_kwh + 1000 * (n - 1). Empty: one inlet.
+    inlet_power_w: tuple[int, ...] = ()
 
 
 def records(profile: PduProfile) -> list[str]:
     """The profile's .snmprec lines, sorted by OID as snmpsim requires."""
-    hundredths = profile.power_w // 10  # rPDU2 power: hundredths of kW
     rate = 2 * 3.141592653589793 / profile.period_s
 
     def load(oid: str, mean: int, swing: int) -> str:
@@ -59,26 +61,35 @@ def records(profile: PduProfile) -> list[str]:
         oid, tag, value = line.split("|", 2)
         return f"{oid}|{tag.split(':')[0]}:delay|wait={profile.delay_ms},value={value}" if ":" not in tag else line
 
-    tenths_kwh = int(profile.energy_kwh * 10)
-    # counter of tenths of kWh: initial + seconds since the agent started * rate, at power_w that is
-    # power_w / 360_000 tenths of kWh per second
-    energy = (f"{APC}.4.3.1.9.1|2|{tenths_kwh}" if profile.static else
-              f"{APC}.4.3.1.9.1|2:numeric|initial={tenths_kwh},rate={profile.power_w / 360000:.8f}")
     lines = [
         f"1.3.6.1.2.1.1.1.0|4|APC Rack PDU {profile.name} (simulated)",
         f"1.3.6.1.2.1.1.2.0|6|{SYS_OBJECT_ID}",
         f"1.3.6.1.2.1.1.5.0|4|{profile.name}",
-        f"{APC}.4.3.1.1.1|2|1",
-        load(f"{APC}.4.3.1.5.1", hundredths, profile.swing_w // 10),
-        energy,
     ]
-    per_phase = hundredths // profile.phases
-    for phase in range(1, profile.phases + 1):
-        amps_tenths = round(per_phase * 10 * 10 / profile.volts)  # hundredths kW → W → A → tenths
-        swing_tenths = round(profile.swing_w / profile.phases * 10 / profile.volts)
-        lines.append(load(f"{APC}.6.3.1.5.{phase}", amps_tenths, swing_tenths))
-        lines.append(f"{APC}.6.3.1.6.{phase}|2|{profile.volts}")
-        lines.append(load(f"{APC}.6.3.1.7.{phase}", per_phase, profile.swing_w // 10 // profile.phases))
+    inlets = profile.inlet_power_w or (profile.power_w,)
+    for module, watts in enumerate(inlets, start=1):
+        hundredths = watts // 10
+        swing = profile.swing_w * watts // max(profile.power_w, 1)
+        tenths_kwh = int((profile.energy_kwh + 1000 * (module - 1)) * 10)
+        # counter of tenths of kWh: initial + seconds since the agent started * rate, at `watts` that is
+        # watts / 360_000 tenths of kWh per second
+        lines += [
+            f"{APC}.4.3.1.1.{module}|2|{module}",
+            f"{APC}.4.3.1.2.{module}|2|{module}",
+            load(f"{APC}.4.3.1.5.{module}", hundredths, swing // 10),
+            f"{APC}.4.3.1.9.{module}|2|{tenths_kwh}" if profile.static else
+            f"{APC}.4.3.1.9.{module}|2:numeric|initial={tenths_kwh},rate={watts / 360000:.8f}",
+        ]
+        per_phase = hundredths // profile.phases
+        for phase in range(1, profile.phases + 1):
+            row = (module - 1) * profile.phases + phase  # rPDU2PhaseStatusIndex runs across modules
+            amps_tenths = round(per_phase * 10 * 10 / profile.volts)  # hundredths kW → W → A → tenths
+            swing_tenths = round(swing / profile.phases * 10 / profile.volts)
+            lines.append(f"{APC}.6.3.1.2.{row}|2|{module}")
+            lines.append(f"{APC}.6.3.1.3.{row}|2|{phase}")
+            lines.append(load(f"{APC}.6.3.1.5.{row}", amps_tenths, swing_tenths))
+            lines.append(f"{APC}.6.3.1.6.{row}|2|{profile.volts}")
+            lines.append(load(f"{APC}.6.3.1.7.{row}", per_phase, swing // 10 // profile.phases))
     if profile.temperature_c is not None:
         lines.append(f"{APC}.10.2.2.1.8.1|2|{round(profile.temperature_c * 10)}")
     if profile.humidity_pct is not None:

@@ -16,6 +16,7 @@ class SnmpCredentials:
     v3_user: str = ""
     v3_auth_key: str = field(default="", repr=False)
     v3_priv_key: str = field(default="", repr=False)
+    v3_context: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,8 @@ class MeteringConfig:
             concurrency=settings.metering_concurrency, pdu_roles=settings.metering_pdu_roles,
             credentials=SnmpCredentials(community=settings.snmp_community, v3_user=settings.snmp_v3_user,
                                         v3_auth_key=settings.snmp_v3_auth_key,
-                                        v3_priv_key=settings.snmp_v3_priv_key),
+                                        v3_priv_key=settings.snmp_v3_priv_key,
+                                        v3_context=settings.snmp_v3_context),
             feed_warning_pct=settings.metering_feed_thresholds[0],
             feed_critical_pct=settings.metering_feed_thresholds[1],
             temperature=settings.metering_inlet_temperature, humidity=settings.metering_inlet_humidity,

@@ -30,6 +30,7 @@ class DiscoveredMeter:
     snmp_version: SnmpVersion = SnmpVersion.V2C
     community: str = ""
     feed_id: int | None = None
+    inlet: int = 0  # the PDU's inlet on this feed when its inlets are on different feeds; 0 = whole PDU
     feed_name: str = ""
     side: str = ""
     feed_capacity_w: int = 0
@@ -58,7 +59,8 @@ async def sync_meters(rows: Sequence[DiscoveredMeter], *, now: datetime | None =
     for row in rows:
         values = {
             Meter.name: row.name[:200], Meter.source: row.source.value, Meter.netbox_device_id: row.netbox_device_id,
-            Meter.feed_id: row.feed_id, Meter.feed_name: row.feed_name[:200], Meter.side: row.side,
+            Meter.feed_id: row.feed_id, Meter.inlet: row.inlet, Meter.feed_name: row.feed_name[:200],
+            Meter.side: row.side,
             Meter.feed_capacity_w: row.feed_capacity_w, Meter.rack_id: row.rack_id, Meter.tenant_id: row.tenant_id,
             Meter.contracted_w: row.contracted_w, Meter.host: row.host, Meter.port: row.port,
             Meter.vendor: row.vendor if row.vendor in VENDORS else DEFAULT_VENDOR,
@@ -84,6 +86,6 @@ async def sync_meters(rows: Sequence[DiscoveredMeter], *, now: datetime | None =
 async def snmp_meters() -> list[dict[str, Any]]:
     """The active meters the poller reads."""
     return list(await Meter.select(Meter.id, Meter.host, Meter.port, Meter.vendor, Meter.snmp_version,
-                                   Meter.community).where((Meter.active == True)  # noqa: E712 - Piccolo SQL
+                                   Meter.community, Meter.inlet, Meter.netbox_device_id).where((Meter.active == True)  # noqa: E712 - Piccolo SQL
                                                           & (Meter.source == MeterSource.SNMP.value)
                                                           & (Meter.host != "")))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from colo.logging import get_logger
 from metering import alerts, ingest, rollup
@@ -61,9 +62,7 @@ class MeteringRuntime:
     async def targets(self) -> list[Target]:
         rows = await snmp_meters()
         self.meters = len(rows)
-        return [Target(meter_id=r["id"], host=r["host"], port=r["port"], vendor=r["vendor"],
-                       version=SnmpVersion(r["snmp_version"]), community=r["community"])
-                for r in rows]
+        return targets_of(rows)
 
     async def poll_once(self, *, now: datetime | None = None) -> RoundReport:
         """One round: poll, store, roll up the last quarter hour, evaluate alerts."""
@@ -115,3 +114,19 @@ class MeteringRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
         self.poller.close()
+
+
+def targets_of(rows: Sequence[Mapping[str, Any]]) -> list[Target]:
+    """One target per PDU: the meters of one PDU's inlets (same device and address) are read together."""
+    pdus: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+    for r in rows:
+        whole = not r["inlet"] or r["netbox_device_id"] is None
+        key = ("meter", r["id"]) if whole else (r["netbox_device_id"], r["host"], r["port"], r["community"])
+        pdus.setdefault(key, []).append(r)
+    targets = []
+    for meters in pdus.values():
+        r = meters[0]
+        inlets = tuple(sorted((m["inlet"], m["id"]) for m in meters if m["inlet"]))
+        targets.append(Target(meter_id=r["id"], host=r["host"], port=r["port"], vendor=r["vendor"],
+                              version=SnmpVersion(r["snmp_version"]), community=r["community"], inlets=inlets))
+    return targets

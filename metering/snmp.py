@@ -30,11 +30,11 @@ from pysnmp.hlapi.v3arch.asyncio import (
 )
 
 from metering.config import SnmpCredentials
-from metering.status import SnmpVersion
-from metering.vendors import DEFAULT_VENDOR, VENDORS, VendorMib, channel_of
+from metering.snmp_wire import V2cClient, VarBind
+from metering.status import TOTAL_CHANNEL, SnmpVersion
+from metering.vendors import DEFAULT_VENDOR, VENDORS, VendorMib
 
 BACKOFF_MAX = 900.0  # seconds: a dead PDU is still tried every 15 minutes
-MAX_ROWS = 4  # rows read per column in one GETBULK: 3 phases or 4 probes
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,13 @@ class Target:
     vendor: str = DEFAULT_VENDOR
     version: SnmpVersion = SnmpVersion.V2C
     community: str = field(default="", repr=False)  # the device's own; else Colo's
+    # A PDU whose inlets are on different feeds: each inlet's meter (inlet number, meter id); the
+    # PDU's figures are then split by inlet. Empty: one meter (meter_id) for the whole PDU.
+    inlets: tuple[tuple[int, UUID], ...] = ()
+
+    @property
+    def meter_ids(self) -> tuple[UUID, ...]:
+        return tuple(meter for _, meter in self.inlets) or (self.meter_id,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,51 @@ class _Health:
     retry_at: float = 0.0  # monotonic
 
 
+def samples_of(target: Target, mib: VendorMib, varbinds: list[VarBind]) -> list[Sample]:
+    """The readings in a GETBULK answer, each on its inlet's meter. GETBULK runs each column on
+    past its last row into the next ones: a row counts for the first column it belongs to only."""
+    prefixes = [(oid + ".", oid) for oid in mib.oids()]
+    table: dict[str, dict[int, int]] = {oid: {} for oid in mib.oids()}
+    for name, value in varbinds:
+        if value is None:
+            continue
+        for prefix, oid in prefixes:
+            if name.startswith(prefix):
+                index = name[len(prefix):]
+                if index.isdigit():
+                    table[oid].setdefault(int(index), value)
+                break
+    inlet_meter = dict(target.inlets)
+    first = inlet_meter[min(inlet_meter)] if inlet_meter else target.meter_id
+    found: dict[tuple[UUID, int, str], Sample] = {}
+
+    def add(meter: UUID | None, channel: int, metric: str, raw: float, scale: float) -> None:
+        if meter is not None:
+            found.setdefault((meter, channel, metric), Sample(meter, channel, metric, round(raw * scale, 3)))
+
+    inlet_of = table.get(mib.phase_inlet_oid, {})
+    number_of = table.get(mib.phase_number_oid, {})
+    for column in mib.columns:
+        rows = table[column.oid]
+        if column.table == "device":  # a row per inlet (module)
+            if inlet_meter:
+                for row, raw in rows.items():
+                    add(inlet_meter.get(row), TOTAL_CHANNEL, column.metric.value, raw, column.scale)
+            elif rows:  # the whole PDU: its inlets together
+                add(target.meter_id, TOTAL_CHANNEL, column.metric.value, sum(rows.values()), column.scale)
+        elif column.table == "phase":
+            for row, raw in rows.items():
+                if inlet_meter:
+                    meter, phase = inlet_meter.get(inlet_of.get(row, 1)), number_of.get(row, row)
+                else:
+                    meter, phase = target.meter_id, row
+                add(meter, column.channel_offset + phase, column.metric.value, raw, column.scale)
+        else:  # probes are the PDU's: reported on its first inlet's meter
+            for row, raw in rows.items():
+                add(first, column.channel_offset + row, column.metric.value, raw, column.scale)
+    return list(found.values())
+
+
 class Poller:
     def __init__(self, *, credentials: SnmpCredentials, timeout: float = 2.0, concurrency: int = 64,
                  interval: float = 60.0) -> None:
@@ -78,6 +130,7 @@ class Poller:
         self.interval = interval
         self._slots = asyncio.Semaphore(concurrency)
         self._engine: SnmpEngine | None = None
+        self._v2c = V2cClient()
         self._health: dict[UUID, _Health] = {}
 
     def engine(self) -> SnmpEngine:
@@ -86,6 +139,7 @@ class Poller:
         return self._engine
 
     def close(self) -> None:
+        self._v2c.close()
         if self._engine is not None:
             self._engine.close_dispatcher()
             self._engine = None
@@ -98,42 +152,38 @@ class Poller:
         # v2c where the PDU speaks nothing better (its community is a read-only one); v3 authPriv otherwise
         return CommunityData(target.community or self.credentials.community, mpModel=1)  # noqa: S508
 
+    async def _varbinds(self, target: Target, mib: VendorMib) -> list[VarBind]:
+        if target.version is SnmpVersion.V2C:  # the lean path: no pysnmp engine (metering/snmp_wire.py)
+            return await self._v2c.get_bulk(target.host, target.port, target.community or self.credentials.community,
+                                            mib.oids(), max_repetitions=mib.max_rows, timeout=self.timeout)
+        transport = await UdpTransportTarget.create((target.host, target.port), timeout=self.timeout, retries=0)
+        error, status, _, var_binds = await asyncio.wait_for(bulk_cmd(
+            self.engine(), self._auth(target), transport, ContextData(contextName=self.credentials.v3_context), 0,
+            mib.max_rows,
+            *[ObjectType(ObjectIdentity(oid)) for oid in mib.oids()], lookupMib=False,
+        ), timeout=self.timeout + 0.5)
+        if error:  # e.g. a wrong v3 user, key or pass phrase: the agent's USM report, named
+            text = str(error)
+            raise TimeoutError(text) if "timeout" in text.lower() else RuntimeError(f"SNMPv3: {text}")
+        if status:
+            raise RuntimeError(f"SNMP error status {status}")
+        found: list[VarBind] = []
+        for name, value in var_binds:
+            try:
+                found.append((str(name), int(value)))
+            except (TypeError, ValueError):
+                found.append((str(name), None))  # endOfMibView, noSuchObject: the PDU has no such row
+        return found
+
     async def read(self, target: Target) -> list[Sample]:
         """One PDU, one GETBULK of every column; raises TimeoutError or RuntimeError."""
         mib: VendorMib = VENDORS[target.vendor]
-        transport = await UdpTransportTarget.create((target.host, target.port), timeout=self.timeout, retries=0)
-        error, status, _, var_binds = await asyncio.wait_for(bulk_cmd(
-            self.engine(), self._auth(target), transport, ContextData(), 0, MAX_ROWS,
-            *[ObjectType(ObjectIdentity(column.oid)) for column in mib.columns], lookupMib=False,
-        ), timeout=self.timeout + 0.5)
-        if error:
-            raise TimeoutError(str(error)) if "timeout" in str(error).lower() else RuntimeError(str(error))
-        if status:
-            raise RuntimeError(f"SNMP error status {status}")
-        # GETBULK runs each column on past its last row into the next ones: keep each (channel, metric) once
-        found: dict[tuple[int, str], Sample] = {}
-        for name, value in var_binds:
-            oid = str(name)
-            for column in mib.columns:
-                prefix = column.oid + "."
-                if not oid.startswith(prefix):
-                    continue
-                row = oid[len(prefix):]
-                if not row.isdigit() or (column.single and row != "1"):
-                    continue
-                try:
-                    raw = float(int(value))
-                except (TypeError, ValueError):
-                    continue  # endOfMibView, noSuchObject: the PDU has no such row
-                channel = channel_of(column, int(row))
-                found.setdefault((channel, column.metric.value), Sample(
-                    target.meter_id, channel, column.metric.value, round(raw * column.scale, 3)))
-        return list(found.values())
+        return samples_of(target, mib, await self._varbinds(target, mib))
 
     async def _poll_one(self, target: Target, result: RoundResult, now_mono: float) -> None:
         health = self._health.setdefault(target.meter_id, _Health())
         if health.retry_at > now_mono:
-            result.skipped.append(target.meter_id)
+            result.skipped.extend(target.meter_ids)
             return
         async with self._slots:
             try:
@@ -142,11 +192,12 @@ class Poller:
                 health.failures += 1
                 health.retry_at = now_mono + min(self.interval * 2 ** (health.failures - 1), BACKOFF_MAX) \
                     if health.failures > 1 else 0.0
-                result.failed[target.meter_id] = type(exc).__name__ if not str(exc) else str(exc)[:200]
+                why = type(exc).__name__ if not str(exc) else str(exc)[:200]
+                result.failed.update({meter: why for meter in target.meter_ids})
                 return
         health.failures, health.retry_at = 0, 0.0
         result.samples.extend(samples)
-        result.answered.append(target.meter_id)
+        result.answered.extend(target.meter_ids)
 
     async def poll_round(self, targets: Sequence[Target], *, now: datetime | None = None) -> RoundResult:
         """Every target once (those backed off are skipped); never raises for one PDU's failure."""

@@ -24,6 +24,7 @@ class Meter(Table, tablename="metering_meter"):
     contracted_w = Integer(default=0)  # committed power of the tenant's circuit on this feed
     host = Varchar(length=64, default="")
     port = Integer(default=161)
+    inlet = Integer(default=0)  # the PDU's inlet this meter reads (its feed's); 0 = the whole PDU
     vendor = Varchar(length=32, default="apc-rpdu2")
     snmp_version = Varchar(length=4, default="v2c")
     community = Varchar(length=64, default="", secret=True)  # v2c; v3 credentials are Colo's settings

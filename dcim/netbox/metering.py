@@ -6,6 +6,7 @@ its worker threads); the assembly into metering's rows is api/'s (metering does 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,9 @@ class PduRecord:
     snmp_port: int
     vendor: str
     feeds: tuple[FeedRecord, ...]  # the feeds its power ports are cabled to
+    # (feed id, inlet number): the inlet is the power port's place among the device's power ports in
+    # name order (natural: "Inlet 2" before "Inlet 10"), as the PDU numbers its inlets (rPDU2 modules)
+    inlets: tuple[tuple[int, int], ...] = ()
 
 
 def _id(value: Any) -> int | None:
@@ -59,6 +63,12 @@ def _address(device: dict[str, Any]) -> str:
     if isinstance(ip, dict) and ip.get("address"):
         return str(ip["address"]).split("/")[0]
     return ""
+
+
+def _natural(port: dict[str, Any]) -> tuple[tuple[int, str], ...]:
+    """A port name's sort key with its numbers as numbers ("Inlet 2" < "Inlet 10"), then its id."""
+    parts = re.split(r"(\d+)", str(port.get("name") or ""))
+    return (*((int(p), "") if p.isdigit() else (-1, p) for p in parts), (int(port.get("id") or 0), ""))
 
 
 def _feed(raw: dict[str, Any]) -> FeedRecord:
@@ -82,14 +92,20 @@ async def list_pdus(gateway: NetBoxGateway, *, roles: tuple[str, ...]) -> list[P
             return []
         ids = [d["id"] for d in devices]
         ports = [dict(p) for p in api.dcim.power_ports.filter(
-            device_id=ids, cabled=True, limit=PAGE, fields="id,device,link_peers,link_peers_type")]
+            device_id=ids, limit=PAGE, fields="id,name,device,link_peers,link_peers_type")]
         feed_of_device: dict[int, set[int]] = {}
+        inlets_of_device: dict[int, dict[int, int]] = {}
+        ports_of_device: dict[int, list[dict[str, Any]]] = {}
         for port in ports:
-            if port.get("link_peers_type") != "dcim.powerfeed":
-                continue
-            for peer in port.get("link_peers") or []:
-                if _id(peer) is not None:
-                    feed_of_device.setdefault(int(_id(port["device"]) or 0), set()).add(int(_id(peer) or 0))
+            ports_of_device.setdefault(int(_id(port["device"]) or 0), []).append(port)
+        for device_id, own in ports_of_device.items():
+            for number, port in enumerate(sorted(own, key=_natural), start=1):
+                if port.get("link_peers_type") != "dcim.powerfeed":
+                    continue
+                for peer in port.get("link_peers") or []:
+                    if _id(peer) is not None:
+                        feed_of_device.setdefault(device_id, set()).add(int(_id(peer) or 0))
+                        inlets_of_device.setdefault(device_id, {}).setdefault(int(_id(peer) or 0), number)
         feed_ids = sorted({f for fs in feed_of_device.values() for f in fs})
         feeds = {f.netbox_id: f for f in (_feed(dict(r)) for r in api.dcim.power_feeds.filter(
             id=feed_ids, limit=PAGE, fields="id,name,type,rack,status,phase,voltage,amperage,max_utilization,"
@@ -108,7 +124,8 @@ async def list_pdus(gateway: NetBoxGateway, *, roles: tuple[str, ...]) -> list[P
                 community=str(custom.get("snmp_community") or ""), snmp_version=str(custom.get("snmp_version") or ""),
                 snmp_port=snmp_port if isinstance(snmp_port, int) and 0 < snmp_port < 65536 else 161,
                 vendor=str(custom.get("pdu_vendor") or ""),
-                feeds=tuple(feeds[f] for f in sorted(feed_of_device.get(int(d["id"]), ())) if f in feeds)))
+                feeds=tuple(feeds[f] for f in sorted(feed_of_device.get(int(d["id"]), ())) if f in feeds),
+                inlets=tuple(sorted(inlets_of_device.get(int(d["id"]), {}).items()))))
         return records
 
     return await gateway.call(read, what="list PDUs for metering")
