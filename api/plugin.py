@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from litestar import Litestar, Router
 from litestar.config.app import AppConfig
@@ -18,34 +17,22 @@ from litestar.types import ASGIApp
 import colo
 from api.access_log import access_log_middleware
 from api.auth_throttle import AuthFailureThrottle
+from api.components import running
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
 from api.http_methods import http_methods_middleware
-from api.metering_plant import discover as discover_meters
-from api.notices import tenant_notices
+from api.metrics import install_collector
 from api.openapi_tightening import TightenedJsonPlugin, TightenedSwaggerPlugin
 from api.pagination import refuse_offset
 from api.request_id import request_id_middleware
 from api.services import AppServices
-from audit.service import open_access_log
 from colo.db import bound_engine, engine_from_url
 from colo.logging import configure_logging, get_logger
-from colo.mail import Mailer
 from colo.secretstore import load_keys
 from colo.settings import Settings
 from dcim.netbox import gateway_from_settings
-from dcim.netbox.provisioning import Provisioner
 from dcim.orders.signed_grant import load_pki
-from dcim.orders.worker import OrdersRuntime
-from dcim.readmodel.refresher import ReadModelRefresher
-from metering.config import MeteringConfig
-from metering.runtime import MeteringRuntime
-from notify.config import NotifyConfig
-from notify.runtime import NotifyRuntime
-from servicedesk.config import ServiceDeskConfig
-from servicedesk.runtime import ServiceDeskRuntime
-from siteaccess.runtime import SiteAccessRuntime
 from tenants.ratelimit import RateLimiter
 from web.plugin import install_web
 
@@ -100,52 +87,16 @@ class ColoPlugin(InitPluginProtocol):
 
         @asynccontextmanager
         async def lifespan(app: Litestar) -> AsyncIterator[None]:
-            async with bound_engine(services.engine):
-                # First component, so it stops last: the others' shutdown is still logged.
-                services.access_log = await open_access_log(settings=settings, keys=services.keys)
-                # Site access: its journal into the access log, its tenant hook and alert monitor.
-                services.site_access = SiteAccessRuntime(
-                    services.access_log, hooks=services.tenant_hooks,
-                    holding=timedelta(days=settings.shipment_holding_days), tell=tenant_notices(settings))
-                await services.site_access.start()
-                # Keeps the plant read model fresh: webhook work, plus a periodic full reconcile.
-                services.read_model = ReadModelRefresher(
-                    services.netbox, webhook_grace_seconds=settings.webhook_grace_seconds)
-                await services.read_model.start()
-                # Orders: tenant status hooks, and the fulfilment worker. Test runs drive fulfilment
-                # explicitly (POST /v1/orders/{id}/fulfil), so they do not race a background worker.
-                services.orders = OrdersRuntime(
-                    Provisioner(services.netbox), facility=settings.facility_name, run_worker=settings.env != "test",
-                    hooks=services.tenant_hooks, signed_decommissions="decommissions" in settings.signed_approvals)
-                await services.orders.start()
-                # Service desk: its settings, and the sweep that raises SLA alerts for ops.
-                services.service_desk = ServiceDeskRuntime(ServiceDeskConfig.of(settings))
-                await services.service_desk.start()
-                # Metering: PDUs discovered from NetBox, polled every interval (unless COLO_METERING=off);
-                # test runs poll explicitly, as they drive order fulfilment.
-                metering_config = MeteringConfig.of(settings)
-                services.metering = MeteringRuntime(
-                    metering_config if settings.env != "test" else metering_config.off(),
-                    discover=lambda: discover_meters(services.netbox, metering_config))
-                await services.metering.start()
-                # Notifications: the outbox dispatcher (webhooks). Test runs drive it with their own clock.
-                services.notify = NotifyRuntime(NotifyConfig.of(settings), master_key=services.keys.master_key,
-                                                run_loop=settings.env != "test", mailer=Mailer.of(settings),
-                                                facility=settings.facility_name)
-                await services.notify.start()
-                services.started = True
+            async with bound_engine(services.engine), running(services, loops=settings.run_workers):
+                # api/components.py starts every component; their loops only with COLO_RUN_WORKERS.
                 app.state.services = services
                 log.info("colo started", database="postgresql" if settings.is_postgres else "sqlite",
-                         netbox=services.netbox.url or "not configured")
-                try:
-                    yield
-                finally:
-                    for name, component in reversed(services.stoppable()):
-                        await component.stop()
-                        log.info("stopped component", component=name)
+                         netbox=services.netbox.url or "not configured", background_work=settings.run_workers)
+                yield
 
         app_config.state["services"] = services
         app_config.lifespan.append(lifespan)
+        install_collector()  # leadership and backlog gauges at /metrics (api/metrics.py)
         app_config.route_handlers.extend([*CONTROLLERS, MetricsController])
         # The portal (web/): pages over the same services, mounted in this app.
         assets = install_web(app_config, services)

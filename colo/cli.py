@@ -66,6 +66,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from api.worker import run_worker
+
+    settings = settings_or_exit()
+    run_worker(settings, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_db_migrate(_args: argparse.Namespace) -> int:
     from colo.migrate import migrate_sync
 
@@ -90,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(handler=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the background work without the API (beside COLO_RUN_WORKERS=false "
+                            "replicas); serves /healthz, /readyz and /metrics")
+    worker.add_argument("--host", default="127.0.0.1", help="address of the probe and metrics listener")
+    worker.add_argument("--port", type=int, default=8001, help="port of the probe and metrics listener")
+    worker.set_defaults(handler=cmd_worker)
 
     db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_action", required=True)
     db.add_parser("migrate", help="apply pending migrations (idempotent)").set_defaults(handler=cmd_db_migrate)

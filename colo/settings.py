@@ -89,6 +89,11 @@ VARIABLES: tuple[Var, ...] = (
         "Default `http://COLO_HOST:COLO_PORT`, right only when NetBox runs on the same machine"),
     Var("COLO_WEBHOOK_GRACE_SECONDS", "webhook_grace_seconds", parsers.positive_float, 120.0,
         "a NetBox change no webhook announced within this many seconds means webhooks are not arriving"),
+    Var("COLO_RUN_WORKERS", "run_workers", parsers.boolean, True,
+        "`colo serve` also runs the background work (fulfilment, read-model refresh, monitors, metering, "
+        "notifications); `false` for API replicas beside a `colo worker`"),
+    Var("COLO_RECONCILE_SECONDS", "reconcile_seconds", parsers.positive_float, 300.0,
+        "seconds between full syncs of the read model from NetBox (catches what a lost webhook missed)"),
     Var("COLO_REDIS_URL", "redis_url", parsers.text, "",
         "`redis://…` for rate limits and portal sessions shared across processes; empty = in-process limits, "
         "sessions in the database"),
@@ -240,6 +245,8 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     public_url: str = ""
     webhook_grace_seconds: float = 120.0
+    run_workers: bool = True
+    reconcile_seconds: float = 300.0
     redis_url: str = ""
     auth_failures_per_address: int = 60
     auth_failures_per_key: int = 10

@@ -185,8 +185,21 @@ class PlantGeneration(Table, tablename="dcim_generation"):
     value = BigInt(default=0)
 
 
+class PlantRefreshQueue(Table, tablename="dcim_refresh_queue"):
+    """Re-reads NetBox's webhooks asked for, queued by whichever replica received the webhook and
+    drained by the read-model leader (dcim/readmodel/queue.py): in the database, so a replica
+    dying loses nothing. `kind` is "rack" (object_id: a rack), "object" (object_type, object_id)
+    or "full" (a full sync). A claimed row comes back to the queue when `claimed_until` passes."""
+
+    kind = Varchar(length=8)
+    object_type = Varchar(length=64, default="")
+    object_id = BigInt(default=0)
+    queued_at = Timestamptz()
+    claimed_until = Timestamptz(null=True, default=None)
+
+
 TABLES: list[type[Table]] = [
     PlantSite, PlantLocation, PlantTenant, PlantRack, PlantReservation, PlantDevice,
     PlantPowerPanel, PlantPowerFeed, PlantPowerPort, PlantPort, PlantCable, PlantSyncState,
-    PlantGeneration,
+    PlantGeneration, PlantRefreshQueue,
 ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from colo.leader import Gate, always
 from colo.logging import get_logger
 from metering import alerts, ingest, rollup
 from metering.config import MeteringConfig
@@ -42,9 +43,12 @@ class RoundReport:
 
 
 class MeteringRuntime:
-    def __init__(self, config: MeteringConfig, *, discover: Discover | None = None) -> None:
+    def __init__(self, config: MeteringConfig, *, discover: Discover | None = None, run_loop: bool = True,
+                 leads: Gate = always) -> None:
         self.config = config
         self.discover = discover
+        # Polls and roll-ups are a cluster-wide singleton (colo/leader.py): a round passes unless `leads()`.
+        self.run_loop, self.leads = run_loop, leads
         self.poller = Poller(credentials=config.credentials, timeout=config.timeout,
                              concurrency=config.concurrency, interval=config.interval)
         self.task: asyncio.Task[None] | None = None
@@ -99,13 +103,14 @@ class MeteringRuntime:
     async def _run(self) -> None:
         while True:
             try:
-                await self._tick()
+                if self.leads():
+                    await self._tick()
             except Exception as exc:  # the next round retries; never take the app down
                 log.error("metering round failed", error=type(exc).__name__)
             await asyncio.sleep(self.config.interval)
 
     async def start(self) -> None:
-        if self.config.mode != "off":
+        if self.config.mode != "off" and self.run_loop:
             self.task = asyncio.create_task(self._run(), name="metering-poller")
 
     async def stop(self) -> None:

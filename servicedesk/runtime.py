@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from datetime import datetime
 
+from colo.leader import Gate, always
 from colo.logging import get_logger
 from servicedesk.alerts import sweep
 from servicedesk.config import ServiceDeskConfig
@@ -16,9 +17,12 @@ log = get_logger(__name__)
 
 
 class ServiceDeskRuntime:
-    def __init__(self, config: ServiceDeskConfig, *, interval: float = SWEEP_INTERVAL) -> None:
+    def __init__(self, config: ServiceDeskConfig, *, interval: float = SWEEP_INTERVAL, run_loop: bool = True,
+                 leads: Gate = always) -> None:
         self.config = config
         self.interval = interval
+        # The sweep is a cluster-wide singleton (colo/leader.py): it passes unless `leads()`.
+        self.run_loop, self.leads = run_loop, leads
         self.task: asyncio.Task[None] | None = None
 
     async def sweep(self, *, now: datetime | None = None) -> int:
@@ -27,13 +31,16 @@ class ServiceDeskRuntime:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
+            if not self.leads():
+                continue
             try:
                 await self.sweep()
             except Exception as exc:  # the next pass retries; never take the app down
                 log.error("service-desk SLA sweep failed", error=type(exc).__name__)
 
     async def start(self) -> None:
-        self.task = asyncio.create_task(self._run(), name="servicedesk-sla-sweep")
+        if self.run_loop:
+            self.task = asyncio.create_task(self._run(), name="servicedesk-sla-sweep")
 
     async def stop(self) -> None:
         if self.task is not None:

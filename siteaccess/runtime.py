@@ -18,6 +18,7 @@ import structlog
 from audit.encoding import EntryDraft
 from audit.service import AccessLog
 from audit.signals import failed_authentication_bursts
+from colo.leader import Gate, always
 from colo.logging import get_logger
 from siteaccess.alerts import alert_on_auth_failures, sweep_overstays
 from siteaccess.dock import sweep_held
@@ -68,7 +69,7 @@ class SiteAccessRuntime:
 
     def __init__(
         self, access_log: AccessLog, *, hooks: TenantHooks, interval: float = MONITOR_INTERVAL,
-        holding: timedelta = HOLDING_PERIOD, tell: Tell = no_mail,
+        holding: timedelta = HOLDING_PERIOD, tell: Tell = no_mail, run_loop: bool = True, leads: Gate = always,
     ) -> None:
         self.access_log = access_log
         self.holding = holding  # how long a delivery may wait at the dock (COLO_SHIPMENT_HOLDING_DAYS)
@@ -76,6 +77,8 @@ class SiteAccessRuntime:
         self.journal: Journal = access_log_journal(access_log)
         self.hooks = hooks  # the app's (tenants/events.py): never another app's
         self.interval = interval
+        # The monitor is a cluster-wide singleton (colo/leader.py): it passes unless `leads()`.
+        self.run_loop, self.leads = run_loop, leads
         self.task: asyncio.Task[None] | None = None
 
     async def sweep(self, *, now: datetime | None = None) -> int:
@@ -84,6 +87,8 @@ class SiteAccessRuntime:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
+            if not self.leads():
+                continue
             try:
                 await self.sweep()
             except Exception as exc:  # the next pass retries; never take the app down
@@ -92,7 +97,8 @@ class SiteAccessRuntime:
     async def start(self) -> None:
         """Register the visits' tenant-status hook and start the monitor."""
         self.hooks.register(HOOK_NAME, tenant_status_hook(self.journal))
-        self.task = asyncio.create_task(self._run(), name="site-monitor")
+        if self.run_loop:
+            self.task = asyncio.create_task(self._run(), name="site-monitor")
 
     async def stop(self) -> None:
         self.hooks.unregister(HOOK_NAME)

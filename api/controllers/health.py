@@ -88,11 +88,16 @@ class HealthController(Controller):
         responses={503: ResponseSpec(Readiness, description="A dependency is down; `checks` names it")},
     )
     async def readyz(self, services: Services) -> Response[Readiness]:
-        checks = {"database": await _check_database(services), "netbox": await _check_netbox(services),
-                  "netbox_webhooks": await _check_webhooks()}
-        failing = [name for name, c in checks.items() if not c.ok and name not in ADVISORY]
-        ready = not failing
-        body = Readiness(status="ready" if ready else "unavailable: " + ", ".join(failing), checks=checks,
-                         degraded=[name for name in sorted(ADVISORY) if not checks[name].ok])
-        return Response(body, status_code=200 if ready else 503,
-                        headers=None if ready else {"Retry-After": "10"})
+        return await readiness(services)
+
+
+async def readiness(services: AppServices) -> Response[Readiness]:
+    """The readiness answer, shared by `colo serve` and `colo worker` (api/worker.py)."""
+    checks = {"database": await _check_database(services), "netbox": await _check_netbox(services),
+              "netbox_webhooks": await _check_webhooks()}
+    failing = [name for name, c in checks.items() if not c.ok and name not in ADVISORY]
+    ready = not failing
+    body = Readiness(status="ready" if ready else "unavailable: " + ", ".join(failing), checks=checks,
+                     degraded=[name for name in sorted(ADVISORY) if not checks[name].ok])
+    return Response(body, status_code=200 if ready else 503,
+                    headers=None if ready else {"Retry-After": "10"})

@@ -82,7 +82,7 @@ class NetBoxSyncController(Controller):
         received = datetime.now(UTC)  # webhooks do arrive: /readyz and freshness say so
         await record_webhook(at=event_time(payload, received_at=received), received_at=received)
         plan = await plan_event(payload)
-        services.read_model.submit(plan)
+        await services.read_model.enqueue(plan)  # into the database: the read-model leader applies it
         return WebhookAccepted(
             object_type=str(payload.get("object_type", "")), event=str(payload.get("event", "")),
             objects_to_refresh=len(plan.objects), racks_to_refresh=sorted(plan.rack_ids),
