@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 VarBind = tuple[str, int | None]
 
 _UNSIGNED = {0x41, 0x42, 0x43, 0x46, 0x47}  # Counter32, Gauge32, TimeTicks, Counter64, UInteger32
-_GET_BULK, _RESPONSE = 0xA5, 0xA2
+_GET, _GET_BULK, _RESPONSE = 0xA0, 0xA5, 0xA2
 
 
 def _length(n: int) -> bytes:
@@ -40,8 +40,8 @@ def _integer(value: int) -> bytes:
 
 def _oid(text: str) -> bytes:
     arcs = [int(a) for a in text.strip(".").split(".")]
-    out = bytearray([40 * arcs[0] + arcs[1]])
-    for arc in arcs[2:]:
+    out = bytearray()
+    for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:  # the first two arcs share one subidentifier
         chunk = [arc & 0x7F]
         arc >>= 7
         while arc:
@@ -51,10 +51,12 @@ def _oid(text: str) -> bytes:
     return _tlv(0x06, bytes(out))
 
 
-def encode_get_bulk(community: str, request_id: int, oids: list[str], max_repetitions: int) -> bytes:
-    """An SNMPv2c GetBulkRequest (non-repeaters 0) of `oids`, each with a NULL value."""
+def encode_request(community: str, request_id: int, oids: list[str], *, max_repetitions: int | None) -> bytes:
+    """An SNMPv2c GetBulkRequest (non-repeaters 0) of `oids`, or a GetRequest when `max_repetitions`
+    is None, each OID with a NULL value."""
     varbinds = b"".join(_tlv(0x30, _oid(o) + b"\x05\x00") for o in oids)
-    pdu = _tlv(_GET_BULK, _integer(request_id) + _integer(0) + _integer(max_repetitions) + _tlv(0x30, varbinds))
+    tag, repetitions = (_GET, 0) if max_repetitions is None else (_GET_BULK, max_repetitions)
+    pdu = _tlv(tag, _integer(request_id) + _integer(0) + _integer(repetitions) + _tlv(0x30, varbinds))
     return _tlv(0x30, _integer(1) + _tlv(0x04, community.encode()) + pdu)
 
 
@@ -72,15 +74,14 @@ def _read(data: bytes, at: int) -> tuple[int, int, int]:
 
 
 def _decode_oid(body: bytes) -> str:
-    first = body[0]
-    arcs = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
-    value = 0
-    for byte in body[1:]:
+    subidentifiers, value = [], 0
+    for byte in body:
         value = (value << 7) | (byte & 0x7F)
         if not byte & 0x80:
-            arcs.append(value)
+            subidentifiers.append(value)
             value = 0
-    return ".".join(map(str, arcs))
+    first = min(subidentifiers[0] // 40, 2)  # 40 * X + Y, X in 0..2 (Y may exceed 39 under 2)
+    return ".".join(map(str, [first, subidentifiers[0] - 40 * first, *subidentifiers[1:]]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,15 +153,17 @@ class V2cClient:
                                                                      local_addr=("0.0.0.0", 0))  # noqa: S104
         return self._transport
 
-    async def get_bulk(self, host: str, port: int, community: str, oids: list[str], *, max_repetitions: int,
-                       timeout: float) -> list[VarBind]:  # noqa: ASYNC109 - a per-request deadline
-        """The answer's varbinds; TimeoutError without one, RuntimeError for an SNMP error status."""
+    async def request(self, host: str, port: int, community: str, oids: list[str], *, max_repetitions: int | None,
+                      timeout: float) -> list[VarBind]:  # noqa: ASYNC109 - a per-request deadline
+        """A GETBULK (or a GET: max_repetitions None) answered: its varbinds; TimeoutError without an
+        answer, RuntimeError for an SNMP error status."""
         transport = await self._ready()
         request_id = next(self._ids) % 0x7FFFFFFF or 1
         future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
         self._protocol.waiting[request_id] = ((host, port), future)
         try:
-            transport.sendto(encode_get_bulk(community, request_id, oids, max_repetitions), (host, port))
+            transport.sendto(encode_request(community, request_id, oids, max_repetitions=max_repetitions),
+                             (host, port))
             response = await asyncio.wait_for(future, timeout)
         except TimeoutError:
             raise TimeoutError(f"no SNMP answer from {host}:{port} within {timeout:g} s") from None
