@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, HeaderParameter, Parameter, QueryPar
 
 from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
+from api.order_power import with_power_check
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.services import AppServices, Services
 from colo.identity import Principal
@@ -93,10 +94,11 @@ class OrderController(Controller):
         return respond(request, await store.list_for(principal=principal, state=in_state.value if in_state else None,
                                                      kind=kind, tenant_id=tenant_id, page=page))
 
-    @get("/{order_id:uuid}", operation_id="get_order", summary="One order",
+    @get("/{order_id:uuid}", operation_id="get_order",
+         summary="One order; for staff, a power order with its power check (committed beside measured power)",
          responses={**example(OrderRead, ORDER, description="The order"), **problems(400, 401, 403, 404)})
     async def get_order(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> OrderRead:
-        return await service.get_order(principal=principal, order_id=order_id)
+        return await with_power_check(principal, await service.get_order(principal=principal, order_id=order_id))
 
     @get("/{order_id:uuid}/events", operation_id="list_order_events",
          summary="The order's history: every transition with who, when and why",

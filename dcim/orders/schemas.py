@@ -65,6 +65,39 @@ class TransitionRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason = ""
 
 
+class FeedPowerCheck(msgspec.Struct):
+    """One feed of the rack: its derated capacity and the power contracted on it beside what its
+    meters measured (watts)."""
+
+    feed_id: int
+    name: str
+    side: str  # primary (A) | redundant (B)
+    capacity_w: int
+    contracted_w: int
+    measured_now_w: int
+    peak_7d_w: int
+    peak_30d_w: int
+
+
+class PowerCheck(msgspec.Struct):
+    """Staff reading a power order: the power committed on its rack beside the rack's measured
+    draw — so ops weigh both when approving. `measured` is false where no meter measures the rack
+    (then every measured figure is 0)."""
+
+    rack_id: int
+    requested_w: int  # this order
+    committed_w: int  # the rack's other power orders that hold capacity
+    measured: bool
+    meters: int
+    meters_reporting: int
+    measured_now_w: int
+    peak_7d_w: int
+    peak_7d_at: datetime | None
+    peak_30d_w: int
+    peak_30d_at: datetime | None
+    feeds: list[FeedPowerCheck]
+
+
 class OrderRead(msgspec.Struct):
     id: UUID
     tenant_id: UUID
@@ -83,6 +116,8 @@ class OrderRead(msgspec.Struct):
     allowed_actions: list[str]
     # a decommission approved with a signed document (COLO_SIGNED_APPROVALS): the approver's certificate, SHA-256
     decommission_signer_sha256: str = ""
+    # staff reading one power order (GET /v1/orders/{id}): committed beside measured power; null otherwise
+    power_check: PowerCheck | None = None
 
 
 class OrderEventRead(msgspec.Struct):

@@ -188,3 +188,36 @@ def test_the_power_charts_have_no_serious_accessibility_violation(
     finally:
         context.close()
     assert found == {}, found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ops_see_measured_peaks_beside_committed_power_on_the_order(
+        live_portal: Portal, chromium: Browser, metered: tuple[Plant, dict[str, Any]], language: str) -> None:
+    plant, made = metered
+    ordered = httpx.post(live_portal.url + "/v1/orders", headers=plant.buyer_key, timeout=30, json={
+        "spec": {"kind": "power", "rack_id": plant.main_rack, "kw": 0.5}})
+    assert ordered.status_code == 201, ordered.text
+    order_id = ordered.json()["id"]
+    context = chromium.new_context(extra_http_headers=client_headers())
+    context.add_cookies([{"name": "colo_lang", "value": language, "domain": "127.0.0.1", "path": "/"}])
+    page = context.new_page()
+    found: dict[str, list[dict[str, Any]]] = {}
+    try:
+        _person(live_portal, page)
+        page.goto(f"{live_portal.url}/ops/orders/{order_id}")
+        check_card = page.locator("#power-check")
+        expect(check_card).to_be_visible()
+        staff_view = live_portal.api("GET", f"/v1/orders/{order_id}").json()["power_check"]
+        assert _number(page, "#power-check", "data-requested-w") == 500
+        assert _number(page, "#power-check", "data-committed-w") == staff_view["committed_w"]
+        # every meter of the rack (ops): the buyer's and the stranger's, now and three days ago
+        assert _number(page, "#power-check", "data-peak-7d-w") == PEAK_A_W + PEAK_B_W + 5000
+        assert staff_view["measured_now_w"] == A_W + B_W + STRANGER_W
+        feed_a = made["feeds"]["primary"].id
+        assert page.locator(f"#power-check-feeds tr[data-feed-id='{feed_a}'] [data-figure='peak-7d']").inner_text(
+            ).replace("\u00a0", "").replace(",", "").replace(".", "") == str(int(PEAK_A_W + 5000))
+        check(page, "/ops/orders/{id} with the power check", found)
+    finally:
+        context.close()
+        httpx.post(f"{live_portal.url}/v1/orders/{order_id}/cancel", headers=plant.buyer_key, timeout=30)
+    assert found == {}, found

@@ -6,7 +6,9 @@ NetBox could not be reached). Each action posts to a route that performs its API
 (`acts_as`: the same roles) by calling what /v1/orders calls: dcim.orders.service.act for the
 moves a person makes, service.fulfil and service.decommission for the NetBox work, which hold
 no transaction across NetBox calls (dcim/orders/fulfil.py). The order's facts and history are
-worded by web/orders_view.py, as on the tenant's page.
+worded by web/orders_view.py, as on the tenant's page. A power order shows the power committed on
+its rack beside the rack's measured draw and 7- and 30-day peaks (api/order_power.py: the same
+figures GET /v1/orders/{id} gives staff), so ops see both when approving.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from api.order_power import power_check
 from api.pagination import Cursor, encode_cursor, keyset_request
 from colo.errors import Conflict, NotFound, ValidationFailed
 from colo.identity import Principal
@@ -181,7 +184,8 @@ class OpsOrdersController(Controller):
                     more_history=encode_cursor(events), timeline=drawn.draw(order, events.items),
                     facts=show.facts(order), asked=show.asked(events.items),
                     show=show, waits=waits_for(order), actions=ops_actions(order), tenant=tenants[order.tenant_id],
-                    done=DONE.get(done, ""), errors=errors or {}, failed=failed, reason=reason)
+                    done=DONE.get(done, ""), errors=errors or {}, failed=failed, reason=reason,
+                    power_check=await power_check(viewer.principal, order))
 
     async def _act(self, request: Request[Any, Any, Any], order_id: UUID, action: OrderAction) -> Template | Redirect:
         viewer = _viewer(request)
