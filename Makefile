@@ -15,7 +15,7 @@ VENDOR := node_modules/htmx.org/dist/htmx.min.js node_modules/swagger-ui-dist/sw
 	node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js node_modules/swagger-ui-dist/swagger-ui.css
 CATALOGS := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: help run test venv assets chromium kubectl netbox lint bench bench-quick screenshots clean
+.PHONY: help run test venv assets chromium haproxy kubectl netbox lint bench bench-quick screenshots clean
 
 help:
 	@echo "make run    - NetBox up, database migrated, demo seeded, portal and API on http://127.0.0.1:8000 (docs at /schema)"
@@ -45,6 +45,11 @@ assets: $(ASSETS)
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
 
+# tests/cluster put Debian's HAProxy in front of API replicas; each test runs its own HAProxy in the
+# foreground with its own configuration (the package's service, if started, listens nowhere).
+haproxy:
+	@test -x /usr/sbin/haproxy || { apt-get update && apt-get install -y haproxy; }
+
 # tests/deploy builds deploy/kubernetes with kubectl's own kustomize (v5, in kubectl 1.27 or newer;
 # Debian's kubernetes-client 1.20 is too old). Nothing talks to a cluster.
 kubectl:
@@ -72,7 +77,7 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: netbox lint chromium kubectl
+test: netbox lint chromium haproxy kubectl
 	$(VENV)/bin/pytest
 
 bench: netbox

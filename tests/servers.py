@@ -53,12 +53,13 @@ def colo_command(*args: str, env: dict[str, str], timeout: float = 180) -> str:
 
 @dataclass
 class ColoServer:
-    """One `colo serve` process; its output goes to a file (a full pipe would stall it)."""
+    """One `colo serve` (or `colo worker`) process; its output goes to a file (a full pipe would stall it)."""
 
     env: dict[str, str]
     log_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    command: tuple[str, ...] = ("serve",)  # ("worker",) for `colo worker`, which serves /healthz too
 
     @property
     def url(self) -> str:
@@ -66,18 +67,18 @@ class ColoServer:
 
     def start(self, ready_within: float = 60) -> ColoServer:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen([COLO, "serve", "--port", str(self.port)], env=self.env,
+            self.process = subprocess.Popen([COLO, *self.command, "--port", str(self.port)], env=self.env,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"colo serve exited with {self.process.returncode}:\n{self.log()}")
+                raise AssertionError(f"colo {self.command[0]} exited with {self.process.returncode}:\n{self.log()}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
                 time.sleep(0.2)
-        raise AssertionError(f"colo serve did not answer /healthz within {ready_within} s:\n{self.log()}")
+        raise AssertionError(f"colo {self.command[0]} did not answer /healthz within {ready_within} s:\n{self.log()}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, exactly like a crash or the OOM killer."""
