@@ -35,10 +35,10 @@ from metering.status import TOTAL_CHANNEL, SnmpVersion
 from metering.vendors import DEFAULT_VENDOR, VENDORS, VendorMib
 
 BACKOFF_MAX = 900.0  # seconds: a dead PDU is still tried every 15 minutes
-# A PDU's rows (phases, inlets, probes) are learnt from a GETBULK, then read by one GET of exactly
-# those OIDs: a handful of varbinds instead of columns x max_rows, a fraction of the agent's work.
-# A missing row (noSuchInstance), or every RELEARN_EVERY-th round (staggered: a thirtieth of the PDUs
-# a round), walks the columns again.
+# A PDU's rows (inlets, phases, probes) are learnt from a GETBULK of each table's key column, then
+# read by one GET of exactly those OIDs: a handful of varbinds instead of every column x max_rows
+# (a fraction of the agent's work). A row that stops answering is dropped; every RELEARN_EVERY-th
+# round (staggered: a thirtieth of the PDUs a round) the key columns are walked again.
 RELEARN_EVERY = 30
 
 
@@ -82,14 +82,20 @@ class _Health:
     retry_at: float = 0.0  # monotonic
 
 
-def rows_of(mib: VendorMib, varbinds: list[VarBind]) -> list[str]:
-    """The OIDs of a GETBULK answer that are rows of the MIB's columns (numbers, first time seen)."""
-    prefixes = tuple(oid + "." for oid in mib.oids())
-    seen: dict[str, None] = {}
-    for name, value in varbinds:
-        if value is not None and name.startswith(prefixes) and name.rsplit(".", 1)[-1].isdigit():
-            seen.setdefault(name, None)
-    return list(seen)
+def key_oids(mib: VendorMib) -> list[str]:
+    """The columns one GETBULK walks to learn a PDU's rows: each table's key column."""
+    return [oids[0] for oids in mib.tables().values()]
+
+
+def layout_of(mib: VendorMib, walked: list[VarBind]) -> list[str]:
+    """Every OID a GET reads from this PDU: each table's columns at the rows its key column answered."""
+    layout: list[str] = []
+    for oids in mib.tables().values():
+        prefix = oids[0] + "."
+        rows = dict.fromkeys(name[len(prefix):] for name, value in walked
+                             if value is not None and name.startswith(prefix) and name[len(prefix):].isdigit())
+        layout += [f"{oid}.{row}" for row in rows for oid in oids]
+    return layout
 
 
 def samples_of(target: Target, mib: VendorMib, varbinds: list[VarBind]) -> list[Sample]:
@@ -173,15 +179,21 @@ class Poller:
         """The lean path: no pysnmp engine (metering/snmp_wire.py); a GET of the rows the PDU has."""
         community = target.community or self.credentials.community
         known = self._layout.get(target.meter_id)
-        if known and (self._rounds + target.meter_id.int) % RELEARN_EVERY:  # PDUs relearn in turn
-            got = await self._v2c.request(target.host, target.port, community, known, max_repetitions=None,
-                                          timeout=self.timeout)
-            if len(got) == len(known) and all(value is not None for _, value in got):
-                return got
-        walked = await self._v2c.request(target.host, target.port, community, mib.oids(),
-                                         max_repetitions=mib.max_rows, timeout=self.timeout)
-        self._layout[target.meter_id] = rows_of(mib, walked)
-        return walked
+        if not known or not (self._rounds + target.meter_id.int) % RELEARN_EVERY:  # PDUs relearn in turn
+            walked = await self._v2c.request(target.host, target.port, community, key_oids(mib),
+                                             max_repetitions=mib.max_rows, timeout=self.timeout)
+            known = layout_of(mib, walked)
+            if not known:
+                self._layout.pop(target.meter_id, None)
+                return walked
+        got = await self._v2c.request(target.host, target.port, community, known, max_repetitions=None,
+                                      timeout=self.timeout)
+        present = [name for name, value in got if value is not None]
+        if present:  # a row gone (noSuchInstance) is dropped; none left: walk again next round
+            self._layout[target.meter_id] = present
+        else:
+            self._layout.pop(target.meter_id, None)
+        return got
 
     async def _varbinds(self, target: Target, mib: VendorMib) -> list[VarBind]:
         if target.version is SnmpVersion.V2C:

@@ -50,6 +50,17 @@ class VendorMib:
         extra = [oid for oid in (self.phase_inlet_oid, self.phase_number_oid) if oid]
         return [column.oid for column in self.columns] + extra
 
+    def tables(self) -> dict[str, list[str]]:
+        """Each table's columns to read per row (device, phase, probe), its key column first: the one
+        whose rows say which rows the table has (for phases, the inlet column when there is one)."""
+        found: dict[str, list[str]] = {}
+        for column in self.columns:
+            found.setdefault(column.table, []).append(column.oid)
+        extra = [oid for oid in (self.phase_inlet_oid, self.phase_number_oid) if oid]
+        if extra:
+            found["phase"] = extra + found.get("phase", [])
+        return found
+
 
 APC = "1.3.6.1.4.1.318.1.1.26"
 APC_RPDU2 = VendorMib(

@@ -10,7 +10,7 @@ from uuid import uuid4
 from pyasn1.codec.ber import decoder, encoder  # type: ignore[import-untyped]
 from pysnmp.proto import api, rfc1902, rfc1905
 
-from metering.snmp import Target, rows_of, samples_of
+from metering.snmp import Target, key_oids, layout_of, samples_of
 from metering.snmp_wire import decode_response, encode_request
 from metering.vendors import APC, APC_RPDU2
 
@@ -77,4 +77,7 @@ def test_a_dual_inlet_answer_splits_by_module() -> None:
                    (one, 101, "humidity_pct"): 41.0}
     whole = {(s.channel, s.metric): s.value for s in samples_of(Target(one, "h", 1), APC_RPDU2, varbinds)}
     assert whole[(0, "power_w")] == 3200.0 and whole[(2, "current_a")] == 8.7  # one meter: modules summed
-    assert len(rows_of(APC_RPDU2, varbinds)) == 14  # the GET of the next rounds: every row, nothing else
+    # the GET after the key columns' walk: every column at every row, nothing else
+    assert key_oids(APC_RPDU2) == [f"{APC}.4.3.1.5", f"{APC}.6.3.1.2", f"{APC}.10.2.2.1.8"]
+    layout = layout_of(APC_RPDU2, varbinds)
+    assert len(layout) == 14 and set(layout) == {name for name, _ in varbinds[:-2]}
