@@ -30,8 +30,9 @@ import httpx
 from tests.servers import free_port
 
 HAPROXY = "/usr/sbin/haproxy"
-# A request-log line: '<unix time with ms> <frontend> <status> "<method> <path?query> <version>" <server>'
-LOG_FORMAT = '"%Ts.%ms %ft %ST %{+Q}r %s"'
+# A request-log line: '<unix time with ms> <frontend> <status> "<method> <path?query> <version>" <server>
+# <termination state> <retries>' (status -1: no answer; retries with a leading + were redispatched)
+LOG_FORMAT = '"%Ts.%ms %ft %ST %{+Q}r %s %tsc %rc"'
 
 
 def _config(*, api_port: int, replicas: dict[str, int], netbox_port: int, netbox: tuple[str, int],
@@ -92,6 +93,8 @@ class LoggedRequest:
     method: str
     target: str  # path and query
     server: str  # the replica that answered last (after any retry)
+    termination: str  # HAProxy's session state at the end, "----" when all went well
+    retries: str
 
 
 @dataclass
@@ -169,9 +172,10 @@ class HAProxy:
         found = []
         for line in self.log_path.read_text(errors="replace").splitlines():
             parts = line.split()
-            if len(parts) == 7 and parts[1] == frontend and parts[2].lstrip("-").isdigit():
+            if len(parts) == 9 and parts[1] == frontend and parts[2].lstrip("-").isdigit():
                 found.append(LoggedRequest(at=float(parts[0]), status=int(parts[2]), method=parts[3].strip('"'),
-                                           target=parts[4], server=parts[6]))
+                                           target=parts[4], server=parts[6], termination=parts[7],
+                                           retries=parts[8]))
         return found
 
     def stop(self) -> None:
