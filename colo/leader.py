@@ -127,8 +127,9 @@ class Leadership:
 
         while True:
             try:
-                if self._conn is None or self._conn.is_closed():
-                    self._set(set())
+                if self._conn is not None and self._conn.is_closed():
+                    raise ConnectionError("the lock connection was closed")  # below: give way, then reconnect
+                if self._conn is None:
                     self._conn = await asyncpg.connect(self.database_url, timeout=CONNECT_TIMEOUT_SECONDS)
                 held = set(self._held)
                 for name in self.names:
@@ -141,10 +142,13 @@ class Leadership:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # connection lost or refused: every lock is gone with it
-                if self._held or self._conn is not None:
+                lost = bool(self._held) or self._conn is not None
+                if lost:
                     log.warning("leader election lost its database connection", error=type(exc).__name__)
                 self._set(set())
                 await self._close()
+                if lost:  # let the followers (retrying every retry_seconds) take over first
+                    await asyncio.sleep(self.retry_seconds)
             await asyncio.sleep(self.retry_seconds if len(self._held) < len(self.names) else
                                 min(1.0, self.retry_seconds))
 
