@@ -121,7 +121,8 @@ async def plant(gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[Any
 def _config(auth: str = AUTH, priv: str = PRIV) -> MeteringConfig:
     """Colo's configuration as an operator sets it: the v3 user and pass phrases from the environment."""
     settings = load_settings({"COLO_SNMP_V3_USER": "colo", "COLO_SNMP_V3_AUTH_KEY": auth,
-                              "COLO_SNMP_V3_PRIV_KEY": priv, "COLO_SNMP_V3_CONTEXT": CONTEXT}, dotenv=None)
+                              "COLO_SNMP_V3_PRIV_KEY": priv, "COLO_SNMP_V3_CONTEXT": CONTEXT,
+                              "COLO_METERING_TIMEOUT": "6"}, dotenv=None)  # room for a loaded machine
     return MeteringConfig.of(settings)
 
 
