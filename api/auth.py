@@ -6,7 +6,8 @@ log reads it there after the response); on failure its `auth_failure` holds a sh
 request ends with 401 — and when the key was identified (its secret matched) but is not allowed
 (revoked, expired, wrong network, tenant not active), its `auth_key_id` holds its
 id, so the access log says whose key it was. Handlers receive the caller as
-`principal: CurrentPrincipal`.
+`principal: CurrentPrincipal`. The key's row may come from the app's short key cache
+(tenants/key_cache.py: at most COLO_AUTH_CACHE_SECONDS old, emptied by NOTIFY on any change).
 
 `Authorization` is the only credential header (the one the OpenAPI document describes): an
 earlier `X-API-Key` alternative was undocumented and is gone. A request carrying two
@@ -35,6 +36,7 @@ from api.auth_throttle import AuthFailureThrottle, key_id_of
 from api.request_state import RequestState
 from colo.errors import AuthenticationFailed, RateLimited
 from colo.identity import Principal
+from tenants.key_cache import KeyCache
 from tenants.keys import KeyRing, authenticate
 
 # Handlers declare `principal: CurrentPrincipal`; injected by name from the guard's result.
@@ -96,7 +98,7 @@ def client_address(scope: Scope, trusted_proxies: tuple[str, ...]) -> str | None
 
 async def authenticate_connection(
     connection: ASGIConnection[Any, Any, Any, Any], *, ring: KeyRing, trusted_proxies: tuple[str, ...],
-    throttle: AuthFailureThrottle | None = None,
+    throttle: AuthFailureThrottle | None = None, cache: KeyCache | None = None,
 ) -> Principal:
     state = RequestState.of(connection.scope)
     address = client_address(connection.scope, trusted_proxies)
@@ -111,7 +113,7 @@ async def authenticate_connection(
                                        reason="missing_key")
         if len(credential) > MAX_CREDENTIAL_LENGTH:
             raise AuthenticationFailed("The API key is missing, unknown or malformed", reason="malformed_key")
-        principal = await authenticate(token=credential, ring=ring, address=address)
+        principal = await authenticate(token=credential, ring=ring, address=address, cache=cache)
     except AuthenticationFailed as exc:
         reason = str(exc.extra.get("reason", "invalid_key"))
         state.auth_failure = reason

@@ -27,12 +27,14 @@ import servicedesk.policy
 import siteaccess.policy
 import tenants.policy
 from api.auth import authenticate_connection, client_address, provide_principal
+from api.auth_metrics import report_key_cache
 from api.auth_throttle import AuthFailureThrottle
 from api.input_rules import ColoRequest, refuse_bad_parameters
 from api.request_state import RequestState
 from api.services import AppServices
 from colo.errors import PermissionDenied
 from colo.identity import Role
+from tenants.key_cache import KeyCache
 from tenants.keys import KeyRing
 from tenants.policy import is_allowed, merge_policies
 
@@ -70,7 +72,7 @@ def is_automatic_options(handler: BaseRouteHandler) -> bool:
 
 
 def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[str, ...],
-               throttle: AuthFailureThrottle | None = None) -> Guard:
+               throttle: AuthFailureThrottle | None = None, cache: KeyCache | None = None) -> Guard:
     async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         if policy.is_public(handler):
             # No credential needed, but the access log still wants the caller's address.
@@ -78,7 +80,7 @@ def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[st
             refuse_bad_parameters(connection)
             return
         principal = await authenticate_connection(connection, ring=ring, trusted_proxies=trusted_proxies,
-                                                  throttle=throttle)
+                                                  throttle=throttle, cache=cache)
         operation_id = operation_id_of(handler)
         if operation_id is None or not is_allowed(policy.roles, operation_id, principal.role):
             RequestState.of(connection.scope).authz_denied = operation_id or "unlisted"
@@ -94,8 +96,9 @@ def install_access_control(app_config: AppConfig, services: AppServices) -> None
     input rules and the `principal` dependency."""
     ring = KeyRing.of(services.keys.api_key_peppers)
     guard = make_guard(policy=load_access_policy(), ring=ring, trusted_proxies=services.settings.trusted_proxies,
-                       throttle=services.auth_throttle)
+                       throttle=services.auth_throttle, cache=services.key_cache)
     app_config.guards.append(guard)
+    report_key_cache(services.key_cache)  # hits, misses and the listener at /metrics
     # The other half of the input rules: every JSON body is read through ColoRequest.json.
     app_config.request_class = ColoRequest
     app_config.dependencies["principal"] = Provide(provide_principal, sync_to_thread=False)

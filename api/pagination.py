@@ -119,9 +119,10 @@ def respond_cursor[T](request: Request[Any, Any, Any], items: list[T], cursor: s
     return Response(Page(items=items, next_cursor=cursor), headers=next_page_headers(request, cursor))
 
 
-def refuse_offset(request: Request[Any, Any, Any]) -> None:
+async def refuse_offset(request: Request[Any, Any, Any]) -> None:
     """App-wide `before_request`: a list asked with `offset` is a 400 on `offset` (pages continue
-    after a key now; a position cannot be honoured)."""
+    after a key now; a position cannot be honoured). A coroutine on purpose: Litestar runs a plain
+    function hook in a worker thread, a thread hop on every request."""
     if "offset" in request.query_params and request.route_handler.opt.get("paged"):
         raise ValidationException(
             "offset: not supported; follow next_cursor", extra=[{

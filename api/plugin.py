@@ -33,6 +33,7 @@ from colo.secretstore import load_keys
 from colo.settings import Settings
 from dcim.netbox import gateway_from_settings
 from dcim.orders.signed_grant import load_pki
+from tenants.key_cache import KeyCache
 from tenants.ratelimit import RateLimiter
 from web.plugin import install_web
 
@@ -71,6 +72,7 @@ class ColoPlugin(InitPluginProtocol):
         return AppServices(
             settings=settings, keys=load_keys(settings), engine=engine, netbox=gateway_from_settings(settings),
             rate_limiter=limiter, loa_pki=load_pki(settings),
+            key_cache=KeyCache(seconds=settings.auth_cache_seconds, database_url=settings.database_url),
             # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
             auth_throttle=AuthFailureThrottle(limiter, per_address=(settings.auth_failures_per_address, 60),
                                               per_key=(settings.auth_failures_per_key, 60)),

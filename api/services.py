@@ -27,6 +27,7 @@ from notify.runtime import NotifyRuntime
 from servicedesk.runtime import ServiceDeskRuntime
 from siteaccess.runtime import SiteAccessRuntime
 from tenants.events import TenantHooks
+from tenants.key_cache import KeyCache
 from tenants.ratelimit import RateLimiter
 
 
@@ -46,6 +47,8 @@ class AppServices:
     auth_throttle: AuthFailureThrottle
     # This app's tenant status hooks (tenants/events.py): its components register here.
     tenant_hooks: TenantHooks = field(default_factory=TenantHooks)
+    # API key rows kept briefly, emptied by NOTIFY colo_auth (tenants/key_cache.py); listens from first use.
+    key_cache: KeyCache = field(default_factory=lambda: KeyCache(seconds=0.0))
     # This app's read-model query cache (dcim/readmodel/cache.py), passed to the plant views.
     read_cache: ReadModelCache = field(default_factory=ReadModelCache)
     # LOAs granted by certificate (dcim/orders/signed_grant.py); None without COLO_LOA_TRUST_LIST.
@@ -63,7 +66,7 @@ class AppServices:
 
     def stoppable(self) -> list[tuple[str, Stoppable]]:
         """The components with a `stop`, in start order (the lifespan stops them in reverse)."""
-        return [("rate_limiter", self.rate_limiter), ("access_log", self.access_log),
+        return [("rate_limiter", self.rate_limiter), ("key_cache", self.key_cache), ("access_log", self.access_log),
                 ("site_access", self.site_access), ("read_model", self.read_model), ("orders", self.orders),
                 ("service_desk", self.service_desk), ("metering", self.metering), ("notify", self.notify)]
 

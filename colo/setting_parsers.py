@@ -45,6 +45,17 @@ def positive_float(value: str) -> float:
     return number
 
 
+def cache_seconds(value: str) -> float:
+    """0 (off) up to 1 second: how long a process may keep an API key's row (revocation bound)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 1:
+        raise ValueError("a number of seconds from 0 to 1")
+    return number
+
+
 def time_zone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -101,6 +101,9 @@ VARIABLES: tuple[Var, ...] = (
         "failed authentications per client address per minute before it gets 429"),
     Var("COLO_AUTH_FAILURES_PER_KEY", "auth_failures_per_key", parsers.positive_int, 10,
         "failed authentications per API key id per minute before they get 429"),
+    Var("COLO_AUTH_CACHE_SECONDS", "auth_cache_seconds", parsers.cache_seconds, 0.5,
+        "how long each process keeps an API key's row in memory (0 to 1 s; 0 = look every key up); "
+        "emptied at once by a PostgreSQL notification when a key or tenant changes, never used without one"),
     Var("COLO_TRUSTED_PROXIES", "trusted_proxies", parsers.networks, (),
         "networks whose X-Forwarded-For is believed, comma-separated CIDRs"),
     Var("COLO_FACILITY_NAME", "facility_name", parsers.text, "Colo Regional DC 1",
@@ -250,6 +253,7 @@ class Settings:
     redis_url: str = ""
     auth_failures_per_address: int = 60
     auth_failures_per_key: int = 10
+    auth_cache_seconds: float = 0.5
     trusted_proxies: tuple[str, ...] = ()
     facility_name: str = "Colo Regional DC 1"
     loa_trust_list: str = ""

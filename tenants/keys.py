@@ -21,6 +21,7 @@ from colo.identity import FACILITY_ROLES, TENANT_ROLES, Principal, Role
 from colo.logging import get_logger
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from tenants import validation
+from tenants.key_cache import KeyCache, KeyRecord
 from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
 from tenants.schemas_keys import KeyIssued, KeyRead
 from tenants.scope import select_one_or_404, tenant_filter
@@ -110,37 +111,63 @@ def _fail(reason: str, detail: str = "The API key is missing, unknown or malform
 
 
 async def authenticate(
-    *, token: str, ring: KeyRing, address: str | None, now: datetime | None = None,
+    *, token: str, ring: KeyRing, address: str | None, now: datetime | None = None, cache: KeyCache | None = None,
 ) -> Principal:
-    """Resolve a presented key to a Principal or raise AuthenticationFailed(reason=…)."""
+    """Resolve a presented key to a Principal or raise AuthenticationFailed(reason=…).
+
+    With a `cache` (tenants/key_cache.py) the key's row may come from memory instead of the
+    database; every check below still runs on every request."""
     try:
         parsed = parse_key(token)
     except MalformedKey:
         raise _fail("malformed_key") from None
-    rows = await ApiKey.raw(AUTH_QUERY, parsed.key_id)
-    row = rows[0] if rows else None
-    pepper = ring.peppers.get(row["pepper_id"]) if row else None
-    if row is None or pepper is None or not digest_matches(pepper, parsed.key_id, parsed.secret, row["digest"]):
-        if row is not None and pepper is None:
-            log.warning("api key digested with a retired pepper", key_id=str(parsed.key_id))
-        raise _fail("unknown_key")
+    cached = await cache.lookup(parsed.key_id) if cache is not None else None
+    if cached is not None:
+        record, last_used_at = cached
+    else:
+        epoch = cache.epoch if cache is not None else 0
+        rows = await ApiKey.raw(AUTH_QUERY, parsed.key_id)
+        if not rows:
+            raise _fail("unknown_key")
+        record, last_used_at = _record(rows[0]), rows[0]["last_used_at"]
+        if cache is not None:
+            cache.remember(record, last_used_at=last_used_at, epoch=epoch)
     now = now or datetime.now(UTC)
-    # Past this point the caller holds the real secret, so precise reasons leak nothing.
-    if row["revoked_at"] is not None:
-        raise _fail("revoked", "The API key was revoked")
-    if row["expires_at"] is not None and row["expires_at"] <= now:
-        raise _fail("expired", "The API key has expired")
-    networks = json.loads(row["allowed_networks"] or "[]")
-    if networks and not _address_allowed(address, networks):
-        raise _fail("network_not_allowed", "The API key may not be used from this address")
-    if row["tenant"] is not None and row["tenant_status"] != TenantStatus.ACTIVE:
-        raise _fail(f"tenant_{row['tenant_status']}", "The tenant of this API key is not active")
-    if row["last_used_at"] is None or now - row["last_used_at"] >= LAST_USED_RESOLUTION:
+    principal = check_key(record, secret=parsed.secret, ring=ring, address=address, now=now)
+    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
         await _touch(parsed.key_id, now, address)
-    return Principal(
-        key_id=str(row["id"]), role=Role(row["role"]), name=row["name"],
-        tenant_id=_as_uuid(row["tenant"]), person_id=_as_uuid(row["person_id"]),
+        if cache is not None:
+            cache.mark_used(parsed.key_id, now)
+    return principal
+
+
+def _record(row: dict[str, Any]) -> KeyRecord:
+    return KeyRecord(
+        key_id=_as_uuid(row["id"]) or UUID(int=0), name=row["name"], role=row["role"], tenant=_as_uuid(row["tenant"]),
+        person_id=_as_uuid(row["person_id"]), digest=row["digest"], pepper_id=row["pepper_id"],
+        allowed_networks=tuple(json.loads(row["allowed_networks"] or "[]")), expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"], tenant_status=row["tenant_status"],
     )
+
+
+def check_key(record: KeyRecord, *, secret: str, ring: KeyRing, address: str | None, now: datetime) -> Principal:
+    """Everything that makes a key usable, checked against its row on every request."""
+    pepper = ring.peppers.get(record.pepper_id)
+    if pepper is None or not digest_matches(pepper, record.key_id, secret, record.digest):
+        if pepper is None:
+            log.warning("api key digested with a retired pepper", key_id=str(record.key_id))
+        raise _fail("unknown_key")
+    # Past this point the caller holds the real secret, so precise reasons leak nothing.
+    if record.revoked_at is not None:
+        raise _fail("revoked", "The API key was revoked")
+    if record.expires_at is not None and record.expires_at <= now:
+        raise _fail("expired", "The API key has expired")
+    if record.allowed_networks and not _address_allowed(address, list(record.allowed_networks)):
+        raise _fail("network_not_allowed", "The API key may not be used from this address")
+    if record.tenant is not None and record.tenant_status != TenantStatus.ACTIVE:
+        raise _fail(f"tenant_{record.tenant_status}", "The tenant of this API key is not active")
+    return Principal(key_id=str(record.key_id), role=Role(record.role), name=record.name,
+                     tenant_id=record.tenant, person_id=record.person_id)
 
 
 def _as_uuid(value: Any) -> UUID | None:
