@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import weakref
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 from colo.logging import get_logger
@@ -159,7 +159,7 @@ def live() -> Iterator[Leadership]:
 
 
 @contextlib.asynccontextmanager
-async def advisory_lock(database_url: str, name: str, *, wait_seconds: float = 600.0) -> Any:
+async def advisory_lock(database_url: str, name: str, *, wait_seconds: float = 600.0) -> AsyncIterator[None]:
     """Hold `name`'s advisory lock for the block (waits for another holder). PostgreSQL only;
     elsewhere a no-op. Used by `colo db migrate` so concurrent migrators take turns."""
     if not database_url.startswith(("postgresql:", "postgres:")):

@@ -8,6 +8,7 @@ import io
 import os
 from urllib.parse import urlparse, urlunparse
 
+from colo.leader import MIGRATIONS, advisory_lock
 from colo.settings import Settings
 
 
@@ -26,7 +27,10 @@ async def ensure_postgres_database(url: str) -> bool:
     try:
         if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             return False
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            return False  # another migrator created it between the check and here
         return True
     finally:
         await conn.close()
@@ -75,14 +79,17 @@ async def migrate(url: str) -> list[str]:
         await ensure_postgres_database(url)
     _use_database(url)
     applied = []
-    for app_name in _apps_with_migrations():
-        chatter = io.StringIO()  # Piccolo narrates each step; keep the CLI's output to one line
-        with contextlib.redirect_stdout(chatter):
-            result = await run_forwards(app_name=app_name)
-        if not result.success:
-            raise RuntimeError(f"migrations of {app_name} failed: {result.message}\n{chatter.getvalue()}")
-        if result.message and "No migrations" not in result.message:
-            applied.append(app_name)
+    # Concurrent migrators (replicas, an init job started twice) take turns on an advisory lock;
+    # the second finds nothing left to do.
+    async with advisory_lock(url, MIGRATIONS):
+        for app_name in _apps_with_migrations():
+            chatter = io.StringIO()  # Piccolo narrates each step; keep the CLI's output to one line
+            with contextlib.redirect_stdout(chatter):
+                result = await run_forwards(app_name=app_name)
+            if not result.success:
+                raise RuntimeError(f"migrations of {app_name} failed: {result.message}\n{chatter.getvalue()}")
+            if result.message and "No migrations" not in result.message:
+                applied.append(app_name)
     return applied
 
 
