@@ -1,7 +1,14 @@
-"""Liveness and readiness. Readiness names the failing part and its latency."""
+"""Liveness and readiness. Readiness names the failing part and its latency.
+
+Only what Colo truly cannot serve without makes it unready (503): its database. NetBox away, or
+its webhooks not arriving, is "degraded" (200): reads keep working from the read model (their
+freshness says how old it is) and writes that need NetBox answer 503 themselves, so a load
+balancer keeps every replica in rotation through a NetBox outage.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -21,15 +28,19 @@ class Check(msgspec.Struct):
 
 
 class Readiness(msgspec.Struct):
+    # "ready", "degraded: <parts>" (200: still serving) or "unavailable: <parts>" (503).
     status: str
     checks: dict[str, Check]
     # Checks that fail without making Colo unready (it still serves; an operator should look).
     degraded: list[str] = msgspec.field(default_factory=list)
 
 
-# Reported, but not a reason to take Colo out of service: without webhooks the read model still
-# catches up at every periodic sync, and the responses' freshness says so.
-ADVISORY = frozenset({"netbox_webhooks"})
+# Reported, but not a reason to take Colo out of service: without NetBox the read model still
+# serves reads (writes needing NetBox answer 503 on their own); without webhooks it still catches
+# up at every periodic sync, and the responses' freshness says so.
+ADVISORY = frozenset({"netbox", "netbox_webhooks"})
+# A probe must answer within its own timeout: a NetBox that does not answer in this long is down for it.
+NETBOX_CHECK_SECONDS = 2.0
 
 
 class Liveness(msgspec.Struct):
@@ -48,9 +59,12 @@ async def _check_database(services: AppServices) -> Check:
 async def _check_netbox(services: AppServices) -> Check:
     started = time.perf_counter()
     try:
-        status = await services.netbox.status()
+        status = await asyncio.wait_for(services.netbox.status(), NETBOX_CHECK_SECONDS)
     except ColoError as exc:
         return Check(ok=False, latency_ms=_ms(started), detail=exc.detail)
+    except TimeoutError:
+        return Check(ok=False, latency_ms=_ms(started),
+                     detail=f"NetBox did not answer within {NETBOX_CHECK_SECONDS:g} s")
     return Check(ok=True, latency_ms=_ms(started), detail=f"NetBox {status.get('netbox-version', '?')}")
 
 
@@ -83,9 +97,9 @@ class HealthController(Controller):
         return Liveness(status="ok")
 
     @get(
-        "/readyz", summary="Readiness: database and NetBox reachable (and whether NetBox's webhooks arrive)",
-        operation_id="readiness",
-        responses={503: ResponseSpec(Readiness, description="A dependency is down; `checks` names it")},
+        "/readyz", summary="Readiness: 503 only without the database; NetBox down or its webhooks not arriving "
+        "is 200 with status `degraded: …` naming the part", operation_id="readiness",
+        responses={503: ResponseSpec(Readiness, description="The database is down; `checks` names it")},
     )
     async def readyz(self, services: Services) -> Response[Readiness]:
         return await readiness(services)
@@ -96,8 +110,10 @@ async def readiness(services: AppServices) -> Response[Readiness]:
     checks = {"database": await _check_database(services), "netbox": await _check_netbox(services),
               "netbox_webhooks": await _check_webhooks()}
     failing = [name for name, c in checks.items() if not c.ok and name not in ADVISORY]
+    degraded = [name for name in sorted(ADVISORY) if not checks[name].ok]
     ready = not failing
-    body = Readiness(status="ready" if ready else "unavailable: " + ", ".join(failing), checks=checks,
-                     degraded=[name for name in sorted(ADVISORY) if not checks[name].ok])
+    status = ("unavailable: " + ", ".join(failing) if failing else
+              "degraded: " + ", ".join(degraded) if degraded else "ready")
+    body = Readiness(status=status, checks=checks, degraded=degraded)
     return Response(body, status_code=200 if ready else 503,
                     headers=None if ready else {"Retry-After": "10"})

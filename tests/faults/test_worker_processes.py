@@ -193,3 +193,21 @@ async def test_a_webhook_a_serve_only_replica_receives_is_queued_and_applied_by_
         assert await fetch(own_database, "SELECT finished_at FROM dcim_sync_state WHERE kind = 'full'") == first_sync
     finally:
         await gateway.call(lambda nb: nb.tenancy.tenants.get(tenant["id"]).delete(), what="delete tenant")
+
+
+async def test_readyz_of_serve_and_worker_is_200_degraded_naming_netbox_when_netbox_is_unreachable(
+    own_database: str, settings: Settings, processes: list[ColoServer], tmp_path: Path,
+) -> None:
+    closed = free_port()  # nothing listens there: connections are refused
+    env = environment(settings, own_database, netbox_url=f"http://127.0.0.1:{closed}")
+    colo_command("db", "migrate", env=env)
+    api = start(processes, {**env, "COLO_RUN_WORKERS": "false"}, tmp_path / "serve.log", "serve")
+    worker = start(processes, env, tmp_path / "worker.log", "worker")
+    async with httpx.AsyncClient(timeout=30) as http:
+        for server in (api, worker):
+            ready = await http.get(f"{server.url}/readyz")
+            body = ready.json()
+            assert ready.status_code == 200, body  # stays in rotation: reads come from the read model
+            assert body["status"].startswith("degraded: ") and "netbox" in body["degraded"], body
+            assert body["checks"]["netbox"]["ok"] is False and body["checks"]["database"]["ok"] is True, body
+            assert "retry-after" not in ready.headers

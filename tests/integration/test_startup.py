@@ -102,7 +102,7 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path: Path, va
     assert "invalid" in lines[0]
 
 
-def test_readyz_is_503_naming_netbox_when_the_launcher_stops_it(tmp_path: Path, serve) -> None:
+def test_readyz_stays_200_degraded_naming_netbox_when_the_launcher_stops_it(tmp_path: Path, serve) -> None:
     """A second NetBox instance (same install, own port and state file) is started and stopped
     by the real launcher, so the shared one keeps serving other tests."""
     port = free_port()
@@ -123,10 +123,10 @@ def test_readyz_is_503_naming_netbox_when_the_launcher_stops_it(tmp_path: Path, 
                               timeout=60, check=False)
         assert down.returncode == 0, down.stderr
         response = httpx.get(f"{url}/readyz", timeout=30)
-        assert response.status_code == 503
-        assert response.headers["retry-after"]
+        assert response.status_code == 200  # reads work from the read model: stays in rotation
+        assert "retry-after" not in response.headers
         body = response.json()
-        assert body["status"] == "unavailable: netbox"
+        assert body["status"].startswith("degraded: ") and "netbox" in body["degraded"]
         assert body["checks"]["netbox"]["ok"] is False
         assert body["checks"]["database"]["ok"] is True
     finally:
