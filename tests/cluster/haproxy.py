@@ -30,9 +30,11 @@ import httpx
 from tests.servers import free_port
 
 HAPROXY = "/usr/sbin/haproxy"
-# A request-log line: '<unix time with ms> <frontend> <status> "<method> <path?query> <version>" <server>
-# <termination state> <retries>' (status -1: no answer; retries with a leading + were redispatched)
-LOG_FORMAT = '"%Ts.%ms %ft %ST %{+Q}r %s %tsc %rc"'
+# A request-log line: '<accept time> <handshake ms> <idle ms> <frontend> <status> "<method> <path?query>
+# <version>" <server> <termination state> <retries>'. On a kept-alive connection the accept time is
+# when the connection became ready for this request; the request began idle ms later. Status -1:
+# no answer; retries with a leading + were redispatched to another server.
+LOG_FORMAT = '"%Ts.%ms %Th %Ti %ft %ST %{+Q}r %s %tsc %rc"'
 
 
 def _config(*, api_port: int, replicas: dict[str, int], netbox_port: int, netbox: tuple[str, int],
@@ -88,7 +90,7 @@ listen stats
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    at: float  # unix time the request arrived
+    at: float  # unix time the request began to arrive
     status: int  # -1: no answer at all
     method: str
     target: str  # path and query
@@ -172,10 +174,12 @@ class HAProxy:
         found = []
         for line in self.log_path.read_text(errors="replace").splitlines():
             parts = line.split()
-            if len(parts) == 9 and parts[1] == frontend and parts[2].lstrip("-").isdigit():
-                found.append(LoggedRequest(at=float(parts[0]), status=int(parts[2]), method=parts[3].strip('"'),
-                                           target=parts[4], server=parts[6], termination=parts[7],
-                                           retries=parts[8]))
+            if len(parts) == 11 and parts[3] == frontend and parts[4].lstrip("-").isdigit():
+                waited = max(0, int(parts[1])) + max(0, int(parts[2]))
+                found.append(LoggedRequest(at=float(parts[0]) + waited / 1000, status=int(parts[4]),
+                                           method=parts[5].strip('"'), target=parts[6], server=parts[8],
+                                           termination=parts[9], retries=parts[10]))
+        found.sort(key=lambda request: request.at)
         return found
 
     def stop(self) -> None:
