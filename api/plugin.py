@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp
 
 import colo
@@ -22,17 +22,20 @@ from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
 from api.guards import install_access_control
 from api.http_methods import http_methods_middleware
-from api.metrics import install_collector
+from api.metrics import MetricsController, install_collector
 from api.openapi_tightening import TightenedJsonPlugin, TightenedSwaggerPlugin
 from api.pagination import refuse_offset
 from api.request_id import request_id_middleware
 from api.services import AppServices
+from colo.change_listener import ChangeListener
 from colo.db import bound_engine, engine_from_url
 from colo.logging import configure_logging, get_logger
 from colo.secretstore import load_keys
 from colo.settings import Settings
 from dcim.netbox import gateway_from_settings
 from dcim.orders.signed_grant import load_pki
+from dcim.readmodel.cache import GENERATION_CHANNEL, ReadModelCache
+from tenants.key_cache import CHANNEL as KEY_CHANNEL
 from tenants.key_cache import KeyCache
 from tenants.ratelimit import RateLimiter
 from web.plugin import install_web
@@ -55,12 +58,6 @@ def wrap_outermost(app: Litestar) -> Litestar:
     return app
 
 
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    include_in_schema = False
-    opt = {"public": True}
-
-
 class ColoPlugin(InitPluginProtocol):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -69,10 +66,13 @@ class ColoPlugin(InitPluginProtocol):
         engine = engine_from_url(self.settings.database_url)
         settings = self.settings
         limiter = RateLimiter(redis_url=settings.redis_url)
+        # One LISTEN connection for the hot-path caches (colo/change_listener.py).
+        listener = ChangeListener(settings.database_url, channels=(KEY_CHANNEL, GENERATION_CHANNEL))
         return AppServices(
             settings=settings, keys=load_keys(settings), engine=engine, netbox=gateway_from_settings(settings),
             rate_limiter=limiter, loa_pki=load_pki(settings),
-            key_cache=KeyCache(seconds=settings.auth_cache_seconds, database_url=settings.database_url),
+            change_listener=listener, key_cache=KeyCache(seconds=settings.auth_cache_seconds, listener=listener),
+            read_cache=ReadModelCache(listener=listener),
             # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
             auth_throttle=AuthFailureThrottle(limiter, per_address=(settings.auth_failures_per_address, 60),
                                               per_key=(settings.auth_failures_per_key, 60)),

@@ -15,6 +15,7 @@ from piccolo.engine.base import Engine
 
 from api.auth_throttle import AuthFailureThrottle
 from audit.service import AccessLog
+from colo.change_listener import ChangeListener
 from colo.secretstore import Keys
 from colo.settings import Settings
 from dcim.netbox import NetBoxGateway
@@ -47,7 +48,10 @@ class AppServices:
     auth_throttle: AuthFailureThrottle
     # This app's tenant status hooks (tenants/events.py): its components register here.
     tenant_hooks: TenantHooks = field(default_factory=TenantHooks)
-    # API key rows kept briefly, emptied by NOTIFY colo_auth (tenants/key_cache.py); listens from first use.
+    # This app's LISTEN connection (colo/change_listener.py): NOTIFYs colo_auth and colo_generation
+    # for the two caches below; listens from first use. The default listens to nothing.
+    change_listener: ChangeListener = field(default_factory=lambda: ChangeListener("", ()))
+    # API key rows kept briefly, emptied by NOTIFY colo_auth (tenants/key_cache.py).
     key_cache: KeyCache = field(default_factory=lambda: KeyCache(seconds=0.0))
     # This app's read-model query cache (dcim/readmodel/cache.py), passed to the plant views.
     read_cache: ReadModelCache = field(default_factory=ReadModelCache)
@@ -66,9 +70,10 @@ class AppServices:
 
     def stoppable(self) -> list[tuple[str, Stoppable]]:
         """The components with a `stop`, in start order (the lifespan stops them in reverse)."""
-        return [("rate_limiter", self.rate_limiter), ("key_cache", self.key_cache), ("access_log", self.access_log),
-                ("site_access", self.site_access), ("read_model", self.read_model), ("orders", self.orders),
-                ("service_desk", self.service_desk), ("metering", self.metering), ("notify", self.notify)]
+        return [("rate_limiter", self.rate_limiter), ("change_listener", self.change_listener),
+                ("access_log", self.access_log), ("site_access", self.site_access), ("read_model", self.read_model),
+                ("orders", self.orders), ("service_desk", self.service_desk), ("metering", self.metering),
+                ("notify", self.notify)]
 
 
 # Handlers declare `services: Services`. Injected by name and not validated: it is our own object,

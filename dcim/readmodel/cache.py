@@ -18,42 +18,67 @@ from typing import Any, TypeVar, cast
 
 from piccolo.engine.postgres import PostgresEngine
 
+from colo.change_listener import ChangeListener
 from dcim.tables import PlantGeneration, PlantRack
 
 T = TypeVar("T")
 MAX_ENTRIES = 4096
 TENANT_LINK_SECONDS = 60.0
+GENERATION_CHANNEL = "colo_generation"  # NOTIFYed by a trigger on dcim_generation (migration dcim 2026-11-30T19:40)
 GENERATION_QUERY = "SELECT value FROM dcim_generation LIMIT 1"  # PlantGeneration's table
 
 
 class ReadModelCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, *, listener: ChangeListener | None = None) -> None:
         self.max_entries = max_entries
+        self._listener = listener
+        self._known: dict[int, tuple[int, int]] = {}  # per pool: (listener epoch, generation) while listening
         self._entries: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._links: dict[Hashable, tuple[float, int]] = {}
         self._next_read: dict[int, asyncio.Future[int]] = {}  # per pool: the generation query not sent yet
         self._reads: set[asyncio.Task[None]] = set()
 
     async def generation(self) -> int:
-        """The read model's current generation: one query on every read, so on PostgreSQL it is
-        written out (asyncpg straight from the pool: about half of Piccolo's query builder,
-        measured) and shared: readers that ask while a query is still waiting to be sent join
-        it. The query starts after each of them asked, so each still sees every write committed
-        before its request — no staler than a query of its own. Inside a transaction, or on
-        SQLite, through Piccolo as before."""
+        """The read model's current generation, never older than the caller's request. On
+        PostgreSQL with the app's change listener: the value this process knows, unless a
+        notification says it changed (`_known_generation`); else read straight from the asyncpg
+        pool (about half of Piccolo's query builder, measured), shared by concurrent readers.
+        Inside a transaction, or on SQLite, through Piccolo as before."""
         engine = PlantGeneration._meta.db
         pool = getattr(engine, "pool", None)
         if isinstance(engine, PostgresEngine) and pool is not None and engine.current_transaction.get() is None:
-            waiting = self._next_read.get(id(pool))
-            if waiting is None:
-                waiting = asyncio.get_running_loop().create_future()
-                self._next_read[id(pool)] = waiting
-                task = asyncio.create_task(self._read_generation(pool, waiting))
-                self._reads.add(task)
-                task.add_done_callback(self._reads.discard)
-            return await asyncio.shield(waiting)
+            listener = self._listener
+            if listener is not None and engine.config.get("dsn") == listener.database_url:
+                return await self._known_generation(listener, pool)
+            return await self._shared_read(pool)
         row = await PlantGeneration.select(PlantGeneration.value).first()
         return int(row["value"]) if row else 0
+
+    async def _known_generation(self, listener: ChangeListener, pool: Any) -> int:
+        """The generation this process already knows, if no `colo_generation` notification came
+        since it was read — checked after the listener's barrier (colo/change_listener.py), so a
+        bump committed before this request, in any process, is never missed. Else read it."""
+        listener.ensure_started()
+        known = self._known.get(id(pool))
+        if known is not None and await listener.barrier() and known[0] == listener.epoch(GENERATION_CHANNEL):
+            return known[1]
+        epoch = listener.epoch(GENERATION_CHANNEL)
+        value = await self._shared_read(pool)
+        if listener.listening and listener.epoch(GENERATION_CHANNEL) == epoch:
+            self._known[id(pool)] = (epoch, value)
+        return value
+
+    async def _shared_read(self, pool: Any) -> int:
+        """Read it from the pool, joining a read not sent yet: it starts after this call, so it
+        is no staler than a query of its own."""
+        waiting = self._next_read.get(id(pool))
+        if waiting is None:
+            waiting = asyncio.get_running_loop().create_future()
+            self._next_read[id(pool)] = waiting
+            task = asyncio.create_task(self._read_generation(pool, waiting))
+            self._reads.add(task)
+            task.add_done_callback(self._reads.discard)
+        return await asyncio.shield(waiting)
 
     async def _read_generation(self, pool: Any, result: asyncio.Future[int]) -> None:
         # From here on the query is being sent: whoever asks next needs a query of its own.

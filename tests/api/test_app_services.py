@@ -41,8 +41,8 @@ async def test_the_lifespan_fills_every_component_and_stops_them_from_one_list(
     assert isinstance(services.notify, NotifyRuntime)
     # Start order; the lifespan stops them in reverse (the access log late, so shutdown is logged).
     assert [name for name, _ in services.stoppable()] == [
-        "rate_limiter", "key_cache", "access_log", "site_access", "read_model", "orders", "service_desk", "metering",
-        "notify"]
+        "rate_limiter", "change_listener", "access_log", "site_access", "read_model", "orders", "service_desk",
+        "metering", "notify"]
 
 
 def test_a_component_the_app_has_not_started_is_an_error_not_a_fallback(settings: Settings) -> None:

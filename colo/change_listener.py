@@ -1,0 +1,152 @@
+"""One PostgreSQL LISTEN connection per app, so hot-path caches can skip a query per request
+without ever serving something older than the request.
+
+Triggers send `NOTIFY <channel>` inside the transactions that change what a cache holds (API key
+rows: `colo_auth`; the read model's generation: `colo_generation`). This listener counts them per
+channel (`epoch`) and calls the caches back. `barrier()` is the part that makes caching strict:
+a round trip on the listening connection that is sent after the caller asked. PostgreSQL
+delivers every notification committed before a query ahead of that query's answer, and asyncpg
+runs listener callbacks before the waiting query resumes, so once the barrier returns, every
+change committed before the request — in any process — has reached the caches. Callers that
+ask while a barrier is still waiting to be sent share it: at concurrency 8 one round trip serves
+several requests, and it replaces a query on the pool per request for each cache using it.
+
+While the connection is down (start-up, a database restart, SQLite), `listening` is False and
+the caches must not serve anything; every loss and every (re)connection also counts as a change
+on every channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+from colo.logging import get_logger
+
+log = get_logger(__name__)
+KEEPALIVE_SECONDS = 2.0
+RECONNECT_SECONDS = 1.0
+BARRIER_TIMEOUT_SECONDS = 0.5  # a stuck connection: callers fall back to their query (the loop reconnects)
+
+
+class ChangeListener:
+    def __init__(self, database_url: str, channels: tuple[str, ...]) -> None:
+        # Only PostgreSQL can tell us about changes; elsewhere nothing is ever listening.
+        self._database_url = database_url if database_url.startswith(("postgresql:", "postgres:")) else ""
+        self.channels = channels
+        self.listening = False
+        self._epochs = dict.fromkeys(channels, 0)
+        self._callbacks: dict[str, list[Callable[[], None]]] = {channel: [] for channel in channels}
+        self._task: asyncio.Task[None] | None = None
+        self._connection: asyncpg.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._next_barrier: asyncio.Future[bool] | None = None
+        self._barriers: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    @property
+    def database_url(self) -> str:
+        return self._database_url
+
+    def epoch(self, channel: str) -> int:
+        """Changes with every notification on `channel` and every loss or start of listening."""
+        return self._epochs[channel]
+
+    def on_change(self, channel: str, callback: Callable[[], None]) -> None:
+        self._callbacks[channel].append(callback)
+
+    def ensure_started(self) -> None:
+        """Start listening on first use (needs a running event loop; a no-op without PostgreSQL)."""
+        if self._task is None and not self._stopping and self._database_url:
+            self._task = asyncio.create_task(self._listen(), name="change-listener")
+
+    async def barrier(self) -> bool:
+        """True once a round trip on the listening connection, sent after this call, came back
+        while listening; False means: do not trust a cache now."""
+        if not self.listening:
+            return False
+        waiting = self._next_barrier
+        if waiting is None:
+            waiting = asyncio.get_running_loop().create_future()
+            self._next_barrier = waiting
+            task = asyncio.create_task(self._run_barrier(waiting))
+            self._barriers.add(task)
+            task.add_done_callback(self._barriers.discard)
+        return await asyncio.shield(waiting)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._changed_all()
+
+    async def _run_barrier(self, result: asyncio.Future[bool]) -> None:
+        ok = False
+        try:
+            async with self._lock:  # one query at a time on the listening connection
+                if self._next_barrier is result:  # sent from here on: later callers need the next one
+                    self._next_barrier = None
+                connection = self._connection
+                if connection is not None and self.listening:
+                    await connection.fetchval("SELECT 1", timeout=BARRIER_TIMEOUT_SECONDS)
+                    ok = self.listening
+        except Exception as exc:  # the listening loop notices a dead connection; no cache meanwhile
+            log.warning("change listener barrier failed", error=type(exc).__name__)
+        finally:
+            if self._next_barrier is result:
+                self._next_barrier = None
+            if not result.done():
+                result.set_result(ok)
+
+    def _changed(self, channel: str) -> None:
+        self._epochs[channel] += 1
+        for callback in self._callbacks[channel]:
+            callback()
+
+    def _changed_all(self) -> None:
+        self.listening = False
+        for channel in self.channels:
+            self._changed(channel)
+
+    def _notified(self, _connection: Any, _pid: int, channel: str, _payload: str) -> None:
+        if channel in self._epochs:
+            self._changed(channel)
+
+    def _lost(self, *_args: Any) -> None:
+        self._changed_all()
+
+    async def _listen(self) -> None:
+        while not self._stopping:
+            connection: asyncpg.Connection | None = None
+            try:
+                connection = await asyncpg.connect(self._database_url, timeout=5)
+                connection.add_termination_listener(self._lost)
+                for channel in self.channels:
+                    await connection.add_listener(channel, self._notified)
+                self._changed_all()  # whatever was cached before LISTEN took effect is not trusted
+                self._connection = connection
+                self.listening = True
+                log.info("listening for changes", channels=",".join(self.channels))
+                while not connection.is_closed():  # a dead socket shows up here within the keepalive
+                    await asyncio.sleep(KEEPALIVE_SECONDS)
+                    async with self._lock:
+                        await connection.fetchval("SELECT 1", timeout=KEEPALIVE_SECONDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # database away: no caching, try again shortly
+                if self.listening:
+                    log.warning("change listener lost; caches off", error=type(exc).__name__)
+            finally:
+                self._changed_all()
+                self._connection = None
+                if connection is not None and not connection.is_closed():
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(connection.close(timeout=2))
+            await asyncio.sleep(RECONNECT_SECONDS)
