@@ -17,8 +17,8 @@ from litestar import Litestar, Response, get
 
 from api.components import running
 from api.controllers.health import Liveness, Readiness, readiness
-from api.metrics import install_collector
-from api.plugin import ColoPlugin, MetricsController
+from api.metrics import MetricsController, install_collector
+from api.plugin import ColoPlugin
 from colo.db import bound_engine
 from colo.logging import configure_logging, get_logger
 from colo.settings import Settings

@@ -61,6 +61,11 @@ def _waiting_for_netbox() -> Combinable:
             & (Order.next_attempt_at > store.now()) & Order.last_error.like("waiting for NetBox%"))
 
 
+async def waiting_for_netbox() -> int:
+    """How many orders wait for NetBox to answer again (/metrics: colo_orders_waiting_for_netbox)."""
+    return int(await Order.count().where(_waiting_for_netbox()))
+
+
 class FulfilmentWorker:
     """Runs `run_once` every `interval` seconds until stopped."""
 

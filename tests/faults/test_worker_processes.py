@@ -211,3 +211,9 @@ async def test_readyz_of_serve_and_worker_is_200_degraded_naming_netbox_when_net
             assert body["status"].startswith("degraded: ") and "netbox" in body["degraded"], body
             assert body["checks"]["netbox"]["ok"] is False and body["checks"]["database"]["ok"] is True, body
             assert "retry-after" not in ready.headers
+        # The worker's /metrics: its gauges, measured at scrape time against its own database.
+        metrics = (await http.get(f"{worker.url}/metrics")).text.splitlines()
+        for line in ("colo_readmodel_queue_depth 0.0", "colo_orders_waiting_for_netbox 0.0", "colo_outbox_backlog 0.0",
+                     'colo_leader{singleton="read-model"} 1.0'):
+            assert line in metrics, line
+        assert any(line.startswith("colo_access_log_queue_depth ") for line in metrics)
