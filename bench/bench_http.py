@@ -192,7 +192,7 @@ def _measure(fixture: Fixture, *, quick: bool) -> list[Measurement]:
     rounds_note = f"median of {rounds} alternating rounds"
     return [
         Measurement("Tenant rack read", "throughput", _fmt(audited), f"{vs_netbox:.0f}x NetBox",
-                    f"NetBox GET /api/dcim/racks/{{id}}/: {_fmt(netbox)}", "≥ 50x", vs_netbox >= 50,
+                    f"NetBox GET /api/dcim/racks/{{id}}/: {_fmt(netbox)}", "≥ 100x", vs_netbox >= 100,
                     note=f"concurrency {CONCURRENCY}, authenticated, audited, {rounds_note}"),
         Measurement("Tenant rack read", "p50 latency", f"{audited['p50_ms']:.1f} ms",
                     f"{netbox['p50_ms'] / audited['p50_ms']:.0f}x faster", f"NetBox p50 {netbox['p50_ms']:.1f} ms"),
@@ -200,7 +200,8 @@ def _measure(fixture: Fixture, *, quick: bool) -> list[Measurement]:
         Measurement("Cost of auditing", "throughput with log on / off", _fmt(audited), f"{audit_cost:.2f}x",
                     f"access log off: {_fmt(unaudited)}", "≥ 0.8x", audit_cost >= 0.8, note=rounds_note),
         Measurement("Framework ceiling", "rack read / trivial endpoint", _fmt(ceiling), f"{share:.2f}x",
-                    "GET /healthz on the same server", "", None, note="the measured figure is /healthz's"),
+                    "GET /healthz on the same server", "≥ 0.5x", share >= 0.5,
+                    note="the measured figure is /healthz's; the ratio is the audited rack read's"),
     ]
 
 

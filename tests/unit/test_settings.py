@@ -35,6 +35,9 @@ def test_production_defaults_to_json_logs_and_needs_its_secrets() -> None:
         ("COLO_TRUSTED_PROXIES", "10.0.0.0/33", "COLO_TRUSTED_PROXIES"),
         ("COLO_TIME_ZONE", "Baku", "an IANA time zone name"),
         ("COLO_TIME_ZONE", "../../etc/passwd", "an IANA time zone name"),
+        # A key cache longer than 1 s could outlive the revocation bound (tenants/key_cache.py).
+        ("COLO_AUTH_CACHE_SECONDS", "1.5", "a number of seconds from 0 to 1"),
+        ("COLO_AUTH_CACHE_SECONDS", "-0.1", "a number of seconds from 0 to 1"),
     ],
 )
 def test_bad_value_names_the_variable(name: str, value: str, expected: str) -> None:

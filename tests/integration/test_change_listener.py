@@ -1,0 +1,67 @@
+"""The change listener's promise, against a real PostgreSQL: once `barrier()` returns, every
+notification committed before it was called has been handled (that is what lets the key cache
+and the read model's generation skip their queries without being stale), and without a
+listening connection nothing may be trusted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from colo.change_listener import ChangeListener
+from tests.servers import free_port
+
+CHANNEL = "colo_test_changes"
+
+
+async def _listening(listener: ChangeListener) -> None:
+    listener.ensure_started()
+    for _ in range(100):
+        if listener.listening:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the listener did not connect within 5 s")
+
+
+async def test_a_notification_committed_before_the_barrier_is_handled_when_it_returns(database_url: str) -> None:
+    listener = ChangeListener(database_url, channels=(CHANNEL, "colo_other"))
+    seen: list[int] = []
+    listener.on_change(CHANNEL, lambda: seen.append(listener.epoch(CHANNEL)))
+    await _listening(listener)
+    seen.clear()  # connecting counts as a change too (what was cached before is not trusted)
+    writer = await asyncpg.connect(database_url)
+    try:
+        for round_ in range(20):  # no sleeping in between: the barrier alone must order them
+            before = listener.epoch(CHANNEL)
+            other = listener.epoch("colo_other")
+            await writer.execute(f"NOTIFY {CHANNEL}, '{round_}'")
+            assert await listener.barrier()
+            assert listener.epoch(CHANNEL) == before + 1, f"round {round_}: notification not handled yet"
+            assert listener.epoch("colo_other") == other  # other channels are untouched
+        assert len(seen) == 20
+        await writer.execute("BEGIN; NOTIFY colo_test_changes; ROLLBACK")  # never committed: never heard
+        before = listener.epoch(CHANNEL)
+        assert await listener.barrier()
+        assert listener.epoch(CHANNEL) == before
+        many = await asyncio.gather(*(listener.barrier() for _ in range(50)))  # concurrent callers share
+        assert all(many)
+    finally:
+        await writer.close()
+        await listener.stop()
+    assert not listener.listening
+    assert not await listener.barrier()
+
+
+async def test_without_a_listening_connection_nothing_is_trusted() -> None:
+    refused = ChangeListener(f"postgresql://postgres@127.0.0.1:{free_port()}/nothing", channels=(CHANNEL,))
+    refused.ensure_started()
+    await asyncio.sleep(0.5)
+    assert not refused.listening
+    assert not await refused.barrier()
+    await refused.stop()
+    sqlite = ChangeListener("sqlite:///./var/x.sqlite3", channels=(CHANNEL,))
+    sqlite.ensure_started()  # nothing to listen to on SQLite: never listening, never a task
+    assert not sqlite.listening and not await sqlite.barrier()
+    await sqlite.stop()
