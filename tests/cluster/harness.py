@@ -11,8 +11,10 @@ processes never race to create them).
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,7 @@ class Cluster:
     proxy: HAProxy | None = None
     ops_headers: dict[str, str] = field(default_factory=dict)
     address: str = field(default_factory=client_address)
+    _worker_numbers: itertools.count[int] = field(default_factory=itertools.count)  # next() is atomic
 
     @property
     def secrets_dir(self) -> Path:
@@ -114,17 +117,19 @@ class Cluster:
 
     def start_worker(self, *, netbox_url: str | None = None, **extra: str) -> ColoServer:
         worker = ColoServer(env=self.env(netbox_url=netbox_url, **extra),
-                            log_path=self.root / f"worker-{len(self.workers)}.log", command=("worker",))
+                            log_path=self.root / f"worker-{next(self._worker_numbers)}.log", command=("worker",))
         self.workers.append(worker)
         return worker.start()
 
     def start(self, *, workers: int = 1) -> Cluster:
-        """The proxy, two API replicas and `workers` workers; returns once HAProxy sees both replicas up."""
+        """The proxy, two API replicas and `workers` workers, started side by side; returns once
+        HAProxy sees both replicas up."""
         proxy = self.start_proxy()
-        for name in proxy.replicas:
-            self.start_replica(name)
-        for _ in range(workers):
-            self.start_worker()
+        with ThreadPoolExecutor() as pool:
+            starting = [pool.submit(self.start_replica, name) for name in proxy.replicas]
+            starting += [pool.submit(self.start_worker) for _ in range(workers)]
+            for started in starting:
+                started.result()
         proxy.wait_for_states(dict.fromkeys(proxy.replicas, "UP"))
         return self
 
@@ -132,8 +137,9 @@ class Cluster:
         return proxy_client(self.url, address=self.address, timeout=timeout)
 
     def stop(self) -> None:
-        for process in [*self.workers, *self.replicas.values()]:
-            process.stop()
+        """Every process, side by side (each is given 20 s to shut down cleanly, then killed)."""
+        with ThreadPoolExecutor() as pool:
+            list(pool.map(ColoServer.stop, [*self.workers, *self.replicas.values()]))
         if self.proxy is not None:
             self.proxy.stop()
 
