@@ -2,9 +2,10 @@
 replicas, and a logging pass-through in front of NetBox whose request log shows what the whole
 cluster asked NetBox (how many full syncs, and when).
 
-It runs as this test's own foreground process (`haproxy -db`), with its own configuration file
-and pid file under the test's temporary directory; nothing of the system's HAProxy service is
-used (Debian's package starts none in a container, and its default configuration listens nowhere).
+It runs as this test's own foreground process (`haproxy -db`, stopped by the test), with its own
+configuration file under the test's temporary directory (its pidfile directive points there too,
+though HAProxy writes one only when it daemonises); nothing of the system's HAProxy service is used
+(Debian's package starts none in a container, and its default configuration listens nowhere).
 
 Fail-over, as a production configuration would have it: active health checks on /readyz take a
 dead replica out within about a second; a request whose connection is refused, reset or left
