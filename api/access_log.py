@@ -20,6 +20,7 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Sc
 from api.auth import client_address
 from api.request_state import RequestState
 from audit.encoding import EntryDraft, clip
+from colo.change_listener import begin_request_scope, end_request_scope
 from colo.logging import get_logger
 
 if TYPE_CHECKING:
@@ -84,29 +85,39 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP or scope["path"] in UNLOGGED_PATHS:
             await app(scope, receive, send)
             return
-        services: AppServices | None = getattr(scope["app"].state, "services", None)
-        if services is None or not services.started or not services.access_log.record_requests:
-            await app(scope, receive, send)
-            return
-        access_log = services.access_log
-        if access_log.sequencer.saturated:  # fail closed: no service we cannot account for
-            log.error("access log saturated; refusing request", pending=access_log.sequencer.pending)
-            await _unavailable(send)
-            return
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        # One change-listener barrier serves the whole request (colo/change_listener.py).
+        barriers = begin_request_scope()
         try:
-            await app(scope, receive, capture)
+            await _logged(app, scope, receive, send)
         finally:
-            try:
-                access_log.record(build_entry(scope, status, services.settings.trusted_proxies))
-            except Exception as exc:  # never turn a served request into an error afterwards
-                log.error("could not queue access-log entry", error=type(exc).__name__)
+            end_request_scope(barriers)
 
     return middleware
+
+
+async def _logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """The request, then its entry queued for the sequencer (when the access log records requests)."""
+    services: AppServices | None = getattr(scope["app"].state, "services", None)
+    if services is None or not services.started or not services.access_log.record_requests:
+        await app(scope, receive, send)
+        return
+    access_log = services.access_log
+    if access_log.sequencer.saturated:  # fail closed: no service we cannot account for
+        log.error("access log saturated; refusing request", pending=access_log.sequencer.pending)
+        await _unavailable(send)
+        return
+    status = 500
+
+    async def capture(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        await send(message)
+
+    try:
+        await app(scope, receive, capture)
+    finally:
+        try:
+            access_log.record(build_entry(scope, status, services.settings.trusted_proxies))
+        except Exception as exc:  # never turn a served request into an error afterwards
+            log.error("could not queue access-log entry", error=type(exc).__name__)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from typing import Any
 
 import asyncpg
@@ -31,6 +32,27 @@ log = get_logger(__name__)
 KEEPALIVE_SECONDS = 2.0
 RECONNECT_SECONDS = 1.0
 BARRIER_TIMEOUT_SECONDS = 0.5  # a stuck connection: callers fall back to their query (the loop reconnects)
+
+
+# Within one request, a barrier passed once counts for the rest of it: what it promises ("every
+# change committed before this request has been handled") stays true. Only set around requests
+# (api/access_log.py): a background loop has no scope and takes a fresh barrier each time.
+_request_barriers: ContextVar[set[tuple[int, int]] | None] = ContextVar("change_barriers", default=None)
+
+
+def begin_request_scope() -> Token[set[tuple[int, int]] | None]:
+    return _request_barriers.set(set())
+
+
+def end_request_scope(token: Token[set[tuple[int, int]] | None]) -> None:
+    _request_barriers.reset(token)
+
+
+def forget_request_barriers() -> None:
+    """A write in this request: later reads in it take a fresh barrier, so they see the write."""
+    passed = _request_barriers.get()
+    if passed is not None:
+        passed.clear()
 
 
 class ChangeListener:
@@ -47,6 +69,7 @@ class ChangeListener:
         self._next_barrier: asyncio.Future[bool] | None = None
         self._barriers: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._connects = 0  # listening connections made so far
 
     @property
     def database_url(self) -> str:
@@ -69,6 +92,10 @@ class ChangeListener:
         while listening; False means: do not trust a cache now."""
         if not self.listening:
             return False
+        passed = _request_barriers.get()
+        mark = (id(self), self._connects)  # a reconnection since may have missed notifications
+        if passed is not None and mark in passed:
+            return True
         waiting = self._next_barrier
         if waiting is None:
             waiting = asyncio.get_running_loop().create_future()
@@ -76,7 +103,10 @@ class ChangeListener:
             task = asyncio.create_task(self._run_barrier(waiting))
             self._barriers.add(task)
             task.add_done_callback(self._barriers.discard)
-        return await asyncio.shield(waiting)
+        ok = await asyncio.shield(waiting)
+        if ok and passed is not None and mark[1] == self._connects:
+            passed.add(mark)
+        return ok
 
     async def stop(self) -> None:
         self._stopping = True
@@ -132,6 +162,7 @@ class ChangeListener:
                     await connection.add_listener(channel, self._notified)
                 self._changed_all()  # whatever was cached before LISTEN took effect is not trusted
                 self._connection = connection
+                self._connects += 1
                 self.listening = True
                 log.info("listening for changes", channels=",".join(self.channels))
                 while not connection.is_closed():  # a dead socket shows up here within the keepalive

@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 from piccolo.engine.postgres import PostgresEngine
 
-from colo.change_listener import ChangeListener
+from colo.change_listener import ChangeListener, forget_request_barriers
 from dcim.tables import PlantGeneration, PlantRack
 
 T = TypeVar("T")
@@ -127,6 +127,7 @@ class ReadModelCache:
 
 async def bump_generation() -> None:
     """Call inside each read-model write transaction."""
+    forget_request_barriers()  # this request's later reads must see its own write
     updated = await PlantGeneration.update({PlantGeneration.value: PlantGeneration.value + 1},
                                            force=True).returning(PlantGeneration._meta.primary_key)
     if not updated:
