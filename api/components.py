@@ -76,7 +76,7 @@ async def running(services: AppServices, *, loops: bool) -> AsyncIterator[Leader
     # Metering: PDUs discovered from NetBox, polled every interval (unless COLO_METERING=off).
     metering_config = MeteringConfig.of(settings)
     services.metering = MeteringRuntime(
-        metering_config if settings.env != "test" else metering_config.off(),
+        metering_config if settings.env != "test" else metering_config.off(), master_key=services.keys.master_key,
         discover=lambda: discover_meters(services.netbox, metering_config), run_loop=drive, leads=gate(METERING))
     await services.metering.start()
     # Notifications: the outbox dispatcher (webhooks, e-mail; SKIP LOCKED: safe in every process).

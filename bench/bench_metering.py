@@ -105,6 +105,7 @@ async def _poll(pdus: int, agents_count: int = 2) -> PollFigures:
     """Every PDU a distinct community (its own data file) on snmpsim processes of their own, so the
     poller's CPU (this process) is measured apart from the agents' (theirs, from /proc)."""
     from devtools.snmp_agents import PduProfile, SnmpAgent, free_udp_port
+    from metering.community import community_key, seal
     from metering.config import SnmpCredentials
     from metering.snmp import Poller, Target
 
@@ -114,9 +115,11 @@ async def _poll(pdus: int, agents_count: int = 2) -> PollFigures:
     try:
         for agent in agents:
             agent.start(wait=900)
-        targets = [Target(uuid.uuid4(), "127.0.0.1", agent.port, community=profile.community)
-                   for agent in agents for profile in agent.profiles]
-        poller = Poller(credentials=SnmpCredentials(), timeout=10.0, concurrency=64)
+        master_key = os.urandom(32)  # the communities sealed as discovery stores them; unsealed per request
+        key = community_key(master_key)
+        targets = [Target(meter, "127.0.0.1", agent.port, sealed_community=seal(key, meter, profile.community))
+                   for agent in agents for profile in agent.profiles for meter in (uuid.uuid4(),)]
+        poller = Poller(credentials=SnmpCredentials(), timeout=10.0, concurrency=64, master_key=master_key)
         try:
             def agents_cpu() -> float:
                 return sum(_cpu_of(a.process.pid) for a in agents if a.process)

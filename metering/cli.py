@@ -22,12 +22,14 @@ def _settings_and_config() -> tuple[Any, Any]:
 
 def cmd_poll(_args: argparse.Namespace) -> int:
     from colo.cli import run_on_database
+    from colo.secretstore import load_keys
     from metering.runtime import MeteringRuntime, RoundReport
 
     settings, config = _settings_and_config()
+    master_key = load_keys(settings).master_key  # unseals the PDUs' own communities
 
     async def work() -> RoundReport:
-        runtime = MeteringRuntime(config)
+        runtime = MeteringRuntime(config, master_key=master_key)
         try:
             return await runtime.poll_once()
         finally:

@@ -9,11 +9,12 @@ deactivated and its energy stays with it (metering/rollup.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from metering.community import community_key, seal
 from metering.status import MeterSource, SnmpVersion
 from metering.tables import Meter
 from metering.vendors import DEFAULT_VENDOR, VENDORS
@@ -28,7 +29,7 @@ class DiscoveredMeter:
     port: int = 161
     vendor: str = DEFAULT_VENDOR
     snmp_version: SnmpVersion = SnmpVersion.V2C
-    community: str = ""
+    community: str = field(default="", repr=False)  # plain, from NetBox; stored sealed only
     feed_id: int | None = None
     inlet: int = 0  # the PDU's inlet on this feed when its inlets are on different feeds; 0 = whole PDU
     feed_name: str = ""
@@ -52,11 +53,17 @@ def meter_key(device_id: int, feed_id: int | None, feeds_of_device: int) -> str:
 
 
 async def sync_meters(rows: Sequence[DiscoveredMeter], *, now: datetime | None = None,
-                      deactivate_missing: bool = True) -> SyncResult:
+                      deactivate_missing: bool = True, master_key: bytes = b"") -> SyncResult:
+    """Write the discovered meters. A row naming a community of its own needs `master_key`: the
+    community is stored sealed (metering/community.py), never as it came from NetBox."""
+    if any(r.community for r in rows) and not master_key:
+        raise ValueError("a PDU names an SNMP community: sync_meters needs the master key to seal it")
+    key = community_key(master_key) if master_key else b""
     moment = now or datetime.now(UTC)
     existing = {m["key"]: m for m in await Meter.select(Meter.id, Meter.key, Meter.source)}
     created = updated = 0
     for row in rows:
+        meter_id: UUID = existing[row.key]["id"] if row.key in existing else uuid4()
         values = {
             Meter.name: row.name[:200], Meter.source: row.source.value, Meter.netbox_device_id: row.netbox_device_id,
             Meter.feed_id: row.feed_id, Meter.inlet: row.inlet, Meter.feed_name: row.feed_name[:200],
@@ -64,14 +71,15 @@ async def sync_meters(rows: Sequence[DiscoveredMeter], *, now: datetime | None =
             Meter.feed_capacity_w: row.feed_capacity_w, Meter.rack_id: row.rack_id, Meter.tenant_id: row.tenant_id,
             Meter.contracted_w: row.contracted_w, Meter.host: row.host, Meter.port: row.port,
             Meter.vendor: row.vendor if row.vendor in VENDORS else DEFAULT_VENDOR,
-            Meter.snmp_version: row.snmp_version.value, Meter.community: row.community, Meter.active: True,
+            Meter.snmp_version: row.snmp_version.value,
+            Meter.community_sealed: seal(key, meter_id, row.community), Meter.active: True,
             Meter.discovered_at: moment,
         }
         if row.key in existing:
             await Meter.update(values).where(Meter.key == row.key)  # type: ignore[arg-type]
             updated += 1
         else:
-            meter = Meter(id=uuid4(), key=row.key)
+            meter = Meter(id=meter_id, key=row.key)
             for column, value in values.items():
                 setattr(meter, column._meta.name, value)
             await Meter.insert(meter)
@@ -86,6 +94,6 @@ async def sync_meters(rows: Sequence[DiscoveredMeter], *, now: datetime | None =
 async def snmp_meters() -> list[dict[str, Any]]:
     """The active meters the poller reads."""
     return list(await Meter.select(Meter.id, Meter.host, Meter.port, Meter.vendor, Meter.snmp_version,
-                                   Meter.community, Meter.inlet, Meter.netbox_device_id).where((Meter.active == True)  # noqa: E712 - Piccolo SQL
-                                                          & (Meter.source == MeterSource.SNMP.value)
-                                                          & (Meter.host != "")))
+                                   Meter.community_sealed, Meter.inlet, Meter.netbox_device_id).where(
+        (Meter.active == True)  # noqa: E712 - Piccolo SQL
+        & (Meter.source == MeterSource.SNMP.value) & (Meter.host != "")))

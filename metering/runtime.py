@@ -43,14 +43,16 @@ class RoundReport:
 
 
 class MeteringRuntime:
-    def __init__(self, config: MeteringConfig, *, discover: Discover | None = None, run_loop: bool = True,
-                 leads: Gate = always) -> None:
+    def __init__(self, config: MeteringConfig, *, master_key: bytes, discover: Discover | None = None,
+                 run_loop: bool = True, leads: Gate = always) -> None:
         self.config = config
         self.discover = discover
+        # Seals the PDUs' own communities at discovery; the poller unseals one per request.
+        self.master_key = master_key
         # Polls and roll-ups are a cluster-wide singleton (colo/leader.py): a round passes unless `leads()`.
         self.run_loop, self.leads = run_loop, leads
         self.poller = Poller(credentials=config.credentials, timeout=config.timeout,
-                             concurrency=config.concurrency, interval=config.interval)
+                             concurrency=config.concurrency, interval=config.interval, master_key=master_key)
         self.task: asyncio.Task[None] | None = None
         self.meters = 0
         self._discovered_at: datetime | None = None
@@ -59,7 +61,7 @@ class MeteringRuntime:
     async def rediscover(self, *, now: datetime | None = None) -> SyncResult | None:
         if self.discover is None:
             return None
-        result = await sync_meters(await self.discover(), now=now)
+        result = await sync_meters(await self.discover(), now=now, master_key=self.master_key)
         self._discovered_at = now or datetime.now(UTC)
         return result
 
@@ -122,16 +124,18 @@ class MeteringRuntime:
 
 
 def targets_of(rows: Sequence[Mapping[str, Any]]) -> list[Target]:
-    """One target per PDU: the meters of one PDU's inlets (same device and address) are read together."""
+    """One target per PDU: the meters of one PDU's inlets (same device and address) are read together,
+    with the first meter's sealed community (the same NetBox custom field for all of them)."""
     pdus: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
     for r in rows:
         whole = not r["inlet"] or r["netbox_device_id"] is None
-        key = ("meter", r["id"]) if whole else (r["netbox_device_id"], r["host"], r["port"], r["community"])
+        key = ("meter", r["id"]) if whole else (r["netbox_device_id"], r["host"], r["port"])
         pdus.setdefault(key, []).append(r)
     targets = []
     for meters in pdus.values():
         r = meters[0]
         inlets = tuple(sorted((m["inlet"], m["id"]) for m in meters if m["inlet"]))
         targets.append(Target(meter_id=r["id"], host=r["host"], port=r["port"], vendor=r["vendor"],
-                              version=SnmpVersion(r["snmp_version"]), community=r["community"], inlets=inlets))
+                              version=SnmpVersion(r["snmp_version"]), sealed_community=r["community_sealed"],
+                              inlets=inlets))
     return targets

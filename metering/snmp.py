@@ -29,6 +29,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
     bulk_cmd,
 )
 
+from metering.community import community_key, unseal
 from metering.config import SnmpCredentials
 from metering.snmp_wire import V2cClient, VarBind
 from metering.status import TOTAL_CHANNEL, SnmpVersion
@@ -49,7 +50,9 @@ class Target:
     port: int
     vendor: str = DEFAULT_VENDOR
     version: SnmpVersion = SnmpVersion.V2C
-    community: str = field(default="", repr=False)  # the device's own; else Colo's
+    # The device's own community as stored: sealed with the meter_id (metering/community.py), "" =
+    # Colo's. Unsealed by the poller only, when it builds a request.
+    sealed_community: str = field(default="", repr=False)
     # A PDU whose inlets are on different feeds: each inlet's meter (inlet number, meter id); the
     # PDU's figures are then split by inlet. Empty: one meter (meter_id) for the whole PDU.
     inlets: tuple[tuple[int, UUID], ...] = ()
@@ -145,8 +148,9 @@ def samples_of(target: Target, mib: VendorMib, varbinds: list[VarBind]) -> list[
 
 class Poller:
     def __init__(self, *, credentials: SnmpCredentials, timeout: float = 2.0, concurrency: int = 64,
-                 interval: float = 60.0) -> None:
+                 interval: float = 60.0, master_key: bytes = b"") -> None:
         self.credentials = credentials
+        self._community_key = community_key(master_key) if master_key else b""
         self.timeout = timeout
         self.interval = interval
         self._slots = asyncio.Semaphore(concurrency)
@@ -167,17 +171,23 @@ class Poller:
             self._engine.close_dispatcher()
             self._engine = None
 
+    def _community(self, target: Target) -> str:
+        """The v2c community a request carries: the PDU's own, unsealed now, else Colo's setting."""
+        if target.sealed_community:
+            return unseal(self._community_key, target.meter_id, target.sealed_community)
+        return self.credentials.community
+
     def _auth(self, target: Target) -> CommunityData | UsmUserData:
         if target.version is SnmpVersion.V3:
             c = self.credentials
             return UsmUserData(c.v3_user, authKey=c.v3_auth_key, privKey=c.v3_priv_key,
                                authProtocol=USM_AUTH_HMAC96_SHA, privProtocol=USM_PRIV_CFB128_AES)
         # v2c where the PDU speaks nothing better (its community is a read-only one); v3 authPriv otherwise
-        return CommunityData(target.community or self.credentials.community, mpModel=1)  # noqa: S508
+        return CommunityData(self._community(target), mpModel=1)  # noqa: S508
 
     async def _v2c_varbinds(self, target: Target, mib: VendorMib) -> list[VarBind]:
         """The lean path: no pysnmp engine (metering/snmp_wire.py); a GET of the rows the PDU has."""
-        community = target.community or self.credentials.community
+        community = self._community(target)
         known = self._layout.get(target.meter_id)
         if not known or not (self._rounds + target.meter_id.int) % RELEARN_EVERY:  # PDUs relearn in turn
             walked = await self._v2c.request(target.host, target.port, community, key_oids(mib),

@@ -27,7 +27,9 @@ class Meter(Table, tablename="metering_meter"):
     inlet = Integer(default=0)  # the PDU's inlet this meter reads (its feed's); 0 = the whole PDU
     vendor = Varchar(length=32, default="apc-rpdu2")
     snmp_version = Varchar(length=4, default="v2c")
-    community = Varchar(length=64, default="", secret=True)  # v2c; v3 credentials are Colo's settings
+    # The PDU's own v2c community, AES-GCM-sealed under the master key (metering/community.py); ""
+    # = Colo's COLO_SNMP_COMMUNITY. v3 credentials are Colo's settings.
+    community_sealed = Text(default="", secret=True)
     active = Boolean(default=True)
     first_seen_at = Timestamptz(null=True, default=None)
     last_seen_at = Timestamptz(null=True, default=None)

@@ -42,7 +42,7 @@ async def scoped_meters(principal: Principal, subject: Subject) -> list[dict[str
         if principal.tenant_id is None or (subject.kind == "tenant" and subject.ident != principal.tenant_id):
             raise NotFound(subject.kind, subject.ident)
         where = where & (Meter.tenant_id == principal.tenant_id)
-    meters = await Meter.select().where(where)
+    meters = await Meter.select(exclude_secrets=True).where(where)  # never the sealed community
     if not meters:
         raise NotFound(subject.kind, subject.ident)
     return list(meters)

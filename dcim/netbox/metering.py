@@ -7,7 +7,7 @@ its worker threads); the assembly into metering's rows is api/'s (metering does 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dcim.netbox.gateway import NetBoxGateway
@@ -41,7 +41,7 @@ class PduRecord:
     rack_id: int | None
     tenant_id: int | None  # NetBox tenant of the device
     rack_tenant_id: int | None
-    community: str
+    community: str = field(repr=False)  # a secret: never logged; metering stores it sealed
     snmp_version: str
     snmp_port: int
     vendor: str

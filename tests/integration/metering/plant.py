@@ -30,6 +30,11 @@ class MeteredRack:
     ids: dict[str, Any] = field(default_factory=dict)
 
 
+def community(side: str, s: str) -> str:
+    """A PDU's own community: unlike anything else of the PDU's, so a test finds it wherever it leaks."""
+    return f"ro-{side.lower()}-{s}-c0mm"
+
+
 def _build(api: Any, s: str, *, tenant: int, port: int, addresses: dict[str, str]) -> dict[str, Any]:
     site = api.dcim.sites.create(name=f"Meter {s}", slug=f"meter-{s}").id
     rack = api.dcim.racks.create(name=f"Meter M {s}", site=site, u_height=42, tenant=tenant).id
@@ -44,7 +49,7 @@ def _build(api: Any, s: str, *, tenant: int, port: int, addresses: dict[str, str
             phase="single-phase", voltage=230, amperage=16, max_utilization=80).id
         device = api.dcim.devices.create(
             name=f"pdu-{side.lower()}-{s}", device_type=dtype, role=role, site=site, rack=rack, tenant=tenant,
-            custom_fields={"snmp_community": f"pdu-{side.lower()}-{s}", "snmp_port": port})
+            custom_fields={"snmp_community": community(side, s), "snmp_port": port})
         pdus[side] = device.id
         inlet = api.dcim.power_ports.create(device=device.id, name="Inlet", maximum_draw=3680)
         api.dcim.cables.create(a_terminations=[{"object_type": "dcim.powerport", "object_id": inlet.id}],
@@ -68,8 +73,8 @@ async def metered_rack(gateway: NetBoxGateway, *, netbox_tenant: int, port: int)
     built = await gateway.call(lambda api: _build(api, s, tenant=netbox_tenant, port=port, addresses=addresses))
     try:
         yield MeteredRack(suffix=s, role=f"pdu-{s}", rack=built["rack"], feeds=built["feeds"], pdus=built["pdus"],
-                          addresses=addresses, communities={"A": f"pdu-a-{s}", "B": f"pdu-b-{s}"}, ids=built)
-
+                          addresses=addresses, communities={side: community(side, s) for side in "AB"},
+                          ids=built)
     finally:
         def clean(api: Any) -> None:
             api.ipam.ip_addresses.delete(built["ips"])

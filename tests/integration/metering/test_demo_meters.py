@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from litestar import Litestar
 
 from api.metering_plant import meters_of
 from dcim.netbox import NetBoxGateway
@@ -18,6 +19,7 @@ from devtools.demo.meters import demo_pdus, profiles, seed_meters
 from devtools.demo.plan import build_plant
 from devtools.demo.seed import remove_plant, seed_demo
 from devtools.snmp_agents import SnmpAgent, free_udp_port
+from metering.community import community_key, seal
 from metering.config import MeteringConfig
 from metering.discovery import sync_meters
 from metering.snmp import Poller, Target
@@ -26,7 +28,7 @@ from metering.tables import Meter
 
 @pytest.mark.timeout(600)
 async def test_demo_pdus_are_discovered_and_polled(gateway: NetBoxGateway,
-                                                   run_in_app: Callable[..., Awaitable[Any]]) -> None:
+                                                   run_in_app: Callable[..., Awaitable[Any]], app: Litestar) -> None:
     s = uuid.uuid4().hex[:6]
     plant = build_plant(site_name=f"Meter demo {s}", site_slug=f"meter-demo-{s}", prefix=f"M{s}-",
                         racks_per_row=(5, 5))
@@ -42,12 +44,15 @@ async def test_demo_pdus_are_discovered_and_polled(gateway: NetBoxGateway,
         pdus = [p for p in await list_pdus(gateway, roles=("pdu",)) if p.name in names]
         assert len(pdus) == 8 and all(len(p.feeds) == 1 and p.snmp_port == port for p in pdus)
         rows = await run_in_app(meters_of, pdus)
-        await run_in_app(sync_meters, rows, deactivate_missing=False)
+        master_key = app.state.services.keys.master_key
+        await run_in_app(sync_meters, rows, deactivate_missing=False, master_key=master_key)
         ids = {r["key"]: r["id"] for r in await run_in_app(Meter.select(Meter.key, Meter.id).where(
             Meter.key.is_in([r.key for r in rows])).run)}
-        poller = Poller(credentials=MeteringConfig().credentials, timeout=2.0)
+        poller = Poller(credentials=MeteringConfig().credentials, timeout=2.0, master_key=master_key)
+        key = community_key(master_key)
         try:
-            targets = [Target(ids[r.key], r.host, r.port, community=r.community) for r in rows]
+            targets = [Target(ids[r.key], r.host, r.port, sealed_community=seal(key, ids[r.key], r.community))
+                       for r in rows]
             first = await poller.poll_round(targets, now=datetime.now(UTC))
             assert sorted(first.answered) == sorted(ids.values()), first.failed
             booked = {r.key: next(d.allocated_draw for d in demo_pdus(plant) if d.name == r.name) for r in rows}

@@ -1,10 +1,12 @@
 """Metering against real SNMP agents (snmpsim on loopback), a real NetBox and PostgreSQL:
 discovery of a rack's A and B PDUs, every metric read, a dead and a slow agent that do not
 stall the round, the redundancy and temperature alerts raised once and cleared, and every read
-scoped to the tenant (another tenant's rack or feed answers like a missing one)."""
+scoped to the tenant (another tenant's rack or feed answers like a missing one). A PDU's own
+community is stored sealed (read back from PostgreSQL's column) and shown by no API answer or log."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,16 +14,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import asyncpg
 import pytest
 import pytest_asyncio
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.metering_plant import meters_of
+from colo.crypto import b64decode
 from colo.identity import Role
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.metering import list_pdus
 from devtools.snmp_agents import PduProfile, SnmpAgent, free_udp_port
 from metering.alerts import evaluate
+from metering.community import CommunityUnreadable, community_key, unseal
 from metering.config import MeteringConfig
 from metering.discovery import DiscoveredMeter, sync_meters
 from metering.runtime import MeteringRuntime
@@ -40,11 +46,12 @@ class World:
     ops: Any
     meters: dict[str, UUID]
     runtime: MeteringRuntime
+    master_key: bytes
 
 
 @pytest_asyncio.fixture(scope="module")
 async def world(gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[Any]],
-                make_key: Callable[..., Awaitable[Any]]) -> AsyncIterator[World]:
+                make_key: Callable[..., Awaitable[Any]], app: Litestar) -> AsyncIterator[World]:
     tenant, stranger = await make_tenant(), await make_tenant()
     port = free_udp_port()
     async with metered_rack(gateway, netbox_tenant=tenant.netbox_tenant_id, port=port) as plant:
@@ -58,11 +65,13 @@ async def world(gateway: NetBoxGateway, make_tenant: Callable[..., Awaitable[Any
         agent = SnmpAgent(None, profiles, port=port,
                           addresses=(plant.addresses["A"], plant.addresses["B"])).start()
         try:
-            runtime = MeteringRuntime(MeteringConfig(timeout=2.0, interval=60.0))
+            master_key = app.state.services.keys.master_key
+            runtime = MeteringRuntime(MeteringConfig(timeout=2.0, interval=60.0), master_key=master_key)
             yield World(plant=plant, tenant=tenant,
                         admin=await make_key(Role.TENANT_ADMIN, tenant_id=tenant.id, name="meter admin"),
                         other=await make_key(Role.TENANT_ADMIN, tenant_id=stranger.id, name="meter stranger"),
-                        ops=await make_key(Role.OPS, name="meter ops"), meters={}, runtime=runtime)
+                        ops=await make_key(Role.OPS, name="meter ops"), meters={}, runtime=runtime,
+                        master_key=master_key)
         finally:
             agent.stop()
             runtime.poller.close()
@@ -81,11 +90,39 @@ async def test_discovery_finds_the_pdus_their_feeds_and_snmp_settings(
         assert row.port == world.plant.ids["port"]
         assert row.side == nb_side and row.feed_capacity_w == 2944 and row.rack_id == world.plant.rack
         assert row.tenant_id == world.tenant.id
-    result = await run_in_app(sync_meters, rows, deactivate_missing=False)
+    with pytest.raises(ValueError, match="master key"):  # never stored as it came from NetBox
+        await run_in_app(sync_meters, rows, deactivate_missing=False)
+    result = await run_in_app(sync_meters, rows, deactivate_missing=False, master_key=world.master_key)
     assert result.created == 2
     for side in ("A", "B"):
         world.meters[side] = (await run_in_app(Meter.select(Meter.id).where(
             Meter.key == f"netbox:{world.plant.pdus[side]}").first().run))["id"]
+
+
+async def test_the_community_is_stored_sealed(world: World, database_url: str) -> None:
+    """PostgreSQL's own column: ciphertext bound to its meter, no plain community anywhere in the row."""
+    assert world.meters, "discovery ran first"
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        columns = {r["column_name"] for r in await conn.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'metering_meter'")}
+        rows = {r["id"]: r for r in await conn.fetch(
+            "SELECT * FROM metering_meter WHERE id = ANY($1::uuid[])", list(world.meters.values()))}
+    finally:
+        await conn.close()
+    assert "community_sealed" in columns and "community" not in columns
+    key = community_key(world.master_key)
+    for side, meter_id in world.meters.items():
+        plain, sealed = world.plant.communities[side], rows[meter_id]["community_sealed"]
+        assert sealed and sealed != plain and plain not in sealed
+        assert plain.encode() not in b64decode(sealed)
+        assert not any(plain in str(value) for value in rows[meter_id].values())
+        assert unseal(key, meter_id, sealed) == plain
+        other = world.meters["B" if side == "A" else "A"]
+        with pytest.raises(CommunityUnreadable):  # moved to another meter's row, it does not decrypt
+            unseal(key, other, sealed)
+        with pytest.raises(CommunityUnreadable):  # nor under another master key
+            unseal(community_key(bytes(32)), meter_id, sealed)
 
 
 async def test_a_round_reads_every_metric(world: World, run_in_app: Callable[..., Awaitable[Any]],
@@ -125,7 +162,7 @@ async def test_a_dead_and_a_slow_agent_do_not_stall_the_round(
         rows = [DiscoveredMeter(key=f"test:{name}:{uuid4().hex[:6]}", name=name, netbox_device_id=None,
                                 host="127.0.0.1", port=p, community=name)
                 for name, p in (("slow", slow_port), ("dead", dead_port))]
-        await run_in_app(sync_meters, rows, deactivate_missing=False)
+        await run_in_app(sync_meters, rows, deactivate_missing=False, master_key=world.master_key)
         started = time.monotonic()
         report = await run_in_app(world.runtime.poll_once, now=datetime.now(UTC))
         elapsed = time.monotonic() - started
@@ -175,6 +212,34 @@ async def test_redundancy_and_temperature_alerts_fire_once_and_clear(
     assert await open_alerts("temperature", probe) == []
     await run_in_app(Meter.update({Meter.key: f"netbox:{world.plant.pdus['B']}"}).where(
         Meter.id == world.meters["B"]).run)
+
+
+async def test_the_community_is_in_no_answer_or_log(
+        world: World, gateway: NetBoxGateway, run_in_app: Callable[..., Awaitable[Any]],
+        client: AsyncTestClient[Any], caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    """Discovery, a round (a PDU that fails included) and every metering read: the communities
+    (plain or sealed) appear in no response, no log line and no repr of the values carrying them."""
+    caplog.set_level(logging.DEBUG)
+    pdus = await list_pdus(gateway, roles=(world.plant.role,))
+    rows = await run_in_app(meters_of, pdus)
+    await run_in_app(sync_meters, rows, deactivate_missing=False, master_key=world.master_key)
+    await run_in_app(world.runtime.poll_once, now=datetime.now(UTC))
+    targets = await run_in_app(world.runtime.targets)
+    sealed = [t.sealed_community for t in targets if t.meter_id in world.meters.values()]
+    assert len(sealed) == 2 and all(sealed)
+    texts = [repr(pdus), repr(rows), repr(targets), caplog.text, "".join(capsys.readouterr())]
+    rack, feed, tenant = (f"/v1/metering/racks/{world.plant.rack}", f"/v1/metering/feeds/{world.plant.feeds['A']}",
+                          f"/v1/metering/tenants/{world.tenant.id}")
+    for path in (rack, feed, tenant, f"{rack}/history", f"{feed}/history", f"{tenant}/history"):
+        for who in (world.admin, world.ops):
+            answer = await client.get(path, headers=who.headers)
+            assert answer.status_code == 200, (path, answer.text)
+            texts.append(answer.text)
+    alerts = await client.get("/v1/metering/alerts", headers=world.ops.headers)
+    assert alerts.status_code == 200
+    texts.append(alerts.text)
+    for secret in (*world.plant.communities.values(), *sealed):
+        assert not any(secret in text for text in texts), secret
 
 
 async def test_every_read_is_scoped_to_the_tenant(world: World, client: AsyncTestClient) -> None:

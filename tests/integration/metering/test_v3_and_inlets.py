@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.metering_plant import meters_of
@@ -133,7 +134,7 @@ async def _values(run_in_app: Callable[..., Awaitable[Any]], key: str) -> tuple[
 
 async def test_v3_and_dual_inlet_pdus_read_and_attributed(
         plant: Plant, gateway: NetBoxGateway, run_in_app: Callable[..., Awaitable[Any]], client: AsyncTestClient[Any],
-        make_key: Callable[..., Awaitable[Any]]) -> None:
+        make_key: Callable[..., Awaitable[Any]], app: Litestar) -> None:
     pdus = {p.device_id: p for p in await list_pdus(gateway, roles=(plant.role,))}
     assert pdus[plant.dual].inlets == tuple(sorted(((plant.feeds["A"], 2), (plant.feeds["B"], 1))))
     rows = await run_in_app(meters_of, list(pdus.values()))
@@ -141,8 +142,9 @@ async def test_v3_and_dual_inlet_pdus_read_and_attributed(
     a, b = keys[(plant.dual, plant.feeds["A"])], keys[(plant.dual, plant.feeds["B"])]
     assert (a.inlet, a.side, b.inlet, b.side) == (2, "primary", 1, "redundant")
     assert keys[(plant.v3, None)].snmp_version.value == "v3" and keys[(plant.v3, None)].community == ""
-    await run_in_app(sync_meters, rows, deactivate_missing=False)
-    runtime = MeteringRuntime(_config())
+    master_key = app.state.services.keys.master_key
+    await run_in_app(sync_meters, rows, deactivate_missing=False, master_key=master_key)
+    runtime = MeteringRuntime(_config(), master_key=master_key)
     try:
         now = datetime.now(UTC).replace(microsecond=0)
         await run_in_app(runtime.poll_once, now=now)
@@ -181,12 +183,12 @@ async def test_v3_and_dual_inlet_pdus_read_and_attributed(
 
 async def test_wrong_v3_credentials_fail_that_pdu_alone_and_are_never_logged(
         plant: Plant, run_in_app: Callable[..., Awaitable[Any]], caplog: pytest.LogCaptureFixture,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], app: Litestar) -> None:
     v3_meter = (await run_in_app(Meter.select(Meter.id).where(Meter.key == f"netbox:{plant.v3}").first().run))["id"]
     caplog.set_level(logging.DEBUG)
     for auth, priv, reason in (("wrong-auth-phrase", PRIV, "SNMPv3: Wrong SNMP PDU digest"),
                                (AUTH, "wrong-priv-phrase", "SNMPv3: Ciphering services not available")):
-        runtime = MeteringRuntime(_config(auth, priv))
+        runtime = MeteringRuntime(_config(auth, priv), master_key=app.state.services.keys.master_key)
         try:
             targets = [t for t in await run_in_app(runtime.targets) if v3_meter in t.meter_ids or
                        t.host == plant.addresses["dual"]]
