@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime
 
+from colo.db import DATABASE_UNREACHABLE
 from colo.errors import ColoError
 from colo.leader import Gate, always
 from colo.logging import get_logger
@@ -103,6 +104,10 @@ class ReadModelRefresher:
                 continue
             try:
                 await self._pass()
+            except DATABASE_UNREACHABLE as exc:  # the database away: the next poll retries
+                log.warning("read model refresh could not reach the database", error=type(exc).__name__)
+                self._busy = False
+                await asyncio.sleep(self.poll_seconds)
             except Exception:
                 log.exception("read model refresh crashed")
                 self._busy = False
