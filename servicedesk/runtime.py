@@ -4,9 +4,9 @@ SWEEP_INTERVAL seconds (started and stopped by the app's lifespan, api/plugin.py
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import datetime
 
+from colo import periodic
 from colo.leader import Gate, always
 from colo.logging import get_logger
 from servicedesk.alerts import sweep
@@ -28,22 +28,10 @@ class ServiceDeskRuntime:
     async def sweep(self, *, now: datetime | None = None) -> int:
         return await sweep(config=self.config, now=now)
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            if not self.leads():
-                continue
-            try:
-                await self.sweep()
-            except Exception as exc:  # the next pass retries; never take the app down
-                log.error("service-desk SLA sweep failed", error=type(exc).__name__)
-
     async def start(self) -> None:
         if self.run_loop:
-            self.task = asyncio.create_task(self._run(), name="servicedesk-sla-sweep")
+            self.task = periodic.start(self.interval, self.sweep, name="servicedesk-sla-sweep",
+                                       failed="service-desk SLA sweep failed", leads=self.leads)
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        await periodic.stop(self.task)

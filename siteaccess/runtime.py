@@ -10,7 +10,6 @@ starts one SiteAccessRuntime (api/plugin.py) and stops it with its other compone
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -18,6 +17,7 @@ import structlog
 from audit.encoding import EntryDraft
 from audit.service import AccessLog
 from audit.signals import failed_authentication_bursts
+from colo import periodic
 from colo.leader import Gate, always
 from colo.logging import get_logger
 from siteaccess.alerts import alert_on_auth_failures, sweep_overstays
@@ -84,25 +84,13 @@ class SiteAccessRuntime:
     async def sweep(self, *, now: datetime | None = None) -> int:
         return await sweep(self.access_log, now=now, holding=self.holding, tell=self.tell)
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            if not self.leads():
-                continue
-            try:
-                await self.sweep()
-            except Exception as exc:  # the next pass retries; never take the app down
-                log.error("site-access sweep failed", error=type(exc).__name__)
-
     async def start(self) -> None:
         """Register the visits' tenant-status hook and start the monitor."""
         self.hooks.register(HOOK_NAME, tenant_status_hook(self.journal))
         if self.run_loop:
-            self.task = asyncio.create_task(self._run(), name="site-monitor")
+            self.task = periodic.start(self.interval, self.sweep, name="site-monitor",
+                                       failed="site-access sweep failed", leads=self.leads)
 
     async def stop(self) -> None:
         self.hooks.unregister(HOOK_NAME)
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        await periodic.stop(self.task)
