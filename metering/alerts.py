@@ -125,7 +125,7 @@ def conditions(meters: list[dict[str, Any]], config: MeteringConfig, now: dateti
 async def evaluate(config: MeteringConfig, *, now: datetime | None = None) -> tuple[int, int]:
     """Raise what newly holds, clear what no longer does; returns (raised, cleared)."""
     moment = now or datetime.now(UTC)
-    meters = list(await Meter.select().where(Meter.active == True))  # noqa: E712 - Piccolo SQL
+    meters = list(await Meter.select(exclude_secrets=True).where(Meter.active == True))  # noqa: E712 - Piccolo SQL
     holding = {c.key: c for c in conditions(meters, config, moment)}
     open_rows = await MeteringAlert.select(MeteringAlert.id, MeteringAlert.open_key).where(
         MeteringAlert.open_key.is_not_null())

@@ -51,7 +51,7 @@ async def monthly_bill(*, tenant_id: UUID, month: str, now: datetime | None = No
     moment = now or datetime.now(UTC)
     end = max(start + timedelta(hours=1), min(end, moment.replace(minute=0, second=0, microsecond=0)
                                               + timedelta(hours=1)))
-    meters = await Meter.select().where(Meter.tenant_id == tenant_id).order_by(Meter.key)
+    meters = await Meter.select(exclude_secrets=True).where(Meter.tenant_id == tenant_id).order_by(Meter.key)
     ids = [m["id"] for m in meters]
     rows = await Rollup.select(Rollup.meter_id, Rollup.metric, Rollup.bucket, Rollup.mean, Rollup.high,
                                Rollup.energy_kwh, Rollup.flags).where(
