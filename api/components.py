@@ -44,10 +44,8 @@ async def running(services: AppServices, *, loops: bool) -> AsyncIterator[Leader
     # Test runs drive fulfilment, metering polls and notification dispatch explicitly, so they do
     # not race a background worker; the read-model refresher and the monitors do run.
     drive = loops and settings.env != "test"
+    # Contends only once every component has started (below): a start-up that fails holds no lock.
     leadership = Leadership(settings.database_url) if loops else None
-    if leadership is not None:
-        await leadership.start()
-
 
     def gate(name: str) -> Gate:
         return leadership.gate(name) if leadership is not None else never
@@ -84,6 +82,8 @@ async def running(services: AppServices, *, loops: bool) -> AsyncIterator[Leader
                                     run_loop=drive, mailer=Mailer.of(settings), facility=settings.facility_name)
     await services.notify.start()
     services.started = True
+    if leadership is not None:  # until now every singleton loop's gate said no
+        await leadership.start()
     try:
         yield leadership
     finally:
