@@ -91,7 +91,8 @@ async def depth() -> int:
 
 async def oldest(now: datetime | None = None) -> float | None:
     """Seconds the oldest queued row has waited, or None when the queue is empty (metrics)."""
-    rows = await PlantRefreshQueue.select(PlantRefreshQueue.queued_at).order_by(PlantRefreshQueue._meta.primary_key).limit(1)
+    rows = await PlantRefreshQueue.select(PlantRefreshQueue.queued_at).order_by(
+        PlantRefreshQueue._meta.primary_key).limit(1)
     if not rows:
         return None
     queued: datetime | str = rows[0]["queued_at"]
