@@ -6,8 +6,11 @@ names what it needs, and a component the app did not start is an error, never a 
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from litestar.di import NamedDependency
 from litestar.params import SkipValidation
@@ -30,6 +33,34 @@ from siteaccess.runtime import SiteAccessRuntime
 from tenants.events import TenantHooks
 from tenants.key_cache import KeyCache
 from tenants.ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from api.controllers.health import Check
+
+
+@dataclass(slots=True)
+class Memo[T]:
+    """One value remembered for `seconds`, loaded by one caller at a time (the others wait for it).
+
+    /readyz asks NetBox for its status: two replicas probed twice a second would otherwise cost a
+    NetBox that answers ~15 requests/s four of them, for an answer that changes rarely.
+    """
+
+    seconds: float
+    value: T | None = None
+    loaded_at: float = float("-inf")
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def get(self, load: Callable[[], Awaitable[T]]) -> T:
+        async with self.lock:
+            if self.value is None or time.monotonic() - self.loaded_at >= self.seconds:
+                self.value = await load()
+                self.loaded_at = time.monotonic()
+            return self.value
+
+
+# How long /readyz reuses its NetBox check (api/controllers/health.py).
+NETBOX_PROBE_SECONDS = 5.0
 
 
 class Stoppable(Protocol):
@@ -57,6 +88,8 @@ class AppServices:
     read_cache: ReadModelCache = field(default_factory=ReadModelCache)
     # LOAs granted by certificate (dcim/orders/signed_grant.py); None without COLO_LOA_TRUST_LIST.
     loa_pki: LoaPki | None = None
+    # /readyz's NetBox check, reused for NETBOX_PROBE_SECONDS (api/controllers/health.py).
+    netbox_probe: Memo[Check] = field(default_factory=lambda: Memo(NETBOX_PROBE_SECONDS))
     # Started by the lifespan (api/plugin.py), in this order. Unset until then: reading one
     # before start-up raises AttributeError.
     access_log: AccessLog = field(init=False)

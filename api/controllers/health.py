@@ -3,7 +3,8 @@
 Only what Colo truly cannot serve without makes it unready (503): its database. NetBox away, or
 its webhooks not arriving, is "degraded" (200): reads keep working from the read model (their
 freshness says how old it is) and writes that need NetBox answer 503 themselves, so a load
-balancer keeps every replica in rotation through a NetBox outage.
+balancer keeps every replica in rotation through a NetBox outage. The NetBox check is reused for a
+few seconds (`AppServices.netbox_probe`): probes of every replica must not add up to real load on NetBox.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ class HealthController(Controller):
 
 async def readiness(services: AppServices) -> Response[Readiness]:
     """The readiness answer, shared by `colo serve` and `colo worker` (api/worker.py)."""
-    checks = {"database": await _check_database(services), "netbox": await _check_netbox(services),
+    netbox: Check = await services.netbox_probe.get(lambda: _check_netbox(services))
+    checks = {"database": await _check_database(services), "netbox": netbox,
               "netbox_webhooks": await _check_webhooks()}
     failing = [name for name, c in checks.items() if not c.ok and name not in ADVISORY]
     degraded = [name for name in sorted(ADVISORY) if not checks[name].ok]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from litestar.testing import AsyncTestClient
 
+from api.services import NETBOX_PROBE_SECONDS
+
 
 async def test_healthz_answers_and_returns_a_request_id(client: AsyncTestClient) -> None:
     response = await client.get("/healthz")
@@ -33,6 +35,19 @@ async def test_readyz_reports_database_and_real_netbox(client: AsyncTestClient) 
     assert body["checks"]["netbox"]["ok"] is True
     assert body["checks"]["netbox"]["detail"].startswith("NetBox 4.7")
     assert body["checks"]["netbox"]["latency_ms"] > 0
+
+
+async def test_readyz_reuses_its_netbox_check_for_a_few_seconds(client: AsyncTestClient) -> None:
+    """Replicas probed twice a second must not each cost NetBox a request per probe."""
+    probe = client.app.state.services.netbox_probe
+    assert (await client.get("/readyz")).status_code == 200
+    loaded = probe.loaded_at
+    second = await client.get("/readyz")
+    assert second.status_code == 200 and second.json()["checks"]["netbox"]["ok"] is True
+    assert probe.loaded_at == loaded  # the same check, not a new NetBox request
+    probe.loaded_at -= NETBOX_PROBE_SECONDS  # as if the interval had passed
+    assert (await client.get("/readyz")).status_code == 200
+    assert probe.loaded_at > loaded - NETBOX_PROBE_SECONDS  # asked NetBox again
 
 
 async def test_unknown_route_is_a_problem_document(client: AsyncTestClient) -> None:
