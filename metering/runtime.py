@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,8 @@ class RoundReport:
     stored: int
     seconds: float
     cpu_seconds: float
+    # meter id → why it failed this round (a timeout, an SNMPv3 refusal; never a credential)
+    failures: dict[str, str] = field(default_factory=dict)
 
 
 class MeteringRuntime:
@@ -83,7 +85,8 @@ class MeteringRuntime:
         await alerts.evaluate(self.config, now=moment)
         return RoundReport(polled=len(targets), answered=len(result.answered), failed=len(result.failed),
                            skipped=len(result.skipped), stored=stored, seconds=result.seconds,
-                           cpu_seconds=round(time.process_time() - cpu, 3))
+                           cpu_seconds=round(time.process_time() - cpu, 3),
+                           failures={str(meter): why for meter, why in result.failed.items()})
 
     async def _tick(self) -> None:
         now = datetime.now(UTC)
@@ -97,7 +100,8 @@ class MeteringRuntime:
             return
         report = await self.poll_once(now=now)
         if report.failed:
-            log.info("metering round", polled=report.polled, failed=report.failed, skipped=report.skipped)
+            log.info("metering round", polled=report.polled, failed=report.failed, skipped=report.skipped,
+                     failures=dict(list(report.failures.items())[:20]))
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             await rollup.prune(now=now)
             self._pruned_at = now

@@ -167,6 +167,11 @@ async def test_a_dead_and_a_slow_agent_do_not_stall_the_round(
         report = await run_in_app(world.runtime.poll_once, now=datetime.now(UTC))
         elapsed = time.monotonic() - started
         assert report.failed >= 2 and report.answered >= 2  # the two rack PDUs still answered
+        # each failure says why, per meter (`colo metering poll` prints it; the round logs it)
+        ids = {str(row["id"]) for row in await run_in_app(
+            Meter.select(Meter.id).where(Meter.key.is_in([r.key for r in rows])).run)}
+        assert len(ids) == 2 and ids <= set(report.failures), report.failures
+        assert all("no SNMP answer" in report.failures[meter] for meter in ids), report.failures
         # the slow agent answers after 8 s, the dead one never: the round ends at the 2 s timeout
         assert elapsed < 6.0, f"the round waited for the slow or dead agent: {elapsed:.1f} s"
         # a PDU that failed twice is backed off: skipped by the next round, not waited for again
