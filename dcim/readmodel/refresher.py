@@ -28,6 +28,7 @@ log = get_logger(__name__)
 DEFAULT_RECONCILE_SECONDS = 300.0
 DEBOUNCE_SECONDS = 0.5
 POLL_SECONDS = 1.0  # how often the leader looks for work other replicas queued
+FOLLOWER_LOOK_SECONDS = 1.0  # how often a follower checks whether it leads now
 DEFAULT_WEBHOOK_GRACE_SECONDS = 120.0
 
 
@@ -97,8 +98,11 @@ class ReadModelRefresher:
 
     async def _run(self) -> None:
         while True:
+            # A follower looks again each second (no query: leads() is in memory), so it acts at once
+            # when it takes over; the leader polls the queue every poll_seconds or when woken.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(),
+                                       timeout=self.poll_seconds if self.leads() else FOLLOWER_LOOK_SECONDS)
             self._wake.clear()
             if not self.leads():
                 continue

@@ -19,7 +19,7 @@ import httpx
 import pyotp
 from playwright.sync_api import Page, expect
 
-from colo.db import bound_engine
+from colo.db import all_tables, bound_engine
 from tests.servers import ColoServer, colo_command
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,8 +55,16 @@ class Portal:
             async with bound_engine(self.env["COLO_DATABASE_URL"]):
                 return await fn()
 
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, bound()).result()
+        # Binding is process-wide (colo.db.bind_tables): the test session's app, in this process,
+        # gets its own engine back afterwards. Its read-model refresher is woken, not polling, in
+        # test runs (api/components.py), so it does not query meanwhile through this engine.
+        previous = [(table, table._meta.db) for table in all_tables()]
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                return pool.submit(asyncio.run, bound()).result()
+        finally:
+            for table, engine in previous:
+                table._meta.db = engine
 
     def account_id(self, email: str) -> UUID:
         from accounts.tables import Account
