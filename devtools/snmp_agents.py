@@ -119,8 +119,13 @@ def free_udp_port() -> int:
 # Run as root, snmpsim drops to nobody before it opens its index; modules it imports lazily from then
 # on (dbm.dumb, the variation modules' math and random) must already be loaded, since nobody may not
 # read a Python installed under /root.
+# Imported before snmpsim drops to nobody (below): what it would import later, on its first v3 message
+# among others, may lie under a directory nobody cannot enter (a clone in a 0700 `mktemp -d`).
 RESPONDER = ("import sys, dbm.dumb, math, random, bisect, json, encodings.latin_1, encodings.ascii, "
-             "encodings.hex_codec; from snmpsim.commands.responder import main; "
+             "encodings.hex_codec, cryptography.hazmat.backends.openssl, cryptography.hazmat.primitives.ciphers, "
+             "cryptography.hazmat.primitives.ciphers.algorithms, cryptography.hazmat.primitives.ciphers.modes; "
+             "from cryptography.hazmat.backends import default_backend; default_backend(); "
+             "from snmpsim.commands.responder import main; "
              "sys.argv[0] = 'snmpsim-command-responder'; sys.exit(main())")
 
 
