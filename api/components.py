@@ -24,7 +24,7 @@ from colo.logging import get_logger
 from colo.mail import Mailer
 from dcim.netbox.provisioning import Provisioner
 from dcim.orders.worker import OrdersRuntime
-from dcim.readmodel.refresher import POLL_SECONDS, ReadModelRefresher
+from dcim.readmodel.refresher import ReadModelRefresher
 from metering.config import MeteringConfig
 from metering.runtime import MeteringRuntime
 from notify.config import NotifyConfig
@@ -34,7 +34,6 @@ from servicedesk.runtime import ServiceDeskRuntime
 from siteaccess.runtime import SiteAccessRuntime
 
 log = get_logger(__name__)
-TEST_POLL_SECONDS = 3600.0  # COLO_ENV=test: the refresher acts when woken (see `running`)
 
 
 @asynccontextmanager
@@ -59,12 +58,9 @@ async def running(services: AppServices, *, loops: bool) -> AsyncIterator[Leader
         tell=tenant_notices(settings), run_loop=loops, leads=gate(SITE_MONITOR))
     await services.site_access.start()
     # Keeps the plant read model fresh: webhook work (queued in the database), plus a periodic reconcile.
-    # Test runs wake it by what they enqueue and by drained(), not by a once-a-second poll: the test
-    # session's app shares its process with tests that query other databases (tests/web/browser.py).
     services.read_model = ReadModelRefresher(
         services.netbox, reconcile_seconds=settings.reconcile_seconds,
-        webhook_grace_seconds=settings.webhook_grace_seconds, run_loop=loops, leads=gate(READ_MODEL),
-        poll_seconds=POLL_SECONDS if settings.env != "test" else TEST_POLL_SECONDS)
+        webhook_grace_seconds=settings.webhook_grace_seconds, run_loop=loops, leads=gate(READ_MODEL))
     await services.read_model.start()
     # Orders: tenant status hooks, and the fulfilment worker (leases: safe in every process).
     services.orders = OrdersRuntime(

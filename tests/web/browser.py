@@ -4,25 +4,26 @@ its link, sign in with a fresh TOTP code, read the access log through the API)."
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
 from playwright.sync_api import Page, expect
 
-from colo.db import all_tables, bound_engine
+from colo.settings import Settings
 from tests.servers import ColoServer, colo_command
 
 CHROMIUM = "/usr/bin/chromium"
+type AppCall = Callable[[Callable[[], Awaitable[Any]]], Any]  # blocking: runs a coroutine function on the app's loop
 PASSWORD = "a long and quite unusual passphrase 42"
 
 
@@ -34,6 +35,7 @@ class Portal:
     env: dict[str, str]
     ops_headers: dict[str, str]
     security_headers: dict[str, str]
+    run_in_app: AppCall
 
     @property
     def url(self) -> str:
@@ -48,23 +50,17 @@ class Portal:
         return httpx.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
 
     def query[T](self, fn: Callable[[], Awaitable[T]]) -> T:
-        """Run database code against the server's database, on a thread of its own (Playwright's
-        sync API owns this thread's event loop)."""
+        """Run database code against the server's database (the test session's, see `portal_env`),
+        on the test session's app's event loop, through its engine. Colo binds its tables
+        process-wide (colo.db.bind_tables), so a second engine in this process — on a loop of its
+        own — would pull the session app's background passes onto the wrong loop."""
+        result: T = self.run_in_app(fn)
+        return result
 
-        async def bound() -> T:
-            async with bound_engine(self.env["COLO_DATABASE_URL"]):
-                return await fn()
-
-        # Binding is process-wide (colo.db.bind_tables): the test session's app, in this process,
-        # gets its own engine back afterwards. Its read-model refresher is woken, not polling, in
-        # test runs (api/components.py), so it does not query meanwhile through this engine.
-        previous = [(table, table._meta.db) for table in all_tables()]
-        try:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                return pool.submit(asyncio.run, bound()).result()
-        finally:
-            for table, engine in previous:
-                table._meta.db = engine
+    def today(self) -> date:
+        """The facility's date now (COLO_TIME_ZONE): what the dock calls "today", which is not the
+        test machine's UTC date for part of every day."""
+        return datetime.now(UTC).astimezone(ZoneInfo(self.env.get("COLO_TIME_ZONE") or Settings().time_zone)).date()
 
     def account_id(self, email: str) -> UUID:
         from accounts.tables import Account
@@ -131,7 +127,8 @@ def session_cookie(page: Page) -> dict[str, Any] | None:
     return next((c for c in page.context.cookies() if c["name"].endswith("colo_session")), None)
 
 
-def start_portal(*, env: dict[str, str], log_path: Path) -> Portal:
+def start_portal(*, env: dict[str, str], log_path: Path, run_in_app: AppCall) -> Portal:
+    """`run_in_app`: the `app_call` fixture — the server must use the test session's database."""
     server = ColoServer(env=env, log_path=log_path)
     env = {**env, "COLO_PORT": str(server.port)}  # links printed by the CLI point at this server
     server.env = env
@@ -139,7 +136,7 @@ def start_portal(*, env: dict[str, str], log_path: Path) -> Portal:
     ops, security = (colo_command("keys", "create", "--role", role, "--name", "portal tests", env=env).strip()
                      for role in ("ops", "security"))
     return Portal(server=server, env=env, ops_headers={"Authorization": f"Bearer {ops}"},
-                  security_headers={"Authorization": f"Bearer {security}"})
+                  security_headers={"Authorization": f"Bearer {security}"}, run_in_app=run_in_app)
 
 
 def new_tenant(portal: Portal, legal_name: str | None = None) -> str:

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from colo.settings import Settings
 from devtools.netbox.paths import NetBoxState
 from tests.servers import colo_env
-from tests.web.browser import CHROMIUM, Portal, client_headers, start_portal
+from tests.web.browser import CHROMIUM, AppCall, Portal, client_headers, start_portal
 
 REDIS_URL = os.environ.get("COLO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -54,9 +54,18 @@ def portal_env(settings: Settings, netbox_state: NetBoxState, tmp_path_factory: 
 
 
 @pytest.fixture(scope="session")
-def live_portal(portal_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+def app_call(client: AsyncTestClient) -> AppCall:
+    """Run a coroutine function on the test session's app's loop, from a synchronous test, and
+    wait for it: how a browser test reaches the database (`Portal.query`)."""
+    return client.blocking_portal.call
+
+
+@pytest.fixture(scope="session")
+def live_portal(portal_env: dict[str, str], app_call: AppCall, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[Portal]:
     """A real `colo serve` (Redis sessions) for the browser journeys."""
-    portal = start_portal(env=portal_env, log_path=tmp_path_factory.mktemp("portal") / "serve.log")
+    portal = start_portal(env=portal_env, log_path=tmp_path_factory.mktemp("portal") / "serve.log",
+                          run_in_app=app_call)
     try:
         yield portal
     finally:
@@ -64,10 +73,11 @@ def live_portal(portal_env: dict[str, str], tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.fixture(scope="module")
-def chromium(settings: Settings) -> Iterator[Browser]:
+def chromium(client: AsyncTestClient) -> Iterator[Browser]:
     """Debian's Chromium (`make chromium` installs it); Playwright downloads no browser. Per module:
     Playwright's sync API holds an event loop in this thread while it runs, which the async tests
-    of other modules need free (`settings` first: the session's async fixtures are made before)."""
+    of other modules need free (`client` first: the session's async fixtures — the database, the
+    app that `Portal.query` runs on — are made before)."""
     assert Path(CHROMIUM).exists(), "install Debian's chromium: make chromium"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

@@ -14,19 +14,20 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.browser import Portal, new_tenant, sign_in, staff_person, start_portal
+from tests.web.browser import AppCall, Portal, new_tenant, sign_in, staff_person, start_portal
 from tests.web.test_access_log_portal import tenant_request
 
 
 @pytest.fixture
-def witnessed_portal(live_portal: Portal, portal_env: dict[str, str], tmp_path: Path) -> Iterator[Portal]:
+def witnessed_portal(live_portal: Portal, portal_env: dict[str, str], app_call: AppCall,
+                     tmp_path: Path) -> Iterator[Portal]:
     """A second `colo serve` on the same database and keys, showing the witness's state in tmp_path."""
     state = tmp_path / "witness"
     tenant_request(live_portal, new_tenant(live_portal))  # the log holds entries, signed within 0.5 s
     witnessed = live_portal.colo("audit", "witness", "--state", str(state))
     assert re.fullmatch(r"witnessed size \d+ \(was 0\)", witnessed), witnessed
     portal = start_portal(env={**portal_env, "COLO_AUDIT_WITNESS_STATE": str(state)},
-                          log_path=tmp_path / "serve.log")
+                          log_path=tmp_path / "serve.log", run_in_app=app_call)
     try:
         yield portal
     finally:

@@ -20,7 +20,7 @@ from colo.identity import Role
 from colo.mail import Mailer, MailFailed
 from colo.settings import Settings, SettingsError, load_settings
 from tests.servers import colo_command, colo_env, free_port
-from tests.web.browser import Portal, client_headers, enrol, sign_in, staff_person, start_portal
+from tests.web.browser import AppCall, Portal, client_headers, enrol, sign_in, staff_person, start_portal
 from tests.web.mailbox import SmtpServer, body_of, link_in
 
 LINK = "https://portal.example/welcome?token=cal_abcdefghijklmnop"
@@ -115,12 +115,13 @@ def test_the_command_line_sends_the_set_up_link(settings: Settings, smtp: SmtpSe
 
 
 @pytest.fixture(scope="module")
-def smtp_down_portal(portal_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+def smtp_down_portal(portal_env: dict[str, str], app_call: AppCall,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """A server whose SMTP server is down (nothing listens on its port)."""
     env = {**portal_env, **SmtpServer.env_for(free_port()), "COLO_SMTP_USERNAME": "colo",
            "COLO_SMTP_PASSWORD": PASSWORD}
     log_path: Path = tmp_path_factory.mktemp("smtp-down") / "serve.log"
-    portal = start_portal(env=env, log_path=log_path)
+    portal = start_portal(env=env, log_path=log_path, run_in_app=app_call)
     try:
         yield portal
     finally:

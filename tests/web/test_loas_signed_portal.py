@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from devtools.netbox.paths import NetBoxState
 from tests.pki import LoopbackPki
-from tests.web.browser import Portal, client_headers, sign_in, start_portal, tenant_person
+from tests.web.browser import AppCall, Portal, client_headers, sign_in, start_portal, tenant_person
 from tests.web.loa_plant import LoaPlant, loa_plant
 from tests.web.test_accessibility import LANGUAGES, check
 
@@ -30,12 +30,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackPki]:
 
 
 @pytest.fixture(scope="module")
-def pki_portal(portal_env: dict[str, str], pki: LoopbackPki,
+def pki_portal(portal_env: dict[str, str], app_call: AppCall, pki: LoopbackPki,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """A `colo serve` of its own whose COLO_LOA_TRUST_LIST is the loopback PKI's root."""
     trust = pki.write_trust_dir(tmp_path_factory.mktemp("browser-trust"))
     portal = start_portal(env={**portal_env, "COLO_LOA_TRUST_LIST": str(trust)},
-                          log_path=tmp_path_factory.mktemp("pki-portal") / "serve.log")
+                          log_path=tmp_path_factory.mktemp("pki-portal") / "serve.log", run_in_app=app_call)
     try:
         yield portal
     finally:

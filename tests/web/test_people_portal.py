@@ -21,6 +21,7 @@ from tenants.schemas import PersonCreate
 from tenants.tables import Person
 from tests.servers import colo_command
 from tests.web.browser import (
+    AppCall,
     Portal,
     client_headers,
     enrol,
@@ -46,10 +47,11 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(scope="module")
-def mail_portal(portal_env: dict[str, str], smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory
-                ) -> Iterator[Portal]:
+def mail_portal(portal_env: dict[str, str], app_call: AppCall, smtp: SmtpServer,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """A second server that sends invitations through the loopback SMTP server."""
-    portal = start_portal(env={**portal_env, **smtp.env()}, log_path=tmp_path_factory.mktemp("mail") / "serve.log")
+    portal = start_portal(env={**portal_env, **smtp.env()}, log_path=tmp_path_factory.mktemp("mail") / "serve.log",
+                          run_in_app=app_call)
     try:
         yield portal
     finally:

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from accounts.sessions import RedisSessions, SessionLimits
 from tests.web.browser import (
     PASSWORD,
+    AppCall,
     Portal,
     client_headers,
     new_tenant,
@@ -114,11 +115,13 @@ def test_a_suspended_tenants_open_session_ends_on_its_next_click(live_portal: Po
 
 
 @pytest.fixture(scope="module")
-def short_idle_portal(portal_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+def short_idle_portal(portal_env: dict[str, str], app_call: AppCall,
+                      tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """A second server: sessions in the database (no Redis) that end after 2 s unused."""
     env = {k: v for k, v in portal_env.items() if k != "COLO_REDIS_URL"}
     env["COLO_SESSION_IDLE_SECONDS"] = str(IDLE_SECONDS)
-    portal = start_portal(env=env, log_path=tmp_path_factory.mktemp("idle") / "serve.log")
+    portal = start_portal(env=env, log_path=tmp_path_factory.mktemp("idle") / "serve.log",
+                          run_in_app=app_call)
     try:
         yield portal
     finally:

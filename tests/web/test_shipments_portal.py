@@ -9,7 +9,7 @@ follows every step in the shipment's history and cancels an announcement. Ops re
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
@@ -49,7 +49,7 @@ def test_a_company_and_the_dock_work_shipments_to_the_end(live_portal: Portal, b
     page.get_by_label("Carrier").fill("DHL Express")
     page.get_by_label("Tracking numbers").fill(f"{first}\n{second}")
     page.get_by_label("Number of boxes").fill("2")
-    page.get_by_label("Expected on").fill(date.today().isoformat())
+    page.get_by_label("Expected on").fill(portal.today().isoformat())
     page.locator("button[type=submit]", has_text="Announce the delivery").click()
     expect(page.locator("#shipment-status")).to_have_text("Expected")
     announced = page.url.rsplit("/", 1)[-1]
@@ -58,7 +58,7 @@ def test_a_company_and_the_dock_work_shipments_to_the_end(live_portal: Portal, b
     page.get_by_label("What leaves").fill("One switch for repair")
     page.get_by_label("Who collects it").fill("Rauf Huseynov")
     page.get_by_label("Their company").fill("Courier Co")
-    page.get_by_label("When").fill(f"{date.today() + timedelta(days=2)}T10:00")
+    page.get_by_label("When").fill(f"{portal.today() + timedelta(days=2)}T10:00")
     page.get_by_role("button", name="Request the collection").click()
     expect(page.locator("#shipment-status")).to_have_text("Waiting for approval")
     outbound = page.url.rsplit("/", 1)[-1]
@@ -66,7 +66,7 @@ def test_a_company_and_the_dock_work_shipments_to_the_end(live_portal: Portal, b
     page.goto(portal.url + "/shipments/inbound/new")  # a second announcement, withdrawn
     page.get_by_label("Carrier").fill("UPS")
     page.get_by_label("Tracking numbers").fill(tracking())
-    page.get_by_label("Expected on").fill(date.today().isoformat())
+    page.get_by_label("Expected on").fill(portal.today().isoformat())
     page.locator("button[type=submit]", has_text="Announce the delivery").click()
     page.get_by_role("button", name="Cancel the shipment").click()
     expect(page.locator("#shipment-status")).to_have_text("Cancelled")
