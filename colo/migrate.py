@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import os
 from urllib.parse import urlparse, urlunparse
@@ -91,6 +92,32 @@ async def migrate(url: str) -> list[str]:
             if result.message and "No migrations" not in result.message:
                 applied.append(app_name)
     return applied
+
+
+@functools.cache
+def known_migrations() -> frozenset[tuple[str, str]]:
+    """(app name, migration id) of every migration this code ships; imports them once (blocking:
+    call it off the event loop)."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+
+    from colo.db import app_registry
+
+    manager, configs = BaseMigrationManager(), app_registry().app_configs
+    return frozenset((name, migration_id) for name in _apps_with_migrations()
+                     for migration_id in manager.get_migration_modules(configs[name].resolved_migrations_folder_path))
+
+
+async def pending_migrations() -> list[str]:
+    """`app:id` of each migration this code ships that the bound database has not applied (all of
+    them on a database never migrated). Raises what the driver raises when the database is away."""
+    from piccolo.apps.migrations.tables import Migration
+
+    known = await asyncio.to_thread(known_migrations)
+    if not await Migration.table_exists():
+        ran: set[tuple[str, str]] = set()
+    else:
+        ran = {(row["app_name"], row["name"]) for row in await Migration.select(Migration.app_name, Migration.name)}
+    return sorted(f"{app}:{migration_id}" for app, migration_id in known - ran)
 
 
 def migrate_sync(settings: Settings) -> list[str]:

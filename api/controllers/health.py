@@ -1,6 +1,7 @@
 """Liveness and readiness. Readiness names the failing part and its latency.
 
-Only what Colo truly cannot serve without makes it unready (503): its database. NetBox away, or
+Only what Colo truly cannot serve without makes it unready (503): its database, migrated to what
+this code expects. NetBox away, or
 its webhooks not arriving, is "degraded" (200): reads keep working from the read model (their
 freshness says how old it is) and writes that need NetBox answer 503 themselves, so a load
 balancer keeps every replica in rotation through a NetBox outage. The NetBox check is reused for a
@@ -19,6 +20,7 @@ from litestar.openapi import ResponseSpec
 
 from api.services import AppServices, Services
 from colo.errors import ColoError
+from colo.migrate import pending_migrations
 from dcim.readmodel.webhook_health import current_health
 
 
@@ -54,6 +56,21 @@ async def _check_database(services: AppServices) -> Check:
         await services.engine.run_ddl("SELECT 1")
     except Exception as exc:  # any driver error means "not ready", never a 500
         return Check(ok=False, latency_ms=_ms(started), detail=f"{type(exc).__name__}: {exc}"[:300])
+    return Check(ok=True, latency_ms=_ms(started))
+
+
+async def _check_schema() -> Check:
+    """Every migration this code ships is applied: a replica started before `colo db migrate` ran
+    (or before an upgrade's migration job finished) stays out of rotation."""
+    started = time.perf_counter()
+    try:
+        pending = await pending_migrations()
+    except Exception as exc:  # the database check reports the cause
+        return Check(ok=False, latency_ms=_ms(started), detail=f"schema: unknown ({type(exc).__name__})")
+    if pending:
+        shown = ", ".join(pending[:3]) + (", …" if len(pending) > 3 else "")
+        return Check(ok=False, latency_ms=_ms(started),
+                     detail=f"{len(pending)} migrations not applied ({shown}): run `colo db migrate`")
     return Check(ok=True, latency_ms=_ms(started))
 
 
@@ -98,9 +115,9 @@ class HealthController(Controller):
         return Liveness(status="ok")
 
     @get(
-        "/readyz", summary="Readiness: 503 only without the database; NetBox down or its webhooks not arriving "
-        "is 200 with status `degraded: …` naming the part", operation_id="readiness",
-        responses={503: ResponseSpec(Readiness, description="The database is down; `checks` names it")},
+        "/readyz", summary="Readiness: 503 only without the database or its migrations; NetBox down or its "
+        "webhooks not arriving is 200 with status `degraded: …` naming the part", operation_id="readiness",
+        responses={503: ResponseSpec(Readiness, description="The database is down or not migrated; `checks` names it")},
     )
     async def readyz(self, services: Services) -> Response[Readiness]:
         return await readiness(services)
@@ -109,7 +126,7 @@ class HealthController(Controller):
 async def readiness(services: AppServices) -> Response[Readiness]:
     """The readiness answer, shared by `colo serve` and `colo worker` (api/worker.py)."""
     netbox: Check = await services.netbox_probe.get(lambda: _check_netbox(services))
-    checks = {"database": await _check_database(services), "netbox": netbox,
+    checks = {"database": await _check_database(services), "schema": await _check_schema(), "netbox": netbox,
               "netbox_webhooks": await _check_webhooks()}
     failing = [name for name, c in checks.items() if not c.ok and name not in ADVISORY]
     degraded = [name for name in sorted(ADVISORY) if not checks[name].ok]

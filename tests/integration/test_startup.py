@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from colo.migrate import ensure_postgres_database
 from devtools.netbox.paths import NetBoxState
 from tests.conftest import PG_SERVER, drop_database
 from tests.servers import COLO, ColoServer, colo_env, free_port
@@ -78,11 +79,20 @@ def test_postgres_migrations_apply_twice_and_the_app_serves(tmp_path: Path, netb
     env = _env(tmp_path, f"{PG_SERVER}/{name}", netbox_state)
     server = ColoServer(env=env, log_path=tmp_path / "serve.log")
     try:
+        asyncio.run(ensure_postgres_database(env["COLO_DATABASE_URL"]))
+        # Started before anyone migrated (a replica ahead of its migration job): out of rotation.
+        unmigrated = httpx.get(f"{server.start().url}/readyz", timeout=30)
+        assert unmigrated.status_code == 503, unmigrated.text
+        body = unmigrated.json()
+        assert body["status"] == "unavailable: schema" and body["checks"]["database"]["ok"] is True, body
+        assert "migrations not applied" in body["checks"]["schema"]["detail"], body
+        assert "colo db migrate" in body["checks"]["schema"]["detail"], body
         assert "migrations applied for" in _migrate(env)
         again = _migrate(env)
         assert "migrations applied" not in again and "database is up to date" in again
-        ready = httpx.get(f"{server.start().url}/readyz", timeout=30)
+        ready = httpx.get(f"{server.url}/readyz", timeout=30)
         assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"]["schema"]["ok"] is True
         assert ready.json()["checks"]["netbox"]["ok"] is True
     finally:
         server.stop()  # before the drop: its pool would otherwise reconnect
