@@ -12,7 +12,8 @@ import sys
 from functools import cache
 
 from colo.secretstore import load_keys
-from colo.settings import VARIABLES, load_settings
+from colo.setting_vars import VARIABLES
+from colo.settings import load_settings
 from tests.deploy.compose_files import ENV_EXAMPLE, compose, read_env
 from tests.deploy.test_kubernetes import BASE, Manifest, by_kind, kustomize, pod_specs
 

@@ -40,7 +40,8 @@ def test_no_community_stays_empty_and_the_target_never_shows_one() -> None:
 def test_snmp_secrets_are_secret_settings() -> None:
     """COLO_SNMP_COMMUNITY and the v3 pass phrases: marked secret (errors say "(hidden)") and out
     of the settings' repr, so `colo config table`, a settings error or a log never shows them."""
-    from colo.settings import VARIABLES, load_settings
+    from colo.setting_vars import VARIABLES
+    from colo.settings import load_settings
 
     secret = {v.name for v in VARIABLES if v.secret}
     assert {"COLO_SNMP_COMMUNITY", "COLO_SNMP_V3_AUTH_KEY", "COLO_SNMP_V3_PRIV_KEY"} <= secret

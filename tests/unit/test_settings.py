@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from colo.settings import VARIABLES, SettingsError, configuration_table, load_settings
+from colo.setting_vars import VARIABLES
+from colo.settings import SettingsError, configuration_table, load_settings
 
 
 def test_defaults_give_an_embedded_sqlite_dev_install() -> None:
