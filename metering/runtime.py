@@ -10,13 +10,13 @@ gateway): metering does not import dcim.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from colo import periodic
 from colo.leader import Gate, always
 from colo.logging import get_logger
 from metering import alerts, ingest, rollup
@@ -120,10 +120,7 @@ class MeteringRuntime:
             self.task = asyncio.create_task(self._run(), name="metering-poller")
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        await periodic.stop(self.task)
         self.poller.close()
 
 

@@ -7,8 +7,8 @@ Several processes may each run one: rows are claimed with SKIP LOCKED (notify/di
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
+from colo import periodic
 from colo.logging import get_logger
 from colo.mail import Mailer
 from notify.config import NotifyConfig
@@ -43,8 +43,5 @@ class NotifyRuntime:
             self.task = asyncio.create_task(self.run_forever(), name="notify-dispatcher")
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        await periodic.stop(self.task)
         await self.client.aclose()

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime
 
+from colo import periodic
 from colo.db import DATABASE_UNREACHABLE
 from colo.errors import ColoError
 from colo.leader import Gate, always
@@ -62,11 +63,8 @@ class ReadModelRefresher:
             self._task = asyncio.create_task(self._run(), name="read-model-refresher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await periodic.stop(self._task)
+        self._task = None
 
     async def drained(self, wait_seconds: float = 30.0) -> None:
         """Wait until everything queued so far has been applied, by this process or the leader
