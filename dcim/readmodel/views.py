@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from colo.errors import NotFound, ValidationFailed
 from colo.identity import Principal
 from colo.paging import Key, Keyset, PageRequest, slice_page
@@ -79,9 +81,11 @@ async def caller_netbox_tenant(principal: Principal, *, cache: ReadModelCache) -
     from tenants.scope import tenant_filter
     from tenants.tables import Tenant
 
-    where = tenant_filter(principal, Tenant.id)  # refuses a tenant role without a tenant
+    if principal.tenant_id is None:  # a tenant role without a tenant is a broken key (as tenant_filter says)
+        tenant_filter(principal, Tenant.id)  # raises
 
     async def load() -> int | None:
+        where = tenant_filter(principal, Tenant.id)
         assert where is not None  # facility callers returned above; a tenant caller always has a filter
         row = await Tenant.select(Tenant.netbox_tenant_id).where(where).first()
         return row["netbox_tenant_id"] if row else None
@@ -199,21 +203,44 @@ async def _rack_bundle(rack_id: int, *, staff: bool) -> _RackBundle | None:
 
 async def rack_detail(*, principal: Principal, rack_id: int, cache: ReadModelCache) -> RackDetail:
     mine = await caller_netbox_tenant(principal, cache=cache)
-    staff = mine is None
     generation = await cache.generation()
+    # The whole view is one cache entry per caller's NetBox tenant and generation: only its
+    # freshness (the data's age, now) is drawn per request. A rack the caller does not hold is
+    # the same answer as a missing one, and that answer is cached too.
+    drawn = await cache.get(("rack-view", rack_id, mine),
+                            lambda: _draw_rack(rack_id, mine=mine, cache=cache, generation=generation),
+                            generation=generation)
+    if drawn is None:
+        raise NotFound("rack", rack_id)
+    now = datetime.now(UTC)
+    fresh = freshness(drawn.synced_at, now=now)
+    return RackDetail(rack=msgspec.structs.replace(drawn.rack, freshness=fresh), units=drawn.units,
+                      feeds=drawn.feeds, freshness=fresh)
+
+
+@dataclass(frozen=True, slots=True)
+class _DrawnRack:
+    """A rack view as of one generation, for one caller's NetBox tenant (None: staff)."""
+
+    rack: RackSummary  # its freshness is replaced per request
+    units: list[UnitView]
+    feeds: list[FeedView]
+    synced_at: datetime | None
+
+
+async def _draw_rack(rack_id: int, *, mine: int | None, cache: ReadModelCache,
+                     generation: int) -> _DrawnRack | None:
+    staff = mine is None
     holding: Holding | None = None
-    if not staff:
-        assert mine is not None
+    if mine is not None:
         holding = (await held_racks(mine, cache=cache, generation=generation)).get(rack_id)
         if holding is None:  # a rack it does not hold: the same answer as a missing one
-            raise NotFound("rack", rack_id)
-    bundle = await cache.get(("rack", rack_id, staff), lambda: _rack_bundle(rack_id, staff=staff),
-                                  generation=generation)
+            return None
+    bundle = await _rack_bundle(rack_id, staff=staff)
     if bundle is None:
-        raise NotFound("rack", rack_id)
+        return None
     rack = (await with_orders([bundle.rack], cache=cache, generation=generation))[0]
     holders, occupants = bundle.holders, bundle.occupants
-    now = datetime.now(UTC)
     my_units = _my_units(rack, holding)
     mine_set = set(my_units)
     units = [UnitView(unit=unit, state=STATE_NAMES[char],
@@ -221,7 +248,8 @@ async def rack_detail(*, principal: Principal, rack_id: int, cache: ReadModelCac
              for unit, char in zip(range(rack.starting_unit, rack.starting_unit + len(rack.unit_states)),
                                    rack.unit_states, strict=True)]
     units.reverse()
-    return RackDetail(
+    now = datetime.now(UTC)
+    return _DrawnRack(
         rack=_summary(rack, now, my_units if not staff else None, await site_names(generation, cache=cache)),
         units=units,
         feeds=[FeedView(netbox_id=f["netbox_id"], name=f["name"], side=f["side"], status=f["status"],
@@ -231,7 +259,7 @@ async def rack_detail(*, principal: Principal, rack_id: int, cache: ReadModelCac
                         tenant_circuit=bool(f["colo_order_id"]))
                # A tenant sees the rack's supply and its own circuits, never another tenant's.
                for f in bundle.feeds if staff or not f["colo_order_id"] or f["tenant_id"] == mine],
-        freshness=freshness(rack.synced_at, now=now),
+        synced_at=rack.synced_at,
     )
 
 
