@@ -81,11 +81,9 @@ async def caller_netbox_tenant(principal: Principal, *, cache: ReadModelCache) -
     from tenants.scope import tenant_filter
     from tenants.tables import Tenant
 
-    if principal.tenant_id is None:  # a tenant role without a tenant is a broken key (as tenant_filter says)
-        tenant_filter(principal, Tenant.id)  # raises
+    where = tenant_filter(principal, Tenant.id)  # refuses a tenant role without a tenant
 
     async def load() -> int | None:
-        where = tenant_filter(principal, Tenant.id)
         assert where is not None  # facility callers returned above; a tenant caller always has a filter
         row = await Tenant.select(Tenant.netbox_tenant_id).where(where).first()
         return row["netbox_tenant_id"] if row else None
@@ -212,24 +210,14 @@ async def rack_detail(*, principal: Principal, rack_id: int, cache: ReadModelCac
                             generation=generation)
     if drawn is None:
         raise NotFound("rack", rack_id)
-    now = datetime.now(UTC)
-    fresh = freshness(drawn.synced_at, now=now)
-    return RackDetail(rack=msgspec.structs.replace(drawn.rack, freshness=fresh), units=drawn.units,
-                      feeds=drawn.feeds, freshness=fresh)
-
-
-@dataclass(frozen=True, slots=True)
-class _DrawnRack:
-    """A rack view as of one generation, for one caller's NetBox tenant (None: staff)."""
-
-    rack: RackSummary  # its freshness is replaced per request
-    units: list[UnitView]
-    feeds: list[FeedView]
-    synced_at: datetime | None
+    fresh = freshness(drawn.freshness.synced_at)
+    return msgspec.structs.replace(drawn, rack=msgspec.structs.replace(drawn.rack, freshness=fresh), freshness=fresh)
 
 
 async def _draw_rack(rack_id: int, *, mine: int | None, cache: ReadModelCache,
-                     generation: int) -> _DrawnRack | None:
+                     generation: int) -> RackDetail | None:
+    """The rack view as of one generation for one caller's NetBox tenant (None: staff); its
+    freshness is the draw's, replaced per request."""
     staff = mine is None
     holding: Holding | None = None
     if mine is not None:
@@ -249,7 +237,7 @@ async def _draw_rack(rack_id: int, *, mine: int | None, cache: ReadModelCache,
                                    rack.unit_states, strict=True)]
     units.reverse()
     now = datetime.now(UTC)
-    return _DrawnRack(
+    return RackDetail(
         rack=_summary(rack, now, my_units if not staff else None, await site_names(generation, cache=cache)),
         units=units,
         feeds=[FeedView(netbox_id=f["netbox_id"], name=f["name"], side=f["side"], status=f["status"],
@@ -259,7 +247,7 @@ async def _draw_rack(rack_id: int, *, mine: int | None, cache: ReadModelCache,
                         tenant_circuit=bool(f["colo_order_id"]))
                # A tenant sees the rack's supply and its own circuits, never another tenant's.
                for f in bundle.feeds if staff or not f["colo_order_id"] or f["tenant_id"] == mine],
-        synced_at=rack.synced_at,
+        freshness=freshness(rack.synced_at, now=now),
     )
 
 
