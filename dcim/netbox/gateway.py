@@ -24,6 +24,9 @@ from dcim.netbox.published import default_state_file, read_published
 T = TypeVar("T")
 log = get_logger(__name__)
 RETRY_AFTER_SECONDS = 15
+# NetBox not answering, or its connection cut: refused, timed out, or closed in the middle of an
+# answer (requests reports a truncated body as ChunkedEncodingError, not as a ConnectionError).
+TRANSPORT_FAILURES = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 class _TimeoutSession(requests.Session):
@@ -68,7 +71,7 @@ class NetBoxGateway:
             return fn(self._api)
         except pynetbox.RequestError as exc:
             raise self._map_request_error(exc, what) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except TRANSPORT_FAILURES as exc:
             log.warning("netbox unreachable", what=what, error=type(exc).__name__)
             raise Unavailable(
                 "netbox", f"NetBox did not answer ({type(exc).__name__}) during {what}",

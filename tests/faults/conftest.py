@@ -56,15 +56,17 @@ def start_colo(settings: Settings, tmp_path: Path) -> Iterator[StartColo]:
 
 
 async def wait_for(predicate: Callable[[], Awaitable[Any]], *, within: float, every: float = 0.5,
-                   what: str) -> Any:
-    """Poll until `await predicate()` is truthy; its value, or an AssertionError naming what never happened."""
+                   what: str, seen: Callable[[], Any] | None = None) -> Any:
+    """Poll until `await predicate()` is truthy; its value, or an AssertionError naming what never
+    happened (with `seen()`, what the predicate last looked at, when its own value says nothing)."""
     deadline = time.monotonic() + within
     while True:
         value = await predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {within} s (last: {value!r})")
+            last = seen() if seen is not None else value
+            raise AssertionError(f"{what}: not within {within} s (last: {last!r})")
         await asyncio.sleep(every)
 
 

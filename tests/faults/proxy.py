@@ -35,6 +35,7 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
         self._server: asyncio.Server | None = None
         self._links: set[_Link] = set()
+        self._down = False  # set by go_down: a connection still opening upstream must not survive it
 
     @property
     def url(self) -> str:
@@ -51,6 +52,7 @@ class TcpProxy:
         """Like NetBox stopping: no longer listening (connections refused) and every open
         connection cut, in-flight requests included."""
         async def close() -> None:
+            self._down = True
             if self._server is not None:
                 self._server.close()
                 self._server = None
@@ -60,8 +62,11 @@ class TcpProxy:
 
     def come_back(self) -> None:
         """Listening again on the same port, forwarding to NetBox."""
-        self._server = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._serve, "127.0.0.1", self.port), self._loop).result(10)
+        async def reopen() -> asyncio.Server:
+            self._down = False
+            return await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+        self._server = asyncio.run_coroutine_threadsafe(reopen(), self._loop).result(10)
 
     def reset(self) -> None:
         """Back to a transparent pipe; connections opened while misbehaving are dropped."""
@@ -96,6 +101,10 @@ class TcpProxy:
             up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         except OSError:
             client_writer.close()  # NetBox itself is down: the caller sees the connection closed
+            return
+        if self._down:  # accepted just before go_down, connected upstream just after: cut like the rest
+            up_writer.close()
+            client_writer.close()
             return
         link = _Link(writers=[client_writer, up_writer])
         self._links.add(link)

@@ -76,13 +76,18 @@ async def test_netbox_stopped_mid_batch_orders_wait_visibly_then_all_complete_ex
             unfinished = [i for i, o in at_stop.items() if o["state"] != "active"]
             assert unfinished, "the whole batch was built before NetBox stopped: the outage hit nothing"
 
+            last_seen: dict[str, dict[str, Any]] = {}
+
             async def all_waiting_visibly() -> dict[str, dict[str, Any]] | None:
                 orders = await orders_by_id(http, unfinished, ops.headers)
+                last_seen.update(orders)
                 waiting = all(o["state"] in WAITING_STATES and o["last_error"].startswith("waiting for NetBox")
                               and o["next_attempt_at"] for o in orders.values())
                 return orders if waiting else None
 
-            waiting = await wait_for(all_waiting_visibly, within=60, what="every unbuilt order showing its wait")
+            waiting = await wait_for(all_waiting_visibly, within=60, what="every unbuilt order showing its wait",
+                                     seen=lambda: {i: (o["state"], o["last_error"], o["next_attempt_at"])
+                                                   for i, o in last_seen.items()})
             listed = await http.get("/v1/orders", params={"state": "provisioning", "limit": 200},
                                     headers=ops.headers)
             assert listed.status_code == 200, listed.text

@@ -42,6 +42,35 @@ def silent_server() -> Iterator[int]:
     server.close()
 
 
+@pytest.fixture
+def cut_off_server() -> Iterator[int]:
+    """A real HTTP server that promises a JSON body, sends part of it and closes the connection:
+    NetBox's server stopping in the middle of an answer."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn = server.accept()[0]
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 4096\r\n\r\n{\"netbox-version\": \"4.7")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(timeout=2)
+    server.close()
+
+
 async def test_status_of_the_real_netbox(gateway: NetBoxGateway) -> None:
     status = await gateway.status()
     assert status["netbox-version"].startswith("4.7")
@@ -63,6 +92,14 @@ async def test_a_hung_netbox_times_out_instead_of_hanging(silent_server: int) ->
     with pytest.raises(Unavailable, match="ReadTimeout"):
         await gateway.status()
     assert time.monotonic() - started < 10
+
+
+async def test_an_answer_cut_off_midway_is_unavailable_not_a_crash(cut_off_server: int) -> None:
+    gateway = NetBoxGateway(url=f"http://127.0.0.1:{cut_off_server}", token="nbt_x.y",
+                            connect_timeout=1, read_timeout=5)
+    with pytest.raises(Unavailable, match="ChunkedEncodingError") as caught:
+        await gateway.status()
+    assert caught.value.retry_after > 0
 
 
 async def test_a_bad_token_is_unavailable_not_a_crash(netbox_state: NetBoxState) -> None:
