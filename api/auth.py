@@ -22,7 +22,6 @@ address's valid keys out.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request
@@ -47,9 +46,8 @@ MAX_CREDENTIAL_LENGTH = 200
 IDENTIFIED_FAILURES = ("revoked", "expired", "network_not_allowed", "tenant_")
 
 
-def presented_key(headers: Mapping[str, str]) -> str | None:
-    """The key from `Authorization: Bearer …`, or None when no Authorization header is sent."""
-    authorization = headers.get("authorization")
+def presented_key(authorization: str | None) -> str | None:
+    """The key from an `Authorization: Bearer …` value, or None when no Authorization header is sent."""
     if authorization is None or not authorization.strip():
         return None
     scheme, _, value = authorization.partition(" ")
@@ -58,17 +56,19 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     return ""  # present but not a bearer credential: reported as malformed
 
 
-def refuse_repeated_authorization(scope: Scope) -> None:
-    """400 when `Authorization` is sent more than once — as two headers, or folded into one
-    (`Bearer a, Bearer b`, as some proxies join repeated headers): which one counts must not be
-    a guess."""
+def authorization_of(scope: Scope) -> str | None:
+    """The one `Authorization` header's value (None when absent), read from the raw headers in one
+    pass. 400 when it is sent more than once — as two headers, or folded into one (`Bearer a,
+    Bearer b`, as some proxies join repeated headers): which one counts must not be a guess."""
     values = [value for name, value in scope["headers"] if name == b"authorization"]
-    folded = len(values) == 1 and sum(1 for part in values[0].split(b",")
-                                      if part.strip().lower().startswith(b"bearer ")) > 1
+    if not values:
+        return None
+    folded = sum(1 for part in values[0].split(b",") if part.strip().lower().startswith(b"bearer ")) > 1
     if len(values) > 1 or folded:
         message = "send exactly one Authorization header"
         raise ValidationException(detail=f"Authorization: {message}",
                                   extra=[{"key": "Authorization", "message": message, "source": "header"}])
+    return values[0].decode("latin-1")
 
 
 def client_address(scope: Scope, trusted_proxies: tuple[str, ...]) -> str | None:
@@ -103,8 +103,7 @@ async def authenticate_connection(
     state = RequestState.of(connection.scope)
     address = client_address(connection.scope, trusted_proxies)
     state.client_address = address
-    refuse_repeated_authorization(connection.scope)
-    credential = presented_key(connection.headers)
+    credential = presented_key(authorization_of(connection.scope))
     try:
         if throttle is not None:
             await throttle.refuse_blocked_address(address)

@@ -15,8 +15,8 @@ is exactly these bytes, so a verifier hashes export lines without re-encoding an
 
 from __future__ import annotations
 
+import functools
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -66,12 +66,12 @@ class Entry(msgspec.Struct):
     pii: str | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EntryDraft:
+class EntryDraft(msgspec.Struct, frozen=True, kw_only=True):
     """An entry before the sequencer gives it an index. Strings are bounded on construction.
-    `time_us` defaults to now on the log's clock (give it only for an event at another time)."""
+    `time_us` defaults to now on the log's clock (give it only for an event at another time).
+    A struct, not a frozen dataclass: one is built per API request, and this is ~4x cheaper."""
 
-    time_us: int = field(default_factory=now_us)
+    time_us: int = msgspec.field(default_factory=now_us)
     kind: str
     action: str
     outcome: str
@@ -81,7 +81,7 @@ class EntryDraft:
     actor_person_id: str | None = None
     tenant_id: str | None = None
     role: str | None = None
-    objects: dict[str, str] = field(default_factory=dict)
+    objects: dict[str, str] = msgspec.field(default_factory=dict)
     source: str | None = None
     user_agent: str | None = None
     detail: str | None = None
@@ -106,8 +106,15 @@ def clip(value: object, limit: int = MAX_TEXT) -> str | None:
 
 
 def format_time(time_us: int) -> str:
-    moment = datetime.fromtimestamp(time_us / 1_000_000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{time_us % 1_000_000:06d}Z"
+    seconds, micros = divmod(time_us, 1_000_000)
+    return f"{_second_prefix(seconds)}{micros:06d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _second_prefix(seconds: int) -> str:
+    """`2026-11-22T03:20:00.`: the same for every entry of one second (formatting it is most of
+    an entry's time formatting)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(seconds))
 
 
 def parse_time(text: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 import pytest
 
@@ -87,6 +88,15 @@ def test_entry_encoding_is_canonical_and_bounded() -> None:
     assert parse_time(format_time(draft.time_us)) == draft.time_us
     with pytest.raises(ValueError):
         EntryDraft(time_us=0, kind="api", action="x", outcome="maybe")
+
+
+@pytest.mark.parametrize("time_us", [0, 999_999, 1_000_000, 951_782_399_999_999, 951_782_400_000_000,
+                                     1_700_000_000_000_000, 1_700_000_000_999_999, 4_102_444_799_999_999])
+def test_entry_time_is_rfc3339_utc_with_microseconds_at_every_edge(time_us: int) -> None:
+    expected = datetime.fromtimestamp(time_us // 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
+        f"{time_us % 1_000_000:06d}Z"
+    assert format_time(time_us) == expected
+    assert parse_time(format_time(time_us)) == time_us
 
 
 def test_search_columns_recomputed_from_the_bytes_match_what_the_appender_stores() -> None:

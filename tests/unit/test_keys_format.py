@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 from uuid import uuid4
 
 import pytest
+from litestar.exceptions import ValidationException
+from litestar.types import Scope
 
-from api.auth import client_address, presented_key
+from api.auth import authorization_of, client_address, presented_key
 from tenants.keyformat import (
     SCANNER_PATTERN,
     MalformedKey,
@@ -58,12 +61,19 @@ def test_secrets_are_unique_and_high_entropy() -> None:
 
 
 def test_presented_key_sources() -> None:
-    assert presented_key({"authorization": "Bearer colo_x"}) == "colo_x"
-    assert presented_key({"authorization": "bearer  colo_y "}) == "colo_y"
-    assert presented_key({"authorization": "Basic abc"}) == ""
-    assert presented_key({"x-api-key": "colo_z"}) is None  # not a credential header
-    assert presented_key({"authorization": "  "}) is None
-    assert presented_key({}) is None
+    def scope(*headers: tuple[bytes, bytes]) -> Scope:
+        return cast(Scope, {"headers": list(headers)})
+
+    assert presented_key(authorization_of(scope((b"authorization", b"Bearer colo_x")))) == "colo_x"
+    assert presented_key(authorization_of(scope((b"authorization", b"bearer  colo_y ")))) == "colo_y"
+    assert presented_key(authorization_of(scope((b"authorization", b"Basic abc")))) == ""
+    assert presented_key(authorization_of(scope((b"x-api-key", b"colo_z")))) is None  # not a credential header
+    assert presented_key(authorization_of(scope((b"authorization", b"  ")))) is None
+    assert presented_key(authorization_of(scope())) is None
+    for repeated in (scope((b"authorization", b"Bearer a"), (b"authorization", b"Bearer b")),
+                     scope((b"authorization", b"Bearer a, Bearer b"))):
+        with pytest.raises(ValidationException):
+            authorization_of(repeated)
 
 
 def test_address_allowed() -> None:
