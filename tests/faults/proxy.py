@@ -35,7 +35,6 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
         self._server: asyncio.Server | None = None
         self._links: set[_Link] = set()
-        self._down = False  # set by go_down: a connection still opening upstream must not survive it
 
     @property
     def url(self) -> str:
@@ -52,7 +51,6 @@ class TcpProxy:
         """Like NetBox stopping: no longer listening (connections refused) and every open
         connection cut, in-flight requests included."""
         async def close() -> None:
-            self._down = True
             if self._server is not None:
                 self._server.close()
                 self._server = None
@@ -61,12 +59,12 @@ class TcpProxy:
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
 
     def come_back(self) -> None:
-        """Listening again on the same port, forwarding to NetBox."""
-        async def reopen() -> asyncio.Server:
-            self._down = False
-            return await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        """Listening again on the same port, forwarding to NetBox. The server is set on the proxy's
+        loop, before any connection it accepts is served: `_serve` reads it to tell up from down."""
+        async def reopen() -> None:
+            self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
 
-        self._server = asyncio.run_coroutine_threadsafe(reopen(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(reopen(), self._loop).result(10)
 
     def reset(self) -> None:
         """Back to a transparent pipe; connections opened while misbehaving are dropped."""
@@ -102,7 +100,7 @@ class TcpProxy:
         except OSError:
             client_writer.close()  # NetBox itself is down: the caller sees the connection closed
             return
-        if self._down:  # accepted just before go_down, connected upstream just after: cut like the rest
+        if self._server is None:  # accepted just before go_down, connected upstream just after: cut too
             up_writer.close()
             client_writer.close()
             return

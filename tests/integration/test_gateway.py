@@ -5,7 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -15,60 +16,55 @@ from devtools.netbox.paths import NetBoxState
 from tests.servers import free_port
 
 
-@pytest.fixture
-def silent_server() -> Iterator[int]:
-    """A real TCP server that accepts connections and never answers (a hung NetBox)."""
+@contextmanager
+def loopback_server(answer: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A real TCP server on a free loopback port; `answer` gets each accepted connection."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(16)
-    accepted: list[socket.socket] = []
     stop = threading.Event()
 
     def accept() -> None:
         server.settimeout(0.2)
         while not stop.is_set():
             try:
-                accepted.append(server.accept()[0])
+                conn = server.accept()[0]
             except OSError:
                 continue
+            answer(conn)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join(timeout=2)
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        server.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """Accepts connections and never answers (a hung NetBox)."""
+    accepted: list[socket.socket] = []
+    with loopback_server(accepted.append) as port:
+        yield port
     for conn in accepted:
         conn.close()
-    server.close()
 
 
 @pytest.fixture
 def cut_off_server() -> Iterator[int]:
-    """A real HTTP server that promises a JSON body, sends part of it and closes the connection:
-    NetBox's server stopping in the middle of an answer."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    stop = threading.Event()
+    """Promises a JSON body, sends part of it and closes the connection: NetBox's server stopping
+    in the middle of an answer."""
+    def cut_off(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 4096\r\n\r\n{\"netbox-version\": \"4.7")
 
-    def serve() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn = server.accept()[0]
-            except OSError:
-                continue
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: 4096\r\n\r\n{\"netbox-version\": \"4.7")
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join(timeout=2)
-    server.close()
+    with loopback_server(cut_off) as port:
+        yield port
 
 
 async def test_status_of_the_real_netbox(gateway: NetBoxGateway) -> None:
