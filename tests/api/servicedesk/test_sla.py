@@ -23,7 +23,9 @@ from tests.api.servicedesk.conftest import DeskPlant, hands_body, trouble_body
 
 pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
 Run = Callable[..., Awaitable[Any]]
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+# A year ahead of the wall clock: listing alerts also sweeps at the real time, and that sweep must
+# never reach these tickets' clocks (a fixed date here turned into a failure on the day it named).
+T0 = (datetime.now(UTC) + timedelta(days=365)).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
 def config(app: Litestar) -> Any:
