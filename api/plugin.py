@@ -11,7 +11,6 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
-from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp
 
 import colo
@@ -26,6 +25,7 @@ from api.metrics import MetricsController, install_collector
 from api.openapi_tightening import TightenedJsonPlugin, TightenedSwaggerPlugin
 from api.pagination import refuse_offset
 from api.request_id import request_id_middleware
+from api.request_metrics import request_metrics_middleware
 from api.services import AppServices
 from colo.change_listener import ChangeListener
 from colo.db import bound_engine, engine_from_url
@@ -46,8 +46,9 @@ log = get_logger(__name__)
 # Wrapped around the whole ASGI app (outermost first), so they also see requests no route
 # matches (404, 405) and errors raised before routing — route middleware would miss those.
 # HEAD and Allow (api/http_methods.py) sit inside the access log, so it records HEAD as HEAD.
+# Request metrics (api/request_metrics.py) count the status the client got, errors included.
 OUTER_MIDDLEWARE: list[Callable[[ASGIApp], ASGIApp]] = [
-    request_id_middleware, access_log_middleware, http_methods_middleware]
+    request_id_middleware, request_metrics_middleware, access_log_middleware, http_methods_middleware]
 
 
 def wrap_outermost(app: Litestar) -> Litestar:
@@ -85,7 +86,6 @@ class ColoPlugin(InitPluginProtocol):
         # start-up; api/errors.py logs unexpected errors through structlog instead.
         app_config.logging_config = None
         services = self.build_services()
-        prometheus = PrometheusConfig(app_name="colo", prefix="colo", group_path=True)
 
         @asynccontextmanager
         async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -106,7 +106,6 @@ class ColoPlugin(InitPluginProtocol):
         install_access_control(app_config, services)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.before_request = refuse_offset  # lists page by cursor: `offset` is one 400, here
-        app_config.middleware.insert(0, prometheus.middleware)
         app_config.openapi_config = OpenAPIConfig(
             title="Colo API", version=colo.__version__,
             description="Colocation and tenant management: rack space, power, cross-connects, "

@@ -68,6 +68,27 @@ async def test_metrics_are_prometheus_text(client: AsyncTestClient) -> None:
     assert "colo_requests_total" in response.text
 
 
+async def test_request_metrics_count_the_status_the_client_got(client: AsyncTestClient) -> None:
+    """A refusal raised inside a route (401 from the guard) and a path no route matches (404) are
+    counted with those statuses, not as the 200 the route middleware used to record."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async def counts() -> dict[tuple[str, str, str], float]:
+        text = (await client.get("/metrics")).text
+        return {(s.labels["method"], s.labels["path"], s.labels["status_code"]): s.value
+                for family in text_string_to_metric_families(text) if family.name == "colo_requests"
+                for s in family.samples if s.name == "colo_requests_total"}
+
+    before = await counts()
+    assert (await client.get("/v1/racks")).status_code == 401
+    assert (await client.get("/v1/no-such-thing")).status_code == 404
+    after = await counts()
+    for key in (("GET", "/v1/racks", "401"), ("GET", "(no route)", "404")):
+        assert after.get(key, 0) - before.get(key, 0) == 1, key
+    assert not [key for key in after if key[0] == "GET" and key[1] == "/v1/racks" and key[2] == "200"
+                and after[key] != before.get(key)]
+
+
 async def test_openapi_document_and_ui(client: AsyncTestClient) -> None:
     document = (await client.get("/schema/openapi.json")).json()
     assert document["openapi"].startswith("3.1")
