@@ -18,7 +18,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from api.auth import client_address
-from api.request_state import RequestState
+from api.request_state import RequestState, matched_template
 from audit.encoding import EntryDraft, clip
 from colo.change_listener import begin_request_scope, end_request_scope
 from colo.logging import get_logger
@@ -45,7 +45,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 def build_entry(scope: Scope, status: int, trusted_proxies: tuple[str, ...]) -> EntryDraft:
     state = RequestState.of(scope)
     principal = state.principal
-    template = scope.get("path_template") if scope.get("route_handler") is not None else None
+    template = matched_template(scope)
     objects = {str(k): str(v) for k, v in (scope.get("path_params") or {}).items()}
     if template is None:  # no route matched: keep (a bounded copy of) what was asked for
         objects = {"path": clip(scope.get("path", ""), 200) or ""}

@@ -20,6 +20,8 @@ from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.request_state import matched_template
+
 
 def allow_header(methods: set[str]) -> str:
     """RFC 9110 Allow value: sorted, HEAD wherever GET, OPTIONS always (Litestar answers it)."""
@@ -42,7 +44,7 @@ def http_methods_middleware(app: ASGIApp) -> ASGIApp:
     cache: dict[int, dict[str, set[str]]] = {}
 
     def allowed(scope: Scope, current: str | None) -> str | None:
-        template = scope.get("path_template") if scope.get("route_handler") is not None else None
+        template = matched_template(scope)
         litestar_app = scope.get("app")
         if template is not None and litestar_app is not None:
             table = cache.setdefault(id(litestar_app), methods_by_template(litestar_app))

@@ -31,6 +31,8 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
+from api.request_state import matched_template
+
 APP_NAME = "colo"
 NO_ROUTE = "(no route)"
 LABELS = ("method", "path", "status_code", "app_name")
@@ -111,8 +113,6 @@ def request_metrics_middleware(app: ASGIApp, series: RequestSeries | None = None
         finally:
             elapsed = time.perf_counter() - started
             running.dec()
-            # The router writes the matched route into this same scope dict.
-            path = scope.get("path_template") if scope.get("route_handler") is not None else None
-            series.record(method, path or NO_ROUTE, status, elapsed)
+            series.record(method, matched_template(scope) or NO_ROUTE, status, elapsed)
 
     return middleware

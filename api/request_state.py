@@ -107,3 +107,11 @@ class RequestState:
     @signer_fingerprint.setter
     def signer_fingerprint(self, value: str) -> None:
         self.values["signer_fingerprint"] = value
+
+
+def matched_template(scope: Scope) -> str | None:
+    """The template of the route the router matched (`/v1/racks/{rack_id:int}`), or None when no
+    route matched; the router writes both into this scope, so the outer middleware read it after
+    the app returns."""
+    template: str | None = scope.get("path_template") if scope.get("route_handler") is not None else None
+    return template
