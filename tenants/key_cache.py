@@ -32,6 +32,7 @@ from datetime import datetime
 from uuid import UUID
 
 from colo.change_listener import ChangeListener
+from colo.identity import Principal
 
 CHANNEL = "colo_auth"
 MAX_ENTRIES = 10_000
@@ -52,6 +53,7 @@ class KeyRecord:
     expires_at: datetime | None
     revoked_at: datetime | None
     tenant_status: str | None
+    principal: Principal  # who the key is, built once per row: handed out only after every check passed
 
 
 @dataclass(slots=True)

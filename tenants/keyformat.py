@@ -8,13 +8,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
-
-from colo.crypto import constant_time_equal, hmac_sha256
 
 PREFIX = "colo_"
 SECRET_LENGTH = 32
@@ -23,6 +23,7 @@ BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 KEY_PATTERN = re.compile(
     rf"^colo_([0-9a-f]{{32}})_([0-9A-Za-z]{{{SECRET_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})$"
 )
+_DIGIT_VALUES = {char: value for value, char in enumerate(BASE62)}
 # What a secret scanner would search for in leaked text.
 SCANNER_PATTERN = r"\bcolo_[0-9a-f]{32}_[0-9A-Za-z]{38}\b"
 
@@ -31,8 +32,7 @@ class MalformedKey(ValueError):
     """The text is not a Colo API key (wrong shape or checksum)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedKey:
+class ParsedKey(NamedTuple):
     key_id: UUID
     secret: str
 
@@ -58,21 +58,48 @@ def format_key(key_id: UUID, secret: str) -> str:
     return body + checksum(body)
 
 
+def base62_value(text: str) -> int:
+    value = 0
+    for char in text:
+        value = value * 62 + _DIGIT_VALUES[char]
+    return value
+
+
 def parse_key(text: str) -> ParsedKey:
+    """Every request parses one, so it is written for speed (measured: paired runs, BENCHMARKS.md):
+    the checksum is compared as a number, not re-encoded (same verdict, 62**6 > 2**32), and a
+    plain comparison is enough, because anyone can compute a checksum from the rest of the key."""
     match = KEY_PATTERN.match(text)
     if match is None:
         raise MalformedKey("not a Colo API key")
     key_hex, secret, check = match.groups()
-    body = f"{PREFIX}{key_hex}_{secret}"
-    if not constant_time_equal(checksum(body).encode(), check.encode()):
+    if base62_value(check) != zlib.crc32(text[: match.start(3)].encode("ascii")):
         raise MalformedKey("checksum mismatch")
-    return ParsedKey(key_id=UUID(hex=key_hex), secret=secret)
+    return ParsedKey(UUID(int=int(key_hex, 16)), secret)
+
+
+class KeyDigester:
+    """HMAC-SHA256(pepper, key id ‖ secret): binding the id stops digests being swapped between rows.
+
+    Keyed once per pepper: each digest copies the keyed state instead of keying HMAC again."""
+
+    __slots__ = ("_keyed",)
+
+    def __init__(self, pepper: bytes) -> None:
+        self._keyed = hmac.new(pepper, digestmod=hashlib.sha256)
+
+    def digest(self, key_id: UUID, secret: str) -> str:
+        mac = self._keyed.copy()
+        mac.update(key_id.bytes + secret.encode("ascii"))
+        return mac.hexdigest()
+
+    def matches(self, key_id: UUID, secret: str, stored_hex: str) -> bool:
+        return hmac.compare_digest(self.digest(key_id, secret), stored_hex)
 
 
 def key_digest(pepper: bytes, key_id: UUID, secret: str) -> str:
-    """HMAC-SHA256(pepper, key id ‖ secret): binding the id stops digests being swapped between rows."""
-    return hmac_sha256(pepper, key_id.bytes + secret.encode("ascii")).hex()
+    return KeyDigester(pepper).digest(key_id, secret)
 
 
 def digest_matches(pepper: bytes, key_id: UUID, secret: str, stored_hex: str) -> bool:
-    return constant_time_equal(key_digest(pepper, key_id, secret).encode(), stored_hex.encode())
+    return KeyDigester(pepper).matches(key_id, secret, stored_hex)

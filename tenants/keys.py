@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -22,7 +22,7 @@ from colo.logging import get_logger
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from tenants import validation
 from tenants.key_cache import KeyCache, KeyRecord
-from tenants.keyformat import MalformedKey, digest_matches, format_key, key_digest, parse_key, random_secret
+from tenants.keyformat import KeyDigester, MalformedKey, format_key, key_digest, parse_key, random_secret
 from tenants.schemas_keys import KeyIssued, KeyRead
 from tenants.scope import select_one_or_404, tenant_filter
 from tenants.status import TenantStatus
@@ -46,6 +46,11 @@ class KeyRing:
 
     peppers: dict[int, bytes]
     current_id: int
+    digesters: dict[int, KeyDigester] = field(init=False)  # by pepper id, keyed once
+
+    def __post_init__(self) -> None:
+        digesters = {pepper_id: KeyDigester(pepper) for pepper_id, pepper in self.peppers.items()}
+        object.__setattr__(self, "digesters", digesters)  # frozen: set once, here
 
     @classmethod
     def of(cls, peppers: dict[int, bytes]) -> KeyRing:
@@ -142,19 +147,22 @@ async def authenticate(
 
 
 def _record(row: dict[str, Any]) -> KeyRecord:
+    key_id, tenant, person_id = _as_uuid(row["id"]) or UUID(int=0), _as_uuid(row["tenant"]), _as_uuid(row["person_id"])
     return KeyRecord(
-        key_id=_as_uuid(row["id"]) or UUID(int=0), name=row["name"], role=row["role"], tenant=_as_uuid(row["tenant"]),
-        person_id=_as_uuid(row["person_id"]), digest=row["digest"], pepper_id=row["pepper_id"],
+        key_id=key_id, name=row["name"], role=row["role"], tenant=tenant,
+        person_id=person_id, digest=row["digest"], pepper_id=row["pepper_id"],
         allowed_networks=tuple(json.loads(row["allowed_networks"] or "[]")), expires_at=row["expires_at"],
         revoked_at=row["revoked_at"], tenant_status=row["tenant_status"],
+        principal=Principal(key_id=str(key_id), role=Role(row["role"]), name=row["name"], tenant_id=tenant,
+                            person_id=person_id),
     )
 
 
 def check_key(record: KeyRecord, *, secret: str, ring: KeyRing, address: str | None, now: datetime) -> Principal:
     """Everything that makes a key usable, checked against its row on every request."""
-    pepper = ring.peppers.get(record.pepper_id)
-    if pepper is None or not digest_matches(pepper, record.key_id, secret, record.digest):
-        if pepper is None:
+    digester = ring.digesters.get(record.pepper_id)
+    if digester is None or not digester.matches(record.key_id, secret, record.digest):
+        if digester is None:
             log.warning("api key digested with a retired pepper", key_id=str(record.key_id))
         raise _fail("unknown_key")
     # Past this point the caller holds the real secret, so precise reasons leak nothing.
@@ -166,8 +174,7 @@ def check_key(record: KeyRecord, *, secret: str, ring: KeyRing, address: str | N
         raise _fail("network_not_allowed", "The API key may not be used from this address")
     if record.tenant is not None and record.tenant_status != TenantStatus.ACTIVE:
         raise _fail(f"tenant_{record.tenant_status}", "The tenant of this API key is not active")
-    return Principal(key_id=str(record.key_id), role=Role(record.role), name=record.name,
-                     tenant_id=record.tenant, person_id=record.person_id)
+    return record.principal
 
 
 def _as_uuid(value: Any) -> UUID | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import cast
 from uuid import uuid4
@@ -13,6 +15,7 @@ from litestar.types import Scope
 from api.auth import authorization_of, client_address, presented_key
 from tenants.keyformat import (
     SCANNER_PATTERN,
+    KeyDigester,
     MalformedKey,
     digest_matches,
     format_key,
@@ -35,6 +38,7 @@ def test_round_trip_and_scanner_pattern() -> None:
 @pytest.mark.parametrize("mangle", [
     lambda t: t[:-1] + ("0" if t[-1] != "0" else "1"),       # checksum digit changed
     lambda t: t[:40] + ("x" if t[40] != "x" else "y") + t[41:],  # secret changed, checksum kept
+    lambda t: t[:-6] + format_key(uuid4(), random_secret())[-6:],  # a real checksum, of another key
     lambda t: t.replace("colo_", "cola_"),
     lambda t: t + "A",
     lambda t: "",
@@ -52,6 +56,18 @@ def test_digest_binds_pepper_key_id_and_secret() -> None:
     assert not digest_matches(b"pepper-two-0123456789", key_id, secret, stored)
     assert not digest_matches(b"pepper-one-0123456789", uuid4(), secret, stored)
     assert not digest_matches(b"pepper-one-0123456789", key_id, random_secret(), stored)
+
+
+def test_a_reused_digester_gives_the_stored_digests_of_plain_hmac() -> None:
+    """Keys issued before the keyed state was reused must keep verifying: the same bytes as a
+    one-shot HMAC-SHA256, however many digests one digester has made before."""
+    pepper = b"pepper-one-0123456789"
+    digester = KeyDigester(pepper)
+    for _ in range(3):
+        key_id, secret = uuid4(), random_secret()
+        plain = hmac.new(pepper, key_id.bytes + secret.encode("ascii"), hashlib.sha256).hexdigest()
+        assert digester.digest(key_id, secret) == plain == key_digest(pepper, key_id, secret)
+        assert digester.matches(key_id, secret, plain)
 
 
 def test_secrets_are_unique_and_high_entropy() -> None:
