@@ -48,6 +48,8 @@ from dcim.tables import (
     PlantSite,
     PlantTenant,
 )
+from tenants.scope import tenant_filter
+from tenants.tables import Tenant
 
 STATE_NAMES: dict[str, UnitState] = {FREE: "free", OCCUPIED: "occupied", RESERVED: "reserved",
                                      BOTH: "reserved_occupied"}
@@ -78,8 +80,6 @@ async def caller_netbox_tenant(principal: Principal, *, cache: ReadModelCache) -
     """
     if principal.is_facility:
         return None
-    from tenants.scope import tenant_filter
-    from tenants.tables import Tenant
 
     async def load() -> int | None:
         # Built only on a cache miss (a piccolo WHERE per request was ~2 % of a rack read). A
