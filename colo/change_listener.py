@@ -8,8 +8,9 @@ a round trip on the listening connection that is sent after the caller asked. Po
 delivers every notification committed before a query ahead of that query's answer, and asyncpg
 runs listener callbacks before the waiting query resumes, so once the barrier returns, every
 change committed before the request — in any process — has reached the caches. Callers that
-ask while a barrier is still waiting to be sent share it: at concurrency 8 one round trip serves
-several requests, and it replaces a query on the pool per request for each cache using it.
+ask while a barrier is still waiting to be sent share it, and it is sent one loop turn after the
+first one asks, so one round trip serves several requests; it replaces a query on the pool per
+request for each cache using it.
 
 While the connection is down (start-up, a database restart, SQLite), `listening` is False and
 the caches must not serve anything; every loss and every (re)connection also counts as a change
