@@ -46,7 +46,7 @@ class KeyRing:
 
     peppers: dict[int, bytes]
     current_id: int
-    digesters: dict[int, KeyDigester] = field(init=False)  # by pepper id, keyed once
+    digesters: dict[int, KeyDigester] = field(init=False, repr=False, compare=False)  # by pepper id, keyed once
 
     def __post_init__(self) -> None:
         digesters = {pepper_id: KeyDigester(pepper) for pepper_id, pepper in self.peppers.items()}
