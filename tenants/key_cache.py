@@ -43,17 +43,14 @@ class KeyRecord:
     """What authentication reads of a key (its row joined with its tenant's status)."""
 
     key_id: UUID
-    name: str
-    role: str
-    tenant: UUID | None
-    person_id: UUID | None
+    principal: Principal  # who the key is (role, tenant, person), built once per row: handed out only
+    #                       after every check below passed
     digest: str
     pepper_id: int
     allowed_networks: tuple[str, ...]
     expires_at: datetime | None
     revoked_at: datetime | None
     tenant_status: str | None
-    principal: Principal  # who the key is, built once per row: handed out only after every check passed
 
 
 @dataclass(slots=True)

@@ -58,7 +58,7 @@ def format_key(key_id: UUID, secret: str) -> str:
     return body + checksum(body)
 
 
-def base62_value(text: str) -> int:
+def _base62_value(text: str) -> int:
     value = 0
     for char in text:
         value = value * 62 + _DIGIT_VALUES[char]
@@ -73,7 +73,7 @@ def parse_key(text: str) -> ParsedKey:
     if match is None:
         raise MalformedKey("not a Colo API key")
     key_hex, secret, check = match.groups()
-    if base62_value(check) != zlib.crc32(text[: match.start(3)].encode("ascii")):
+    if _base62_value(check) != zlib.crc32(text[: match.start(3)].encode("ascii")):
         raise MalformedKey("checksum mismatch")
     return ParsedKey(UUID(int=int(key_hex, 16)), secret)
 
@@ -100,6 +100,3 @@ class KeyDigester:
 def key_digest(pepper: bytes, key_id: UUID, secret: str) -> str:
     return KeyDigester(pepper).digest(key_id, secret)
 
-
-def digest_matches(pepper: bytes, key_id: UUID, secret: str, stored_hex: str) -> bool:
-    return KeyDigester(pepper).matches(key_id, secret, stored_hex)

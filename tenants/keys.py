@@ -22,7 +22,7 @@ from colo.logging import get_logger
 from colo.paging import Keyset, PageRequest, PageResult, select_page
 from tenants import validation
 from tenants.key_cache import KeyCache, KeyRecord
-from tenants.keyformat import KeyDigester, MalformedKey, format_key, key_digest, parse_key, random_secret
+from tenants.keyformat import KeyDigester, MalformedKey, format_key, parse_key, random_secret
 from tenants.schemas_keys import KeyIssued, KeyRead
 from tenants.scope import select_one_or_404, tenant_filter
 from tenants.status import TenantStatus
@@ -93,7 +93,7 @@ async def issue_key(
     secret = random_secret()
     row = ApiKey(
         id=key_id, name=name, role=role.value, tenant=tenant_id, person_id=person_id,
-        digest=key_digest(ring.peppers[ring.current_id], key_id, secret), pepper_id=ring.current_id,
+        digest=ring.digesters[ring.current_id].digest(key_id, secret), pepper_id=ring.current_id,
         allowed_networks=json.dumps(normalise_networks(allowed_networks or [])),
         expires_at=expires_at, created_by=created_by, rotated_from=rotated_from, created_at=now,
         signing_identity=signing_identity,
@@ -147,14 +147,14 @@ async def authenticate(
 
 
 def _record(row: dict[str, Any]) -> KeyRecord:
-    key_id, tenant, person_id = _as_uuid(row["id"]) or UUID(int=0), _as_uuid(row["tenant"]), _as_uuid(row["person_id"])
+    key_id = _as_uuid(row["id"]) or UUID(int=0)
     return KeyRecord(
-        key_id=key_id, name=row["name"], role=row["role"], tenant=tenant,
-        person_id=person_id, digest=row["digest"], pepper_id=row["pepper_id"],
+        key_id=key_id,
+        principal=Principal(key_id=str(key_id), role=Role(row["role"]), name=row["name"],
+                            tenant_id=_as_uuid(row["tenant"]), person_id=_as_uuid(row["person_id"])),
+        digest=row["digest"], pepper_id=row["pepper_id"],
         allowed_networks=tuple(json.loads(row["allowed_networks"] or "[]")), expires_at=row["expires_at"],
         revoked_at=row["revoked_at"], tenant_status=row["tenant_status"],
-        principal=Principal(key_id=str(key_id), role=Role(row["role"]), name=row["name"], tenant_id=tenant,
-                            person_id=person_id),
     )
 
 
@@ -172,7 +172,7 @@ def check_key(record: KeyRecord, *, secret: str, ring: KeyRing, address: str | N
         raise _fail("expired", "The API key has expired")
     if record.allowed_networks and not _address_allowed(address, list(record.allowed_networks)):
         raise _fail("network_not_allowed", "The API key may not be used from this address")
-    if record.tenant is not None and record.tenant_status != TenantStatus.ACTIVE:
+    if record.principal.tenant_id is not None and record.tenant_status != TenantStatus.ACTIVE:
         raise _fail(f"tenant_{record.tenant_status}", "The tenant of this API key is not active")
     return record.principal
 

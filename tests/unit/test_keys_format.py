@@ -17,7 +17,6 @@ from tenants.keyformat import (
     SCANNER_PATTERN,
     KeyDigester,
     MalformedKey,
-    digest_matches,
     format_key,
     key_digest,
     parse_key,
@@ -52,10 +51,10 @@ def test_malformed_or_tampered_keys_are_refused(mangle) -> None:
 def test_digest_binds_pepper_key_id_and_secret() -> None:
     key_id, secret = uuid4(), random_secret()
     stored = key_digest(b"pepper-one-0123456789", key_id, secret)
-    assert digest_matches(b"pepper-one-0123456789", key_id, secret, stored)
-    assert not digest_matches(b"pepper-two-0123456789", key_id, secret, stored)
-    assert not digest_matches(b"pepper-one-0123456789", uuid4(), secret, stored)
-    assert not digest_matches(b"pepper-one-0123456789", key_id, random_secret(), stored)
+    assert KeyDigester(b"pepper-one-0123456789").matches(key_id, secret, stored)
+    assert not KeyDigester(b"pepper-two-0123456789").matches(key_id, secret, stored)
+    assert not KeyDigester(b"pepper-one-0123456789").matches(uuid4(), secret, stored)
+    assert not KeyDigester(b"pepper-one-0123456789").matches(key_id, random_secret(), stored)
 
 
 def test_a_reused_digester_gives_the_stored_digests_of_plain_hmac() -> None:
