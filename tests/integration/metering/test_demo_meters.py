@@ -16,9 +16,9 @@ from api.metering_plant import meters_of
 from dcim.netbox import NetBoxGateway
 from dcim.netbox.metering import list_pdus
 from devtools.demo.meters import demo_pdus, profiles, seed_meters
-from devtools.demo.plan import build_plant
+from devtools.demo.plan import DemoPlant, build_plant
 from devtools.demo.seed import remove_plant, seed_demo
-from devtools.snmp_agents import SnmpAgent, free_udp_port
+from devtools.snmp_agents import PduProfile, SnmpAgent, free_udp_port
 from metering.community import community_key, seal
 from metering.config import MeteringConfig
 from metering.discovery import sync_meters
@@ -26,14 +26,28 @@ from metering.snmp import Poller, Target
 from metering.tables import Meter
 
 
+async def private_plant(gateway: NetBoxGateway) -> tuple[DemoPlant, list[tuple[str, PduProfile]]]:
+    """A private copy of the demo site whose PDU addresses no device in this NetBox holds yet: the
+    address is derived from the site's slug (100 choices), so on a NetBox where `make run` seeded
+    the demo's meters, a random slug would now and then pick the demo's own addresses — and this
+    test's clean-up, which deletes its addresses, would take them from the demo."""
+    for _ in range(50):
+        s = uuid.uuid4().hex[:6]
+        plant = build_plant(site_name=f"Meter demo {s}", site_slug=f"meter-demo-{s}", prefix=f"M{s}-",
+                            racks_per_row=(5, 5))
+        pairs = profiles(plant)
+        wanted = [f"{a}/32" for a, _ in pairs]
+        taken = await gateway.call(lambda api, wanted=wanted: list(api.ipam.ip_addresses.filter(address=wanted)))
+        if not taken:
+            return plant, pairs
+    raise AssertionError("every site slug tried gave addresses already in NetBox")
+
+
 @pytest.mark.timeout(600)
 async def test_demo_pdus_are_discovered_and_polled(gateway: NetBoxGateway,
                                                    run_in_app: Callable[..., Awaitable[Any]], app: Litestar) -> None:
-    s = uuid.uuid4().hex[:6]
-    plant = build_plant(site_name=f"Meter demo {s}", site_slug=f"meter-demo-{s}", prefix=f"M{s}-",
-                        racks_per_row=(5, 5))
+    plant, pairs = await private_plant(gateway)
     port = free_udp_port()
-    pairs = profiles(plant)
     await seed_demo(gateway, plant=plant)
     agent = None
     try:
