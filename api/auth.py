@@ -5,8 +5,8 @@ success the request state's `principal` (api/request_state.py) holds the Princip
 log reads it there after the response); on failure its `auth_failure` holds a short reason and the
 request ends with 401 — and when the key was identified (its secret matched) but is not allowed
 (revoked, expired, wrong network, tenant not active), its `auth_key_id` holds its
-id, so the access log says whose key it was. Handlers receive the caller as
-`principal: CurrentPrincipal`. The key's row may come from the app's short key cache
+id, so the access log says whose key it was. Handlers read the caller as
+`request.principal` (api/request.py). The key's row may come from the app's short key cache
 (tenants/key_cache.py: at most COLO_AUTH_CACHE_SECONDS old, emptied by NOTIFY on any change).
 
 `Authorization` is the only credential header (the one the OpenAPI document describes): an
@@ -24,11 +24,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import SkipValidation
 from litestar.types import Scope
 
 from api.auth_throttle import AuthFailureThrottle, key_id_of
@@ -37,9 +34,6 @@ from colo.errors import AuthenticationFailed, RateLimited
 from colo.identity import Principal
 from tenants.key_cache import KeyCache
 from tenants.keys import KeyRing, authenticate
-
-# Handlers declare `principal: CurrentPrincipal`; injected by name from the guard's result.
-CurrentPrincipal = NamedDependency[SkipValidation[Principal]]
 
 MAX_CREDENTIAL_LENGTH = 200
 # Failure reasons tenants/keys.authenticate gives only after the key's secret matched.
@@ -130,12 +124,4 @@ async def authenticate_connection(
         state.auth_failure = "rate_limited"
         raise
     state.principal = principal
-    return principal
-
-
-def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    """The dependency behind CurrentPrincipal: the Principal the guard put in the scope."""
-    principal = RequestState.of(request.scope).principal
-    if principal is None:  # only reachable if a public route asks for a principal
-        raise AuthenticationFailed("An API key is required", reason="missing_key")
     return principal

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from litestar import Request
 from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
-from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 
 import accounts.policy
@@ -27,14 +25,15 @@ import notify.policy
 import servicedesk.policy
 import siteaccess.policy
 import tenants.policy
-from api.auth import authenticate_connection, client_address, provide_principal
+from api.auth import authenticate_connection, client_address
 from api.auth_metrics import report_key_cache
 from api.auth_throttle import AuthFailureThrottle
-from api.input_rules import ColoRequest, refuse_bad_parameters
+from api.input_rules import refuse_bad_parameters
+from api.request import ColoRequest
 from api.request_state import RequestState
-from api.services import AppServices, Services
+from api.services import AppServices
 from colo.errors import PermissionDenied
-from colo.identity import Principal, Role
+from colo.identity import Role
 from tenants.key_cache import KeyCache
 from tenants.keys import KeyRing
 from tenants.policy import is_allowed, merge_policies
@@ -102,15 +101,3 @@ def install_access_control(app_config: AppConfig, services: AppServices) -> None
     report_key_cache(services.key_cache)  # hits, misses and the listener at /metrics
     # The other half of the input rules: every JSON body is read through ColoRequest.json.
     app_config.request_class = ColoRequest
-    app_config.dependencies["principal"] = Provide(principal_after_services, sync_to_thread=False)
-
-
-def principal_after_services(request: Request[Any, Any, Any], services: Services) -> Principal:
-    """`provide_principal`, declared to depend on `services` although it does not use it.
-
-    Litestar resolves the dependencies of one depth together, and for two or more it opens an anyio
-    task group per request (litestar/_kwargs/kwargs_model.py) — about 8 % of a tenant rack read,
-    measured with py-spy. Both of these are plain lookups: resolved one after the other, they need no
-    task group. A handler asking for both (most do) now resolves `services`, then `principal`."""
-    del services
-    return provide_principal(request)

@@ -1,6 +1,6 @@
 """Rules every request's input passes before a handler sees it, applied in one place each.
 
-- **JSON bodies** (`ColoRequest.json`, the app's request class, so every handler's `data` goes
+- **JSON bodies** (`CheckedRequest.json`, under the app's request class, so every handler's `data` goes
   through it): nesting deeper than MAX_JSON_DEPTH is refused by a byte scan *before* decoding
   (msgspec recurses per level: ~2,000 levels raised RecursionError, a 500, also on the public
   application endpoint); then every string in the decoded body — values and keys, at any depth —
@@ -76,8 +76,8 @@ def first_bad_string(value: Any, path: str = "") -> tuple[str, str] | None:
     return None
 
 
-class ColoRequest(Request[Any, Any, Any]):
-    """The app's request class: JSON bodies are bounded in depth and checked for text."""
+class CheckedRequest(Request[Any, Any, Any]):
+    """JSON bodies bounded in depth and checked for text (the app's ColoRequest, api/request.py)."""
 
     async def json(self) -> Any:
         if nesting_exceeds(await self.body()):

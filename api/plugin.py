@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
 from litestar.config.app import AppConfig
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPluginProtocol
@@ -102,7 +101,6 @@ class ColoPlugin(InitPluginProtocol):
         app_config.route_handlers.extend([*CONTROLLERS, MetricsController])
         # The portal (web/): pages over the same services, mounted in this app.
         assets = install_web(app_config, services)
-        app_config.dependencies["services"] = Provide(lambda: services, sync_to_thread=False)
         install_access_control(app_config, services)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.before_request = refuse_offset  # lists page by cursor: `offset` is one 400, here

@@ -1,4 +1,4 @@
-"""What every handler may depend on, built once per app at start-up (never at import).
+"""What every handler may use (`request.services`, api/request.py), built once per app at start-up (never at import).
 
 Each long-lived component is a typed field, not an entry in a string-keyed registry: a reader
 names what it needs, and a component the app did not start is an error, never a quiet fallback.
@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from litestar.di import NamedDependency
-from litestar.params import SkipValidation
 from piccolo.engine.base import Engine
 
 from api.auth_throttle import AuthFailureThrottle
@@ -107,8 +105,3 @@ class AppServices:
                 ("access_log", self.access_log), ("site_access", self.site_access), ("read_model", self.read_model),
                 ("orders", self.orders), ("service_desk", self.service_desk), ("metering", self.metering),
                 ("notify", self.notify)]
-
-
-# Handlers declare `services: Services`. Injected by name and not validated: it is our own object,
-# and validating a large dataclass on every request would cost time for nothing.
-Services = NamedDependency[SkipValidation[AppServices]]

@@ -11,14 +11,14 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, MediaType, Response, get
 from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Stream
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Page, PageSize, respond_cursor
-from api.services import Services
+from api.request import ColoRequest
+from api.services import AppServices
 from audit import proofs
 from audit.encoding import OUTCOMES
 from audit.export import export_jsonl
@@ -58,7 +58,7 @@ class ExportFormat(StrEnum):
     CSV = "csv"
 
 
-def _log(services: Services) -> AccessLog:
+def _log(services: AppServices) -> AccessLog:
     return services.access_log
 
 
@@ -81,7 +81,7 @@ def _filters(since: str | None, until: str | None, tenant_id: UUID | None, actor
     )
 
 
-async def _shown(document: dict[str, Any], principal: Principal, services: Services) -> EntryRead:
+async def _shown(document: dict[str, Any], principal: Principal, services: AppServices) -> EntryRead:
     """The entry as the caller may read it (audit.search.entry_read: personal data for security
     officers, its existence for auditors)."""
     return await entry_read(document, principal=principal, master_key=services.keys.master_key)
@@ -97,7 +97,7 @@ class AccessLogController(Controller):
                      "`object` matches any path parameter value. Newest first unless `order=oldest`.",
          responses=problems(400, 401, 403, 422), **PAGED)
     async def search(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         since: Moment = None, until: Moment = None, tenant_id: Tenant = None,
         actor: Text = None, action: Text = None,
         outcome: FromQuery[Outcome | None] = None,
@@ -107,19 +107,20 @@ class AccessLogController(Controller):
     ) -> Response[Page[EntryRead]]:
         filters = _filters(since, until, tenant_id, actor, action, outcome, object_id, kind)
         documents, next_cursor = await search_entries(
-            store=_log(services).store, filters=filters, cursor=cursor, limit=limit,
+            store=_log(request.services).store, filters=filters, cursor=cursor, limit=limit,
             newest_first=order is Order.NEWEST,
         )
-        return respond_cursor(request, [await _shown(d, principal, services) for d in documents], next_cursor)
+        return respond_cursor(request, [await _shown(d, request.principal, request.services) for d in documents],
+                              next_cursor)
 
     @get("/entries/{index:int}", operation_id="get_access_log_entry", summary="One entry by index",
          responses=problems(401, 403, 404))
     async def get_one(
-        self, principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         index: Annotated[int, Parameter(ge=0, le=MAX_POSITION)],
     ) -> EntryRead:
-        return await get_entry(store=_log(services).store, index=index, principal=principal,
-                               master_key=services.keys.master_key)
+        return await get_entry(store=_log(request.services).store, index=index, principal=request.principal,
+                               master_key=request.services.keys.master_key)
 
     @get("/export", operation_id="export_access_log",
          summary="Stream matching entries as verifiable JSONL (each with its inclusion proof) or CSV",
@@ -131,14 +132,14 @@ class AccessLogController(Controller):
                      "CSV is for people and omits encrypted personal data. 404: nothing is signed yet.",
          responses=problems(400, 401, 403, 404, 422))
     async def export(
-        self, services: Services, fmt: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.JSONL,
+        self, request: ColoRequest, fmt: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.JSONL,
         since: Moment = None, until: Moment = None, tenant_id: Tenant = None,
         actor: Text = None, action: Text = None,
         outcome: FromQuery[Outcome | None] = None,
         object_id: ObjectId = None, kind: FromQuery[Kind | None] = None,
     ) -> Stream:
         filters = _filters(since, until, tenant_id, actor, action, outcome, object_id, kind)
-        access_log = _log(services)
+        access_log = _log(request.services)
         if fmt is ExportFormat.CSV:
             body, media = export_csv(store=access_log.store, filters=filters), "text/csv"
         else:
@@ -154,8 +155,8 @@ class AccessLogController(Controller):
 
     @get("/checkpoint", operation_id="get_access_log_checkpoint", media_type=MediaType.TEXT,
          summary="The latest signed checkpoint (C2SP signed note)", responses=problems(401, 403, 404))
-    async def checkpoint(self, services: Services) -> Response[str]:
-        latest = await _log(services).store.latest_checkpoint()
+    async def checkpoint(self, request: ColoRequest) -> Response[str]:
+        latest = await _log(request.services).store.latest_checkpoint()
         if latest is None:
             raise NotFound("checkpoint")
         return Response(latest.note, media_type="text/plain; charset=utf-8")
@@ -163,8 +164,8 @@ class AccessLogController(Controller):
     @get("/keys", operation_id="get_access_log_keys",
          summary="Public keys that sign checkpoints (vkey form); older keys still verify old checkpoints",
          responses=problems(401, 403), **PAGED)
-    async def keys(self, request: Request[Any, Any, Any], services: Services) -> Response[Page[PublicKey]]:
-        access_log = _log(services)  # a handful of keys: one page
+    async def keys(self, request: ColoRequest, ) -> Response[Page[PublicKey]]:
+        access_log = _log(request.services)  # a handful of keys: one page
         return respond_cursor(request, [PublicKey(key_id=key_id, vkey=key.vkey,
                                                   current=key_id == access_log.signer.key_id)
                                         for key_id, key in access_log.keys], None)
@@ -173,18 +174,18 @@ class AccessLogController(Controller):
          summary="Inclusion proof of an entry in a signed tree (latest unless tree_size is given)",
          responses=problems(400, 401, 403, 404, 422))
     async def inclusion(
-        self, services: Services, index: Annotated[int, QueryParameter(ge=0, le=MAX_POSITION)],
+        self, request: ColoRequest, index: Annotated[int, QueryParameter(ge=0, le=MAX_POSITION)],
         tree_size: Annotated[int | None, QueryParameter(ge=1, le=MAX_POSITION)] = None,
     ) -> InclusionProofRead:
-        proof = await proofs.inclusion_proof(store=_log(services).store, index=index, tree_size=tree_size)
+        proof = await proofs.inclusion_proof(store=_log(request.services).store, index=index, tree_size=tree_size)
         return InclusionProofRead.of(proof)
 
     @get("/proofs/consistency", operation_id="get_consistency_proof",
          summary="Consistency proof between two signed tree sizes (second defaults to the latest)",
          responses=problems(400, 401, 403, 404, 422))
     async def consistency(
-        self, services: Services, first: Annotated[int, QueryParameter(ge=1, le=MAX_POSITION)],
+        self, request: ColoRequest, first: Annotated[int, QueryParameter(ge=1, le=MAX_POSITION)],
         second: Annotated[int | None, QueryParameter(ge=1, le=MAX_POSITION)] = None,
     ) -> ConsistencyProofRead:
-        proof = await proofs.consistency_proof(store=_log(services).store, first=first, second=second)
+        proof = await proofs.consistency_proof(store=_log(request.services).store, first=first, second=second)
         return ConsistencyProofRead.of(proof)

@@ -9,10 +9,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, HeaderParameter, JSONBody, Parameter
 
-from api.auth import CurrentPrincipal, client_address
+from api.auth import client_address
 from api.controllers.problem_docs import problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
-from api.services import AppServices, Services
+from api.request import ColoRequest
+from api.services import AppServices
 from dcim.netbox.tenancy import NetBoxTenantDirectory, ensure_netbox_tenant
 from tenants import applications
 from tenants.keys import KeyRing
@@ -71,49 +72,50 @@ class ApplicationController(Controller):
           description="Returns the application id and a tracking secret, shown only in this response.",
           responses=problems(400, 409, 422, 429), security=[{}])
     async def create_application(
-        self, request: Request[Any, Any, Any], services: Services, data: JSONBody[ApplicationCreate],
+        self, request: ColoRequest, data: JSONBody[ApplicationCreate],
     ) -> ApplicationSubmitted:
-        await _limit(request, services, "apply", APPLY_LIMIT)
+        await _limit(request, request.services, "apply", APPLY_LIMIT)
         return await applications.submit_application(
-            data=data, ring=_ring(services), master_key=services.keys.master_key)
+            data=data, ring=_ring(request.services), master_key=request.services.keys.master_key)
 
     @get("/{application_id:uuid}/status", operation_id="get_application_status",
          summary="Follow an application with its tracking secret", responses=problems(400, 404, 429), security=[{}])
     async def get_status(
-        self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
+        self, request: ColoRequest, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret,
     ) -> ApplicationStatus:
-        await _limit(request, services, "track", TRACK_LIMIT)
-        return await applications.track(application_id=application_id, secret=tracking_secret, ring=_ring(services))
+        await _limit(request, request.services, "track", TRACK_LIMIT)
+        return await applications.track(application_id=application_id, secret=tracking_secret,
+                                        ring=_ring(request.services))
 
     @post("/{application_id:uuid}/answer", operation_id="answer_application", status_code=200,
           summary="Answer ops' request for more information; the application returns to review",
           responses=problems(400, 404, 409, 422, 429), security=[{}])
     async def answer(
-        self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
+        self, request: ColoRequest, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret, data: AnswerBody,
     ) -> ApplicationStatus:
-        await _limit(request, services, "track", TRACK_LIMIT)
+        await _limit(request, request.services, "track", TRACK_LIMIT)
         return await applications.answer_application(
-            application_id=application_id, secret=tracking_secret, ring=_ring(services), answer=data.answer)
+            application_id=application_id, secret=tracking_secret, ring=_ring(request.services), answer=data.answer)
 
     @post("/{application_id:uuid}/key", operation_id="collect_application_key", status_code=201,
           summary="Collect the first tenant-admin API key of an approved application (once)",
           responses=problems(400, 404, 409, 429), security=[{}])
     async def collect_key(
-        self, request: Request[Any, Any, Any], services: Services, application_id: FromPath[UUID],
+        self, request: ColoRequest, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret,
     ) -> KeyIssued:
-        await _limit(request, services, "track", TRACK_LIMIT)
+        await _limit(request, request.services, "track", TRACK_LIMIT)
         return await applications.collect_first_key(
-            application_id=application_id, secret=tracking_secret, ring=_ring(services))
+            application_id=application_id, secret=tracking_secret, ring=_ring(request.services))
 
     # ---------------------------------------------------------------- ops review
 
     @get("/", operation_id="list_applications", summary="List applications without their contacts, oldest first (ops)",
          responses=problems(400, 401, 403, 422), **PAGED)
     async def list_applications(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         status: ApplicationStatusFilter = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[ApplicationSummary]]:
         page = keyset_request(cursor, limit=limit, keyset=applications.APPLICATION_KEYS)
@@ -122,10 +124,10 @@ class ApplicationController(Controller):
     @get("/{application_id:uuid}", operation_id="get_application", summary="One application (ops)",
          responses=problems(401, 403, 404))
     async def get_application(
-        self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+        self, request: ColoRequest, application_id: FromPath[UUID],
     ) -> ApplicationRead:
         return await applications.get_application(application_id=application_id,
-                                                  master_key=services.keys.master_key)
+                                                  master_key=request.services.keys.master_key)
 
     @post("/{application_id:uuid}/approve", operation_id="approve_application", status_code=200,
           summary="Approve: create the tenant in Colo and NetBox (idempotent)",
@@ -135,30 +137,30 @@ class ApplicationController(Controller):
                       "`create_netbox_tenant: true` creates a separate one on purpose.",
           responses=problems(400, 401, 403, 404, 409, 422, 503))
     async def approve(
-        self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+        self, request: ColoRequest, application_id: FromPath[UUID],
         data: JSONBody[ApprovalOptions | None] = None,
     ) -> ApprovalResult:
         options = data or ApprovalOptions()
         return await applications.approve_application(
-            principal=principal, application_id=application_id, master_key=services.keys.master_key,
-            link_netbox=netbox_linker(services), netbox=NetBoxTenantDirectory(services.netbox),
+            principal=request.principal, application_id=application_id, master_key=request.services.keys.master_key,
+            link_netbox=netbox_linker(request.services), netbox=NetBoxTenantDirectory(request.services.netbox),
             netbox_tenant_id=options.netbox_tenant_id, create_netbox_tenant=options.create_netbox_tenant)
 
     @post("/{application_id:uuid}/reject", operation_id="reject_application", status_code=200,
           summary="Reject with a reason", responses=problems(400, 401, 403, 404, 409, 422))
     async def reject(
-        self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+        self, request: ColoRequest, application_id: FromPath[UUID],
         data: ReviewBody,
     ) -> ApplicationRead:
-        return await applications.reject_application(principal=principal, application_id=application_id,
-                                                     reason=data.reason, master_key=services.keys.master_key)
+        return await applications.reject_application(principal=request.principal, application_id=application_id,
+                                                     reason=data.reason, master_key=request.services.keys.master_key)
 
     @post("/{application_id:uuid}/request-info", operation_id="request_application_info", status_code=200,
           summary="Ask the applicant for more information (action_required)",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def request_info(
-        self, principal: CurrentPrincipal, services: Services, application_id: FromPath[UUID],
+        self, request: ColoRequest, application_id: FromPath[UUID],
         data: ReviewBody,
     ) -> ApplicationRead:
-        return await applications.request_more_info(principal=principal, application_id=application_id,
-                                                    question=data.reason, master_key=services.keys.master_key)
+        return await applications.request_more_info(principal=request.principal, application_id=application_id,
+                                                    question=data.reason, master_key=request.services.keys.master_key)

@@ -18,7 +18,8 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.openapi import ResponseSpec
 
-from api.services import AppServices, Services
+from api.request import ColoRequest
+from api.services import AppServices
 from colo.errors import ColoError
 from colo.migrate import pending_migrations
 from dcim.readmodel.webhook_health import current_health
@@ -119,8 +120,8 @@ class HealthController(Controller):
         "webhooks not arriving is 200 with status `degraded: …` naming the part", operation_id="readiness",
         responses={503: ResponseSpec(Readiness, description="The database is down or not migrated; `checks` names it")},
     )
-    async def readyz(self, services: Services) -> Response[Readiness]:
-        return await readiness(services)
+    async def readyz(self, request: ColoRequest) -> Response[Readiness]:
+        return await readiness(request.services)
 
 
 async def readiness(services: AppServices) -> Response[Readiness]:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, Parameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond, respond_cursor
-from api.services import Services
+from api.request import ColoRequest
 from colo.errors import Conflict
 from dcim.orders import loas
 from dcim.orders.loa import public_keys, render_text
@@ -51,17 +50,17 @@ class LoaController(Controller):
                                       examples=[Example(value={"items": [LOA], "next_cursor": None})]),
                     **problems(400, 401, 403, 422)}, **PAGED)
     async def list_loas(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        self, request: ColoRequest,
         status: Annotated[str | None, Parameter(pattern="^loa_(pending|granted|refused|expired)$")] = None,
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[LoaRead]]:
         page = keyset_request(cursor, limit=limit, keyset=loas.LOA_KEYS)
-        return respond(request, await loas.list_for(principal=principal, status=status, page=page))
+        return respond(request, await loas.list_for(principal=request.principal, status=status, page=page))
 
     @get("/loas/{loa_id:uuid}", operation_id="get_loa", summary="One LOA, with the signed document once granted",
          responses={**example(LoaRead, LOA, description="The LOA"), **problems(400, 401, 403, 404)})
-    async def get_loa(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaRead:
-        return await loas.get_loa(principal=principal, loa_id=loa_id)
+    async def get_loa(self, request: ColoRequest, loa_id: FromPath[UUID]) -> LoaRead:
+        return await loas.get_loa(principal=request.principal, loa_id=loa_id)
 
     @get("/loas/{loa_id:uuid}/terms", operation_id="get_loa_terms",
          summary="What an LOA asks the Z side to authorise: parties, ports, media, speed, who requested it",
@@ -69,13 +68,13 @@ class LoaController(Controller):
                      "the same facts only once granted.",
          responses={**example(LoaTerms, TERMS, description="The cross-connect the LOA authorises"),
                     **problems(400, 401, 403, 404)})
-    async def get_loa_terms(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> LoaTerms:
-        return await loas.terms(principal=principal, loa_id=loa_id)
+    async def get_loa_terms(self, request: ColoRequest, loa_id: FromPath[UUID]) -> LoaTerms:
+        return await loas.terms(principal=request.principal, loa_id=loa_id)
 
     @get("/orders/{order_id:uuid}/loa", operation_id="get_order_loa", summary="The LOA of a cross-connect order",
          responses={**example(LoaRead, LOA, description="The LOA"), **problems(400, 401, 403, 404)})
-    async def get_order_loa(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> LoaRead:
-        return await loas.for_order(principal=principal, order_id=order_id)
+    async def get_order_loa(self, request: ColoRequest, order_id: FromPath[UUID]) -> LoaRead:
+        return await loas.for_order(principal=request.principal, order_id=order_id)
 
     @get("/loas/{loa_id:uuid}/text", operation_id="get_loa_text", media_type=MediaType.TEXT,
          summary="Printable LOA-CFA (the signed JSON stays the authority)",
@@ -84,8 +83,8 @@ class LoaController(Controller):
                                       examples=[Example(value="LETTER OF AUTHORIZATION AND CONNECTING FACILITY "
                                                               "ASSIGNMENT (LOA-CFA)\n…")]),
                     **problems(400, 401, 403, 404, 409)})
-    async def get_loa_text(self, principal: CurrentPrincipal, loa_id: FromPath[UUID]) -> str:
-        read = await loas.get_loa(principal=principal, loa_id=loa_id)
+    async def get_loa_text(self, request: ColoRequest, loa_id: FromPath[UUID]) -> str:
+        read = await loas.get_loa(principal=request.principal, loa_id=loa_id)
         if read.signed is None:
             raise Conflict(f"the LOA is {read.status}: there is no signed document to print", loa_status=read.status)
         return render_text(read.signed)
@@ -94,21 +93,21 @@ class LoaController(Controller):
           summary="The Z-side owner grants the LOA-CFA; Colo signs it with the facility key",
           responses={**example(LoaRead, LOA, description="Granted and signed"), **problems(400, 401, 403, 404, 409)})
     async def grant(
-        self, principal: CurrentPrincipal, services: Services, loa_id: FromPath[UUID],
+        self, request: ColoRequest, loa_id: FromPath[UUID],
         data: Annotated[LoaGrant | None, Body(examples=[Example(summary="valid 90 days",
                                                                 value={"valid_days": 90})])] = None,
     ) -> LoaRead:
-        return await loas.grant(principal=principal, loa_id=loa_id, valid_days=(data or LoaGrant()).valid_days,
-                                keys=services.keys, facility=services.settings.facility_name)
+        return await loas.grant(principal=request.principal, loa_id=loa_id, valid_days=(data or LoaGrant()).valid_days,
+                                keys=request.services.keys, facility=request.services.settings.facility_name)
 
     @post("/loas/{loa_id:uuid}/refuse", operation_id="refuse_loa", status_code=200,
           summary="The Z-side owner refuses the LOA-CFA (reason required)",
           responses={**example(LoaRead, LOA, description="Refused"), **problems(400, 401, 403, 404, 409)})
     async def refuse(
-        self, principal: CurrentPrincipal, loa_id: FromPath[UUID],
+        self, request: ColoRequest, loa_id: FromPath[UUID],
         data: Annotated[LoaRefusal, Body(examples=[Example(value={"reason": "port reserved for another carrier"})])],
     ) -> LoaRead:
-        return await loas.refuse(principal=principal, loa_id=loa_id, reason=data.reason)
+        return await loas.refuse(principal=request.principal, loa_id=loa_id, reason=data.reason)
 
     @get("/loas/public-keys", operation_id="loa_public_keys",
          summary="The facility's Ed25519 public keys (id, raw key in base64): verify LOAs offline with them",
@@ -117,6 +116,6 @@ class LoaController(Controller):
                                       examples=[Example(value={"items": [{"key_id": "k1",
                                                                           "public_key": "MCowBQYDK2VwAyEA…"}],
                                                                "next_cursor": None})])}, **PAGED)
-    async def public_keys(self, request: Request[Any, Any, Any], services: Services) -> Response[Page[LoaPublicKey]]:
-        keys = [LoaPublicKey(key_id=kid, public_key=raw) for kid, raw in public_keys(services.keys).items()]
+    async def public_keys(self, request: ColoRequest, ) -> Response[Page[LoaPublicKey]]:
+        keys = [LoaPublicKey(key_id=kid, public_key=raw) for kid, raw in public_keys(request.services.keys).items()]
         return respond_cursor(request, keys, None)  # a handful of keys: one page

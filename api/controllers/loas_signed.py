@@ -10,21 +10,20 @@ POST /v1/loas/{loa_id}/grant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, Parameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.loas import LOA
 from api.controllers.problem_docs import example, problems
 from api.controllers.service_desk_files import uploaded_file
+from api.request import ColoRequest
 from api.request_state import RequestState
-from api.services import Services
 from colo.errors import NotFound, ValidationFailed
 from dcim.orders import signed_grant
 from dcim.orders.schemas import LoaRead
@@ -56,9 +55,9 @@ class SignedLoaController(Controller):
          responses={200: ResponseSpec(bytes, description="The PDF", media_type="application/pdf",
                                       generate_examples=False),
                     **problems(400, 401, 403, 404, 409)})
-    async def pdf(self, principal: CurrentPrincipal, services: Services, loa_id: FromPath[UUID]) -> Response[bytes]:
-        found = await signed_grant.pdf_for(principal=principal, loa_id=loa_id,
-                                           facility=services.settings.facility_name)
+    async def pdf(self, request: ColoRequest, loa_id: FromPath[UUID]) -> Response[bytes]:
+        found = await signed_grant.pdf_for(principal=request.principal, loa_id=loa_id,
+                                           facility=request.services.settings.facility_name)
         return Response(found.content, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{found.filename}"', "X-Content-Type-Options": "nosniff"})
 
@@ -72,15 +71,15 @@ class SignedLoaController(Controller):
           operation_class=SignedUploadOperation,
           responses={**example(LoaRead, LOA, description="Granted, signed and countersigned"),
                      **problems(400, 401, 403, 404, 409, 413, 422)})
-    async def grant_signed(self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+    async def grant_signed(self, request: ColoRequest,
                            loa_id: FromPath[UUID], valid_days: ValidDays = 90) -> LoaRead:
         upload = await uploaded_file(request)
         content = await upload.read()
         if not content:
             raise ValidationFailed("file", "the file is empty: send the signed PDF")
         granted = await signed_grant.grant_signed(
-            principal=principal, loa_id=loa_id, pdf=content, valid_days=valid_days, keys=services.keys,
-            facility=services.settings.facility_name, pki=services.loa_pki)
+            principal=request.principal, loa_id=loa_id, pdf=content, valid_days=valid_days, keys=request.services.keys,
+            facility=request.services.settings.facility_name, pki=request.services.loa_pki)
         RequestState.of(request.scope).signer_fingerprint = granted.signer.fingerprint
         return granted.loa
 
@@ -89,8 +88,8 @@ class SignedLoaController(Controller):
          responses={200: ResponseSpec(str, description="PEM certificates", media_type="text/plain",
                                       generate_examples=False),
                     **problems(404)})
-    async def signing_certificates(self, services: Services) -> str:
-        pki = services.loa_pki
+    async def signing_certificates(self, request: ColoRequest) -> str:
+        pki = request.services.loa_pki
         if pki is None:
             raise NotFound("loa signing certificate")
         return pki.signer.certificates_pem()

@@ -11,14 +11,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
-from api.services import Services
+from api.request import ColoRequest
 from colo.errors import ValidationFailed
 from colo.identity import Principal
 from metering import alerts, billing, ingest, views
@@ -61,44 +60,44 @@ class MeteringController(Controller):
     @get("/feeds/{feed_id:int}", operation_id="get_feed_power",
          summary="A power feed's draw now (kW, A per phase), % of its derated capacity and contract, "
                  "7- and 30-day peaks, kWh today and this month", responses=problems(400, 401, 403, 404))
-    async def feed_now(self, principal: CurrentPrincipal, feed_id: NetBoxIdPath) -> PowerNow:
-        return await views.power_now(principal, views.Subject("feed", feed_id))
+    async def feed_now(self, request: ColoRequest, feed_id: NetBoxIdPath) -> PowerNow:
+        return await views.power_now(request.principal, views.Subject("feed", feed_id))
 
     @get("/feeds/{feed_id:int}/history", operation_id="get_feed_power_history", summary=HISTORY_DOC,
          responses=problems(400, 401, 403, 404, 422))
-    async def feed_history(self, principal: CurrentPrincipal, feed_id: NetBoxIdPath,
+    async def feed_history(self, request: ColoRequest, feed_id: NetBoxIdPath,
                            resolution: FromQuery[Resolution] = Resolution.HOUR,
                            start: FromQuery[datetime | None] = None, end: FromQuery[datetime | None] = None,
                            ) -> History:
-        return await _history(principal, views.Subject("feed", feed_id), resolution, start, end)
+        return await _history(request.principal, views.Subject("feed", feed_id), resolution, start, end)
 
     @get("/racks/{rack_id:int}", operation_id="get_rack_power",
          summary="A rack's measured draw now, against what one side can carry; peaks; kWh; inlet temperature "
                  "and humidity", responses=problems(400, 401, 403, 404))
-    async def rack_now(self, principal: CurrentPrincipal, rack_id: NetBoxIdPath) -> PowerNow:
-        return await views.power_now(principal, views.Subject("rack", rack_id))
+    async def rack_now(self, request: ColoRequest, rack_id: NetBoxIdPath) -> PowerNow:
+        return await views.power_now(request.principal, views.Subject("rack", rack_id))
 
     @get("/racks/{rack_id:int}/history", operation_id="get_rack_power_history", summary=HISTORY_DOC,
          responses=problems(400, 401, 403, 404, 422))
-    async def rack_history(self, principal: CurrentPrincipal, rack_id: NetBoxIdPath,
+    async def rack_history(self, request: ColoRequest, rack_id: NetBoxIdPath,
                            resolution: FromQuery[Resolution] = Resolution.HOUR,
                            start: FromQuery[datetime | None] = None, end: FromQuery[datetime | None] = None,
                            ) -> History:
-        return await _history(principal, views.Subject("rack", rack_id), resolution, start, end)
+        return await _history(request.principal, views.Subject("rack", rack_id), resolution, start, end)
 
     @get("/tenants/{tenant_id:uuid}", operation_id="get_tenant_power",
          summary="A tenant's measured draw now against its contracted power; peaks; kWh",
          responses=problems(401, 403, 404))
-    async def tenant_now(self, principal: CurrentPrincipal, tenant_id: FromPath[UUID]) -> PowerNow:
-        return await views.power_now(principal, views.Subject("tenant", tenant_id))
+    async def tenant_now(self, request: ColoRequest, tenant_id: FromPath[UUID]) -> PowerNow:
+        return await views.power_now(request.principal, views.Subject("tenant", tenant_id))
 
     @get("/tenants/{tenant_id:uuid}/history", operation_id="get_tenant_power_history", summary=HISTORY_DOC,
          responses=problems(400, 401, 403, 404, 422))
-    async def tenant_history(self, principal: CurrentPrincipal, tenant_id: FromPath[UUID],
+    async def tenant_history(self, request: ColoRequest, tenant_id: FromPath[UUID],
                              resolution: FromQuery[Resolution] = Resolution.HOUR,
                              start: FromQuery[datetime | None] = None, end: FromQuery[datetime | None] = None,
                              ) -> History:
-        return await _history(principal, views.Subject("tenant", tenant_id), resolution, start, end)
+        return await _history(request.principal, views.Subject("tenant", tenant_id), resolution, start, end)
 
     @get("/bills/{month:str}", operation_id="get_power_bill",
          summary="A tenant's month per circuit: kWh, peak kW, hours over contract, data completeness, gaps and "
@@ -106,10 +105,10 @@ class MeteringController(Controller):
          responses={200: ResponseSpec(Bill, description="The export (format=csv: text/csv)", generate_examples=False),
                     **problems(400, 401, 403, 422)})
     async def bill(
-        self, principal: CurrentPrincipal, month: Month, tenant_id: FromQuery[UUID | None] = None,
+        self, request: ColoRequest, month: Month, tenant_id: FromQuery[UUID | None] = None,
         fmt: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.JSON,
     ) -> Response[Any]:
-        tenant = tenant_for_write(principal, tenant_id)  # a tenant: its own; staff name one
+        tenant = tenant_for_write(request.principal, tenant_id)  # a tenant: its own; staff name one
         bill = await billing.monthly_bill(tenant_id=tenant, month=month)
         if fmt is ExportFormat.CSV:
             return Response(billing.as_csv(bill), media_type="text/csv", headers={
@@ -120,7 +119,7 @@ class MeteringController(Controller):
          summary="Power and environment alerts for ops: feed load, redundancy at risk, tenants over contract, "
                  "inlet temperature and humidity, silent meters", responses=problems(400, 401, 403, 422), **PAGED)
     async def list_alerts(
-        self, request: Request[Any, Any, Any], services: Services, open_only: FromQuery[bool] = True,
+        self, request: ColoRequest, open_only: FromQuery[bool] = True,
         kind: FromQuery[AlertKind | None] = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[AlertRead]]:
         page = keyset_request(cursor, limit=limit, keyset=alerts.ALERT_KEYS)
@@ -128,11 +127,11 @@ class MeteringController(Controller):
 
     @post("/alerts/{alert_id:uuid}/acknowledge", operation_id="acknowledge_metering_alert", status_code=200,
           summary="Mark a power or environment alert as handled", responses=problems(401, 403, 404))
-    async def acknowledge(self, principal: CurrentPrincipal, alert_id: FromPath[UUID]) -> AlertRead:
-        return await alerts.acknowledge(principal=principal, alert_id=alert_id)
+    async def acknowledge(self, request: ColoRequest, alert_id: FromPath[UUID]) -> AlertRead:
+        return await alerts.acknowledge(principal=request.principal, alert_id=alert_id)
 
     @post("/readings", operation_id="ingest_readings", status_code=200,
           summary="A BMS pushes readings in a batch: idempotent per meter, channel, metric and instant",
           responses=problems(400, 401, 403, 422))
-    async def ingest(self, services: Services, data: JSONBody[ReadingBatch]) -> IngestResult:
-        return await ingest.push(data.readings, config=services.metering.config)
+    async def ingest(self, request: ColoRequest, data: JSONBody[ReadingBatch]) -> IngestResult:
+        return await ingest.push(data.readings, config=request.services.metering.config)

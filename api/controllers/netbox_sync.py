@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
-from api.services import Services
+from api.request import ColoRequest
 from colo.errors import AuthenticationFailed, ValidationFailed
 from dcim.readmodel import store
 from dcim.readmodel.sync import WATCHED_TYPES, full_sync, plan_event
@@ -69,9 +68,9 @@ class NetBoxSyncController(Controller):
                                  "full_sync_queued": False}, status=202),
                      **problems(400, 401, 422)},
           security=[{}])
-    async def receive(self, request: Request[Any, Any, Any], services: Services) -> WebhookAccepted:
+    async def receive(self, request: ColoRequest, ) -> WebhookAccepted:
         body = await request.body()
-        if not signature_ok(services.keys.webhook_secret, body, request.headers.get(SIGNATURE_HEADER)):
+        if not signature_ok(request.services.keys.webhook_secret, body, request.headers.get(SIGNATURE_HEADER)):
             raise AuthenticationFailed("missing or invalid X-Hook-Signature")
         try:
             payload = msgspec.json.decode(body)
@@ -82,7 +81,7 @@ class NetBoxSyncController(Controller):
         received = datetime.now(UTC)  # webhooks do arrive: /readyz and freshness say so
         await record_webhook(at=event_time(payload, received_at=received), received_at=received)
         plan = await plan_event(payload)
-        await services.read_model.enqueue(plan)  # into the database: the read-model leader applies it
+        await request.services.read_model.enqueue(plan)  # into the database: the read-model leader applies it
         return WebhookAccepted(
             object_type=str(payload.get("object_type", "")), event=str(payload.get("event", "")),
             objects_to_refresh=len(plan.objects), racks_to_refresh=sorted(plan.rack_ids),
@@ -97,7 +96,7 @@ class NetBoxSyncController(Controller):
                                 "last_netbox_change": "2026-11-22T03:31:11Z",
                                 "webhooks_detail": "NetBox announced its changes"}),
                     **problems(401, 403)})
-    async def status(self, principal: CurrentPrincipal) -> SyncStatus:
+    async def status(self, request: ColoRequest) -> SyncStatus:
         last = await store.last_sync()
         hooks = await current_health()
         return SyncStatus(last_full_sync=last.get("full"), last_event_refresh=last.get("event"),
@@ -108,9 +107,9 @@ class NetBoxSyncController(Controller):
           summary="Run a full sync of the read model from NetBox now (ops)",
           responses={**example(SyncRun, {"objects": 612, "seconds": 1.3, "objects_per_second": 470.8}),
                      **problems(401, 403, 503)})
-    async def trigger(self, principal: CurrentPrincipal, services: Services) -> SyncRun:
-        result = await full_sync(services.netbox)
-        await check_webhooks(services.netbox, grace_seconds=services.settings.webhook_grace_seconds,
-                             object_types=WATCHED_TYPES, since=services.read_model.started_at)
+    async def trigger(self, request: ColoRequest, ) -> SyncRun:
+        result = await full_sync(request.services.netbox)
+        await check_webhooks(request.services.netbox, grace_seconds=request.services.settings.webhook_grace_seconds,
+                             object_types=WATCHED_TYPES, since=request.services.read_model.started_at)
         return SyncRun(objects=result.objects, seconds=round(result.seconds, 3),
                        objects_per_second=round(result.objects_per_second, 1))

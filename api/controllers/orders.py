@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, HeaderParameter, Parameter, QueryParameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
 from api.order_power import with_power_check
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
-from api.services import AppServices, Services
+from api.request import ColoRequest
+from api.services import AppServices
 from colo.identity import Principal
 from colo.signed_approval import DECOMMISSIONS, required
 from dcim.netbox.provisioning import Provisioner
@@ -69,12 +69,14 @@ class OrderController(Controller):
                      **example(OrderRead, ORDER, description="A repeated Idempotency-Key: the order it created before"),
                      **problems(400, 401, 403, 404, 409, 422, 503)})
     async def create(
-        self, principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         data: Annotated[OrderCreate, Body(examples=CREATE_EXAMPLES)], idempotency_key: IdempotencyKey = None,
     ) -> Response[OrderRead]:
-        order, created = await service.create_order(principal=principal, body=data, idempotency_key=idempotency_key,
-                                                    provisioner=provisioner_of(services), cache=services.read_cache,
-                                                    rules=rules_of(services.settings))
+        order, created = await service.create_order(principal=request.principal, body=data,
+                                                    idempotency_key=idempotency_key,
+                                                    provisioner=provisioner_of(request.services),
+                                                    cache=request.services.read_cache,
+                                                    rules=rules_of(request.services.settings))
         return Response(order, status_code=201 if created else 200)
 
     @get("/", operation_id="list_orders", summary="Orders: the caller's tenant's, or all for staff",
@@ -83,7 +85,7 @@ class OrderController(Controller):
                                       examples=[Example(value={"items": [ORDER], "next_cursor": None})]),
                     **problems(400, 401, 403, 422)}, **PAGED)
     async def list_orders(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        self, request: ColoRequest,
         in_state: Annotated[OrderState | None, QueryParameter(name="state",
                                                               description="only orders in this state")] = None,
         kind: Annotated[str | None, Parameter(pattern="^(space|power|cross_connect)$")] = None,
@@ -91,14 +93,16 @@ class OrderController(Controller):
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[OrderRead]]:
         page = keyset_request(cursor, limit=limit, keyset=store.ORDER_KEYS)
-        return respond(request, await store.list_for(principal=principal, state=in_state.value if in_state else None,
+        return respond(request, await store.list_for(principal=request.principal,
+                                                     state=in_state.value if in_state else None,
                                                      kind=kind, tenant_id=tenant_id, page=page))
 
     @get("/{order_id:uuid}", operation_id="get_order",
          summary="One order; for staff, a power order with its power check (committed beside measured power)",
          responses={**example(OrderRead, ORDER, description="The order"), **problems(400, 401, 403, 404)})
-    async def get_order(self, principal: CurrentPrincipal, order_id: FromPath[UUID]) -> OrderRead:
-        return await with_power_check(principal, await service.get_order(principal=principal, order_id=order_id))
+    async def get_order(self, request: ColoRequest, order_id: FromPath[UUID]) -> OrderRead:
+        return await with_power_check(request.principal, await service.get_order(principal=request.principal,
+                                                                                 order_id=order_id))
 
     @get("/{order_id:uuid}/events", operation_id="list_order_events",
          summary="The order's history: every transition with who, when and why",
@@ -109,49 +113,49 @@ class OrderController(Controller):
                                           "to_state": "submitted", "reason": ""}], "next_cursor": None})]),
                     **problems(400, 401, 403, 404, 422)}, **PAGED)
     async def events(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, order_id: FromPath[UUID],
+        self, request: ColoRequest, order_id: FromPath[UUID],
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[OrderEventRead]]:
         page = keyset_request(cursor, limit=limit, keyset=store.EVENT_KEYS)
-        return respond(request, await service.order_events(principal=principal, order_id=order_id, page=page))
+        return respond(request, await service.order_events(principal=request.principal, order_id=order_id, page=page))
 
     @post("/{order_id:uuid}/review", operation_id="review_order", status_code=200,
           summary="Ops take the order into review",
           responses={**example(OrderRead, ORDER, description="Now in review"), **problems(400, 401, 403, 404, 409)})
-    async def review(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
-        return await _act(principal, order_id, OrderAction.REVIEW, data)
+    async def review(self, request: ColoRequest, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
+        return await _act(request.principal, order_id, OrderAction.REVIEW, data)
 
     @post("/{order_id:uuid}/request-action", operation_id="request_order_action", status_code=200,
           summary="Ops need more from the tenant (reason required)",
           responses={**example(OrderRead, ORDER, description="Now action_required"),
                      **problems(400, 401, 403, 404, 409, 422)})
-    async def request_action(self, principal: CurrentPrincipal, order_id: FromPath[UUID],
+    async def request_action(self, request: ColoRequest, order_id: FromPath[UUID],
                              data: Reason = None) -> OrderRead:
-        return await _act(principal, order_id, OrderAction.REQUEST_ACTION, data)
+        return await _act(request.principal, order_id, OrderAction.REQUEST_ACTION, data)
 
     @post("/{order_id:uuid}/resubmit", operation_id="resubmit_order", status_code=200,
           summary="The tenant answered; the order goes back to submitted",
           responses={**example(OrderRead, ORDER, description="Submitted again"), **problems(400, 401, 403, 404, 409)})
-    async def resubmit(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
-        return await _act(principal, order_id, OrderAction.RESUBMIT, data)
+    async def resubmit(self, request: ColoRequest, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
+        return await _act(request.principal, order_id, OrderAction.RESUBMIT, data)
 
     @post("/{order_id:uuid}/approve", operation_id="approve_order", status_code=200,
           summary="Ops approve; fulfilment in NetBox follows (cross-connects need a granted LOA first)",
           responses={**example(OrderRead, ORDER, description="Approved"), **problems(400, 401, 403, 404, 409)})
-    async def approve(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
-        return await _act(principal, order_id, OrderAction.APPROVE, data)
+    async def approve(self, request: ColoRequest, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
+        return await _act(request.principal, order_id, OrderAction.APPROVE, data)
 
     @post("/{order_id:uuid}/reject", operation_id="reject_order", status_code=200,
           summary="Ops reject (reason required); held units are released",
           responses={**example(OrderRead, ORDER, description="Rejected"), **problems(400, 401, 403, 404, 409, 422)})
-    async def reject(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
-        return await _act(principal, order_id, OrderAction.REJECT, data)
+    async def reject(self, request: ColoRequest, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
+        return await _act(request.principal, order_id, OrderAction.REJECT, data)
 
     @post("/{order_id:uuid}/cancel", operation_id="cancel_order", status_code=200,
           summary="Cancel an order before anything is built",
           responses={**example(OrderRead, ORDER, description="Cancelled"), **problems(400, 401, 403, 404, 409)})
-    async def cancel(self, principal: CurrentPrincipal, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
-        return await _act(principal, order_id, OrderAction.CANCEL, data)
+    async def cancel(self, request: ColoRequest, order_id: FromPath[UUID], data: Reason = None) -> OrderRead:
+        return await _act(request.principal, order_id, OrderAction.CANCEL, data)
 
     @post("/{order_id:uuid}/fulfil", operation_id="fulfil_order", status_code=200,
           summary="Ops: build (or retry building) the order in NetBox now; answers with the outcome",
@@ -159,16 +163,17 @@ class OrderController(Controller):
                       "is unavailable (the worker retries); `failed` when NetBox or the live plant refused.",
           responses={**example(OrderRead, ORDER, description="The order after this fulfilment run"),
                      **problems(400, 401, 403, 404, 409)})
-    async def fulfil(self, principal: CurrentPrincipal, services: Services, order_id: FromPath[UUID]) -> OrderRead:
-        return await service.fulfil(principal=principal, order_id=order_id, provisioner=provisioner_of(services))
+    async def fulfil(self, request: ColoRequest, order_id: FromPath[UUID]) -> OrderRead:
+        return await service.fulfil(principal=request.principal, order_id=order_id,
+                                    provisioner=provisioner_of(request.services))
 
     @post("/{order_id:uuid}/request-decommission", operation_id="request_order_decommission", status_code=200,
           summary="Ask for a built service to be removed",
           responses={**example(OrderRead, ORDER, description="Decommission requested"),
                      **problems(400, 401, 403, 404, 409)})
-    async def request_decommission(self, principal: CurrentPrincipal, order_id: FromPath[UUID],
+    async def request_decommission(self, request: ColoRequest, order_id: FromPath[UUID],
                                    data: Reason = None) -> OrderRead:
-        return await _act(principal, order_id, OrderAction.REQUEST_DECOMMISSION, data)
+        return await _act(request.principal, order_id, OrderAction.REQUEST_DECOMMISSION, data)
 
     @post("/{order_id:uuid}/decommission", operation_id="decommission_order", status_code=200,
           summary="Ops: remove the order's NetBox objects now and mark it decommissioned",
@@ -176,8 +181,8 @@ class OrderController(Controller):
                       "POST /v1/orders/{order_id}/decommission-signed.",
           responses={**example(OrderRead, ORDER, description="The order after this run"),
                      **problems(400, 401, 403, 404, 409)})
-    async def decommission(self, principal: CurrentPrincipal, services: Services,
+    async def decommission(self, request: ColoRequest,
                            order_id: FromPath[UUID]) -> OrderRead:
-        return await service.decommission(principal=principal, order_id=order_id,
-                                          provisioner=provisioner_of(services),
-                                          require_signature=required(services.settings, DECOMMISSIONS))
+        return await service.decommission(principal=request.principal, order_id=order_id,
+                                          provisioner=provisioner_of(request.services),
+                                          require_signature=required(request.services.settings, DECOMMISSIONS))

@@ -5,17 +5,16 @@ Every answer carries `freshness` (when the data was last confirmed against NetBo
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, PageSize, keyset_request, respond_plant
-from api.services import Services
+from api.request import ColoRequest
 from dcim import capacity
 from dcim.readmodel import meetme, views
 from dcim.readmodel.schemas import (
@@ -49,7 +48,7 @@ class RackController(Controller):
              "items": [RACK], "next_cursor": None, "count": 1, "freshness": AGE}),
                     **problems(400, 401, 403, 422)}, **PAGED)
     async def list_racks(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id")] = None,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name",
                                               examples=[Example(value="Data Hall 1")])] = None,
@@ -61,10 +60,10 @@ class RackController(Controller):
         = None,
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[PlantPage[RackSummary]]:
-        result = await views.list_racks(principal=principal, site_id=site_id, hall=hall, row=row,
+        result = await views.list_racks(principal=request.principal, site_id=site_id, hall=hall, row=row,
                                         status=status, min_free_units=min_free_units, tenant_id=tenant_id,
                                         page=keyset_request(cursor, limit=limit, keyset=views.RACK_KEYS),
-                                        cache=services.read_cache)
+                                        cache=request.services.read_cache)
         return respond_plant(request, result)
 
     @get("/{rack_id:int}", operation_id="get_rack",
@@ -80,10 +79,10 @@ class RackController(Controller):
                         "allocated_w": 1200}]}),
              **problems(401, 403, 404)})
     async def get_rack(
-        self, principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         rack_id: Annotated[int, Parameter(ge=1, le=2**31 - 1, description="NetBox rack id")],
     ) -> RackDetail:
-        return await views.rack_detail(principal=principal, rack_id=rack_id, cache=services.read_cache)
+        return await views.rack_detail(principal=request.principal, rack_id=rack_id, cache=request.services.read_cache)
 
 
 class PowerController(Controller):
@@ -101,11 +100,12 @@ class PowerController(Controller):
              "totals": BUDGET, "freshness": AGE}),
              **problems(400, 401, 403)})
     async def utilization(
-        self, principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall (location) name")] = None,
         site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id")] = None,
     ) -> UtilizationReport:
-        return await views.utilization(principal=principal, hall=hall, site_id=site_id, cache=services.read_cache)
+        return await views.utilization(principal=request.principal, hall=hall, site_id=site_id,
+                                       cache=request.services.read_cache)
 
 
 class CapacityController(Controller):
@@ -121,15 +121,16 @@ class CapacityController(Controller):
               "considered_racks": 38, "search_ms": 3.1, "freshness": AGE}),
               **problems(400, 401, 403, 422)})
     async def search(
-        self, principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         data: Annotated[CapacityQuery, Body(examples=[Example(
             summary="4U, 2 kW A/B, 2 single-mode ports",
             value={"units": 4, "kw": 2.0, "redundant": True, "mmr_ports": 2, "media": "smf"})])],
     ) -> CapacityAnswer:
         # Only racks this caller may be sold: a tenant is offered its own racks, nobody another's.
-        return await capacity.search(query=data, rules=rules_of(services.settings),
-                                     buyer=await views.caller_netbox_tenant(principal, cache=services.read_cache),
-                                     cache=services.read_cache)
+        return await capacity.search(query=data, rules=rules_of(request.services.settings),
+                                     buyer=await views.caller_netbox_tenant(request.principal,
+                                                                            cache=request.services.read_cache),
+                                     cache=request.services.read_cache)
 
 
 PANEL = {"netbox_id": 31, "name": "MMR-NORDLINK-TELECOM-SMF", "media": "smf",
@@ -147,12 +148,12 @@ class MeetMeRoomController(Controller):
              "items": [PANEL], "next_cursor": None, "count": 1, "freshness": AGE}),
                     **problems(400, 401, 403)}, **PAGED)
     async def list_panels(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
+        self, request: ColoRequest,
         media: Annotated[Media | None, Parameter(description="smf, mmf or copper")] = None,
         hall: Annotated[str | None, Parameter(max_length=100, description="hall a cage-side panel serves")] = None,
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[PlantPage[meetme.PanelView]]:
-        result = await meetme.list_panels(principal=principal, media=media, hall=hall,
+        result = await meetme.list_panels(principal=request.principal, media=media, hall=hall,
                                           page=keyset_request(cursor, limit=limit, keyset=meetme.PANEL_KEYS))
         return respond_plant(request, result)
 
@@ -164,7 +165,7 @@ class MeetMeRoomController(Controller):
              {"netbox_id": 502, "name": "2", "port_type": "lc-upc", "free": True}]}),
              **problems(401, 403, 404)})
     async def get_panel(
-        self, principal: CurrentPrincipal,
+        self, request: ColoRequest,
         panel_id: Annotated[int, Parameter(ge=1, le=2**31 - 1, description="NetBox device id")],
     ) -> meetme.PanelView:
-        return await meetme.panel_detail(principal=principal, panel_id=panel_id)
+        return await meetme.panel_detail(principal=request.principal, panel_id=panel_id)

@@ -3,15 +3,14 @@ may use (their own for the A side, other parties' free meet-me-room ports for th
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import JSONBody, Parameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import example, problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, PageSize, keyset_request, respond_plant
-from api.services import Services
+from api.request import ColoRequest
 from dcim.demarc import DemarcCreate, DemarcRead, provision_demarc
 from dcim.readmodel.ports import OWN_PORT_KEYS, Z_SIDE_PORT_KEYS, OwnPort, ZSidePort, own_ports, z_side_ports
 from dcim.readmodel.schemas import Media, PlantPage
@@ -36,9 +35,9 @@ class DemarcController(Controller):
           responses={**example(DemarcRead, PANEL, status=201), **example(DemarcRead, {**PANEL, "created": False}),
                      **problems(400, 401, 403, 409, 422, 503)})
     async def provision(
-        self, principal: CurrentPrincipal, services: Services, data: JSONBody[DemarcCreate],
+        self, request: ColoRequest, data: JSONBody[DemarcCreate],
     ) -> Response[DemarcRead]:
-        panel = await provision_demarc(gateway=services.netbox, data=data)
+        panel = await provision_demarc(gateway=request.services.netbox, data=data)
         return Response(panel, status_code=201 if panel.created else 200)
 
 
@@ -54,13 +53,13 @@ class PortController(Controller):
              "freshness": AGE}),
              **problems(400, 401, 403)}, **PAGED)
     async def own(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         media: MediaFilter = None, free: Annotated[bool, Parameter(description="only ports not cabled yet")] = False,
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[PlantPage[OwnPort]]:
-        result = await own_ports(principal=principal, media=media, free_only=free,
+        result = await own_ports(principal=request.principal, media=media, free_only=free,
                                  page=keyset_request(cursor, limit=limit, keyset=OWN_PORT_KEYS),
-                                 cache=services.read_cache)
+                                 cache=request.services.read_cache)
         return respond_plant(request, result)
 
     @get("/z-side", operation_id="list_z_side_ports",
@@ -71,11 +70,11 @@ class PortController(Controller):
              "freshness": AGE}),
              **problems(400, 401, 403)}, **PAGED)
     async def z_side(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         media: MediaFilter = None,
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[PlantPage[ZSidePort]]:
-        result = await z_side_ports(principal=principal, media=media,
+        result = await z_side_ports(principal=request.principal, media=media,
                                     page=keyset_request(cursor, limit=limit, keyset=Z_SIDE_PORT_KEYS),
-                                    cache=services.read_cache)
+                                    cache=request.services.read_cache)
         return respond_plant(request, result)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.orders import provisioner_of
 from api.controllers.problem_docs import problems
+from api.request import ColoRequest
 from api.request_state import RequestState
-from api.services import Services
 from audit.encoding import EntryDraft
 from colo.identity import Principal
 from dcim.orders.reconcile import Finding, Report, log_fields, reconcile
@@ -49,12 +48,12 @@ class ReconcileController(Controller):
                                        examples=[Example(summary="one unauthorised cable", value=REPORT)]),
                      **problems(400, 401, 403, 422, 503)})
     async def run(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         site_id: Annotated[int | None, Parameter(ge=1, le=2**31 - 1, description="NetBox site id; all sites "
                                                  "when absent (422 when NetBox has no such site)")] = None,
     ) -> Report:
-        report = await reconcile(provisioner=provisioner_of(services), site_id=site_id)
+        report = await reconcile(provisioner=provisioner_of(request.services), site_id=site_id)
         request_id = RequestState.of(request.scope).request_id
         for item in report.findings:
-            services.access_log.record(finding_entry(item, principal=principal, request_id=request_id))
+            request.services.access_log.record(finding_entry(item, principal=request.principal, request_id=request_id))
         return report

@@ -25,10 +25,9 @@ from litestar.openapi.spec import Example, OpenAPIMediaType, Operation, RequestB
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery, Parameter, QueryParameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
-from api.services import Services
+from api.request import ColoRequest
 from colo.errors import ValidationFailed
 from colo.settings import MAX_ATTACHMENT_BYTES
 from servicedesk import alerts, attachments
@@ -87,12 +86,12 @@ class ServiceDeskFilesController(Controller):
           description="Refused with 409 (naming the state) on a cancelled or completed ticket.",
           request_max_body_size=MAX_ATTACHMENT_BYTES + MULTIPART_OVERHEAD, operation_class=UploadOperation,
           responses=problems(400, 401, 403, 404, 409, 413, 422))
-    async def upload(self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+    async def upload(self, request: ColoRequest,
                      ticket_id: FromPath[UUID]) -> AttachmentRead:
         upload = await uploaded_file(request)
-        return await attachments.add_attachment(principal=principal, ticket_id=ticket_id,
+        return await attachments.add_attachment(principal=request.principal, ticket_id=ticket_id,
                                                 filename=upload.filename or "", content=await upload.read(),
-                                                config=services.service_desk.config)
+                                                config=request.services.service_desk.config)
 
     @get("/tickets/{ticket_id:uuid}/attachments/{attachment_id:uuid}", operation_id="download_service_attachment",
          summary="Download an attachment of one of your tickets (its bytes, with their media type)",
@@ -100,10 +99,11 @@ class ServiceDeskFilesController(Controller):
          responses={200: ResponseSpec(bytes, description="The file", media_type="application/octet-stream",
                                  generate_examples=False),
                     **problems(401, 403, 404)})
-    async def download(self, principal: CurrentPrincipal, services: Services, ticket_id: FromPath[UUID],
+    async def download(self, request: ColoRequest, ticket_id: FromPath[UUID],
                        attachment_id: FromPath[UUID]) -> Response[bytes]:
-        found = await attachments.download(principal=principal, ticket_id=ticket_id, attachment_id=attachment_id,
-                                           config=services.service_desk.config)
+        found = await attachments.download(principal=request.principal, ticket_id=ticket_id,
+                                           attachment_id=attachment_id,
+                                           config=request.services.service_desk.config)
         name = found.attachment.filename
         return Response(found.content, media_type=found.attachment.media_type, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
@@ -113,17 +113,17 @@ class ServiceDeskFilesController(Controller):
          summary="SLA alerts for ops: tickets near their due time, and past it", responses=problems(400, 401, 403, 422),
          **PAGED)
     async def list_alerts(
-        self, request: Request[Any, Any, Any], services: Services, open_only: FromQuery[bool] = True,
+        self, request: ColoRequest, open_only: FromQuery[bool] = True,
         kind: FromQuery[SlaAlertKind | None] = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[SlaAlertRead]]:
         page = keyset_request(cursor, limit=limit, keyset=alerts.ALERT_KEYS)
-        await services.service_desk.sweep()  # what is true now, not only as of the last pass
+        await request.services.service_desk.sweep()  # what is true now, not only as of the last pass
         return respond(request, await alerts.list_alerts(open_only=open_only, kind=kind, page=page))
 
     @post("/alerts/{alert_id:uuid}/acknowledge", operation_id="acknowledge_service_sla_alert", status_code=200,
           summary="Mark an SLA alert as handled", responses=problems(401, 403, 404))
-    async def acknowledge(self, principal: CurrentPrincipal, alert_id: FromPath[UUID]) -> SlaAlertRead:
-        return await alerts.acknowledge(principal=principal, alert_id=alert_id)
+    async def acknowledge(self, request: ColoRequest, alert_id: FromPath[UUID]) -> SlaAlertRead:
+        return await alerts.acknowledge(principal=request.principal, alert_id=alert_id)
 
     @get("/reports/{month:str}", operation_id="get_service_report",
          summary="A tenant's month: hands time and billable minutes, trouble tickets' resolution and SLA, "
@@ -132,10 +132,10 @@ class ServiceDeskFilesController(Controller):
                                  generate_examples=False),
                     **problems(400, 401, 403, 422)})
     async def report(
-        self, principal: CurrentPrincipal, month: Month, tenant_id: FromQuery[UUID | None] = None,
+        self, request: ColoRequest, month: Month, tenant_id: FromQuery[UUID | None] = None,
         fmt: Annotated[ReportFormat, QueryParameter(name="format")] = ReportFormat.JSON,
     ) -> Response[Any]:
-        tenant = tenant_for_write(principal, tenant_id)  # a tenant: its own; staff name one
+        tenant = tenant_for_write(request.principal, tenant_id)  # a tenant: its own; staff name one
         start, end = month_bounds(month)
         tally = await monthly_tally(tenant_id=tenant, start=start, end=end)
         report = await monthly_report(tenant_id=tenant, month=month, shipments=ShipmentFigures(

@@ -20,13 +20,13 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Sche
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath
 
-from api.auth import CurrentPrincipal
 from api.controllers.loas_signed import MULTIPART_OVERHEAD
 from api.controllers.orders import ORDER
 from api.controllers.problem_docs import example, problems
 from api.controllers.service_desk_files import uploaded_file
+from api.request import ColoRequest
 from api.request_state import RequestState
-from api.services import Services
+from api.services import AppServices
 from colo.signed_approval import MAX_SIGNED_APPROVAL_BYTES, ApprovalPki
 from dcim.orders import approvals as order_approvals
 from dcim.orders.schemas import OrderRead
@@ -52,7 +52,7 @@ class SignedApprovalOperation(Operation):
                 description="the approval's PDF signed with the approver's certificate (PAdES B-B or B-T)")}))})
 
 
-def approval_pki(services: Services) -> ApprovalPki | None:
+def approval_pki(services: AppServices) -> ApprovalPki | None:
     """The trust list and revocation policy signed approvals are checked with (the LOA PKI's)."""
     pki = services.loa_pki
     return ApprovalPki(trust=pki.trust, revocation=pki.revocation) if pki is not None else None
@@ -76,11 +76,11 @@ class SignedApprovalController(Controller):
          summary="Security: the approval of a pending visit as a PDF to sign with your certificate",
          description="Prepared for the signing identity recorded on the caller's staff API key (409 without one).",
          responses={**PDF_RESPONSE, **problems(400, 401, 403, 404, 409)})
-    async def visit_pdf(self, principal: CurrentPrincipal, services: Services,
+    async def visit_pdf(self, request: ColoRequest,
                         visit_id: FromPath[UUID]) -> Response[bytes]:
         content = await visit_approvals.visit_approval_pdf(
-            principal=principal, visit_id=visit_id, facility=services.settings.facility_name,
-            pki=approval_pki(services))
+            principal=request.principal, visit_id=visit_id, facility=request.services.settings.facility_name,
+            pki=approval_pki(request.services))
         return _pdf(content, f"visit-{visit_id}-approval.pdf")
 
     @post("/visits/{visit_id:uuid}/approve-signed", operation_id="approve_visit_signed", status_code=200,
@@ -88,12 +88,12 @@ class SignedApprovalController(Controller):
           description=REFUSALS, request_max_body_size=MAX_SIGNED_APPROVAL_BYTES + MULTIPART_OVERHEAD,
           operation_class=SignedApprovalOperation,
           responses=problems(400, 401, 403, 404, 409, 413, 422))
-    async def approve_visit(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                            services: Services, visit_id: FromPath[UUID]) -> VisitRead:
+    async def approve_visit(self, request: ColoRequest,
+                            visit_id: FromPath[UUID]) -> VisitRead:
         content = await _upload(request)
         read, signer = await visit_approvals.approve_signed(
-            principal=principal, visit_id=visit_id, pdf=content, pki=approval_pki(services),
-            master_key=services.keys.master_key, journal=services.site_access.journal)
+            principal=request.principal, visit_id=visit_id, pdf=content, pki=approval_pki(request.services),
+            master_key=request.services.keys.master_key, journal=request.services.site_access.journal)
         RequestState.of(request.scope).signer_fingerprint = signer.fingerprint
         return read
 
@@ -102,11 +102,11 @@ class SignedApprovalController(Controller):
          summary="Ops: the approval of a requested decommission as a PDF to sign with your certificate",
          description="Prepared for the signing identity recorded on the caller's staff API key (409 without one).",
          responses={**PDF_RESPONSE, **problems(400, 401, 403, 404, 409)})
-    async def decommission_pdf(self, principal: CurrentPrincipal, services: Services,
+    async def decommission_pdf(self, request: ColoRequest,
                                order_id: FromPath[UUID]) -> Response[bytes]:
         content = await order_approvals.decommission_pdf(
-            principal=principal, order_id=order_id, facility=services.settings.facility_name,
-            pki=approval_pki(services))
+            principal=request.principal, order_id=order_id, facility=request.services.settings.facility_name,
+            pki=approval_pki(request.services))
         return _pdf(content, f"order-{order_id}-decommission.pdf")
 
     @post("/orders/{order_id:uuid}/decommission-signed", operation_id="decommission_order_signed", status_code=200,
@@ -116,11 +116,11 @@ class SignedApprovalController(Controller):
           operation_class=SignedApprovalOperation,
           responses={**example(OrderRead, ORDER, description="The order after this run"),
                      **problems(400, 401, 403, 404, 409, 413, 422)})
-    async def decommission(self, request: Request[Any, Any, Any], principal: CurrentPrincipal,
-                           services: Services, order_id: FromPath[UUID]) -> OrderRead:
+    async def decommission(self, request: ColoRequest,
+                           order_id: FromPath[UUID]) -> OrderRead:
         content = await _upload(request)
         read, signer = await order_approvals.decommission_signed(
-            principal=principal, order_id=order_id, pdf=content, pki=approval_pki(services),
-            provisioner=services.orders.provisioner)
+            principal=request.principal, order_id=order_id, pdf=content, pki=approval_pki(request.services),
+            provisioner=request.services.orders.provisioner)
         RequestState.of(request.scope).signer_fingerprint = signer.fingerprint
         return read

@@ -3,18 +3,17 @@ customers already in NetBox (adopt, link: tenants/adoption.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, JSONBody, Parameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
-from api.services import Services
+from api.request import ColoRequest
 from dcim.netbox.tenancy import NetBoxTenantDirectory
 from tenants import lifecycle
 from tenants.adoption import adopt_tenant, link_tenant
@@ -34,16 +33,16 @@ class TenantController(Controller):
     @get("/", operation_id="list_tenants", summary="List tenants, oldest first (a tenant sees only itself)",
          responses=problems(400, 401, 403, 422), **PAGED)
     async def list_tenants(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, status: StatusFilter = None,
+        self, request: ColoRequest, status: StatusFilter = None,
         limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[TenantRead]]:
         page = keyset_request(cursor, limit=limit, keyset=lifecycle.TENANT_KEYS)
-        return respond(request, await lifecycle.list_tenants(principal=principal, status=status, page=page))
+        return respond(request, await lifecycle.list_tenants(principal=request.principal, status=status, page=page))
 
     @get("/{tenant_id:uuid}", operation_id="get_tenant", summary="One tenant",
          responses=problems(401, 403, 404))
-    async def get_tenant(self, principal: CurrentPrincipal, tenant_id: FromPath[UUID]) -> TenantRead:
-        return await lifecycle.get_tenant(principal=principal, tenant_id=tenant_id)
+    async def get_tenant(self, request: ColoRequest, tenant_id: FromPath[UUID]) -> TenantRead:
+        return await lifecycle.get_tenant(principal=request.principal, tenant_id=tenant_id)
 
     @post("/adopt", operation_id="adopt_tenant", status_code=201,
           summary="Adopt a customer already in NetBox: an active tenant linked to that NetBox tenant",
@@ -60,11 +59,12 @@ class TenantController(Controller):
                                            "updated_at": "2026-11-22T03:30:00Z"})]),
                      **problems(400, 401, 403, 409, 422, 503)})
     async def adopt(
-        self, principal: CurrentPrincipal, services: Services, data: JSONBody[TenantAdopt],
+        self, request: ColoRequest, data: JSONBody[TenantAdopt],
     ) -> Response[TenantRead]:
         adoption = await adopt_tenant(
-            principal=principal, netbox_tenant_id=data.netbox_tenant_id, registration_number=data.registration_number,
-            country=data.country, legal_name=data.legal_name, netbox=NetBoxTenantDirectory(services.netbox))
+            principal=request.principal, netbox_tenant_id=data.netbox_tenant_id,
+            registration_number=data.registration_number,
+            country=data.country, legal_name=data.legal_name, netbox=NetBoxTenantDirectory(request.services.netbox))
         return Response(adoption.tenant, status_code=201 if adoption.created else 200)
 
     @post("/{tenant_id:uuid}/netbox-link", operation_id="link_tenant_netbox", status_code=200,
@@ -74,34 +74,35 @@ class TenantController(Controller):
                       "or a tenant linked elsewhere without `replace`, answers 409.",
           responses=problems(400, 401, 403, 404, 409, 422, 503))
     async def link_netbox(
-        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: LinkBody,
+        self, request: ColoRequest, tenant_id: FromPath[UUID], data: LinkBody,
     ) -> TenantRead:
-        link = await link_tenant(principal=principal, tenant_id=tenant_id, netbox_tenant_id=data.netbox_tenant_id,
-                                 replace=data.replace, netbox=NetBoxTenantDirectory(services.netbox))
+        link = await link_tenant(principal=request.principal, tenant_id=tenant_id,
+                                 netbox_tenant_id=data.netbox_tenant_id,
+                                 replace=data.replace, netbox=NetBoxTenantDirectory(request.services.netbox))
         return link.tenant
 
     @post("/{tenant_id:uuid}/suspend", operation_id="suspend_tenant", status_code=200,
           summary="Suspend: the tenant's keys stop working at once; open orders freeze",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def suspend(
-        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
+        self, request: ColoRequest, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
-        return await lifecycle.suspend_tenant(principal=principal, tenant_id=tenant_id, reason=data.reason,
-                                              hooks=services.tenant_hooks)
+        return await lifecycle.suspend_tenant(principal=request.principal, tenant_id=tenant_id, reason=data.reason,
+                                              hooks=request.services.tenant_hooks)
 
     @post("/{tenant_id:uuid}/reinstate", operation_id="reinstate_tenant", status_code=200,
           summary="Reinstate a suspended tenant", responses=problems(400, 401, 403, 404, 409, 422))
     async def reinstate(
-        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
+        self, request: ColoRequest, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
-        return await lifecycle.reinstate_tenant(principal=principal, tenant_id=tenant_id, reason=data.reason,
-                                                hooks=services.tenant_hooks)
+        return await lifecycle.reinstate_tenant(principal=request.principal, tenant_id=tenant_id, reason=data.reason,
+                                                hooks=request.services.tenant_hooks)
 
     @post("/{tenant_id:uuid}/offboard", operation_id="offboard_tenant", status_code=200,
           summary="Offboard: revoke keys, notify other domains, crypto-erase personal data",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def offboard(
-        self, principal: CurrentPrincipal, services: Services, tenant_id: FromPath[UUID], data: StatusReason,
+        self, request: ColoRequest, tenant_id: FromPath[UUID], data: StatusReason,
     ) -> TenantRead:
-        return await lifecycle.offboard_tenant(principal=principal, tenant_id=tenant_id, reason=data.reason,
-                                               hooks=services.tenant_hooks)
+        return await lifecycle.offboard_tenant(principal=request.principal, tenant_id=tenant_id, reason=data.reason,
+                                               hooks=request.services.tenant_hooks)

@@ -21,7 +21,8 @@ from litestar import Controller, MediaType, Response, get
 from litestar.params import Parameter
 
 from api.controllers.problem_docs import problems
-from api.services import Services
+from api.request import ColoRequest
+from api.services import AppServices
 from audit.tiles import parse_tile_path
 from audit.witnessing import published_checkpoint
 from colo.errors import NotFound, ValidationFailed
@@ -55,8 +56,8 @@ class TlogController(Controller):
     @get("/checkpoint", operation_id="get_tlog_checkpoint", media_type=MediaType.TEXT,
          summary="The published checkpoint (C2SP tlog-checkpoint) with its witnesses' cosignatures",
          responses=problems(401, 403, 404))
-    async def checkpoint(self, services: Services) -> Response[str]:
-        access_log = services.access_log
+    async def checkpoint(self, request: ColoRequest) -> Response[str]:
+        access_log = request.services.access_log
         published = await published_checkpoint(access_log.store, required=access_log.witnesses_required)
         if published is None:
             raise NotFound("checkpoint")
@@ -67,12 +68,12 @@ class TlogController(Controller):
          summary="A hash tile `tile/<L>/<N>[.p/<W>]` (256 hashes of tree level 8·L) or an entry bundle "
                  "`tile/entries/<N>[.p/<W>]` (entries behind big-endian uint16 lengths), C2SP tlog-tiles",
          responses=problems(400, 401, 403, 404, 422))
-    async def tile(self, services: Services, tail: Tail) -> Response[bytes]:
+    async def tile(self, request: ColoRequest, tail: Tail) -> Response[bytes]:
         kind, _, rest = tail_checked(tail).strip("/").partition("/")
-        return await _tile(services, kind, rest)
+        return await _tile(request.services, kind, rest)
 
 
-async def _tile(services: Services, kind: str, tail: str) -> Response[bytes]:
+async def _tile(services: AppServices, kind: str, tail: str) -> Response[bytes]:
     ref = parse_tile_path(kind, tail)
     access_log = services.access_log
     latest = await access_log.store.latest_checkpoint()

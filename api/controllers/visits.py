@@ -7,18 +7,17 @@ security reads and acknowledges alerts.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.auth import CurrentPrincipal
 from api.controllers.problem_docs import problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
-from api.services import Services
+from api.request import ColoRequest
 from colo.errors import ValidationFailed
 from colo.identity import Principal
 from colo.paging import every_row
@@ -88,34 +87,38 @@ class VisitController(Controller):
     @post("/", operation_id="request_visit", status_code=201,
           summary="Request a site visit (≤14 days) for your people or guests",
           responses=problems(400, 401, 403, 409, 422))
-    async def request(self, principal: CurrentPrincipal, services: Services, data: JSONBody[VisitCreate]) -> VisitRead:
-        areas = await resolve_areas(principal, data.areas, cache=services.read_cache)
+    async def request(self, request: ColoRequest, data: JSONBody[VisitCreate]) -> VisitRead:
+        areas = await resolve_areas(request.principal, data.areas, cache=request.services.read_cache)
         data = msgspec.structs.replace(data, areas=areas)
-        return await service.request_visit(principal=principal, master_key=services.keys.master_key, data=data,
-                                           journal=services.site_access.journal)
+        return await service.request_visit(principal=request.principal, master_key=request.services.keys.master_key,
+                                           data=data,
+                                           journal=request.services.site_access.journal)
 
     @get("/", operation_id="list_visits",
          summary="Visits, latest start first (your tenant's, or all for security and the gate)",
          responses=problems(400, 401, 403, 422), **PAGED)
     async def list_visits(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, services: Services,
+        self, request: ColoRequest,
         status: StatusFilter = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[VisitRead]]:
         page = keyset_request(cursor, limit=limit, keyset=service.VISIT_KEYS)
-        return respond(request, await service.list_visits(principal=principal, master_key=services.keys.master_key,
+        return respond(request, await service.list_visits(principal=request.principal,
+                                                          master_key=request.services.keys.master_key,
                                                           status=status, page=page))
 
     @get("/{visit_id:uuid}", operation_id="get_visit", summary="One visit with its visitors and badges",
          responses=problems(401, 403, 404))
-    async def get_one(self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID]) -> VisitRead:
-        return await service.get_visit(principal=principal, visit_id=visit_id, master_key=services.keys.master_key)
+    async def get_one(self, request: ColoRequest, visit_id: FromPath[UUID]) -> VisitRead:
+        return await service.get_visit(principal=request.principal, visit_id=visit_id,
+                                       master_key=request.services.keys.master_key)
 
     @post("/{visit_id:uuid}/cancel", operation_id="cancel_visit", status_code=200,
           summary="Withdraw a visit nobody has entered yet; its badges expire",
           responses=problems(401, 403, 404, 409))
-    async def cancel(self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID]) -> VisitRead:
-        return await service.cancel_visit(principal=principal, visit_id=visit_id, master_key=services.keys.master_key,
-                                          journal=services.site_access.journal)
+    async def cancel(self, request: ColoRequest, visit_id: FromPath[UUID]) -> VisitRead:
+        return await service.cancel_visit(principal=request.principal, visit_id=visit_id,
+                                          master_key=request.services.keys.master_key,
+                                          journal=request.services.site_access.journal)
 
     @post("/{visit_id:uuid}/approve", operation_id="approve_visit", status_code=200,
           summary="Approve a pending visit: every visitor gets a badge expiring at the window's end",
@@ -123,19 +126,23 @@ class VisitController(Controller):
                       "POST /v1/visits/{visit_id}/approve-signed.",
           responses=problems(400, 401, 403, 404, 409))
     async def approve(
-        self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: DecisionBody,
+        self, request: ColoRequest, visit_id: FromPath[UUID], data: DecisionBody,
     ) -> VisitRead:
-        return await service.decide_visit(principal=principal, visit_id=visit_id, approve=True, reason=data.reason,
-                                          master_key=services.keys.master_key, journal=services.site_access.journal,
-                                          require_signature=required(services.settings, VISITS))
+        return await service.decide_visit(principal=request.principal, visit_id=visit_id, approve=True,
+                                          reason=data.reason,
+                                          master_key=request.services.keys.master_key,
+                                          journal=request.services.site_access.journal,
+                                          require_signature=required(request.services.settings, VISITS))
 
     @post("/{visit_id:uuid}/deny", operation_id="deny_visit", status_code=200,
           summary="Deny a pending visit, with a reason", responses=problems(400, 401, 403, 404, 409))
     async def deny(
-        self, principal: CurrentPrincipal, services: Services, visit_id: FromPath[UUID], data: DecisionBody,
+        self, request: ColoRequest, visit_id: FromPath[UUID], data: DecisionBody,
     ) -> VisitRead:
-        return await service.decide_visit(principal=principal, visit_id=visit_id, approve=False, reason=data.reason,
-                                          master_key=services.keys.master_key, journal=services.site_access.journal,
+        return await service.decide_visit(principal=request.principal, visit_id=visit_id, approve=False,
+                                          reason=data.reason,
+                                          master_key=request.services.keys.master_key,
+                                          journal=request.services.site_access.journal,
                                           require_signature=False)
 
 
@@ -147,26 +154,27 @@ class GateController(Controller):
           summary="Check a visitor in by badge; refused (409, recorded, alerted) outside the window, "
                   "with an expired badge or without approval",
           responses=problems(400, 401, 403, 404, 409, 422))
-    async def check_in(self, principal: CurrentPrincipal, services: Services, data: JSONBody[GateScan]) -> GateResult:
-        return await gate.check_in(principal=principal, scan=data, journal=services.site_access.journal,
-                                   master_key=services.keys.master_key)
+    async def check_in(self, request: ColoRequest, data: JSONBody[GateScan]) -> GateResult:
+        return await gate.check_in(principal=request.principal, scan=data, journal=request.services.site_access.journal,
+                                   master_key=request.services.keys.master_key)
 
     @post("/check-out", operation_id="gate_check_out", status_code=200, summary="Check a visitor out by badge",
           responses=problems(400, 401, 403, 404, 409, 422))
-    async def check_out(self, principal: CurrentPrincipal, services: Services, data: JSONBody[GateScan]) -> GateResult:
-        return await gate.check_out(principal=principal, scan=data, journal=services.site_access.journal,
-                                    master_key=services.keys.master_key)
+    async def check_out(self, request: ColoRequest, data: JSONBody[GateScan]) -> GateResult:
+        return await gate.check_out(principal=request.principal, scan=data,
+                                    journal=request.services.site_access.journal,
+                                    master_key=request.services.keys.master_key)
 
 
     @get("/on-site", operation_id="list_on_site",
          summary="Who is on site now (names masked), the latest check-in first; overstayed: the visit's window "
                  "has ended", responses=problems(400, 401, 403, 422), **PAGED)
     async def list_on_site(
-        self, request: Request[Any, Any, Any], principal: CurrentPrincipal, limit: PageSize = DEFAULT_LIMIT,
+        self, request: ColoRequest, limit: PageSize = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> Response[Page[OnSiteRead]]:
         page = keyset_request(cursor, limit=limit, keyset=on_site.ON_SITE_KEYS)
-        return respond(request, await on_site.list_on_site(principal=principal, page=page))
+        return respond(request, await on_site.list_on_site(principal=request.principal, page=page))
 
 
 class AlertController(Controller):
@@ -177,20 +185,20 @@ class AlertController(Controller):
          summary="Site-access alerts: refused attempts and bursts, overstays, failed-authentication bursts",
          responses=problems(400, 401, 403, 422), **PAGED)
     async def list_alerts(
-        self, request: Request[Any, Any, Any], services: Services, open_only: FromQuery[bool] = True,
+        self, request: ColoRequest, open_only: FromQuery[bool] = True,
         kind: AlertKind = None, limit: PageSize = DEFAULT_LIMIT, cursor: Cursor = None,
     ) -> Response[Page[AlertRead]]:
         page = keyset_request(cursor, limit=limit, keyset=alerts.ALERT_KEYS)
-        await services.site_access.sweep()  # what is true now, not only as of the monitor's last pass
+        await request.services.site_access.sweep()  # what is true now, not only as of the monitor's last pass
         return respond(request, await alerts.list_alerts(open_only=open_only, kind=kind, page=page))
 
     @post("/{alert_id:uuid}/acknowledge", operation_id="acknowledge_alert", status_code=200,
           summary="Mark an alert as handled, optionally with a note of what was done (kept on the alert; "
                   "the first acknowledgement stands)", responses=problems(400, 401, 403, 404))
     async def acknowledge(
-        self, principal: CurrentPrincipal, alert_id: FromPath[UUID],
+        self, request: ColoRequest, alert_id: FromPath[UUID],
         data: Annotated[Acknowledgement | None, Body(examples=[Example(
             summary="with a note", value={"note": "called the company: they come tomorrow"})])] = None,
     ) -> AlertRead:
-        return await alerts.acknowledge_alert(principal=principal, alert_id=alert_id,
+        return await alerts.acknowledge_alert(principal=request.principal, alert_id=alert_id,
                                               note=data.note if data else "")
