@@ -93,7 +93,7 @@ def make_guard(*, policy: AccessPolicy, ring: KeyRing, trusted_proxies: tuple[st
 
 def install_access_control(app_config: AppConfig, services: AppServices) -> None:
     """Wire authentication, the policy guard (with the app's failed-authentication throttle), the
-    input rules and the `principal` dependency."""
+    input rules and the app's request class (`request.principal`, `request.services`)."""
     ring = KeyRing.of(services.keys.api_key_peppers)
     guard = make_guard(policy=load_access_policy(), ring=ring, trusted_proxies=services.settings.trusted_proxies,
                        throttle=services.auth_throttle, cache=services.key_cache)
