@@ -43,8 +43,9 @@ class KeyRecord:
     """What authentication reads of a key (its row joined with its tenant's status)."""
 
     key_id: UUID
-    principal: Principal  # who the key is (role, tenant, person), built once per row: handed out only
-    #                       after every check below passed
+    # Who the key is (role, tenant, person), built once per row; handed out only after every check
+    # below passed (tenants/keys.py check_key).
+    principal: Principal
     digest: str
     pepper_id: int
     allowed_networks: tuple[str, ...]

@@ -26,7 +26,6 @@ from audit.schemas import ConsistencyProofRead, EntryRead, InclusionProofRead, P
 from audit.search import EntryFilter, entry_read, export_csv, get_entry, search_entries
 from audit.service import AccessLog
 from colo.errors import NotFound, ValidationFailed
-from colo.identity import Principal
 
 Text = Annotated[str | None, QueryParameter(max_length=256)]
 # A string checked here, not `datetime`: Litestar's lax query parsing would take `0.5` as a time.
@@ -81,10 +80,10 @@ def _filters(since: str | None, until: str | None, tenant_id: UUID | None, actor
     )
 
 
-async def _shown(document: dict[str, Any], principal: Principal, services: AppServices) -> EntryRead:
+async def _shown(document: dict[str, Any], request: ColoRequest) -> EntryRead:
     """The entry as the caller may read it (audit.search.entry_read: personal data for security
     officers, its existence for auditors)."""
-    return await entry_read(document, principal=principal, master_key=services.keys.master_key)
+    return await entry_read(document, principal=request.principal, master_key=request.services.keys.master_key)
 
 
 class AccessLogController(Controller):
@@ -110,7 +109,7 @@ class AccessLogController(Controller):
             store=_log(request.services).store, filters=filters, cursor=cursor, limit=limit,
             newest_first=order is Order.NEWEST,
         )
-        return respond_cursor(request, [await _shown(d, request.principal, request.services) for d in documents],
+        return respond_cursor(request, [await _shown(d, request) for d in documents],
                               next_cursor)
 
     @get("/entries/{index:int}", operation_id="get_access_log_entry", summary="One entry by index",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, HeaderParameter, JSONBody, Parameter
 
@@ -56,7 +56,8 @@ def netbox_linker(services: AppServices) -> NetBoxLinker:
     return link
 
 
-async def _limit(request: Request[Any, Any, Any], services: AppServices, name: str, rule: tuple[int, int]) -> None:
+async def _limit(request: ColoRequest, name: str, rule: tuple[int, int]) -> None:
+    services = request.services
     address = client_address(request.scope, services.settings.trusted_proxies) or "unknown"
     await services.rate_limiter.hit(name, address, limit=rule[0], window=rule[1])
 
@@ -74,7 +75,7 @@ class ApplicationController(Controller):
     async def create_application(
         self, request: ColoRequest, data: JSONBody[ApplicationCreate],
     ) -> ApplicationSubmitted:
-        await _limit(request, request.services, "apply", APPLY_LIMIT)
+        await _limit(request, "apply", APPLY_LIMIT)
         return await applications.submit_application(
             data=data, ring=_ring(request.services), master_key=request.services.keys.master_key)
 
@@ -84,7 +85,7 @@ class ApplicationController(Controller):
         self, request: ColoRequest, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret,
     ) -> ApplicationStatus:
-        await _limit(request, request.services, "track", TRACK_LIMIT)
+        await _limit(request, "track", TRACK_LIMIT)
         return await applications.track(application_id=application_id, secret=tracking_secret,
                                         ring=_ring(request.services))
 
@@ -95,7 +96,7 @@ class ApplicationController(Controller):
         self, request: ColoRequest, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret, data: AnswerBody,
     ) -> ApplicationStatus:
-        await _limit(request, request.services, "track", TRACK_LIMIT)
+        await _limit(request, "track", TRACK_LIMIT)
         return await applications.answer_application(
             application_id=application_id, secret=tracking_secret, ring=_ring(request.services), answer=data.answer)
 
@@ -106,7 +107,7 @@ class ApplicationController(Controller):
         self, request: ColoRequest, application_id: FromPath[UUID],
         tracking_secret: TrackingSecret,
     ) -> KeyIssued:
-        await _limit(request, request.services, "track", TRACK_LIMIT)
+        await _limit(request, "track", TRACK_LIMIT)
         return await applications.collect_first_key(
             application_id=application_id, secret=tracking_secret, ring=_ring(request.services))
 

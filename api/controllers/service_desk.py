@@ -19,8 +19,6 @@ from api.controllers.problem_docs import problems
 from api.pagination import DEFAULT_LIMIT, PAGED, Cursor, Page, PageSize, keyset_request, respond
 from api.request import ColoRequest
 from api.service_desk_plant import check_affected, check_where
-from api.services import AppServices
-from colo.identity import Principal
 from servicedesk import service, work
 from servicedesk.catalogue import Catalogue, catalogue
 from servicedesk.lifecycle import Action
@@ -42,10 +40,10 @@ OptionalCancellation = Annotated[Cancellation | None, Body()]
 OptionalCompletion = Annotated[Completion | None, Body()]
 
 
-async def _act(principal: Principal, services: AppServices, ticket_id: UUID, action: Action, *, text: str = "",
+async def _act(request: ColoRequest, ticket_id: UUID, action: Action, *, text: str = "",
                completion: Completion | None = None) -> TicketRead:
-    return await work.act(principal=principal, ticket_id=ticket_id, action=action, text=text, completion=completion,
-                          config=services.service_desk.config)
+    return await work.act(principal=request.principal, ticket_id=ticket_id, action=action, text=text,
+                          completion=completion, config=request.services.service_desk.config)
 
 
 class ServiceDeskController(Controller):
@@ -110,13 +108,13 @@ class ServiceDeskController(Controller):
           responses=problems(400, 401, 403, 404, 409))
     async def answer(self, request: ColoRequest, ticket_id: TicketId,
                      data: JSONBody[Message]) -> TicketRead:
-        return await _act(request.principal, request.services, ticket_id, Action.ANSWER, text=data.text)
+        return await _act(request, ticket_id, Action.ANSWER, text=data.text)
 
     @post("/tickets/{ticket_id:uuid}/cancel", operation_id="cancel_service_ticket", status_code=200,
           summary="Cancel a ticket whose work has not started", responses=problems(400, 401, 403, 404, 409))
     async def cancel(self, request: ColoRequest, ticket_id: TicketId,
                      data: OptionalCancellation = None) -> TicketRead:
-        return await _act(request.principal, request.services, ticket_id, Action.CANCEL,
+        return await _act(request, ticket_id, Action.CANCEL,
                           text=data.reason if data else "")
 
     @post("/tickets/{ticket_id:uuid}/reopen", operation_id="reopen_service_ticket", status_code=200,
@@ -124,31 +122,31 @@ class ServiceDeskController(Controller):
           responses=problems(400, 401, 403, 404, 409))
     async def reopen(self, request: ColoRequest, ticket_id: TicketId,
                      data: JSONBody[Message]) -> TicketRead:
-        return await _act(request.principal, request.services, ticket_id, Action.REOPEN, text=data.text)
+        return await _act(request, ticket_id, Action.REOPEN, text=data.text)
 
     @post("/tickets/{ticket_id:uuid}/accept", operation_id="accept_service_ticket", status_code=200,
           summary="Ops accept the ticket", responses=problems(401, 403, 404, 409))
     async def accept(self, request: ColoRequest, ticket_id: TicketId) -> TicketRead:
-        return await _act(request.principal, request.services, ticket_id, Action.ACCEPT)
+        return await _act(request, ticket_id, Action.ACCEPT)
 
     @post("/tickets/{ticket_id:uuid}/start", operation_id="start_service_ticket", status_code=200,
           summary="Ops start the work (a hands request's SLA clock stops here)", responses=problems(401, 403, 404, 409))
     async def start(self, request: ColoRequest, ticket_id: TicketId) -> TicketRead:
-        return await _act(request.principal, request.services, ticket_id, Action.START)
+        return await _act(request, ticket_id, Action.START)
 
     @post("/tickets/{ticket_id:uuid}/complete", operation_id="complete_service_ticket", status_code=200,
           summary="Ops complete the ticket; a trouble ticket records whether the provider caused it",
           responses=problems(400, 401, 403, 404, 409, 422))
     async def complete(self, request: ColoRequest, ticket_id: TicketId,
                        data: OptionalCompletion = None) -> TicketRead:
-        return await _act(request.principal, request.services, ticket_id, Action.COMPLETE, completion=data)
+        return await _act(request, ticket_id, Action.COMPLETE, completion=data)
 
     @post("/tickets/{ticket_id:uuid}/request-action", operation_id="request_service_ticket_action", status_code=200,
           summary="Ops ask the customer for something (→ action_required; the SLA clock pauses)",
           responses=problems(400, 401, 403, 404, 409))
     async def request_action(self, request: ColoRequest, ticket_id: TicketId,
                              data: JSONBody[Message]) -> TicketRead:
-        return await _act(request.principal, request.services, ticket_id, Action.REQUEST_ACTION, text=data.text)
+        return await _act(request, ticket_id, Action.REQUEST_ACTION, text=data.text)
 
     @post("/tickets/{ticket_id:uuid}/notes", operation_id="add_service_ticket_note", status_code=200,
           summary="Ops add a work note to the ticket's history", responses=problems(400, 401, 403, 404))
