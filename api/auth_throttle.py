@@ -15,16 +15,20 @@ NAT, a monitoring probe) lock every valid key from that address out.
   ~190 bits.)
 
 Counts live in the app's RateLimiter: in Redis when COLO_REDIS_URL is set, so the limits hold
-across every process of the deployment; in memory otherwise. 429 answers carry Retry-After
+across every process of the deployment; in memory otherwise. With Redis, which addresses are
+blocked is also kept in every process's memory (tenants/auth_blocks.py), so the per-address check
+costs no Redis round trip per request. 429 answers carry Retry-After
 and RateLimit-Limit/-Remaining/-Reset (api/errors.py).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from uuid import UUID
 
 from colo.errors import RateLimited
+from tenants.auth_blocks import SharedBlocks
 from tenants.keyformat import parse_key
 from tenants.ratelimit import RateLimiter
 
@@ -47,19 +51,41 @@ class AuthFailureThrottle:
     limiter: RateLimiter
     per_address: tuple[int, int] = (60, 60)  # (failures, window seconds)
     per_key: tuple[int, int] = (10, 60)
+    # With a Redis limiter: the blocked addresses in memory (api/plugin.py builds it; tests that
+    # swap `limiter` for an in-memory one set it to None).
+    blocks: SharedBlocks | None = None
 
     async def refuse_blocked_address(self, address: str | None) -> None:
         """429 when this address already used up its failures in the current window."""
         limit, window = self.per_address
-        count, reset = await self.limiter.current(ADDRESS_BUCKET, address or "unknown", window=window)
+        subject = address or "unknown"
+        blocked = await self.blocks.current() if self.blocks is not None else None
+        if blocked is None:  # no shared blocks (memory limiter), or they cannot be trusted now
+            count, reset = await self.limiter.current(ADDRESS_BUCKET, subject, window=window)
+        else:
+            left = blocked.get(subject, 0.0) - time.time()
+            count, reset = (limit, max(1, int(left))) if left > 0 else (0, 0)
         if count >= limit:
             raise RateLimited(f"too many failed authentications from this address; retry in {reset} s",
                               retry_after=reset, limit=limit)
 
     async def record_failure(self, address: str | None, key_id: UUID | None) -> None:
-        """Count one failure; raises RateLimited when the address or the key id is over its limit."""
+        """Count one failure; raises RateLimited when the address or the key id is over its limit.
+        The failure that fills the address's bucket blocks it in every process (SharedBlocks)."""
         limit, window = self.per_address
-        await self.limiter.hit(ADDRESS_BUCKET, address or "unknown", limit=limit, window=window)
+        subject = address or "unknown"
+        until = (time.time() // window + 1) * window  # the end of this failure's window
+        try:
+            remaining = await self.limiter.hit(ADDRESS_BUCKET, subject, limit=limit, window=window)
+        except RateLimited:
+            await self._block(subject, until)
+            raise
+        if remaining == 0:
+            await self._block(subject, until)
         if key_id is not None:
             limit, window = self.per_key
             await self.limiter.hit(KEY_BUCKET, key_id.hex, limit=limit, window=window)
+
+    async def _block(self, subject: str, until: float) -> None:
+        if self.blocks is not None:
+            await self.blocks.block(subject, until=until)

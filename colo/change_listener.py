@@ -109,6 +109,23 @@ class ChangeListener:
             passed.add(mark)
         return ok
 
+    async def notify(self, channel: str) -> None:
+        """Send `NOTIFY channel` (one of this listener's channels, so a trusted name): on the listening
+        connection, or on a connection of its own while that one is down."""
+        if channel not in self._epochs:
+            raise ValueError(f"not a channel of this listener: {channel}")
+        statement = f"NOTIFY {channel}"
+        connection = self._connection
+        if connection is not None and self.listening:
+            async with self._lock:
+                await connection.execute(statement, timeout=BARRIER_TIMEOUT_SECONDS)
+            return
+        once = await asyncpg.connect(self._database_url, timeout=5)
+        try:
+            await once.execute(statement)
+        finally:
+            await once.close()
+
     async def stop(self) -> None:
         self._stopping = True
         if self._task is not None:

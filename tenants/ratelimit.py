@@ -29,6 +29,15 @@ class RateLimiter:
         self._local: dict[str, tuple[float, int]] = {}
 
     @property
+    def redis(self) -> Any:
+        """The Redis client (None in memory), for what shares its connections (tenants/auth_blocks.py)."""
+        return self._redis
+
+    def key(self, name: str) -> str:
+        """A key of this limiter's own in Redis, beside its buckets."""
+        return f"{self._prefix}:{name}"
+
+    @property
     def backend(self) -> str:
         return "redis" if self._redis is not None else "memory"
 

@@ -30,6 +30,7 @@ class TcpProxy:
         self.forwarding = True  # False: answers are swallowed, requests still reach NetBox
         self.hold_marker: bytes | None = None  # a request containing this never gets its answer
         self.held = threading.Event()  # set once a request carrying hold_marker went through
+        self.chunks_sent = 0  # chunks passed upstream so far: how often a client spoke to the server
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
@@ -121,6 +122,7 @@ class TcpProxy:
             if self.hold_marker is not None and self.hold_marker in chunk:
                 link.held = True
                 self.held.set()
+            self.chunks_sent += 1
             writer.write(chunk)
             await writer.drain()
         writer.close()
