@@ -7,6 +7,7 @@ minute per key, so steady traffic adds no writes.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from dataclasses import dataclass, field
@@ -189,7 +190,13 @@ def _address_allowed(address: str | None, networks: list[str]) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in ipaddress.ip_network(net) for net in networks)
+    return any(ip in _network(net) for net in networks)
+
+
+@functools.lru_cache(maxsize=1024)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A key's allowed network, parsed once (rows hold the text `normalise_networks` wrote)."""
+    return ipaddress.ip_network(text)
 
 
 async def _touch(key_id: UUID, now: datetime, address: str | None) -> None:

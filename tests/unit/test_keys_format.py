@@ -12,7 +12,7 @@ import pytest
 from litestar.exceptions import ValidationException
 from litestar.types import Scope
 
-from api.auth import authorization_of, client_address, presented_key
+from api.auth import authorization_of, client_address, is_trusted_proxy, presented_key
 from tenants.keyformat import (
     SCANNER_PATTERN,
     KeyDigester,
@@ -109,3 +109,21 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
     assert client_address(scope("10.0.0.5", "1.1.1.1, 203.0.113.9, 10.0.0.7"), trusted) == "203.0.113.9"
     assert client_address(scope("198.51.100.2", "203.0.113.9"), trusted) == "198.51.100.2"
     assert client_address(scope("10.0.0.5", "203.0.113.9"), ()) == "10.0.0.5"
+
+
+def test_trusted_proxy_answers_are_kept_per_text_and_per_trusted_set() -> None:
+    """The answers are cached: the same text asked under another trusted set gets that set's answer,
+    and a hop longer than any address is never trusted (nor kept)."""
+    def scope(peer: str, forwarded: str) -> dict:
+        return {"client": (peer, 1234), "headers": [(b"x-forwarded-for", forwarded.encode())]}
+
+    for _ in range(2):  # the second round answers from the cache
+        assert client_address(scope("10.0.0.5", "203.0.113.9"), ("10.0.0.0/8",)) == "203.0.113.9"
+        assert client_address(scope("10.0.0.5", "203.0.113.9"), ("192.168.0.0/16",)) == "10.0.0.5"
+        assert client_address(scope("10.0.0.5", "203.0.113.9, 192.168.1.1"), ("10.0.0.0/8", "192.168.0.0/16")) \
+            == "203.0.113.9"
+    mapped = "0000:0000:0000:0000:0000:ffff:192.168.100.228"  # 45 characters, the longest form
+    assert len(mapped) == 45
+    assert is_trusted_proxy(mapped, ("::ffff:0:0/96",))
+    assert not is_trusted_proxy("1" * 46, ("0.0.0.0/0", "::/0"))
+    assert client_address(scope("10.0.0.5", "x" * 1000), ("10.0.0.0/8",)) == "x" * 1000  # untrusted: the hop
