@@ -34,7 +34,7 @@ from api.request_state import RequestState
 from colo.errors import AuthenticationFailed, RateLimited
 from colo.identity import Principal
 from tenants.key_cache import KeyCache
-from tenants.keys import KeyRing, authenticate
+from tenants.keys import KeyRing, authenticate, network_of
 
 MAX_CREDENTIAL_LENGTH = 200
 MAX_ADDRESS_TEXT = 45  # the longest text form of an IP address (IPv4-mapped IPv6)
@@ -83,12 +83,7 @@ def client_address(scope: Scope, trusted_proxies: tuple[str, ...]) -> str | None
 
 # Every request behind a proxy asks this of its peer (and of its X-Forwarded-For hops): parsing
 # the networks and the address each time cost 8 % of a tenant rack read's server CPU (paired runs,
-# BENCHMARKS.md). Both are pure functions of their text, so their answers are kept.
-@functools.lru_cache(maxsize=8)
-def _networks(trusted_proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(n) for n in trusted_proxies)
-
-
+# BENCHMARKS.md). The answer is a pure function of the texts, so it is kept.
 def is_trusted_proxy(text: str, trusted_proxies: tuple[str, ...]) -> bool:
     if len(text) > MAX_ADDRESS_TEXT:  # no address is this long (and the cache holds only short keys)
         return False
@@ -101,7 +96,7 @@ def _is_trusted(text: str, trusted_proxies: tuple[str, ...]) -> bool:
         ip = ipaddress.ip_address(text)
     except ValueError:
         return False
-    return any(ip in net for net in _networks(trusted_proxies))
+    return any(ip in network_of(net) for net in trusted_proxies)
 
 
 async def authenticate_connection(

@@ -27,10 +27,11 @@ import time
 from dataclasses import dataclass
 from uuid import UUID
 
+from colo.change_listener import ChangeListener
 from colo.errors import RateLimited
 from tenants.auth_blocks import SharedBlocks
 from tenants.keyformat import parse_key
-from tenants.ratelimit import RateLimiter
+from tenants.ratelimit import RateLimiter, window_start
 
 ADDRESS_BUCKET = "auth-fail-addr"
 KEY_BUCKET = "auth-fail-key"
@@ -44,6 +45,13 @@ def key_id_of(credential: str | None) -> UUID | None:
         return parse_key(credential).key_id
     except Exception:  # malformed: there is no key id to count against
         return None
+
+
+def shared_blocks(limiter: RateLimiter, listener: ChangeListener) -> SharedBlocks | None:
+    """Blocked addresses kept in memory, for a limiter in Redis (None in memory: no round trip to save)."""
+    if limiter.redis is None:
+        return None
+    return SharedBlocks(limiter.redis, key=limiter.key(f"blocked:{ADDRESS_BUCKET}"), listener=listener)
 
 
 @dataclass
@@ -74,7 +82,7 @@ class AuthFailureThrottle:
         The failure that fills the address's bucket blocks it in every process (SharedBlocks)."""
         limit, window = self.per_address
         subject = address or "unknown"
-        until = (time.time() // window + 1) * window  # the end of this failure's window
+        until = window_start(time.time(), window) + window  # the end of this failure's window
         try:
             remaining = await self.limiter.hit(ADDRESS_BUCKET, subject, limit=limit, window=window)
         except RateLimited:

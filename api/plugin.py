@@ -14,7 +14,7 @@ from litestar.types import ASGIApp
 
 import colo
 from api.access_log import access_log_middleware
-from api.auth_throttle import ADDRESS_BUCKET, AuthFailureThrottle
+from api.auth_throttle import AuthFailureThrottle, shared_blocks
 from api.components import running
 from api.controllers import CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
@@ -35,7 +35,6 @@ from dcim.netbox import gateway_from_settings
 from dcim.orders.signed_grant import load_pki
 from dcim.readmodel.cache import GENERATION_CHANNEL, ReadModelCache
 from tenants.auth_blocks import CHANNEL as BLOCK_CHANNEL
-from tenants.auth_blocks import SharedBlocks
 from tenants.key_cache import CHANNEL as KEY_CHANNEL
 from tenants.key_cache import KeyCache
 from tenants.ratelimit import RateLimiter
@@ -70,9 +69,6 @@ class ColoPlugin(InitPluginProtocol):
         limiter = RateLimiter(redis_url=settings.redis_url)
         # One LISTEN connection for the hot-path caches (colo/change_listener.py).
         listener = ChangeListener(settings.database_url, channels=(KEY_CHANNEL, GENERATION_CHANNEL, BLOCK_CHANNEL))
-        # With Redis, blocked addresses are known in memory: no Redis read per request.
-        blocks = (SharedBlocks(limiter.redis, key=limiter.key(f"blocked:{ADDRESS_BUCKET}"), listener=listener)
-                  if limiter.redis is not None else None)
         return AppServices(
             settings=settings, keys=load_keys(settings), engine=engine, netbox=gateway_from_settings(settings),
             rate_limiter=limiter, loa_pki=load_pki(settings),
@@ -80,7 +76,9 @@ class ColoPlugin(InitPluginProtocol):
             read_cache=ReadModelCache(listener=listener),
             # Failed authentications are throttled per address and per key id (api/auth_throttle.py).
             auth_throttle=AuthFailureThrottle(limiter, per_address=(settings.auth_failures_per_address, 60),
-                                              per_key=(settings.auth_failures_per_key, 60), blocks=blocks),
+                                              per_key=(settings.auth_failures_per_key, 60),
+                                              # With Redis: blocked addresses in memory, no Redis read per request.
+                                              blocks=shared_blocks(limiter, listener)),
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:

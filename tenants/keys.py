@@ -190,12 +190,13 @@ def _address_allowed(address: str | None, networks: list[str]) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in _network(net) for net in networks)
+    return any(ip in network_of(net) for net in networks)
 
 
 @functools.lru_cache(maxsize=1024)
-def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """A key's allowed network, parsed once (rows hold the text `normalise_networks` wrote)."""
+def network_of(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A network in CIDR text, parsed once: checked on every request (a key's allowed networks, the
+    trusted proxies: api/auth.py), and the texts are few (normalised: `normalise_networks`, settings)."""
     return ipaddress.ip_network(text)
 
 

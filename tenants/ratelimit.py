@@ -16,6 +16,11 @@ log = get_logger(__name__)
 MAX_LOCAL_BUCKETS = 100_000
 
 
+def window_start(now: float, window: int) -> int:
+    """Windows are fixed and aligned to the clock: the start of the one `now` falls in."""
+    return int(now // window) * window
+
+
 class RateLimiter:
     """Counts hits per (name, subject) in fixed windows of `window` seconds."""
 
@@ -44,9 +49,9 @@ class RateLimiter:
     async def hit(self, name: str, subject: str, *, limit: int, window: int) -> int:
         """Count one hit; return how many remain, or raise RateLimited."""
         now = time.time()
-        window_start = int(now // window) * window
-        reset = max(1, int(window_start + window - now))
-        key = f"{self._prefix}:{name}:{subject}:{window_start}"
+        start = window_start(now, window)
+        reset = max(1, int(start + window - now))
+        key = f"{self._prefix}:{name}:{subject}:{start}"
         count = await self._count(key, window)
         if count > limit:
             raise RateLimited(f"at most {limit} requests per {window} s for {name}; retry later",
@@ -56,9 +61,9 @@ class RateLimiter:
     async def current(self, name: str, subject: str, *, window: int) -> tuple[int, int]:
         """(hits so far in this window, seconds until it resets), without counting a hit."""
         now = time.time()
-        window_start = int(now // window) * window
-        reset = max(1, int(window_start + window - now))
-        key = f"{self._prefix}:{name}:{subject}:{window_start}"
+        start = window_start(now, window)
+        reset = max(1, int(start + window - now))
+        key = f"{self._prefix}:{name}:{subject}:{start}"
         if self._redis is not None:
             try:
                 value = await self._redis.get(key)
