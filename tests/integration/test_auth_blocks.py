@@ -12,12 +12,14 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import pytest_asyncio
 
-from api.auth_throttle import ADDRESS_BUCKET, AuthFailureThrottle
+from api.auth_throttle import AuthFailureThrottle, shared_blocks
 from colo.change_listener import ChangeListener
 from colo.errors import RateLimited
-from tenants.auth_blocks import CHANNEL, SharedBlocks
+from tenants.auth_blocks import CHANNEL
 from tenants.ratelimit import RateLimiter
+from tests.faults.conftest import wait_for
 from tests.faults.proxy import TcpProxy
+from tests.security.test_rate_limits import awindow_with_room
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 LIMIT = 3
@@ -29,31 +31,24 @@ class Process:
     def __init__(self, database_url: str, prefix: str, redis_url: str = REDIS_URL, *, shared: bool = True) -> None:
         self.listener = ChangeListener(database_url, channels=(CHANNEL,))
         self.limiter = RateLimiter(redis_url=redis_url, prefix=prefix)
-        self.blocks = SharedBlocks(self.limiter.redis, key=self.limiter.key(f"blocked:{ADDRESS_BUCKET}"),
-                                   listener=self.listener) if shared else None
+        self.blocks = shared_blocks(self.limiter, self.listener) if shared else None
         self.throttle = AuthFailureThrottle(self.limiter, per_address=(LIMIT, 60), blocks=self.blocks)
 
     async def listening(self) -> None:
         self.listener.ensure_started()
-        await until(lambda: self.listener.listening)
+
+        async def up() -> bool:
+            return self.listener.listening
+
+        await wait_for(up, within=10, every=0.02, what="the change listener connects")
 
     async def stop(self) -> None:
         await self.listener.stop()
         await self.limiter.stop()
 
 
-async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
-
-
-async def window_with_room(seconds: float = 10.0, window: int = 60) -> None:
-    """Counts live in clock-aligned windows: start a fresh one when too little of this one is left."""
-    left = window - time.time() % window
-    if left < seconds:
-        await asyncio.sleep(left + 0.2)
+async def window_with_room() -> None:
+    await awindow_with_room(10)  # the checks below fall into the window of their failures
 
 
 def address() -> str:
@@ -65,8 +60,8 @@ async def processes(database_url: str) -> AsyncIterator[Callable[..., Process]]:
     prefix = f"colo:test:blocks:{uuid.uuid4().hex}"
     made: list[Process] = []
 
-    def make(redis_url: str = REDIS_URL, *, shared: bool = True) -> Process:
-        made.append(Process(database_url, prefix, redis_url, shared=shared))
+    def make(redis_url: str = REDIS_URL, *, shared: bool = True, listen_to: str | None = None) -> Process:
+        made.append(Process(database_url if listen_to is None else listen_to, prefix, redis_url, shared=shared))
         return made[-1]
 
     yield make
@@ -150,16 +145,11 @@ async def test_checks_cost_no_redis_round_trip_while_the_listener_is_connected(
 
 async def test_without_a_listener_the_check_reads_the_count_as_before(processes: Callable[..., Process]) -> None:
     first = processes()
-    unlistened = Process("", f"colo:test:blocks:{uuid.uuid4().hex}")  # SQLite-like: nothing listens
-    try:
-        unlistened.limiter = first.limiter
-        unlistened.throttle.limiter = first.limiter
-        await first.listening()
-        await window_with_room()
-        blocked = address()
-        assert unlistened.blocks is not None and await unlistened.blocks.current() is None
-        await fail(first, blocked, LIMIT)
-        with pytest.raises(RateLimited):
-            await unlistened.throttle.refuse_blocked_address(blocked)
-    finally:
-        await unlistened.listener.stop()
+    unlistened = processes(listen_to="")  # as on SQLite: nothing listens, so nothing is promised
+    await first.listening()
+    await window_with_room()
+    blocked = address()
+    assert unlistened.blocks is not None and await unlistened.blocks.current() is None
+    await fail(first, blocked, LIMIT)
+    with pytest.raises(RateLimited):
+        await unlistened.throttle.refuse_blocked_address(blocked)
