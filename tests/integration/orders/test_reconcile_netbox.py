@@ -3,7 +3,9 @@ stable finding ids, findings in the access log; `colo reconcile` and `colo loa v
 
 from __future__ import annotations
 
+import functools
 import json
+import subprocess
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,6 +23,7 @@ from dcim.orders.fulfil import fulfil
 from dcim.orders.schemas import OrderCreate, SpaceSpec
 from tenants.schemas import TenantRead
 from tests.integration.orders.plant import OrdersPlant, approve, create_order, tenant_principal
+from tests.servers import COLO, colo_env
 
 Run = Callable[..., Awaitable[Any]]
 MakeKey = Callable[..., Awaitable[Any]]
@@ -107,16 +110,18 @@ async def test_reconciliation_reports_unauthorised_vanished_and_drifted_objects(
 
 
 async def test_colo_reconcile_cli_prints_findings_and_exits_1(
-    settings: Settings, orders_plant: OrdersPlant, gateway: NetBoxGateway, monkeypatch: Any, capsys: Any,
+    settings: Settings, orders_plant: OrdersPlant, gateway: NetBoxGateway,
 ) -> None:
+    """In a process of its own, as on the host: the command binds every table to its own engine,
+    which inside this process would swap the session app's engine under its running loops."""
     rogue = await gateway.call(lambda api: _rogue_cable(api, orders_plant))
-    for name, value in (("COLO_DATABASE_URL", settings.database_url), ("COLO_NETBOX_URL", settings.netbox_url),
-                        ("COLO_NETBOX_TOKEN", settings.netbox_token), ("COLO_SECRETS_DIR", str(settings.secrets_dir)),
-                        ("COLO_ENV", "test")):
-        monkeypatch.setenv(name, value)
-    status = await anyio.to_thread.run_sync(colo_main, ["reconcile", "--site-id", str(orders_plant.site_id), "--json"])
-    out = json.loads(capsys.readouterr().out)
-    assert status == 1
+    env = colo_env(database_url=settings.database_url, secrets_dir=settings.secrets_dir,
+                   netbox_url=settings.netbox_url, netbox_token=settings.netbox_token)
+    done = await anyio.to_thread.run_sync(functools.partial(
+        subprocess.run, [COLO, "reconcile", "--site-id", str(orders_plant.site_id), "--json"], env=env,
+        capture_output=True, text=True, timeout=300, check=False))
+    assert done.returncode == 1, done.stderr[-2000:]
+    out = json.loads(done.stdout)
     assert [f["kind"] for f in out["findings"] if f["object_id"] == rogue] == ["undocumented_cable"]
     await gateway.call(lambda api: api.dcim.cables.delete([rogue]))
 
