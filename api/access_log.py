@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from api.services import AppServices
 
 UNLOGGED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 log = get_logger(__name__)
 
 
@@ -88,11 +89,29 @@ def access_log_middleware(app: ASGIApp) -> ASGIApp:
         # One change-listener barrier serves the whole request (colo/change_listener.py).
         barriers = begin_request_scope()
         try:
+            if scope["method"] not in READ_ONLY_METHODS:
+                send = _expiring_barriers(scope, send)
             await _logged(app, scope, receive, send)
         finally:
             end_request_scope(barriers)
 
     return middleware
+
+
+def _expiring_barriers(scope: Scope, send: Send) -> Send:
+    """A request that may have written: when its response starts (its transaction committed), the
+    next request in this process takes a fresh change-listener barrier and so sees the write."""
+    services: AppServices | None = getattr(scope["app"].state, "services", None)
+    if services is None:
+        return send
+    listener = services.change_listener
+
+    async def expiring(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            listener.expire()
+        await send(message)
+
+    return expiring
 
 
 async def _logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:

@@ -68,7 +68,8 @@ class ColoPlugin(InitPluginProtocol):
         settings = self.settings
         limiter = RateLimiter(redis_url=settings.redis_url)
         # One LISTEN connection for the hot-path caches (colo/change_listener.py).
-        listener = ChangeListener(settings.database_url, channels=(KEY_CHANNEL, GENERATION_CHANNEL, BLOCK_CHANNEL))
+        listener = ChangeListener(settings.database_url, channels=(KEY_CHANNEL, GENERATION_CHANNEL, BLOCK_CHANNEL),
+                                  shared_seconds=settings.cache_lag_seconds)
         return AppServices(
             settings=settings, keys=load_keys(settings), engine=engine, netbox=gateway_from_settings(settings),
             rate_limiter=limiter, loa_pki=load_pki(settings),

@@ -46,7 +46,8 @@ def positive_float(value: str) -> float:
 
 
 def cache_seconds(value: str) -> float:
-    """0 (off) up to 1 second: how long a process may keep an API key's row (revocation bound)."""
+    """0 up to 1 second: how long a process may keep an API key's row, or lag behind another
+    process's changes (the revocation bound)."""
     try:
         number = float(value)
     except ValueError:

@@ -95,6 +95,10 @@ VARIABLES: tuple[Var, ...] = (
     Var("COLO_AUTH_CACHE_SECONDS", "auth_cache_seconds", parsers.cache_seconds, 0.5,
         "how long each process keeps an API key's row in memory (0 to 1 s; 0 = look every key up); "
         "emptied at once by a PostgreSQL notification when a key or tenant changes, never used without one"),
+    Var("COLO_CACHE_LAG_SECONDS", "cache_lag_seconds", parsers.cache_seconds, 0.01,
+        "longest time (0 to 1 s) before a change committed by another process — a key revoked, a tenant "
+        "suspended, an address blocked, the plant updated — shows in this process's caches; 0 = from the next "
+        "request on, at one PostgreSQL round trip per batch of requests instead of one per this interval"),
     Var("COLO_TRUSTED_PROXIES", "trusted_proxies", parsers.networks, (),
         "networks whose X-Forwarded-For is believed, comma-separated CIDRs"),
     Var("COLO_FACILITY_NAME", "facility_name", parsers.text, "Colo Regional DC 1",

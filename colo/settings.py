@@ -58,6 +58,7 @@ class Settings:
     auth_failures_per_address: int = 60
     auth_failures_per_key: int = 10
     auth_cache_seconds: float = 0.5
+    cache_lag_seconds: float = 0.01
     trusted_proxies: tuple[str, ...] = ()
     facility_name: str = "Colo Regional DC 1"
     loa_trust_list: str = ""

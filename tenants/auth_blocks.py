@@ -12,10 +12,10 @@ in memory instead, as strictly as the read was:
   (score: when the block ends, the end of the window) and sends `NOTIFY colo_auth_block` through
   PostgreSQL, both before its own 429 goes out.
 - Every process's change listener (colo/change_listener.py) counts that notification. A check
-  passes the listener's barrier first — the round trip the key cache takes anyway (one per
-  request, shared by concurrent requests), so nothing is added — and reloads the set when a
-  notification came since it was last read. A block is seen from the next request on, in every
-  process.
+  passes the listener's barrier first — the round trip the key cache takes anyway (shared by the
+  requests of one cache lag, colo/change_listener.py), so nothing is added — and reloads the set
+  when a notification came since it was last read. A block is seen in the process that recorded
+  it at once, and in every other process by requests arriving a cache lag (10 ms) after it.
 - While the listener is not connected (start-up, a database restart, SQLite) or the set cannot
   be read, `current()` answers None and the throttle reads the count from Redis as before.
 """

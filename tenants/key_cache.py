@@ -6,16 +6,18 @@ request still checks the presented secret against the stored digest, the expiry,
 networks and the tenant's status (tenants/keys.py `check_key`), so only how fresh the row is changes.
 
 How fresh: a revoked key, a key whose person was removed, or a suspended or offboarded tenant must
-fail within one second on every process (here: from the next request on). Four things hold that:
+fail within one second on every process (here: from the next request on in the process that made
+the change, 10 ms after its commit in the others — COLO_CACHE_LAG_SECONDS). Four things hold that:
 
 - Triggers on `tenants_api_key` (any change to what authentication reads) and `tenants_tenant`
   (status changes, deletes, truncation) send `NOTIFY colo_auth` in the changing transaction
   (migration tenants 2026-11-30T19:20); the app's change listener (colo/change_listener.py)
   LISTENs on a dedicated connection and this cache empties itself when one arrives.
-- A cached row is used only after the listener's barrier: a round trip on that connection which
-  started after the request arrived (shared by concurrent requests): every notification
-  committed before the request has been handled by then, so a change is seen from the next
-  request on, in every process — as strict as looking the key up each time.
+- A cached row is used only after the listener's barrier: a round trip on that connection sent
+  at most the cache lag before the request arrived (shared by the requests of that interval):
+  every notification committed that long before the request has been handled by then, and a
+  write request makes its own process's next request take a fresh one (api/access_log.py). With
+  COLO_CACHE_LAG_SECONDS=0 it is as strict as looking the key up each time.
 - While that connection is not up (start-up, database restart, SQLite), nothing is cached.
 - Every entry also expires after COLO_AUTH_CACHE_SECONDS (at most 1 s, default 0.5 s), so even
   a listener that silently stops hearing cannot keep a revoked key alive longer than that.

@@ -61,6 +61,10 @@ def settings(database_url: str, netbox_state: NetBoxState, tmp_path_factory: pyt
         env="test", database_url=database_url, netbox_url=netbox_state.url,
         netbox_token=netbox_state.token, secrets_dir=Path(tmp_path_factory.mktemp("secrets")),
         log_format="console", log_level="WARNING", attachments_dir=Path(tmp_path_factory.mktemp("attachments")),
+        # Tests change keys, tenants and the plant through services, outside any request, and read
+        # them back at once: strict caches. The 10 ms default has tests of its own
+        # (tests/integration/test_change_listener.py, tests/faults/test_key_revocation_replicas.py).
+        cache_lag_seconds=0,
     )
 
 

@@ -37,6 +37,7 @@ def colo_env(*, database_url: str, secrets_dir: Path, netbox_url: str = "", netb
         COLO_ENV=env, COLO_DATABASE_URL=database_url, COLO_SECRETS_DIR=str(secrets_dir),
         COLO_LOG_LEVEL="WARNING", COLO_LOG_FORMAT="console",
         COLO_NETBOX_STATE_FILE=str(Path(secrets_dir) / "no-netbox-state.json"),
+        COLO_CACHE_LAG_SECONDS="0",  # strict caches, as in the session app (tests/conftest.py)
     )
     if netbox_url:
         environ.update(COLO_NETBOX_URL=netbox_url, COLO_NETBOX_TOKEN=netbox_token)

@@ -39,7 +39,8 @@ class ReadModelCache:
         self._reads: set[asyncio.Task[None]] = set()
 
     async def generation(self) -> int:
-        """The read model's current generation, never older than the caller's request. On
+        """The read model's current generation, never older than a cache lag before the caller's
+        request (colo/change_listener.py; nor than this process's last write request). On
         PostgreSQL with the app's change listener: the value this process knows, unless a
         notification says it changed (`_known_generation`); else read straight from the asyncpg
         pool (about half of Piccolo's query builder, measured), shared by concurrent readers.
@@ -57,7 +58,7 @@ class ReadModelCache:
     async def _known_generation(self, listener: ChangeListener, pool: Any) -> int:
         """The generation this process already knows, if no `colo_generation` notification came
         since it was read — checked after the listener's barrier (colo/change_listener.py), so a
-        bump committed before this request, in any process, is never missed. Else read it."""
+        bump committed a cache lag before this request, in any process, is never missed. Else read it."""
         listener.ensure_started()
         known = self._known.get(id(pool))
         if known is not None and await listener.barrier() and known[0] == listener.epoch(GENERATION_CHANNEL):

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from colo.settings import Settings
 from devtools.netbox.paths import NetBoxState
 from tests.cluster.haproxy import HAProxy
 from tests.servers import ColoServer, colo_command, colo_env, free_port
@@ -88,7 +89,9 @@ class Cluster:
             database_url=self.database_url, secrets_dir=self.secrets_dir, netbox_url=netbox_url,
             netbox_token=self.netbox.token, env="dev", COLO_REDIS_URL=REDIS_URL, COLO_TRUSTED_PROXIES="127.0.0.1",
             COLO_RECONCILE_SECONDS=str(self.reconcile_seconds), COLO_METERING="off",
-            COLO_ATTACHMENTS_DIR=str(self.root / "attachments"), COLO_LOG_LEVEL="INFO", **extra)
+            COLO_ATTACHMENTS_DIR=str(self.root / "attachments"), COLO_LOG_LEVEL="INFO",
+            COLO_CACHE_LAG_SECONDS=str(Settings().cache_lag_seconds),  # as deployed, not the suite's strict 0
+            **extra)
 
     def prepare(self) -> Cluster:
         """Migrate the database, sync the read model once (no webhook: the shared NetBox must not

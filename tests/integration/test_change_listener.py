@@ -1,7 +1,8 @@
 """The change listener's promise, against a real PostgreSQL: once `barrier()` returns, every
-notification committed before it was called has been handled (that is what lets the key cache
-and the read model's generation skip their queries without being stale), and without a
-listening connection nothing may be trusted.
+notification committed more than `shared_seconds` before it was called — and every one committed
+before the last `expire()` — has been handled (that is what lets the key cache and the read
+model's generation skip their queries without being staler than that), and without a listening
+connection nothing may be trusted.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import asyncio
 
 import asyncpg
 
-from colo.change_listener import ChangeListener
+from colo.change_listener import SHARED_SECONDS, ChangeListener
 from tests.servers import free_port
 
 CHANNEL = "colo_test_changes"
@@ -26,7 +27,7 @@ async def _listening(listener: ChangeListener) -> None:
 
 
 async def test_a_notification_committed_before_the_barrier_is_handled_when_it_returns(database_url: str) -> None:
-    listener = ChangeListener(database_url, channels=(CHANNEL, "colo_other"))
+    listener = ChangeListener(database_url, channels=(CHANNEL, "colo_other"), shared_seconds=0)  # strict
     seen: list[int] = []
     listener.on_change(CHANNEL, lambda: seen.append(listener.epoch(CHANNEL)))
     await _listening(listener)
@@ -52,6 +53,41 @@ async def test_a_notification_committed_before_the_barrier_is_handled_when_it_re
         await listener.stop()
     assert not listener.listening
     assert not await listener.barrier()
+
+
+async def test_a_recent_barrier_serves_later_callers_until_it_is_older_than_the_window_or_expired(
+    database_url: str,
+) -> None:
+    """With a window, callers within it take no round trip; a notification committed a window
+    before the call is handled all the same, and one committed before `expire()` at once."""
+    hour = ChangeListener(database_url, channels=(CHANNEL,), shared_seconds=3600)  # the window never ends
+    default = ChangeListener(database_url, channels=(CHANNEL,))
+    await asyncio.gather(_listening(hour), _listening(default))
+    writer = await asyncpg.connect(database_url)
+    try:
+        assert await hour.barrier()
+        sent = hour.round_trips
+        assert all([await hour.barrier() for _ in range(100)])
+        assert hour.round_trips == sent  # served by the first one
+        for round_ in range(10):  # this process's own change: expire() makes the next caller see it
+            before = hour.epoch(CHANNEL)
+            await writer.execute(f"NOTIFY {CHANNEL}, 'expire {round_}'")
+            hour.expire()
+            assert await hour.barrier()
+            assert hour.epoch(CHANNEL) == before + 1, f"round {round_}: not handled after expire()"
+            assert hour.round_trips == sent + round_ + 1
+        assert default.shared_seconds == SHARED_SECONDS
+        for round_ in range(20):  # another process's change: handled once the window has passed
+            assert await default.barrier()  # a recent barrier exists: the one below may reuse it
+            before = default.epoch(CHANNEL)
+            await writer.execute(f"NOTIFY {CHANNEL}, 'window {round_}'")
+            await asyncio.sleep(SHARED_SECONDS)
+            assert await default.barrier()
+            assert default.epoch(CHANNEL) == before + 1, f"round {round_}: not handled a window later"
+    finally:
+        await writer.close()
+        await asyncio.gather(hour.stop(), default.stop())
+    assert not await hour.barrier()  # stopped: nothing is trusted, however recent the last barrier
 
 
 async def test_without_a_listening_connection_nothing_is_trusted() -> None:
