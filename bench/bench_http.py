@@ -166,8 +166,15 @@ def _median(results: list[dict]) -> dict:
     return sorted(results, key=lambda r: r["rps"])[len(results) // 2]
 
 
+def _paired(numerators: list[dict], denominators: list[dict]) -> float:
+    """The median of the rounds' own ratios: each compares two runs a few seconds apart, so a busy
+    moment on the machine (other tenants of a VM) skews one round, not the figure."""
+    ratios = sorted(n["rps"] / d["rps"] for n, d in zip(numerators, denominators, strict=True))
+    return ratios[len(ratios) // 2]
+
+
 def _measure(fixture: Fixture, *, quick: bool) -> list[Measurement]:
-    colo_n, netbox_n, rounds, seconds = (1000, 60, 3, 20.0) if quick else (5000, 300, 5, 60.0)
+    colo_n, netbox_n, rounds, seconds = (1000, 60, 3, 20.0) if quick else (5000, 300, 7, 60.0)
     forwarded = {"X-Forwarded-For": "203.0.113.7"}  # the client, as the trusted proxy reports it
     tenant = {"Authorization": f"Bearer {fixture.tenant_key}", **forwarded}
     path = f"/v1/racks/{fixture.rack_id}"
@@ -194,9 +201,10 @@ def _measure(fixture: Fixture, *, quick: bool) -> list[Measurement]:
             if set(result["statuses"]) != {"200"}:  # JSON object keys are strings
                 raise RuntimeError(f"{name} answered {result['statuses']}, not only 200")
     vs_netbox = audited["rps"] / netbox["rps"]
-    audit_cost = audited["rps"] / unaudited["rps"]
-    share = audited["rps"] / ceiling["rps"]
+    audit_cost = _paired(audited_runs, unaudited_runs)
+    share = _paired(audited_runs, ceiling_runs)
     rounds_note = f"median of {rounds} alternating rounds"
+    ratio_note = f"the median of the {rounds} rounds' own ratios"
     return [
         Measurement("Tenant rack read", "throughput", _fmt(audited), f"{vs_netbox:.0f}x NetBox",
                     f"NetBox GET /api/dcim/racks/{{id}}/: {_fmt(netbox)}", "≥ 100x", vs_netbox >= 100,
@@ -206,10 +214,11 @@ def _measure(fixture: Fixture, *, quick: bool) -> list[Measurement]:
                     f"{netbox['p50_ms'] / audited['p50_ms']:.0f}x faster", f"NetBox p50 {netbox['p50_ms']:.1f} ms"),
         Measurement("Tenant rack read", "data age", f"{age:.1f} s", "", "", "≤ 60 s", age is not None and age <= 60),
         Measurement("Cost of auditing", "throughput with log on / off", _fmt(audited), f"{audit_cost:.2f}x",
-                    f"access log off: {_fmt(unaudited)}", "≥ 0.8x", audit_cost >= 0.8, note=rounds_note),
+                    f"access log off: {_fmt(unaudited)}", "≥ 0.8x", audit_cost >= 0.8,
+                    note=f"{rounds_note}; ratio: {ratio_note}"),
         Measurement("Framework ceiling", "rack read / trivial endpoint", _fmt(ceiling), f"{share:.2f}x",
                     "GET /healthz on the same server", "≥ 0.5x", share >= 0.5,
-                    note="the measured figure is /healthz's; the ratio is the audited rack read's"),
+                    note=f"the measured figure is /healthz's; the ratio is the audited rack read's, {ratio_note}"),
     ]
 
 
