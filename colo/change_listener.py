@@ -12,7 +12,8 @@ ask while a barrier is still waiting to be sent share it, and it is sent one loo
 first one asks, so one round trip serves several requests; it replaces a query on the pool per
 request for each cache using it.
 
-A barrier also serves requests that arrive within SHARED_SECONDS (10 ms) after it was sent: a
+A barrier also serves requests that arrive within SHARED_SECONDS (10 ms) after it was sent
+(requests only: background loops, and the rest of a request that wrote, take a fresh one): a
 change committed in another process is then seen by every request arriving at least 10 ms after
 the commit (the bound a revoked key is held to is 1 s, tenants/key_cache.py), and the round trip,
 a tenth of a rack read's server CPU, is paid about once per 10 ms instead of once per loop turn.
@@ -46,25 +47,38 @@ BARRIER_TIMEOUT_SECONDS = 0.5  # a stuck connection: callers fall back to their 
 SHARED_SECONDS = 0.01  # how long after it was sent a barrier still counts for a newly arrived request
 
 
+class _RequestScope:
+    """What one request has passed: (listener, connection) marks, and whether it wrote."""
+
+    __slots__ = ("passed", "wrote")
+
+    def __init__(self) -> None:
+        self.passed: set[tuple[int, int]] = set()
+        self.wrote = False
+
+
 # Within one request, a barrier passed once counts for the rest of it: what it promises ("every
 # change committed before this request has been handled") stays true. Only set around requests
-# (api/access_log.py): a background loop has no scope and takes a fresh barrier each time.
-_request_barriers: ContextVar[set[tuple[int, int]] | None] = ContextVar("change_barriers", default=None)
+# (api/access_log.py). Only requests share a recent barrier (the cache lag); a background loop has
+# no scope and takes a fresh barrier each time, so it always reads what it wrote just before.
+_request_scope: ContextVar[_RequestScope | None] = ContextVar("change_barriers", default=None)
 
 
-def begin_request_scope() -> Token[set[tuple[int, int]] | None]:
-    return _request_barriers.set(set())
+def begin_request_scope() -> Token[_RequestScope | None]:
+    return _request_scope.set(_RequestScope())
 
 
-def end_request_scope(token: Token[set[tuple[int, int]] | None]) -> None:
-    _request_barriers.reset(token)
+def end_request_scope(token: Token[_RequestScope | None]) -> None:
+    _request_scope.reset(token)
 
 
 def forget_request_barriers() -> None:
-    """A write in this request: later reads in it take a fresh barrier, so they see the write."""
-    passed = _request_barriers.get()
-    if passed is not None:
-        passed.clear()
+    """A write in this request: its later reads take a fresh barrier (never a shared recent one),
+    so they see the write."""
+    scope = _request_scope.get()
+    if scope is not None:
+        scope.passed.clear()
+        scope.wrote = True
 
 
 class ChangeListener:
@@ -106,18 +120,20 @@ class ChangeListener:
             self._task = asyncio.create_task(self._listen(), name="change-listener")
 
     async def barrier(self) -> bool:
-        """True once a round trip on the listening connection, sent after this call, came back
-        while listening; False means: do not trust a cache now."""
+        """True once a round trip on the listening connection came back while listening — sent
+        after this call, or (in a request that has not written) at most `shared_seconds` before
+        it; False means: do not trust a cache now."""
         if not self.listening:
             return False
-        passed = _request_barriers.get()
+        scope = _request_scope.get()
+        passed = scope.passed if scope is not None else None
         mark = (id(self), self._connects)  # a reconnection since may have missed notifications
         if passed is not None and mark in passed:
             return True
         sent_at, connects = self._recent
-        if connects == self._connects and time.monotonic() - sent_at <= self.shared_seconds:
-            if passed is not None:
-                passed.add(mark)
+        if (scope is not None and not scope.wrote and connects == self._connects
+                and time.monotonic() - sent_at <= self.shared_seconds):
+            scope.passed.add(mark)
             return True
         waiting = self._next_barrier
         if waiting is None:

@@ -11,7 +11,13 @@ import asyncio
 
 import asyncpg
 
-from colo.change_listener import SHARED_SECONDS, ChangeListener
+from colo.change_listener import (
+    SHARED_SECONDS,
+    ChangeListener,
+    begin_request_scope,
+    end_request_scope,
+    forget_request_barriers,
+)
 from tests.servers import free_port
 
 CHANNEL = "colo_test_changes"
@@ -55,39 +61,76 @@ async def test_a_notification_committed_before_the_barrier_is_handled_when_it_re
     assert not await listener.barrier()
 
 
-async def test_a_recent_barrier_serves_later_callers_until_it_is_older_than_the_window_or_expired(
+async def in_request(listener: ChangeListener) -> bool:
+    """barrier() as a request calls it (api/access_log.py opens the scope around every request)."""
+    token = begin_request_scope()
+    try:
+        return await listener.barrier()
+    finally:
+        end_request_scope(token)
+
+
+async def test_a_recent_barrier_serves_later_requests_until_it_is_older_than_the_window_or_expired(
     database_url: str,
 ) -> None:
-    """With a window, callers within it take no round trip; a notification committed a window
-    before the call is handled all the same, and one committed before `expire()` at once."""
+    """With a window, requests within it take no round trip; a notification committed a window
+    before the request is handled all the same, and one committed before `expire()` at once."""
     hour = ChangeListener(database_url, channels=(CHANNEL,), shared_seconds=3600)  # the window never ends
     default = ChangeListener(database_url, channels=(CHANNEL,))
     await asyncio.gather(_listening(hour), _listening(default))
     writer = await asyncpg.connect(database_url)
     try:
-        assert await hour.barrier()
+        assert await in_request(hour)
         sent = hour.round_trips
-        assert all([await hour.barrier() for _ in range(100)])
+        assert all([await in_request(hour) for _ in range(100)])
         assert hour.round_trips == sent  # served by the first one
-        for round_ in range(10):  # this process's own change: expire() makes the next caller see it
+        for round_ in range(10):  # this process's own change: expire() makes the next request see it
             before = hour.epoch(CHANNEL)
             await writer.execute(f"NOTIFY {CHANNEL}, 'expire {round_}'")
             hour.expire()
-            assert await hour.barrier()
+            assert await in_request(hour)
             assert hour.epoch(CHANNEL) == before + 1, f"round {round_}: not handled after expire()"
             assert hour.round_trips == sent + round_ + 1
         assert default.shared_seconds == SHARED_SECONDS
         for round_ in range(20):  # another process's change: handled once the window has passed
-            assert await default.barrier()  # a recent barrier exists: the one below may reuse it
+            assert await in_request(default)  # a recent barrier exists: the one below may reuse it
             before = default.epoch(CHANNEL)
             await writer.execute(f"NOTIFY {CHANNEL}, 'window {round_}'")
             await asyncio.sleep(SHARED_SECONDS)
-            assert await default.barrier()
+            assert await in_request(default)
             assert default.epoch(CHANNEL) == before + 1, f"round {round_}: not handled a window later"
     finally:
         await writer.close()
         await asyncio.gather(hour.stop(), default.stop())
-    assert not await hour.barrier()  # stopped: nothing is trusted, however recent the last barrier
+    assert not await in_request(hour)  # stopped: nothing is trusted, however recent the last barrier
+
+
+async def test_background_loops_and_a_request_after_its_write_never_share_a_recent_barrier(
+    database_url: str,
+) -> None:
+    """Outside a request (a worker's loop) and after a write inside one, every barrier is a round
+    trip sent after the call, however recent the last: what they wrote just before is seen."""
+    hour = ChangeListener(database_url, channels=(CHANNEL,), shared_seconds=3600)
+    await _listening(hour)
+    try:
+        assert await in_request(hour)
+        sent = hour.round_trips
+        for _ in range(5):
+            assert await hour.barrier()
+        assert hour.round_trips == sent + 5
+        token = begin_request_scope()
+        try:
+            assert await hour.barrier() and await hour.barrier()
+            assert hour.round_trips == sent + 5  # a request shares the recent one, then its own pass
+            forget_request_barriers()  # it wrote (bump_generation)
+            assert await hour.barrier()
+            assert hour.round_trips == sent + 6
+            assert await hour.barrier()  # passed again after its write: counts for the rest of it
+            assert hour.round_trips == sent + 6
+        finally:
+            end_request_scope(token)
+    finally:
+        await hour.stop()
 
 
 async def test_without_a_listening_connection_nothing_is_trusted() -> None:
