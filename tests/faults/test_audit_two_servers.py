@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from tests import audit_support as support
 from tests.servers import free_port
 
 REQUESTS_PER_SERVER = 150
+CLIENTS = 4
 
 
 async def _serve(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
@@ -84,8 +86,22 @@ async def test_two_servers_log_every_request_once_in_one_gapless_tree(tmp_path: 
         await support.drop_database(name)
 
 
+async def _queue_depth(base: str) -> int:
+    async with httpx.AsyncClient(base_url=base) as client:
+        text = (await client.get("/metrics", timeout=5)).text
+    found = re.search(r"^colo_access_log_queue_depth (\S+)$", text, re.M)
+    assert found, "colo_access_log_queue_depth is missing from /metrics"
+    return int(float(found.group(1)))
+
+
 @pytest.mark.timeout(300)
-async def test_a_killed_server_loses_at_most_its_last_batch_and_the_log_stays_valid(tmp_path: Path) -> None:
+async def test_a_killed_server_loses_at_most_what_it_had_not_committed_and_the_log_stays_valid(
+    tmp_path: Path,
+) -> None:
+    """A SIGKILL loses the entries still queued (audit/sequencer.py: normally the last batch, more
+    while the database falls behind, as under a loaded CI machine): never more than the queue
+    depth the server reported just before the kill plus what was answered after that report, only
+    the newest entries of each client, and the log stays valid."""
     name = f"colo_audit_kill_{support.uuid.uuid4().hex[:8]}"
     url = f"{support.PG_SERVER}/{name}"
     support.migrate_in_subprocess(url)
@@ -107,8 +123,10 @@ async def test_a_killed_server_loses_at_most_its_last_batch_and_the_log_stays_va
                     return
                 answered.append(f"{tag}-{number}")
 
-    clients = [asyncio.create_task(client_loop(f"c{i}")) for i in range(4)]
+    clients = [asyncio.create_task(client_loop(f"c{i}")) for i in range(CLIENTS)]
     await asyncio.sleep(2.0)
+    answered_before = len(answered)
+    depth = await _queue_depth(base)  # uncommitted then; entries of later answers may add to it
     process.kill()  # SIGKILL: no shutdown, no flush
     await process.wait()
     await asyncio.gather(*clients)
@@ -123,7 +141,14 @@ async def test_a_killed_server_loses_at_most_its_last_batch_and_the_log_stays_va
         recorded = {r[1] for r in rows}
         lost = [rid for rid in answered if rid not in recorded]
         assert len(answered) > 100
-        assert len(lost) <= 256, f"{len(lost)} of {len(answered)} answered requests lost"
+        # In flight around the report: up to one request per client answered before it was counted
+        # but queued after the report was drawn.
+        bound = depth + (len(answered) - answered_before) + CLIENTS
+        assert len(lost) <= bound, f"{len(lost)} of {len(answered)} answered requests lost (bound {bound})"
+        for tag in (f"c{i}" for i in range(CLIENTS)):  # the sequencer commits in order: a loss is a tail
+            numbers = [int(rid.split("-")[1]) for rid in answered if rid.startswith(f"{tag}-")]
+            kept = [n for n in numbers if f"{tag}-{n}" in recorded]
+            assert kept == numbers[: len(kept)], f"client {tag}: an entry is missing before a recorded one"
         settings = Settings(env="test", database_url=url, secrets_dir=tmp_path / "secrets")
         keys = [key for _, key in verifier_keys(load_keys(settings), settings.audit_origin)]
         report = await verify_database(store=store, keys=keys, origin=settings.audit_origin)
