@@ -12,7 +12,8 @@ ask while a barrier is still waiting to be sent share it, and it is sent one loo
 first one asks, so one round trip serves several requests; it replaces a query on the pool per
 request for each cache using it.
 
-A barrier also serves requests that arrive within SHARED_SECONDS (10 ms) after it was sent
+A barrier also serves requests that arrive within `shared_seconds` (COLO_CACHE_LAG_SECONDS,
+10 ms by default) after it was sent
 (requests only: background loops, and the rest of a request that wrote, take a fresh one): a
 change committed in another process is then seen by every request arriving at least 10 ms after
 the commit (the bound a revoked key is held to is 1 s, tenants/key_cache.py), and the round trip,
@@ -44,7 +45,6 @@ log = get_logger(__name__)
 KEEPALIVE_SECONDS = 2.0
 RECONNECT_SECONDS = 1.0
 BARRIER_TIMEOUT_SECONDS = 0.5  # a stuck connection: callers fall back to their query (the loop reconnects)
-SHARED_SECONDS = 0.01  # how long after it was sent a barrier still counts for a newly arrived request
 
 
 class _RequestScope:
@@ -82,8 +82,9 @@ def forget_request_barriers() -> None:
 
 
 class ChangeListener:
-    def __init__(self, database_url: str, channels: tuple[str, ...], *,
-                 shared_seconds: float = SHARED_SECONDS) -> None:
+    def __init__(self, database_url: str, channels: tuple[str, ...], *, shared_seconds: float = 0.0) -> None:
+        """`shared_seconds`: how long after it was sent a barrier still counts for a newly arrived
+        request (the app passes COLO_CACHE_LAG_SECONDS; 0 = strict)."""
         # Only PostgreSQL can tell us about changes; elsewhere nothing is ever listening.
         self._database_url = database_url if database_url.startswith(("postgresql:", "postgres:")) else ""
         self.channels = channels
@@ -99,9 +100,10 @@ class ChangeListener:
         self._barriers: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._connects = 0  # listening connections made so far
-        # The last barrier that came back while listening: when it was sent, on which connection.
-        self._recent: tuple[float, int] = (-math.inf, 0)
-        self._not_before = -math.inf  # expire(): only a barrier sent after this may become `_recent`
+        # When the last barrier that came back on the current connection was sent (forgotten on
+        # every loss or reconnection, and by expire()).
+        self._recent_sent_at = -math.inf
+        self._not_before = -math.inf  # expire(): only a barrier sent after this may become the recent one
 
     @property
     def database_url(self) -> str:
@@ -130,9 +132,8 @@ class ChangeListener:
         mark = (id(self), self._connects)  # a reconnection since may have missed notifications
         if passed is not None and mark in passed:
             return True
-        sent_at, connects = self._recent
-        if (scope is not None and not scope.wrote and connects == self._connects
-                and time.monotonic() - sent_at <= self.shared_seconds):
+        if (scope is not None and not scope.wrote
+                and time.monotonic() - self._recent_sent_at <= self.shared_seconds):
             scope.passed.add(mark)
             return True
         waiting = self._next_barrier
@@ -151,7 +152,7 @@ class ChangeListener:
         """This process has just committed a change: callers from now on need a barrier sent after
         this moment, so they see it (its notification may still be on its way)."""
         self._not_before = time.monotonic()
-        self._recent = (-math.inf, 0)
+        self._recent_sent_at = -math.inf
 
     async def notify(self, channel: str) -> None:
         """Send `NOTIFY channel` (one of this listener's channels, so a trusted name): on the listening
@@ -198,8 +199,8 @@ class ChangeListener:
                     # prepared statement, and the barrier needs no result, only the round trip.
                     await connection.execute("SELECT 1", timeout=BARRIER_TIMEOUT_SECONDS)
                     ok = self.listening
-                    if ok and connects == self._connects and sent_at > max(self._not_before, self._recent[0]):
-                        self._recent = (sent_at, connects)
+                    if ok and connects == self._connects and sent_at > max(self._not_before, self._recent_sent_at):
+                        self._recent_sent_at = sent_at
         except Exception as exc:  # the listening loop notices a dead connection; no cache meanwhile
             log.warning("change listener barrier failed", error=type(exc).__name__)
         finally:
@@ -215,7 +216,7 @@ class ChangeListener:
 
     def _changed_all(self) -> None:
         self.listening = False
-        self._recent = (-math.inf, 0)
+        self._recent_sent_at = -math.inf
         for channel in self.channels:
             self._changed(channel)
 

@@ -12,15 +12,16 @@ import asyncio
 import asyncpg
 
 from colo.change_listener import (
-    SHARED_SECONDS,
     ChangeListener,
     begin_request_scope,
     end_request_scope,
     forget_request_barriers,
 )
+from colo.settings import Settings
 from tests.servers import free_port
 
 CHANNEL = "colo_test_changes"
+LAG = Settings().cache_lag_seconds  # COLO_CACHE_LAG_SECONDS as deployed
 
 
 async def _listening(listener: ChangeListener) -> None:
@@ -33,7 +34,7 @@ async def _listening(listener: ChangeListener) -> None:
 
 
 async def test_a_notification_committed_before_the_barrier_is_handled_when_it_returns(database_url: str) -> None:
-    listener = ChangeListener(database_url, channels=(CHANNEL, "colo_other"), shared_seconds=0)  # strict
+    listener = ChangeListener(database_url, channels=(CHANNEL, "colo_other"))  # strict: the default
     seen: list[int] = []
     listener.on_change(CHANNEL, lambda: seen.append(listener.epoch(CHANNEL)))
     await _listening(listener)
@@ -76,7 +77,7 @@ async def test_a_recent_barrier_serves_later_requests_until_it_is_older_than_the
     """With a window, requests within it take no round trip; a notification committed a window
     before the request is handled all the same, and one committed before `expire()` at once."""
     hour = ChangeListener(database_url, channels=(CHANNEL,), shared_seconds=3600)  # the window never ends
-    default = ChangeListener(database_url, channels=(CHANNEL,))
+    default = ChangeListener(database_url, channels=(CHANNEL,), shared_seconds=LAG)
     await asyncio.gather(_listening(hour), _listening(default))
     writer = await asyncpg.connect(database_url)
     try:
@@ -91,12 +92,12 @@ async def test_a_recent_barrier_serves_later_requests_until_it_is_older_than_the
             assert await in_request(hour)
             assert hour.epoch(CHANNEL) == before + 1, f"round {round_}: not handled after expire()"
             assert hour.round_trips == sent + round_ + 1
-        assert default.shared_seconds == SHARED_SECONDS
+        assert LAG > 0
         for round_ in range(20):  # another process's change: handled once the window has passed
             assert await in_request(default)  # a recent barrier exists: the one below may reuse it
             before = default.epoch(CHANNEL)
             await writer.execute(f"NOTIFY {CHANNEL}, 'window {round_}'")
-            await asyncio.sleep(SHARED_SECONDS)
+            await asyncio.sleep(LAG)
             assert await in_request(default)
             assert default.epoch(CHANNEL) == before + 1, f"round {round_}: not handled a window later"
     finally:
